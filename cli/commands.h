@@ -1,0 +1,10 @@
+#pragma once
+// `rewire` subcommands. Each returns the process exit code:
+// 0 success, 1 bad data or file, 2 bad usage or option, 3 training diverged, 130 interrupted.
+
+namespace rewire::cli {
+
+int runTrain(int argc, char** argv);
+int runInfo(int argc, char** argv);
+
+} // namespace rewire::cli

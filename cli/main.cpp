@@ -1,0 +1,54 @@
+// rewire: the headless front end (train, info).
+
+#include "cli/args.h"
+#include "cli/commands.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace {
+
+const char* kUsage = R"(rewire - truly sparse neural networks as graphs
+
+usage: rewire <command> [options]
+
+commands:
+  train     train a sparse MLP (SET, static sparse or dense) and write a run folder
+  info      print the layers, sizes and densities of a model file
+  help      this text; `rewire <command> --help` for a command's options
+
+quick start:
+  rewire train --out runs/first      # SET on Fashion-MNIST (or the built-in synthetic set)
+  rewire info runs/first/model.rwm
+)";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2 || !std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::puts("rewire 0.1.0");
+        return 0;
+    }
+    const std::string cmd = argv[1];
+    try {
+        if (cmd == "train")
+            return rewire::cli::runTrain(argc, argv);
+        if (cmd == "info")
+            return rewire::cli::runInfo(argc, argv);
+    } catch (const rewire::cli::UsageError& e) {
+        std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
+        return 1;
+    }
+    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, help)\n", cmd.c_str());
+    return 2;
+}

@@ -1,0 +1,67 @@
+#include "cli/progress.h"
+
+#include <atomic>
+#include <csignal>
+#include <unistd.h>
+
+namespace rewire::cli {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void onSignal(int) { g_stop = 1; }
+} // namespace
+
+void installStopHandler()
+{
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+}
+
+bool stopSignalled() { return g_stop != 0; }
+
+ProgressPrinter::ProgressPrinter(int epochs, int batchSize, bool quiet,
+                                 std::function<void(const EpochMetrics&, const NetworkGraph&)> onEpochDone)
+    : m_epochs(epochs), m_batchSize(batchSize), m_quiet(quiet), m_tty(::isatty(STDERR_FILENO) != 0),
+      m_onEpochDone(std::move(onEpochDone)), m_epochStart(std::chrono::steady_clock::now()), m_lastDraw(m_epochStart)
+{
+}
+
+void ProgressPrinter::onBatch(int epoch, int batch, int batchCount)
+{
+    const auto now = std::chrono::steady_clock::now();
+    if (batch == 1)
+        m_epochStart = now;
+    if (!m_tty || m_quiet)
+        return;
+    if (batch != batchCount && now - m_lastDraw < std::chrono::milliseconds(100))
+        return;
+    m_lastDraw = now;
+    const double secs = std::chrono::duration<double>(now - m_epochStart).count();
+    const double rate = secs > 0 ? batch * static_cast<double>(m_batchSize) / secs : 0.0;
+    constexpr int width = 30;
+    const int filled = batchCount ? width * batch / batchCount : width;
+    std::fprintf(stderr, "\r  epoch %d/%d [%.*s%*s] %3d%%  %7.0f samples/s ", epoch, m_epochs, filled,
+                 "##############################", width - filled, "", batchCount ? 100 * batch / batchCount : 100,
+                 rate);
+    std::fflush(stderr);
+}
+
+void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network)
+{
+    if (m_tty && !m_quiet)
+        std::fprintf(stderr, "\r%80s\r", "");
+    if (!m_quiet) {
+        std::printf("epoch %*d/%d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  connections %lld  "
+                    "%.2fs (+%.2fs evolution, %.2fs eval)\n",
+                    m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs, m.trainLoss,
+                    100.0 * m.trainAccuracy, m.testLoss, 100.0 * m.testAccuracy, static_cast<long long>(m.connections),
+                    m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
+        std::fflush(stdout);
+    }
+    if (m_onEpochDone)
+        m_onEpochDone(m, network);
+}
+
+bool ProgressPrinter::stopRequested() { return stopSignalled(); }
+
+} // namespace rewire::cli

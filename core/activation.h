@@ -1,0 +1,29 @@
+#pragma once
+// Hidden-layer activations. Piecewise-linear ones are f(x) = x for x > 0, slope * x otherwise.
+
+#include <string>
+
+namespace rewire {
+
+enum class ActivationKind { Relu, LeakyRelu, AllRelu, Sigmoid, Tanh, Linear };
+
+struct Activation {
+    ActivationKind kind = ActivationKind::Relu;
+    float alpha = 0.0f; // LeakyReLU slope, or All-ReLU's alpha
+
+    // Parses "relu", "leakyrelu[:A]", "allrelu[:A]", "sigmoid", "tanh", "linear".
+    // Throws std::invalid_argument naming the text and the accepted forms.
+    static Activation parse(const std::string& text);
+    std::string toString() const;
+
+    bool piecewiseLinear() const
+    {
+        return kind == ActivationKind::Relu || kind == ActivationKind::LeakyRelu || kind == ActivationKind::AllRelu ||
+               kind == ActivationKind::Linear;
+    }
+    // Slope for x <= 0 in hidden layer `hidden` (1-based). All-ReLU (seed 003 eq. 3) alternates
+    // the sign: -alpha, +alpha, -alpha, ... for hidden layers 1, 2, 3, ...
+    float negativeSlope(int hidden) const;
+};
+
+} // namespace rewire

@@ -1,0 +1,208 @@
+#include "core/config.h"
+
+#include "core/init.h"
+#include "core/network.h"
+
+#include <charconv>
+#include <cmath>
+#include <algorithm>
+#include <cstdio>
+
+namespace rewire {
+
+Method parseMethod(const std::string& text)
+{
+    if (text == "set")
+        return Method::Set;
+    if (text == "static")
+        return Method::Static;
+    if (text == "dense")
+        return Method::Dense;
+    throw ConfigError("--method " + text + ": unknown (expected set, static or dense)");
+}
+
+std::string toString(Method method)
+{
+    switch (method) {
+    case Method::Set: return "set";
+    case Method::Static: return "static";
+    case Method::Dense: return "dense";
+    }
+    return "?";
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& expected)
+{
+    throw ConfigError("--" + key + " " + value + ": " + expected);
+}
+
+double parseNumber(const std::string& key, const std::string& text)
+{
+    try {
+        std::size_t used = 0;
+        const double v = std::stod(text, &used);
+        if (used != text.size() || !std::isfinite(v))
+            throw std::invalid_argument("");
+        return v;
+    } catch (const std::exception&) {
+        bad(key, text, "expected a number");
+    }
+}
+
+long long parseInteger(const std::string& key, const std::string& text)
+{
+    long long v = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size())
+        bad(key, text, "expected an integer");
+    return v;
+}
+
+std::string fmt(double v)
+{
+    char buf[40];
+    if (std::nearbyint(v) == v && std::fabs(v) < 1e15)
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+} // namespace
+
+const std::vector<std::string>& TrainConfig::keys()
+{
+    static const std::vector<std::string> k{"dataset", "test-dataset", "arch",       "epsilon", "zeta",
+                                            "epochs",  "batch",        "lr",         "momentum", "weight-decay",
+                                            "dropout", "activation",   "method",     "init",     "loss",
+                                            "threads", "seed"};
+    return k;
+}
+
+std::vector<NeuronIndex> TrainConfig::architecture() const
+{
+    std::vector<NeuronIndex> sizes;
+    std::size_t start = 0;
+    while (start <= arch.size()) {
+        const std::size_t dash = arch.find('-', start);
+        const std::string part = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
+        long long v = 0;
+        const auto r = std::from_chars(part.data(), part.data() + part.size(), v);
+        if (part.empty() || r.ec != std::errc() || r.ptr != part.data() + part.size() || v < 1 || v > (1LL << 30))
+            bad("arch", arch, "expected sizes like 784-1000-1000-10, each between 1 and 2^30");
+        sizes.push_back(static_cast<NeuronIndex>(v));
+        if (dash == std::string::npos)
+            break;
+        start = dash + 1;
+    }
+    if (sizes.size() < 2)
+        bad("arch", arch, "expected at least an input and an output size");
+    return sizes;
+}
+
+void TrainConfig::validate() const
+{
+    architecture();
+    if (!(epsilon > 0.0))
+        bad("epsilon", fmt(epsilon), "must be > 0 (edges per neuron scale, e.g. 20)");
+    if (!(zeta >= 0.0 && zeta < 1.0))
+        bad("zeta", fmt(zeta), "must be in [0, 1) (fraction of weights pruned per epoch, e.g. 0.3)");
+    if (epochs < 1)
+        bad("epochs", std::to_string(epochs), "must be >= 1");
+    if (batch < 1 || batch > 65536)
+        bad("batch", std::to_string(batch), "must be in [1, 65536]");
+    if (!(lr > 0.0))
+        bad("lr", fmt(lr), "must be > 0");
+    if (!(momentum >= 0.0 && momentum < 1.0))
+        bad("momentum", fmt(momentum), "must be in [0, 1)");
+    if (!(weightDecay >= 0.0 && weightDecay < 1.0))
+        bad("weight-decay", fmt(weightDecay), "must be in [0, 1)");
+    if (!(dropout >= 0.0 && dropout < 1.0))
+        bad("dropout", fmt(dropout), "must be in [0, 1) (fraction of hidden activations dropped)");
+    if (threads < 1 || threads > 1024)
+        bad("threads", std::to_string(threads), "must be in [1, 1024]");
+    try {
+        Activation::parse(activation);
+        parseWeightInit(init);
+        parseLoss(loss);
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(e.what());
+    }
+    parseMethod(method);
+}
+
+Json TrainConfig::toJson() const
+{
+    Json j;
+    j.set("dataset", dataset);
+    j.set("test-dataset", testDataset);
+    j.set("arch", arch);
+    j.set("epsilon", epsilon);
+    j.set("zeta", zeta);
+    j.set("epochs", epochs);
+    j.set("batch", batch);
+    j.set("lr", lr);
+    j.set("momentum", momentum);
+    j.set("weight-decay", weightDecay);
+    j.set("dropout", dropout);
+    j.set("activation", activation);
+    j.set("method", method);
+    j.set("init", init);
+    j.set("loss", loss);
+    j.set("threads", threads);
+    j.set("seed", static_cast<double>(seed));
+    return j;
+}
+
+void TrainConfig::set(const std::string& key, const std::string& value)
+{
+    if (key == "dataset") dataset = value;
+    else if (key == "test-dataset") testDataset = value;
+    else if (key == "arch") arch = value;
+    else if (key == "epsilon") epsilon = parseNumber(key, value);
+    else if (key == "zeta") zeta = parseNumber(key, value);
+    else if (key == "epochs") epochs = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
+    else if (key == "batch") batch = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
+    else if (key == "lr") lr = parseNumber(key, value);
+    else if (key == "momentum") momentum = parseNumber(key, value);
+    else if (key == "weight-decay") weightDecay = parseNumber(key, value);
+    else if (key == "dropout") dropout = parseNumber(key, value);
+    else if (key == "activation") activation = value;
+    else if (key == "method") method = value;
+    else if (key == "init") init = value;
+    else if (key == "loss") loss = value;
+    else if (key == "threads") threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
+    else if (key == "seed") {
+        const long long s = parseInteger(key, value);
+        if (s < 0)
+            bad(key, value, "must be >= 0");
+        seed = static_cast<std::uint64_t>(s);
+    } else
+        throw ConfigError("unknown option --" + key);
+}
+
+void TrainConfig::merge(const Json& json, const std::string& source)
+{
+    if (!json.isObject())
+        throw ConfigError(source + ": expected a JSON object of training options");
+    for (const auto& [key, value] : json.asObject()) {
+        if (std::find(keys().begin(), keys().end(), key) == keys().end())
+            throw ConfigError(source + ": unknown key \"" + key + "\"");
+        std::string text;
+        if (value.isString())
+            text = value.asString();
+        else if (value.isNumber())
+            text = fmt(value.asNumber());
+        else
+            throw ConfigError(source + ": key \"" + key + "\" must be a string or a number");
+        try {
+            set(key, text);
+        } catch (const ConfigError& e) {
+            throw ConfigError(source + ": " + e.what());
+        }
+    }
+}
+
+} // namespace rewire

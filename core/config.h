@@ -1,0 +1,57 @@
+#pragma once
+// TrainConfig: every hyper-parameter of a run, with the same keys as `rewire train` flags.
+
+#include "core/activation.h"
+#include "graph/json.h"
+#include "graph/sparse_layer.h"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace rewire {
+
+enum class Method { Set, Static, Dense };
+Method parseMethod(const std::string& text);
+std::string toString(Method method);
+
+// A bad value of a named key; the message reads "--KEY VALUE: what was expected".
+class ConfigError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+struct TrainConfig {
+    std::string dataset = "auto";
+    std::string testDataset;
+    std::string arch = "784-1000-1000-1000-10";
+    double epsilon = 20.0;
+    double zeta = 0.3;
+    int epochs = 10;
+    int batch = 128;
+    double lr = 0.01;
+    double momentum = 0.9;
+    double weightDecay = 2e-4;
+    double dropout = 0.3;
+    std::string activation = "allrelu:0.6";
+    std::string method = "set";
+    std::string init = "he-uniform";
+    std::string loss = "cross-entropy";
+    int threads = 2;
+    std::uint64_t seed = 1;
+
+    // Checks every value on its own (not against data); throws ConfigError.
+    void validate() const;
+    // Layer sizes from `arch`; throws ConfigError.
+    std::vector<NeuronIndex> architecture() const;
+
+    Json toJson() const;
+    // Sets the keys present in `json` (unknown keys are an error); throws ConfigError naming source.
+    void merge(const Json& json, const std::string& source);
+    // Sets one key from text, as the CLI flag --key value would. Throws ConfigError.
+    void set(const std::string& key, const std::string& value);
+    static const std::vector<std::string>& keys();
+};
+
+} // namespace rewire

@@ -1,0 +1,121 @@
+#include "core/init.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace rewire {
+
+WeightInit parseWeightInit(const std::string& text)
+{
+    if (text == "he-uniform" || text == "he")
+        return WeightInit::HeUniform;
+    if (text == "xavier" || text == "xavier-uniform")
+        return WeightInit::XavierUniform;
+    if (text == "normal")
+        return WeightInit::Normal;
+    if (text == "zero")
+        return WeightInit::Zero;
+    throw std::invalid_argument("--init " + text + ": unknown (expected he-uniform, xavier, normal, zero)");
+}
+
+std::string toString(WeightInit init)
+{
+    switch (init) {
+    case WeightInit::HeUniform: return "he-uniform";
+    case WeightInit::XavierUniform: return "xavier";
+    case WeightInit::Normal: return "normal";
+    case WeightInit::Zero: return "zero";
+    }
+    return "?";
+}
+
+float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng)
+{
+    switch (init) {
+    case WeightInit::HeUniform: {
+        const float limit = std::sqrt(6.0f / static_cast<float>(std::max(fanIn, 1)));
+        return rng.uniform(-limit, limit);
+    }
+    case WeightInit::XavierUniform: {
+        const float limit = std::sqrt(6.0f / static_cast<float>(std::max(fanIn + fanOut, 1)));
+        return rng.uniform(-limit, limit);
+    }
+    case WeightInit::Normal: return static_cast<float>(0.1 * rng.normal());
+    case WeightInit::Zero: return 0.0f;
+    }
+    return 0.0f;
+}
+
+double erdosRenyiProbability(NeuronIndex inputs, NeuronIndex outputs, double epsilon)
+{
+    if (!(epsilon > 0.0) || !std::isfinite(epsilon))
+        throw std::invalid_argument("epsilon must be > 0, got " + std::to_string(epsilon));
+    if (inputs <= 0 || outputs <= 0)
+        throw std::invalid_argument("layer sizes must be positive, got " + std::to_string(inputs) + " x " +
+                                    std::to_string(outputs));
+    const double p = epsilon * (static_cast<double>(inputs) + outputs) / (static_cast<double>(inputs) * outputs);
+    return std::min(1.0, p);
+}
+
+EdgeIndex erdosRenyiEdgeCount(NeuronIndex inputs, NeuronIndex outputs, double epsilon)
+{
+    const double p = erdosRenyiProbability(inputs, outputs, epsilon);
+    const double possible = static_cast<double>(inputs) * outputs;
+    return p >= 1.0 ? static_cast<EdgeIndex>(inputs) * outputs : static_cast<EdgeIndex>(std::llround(p * possible));
+}
+
+SparseLayer denseLayer(NeuronIndex inputs, NeuronIndex outputs, WeightInit init, Rng& rng)
+{
+    std::vector<float> w(static_cast<std::size_t>(inputs) * static_cast<std::size_t>(outputs));
+    for (float& x : w)
+        x = drawWeight(init, inputs, outputs, rng);
+    return SparseLayer::dense(inputs, outputs, std::move(w));
+}
+
+SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, WeightInit init, Rng& rng)
+{
+    const EdgeIndex count = erdosRenyiEdgeCount(inputs, outputs, epsilon);
+    const auto possible = static_cast<std::uint64_t>(inputs) * static_cast<std::uint64_t>(outputs);
+    if (static_cast<std::uint64_t>(count) == possible)
+        return denseLayer(inputs, outputs, init, rng);
+    std::vector<std::uint64_t> keys; // output * inputs + input: sorted keys are CSR order
+    keys.reserve(static_cast<std::size_t>(count));
+    if (static_cast<std::uint64_t>(count) * 2 > possible) {
+        // Dense-ish: choose the absent positions instead of the present ones.
+        std::vector<std::uint64_t> all(possible);
+        for (std::uint64_t k = 0; k < possible; ++k)
+            all[k] = k;
+        for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(count); ++k)
+            std::swap(all[k], all[k + rng.below(possible - k)]);
+        keys.assign(all.begin(), all.begin() + count);
+        std::sort(keys.begin(), keys.end());
+    } else {
+        // Draw, sort, drop duplicates, top up: each round loses only a few percent to collisions.
+        while (static_cast<EdgeIndex>(keys.size()) < count) {
+            const auto missing = static_cast<std::size_t>(count) - keys.size();
+            const std::size_t before = keys.size();
+            for (std::size_t k = 0; k < missing; ++k)
+                keys.push_back(rng.below(possible));
+            std::sort(keys.begin() + static_cast<std::ptrdiff_t>(before), keys.end());
+            std::inplace_merge(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(before), keys.end());
+            keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        }
+    }
+    std::vector<EdgeIndex> rowPtr(static_cast<std::size_t>(outputs) + 1, 0);
+    std::vector<NeuronIndex> colIdx(keys.size());
+    std::vector<float> weights(keys.size());
+    for (std::size_t e = 0; e < keys.size(); ++e) {
+        const auto j = static_cast<NeuronIndex>(keys[e] / static_cast<std::uint64_t>(inputs));
+        colIdx[e] = static_cast<NeuronIndex>(keys[e] % static_cast<std::uint64_t>(inputs));
+        ++rowPtr[static_cast<std::size_t>(j) + 1];
+        weights[e] = drawWeight(init, inputs, outputs, rng);
+    }
+    for (NeuronIndex j = 0; j < outputs; ++j)
+        rowPtr[j + 1] += rowPtr[j];
+    keys.clear();
+    keys.shrink_to_fit();
+    return SparseLayer::fromCsr(inputs, outputs, std::move(rowPtr), std::move(colIdx), std::move(weights));
+}
+
+} // namespace rewire

@@ -1,0 +1,447 @@
+#include "core/kernels.h"
+
+#include "core/rng.h"
+
+#include <Eigen/Core>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace rewire {
+
+namespace {
+
+// 16 floats: one zmm register with AVX-512, two ymm otherwise.
+typedef float v16 __attribute__((vector_size(64), aligned(64)));
+constexpr int kLanes = 16;
+constexpr int kMaxTileVectors = 8; // 128 batch columns live in registers per tile
+
+int roundUp16(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+inline v16 splat(float x) { return v16{} + x; }
+
+inline float hsum(v16 v)
+{
+    float s = 0.0f;
+    for (int k = 0; k < kLanes; ++k)
+        s += v[k];
+    return s;
+}
+
+// Per-neuron dropout scale: keepScale with probability keep, else 0; zero in padding columns.
+void fillMask(float* mask, int width, int batch, const ForwardEpilogue& epi, NeuronIndex neuron)
+{
+    if (epi.keepProbability >= 1.0f) {
+        for (int b = 0; b < width; ++b)
+            mask[b] = b < batch ? 1.0f : 0.0f;
+        return;
+    }
+    const float scale = 1.0f / epi.keepProbability;
+    const auto threshold = static_cast<std::uint32_t>(epi.keepProbability * 65536.0f);
+    Rng rng(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)));
+    for (int b = 0; b < width; b += 4) {
+        std::uint64_t bits = rng.next();
+        for (int q = 0; q < 4 && b + q < width; ++q, bits >>= 16)
+            mask[b + q] = (b + q < batch && (bits & 0xFFFF) < threshold) ? scale : 0.0f;
+    }
+}
+
+// a = f(z) * m and g = f'(z) * m for one vector of a neuron's batch.
+inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, float* gOut)
+{
+    v16 a, d;
+    switch (epi.activation.kind) {
+    case ActivationKind::Sigmoid:
+        for (int k = 0; k < kLanes; ++k) {
+            a[k] = 1.0f / (1.0f + std::exp(-z[k]));
+            d[k] = a[k] * (1.0f - a[k]);
+        }
+        break;
+    case ActivationKind::Tanh:
+        for (int k = 0; k < kLanes; ++k) {
+            a[k] = std::tanh(z[k]);
+            d[k] = 1.0f - a[k] * a[k];
+        }
+        break;
+    default: {
+        const v16 s = splat(epi.negativeSlope);
+        const v16 one = splat(1.0f);
+        a = z > 0.0f ? z : s * z;
+        d = z > 0.0f ? one : s;
+    }
+    }
+    *reinterpret_cast<v16*>(aOut) = a * m;
+    if (gOut)
+        *reinterpret_cast<v16*>(gOut) = d * m;
+}
+
+template <int V>
+inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, const float* xBase, std::size_t ld,
+                        int t0, v16* acc)
+{
+    for (int v = 0; v < V; ++v)
+        acc[v] = v16{};
+    if constexpr (V <= 4) {
+        // Two accumulator sets hide FMA latency when one tile has few vectors.
+        v16 acc2[V] = {};
+        EdgeIndex e = 0;
+        for (; e + 1 < n; e += 2) {
+            const v16* x0 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
+            const v16* x1 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e + 1]) * ld + t0);
+            const v16 w0 = splat(w[e]), w1 = splat(w[e + 1]);
+            for (int v = 0; v < V; ++v) {
+                acc[v] += w0 * x0[v];
+                acc2[v] += w1 * x1[v];
+            }
+        }
+        for (; e < n; ++e) {
+            const v16* x0 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
+            const v16 w0 = splat(w[e]);
+            for (int v = 0; v < V; ++v)
+                acc[v] += w0 * x0[v];
+        }
+        for (int v = 0; v < V; ++v)
+            acc[v] += acc2[v];
+    } else {
+        for (EdgeIndex e = 0; e < n; ++e) {
+            const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
+            const v16 wv = splat(w[e]);
+            for (int v = 0; v < V; ++v)
+                acc[v] += wv * xr[v];
+        }
+    }
+}
+
+template <int V>
+void forwardRowTile(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                    const ForwardEpilogue& epi, NeuronIndex j, int t0, const float* mask)
+{
+    const EdgeIndex e0 = layer.rowPtr()[j], e1 = layer.rowPtr()[j + 1];
+    v16 acc[V];
+    forwardTile<V>(layer.colIdx().data() + e0, layer.weights().data() + e0, e1 - e0, x.data(),
+                   static_cast<std::size_t>(x.ld()), t0, acc);
+    const v16 bias = splat(layer.bias()[j]);
+    float* aRow = a.row(j) + t0;
+    float* gRow = gate ? gate->row(j) + t0 : nullptr;
+    for (int v = 0; v < V; ++v)
+        epilogueVec(acc[v] + bias, *reinterpret_cast<const v16*>(mask + t0 + v * kLanes), epi, aRow + v * kLanes,
+                    gRow ? gRow + v * kLanes : nullptr);
+}
+
+template <int V>
+void backwardTile(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz, const float* gatePrevRow,
+                  float* dxRow, NeuronIndex i, int t0, float* grad)
+{
+    const EdgeIndex k0 = layer.colPtr()[i], k1 = layer.colPtr()[i + 1];
+    const NeuronIndex* rows = layer.cscRow().data();
+    const std::int32_t* perm = layer.cscPerm().data();
+    const float* w = layer.weights().data();
+    const v16* xi = reinterpret_cast<const v16*>(x.row(i) + t0);
+    v16 xv[V], dx[V];
+    for (int v = 0; v < V; ++v) {
+        xv[v] = xi[v];
+        dx[v] = v16{};
+    }
+    const std::size_t ld = static_cast<std::size_t>(dz.ld());
+    const float* dzBase = dz.data() + t0;
+    for (EdgeIndex k = k0; k < k1; ++k) {
+        const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
+        const v16 wv = splat(w[perm[k]]);
+        v16 dot0 = v16{}, dot1 = v16{};
+        for (int v = 0; v < V; ++v) {
+            if (dxRow)
+                dx[v] += wv * d[v];
+            if (v % 2 == 0)
+                dot0 += xv[v] * d[v];
+            else
+                dot1 += xv[v] * d[v];
+        }
+        grad[k - k0] += hsum(dot0 + dot1);
+    }
+    if (dxRow) {
+        const v16* gp = reinterpret_cast<const v16*>(gatePrevRow + t0);
+        v16* out = reinterpret_cast<v16*>(dxRow + t0);
+        for (int v = 0; v < V; ++v)
+            out[v] = gp ? dx[v] * gp[v] : dx[v];
+    }
+}
+
+void checkBuffers(const SparseLayer& layer, const NeuronBuffer& in, const NeuronBuffer& out, int batch, const char* who)
+{
+    if (in.neurons() != layer.inputs() || out.neurons() != layer.outputs())
+        throw std::invalid_argument(std::string(who) + ": buffers of " + std::to_string(in.neurons()) + " and " +
+                                    std::to_string(out.neurons()) + " neurons for a layer of " +
+                                    std::to_string(layer.inputs()) + " inputs x " + std::to_string(layer.outputs()) +
+                                    " outputs");
+    if (batch < 0 || roundUp16(batch) > in.ld() || roundUp16(batch) > out.ld())
+        throw std::invalid_argument(std::string(who) + ": batch " + std::to_string(batch) + " exceeds buffer capacity " +
+                                    std::to_string(std::min(in.ld(), out.ld())));
+}
+
+thread_local std::vector<float, std::allocator<float>> t_scratch;
+
+float* alignedScratch(std::size_t floats)
+{
+    t_scratch.resize(floats + kLanes);
+    auto p = reinterpret_cast<std::uintptr_t>(t_scratch.data());
+    p = (p + 63) & ~std::uintptr_t(63);
+    return reinterpret_cast<float*>(p);
+}
+
+} // namespace
+
+void NeuronBuffer::Free::operator()(float* p) const { std::free(p); }
+
+void NeuronBuffer::resize(int neurons, int batchCapacity)
+{
+    if (neurons < 0 || batchCapacity < 0)
+        throw std::invalid_argument("NeuronBuffer: negative size");
+    m_neurons = neurons;
+    m_ld = std::max(kLanes, roundUp16(batchCapacity));
+    const std::size_t bytes = static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float);
+    void* p = std::aligned_alloc(64, std::max<std::size_t>(64, bytes));
+    if (!p)
+        throw std::bad_alloc();
+    m_data.reset(static_cast<float*>(p));
+    setZero();
+}
+
+void NeuronBuffer::setZero()
+{
+    std::memset(m_data.get(), 0, static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float));
+}
+
+std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts)
+{
+    parts = std::max(parts, 1);
+    const auto n = static_cast<NeuronIndex>(ptr.size() - 1);
+    std::vector<NeuronIndex> bounds(static_cast<std::size_t>(parts) + 1, n);
+    bounds[0] = 0;
+    const EdgeIndex total = ptr.back();
+    for (int p = 1; p < parts; ++p) {
+        // Weight neurons as edges + 1 so empty neurons still spread out.
+        const EdgeIndex target = (total + n) * p / parts;
+        NeuronIndex lo = bounds[p - 1], hi = n;
+        while (lo < hi) {
+            const NeuronIndex mid = lo + (hi - lo) / 2;
+            if (ptr[mid] + mid < target)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        // lo is the first split at or past the target; the one before may be closer.
+        if (lo > bounds[p - 1] && target - (ptr[lo - 1] + lo - 1) < (ptr[lo] + lo) - target)
+            --lo;
+        bounds[p] = lo;
+    }
+    return bounds;
+}
+
+void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    const int width = roundUp16(batch);
+    float* mask = alignedScratch(static_cast<std::size_t>(width));
+    for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
+        fillMask(mask, width, batch, epi, j);
+        int t0 = 0;
+        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
+            forwardRowTile<8>(layer, x, a, gate, epi, j, t0, mask);
+        switch ((width - t0) / kLanes) {
+        case 7: forwardRowTile<7>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 6: forwardRowTile<6>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 5: forwardRowTile<5>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 4: forwardRowTile<4>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 3: forwardRowTile<3>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 2: forwardRowTile<2>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 1: forwardRowTile<1>(layer, x, a, gate, epi, j, t0, mask); break;
+        default: break;
+        }
+    }
+}
+
+void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition)
+{
+    checkBuffers(layer, x, a, batch, "sparseForward");
+    const int parts = static_cast<int>(rowPartition.size()) - 1;
+    if (parts <= 1) {
+        sparseForwardRange(layer, x, a, gate, batch, epi, 0, layer.outputs());
+        return;
+    }
+#pragma omp parallel num_threads(parts)
+    {
+        const int t = omp_get_thread_num();
+        sparseForwardRange(layer, x, a, gate, batch, epi, rowPartition[t], rowPartition[t + 1]);
+    }
+}
+
+namespace {
+
+inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
+{
+    v = step.momentum * v - step.learningRate * g;
+    w += v - step.weightDecay * w;
+}
+
+} // namespace
+
+void sparseBackwardRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                         std::span<float> gradOut, NeuronIndex colBegin, NeuronIndex colEnd)
+{
+    const int width = roundUp16(batch);
+    NeuronIndex maxDegree = 0;
+    for (NeuronIndex i = colBegin; i < colEnd; ++i)
+        maxDegree = std::max(maxDegree, layer.outDegree(i));
+    float* grad = alignedScratch(static_cast<std::size_t>(maxDegree));
+    float* w = layer.weights().data();
+    const std::int32_t* perm = layer.cscPerm().data();
+    for (NeuronIndex i = colBegin; i < colEnd; ++i) {
+        const EdgeIndex k0 = layer.colPtr()[i], k1 = layer.colPtr()[i + 1];
+        float* dxRow = dxPrev ? dxPrev->row(i) : nullptr;
+        const float* gpRow = gatePrev ? gatePrev->row(i) : nullptr;
+        if (k0 == k1) {
+            if (dxRow)
+                std::memset(dxRow, 0, static_cast<std::size_t>(width) * sizeof(float));
+            continue;
+        }
+        std::fill(grad, grad + (k1 - k0), 0.0f);
+        int t0 = 0;
+        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
+            backwardTile<8>(layer, x, dz, gpRow, dxRow, i, t0, grad);
+        switch ((width - t0) / kLanes) {
+        case 7: backwardTile<7>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 6: backwardTile<6>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 5: backwardTile<5>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 4: backwardTile<4>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 3: backwardTile<3>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 2: backwardTile<2>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        case 1: backwardTile<1>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
+        default: break;
+        }
+        // The update comes after every tile has used the old weights for dX.
+        if (!gradOut.empty()) {
+            for (EdgeIndex k = k0; k < k1; ++k)
+                gradOut[perm[k]] = grad[k - k0];
+        } else {
+            for (EdgeIndex k = k0; k < k1; ++k)
+                sgdUpdate(w[perm[k]], velocity[perm[k]], grad[k - k0], step);
+        }
+    }
+}
+
+void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                    std::span<float> gradOut, const std::vector<NeuronIndex>& colPartition)
+{
+    checkBuffers(layer, x, dz, batch, "sparseBackward");
+    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
+        throw std::invalid_argument("sparseBackward: velocity has " + std::to_string(velocity.size()) +
+                                    " entries for " + std::to_string(layer.edgeCount()) + " edges");
+    const int parts = static_cast<int>(colPartition.size()) - 1;
+    if (parts <= 1) {
+        sparseBackwardRange(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, 0, layer.inputs());
+        return;
+    }
+#pragma omp parallel num_threads(parts)
+    {
+        const int t = omp_get_thread_num();
+        sparseBackwardRange(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, colPartition[t],
+                            colPartition[t + 1]);
+    }
+}
+
+namespace {
+
+using ColMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+using Strided = Eigen::Map<ColMajor, Eigen::Aligned64, Eigen::OuterStride<>>;
+using ConstStrided = Eigen::Map<const ColMajor, Eigen::Aligned64, Eigen::OuterStride<>>;
+
+// A neuron-major buffer seen as a (width x neurons) column-major matrix.
+ConstStrided view(const NeuronBuffer& b, int width)
+{
+    return ConstStrided(b.data(), width, b.neurons(), Eigen::OuterStride<>(b.ld()));
+}
+Strided view(NeuronBuffer& b, int width) { return Strided(b.data(), width, b.neurons(), Eigen::OuterStride<>(b.ld())); }
+
+void requireDense(const SparseLayer& layer, const char* who)
+{
+    if (!layer.isDense())
+        throw std::invalid_argument(std::string(who) + ": layer of " + std::to_string(layer.inputs()) + " x " +
+                                    std::to_string(layer.outputs()) + " has " + std::to_string(layer.edgeCount()) +
+                                    " edges, the dense kernel needs all of them");
+}
+
+} // namespace
+
+void denseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                  const ForwardEpilogue& epi)
+{
+    checkBuffers(layer, x, a, batch, "denseForward");
+    requireDense(layer, "denseForward");
+    const int width = roundUp16(batch);
+    // Row-major (outputs x inputs) weights are the column-major (inputs x outputs) W^T.
+    Eigen::Map<const ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
+    view(a, width).noalias() = view(x, width) * wt;
+    float* mask = alignedScratch(static_cast<std::size_t>(width));
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+        fillMask(mask, width, batch, epi, j);
+        const v16 bias = splat(layer.bias()[j]);
+        float* aRow = a.row(j);
+        float* gRow = gate ? gate->row(j) : nullptr;
+        for (int t = 0; t < width; t += kLanes)
+            epilogueVec(*reinterpret_cast<const v16*>(aRow + t) + bias, *reinterpret_cast<const v16*>(mask + t), epi,
+                        aRow + t, gRow ? gRow + t : nullptr);
+    }
+}
+
+void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                   const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                   std::span<float> gradOut, std::vector<float>& scratch)
+{
+    checkBuffers(layer, x, dz, batch, "denseBackward");
+    requireDense(layer, "denseBackward");
+    const int width = roundUp16(batch);
+    const std::size_t n = static_cast<std::size_t>(layer.edgeCount());
+    Eigen::Map<ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
+    if (dxPrev) {
+        auto dx = view(*dxPrev, width);
+        dx.noalias() = view(dz, width) * wt.transpose();
+        if (gatePrev)
+            dx.array() *= view(*gatePrev, width).array();
+    }
+    float* g = gradOut.empty() ? (scratch.resize(n), scratch.data()) : gradOut.data();
+    Eigen::Map<ColMajor>(g, layer.inputs(), layer.outputs()).noalias() = view(x, width).transpose() * view(dz, width);
+    if (!gradOut.empty())
+        return;
+    float* w = layer.weights().data();
+    float* v = velocity.data();
+    for (std::size_t e = 0; e < n; ++e)
+        sgdUpdate(w[e], v[e], g[e], step);
+}
+
+void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
+              const SgdStep& step, std::span<float> gradOut)
+{
+    const int width = roundUp16(batch);
+    auto bias = layer.bias();
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+        const float* d = dz.row(j);
+        v16 acc = v16{};
+        for (int t = 0; t < width; t += kLanes)
+            acc += *reinterpret_cast<const v16*>(d + t);
+        const float g = hsum(acc);
+        if (!gradOut.empty())
+            gradOut[j] = g;
+        else
+            sgdUpdate(bias[j], biasVelocity[j], g, step);
+    }
+}
+
+} // namespace rewire

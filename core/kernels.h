@@ -1,0 +1,94 @@
+#pragma once
+// Truly sparse training kernels over neuron-major activations (see DESIGN.md "Engine layout").
+//
+// Every activation buffer is neurons x ld floats: row i holds neuron i's values for the batch,
+// 64-byte aligned, ld a multiple of 16. Columns at or past the batch size are padding and are kept
+// at zero by every kernel, so kernels run whole 16-float vectors without tail loops.
+
+#include "core/activation.h"
+#include "graph/sparse_layer.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace rewire {
+
+class NeuronBuffer {
+public:
+    NeuronBuffer() = default;
+    NeuronBuffer(int neurons, int batchCapacity) { resize(neurons, batchCapacity); }
+    // Contents are zeroed.
+    void resize(int neurons, int batchCapacity);
+    void setZero();
+    int neurons() const { return m_neurons; }
+    int ld() const { return m_ld; }
+    float* row(int i) { return m_data.get() + static_cast<std::size_t>(i) * m_ld; }
+    const float* row(int i) const { return m_data.get() + static_cast<std::size_t>(i) * m_ld; }
+    float* data() { return m_data.get(); }
+    const float* data() const { return m_data.get(); }
+
+private:
+    struct Free {
+        void operator()(float* p) const;
+    };
+    int m_neurons = 0;
+    int m_ld = 0;
+    std::unique_ptr<float[], Free> m_data;
+};
+
+// Contiguous neuron ranges, one per thread, with about equal edge counts (SET skews degrees).
+// bounds has parts+1 entries. Time complexity: O(n + parts log n).
+std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts);
+
+struct ForwardEpilogue {
+    Activation activation;          // hidden activation, or Linear for the output layer
+    float negativeSlope = 0.0f;     // for piecewise-linear activations in this layer
+    float keepProbability = 1.0f;   // inverted dropout when < 1
+    std::uint64_t dropoutKey = 0;   // seeds the mask; the same key gives the same mask on any thread
+};
+
+// Z = W X + b for the output neurons in [rowBegin, rowEnd), then A = f(Z) * mask and, when
+// gate != nullptr, G = f'(Z) * mask (mask = dropout scale, zero in padding columns).
+// x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E_range * ld).
+void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd);
+// All rows, split over `threads` with the given forward partition.
+void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition);
+
+struct SgdStep {
+    float learningRate = 0.01f;
+    float momentum = 0.9f;
+    float weightDecay = 0.0f;
+};
+
+// The fused backward pass in CSC order for input neurons [colBegin, colEnd):
+//   dXprev[i] = gatePrev[i] * sum_e w_e dZ[j_e]        (skipped when dXprev == nullptr)
+//   g_e      = sum_b X[i][b] dZ[j_e][b]                (dZ already carries the 1/B of the loss)
+//   v_e      = momentum v_e - lr g_e;  w_e += v_e - weightDecay w_e
+// with the old w_e used for dX. velocity: the layer's per-edge momentum (aligned with weights).
+// gradOut, when not empty, receives g_e (for tests and gradient-based methods) instead of the
+// update being applied. Time complexity: O(E_range * ld).
+void sparseBackwardRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                         std::span<float> gradOut, NeuronIndex colBegin, NeuronIndex colEnd);
+void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                    std::span<float> gradOut, const std::vector<NeuronIndex>& colPartition);
+
+// Dense twins through Eigen GEMM for fully connected layers (weights row-major outputs x inputs,
+// which is exactly a dense SparseLayer's CSR weight array).
+void denseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                  const ForwardEpilogue& epi);
+void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                   const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                   std::span<float> gradOut, std::vector<float>& scratch);
+
+// Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
+// decays biases too). gradOut, when not empty, receives the gradient instead of the update.
+void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
+              const SgdStep& step, std::span<float> gradOut);
+
+} // namespace rewire

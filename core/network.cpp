@@ -1,0 +1,213 @@
+#include "core/network.h"
+
+#include "core/rng.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace rewire {
+
+Loss parseLoss(const std::string& text)
+{
+    if (text == "cross-entropy" || text == "ce")
+        return Loss::CrossEntropy;
+    if (text == "mse")
+        return Loss::Mse;
+    throw std::invalid_argument("--loss " + text + ": unknown (expected cross-entropy or mse)");
+}
+
+std::string toString(Loss loss) { return loss == Loss::CrossEntropy ? "cross-entropy" : "mse"; }
+
+MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads)
+    : m_net(network), m_activation(activation), m_loss(loss), m_capacity(batchCapacity), m_threads(threads)
+{
+    if (network.layerCount() < 1)
+        throw std::invalid_argument("MlpEngine: the network has no layers");
+    if (batchCapacity < 1)
+        throw std::invalid_argument("MlpEngine: batch size must be >= 1, got " + std::to_string(batchCapacity));
+    if (threads < 1)
+        throw std::invalid_argument("MlpEngine: threads must be >= 1, got " + std::to_string(threads));
+    const auto arch = network.architecture();
+    for (std::size_t k = 0; k < arch.size(); ++k) {
+        m_act.emplace_back(arch[k], batchCapacity);
+        const bool hidden = k > 0 && k + 1 < arch.size();
+        m_gate.emplace_back(hidden ? arch[k] : 0, hidden ? batchCapacity : 0);
+        m_delta.emplace_back(k > 0 ? arch[k] : 0, k > 0 ? batchCapacity : 0);
+    }
+    m_state.resize(static_cast<std::size_t>(network.layerCount()));
+    for (int l = 0; l < network.layerCount(); ++l) {
+        m_state[l].velocity = network.layer(l).addEdgeProperty("velocity");
+        m_state[l].biasVelocity.assign(static_cast<std::size_t>(network.layer(l).outputs()), 0.0f);
+    }
+    Eigen::setNbThreads(threads);
+    refreshPartitions();
+}
+
+void MlpEngine::refreshPartitions()
+{
+    for (int l = 0; l < m_net.layerCount(); ++l) {
+        const SparseLayer& layer = m_net.layer(l);
+        LayerState& s = m_state[l];
+        if (s.version == layer.topologyVersion() && !s.rowParts.empty())
+            continue;
+        s.rowParts = balancedPartition(layer.rowPtr(), m_threads);
+        s.colParts = balancedPartition(layer.colPtr(), m_threads);
+        s.version = layer.topologyVersion();
+    }
+}
+
+void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows)
+{
+    NeuronBuffer& in = input();
+    if (featureCount != in.neurons())
+        throw std::invalid_argument("MlpEngine: samples have " + std::to_string(featureCount) +
+                                    " features, the network expects " + std::to_string(in.neurons()));
+    if (static_cast<int>(rows.size()) > m_capacity)
+        throw std::invalid_argument("MlpEngine: batch of " + std::to_string(rows.size()) + " exceeds capacity " +
+                                    std::to_string(m_capacity));
+    const int batch = static_cast<int>(rows.size());
+    const int width = (batch + 15) / 16 * 16;
+    // Transpose through blocks of 16 samples so writes stay within a few cache lines.
+    for (int b0 = 0; b0 < width; b0 += 16) {
+        const float* src[16];
+        for (int q = 0; q < 16; ++q)
+            src[q] = b0 + q < batch ? features + rows[static_cast<std::size_t>(b0 + q)] * featureCount : nullptr;
+        for (std::int64_t f = 0; f < featureCount; ++f) {
+            float* dst = in.row(static_cast<int>(f)) + b0;
+            for (int q = 0; q < 16; ++q)
+                dst[q] = src[q] ? src[q][f] : 0.0f;
+        }
+    }
+}
+
+void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
+{
+    refreshPartitions();
+    const int L = m_net.layerCount();
+    for (int l = 0; l < L; ++l) {
+        const SparseLayer& layer = m_net.layer(l);
+        const bool last = l == L - 1;
+        ForwardEpilogue epi;
+        if (last) {
+            epi.activation.kind = ActivationKind::Linear;
+            epi.negativeSlope = 1.0f;
+        } else {
+            epi.activation = m_activation;
+            epi.negativeSlope = m_activation.negativeSlope(l + 1);
+            epi.keepProbability = keepProbability;
+            epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
+        }
+        NeuronBuffer* gate = (!last && keepGates) ? &m_gate[l + 1] : nullptr;
+        if (layer.isDense())
+            denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
+        else
+            sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
+    }
+}
+
+BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient)
+{
+    BatchResult r;
+    const NeuronBuffer& z = m_act.back();
+    NeuronBuffer& dz = m_delta.back();
+    const int classes = z.neurons();
+    const int width = (batch + 15) / 16 * 16;
+    const float invB = 1.0f / static_cast<float>(batch);
+    for (int b = 0; b < batch; ++b) {
+        const int y = labels[static_cast<std::size_t>(b)];
+        if (y < 0 || y >= classes)
+            throw std::invalid_argument("label " + std::to_string(y) + " outside the network's " +
+                                        std::to_string(classes) + " outputs");
+        float best = -std::numeric_limits<float>::infinity();
+        int arg = 0;
+        for (int j = 0; j < classes; ++j)
+            if (z.row(j)[b] > best) {
+                best = z.row(j)[b];
+                arg = j;
+            }
+        r.correct += arg == y;
+        if (m_loss == Loss::CrossEntropy) {
+            double sum = 0.0;
+            for (int j = 0; j < classes; ++j)
+                sum += std::exp(static_cast<double>(z.row(j)[b] - best));
+            r.lossSum += std::log(sum) - (z.row(y)[b] - best);
+            if (wantGradient)
+                for (int j = 0; j < classes; ++j) {
+                    const double p = std::exp(static_cast<double>(z.row(j)[b] - best)) / sum;
+                    dz.row(j)[b] = static_cast<float>((p - (j == y ? 1.0 : 0.0)) * invB);
+                }
+        } else {
+            for (int j = 0; j < classes; ++j) {
+                const float diff = z.row(j)[b] - (j == y ? 1.0f : 0.0f);
+                r.lossSum += 0.5 * static_cast<double>(diff) * diff;
+                if (wantGradient)
+                    dz.row(j)[b] = diff * invB;
+            }
+        }
+        if (!std::isfinite(best))
+            r.finite = false;
+    }
+    if (wantGradient)
+        for (int j = 0; j < classes; ++j)
+            std::fill(dz.row(j) + batch, dz.row(j) + width, 0.0f);
+    if (!std::isfinite(r.lossSum))
+        r.finite = false;
+    return r;
+}
+
+void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
+                         std::vector<std::vector<float>>* biasGrads)
+{
+    for (int l = m_net.layerCount() - 1; l >= 0; --l) {
+        SparseLayer& layer = m_net.layer(l);
+        LayerState& s = m_state[l];
+        std::span<float> wg, bg;
+        if (weightGrads) {
+            (*weightGrads)[l].assign(static_cast<std::size_t>(layer.edgeCount()), 0.0f);
+            (*biasGrads)[l].assign(static_cast<std::size_t>(layer.outputs()), 0.0f);
+            wg = (*weightGrads)[l];
+            bg = (*biasGrads)[l];
+        }
+        biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg);
+        NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
+        const NeuronBuffer* gatePrev = l > 0 ? &m_gate[l] : nullptr;
+        auto velocity = layer.edgeProperty(s.velocity);
+        if (layer.isDense())
+            denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
+        else
+            sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.colParts);
+    }
+}
+
+BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const SgdStep& step,
+                                  float keepProbability, std::uint64_t dropoutKey)
+{
+    forward(batch, keepProbability, dropoutKey, true);
+    BatchResult r = lossAndGradient(batch, labels, true);
+    if (r.finite)
+        backward(batch, step, nullptr, nullptr);
+    return r;
+}
+
+BatchResult MlpEngine::evaluateBatch(int batch, std::span<const std::int32_t> labels)
+{
+    forward(batch, 1.0f, 0, false);
+    return lossAndGradient(batch, labels, false);
+}
+
+BatchResult MlpEngine::gradients(int batch, std::span<const std::int32_t> labels,
+                                 std::vector<std::vector<float>>& weightGrads, std::vector<std::vector<float>>& biasGrads)
+{
+    forward(batch, 1.0f, 0, true);
+    BatchResult r = lossAndGradient(batch, labels, true);
+    weightGrads.resize(static_cast<std::size_t>(m_net.layerCount()));
+    biasGrads.resize(static_cast<std::size_t>(m_net.layerCount()));
+    backward(batch, SgdStep{}, &weightGrads, &biasGrads);
+    return r;
+}
+
+} // namespace rewire

@@ -1,0 +1,79 @@
+#pragma once
+// MlpEngine: forward/backward passes over a NetworkGraph in place (no copy of the weights).
+
+#include "core/activation.h"
+#include "core/kernels.h"
+#include "graph/network_graph.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rewire {
+
+enum class Loss { CrossEntropy, Mse };
+Loss parseLoss(const std::string& text);
+std::string toString(Loss loss);
+
+struct BatchResult {
+    double lossSum = 0.0;  // summed over the batch's samples
+    int correct = 0;
+    bool finite = true;    // false when the loss or an output is NaN/Inf
+};
+
+// Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
+// network. Hidden layers use `activation`; the output layer is linear followed by the loss
+// (softmax + cross-entropy, or MSE on the linear outputs). Fully connected layers run through the
+// Eigen kernels, the others through the sparse kernels. Thread partitions follow topology edits
+// by watching SparseLayer::topologyVersion().
+class MlpEngine {
+public:
+    // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.
+    MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads);
+
+    // Input batch: features x ld; fill columns [0, batch) and leave the rest zero (fillInput does).
+    NeuronBuffer& input() { return m_act.front(); }
+    // Copies samples rows[0..batch) of a row-major feature matrix into input(), zero padding.
+    void fillInput(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows);
+
+    // Forward (dropout with keepProbability < 1), loss, backward and momentum-SGD update.
+    BatchResult trainBatch(int batch, std::span<const std::int32_t> labels, const SgdStep& step,
+                           float keepProbability, std::uint64_t dropoutKey);
+    // Forward without dropout; loss and accuracy only.
+    BatchResult evaluateBatch(int batch, std::span<const std::int32_t> labels);
+    // Gradients of the mean batch loss without dropout and without updating (for checks and
+    // gradient-based methods): weightGrads[l] aligned with layer l's edges, biasGrads[l] per output.
+    BatchResult gradients(int batch, std::span<const std::int32_t> labels, std::vector<std::vector<float>>& weightGrads,
+                          std::vector<std::vector<float>>& biasGrads);
+
+    // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
+    const NeuronBuffer& outputs() const { return m_act.back(); }
+    int threads() const { return m_threads; }
+    int batchCapacity() const { return m_capacity; }
+
+private:
+    struct LayerState {
+        int velocity = -1; // edge property id
+        std::vector<float> biasVelocity;
+        std::vector<NeuronIndex> rowParts, colParts;
+        std::uint64_t version = ~0ULL;
+    };
+    void refreshPartitions();
+    void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates);
+    BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient);
+    void backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
+                  std::vector<std::vector<float>>* biasGrads);
+
+    NetworkGraph& m_net;
+    Activation m_activation;
+    Loss m_loss;
+    int m_capacity;
+    int m_threads;
+    std::vector<NeuronBuffer> m_act;   // m_act[k]: neuron set k (k = 0 input)
+    std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets
+    std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set
+    std::vector<LayerState> m_state;
+    std::vector<float> m_scratch;
+};
+
+} // namespace rewire

@@ -1,0 +1,203 @@
+#include "core/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace rewire {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Stream labels for Rng::derive, so each use of the seed draws independent numbers.
+constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4;
+
+} // namespace
+
+NetworkGraph buildNetwork(const TrainConfig& config)
+{
+    config.validate();
+    const auto arch = config.architecture();
+    const Method method = parseMethod(config.method);
+    const WeightInit init = parseWeightInit(config.init);
+    std::vector<SparseLayer> layers;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        Rng rng = Rng::derive(config.seed, kInitStream * 1000 + l);
+        if (method == Method::Dense)
+            layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
+        else
+            layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng));
+    }
+    NetworkGraph g(std::move(layers));
+    g.attributes()["activation"] = config.activation;
+    g.attributes()["method"] = config.method;
+    g.attributes()["epsilon"] = std::to_string(config.epsilon);
+    return g;
+}
+
+Trainer::Trainer(TrainConfig config, const DataSplit& data)
+    : m_config(std::move(config)), m_data(data)
+{
+    m_config.validate();
+    const auto arch = m_config.architecture();
+    const Dataset& train = data.train;
+    if (train.samples() == 0)
+        throw ConfigError("--dataset " + m_config.dataset + ": no training samples");
+    if (arch.front() != train.features())
+        throw ConfigError("--arch " + m_config.arch + ": input size " + std::to_string(arch.front()) +
+                          " does not match the " + std::to_string(train.features()) + " features of " + train.name);
+    if (arch.back() != train.classes)
+        throw ConfigError("--arch " + m_config.arch + ": output size " + std::to_string(arch.back()) +
+                          " does not match the " + std::to_string(train.classes) + " classes of " + train.name);
+    if (data.test.samples() > 0 && data.test.features() != train.features())
+        throw ConfigError("--test-dataset: " + std::to_string(data.test.features()) + " features, training data has " +
+                          std::to_string(train.features()));
+    m_method = parseMethod(m_config.method);
+    m_init = parseWeightInit(m_config.init);
+    m_network = buildNetwork(m_config);
+    if (!train.shape.empty()) {
+        std::string s;
+        for (std::size_t i = 0; i < train.shape.size(); ++i)
+            s += (i ? "x" : "") + std::to_string(train.shape[i]);
+        m_network.attributes()["input_shape"] = s;
+    }
+    m_network.attributes()["dataset"] = train.name;
+    const int batch = static_cast<int>(std::min<std::int64_t>(m_config.batch, train.samples()));
+    m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
+                                           parseLoss(m_config.loss), std::max(batch, m_config.batch), m_config.threads);
+}
+
+bool Trainer::layerEvolves(int l) const
+{
+    return m_method == Method::Set && !m_network.layer(l).isDense();
+}
+
+void Trainer::setLearningRate(double lr)
+{
+    if (!(lr > 0.0))
+        throw ConfigError("--lr " + std::to_string(lr) + ": must be > 0");
+    m_config.lr = lr;
+}
+
+void Trainer::setZeta(double zeta)
+{
+    if (!(zeta >= 0.0 && zeta < 1.0))
+        throw ConfigError("--zeta " + std::to_string(zeta) + ": must be in [0, 1)");
+    m_config.zeta = zeta;
+}
+
+Evaluation Trainer::evaluate(const Dataset& data)
+{
+    Evaluation ev;
+    const std::int64_t n = data.samples();
+    if (n == 0)
+        return ev;
+    const int cap = m_engine->batchCapacity();
+    std::vector<std::int64_t> rows;
+    double loss = 0.0;
+    std::int64_t correct = 0;
+    for (std::int64_t start = 0; start < n; start += cap) {
+        const int b = static_cast<int>(std::min<std::int64_t>(cap, n - start));
+        rows.resize(static_cast<std::size_t>(b));
+        std::iota(rows.begin(), rows.end(), start);
+        m_engine->fillInput(data.x.data(), data.features(), rows);
+        const BatchResult r = m_engine->evaluateBatch(b, std::span(data.y).subspan(static_cast<std::size_t>(start), b));
+        loss += r.lossSum;
+        correct += r.correct;
+    }
+    ev.loss = loss / static_cast<double>(n);
+    ev.accuracy = static_cast<double>(correct) / static_cast<double>(n);
+    return ev;
+}
+
+EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
+{
+    if (finished())
+        throw std::logic_error("Trainer: all " + std::to_string(m_config.epochs) + " epochs are done");
+    const int epoch = m_epochsDone + 1;
+    EpochMetrics m;
+    m.epoch = epoch;
+    const Dataset& train = m_data.train;
+    const std::int64_t n = train.samples();
+
+    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    Rng shuffle = Rng::derive(m_config.seed, kShuffleStream * 1000000 + static_cast<std::uint64_t>(epoch));
+    for (std::int64_t i = n - 1; i > 0; --i)
+        std::swap(order[static_cast<std::size_t>(i)], order[shuffle.below(static_cast<std::uint64_t>(i) + 1)]);
+
+    const SgdStep step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),
+                       static_cast<float>(m_config.weightDecay)};
+    const float keep = static_cast<float>(1.0 - m_config.dropout);
+    const int cap = m_config.batch;
+    const int batches = static_cast<int>((n + cap - 1) / cap);
+    std::vector<std::int32_t> labels(static_cast<std::size_t>(cap));
+    double lossSum = 0.0;
+    std::int64_t correct = 0, seen = 0;
+    const auto t0 = Clock::now();
+    for (int bi = 0; bi < batches; ++bi) {
+        if (observer && observer->stopRequested())
+            break;
+        const std::int64_t start = static_cast<std::int64_t>(bi) * cap;
+        const int b = static_cast<int>(std::min<std::int64_t>(cap, n - start));
+        const std::span<const std::int64_t> rows(order.data() + start, static_cast<std::size_t>(b));
+        for (int q = 0; q < b; ++q)
+            labels[static_cast<std::size_t>(q)] = train.y[static_cast<std::size_t>(rows[q])];
+        m_engine->fillInput(train.x.data(), train.features(), rows);
+        const std::uint64_t key = hashCounter(Rng::derive(m_config.seed, kDropoutStream).next(),
+                                              (static_cast<std::uint64_t>(epoch) << 32) | static_cast<std::uint64_t>(bi));
+        const BatchResult r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key);
+        if (!r.finite)
+            throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ", batch " +
+                                   std::to_string(bi + 1) + " of " + std::to_string(batches) +
+                                   ": the loss is NaN or infinite (try a smaller --lr, now " +
+                                   std::to_string(m_config.lr) + ")");
+        lossSum += r.lossSum;
+        correct += r.correct;
+        seen += b;
+        if (observer)
+            observer->onBatch(epoch, bi + 1, batches);
+    }
+    m.epochSeconds = secondsSince(t0);
+    m.trainLoss = seen ? lossSum / static_cast<double>(seen) : 0.0;
+    m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+
+    // SET: evolve after every epoch but the last.
+    const auto t1 = Clock::now();
+    if (epoch < m_config.epochs && m_config.zeta > 0.0) {
+        Rng rng = Rng::derive(m_config.seed, kEvolveStream * 1000000 + static_cast<std::uint64_t>(epoch));
+        for (int l = 0; l < m_network.layerCount(); ++l)
+            if (layerEvolves(l)) {
+                const EvolutionStats s = setEvolve(m_network.layer(l), m_config.zeta, m_init, rng);
+                m.pruned += s.pruned;
+                m.regrown += s.regrown;
+            }
+    }
+    m.evolutionSeconds = secondsSince(t1);
+
+    const auto t2 = Clock::now();
+    const Evaluation test = evaluate(m_data.test);
+    m.evalSeconds = secondsSince(t2);
+    m.testLoss = test.loss;
+    m.testAccuracy = test.accuracy;
+    for (const SparseLayer& l : m_network.layers())
+        m.connectionsPerLayer.push_back(l.edgeCount());
+    m.connections = m_network.edgeCount();
+    m_epochsDone = epoch;
+    if (observer)
+        observer->onEpoch(m, m_network);
+    return m;
+}
+
+void Trainer::run(TrainingObserver* observer)
+{
+    while (!finished()) {
+        trainEpoch(observer);
+        if (observer && observer->stopRequested())
+            break;
+    }
+}
+
+} // namespace rewire

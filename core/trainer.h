@@ -1,0 +1,88 @@
+#pragma once
+// Trainer: builds a network from a TrainConfig and trains it epoch by epoch, reporting through a
+// TrainingObserver (the CLI and the GUI use the same calls).
+
+#include "core/config.h"
+#include "core/evolution.h"
+#include "core/network.h"
+#include "datasets/dataset.h"
+
+#include <memory>
+#include <stdexcept>
+
+namespace rewire {
+
+struct EpochMetrics {
+    int epoch = 0;              // 1-based
+    double trainLoss = 0.0;     // mean over the epoch's batches, with dropout active
+    double trainAccuracy = 0.0; // same batches, same caveat
+    double testLoss = 0.0;
+    double testAccuracy = 0.0;
+    EdgeIndex connections = 0;  // after this epoch's topology step
+    std::vector<EdgeIndex> connectionsPerLayer;
+    EdgeIndex pruned = 0;
+    EdgeIndex regrown = 0;
+    double epochSeconds = 0.0;     // forward + backward + update over the training set
+    double evolutionSeconds = 0.0; // topology step
+    double evalSeconds = 0.0;      // test-set evaluation
+};
+
+struct Evaluation {
+    double loss = 0.0;
+    double accuracy = 0.0;
+};
+
+// Training diverged (NaN/Inf loss); the message names the epoch and batch.
+class TrainingDiverged : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Called on the training thread; must not block for long. No exception may escape.
+class TrainingObserver {
+public:
+    virtual ~TrainingObserver() = default;
+    virtual void onBatch(int /*epoch*/, int /*batch*/, int /*batchCount*/) {}
+    virtual void onEpoch(const EpochMetrics& /*metrics*/, const NetworkGraph& /*network*/) {}
+    // Polled between batches; true ends the current epoch early and stops training.
+    virtual bool stopRequested() { return false; }
+};
+
+class Trainer {
+public:
+    // Validates the config against the data (architecture vs features/classes) and builds the
+    // initial network. Throws ConfigError naming the key.
+    Trainer(TrainConfig config, const DataSplit& data);
+
+    // Runs the remaining epochs. Throws TrainingDiverged.
+    void run(TrainingObserver* observer = nullptr);
+    // One epoch: training pass, then the topology step (not after the last epoch), then evaluation.
+    EpochMetrics trainEpoch(TrainingObserver* observer = nullptr);
+    Evaluation evaluate(const Dataset& data);
+
+    int epochsDone() const { return m_epochsDone; }
+    bool finished() const { return m_epochsDone >= m_config.epochs; }
+    const TrainConfig& config() const { return m_config; }
+    // lr and zeta may change between epochs.
+    void setLearningRate(double lr);
+    void setZeta(double zeta);
+    NetworkGraph& network() { return m_network; }
+    const NetworkGraph& network() const { return m_network; }
+    // Whether layer l evolves (SET on a layer that is not fully connected).
+    bool layerEvolves(int l) const;
+
+private:
+    TrainConfig m_config;
+    const DataSplit& m_data;
+    Method m_method;
+    WeightInit m_init;
+    NetworkGraph m_network;
+    std::unique_ptr<MlpEngine> m_engine;
+    int m_epochsDone = 0;
+};
+
+// Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1), or all
+// dense for Method::Dense. Deterministic in config.seed.
+NetworkGraph buildNetwork(const TrainConfig& config);
+
+} // namespace rewire

@@ -1,0 +1,93 @@
+#include "datasets/dataset.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace rewire {
+
+void Dataset::validate() const
+{
+    if (static_cast<std::int64_t>(y.size()) != x.rows())
+        throw DatasetError(name + ": " + std::to_string(x.rows()) + " samples but " + std::to_string(y.size()) +
+                           " labels");
+    for (size_t i = 0; i < y.size(); ++i)
+        if (y[i] < 0 || y[i] >= classes)
+            throw DatasetError(name + ": label " + std::to_string(y[i]) + " of sample " + std::to_string(i) +
+                               " outside [0, " + std::to_string(classes) + ")");
+}
+
+Standardizer Standardizer::fit(const Dataset& train)
+{
+    Standardizer s;
+    const auto n = train.samples();
+    const auto d = train.features();
+    std::vector<double> sum(static_cast<size_t>(d), 0.0), sq(static_cast<size_t>(d), 0.0);
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float* row = train.x.row(i).data();
+        for (std::int64_t f = 0; f < d; ++f) {
+            sum[f] += row[f];
+            sq[f] += static_cast<double>(row[f]) * row[f];
+        }
+    }
+    s.m_mean.resize(static_cast<size_t>(d));
+    s.m_scale.resize(static_cast<size_t>(d));
+    for (std::int64_t f = 0; f < d; ++f) {
+        const double mean = n ? sum[f] / n : 0.0;
+        const double var = n ? std::max(0.0, sq[f] / n - mean * mean) : 0.0;
+        const double sd = std::sqrt(var);
+        s.m_mean[f] = static_cast<float>(mean);
+        s.m_scale[f] = sd > 1e-8 ? static_cast<float>(sd) : 1.0f;
+    }
+    return s;
+}
+
+void Standardizer::apply(Dataset& data) const
+{
+    if (static_cast<size_t>(data.features()) != m_mean.size())
+        throw std::invalid_argument("Standardizer: fitted on " + std::to_string(m_mean.size()) +
+                                    " features, data has " + std::to_string(data.features()));
+    for (std::int64_t i = 0; i < data.samples(); ++i) {
+        float* row = data.x.row(i).data();
+        for (size_t f = 0; f < m_mean.size(); ++f)
+            row[f] = (row[f] - m_mean[f]) / m_scale[f];
+    }
+}
+
+DataSplit splitByFraction(Dataset all, double testFraction, std::uint64_t seed)
+{
+    if (!(testFraction > 0.0 && testFraction < 1.0))
+        throw std::invalid_argument("test fraction must be in (0, 1), got " + std::to_string(testFraction));
+    std::mt19937_64 rng(seed);
+    std::vector<std::vector<std::int64_t>> byClass(static_cast<size_t>(std::max(all.classes, 1)));
+    for (std::int64_t i = 0; i < all.samples(); ++i)
+        byClass[static_cast<size_t>(all.y[i])].push_back(i);
+    std::vector<std::int64_t> trainIdx, testIdx;
+    for (auto& idx : byClass) {
+        std::shuffle(idx.begin(), idx.end(), rng);
+        const auto nTest = static_cast<size_t>(std::llround(testFraction * static_cast<double>(idx.size())));
+        testIdx.insert(testIdx.end(), idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(nTest));
+        trainIdx.insert(trainIdx.end(), idx.begin() + static_cast<std::ptrdiff_t>(nTest), idx.end());
+    }
+    std::sort(trainIdx.begin(), trainIdx.end());
+    std::sort(testIdx.begin(), testIdx.end());
+    auto take = [&](const std::vector<std::int64_t>& idx, const std::string& suffix) {
+        Dataset d;
+        d.name = all.name + suffix;
+        d.classes = all.classes;
+        d.shape = all.shape;
+        d.classNames = all.classNames;
+        d.x.resize(static_cast<Eigen::Index>(idx.size()), all.x.cols());
+        d.y.resize(idx.size());
+        for (size_t k = 0; k < idx.size(); ++k) {
+            d.x.row(static_cast<Eigen::Index>(k)) = all.x.row(idx[k]);
+            d.y[k] = all.y[static_cast<size_t>(idx[k])];
+        }
+        return d;
+    };
+    DataSplit split{take(trainIdx, ""), take(testIdx, " (test split)")};
+    return split;
+}
+
+} // namespace rewire

@@ -1,0 +1,151 @@
+#include "datasets/idx_loader.h"
+
+#include <zlib.h>
+
+#include <array>
+#include <memory>
+
+namespace rewire {
+
+namespace {
+
+// A gzread stream that reports how far it got, for error messages.
+class GzFile {
+public:
+    explicit GzFile(const std::filesystem::path& path) : m_name(path.string())
+    {
+        if (!std::filesystem::exists(path))
+            throw DatasetError(m_name + ": file not found");
+        m_f = gzopen(m_name.c_str(), "rb");
+        if (!m_f)
+            throw DatasetError(m_name + ": cannot open");
+        gzbuffer(m_f, 1 << 18);
+    }
+    ~GzFile() { gzclose(m_f); }
+    GzFile(const GzFile&) = delete;
+    GzFile& operator=(const GzFile&) = delete;
+
+    // Reads exactly n bytes or throws "truncated".
+    void read(void* dst, size_t n, const char* what)
+    {
+        auto* p = static_cast<char*>(dst);
+        size_t done = 0;
+        while (done < n) {
+            const auto chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
+            const int got = gzread(m_f, p + done, chunk);
+            if (got < 0) {
+                int err = 0;
+                const char* msg = gzerror(m_f, &err);
+                throw DatasetError(m_name + ": read error at byte " + std::to_string(m_offset + done) + " while reading " +
+                                   what + ": " + (msg ? msg : "?"));
+            }
+            if (got == 0)
+                throw DatasetError(m_name + ": truncated at byte " + std::to_string(m_offset + done) + " while reading " +
+                                   what + " (expected " + std::to_string(n - done) + " more bytes)");
+            done += static_cast<size_t>(got);
+        }
+        m_offset += n;
+    }
+    const std::string& name() const { return m_name; }
+
+private:
+    std::string m_name;
+    gzFile m_f = nullptr;
+    size_t m_offset = 0;
+};
+
+struct IdxHeader {
+    std::vector<std::uint32_t> dims;
+    std::uint64_t count() const
+    {
+        std::uint64_t n = 1;
+        for (auto d : dims)
+            n *= d;
+        return n;
+    }
+};
+
+IdxHeader readHeader(GzFile& f, int minDims, int maxDims)
+{
+    std::array<unsigned char, 4> magic{};
+    f.read(magic.data(), 4, "the IDX magic number");
+    if (magic[0] != 0 || magic[1] != 0)
+        throw DatasetError(f.name() + ": bad IDX magic at byte 0 (expected 00 00 08 0N, found " +
+                           std::to_string(magic[0]) + " " + std::to_string(magic[1]) + " " + std::to_string(magic[2]) +
+                           " " + std::to_string(magic[3]) + ")");
+    if (magic[2] != 0x08)
+        throw DatasetError(f.name() + ": IDX element type 0x" + std::to_string(magic[2]) +
+                           " at byte 2 is not supported (expected 0x08, unsigned byte)");
+    const int nd = magic[3];
+    if (nd < minDims || nd > maxDims)
+        throw DatasetError(f.name() + ": IDX file has " + std::to_string(nd) + " dimensions at byte 3, expected " +
+                           std::to_string(minDims) + (minDims == maxDims ? "" : " to " + std::to_string(maxDims)));
+    IdxHeader h;
+    for (int i = 0; i < nd; ++i) {
+        std::array<unsigned char, 4> b{};
+        f.read(b.data(), 4, "an IDX dimension");
+        h.dims.push_back((std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3]);
+    }
+    return h;
+}
+
+} // namespace
+
+Dataset loadIdx(const std::filesystem::path& images, const std::filesystem::path& labels)
+{
+    Dataset d;
+    d.name = images.string();
+    GzFile fi(images);
+    const IdxHeader hi = readHeader(fi, 2, 4);
+    const std::uint64_t n = hi.dims[0];
+    const std::uint64_t features = hi.count() / std::max<std::uint64_t>(n, 1);
+    if (n == 0 || features == 0)
+        throw DatasetError(fi.name() + ": IDX header declares an empty set (" + std::to_string(n) + " samples)");
+    std::vector<unsigned char> raw(static_cast<size_t>(features));
+    d.x.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(features));
+    for (std::uint64_t i = 0; i < n; ++i) {
+        fi.read(raw.data(), raw.size(), "pixel data");
+        float* row = d.x.row(static_cast<Eigen::Index>(i)).data();
+        for (size_t f = 0; f < raw.size(); ++f)
+            row[f] = raw[f];
+    }
+    for (size_t k = 1; k < hi.dims.size(); ++k)
+        d.shape.push_back(static_cast<int>(hi.dims[k]));
+
+    GzFile fl(labels);
+    const IdxHeader hl = readHeader(fl, 1, 1);
+    if (hl.dims[0] != n)
+        throw DatasetError(fl.name() + ": " + std::to_string(hl.dims[0]) + " labels but " + images.string() + " has " +
+                           std::to_string(n) + " images");
+    std::vector<unsigned char> lab(static_cast<size_t>(n));
+    fl.read(lab.data(), lab.size(), "labels");
+    d.y.assign(lab.begin(), lab.end());
+    int maxLabel = 0;
+    for (auto v : lab)
+        maxLabel = std::max<int>(maxLabel, v);
+    d.classes = maxLabel + 1;
+    d.validate();
+    return d;
+}
+
+DataSplit loadMnistDirectory(const std::filesystem::path& dir, const std::string& name)
+{
+    auto find = [&](const std::string& stem) {
+        for (const char* ext : {".gz", ""}) {
+            auto p = dir / (stem + ext);
+            if (std::filesystem::exists(p))
+                return p;
+        }
+        throw DatasetError(dir.string() + ": no " + stem + "[.gz] (expected the MNIST-style IDX file names)");
+    };
+    DataSplit s;
+    s.train = loadIdx(find("train-images-idx3-ubyte"), find("train-labels-idx1-ubyte"));
+    s.test = loadIdx(find("t10k-images-idx3-ubyte"), find("t10k-labels-idx1-ubyte"));
+    const int classes = std::max(s.train.classes, s.test.classes);
+    s.train.classes = s.test.classes = classes;
+    s.train.name = name;
+    s.test.name = name + " (test)";
+    return s;
+}
+
+} // namespace rewire

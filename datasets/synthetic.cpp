@@ -1,0 +1,109 @@
+#include "datasets/synthetic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <set>
+
+namespace rewire {
+
+Dataset makeMadelon(const MadelonOptions& o)
+{
+    auto bad = [](const std::string& what) { throw std::invalid_argument("synthetic madelon: " + what); };
+    if (o.samples < 1)
+        bad("samples must be >= 1, got " + std::to_string(o.samples));
+    if (o.classes < 2)
+        bad("classes must be >= 2, got " + std::to_string(o.classes));
+    if (o.informative < 1)
+        bad("informative must be >= 1, got " + std::to_string(o.informative));
+    if (o.redundant < 0 || o.repeated < 0 || o.clustersPerClass < 1)
+        bad("redundant/repeated must be >= 0 and clusters >= 1");
+    if (static_cast<std::int64_t>(o.informative) + o.redundant + o.repeated > o.features)
+        bad("informative + redundant + repeated = " + std::to_string(o.informative + o.redundant + o.repeated) +
+            " exceeds features = " + std::to_string(o.features));
+    const int clusters = o.classes * o.clustersPerClass;
+    if (o.informative < 31 && clusters > (1 << o.informative))
+        bad("classes * clusters = " + std::to_string(clusters) + " exceeds 2^informative = " +
+            std::to_string(1 << o.informative));
+    if (!(o.flipY >= 0.0 && o.flipY <= 1.0))
+        bad("flip_y must be in [0, 1], got " + std::to_string(o.flipY));
+
+    std::mt19937_64 rng(o.seed);
+    std::normal_distribution<float> gauss(0.0f, 1.0f);
+    std::uniform_real_distribution<float> unif(-1.0f, 1.0f);
+    const int inf = o.informative;
+
+    // Distinct hypercube vertices as cluster centroids.
+    std::set<std::vector<int>> used;
+    std::vector<std::vector<float>> centroids;
+    while (static_cast<int>(centroids.size()) < clusters) {
+        std::vector<int> bits(static_cast<size_t>(inf));
+        for (int& b : bits)
+            b = static_cast<int>(rng() & 1);
+        if (!used.insert(bits).second)
+            continue;
+        std::vector<float> c(static_cast<size_t>(inf));
+        for (int k = 0; k < inf; ++k)
+            c[k] = static_cast<float>((2 * bits[k] - 1) * o.classSep);
+        centroids.push_back(std::move(c));
+    }
+    // One random linear map per cluster gives each cluster its own covariance.
+    std::vector<std::vector<float>> mix(static_cast<size_t>(clusters), std::vector<float>(static_cast<size_t>(inf * inf)));
+    for (auto& m : mix)
+        for (float& v : m)
+            v = unif(rng);
+    std::vector<float> redundantMap(static_cast<size_t>(inf) * o.redundant);
+    for (float& v : redundantMap)
+        v = unif(rng);
+    std::vector<int> repeatedFrom(static_cast<size_t>(o.repeated));
+    for (int& r : repeatedFrom)
+        r = static_cast<int>(rng() % static_cast<std::uint64_t>(inf + o.redundant));
+    // Columns are shuffled so informative features are not the first ones.
+    std::vector<std::int64_t> column(static_cast<size_t>(o.features));
+    std::iota(column.begin(), column.end(), 0);
+    std::shuffle(column.begin(), column.end(), rng);
+
+    Dataset d;
+    d.name = "synthetic-madelon";
+    d.classes = o.classes;
+    d.x.resize(o.samples, o.features);
+    d.y.resize(static_cast<size_t>(o.samples));
+    // Balanced clusters in random sample order, so no copy of the matrix is needed to shuffle.
+    std::vector<int> clusterOf(static_cast<size_t>(o.samples));
+    for (std::int64_t i = 0; i < o.samples; ++i)
+        clusterOf[static_cast<size_t>(i)] = static_cast<int>(i % clusters);
+    std::shuffle(clusterOf.begin(), clusterOf.end(), rng);
+    std::vector<float> z(static_cast<size_t>(inf));
+    std::vector<float> structured(static_cast<size_t>(inf + o.redundant + o.repeated));
+    for (std::int64_t i = 0; i < o.samples; ++i) {
+        const int cluster = clusterOf[static_cast<size_t>(i)];
+        d.y[static_cast<size_t>(i)] = cluster % o.classes;
+        for (float& v : z)
+            v = gauss(rng);
+        const auto& m = mix[static_cast<size_t>(cluster)];
+        for (int a = 0; a < inf; ++a) {
+            float s = centroids[static_cast<size_t>(cluster)][a];
+            for (int b = 0; b < inf; ++b)
+                s += m[static_cast<size_t>(a * inf + b)] * z[b];
+            structured[a] = s;
+        }
+        for (int r = 0; r < o.redundant; ++r) {
+            float s = 0;
+            for (int a = 0; a < inf; ++a)
+                s += structured[a] * redundantMap[static_cast<size_t>(a * o.redundant + r)];
+            structured[static_cast<size_t>(inf + r)] = s;
+        }
+        for (int r = 0; r < o.repeated; ++r)
+            structured[static_cast<size_t>(inf + o.redundant + r)] = structured[static_cast<size_t>(repeatedFrom[r])];
+        float* row = d.x.row(i).data();
+        for (std::int64_t f = 0; f < o.features; ++f)
+            row[column[f]] = f < static_cast<std::int64_t>(structured.size()) ? structured[static_cast<size_t>(f)] : gauss(rng);
+        if (o.flipY > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < o.flipY)
+            d.y[static_cast<size_t>(i)] = static_cast<int>(rng() % static_cast<std::uint64_t>(o.classes));
+    }
+    d.validate();
+    return d;
+}
+
+} // namespace rewire

@@ -1,0 +1,58 @@
+#pragma once
+// A small JSON value (objects keep insertion order) for configs and file metadata.
+
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace rewire {
+
+class Json {
+public:
+    using Array = std::vector<Json>;
+    using Object = std::vector<std::pair<std::string, Json>>;
+
+    Json() = default;
+    Json(std::nullptr_t) {}
+    Json(bool b) : m_v(b) {}
+    Json(int x) : m_v(static_cast<double>(x)) {}
+    Json(long x) : m_v(static_cast<double>(x)) {}
+    Json(long long x) : m_v(static_cast<double>(x)) {}
+    Json(unsigned long x) : m_v(static_cast<double>(x)) {}
+    Json(double x) : m_v(x) {}
+    Json(const char* s) : m_v(std::string(s)) {}
+    Json(std::string s) : m_v(std::move(s)) {}
+    Json(Array a) : m_v(std::move(a)) {}
+    Json(Object o) : m_v(std::move(o)) {}
+
+    bool isNull() const { return std::holds_alternative<std::nullptr_t>(m_v); }
+    bool isBool() const { return std::holds_alternative<bool>(m_v); }
+    bool isNumber() const { return std::holds_alternative<double>(m_v); }
+    bool isString() const { return std::holds_alternative<std::string>(m_v); }
+    bool isArray() const { return std::holds_alternative<Array>(m_v); }
+    bool isObject() const { return std::holds_alternative<Object>(m_v); }
+
+    // Accessors throw std::runtime_error naming the expected type.
+    bool asBool() const;
+    double asNumber() const;
+    const std::string& asString() const;
+    const Array& asArray() const;
+    const Object& asObject() const;
+    // Object member or nullptr.
+    const Json* find(const std::string& key) const;
+    // Sets (or replaces) an object member; turns a null into an object.
+    void set(const std::string& key, Json value);
+
+    // Compact when indent < 0, otherwise pretty-printed.
+    std::string dump(int indent = 2) const;
+    // Throws std::runtime_error "SOURCE:LINE:COL: message".
+    static Json parse(const std::string& text, const std::string& source = "<json>");
+
+private:
+    void dumpTo(std::string& out, int indent, int depth) const;
+    std::variant<std::nullptr_t, bool, double, std::string, Array, Object> m_v;
+};
+
+} // namespace rewire

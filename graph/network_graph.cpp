@@ -1,0 +1,66 @@
+#include "graph/network_graph.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rewire {
+
+NetworkGraph::NetworkGraph(std::vector<SparseLayer> layers) : m_layers(std::move(layers))
+{
+    for (size_t l = 1; l < m_layers.size(); ++l)
+        if (m_layers[l - 1].outputs() != m_layers[l].inputs())
+            throw std::invalid_argument("NetworkGraph: layer " + std::to_string(l - 1) + " has " +
+                                        std::to_string(m_layers[l - 1].outputs()) + " outputs but layer " +
+                                        std::to_string(l) + " has " + std::to_string(m_layers[l].inputs()) +
+                                        " inputs");
+    m_offsets.assign(1, 0);
+    for (NeuronIndex n : architecture())
+        m_offsets.push_back(m_offsets.back() + static_cast<VertexId>(n));
+}
+
+std::vector<NeuronIndex> NetworkGraph::architecture() const
+{
+    std::vector<NeuronIndex> sizes;
+    if (m_layers.empty())
+        return sizes;
+    sizes.push_back(m_layers.front().inputs());
+    for (const auto& l : m_layers)
+        sizes.push_back(l.outputs());
+    return sizes;
+}
+
+NeuronIndex NetworkGraph::neuronSetSize(int k) const
+{
+    if (k < 0 || k > layerCount() || m_layers.empty())
+        throw std::out_of_range("NetworkGraph: neuron set " + std::to_string(k) + " outside 0.." +
+                                std::to_string(layerCount()));
+    return k == 0 ? m_layers.front().inputs() : m_layers[static_cast<size_t>(k) - 1].outputs();
+}
+
+std::pair<int, NeuronIndex> NetworkGraph::locate(VertexId v) const
+{
+    if (v >= vertexCount())
+        throw std::out_of_range("NetworkGraph: vertex " + std::to_string(v) + " >= vertex count " +
+                                std::to_string(vertexCount()));
+    const auto it = std::upper_bound(m_offsets.begin(), m_offsets.end(), v);
+    const int k = static_cast<int>(it - m_offsets.begin()) - 1;
+    return {k, static_cast<NeuronIndex>(v - m_offsets[static_cast<size_t>(k)])};
+}
+
+EdgeIndex NetworkGraph::edgeCount() const
+{
+    EdgeIndex n = 0;
+    for (const auto& l : m_layers)
+        n += l.edgeCount();
+    return n;
+}
+
+std::string formatArchitecture(const std::vector<NeuronIndex>& sizes)
+{
+    std::string s;
+    for (size_t i = 0; i < sizes.size(); ++i)
+        s += (i ? "-" : "") + std::to_string(sizes[i]);
+    return s;
+}
+
+} // namespace rewire

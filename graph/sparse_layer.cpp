@@ -1,0 +1,277 @@
+#include "graph/sparse_layer.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace rewire {
+
+namespace {
+
+std::string sizes(NeuronIndex in, NeuronIndex out)
+{
+    return std::to_string(in) + " inputs x " + std::to_string(out) + " outputs";
+}
+
+} // namespace
+
+SparseLayer::SparseLayer(NeuronIndex inputs, NeuronIndex outputs)
+    : m_inputs(inputs), m_outputs(outputs)
+{
+    if (inputs < 0 || outputs < 0)
+        throw std::invalid_argument("SparseLayer: sizes must be non-negative, got " + sizes(inputs, outputs));
+    m_rowPtr.assign(static_cast<size_t>(outputs) + 1, 0);
+    m_bias.assign(static_cast<size_t>(outputs), 0.0f);
+    rebuildCsc();
+}
+
+SparseLayer SparseLayer::fromCsr(NeuronIndex inputs, NeuronIndex outputs, std::vector<EdgeIndex> rowPtr,
+                                 std::vector<NeuronIndex> colIdx, std::vector<float> weights)
+{
+    SparseLayer layer(inputs, outputs);
+    if (rowPtr.size() != static_cast<size_t>(outputs) + 1)
+        throw std::invalid_argument("SparseLayer::fromCsr: rowPtr has " + std::to_string(rowPtr.size()) +
+                                    " entries, expected outputs+1 = " + std::to_string(outputs + 1));
+    if (weights.size() != colIdx.size())
+        throw std::invalid_argument("SparseLayer::fromCsr: " + std::to_string(weights.size()) + " weights for " +
+                                    std::to_string(colIdx.size()) + " edges");
+    layer.m_rowPtr = std::move(rowPtr);
+    layer.m_colIdx = std::move(colIdx);
+    layer.m_weights = std::move(weights);
+    layer.validateOrThrow();
+    layer.rebuildCsc();
+    return layer;
+}
+
+SparseLayer SparseLayer::fromEdges(NeuronIndex inputs, NeuronIndex outputs, std::vector<NewEdge> edges)
+{
+    SparseLayer layer(inputs, outputs);
+    std::vector<std::uint8_t> keep;
+    layer.editTopology(keep, std::move(edges));
+    layer.m_version = 0;
+    return layer;
+}
+
+SparseLayer SparseLayer::dense(NeuronIndex inputs, NeuronIndex outputs, std::vector<float> weights)
+{
+    const EdgeIndex n = static_cast<EdgeIndex>(inputs) * outputs;
+    if (static_cast<EdgeIndex>(weights.size()) != n)
+        throw std::invalid_argument("SparseLayer::dense: " + std::to_string(weights.size()) +
+                                    " weights for " + sizes(inputs, outputs));
+    std::vector<EdgeIndex> rowPtr(static_cast<size_t>(outputs) + 1);
+    for (NeuronIndex j = 0; j <= outputs; ++j)
+        rowPtr[j] = static_cast<EdgeIndex>(j) * inputs;
+    std::vector<NeuronIndex> colIdx(static_cast<size_t>(n));
+    for (EdgeIndex e = 0; e < n; ++e)
+        colIdx[e] = static_cast<NeuronIndex>(e % inputs);
+    return fromCsr(inputs, outputs, std::move(rowPtr), std::move(colIdx), std::move(weights));
+}
+
+double SparseLayer::density() const
+{
+    const double possible = static_cast<double>(m_inputs) * m_outputs;
+    return possible > 0 ? static_cast<double>(edgeCount()) / possible : 0.0;
+}
+
+NeuronIndex SparseLayer::inDegree(NeuronIndex output) const
+{
+    return static_cast<NeuronIndex>(m_rowPtr[output + 1] - m_rowPtr[output]);
+}
+
+NeuronIndex SparseLayer::outDegree(NeuronIndex input) const
+{
+    return static_cast<NeuronIndex>(m_colPtr[input + 1] - m_colPtr[input]);
+}
+
+EdgeIndex SparseLayer::findEdge(NeuronIndex output, NeuronIndex input) const
+{
+    const auto first = m_colIdx.begin() + m_rowPtr[output];
+    const auto last = m_colIdx.begin() + m_rowPtr[output + 1];
+    const auto it = std::lower_bound(first, last, input);
+    return (it != last && *it == input) ? static_cast<EdgeIndex>(it - m_colIdx.begin()) : -1;
+}
+
+int SparseLayer::addEdgeProperty(const std::string& name)
+{
+    const int existing = findEdgeProperty(name);
+    if (existing >= 0)
+        return existing;
+    m_propNames.push_back(name);
+    m_props.emplace_back(m_colIdx.size(), 0.0f);
+    return static_cast<int>(m_props.size()) - 1;
+}
+
+int SparseLayer::findEdgeProperty(const std::string& name) const
+{
+    for (size_t i = 0; i < m_propNames.size(); ++i)
+        if (m_propNames[i] == name)
+            return static_cast<int>(i);
+    return -1;
+}
+
+std::span<float> SparseLayer::edgeProperty(int id)
+{
+    return m_props.at(static_cast<size_t>(id));
+}
+
+std::span<const float> SparseLayer::edgeProperty(int id) const
+{
+    return m_props.at(static_cast<size_t>(id));
+}
+
+const std::string& SparseLayer::edgePropertyName(int id) const
+{
+    return m_propNames.at(static_cast<size_t>(id));
+}
+
+void SparseLayer::editTopology(std::span<const std::uint8_t> keep, std::vector<NewEdge> added)
+{
+    if (!keep.empty() && keep.size() != m_colIdx.size())
+        throw std::invalid_argument("SparseLayer::editTopology: keep has " + std::to_string(keep.size()) +
+                                    " flags for " + std::to_string(m_colIdx.size()) + " edges");
+    for (const NewEdge& a : added)
+        if (a.output < 0 || a.output >= m_outputs || a.input < 0 || a.input >= m_inputs)
+            throw std::invalid_argument("SparseLayer::editTopology: new edge " + std::to_string(a.input) + "->" +
+                                        std::to_string(a.output) + " outside " + sizes(m_inputs, m_outputs));
+    std::sort(added.begin(), added.end(), [](const NewEdge& a, const NewEdge& b) {
+        return a.output != b.output ? a.output < b.output : a.input < b.input;
+    });
+
+    const bool keepAll = keep.empty(); // no flags: keep every edge, only add
+    std::vector<EdgeIndex> rowPtr(static_cast<size_t>(m_outputs) + 1, 0);
+    std::vector<NeuronIndex> colIdx;
+    std::vector<EdgeIndex> oldOfNew; // the one remap table: -1 marks a new edge
+    std::vector<float> weights;
+    size_t keptTotal = 0;
+    if (keepAll)
+        keptTotal = m_colIdx.size();
+    else
+        for (std::uint8_t k : keep)
+            keptTotal += k != 0;
+    const size_t total = keptTotal + added.size();
+    colIdx.reserve(total);
+    oldOfNew.reserve(total);
+    weights.reserve(total);
+
+    size_t a = 0;
+    for (NeuronIndex j = 0; j < m_outputs; ++j) {
+        EdgeIndex e = m_rowPtr[j];
+        const EdgeIndex end = m_rowPtr[j + 1];
+        for (;;) {
+            while (e < end && !(keepAll || keep[e]))
+                ++e;
+            const bool haveOld = e < end;
+            const bool haveNew = a < added.size() && added[a].output == j;
+            if (!haveOld && !haveNew)
+                break;
+            if (haveNew && (!haveOld || added[a].input < m_colIdx[e])) {
+                if (!colIdx.empty() && static_cast<EdgeIndex>(colIdx.size()) > rowPtr[j] &&
+                    colIdx.back() == added[a].input)
+                    throw std::invalid_argument("SparseLayer::editTopology: edge " + std::to_string(added[a].input) +
+                                                "->" + std::to_string(j) + " added twice");
+                colIdx.push_back(added[a].input);
+                weights.push_back(added[a].weight);
+                oldOfNew.push_back(-1);
+                ++a;
+            } else {
+                if (haveNew && added[a].input == m_colIdx[e])
+                    throw std::invalid_argument("SparseLayer::editTopology: edge " + std::to_string(added[a].input) +
+                                                "->" + std::to_string(j) + " already exists");
+                colIdx.push_back(m_colIdx[e]);
+                weights.push_back(m_weights[e]);
+                oldOfNew.push_back(e);
+                ++e;
+            }
+        }
+        rowPtr[j + 1] = static_cast<EdgeIndex>(colIdx.size());
+    }
+    if (colIdx.size() > static_cast<size_t>(std::numeric_limits<std::int32_t>::max()))
+        throw std::length_error("SparseLayer: " + std::to_string(colIdx.size()) +
+                                " edges in one layer exceed the 2^31-1 limit of the CSC permutation");
+
+    for (auto& prop : m_props) {
+        std::vector<float> remapped(oldOfNew.size());
+        for (size_t i = 0; i < oldOfNew.size(); ++i)
+            remapped[i] = oldOfNew[i] >= 0 ? prop[static_cast<size_t>(oldOfNew[i])] : 0.0f;
+        prop = std::move(remapped);
+    }
+    m_rowPtr = std::move(rowPtr);
+    m_colIdx = std::move(colIdx);
+    m_weights = std::move(weights);
+    ++m_version;
+    rebuildCsc();
+}
+
+void SparseLayer::rebuildCsc()
+{
+    m_colPtr.assign(static_cast<size_t>(m_inputs) + 1, 0);
+    for (NeuronIndex c : m_colIdx)
+        ++m_colPtr[static_cast<size_t>(c) + 1];
+    for (NeuronIndex i = 0; i < m_inputs; ++i)
+        m_colPtr[i + 1] += m_colPtr[i];
+    m_cscRow.resize(m_colIdx.size());
+    m_cscPerm.resize(m_colIdx.size());
+    std::vector<EdgeIndex> next(m_colPtr.begin(), m_colPtr.end() - 1);
+    // Walking rows in order leaves each input's edges sorted by output neuron.
+    for (NeuronIndex j = 0; j < m_outputs; ++j)
+        for (EdgeIndex e = m_rowPtr[j]; e < m_rowPtr[j + 1]; ++e) {
+            const EdgeIndex k = next[m_colIdx[e]]++;
+            m_cscRow[k] = j;
+            m_cscPerm[k] = static_cast<std::int32_t>(e);
+        }
+}
+
+void SparseLayer::validateOrThrow() const
+{
+    try {
+        checkCsr();
+    } catch (const std::logic_error& e) {
+        throw std::invalid_argument(e.what());
+    }
+}
+
+void SparseLayer::checkCsr() const
+{
+    auto fail = [](const std::string& what) { throw std::logic_error("SparseLayer invariant: " + what); };
+    if (m_rowPtr.size() != static_cast<size_t>(m_outputs) + 1 || m_rowPtr.front() != 0)
+        fail("rowPtr must have outputs+1 entries starting at 0");
+    if (m_rowPtr.back() != edgeCount())
+        fail("rowPtr[outputs] = " + std::to_string(m_rowPtr.back()) + " but there are " +
+             std::to_string(edgeCount()) + " edges");
+    if (m_weights.size() != m_colIdx.size())
+        fail("weights not aligned with edges");
+    if (m_bias.size() != static_cast<size_t>(m_outputs))
+        fail("bias size differs from outputs");
+    for (NeuronIndex j = 0; j < m_outputs; ++j) {
+        if (m_rowPtr[j + 1] < m_rowPtr[j])
+            fail("rowPtr decreases at output " + std::to_string(j));
+        for (EdgeIndex e = m_rowPtr[j]; e < m_rowPtr[j + 1]; ++e) {
+            if (m_colIdx[e] < 0 || m_colIdx[e] >= m_inputs)
+                fail("input index " + std::to_string(m_colIdx[e]) + " out of range at output " + std::to_string(j));
+            if (e > m_rowPtr[j] && m_colIdx[e] <= m_colIdx[e - 1])
+                fail("inputs of output " + std::to_string(j) + " not strictly increasing");
+        }
+    }
+    for (const auto& p : m_props)
+        if (p.size() != m_colIdx.size())
+            fail("edge property not aligned with edges");
+}
+
+void SparseLayer::checkInvariants() const
+{
+    checkCsr();
+    auto fail = [](const std::string& what) { throw std::logic_error("SparseLayer invariant: " + what); };
+    if (m_cscPerm.size() != m_colIdx.size() || m_colPtr.size() != static_cast<size_t>(m_inputs) + 1)
+        fail("CSC view out of date");
+    for (NeuronIndex i = 0; i < m_inputs; ++i)
+        for (EdgeIndex k = m_colPtr[i]; k < m_colPtr[i + 1]; ++k) {
+            const EdgeIndex e = m_cscPerm[k];
+            if (m_colIdx[e] != i || e < m_rowPtr[m_cscRow[k]] || e >= m_rowPtr[m_cscRow[k] + 1])
+                fail("CSC permutation does not match the CSR edges at input " + std::to_string(i));
+            if (k > m_colPtr[i] && m_cscRow[k] <= m_cscRow[k - 1])
+                fail("CSC rows of input " + std::to_string(i) + " not strictly increasing");
+        }
+}
+
+} // namespace rewire

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package Rewire needs to build, test and run (Debian 12).
+# Usage: scripts/setup.sh [--no-gui]   (idempotent; needs root or sudo)
+set -euo pipefail
+
+pkgs=(
+  build-essential g++ cmake ninja-build pkg-config git
+  libeigen3-dev libboost-graph-dev zlib1g-dev
+  libigraph-dev libarpack2-dev libglpk-dev libplfit-dev
+  catch2
+  dataset-fashion-mnist
+)
+gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth)
+if [[ "${1:-}" != "--no-gui" ]]; then pkgs+=("${gui_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

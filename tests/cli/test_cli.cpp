@@ -1,0 +1,145 @@
+// `rewire` end to end: the binary is run as a user would, on a tiny synthetic dataset.
+
+#include "graph/model_io.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+using namespace rewire;
+using namespace rewire::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+    int code;
+    std::string output;
+};
+
+Result run(const std::string& args)
+{
+    const char* bin = std::getenv("REWIRE_BIN");
+    REQUIRE(bin != nullptr);
+    const std::string cmd = std::string(bin) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof buf, p))
+        out.append(buf, n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string readFile(const fs::path& p)
+{
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+const std::string kTiny = "--dataset synthetic:madelon:samples=400,features=20,informative=5,redundant=3,classes=3 "
+                          "--arch 20-40-30-3 --epsilon 5 --epochs 3 --batch 32 --lr 0.05 --seed 7 --quiet";
+
+// metrics.csv without the timing columns (the last three), which legitimately differ run to run.
+std::vector<std::string> metricsWithoutTimes(const fs::path& p)
+{
+    std::vector<std::string> rows;
+    std::istringstream in(readFile(p));
+    std::string line;
+    while (std::getline(in, line)) {
+        for (int k = 0; k < 3; ++k)
+            line = line.substr(0, line.rfind(','));
+        rows.push_back(line);
+    }
+    return rows;
+}
+
+} // namespace
+
+TEST_CASE("rewire train writes a complete run folder", "[cli]")
+{
+    const auto dir = tempDir("cli-train");
+    const Result r = run("train " + kTiny + " --out " + (dir / "run").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"config.json", "metrics.csv", "model.rwm", "summary.json"})
+        REQUIRE(fs::exists(dir / "run" / f));
+    const std::string metrics = readFile(dir / "run" / "metrics.csv");
+    REQUIRE(metrics.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections,connections_l0,"
+                          "connections_l1,connections_l2,pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds\n",
+                          0) == 0);
+    REQUIRE(std::count(metrics.begin(), metrics.end(), '\n') == 4);
+    const NetworkGraph g = loadModel(dir / "run" / "model.rwm");
+    REQUIRE(formatArchitecture(g.architecture()) == "20-40-30-3");
+    REQUIRE(readFile(dir / "run" / "summary.json").find("\"status\": \"completed\"") != std::string::npos);
+
+    // The resolved config trains again through --config.
+    const Result again = run("train --config " + (dir / "run" / "config.json").string() + " --quiet --out " +
+                             (dir / "again").string());
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    REQUIRE(metricsWithoutTimes(dir / "run" / "metrics.csv") == metricsWithoutTimes(dir / "again" / "metrics.csv"));
+
+    const Result info = run("info " + (dir / "run" / "model.rwm").string());
+    REQUIRE(info.code == 0);
+    REQUIRE(info.output.find("architecture  20-40-30-3") != std::string::npos);
+    REQUIRE(info.output.find("density") != std::string::npos);
+
+    // A second run into the same folder is refused without --force.
+    const Result clash = run("train " + kTiny + " --out " + (dir / "run").string());
+    REQUIRE(clash.code == 2);
+    REQUIRE(clash.output.find("already holds a run") != std::string::npos);
+}
+
+TEST_CASE("same seed, same threads: identical metrics.csv", "[cli][determinism]")
+{
+    const auto dir = tempDir("cli-det");
+    REQUIRE(run("train " + kTiny + " --threads 2 --out " + (dir / "a").string()).code == 0);
+    REQUIRE(run("train " + kTiny + " --threads 2 --out " + (dir / "b").string()).code == 0);
+    const auto a = metricsWithoutTimes(dir / "a" / "metrics.csv");
+    REQUIRE(a.size() == 4);
+    REQUIRE(a == metricsWithoutTimes(dir / "b" / "metrics.csv"));
+    REQUIRE(readFile(dir / "a" / "model.rwm") == readFile(dir / "b" / "model.rwm"));
+    REQUIRE(run("train " + kTiny + " --seed 8 --out " + (dir / "c").string()).code == 0);
+    REQUIRE(a != metricsWithoutTimes(dir / "c" / "metrics.csv"));
+}
+
+TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]")
+{
+    const auto dir = tempDir("cli-bad");
+    struct Bad {
+        std::string flags, message;
+        int code;
+    };
+    const std::vector<Bad> cases{
+        {"--epsilon -1", "--epsilon -1: must be > 0", 2},
+        {"--zeta 1.5", "--zeta 1.5: must be in [0, 1)", 2},
+        {"--arch 784-100-10", "--arch 784-100-10: input size 784 does not match the 20 features", 2},
+        {"--epochs 0", "--epochs 0: must be >= 1", 2},
+        {"--lr abc", "--lr abc: expected a number", 2},
+        {"--activation swish", "--activation swish: unknown", 2},
+        {"--method rigl", "--method rigl: unknown", 2},
+        {"--frobnicate 3", "unknown option --frobnicate", 2},
+        {"--dataset csv:/no/such/file.csv", "/no/such/file.csv: file not found", 1},
+        {"--config /no/such.json", "--config /no/such.json: cannot read", 2},
+    };
+    for (const auto& c : cases) {
+        // Flags after kTiny override its values.
+        const Result r = run("train " + kTiny + " " + c.flags + " --out " + (dir / "x").string());
+        INFO(c.flags << " -> " << r.output);
+        REQUIRE(r.code == c.code);
+        REQUIRE(r.output.find(c.message) != std::string::npos);
+        REQUIRE(std::count(r.output.begin(), r.output.end(), '\n') == 1); // one line
+        REQUIRE_FALSE(fs::exists(dir / "x"));
+    }
+    const Result info = run("info " + (dir / "missing.rwm").string());
+    REQUIRE(info.code == 1);
+    REQUIRE(info.output.find("missing.rwm: cannot open model file") != std::string::npos);
+}

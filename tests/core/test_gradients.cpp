@@ -1,0 +1,99 @@
+// Finite-difference gradient checks of a small sparse network (weights and biases, every layer).
+
+#include "core/network.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+double meanLoss(MlpEngine& engine, int batch, const std::vector<std::int32_t>& labels)
+{
+    return engine.evaluateBatch(batch, labels).lossSum / batch;
+}
+
+void checkGradients(const std::string& activationText, Loss loss, bool denseLast)
+{
+    // 7 -> 9 -> 6 -> 3, a mix of sparse and (optionally) dense layers; batch 5 is not a multiple of 16.
+    std::vector<SparseLayer> layers;
+    layers.push_back(randomLayer(7, 9, 0.5, 11, {4}));
+    layers.push_back(randomLayer(9, 6, 0.6, 12));
+    if (denseLast) {
+        Dense w = randomDense(3, 6, 13);
+        std::vector<float> flat(w.data(), w.data() + w.size());
+        layers.push_back(SparseLayer::dense(6, 3, flat));
+    } else {
+        layers.push_back(randomLayer(6, 3, 0.7, 13));
+    }
+    NetworkGraph net(std::move(layers));
+    const int batch = 5;
+    MlpEngine engine(net, Activation::parse(activationText), loss, batch, 1);
+    const Dense x = randomDense(7, batch, 14);
+    toBuffer(x, engine.input());
+    const std::vector<std::int32_t> labels{0, 2, 1, 1, 0};
+
+    std::vector<std::vector<float>> wg, bg;
+    engine.gradients(batch, labels, wg, bg);
+    const double base = meanLoss(engine, batch, labels);
+    int checked = 0, kinks = 0;
+    // Smooth activations must match the central difference. With piecewise-linear ones a step can
+    // cross a kink of some neuron's ReLU; the analytic gradient then equals the one-sided
+    // difference on the side of the current point, so a match with either side is accepted and
+    // counted.
+    const bool piecewise = Activation::parse(activationText).piecewiseLinear();
+    auto compare = [&](float analytic, double up, double down, float h) {
+        const double central = (up - down) / (2 * h), fwd = (up - base) / h, bwd = (base - down) / h;
+        auto close = [&](double numeric) { return std::fabs(analytic - numeric) <= 1e-3 + 0.03 * std::fabs(numeric); };
+        if (close(central)) {
+            ++checked;
+            return;
+        }
+        INFO("analytic " << analytic << " central " << central << " forward " << fwd << " backward " << bwd);
+        REQUIRE(piecewise);
+        REQUIRE((close(fwd) || close(bwd)));
+        ++kinks;
+    };
+    for (int l = 0; l < net.layerCount(); ++l) {
+        SparseLayer& layer = net.layer(l);
+        for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
+            const float w0 = layer.weights()[e];
+            const float h = piecewise ? 5e-4f : 2e-3f;
+            layer.weights()[e] = w0 + h;
+            const double up = meanLoss(engine, batch, labels);
+            layer.weights()[e] = w0 - h;
+            const double down = meanLoss(engine, batch, labels);
+            layer.weights()[e] = w0;
+            INFO("layer " << l << " edge " << e << " activation " << activationText);
+            compare(wg[l][e], up, down, h);
+        }
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+            const float b0 = layer.bias()[j];
+            const float h = piecewise ? 5e-4f : 2e-3f;
+            layer.bias()[j] = b0 + h;
+            const double up = meanLoss(engine, batch, labels);
+            layer.bias()[j] = b0 - h;
+            const double down = meanLoss(engine, batch, labels);
+            layer.bias()[j] = b0;
+            INFO("layer " << l << " bias " << j);
+            compare(bg[l][j], up, down, h);
+        }
+    }
+    REQUIRE(checked > 50);
+    REQUIRE(kinks <= checked / 10);
+}
+
+} // namespace
+
+TEST_CASE("gradients match finite differences", "[core][gradients]")
+{
+    SECTION("relu, cross-entropy, sparse output") { checkGradients("relu", Loss::CrossEntropy, false); }
+    SECTION("all-relu, cross-entropy, dense output") { checkGradients("allrelu:0.6", Loss::CrossEntropy, true); }
+    SECTION("leaky relu, mse") { checkGradients("leakyrelu:0.1", Loss::Mse, false); }
+    SECTION("sigmoid, cross-entropy") { checkGradients("sigmoid", Loss::CrossEntropy, true); }
+    SECTION("tanh, mse, dense output") { checkGradients("tanh", Loss::Mse, true); }
+}

@@ -1,0 +1,105 @@
+#include "core/evolution.h"
+#include "core/init.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <set>
+
+using namespace rewire;
+using namespace rewire::test;
+
+TEST_CASE("Erdős–Rényi layers have exactly round(p n m) edges and p capped at 1", "[core][init]")
+{
+    // The reference network: 784-1000-1000-1000-10 at epsilon 20 starts with 125,680 weights.
+    REQUIRE(erdosRenyiEdgeCount(784, 1000, 20) == 35680);
+    REQUIRE(erdosRenyiEdgeCount(1000, 1000, 20) == 40000);
+    REQUIRE(erdosRenyiProbability(1000, 10, 20) == 1.0);
+    REQUIRE(erdosRenyiEdgeCount(1000, 10, 20) == 10000);
+    REQUIRE_THROWS_WITH(erdosRenyiProbability(10, 10, -1), Catch::Contains("epsilon must be > 0"));
+
+    Rng rng(5);
+    const SparseLayer l = erdosRenyiLayer(784, 1000, 20, WeightInit::HeUniform, rng);
+    REQUIRE(l.edgeCount() == 35680);
+    REQUIRE(l.density() == Approx(0.0455).margin(0.0001));
+    REQUIRE_NOTHROW(l.checkInvariants());
+    // In-degrees are Binomial(784, p): mean 35.68, sd ~5.8; the sample mean is within a few
+    // standard errors.
+    double sum = 0, sq = 0;
+    for (NeuronIndex j = 0; j < l.outputs(); ++j) {
+        sum += l.inDegree(j);
+        sq += static_cast<double>(l.inDegree(j)) * l.inDegree(j);
+    }
+    const double mean = sum / 1000, var = sq / 1000 - mean * mean;
+    const double p = erdosRenyiProbability(784, 1000, 20);
+    REQUIRE(var == Approx(784 * p * (1 - p)).epsilon(0.15));
+    // He-uniform bound sqrt(6 / 784).
+    const float limit = std::sqrt(6.0f / 784.0f);
+    for (float w : l.weights())
+        REQUIRE(std::fabs(w) <= limit);
+
+    const SparseLayer d = erdosRenyiLayer(1000, 10, 20, WeightInit::HeUniform, rng);
+    REQUIRE(d.isDense());
+}
+
+TEST_CASE("ER densities match p within sampling error across sizes", "[core][init]")
+{
+    const auto [in, out, eps] = GENERATE(std::tuple{50, 70, 3.0}, std::tuple{300, 200, 10.0}, std::tuple{20, 20, 9.0});
+    Rng rng(in * 7 + out);
+    const SparseLayer l = erdosRenyiLayer(in, out, eps, WeightInit::XavierUniform, rng);
+    const double p = erdosRenyiProbability(in, out, eps);
+    REQUIRE(l.density() == Approx(p).margin(1.0 / (in * out)));
+    // Each position equally likely: input out-degrees average p * out.
+    double total = 0;
+    for (NeuronIndex i = 0; i < in; ++i)
+        total += l.outDegree(i);
+    REQUIRE(total / in == Approx(p * out).margin(1e-9 + 1.0 / in));
+}
+
+TEST_CASE("SET prunes zeta of positive and of negative weights closest to zero", "[core][evolution]")
+{
+    std::vector<float> w{0.5f, -0.1f, 0.01f, -2.0f, 0.3f, -0.05f, 1.0f, 0.02f, -0.4f, 0.0f};
+    EvolutionStats stats;
+    const auto keep = setPruneMask(w, 0.4, &stats);
+    // 6 non-negative (0.5, .01, .3, 1, .02, 0): round(2.4) = 2 removed -> 0.0 and 0.01.
+    // 4 negative: round(1.6) = 2 removed -> -0.05 and -0.1.
+    REQUIRE(stats.pruned == 4);
+    REQUIRE(keep == std::vector<std::uint8_t>{1, 0, 0, 1, 1, 0, 1, 1, 1, 0});
+    REQUIRE_THROWS_WITH(setPruneMask(w, 1.5), Catch::Contains("zeta must be in [0, 1], got 1.5"));
+}
+
+TEST_CASE("SET keeps the edge count, never duplicates, and resets regrown state", "[core][evolution]")
+{
+    const double zeta = GENERATE(0.1, 0.3, 0.9);
+    Rng rng(9);
+    SparseLayer l = erdosRenyiLayer(120, 80, 6, WeightInit::HeUniform, rng);
+    const int vel = l.addEdgeProperty("velocity");
+    for (float& v : l.edgeProperty(vel))
+        v = 1.0f;
+    const EdgeIndex before = l.edgeCount();
+    for (int epoch = 0; epoch < 5; ++epoch) {
+        const EvolutionStats s = setEvolve(l, zeta, WeightInit::HeUniform, rng);
+        REQUIRE(s.pruned == s.regrown);
+        REQUIRE(s.pruned > 0);
+        REQUIRE(l.edgeCount() == before);
+        REQUIRE_NOTHROW(l.checkInvariants()); // sorted rows: no duplicate edges
+    }
+    int zeroState = 0;
+    for (float v : l.edgeProperty(vel))
+        zeroState += v == 0.0f;
+    REQUIRE(zeroState > 0);
+}
+
+TEST_CASE("regrowth works on nearly dense layers", "[core][evolution]")
+{
+    Rng rng(4);
+    SparseLayer l = erdosRenyiLayer(10, 10, 4.5, WeightInit::HeUniform, rng); // p = 0.9
+    REQUIRE(l.edgeCount() == 90);
+    const EvolutionStats s = setEvolve(l, 0.5, WeightInit::HeUniform, rng);
+    // Positive and negative halves round separately: 45 or 46 of 90.
+    REQUIRE((s.pruned == 45 || s.pruned == 46));
+    REQUIRE(s.regrown == s.pruned);
+    REQUIRE(l.edgeCount() == 90);
+    REQUIRE_NOTHROW(l.checkInvariants());
+}

@@ -1,0 +1,172 @@
+// Every sparse kernel against a dense Eigen twin: odd sizes, empty rows and columns, batches that
+// are not multiples of 16, one and two threads.
+
+#include "core/kernels.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+struct Case {
+    NeuronIndex in, out;
+    double density;
+    int batch;
+};
+
+float negSlopeFor(const std::string& act) { return Activation::parse(act).negativeSlope(1); }
+
+Dense activate(const Dense& z, float s) { return z.unaryExpr([s](float v) { return v > 0 ? v : s * v; }); }
+Dense derivative(const Dense& z, float s) { return z.unaryExpr([s](float v) { return v > 0 ? 1.0f : s; }); }
+
+} // namespace
+
+TEST_CASE("sparse forward matches dense W X + b with the activation", "[core][kernels]")
+{
+    const auto c = GENERATE(Case{13, 17, 0.3, 5}, Case{64, 33, 0.1, 16}, Case{100, 7, 0.05, 37}, Case{31, 200, 0.2, 130},
+                            Case{5, 3, 1.0, 1});
+    const std::string act = GENERATE(std::string("relu"), std::string("allrelu:0.6"), std::string("leakyrelu:0.2"));
+    const int threads = GENERATE(1, 2);
+    SparseLayer layer = randomLayer(c.in, c.out, c.density, 42, {0, c.out / 2});
+    const Dense x = randomDense(c.in, c.batch, 7);
+    NeuronBuffer xb(c.in, c.batch), ab(c.out, c.batch), gb(c.out, c.batch);
+    toBuffer(x, xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse(act);
+    epi.negativeSlope = negSlopeFor(act);
+    sparseForward(layer, xb, ab, &gb, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+
+    Dense z = toDense(layer) * x;
+    for (int j = 0; j < c.out; ++j)
+        z.row(j).array() += layer.bias()[j];
+    const Dense a = fromBuffer(ab, c.batch), g = fromBuffer(gb, c.batch);
+    INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " " << act << " threads " << threads);
+    REQUIRE(a.isApprox(activate(z, epi.negativeSlope), 1e-5f));
+    REQUIRE((g - derivative(z, epi.negativeSlope)).cwiseAbs().maxCoeff() == 0.0f);
+    // Padding columns stay zero.
+    for (int j = 0; j < c.out; ++j)
+        for (int b = c.batch; b < ab.ld(); ++b)
+            REQUIRE(ab.row(j)[b] == 0.0f);
+}
+
+TEST_CASE("dense forward (Eigen) matches the sparse kernel on a full layer", "[core][kernels]")
+{
+    SparseLayer layer = randomLayer(19, 11, 1.0, 3);
+    REQUIRE(layer.isDense());
+    const int batch = 21;
+    NeuronBuffer xb(19, batch), a1(11, batch), a2(11, batch), g1(11, batch), g2(11, batch);
+    toBuffer(randomDense(19, batch, 9), xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse("allrelu:0.75");
+    epi.negativeSlope = -0.75f;
+    sparseForward(layer, xb, a1, &g1, batch, epi, balancedPartition(layer.rowPtr(), 1));
+    denseForward(layer, xb, a2, &g2, batch, epi);
+    REQUIRE(fromBuffer(a1, batch).isApprox(fromBuffer(a2, batch), 1e-5f));
+    REQUIRE(fromBuffer(g1, batch) == fromBuffer(g2, batch));
+}
+
+TEST_CASE("dropout masks are seeded, thread-independent and scaled", "[core][kernels]")
+{
+    SparseLayer layer = randomLayer(40, 300, 0.2, 5);
+    const int batch = 100;
+    NeuronBuffer xb(40, batch), a1(300, batch), a2(300, batch), a3(300, batch), g(300, batch);
+    toBuffer(randomDense(40, batch, 6), xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse("linear");
+    epi.negativeSlope = 1.0f;
+    epi.keepProbability = 0.7f;
+    epi.dropoutKey = 1234;
+    sparseForward(layer, xb, a1, &g, batch, epi, balancedPartition(layer.rowPtr(), 1));
+    sparseForward(layer, xb, a2, nullptr, batch, epi, balancedPartition(layer.rowPtr(), 2));
+    REQUIRE(fromBuffer(a1, batch) == fromBuffer(a2, batch));
+    epi.dropoutKey = 99;
+    sparseForward(layer, xb, a3, nullptr, batch, epi, balancedPartition(layer.rowPtr(), 1));
+    REQUIRE(fromBuffer(a1, batch) != fromBuffer(a3, batch));
+    // Gate = mask: 0 or 1/keep, kept fraction near 0.7 over 30,000 draws.
+    const Dense gate = fromBuffer(g, batch);
+    int kept = 0;
+    for (int j = 0; j < 300; ++j)
+        for (int b = 0; b < batch; ++b) {
+            const float v = gate(j, b);
+            REQUIRE((v == 0.0f || v == Approx(1.0f / 0.7f)));
+            kept += v != 0.0f;
+        }
+    REQUIRE(kept / 30000.0 == Approx(0.7).margin(0.015));
+}
+
+TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", "[core][kernels]")
+{
+    const auto c = GENERATE(Case{13, 17, 0.3, 5}, Case{64, 33, 0.1, 16}, Case{100, 7, 0.05, 37}, Case{31, 200, 0.2, 130});
+    const int threads = GENERATE(1, 2);
+    SparseLayer layer = randomLayer(c.in, c.out, c.density, 21, {1});
+    const int vel = layer.addEdgeProperty("velocity");
+    Rng rng(3);
+    for (float& v : layer.edgeProperty(vel))
+        v = rng.uniform(-0.1f, 0.1f);
+    const Dense x = randomDense(c.in, c.batch, 22), dz = randomDense(c.out, c.batch, 23);
+    const Dense gatePrev = randomDense(c.in, c.batch, 24);
+    NeuronBuffer xb(c.in, c.batch), dzb(c.out, c.batch), gb(c.in, c.batch), dxb(c.in, c.batch);
+    toBuffer(x, xb);
+    toBuffer(dz, dzb);
+    toBuffer(gatePrev, gb);
+    const Dense w = toDense(layer);
+    std::vector<float> w0(layer.weights().begin(), layer.weights().end());
+    std::vector<float> v0(layer.edgeProperty(vel).begin(), layer.edgeProperty(vel).end());
+    const SgdStep step{0.05f, 0.9f, 1e-3f};
+
+    // Gradient only.
+    std::vector<float> grad(static_cast<size_t>(layer.edgeCount()));
+    const auto parts = balancedPartition(layer.colPtr(), threads);
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, grad, parts);
+    const Dense dW = dz * x.transpose();
+    const Dense dX = (w.transpose() * dz).cwiseProduct(gatePrev);
+    INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " threads " << threads);
+    REQUIRE(fromBuffer(dxb, c.batch).isApprox(dX, 1e-4f));
+    for (NeuronIndex j = 0; j < c.out; ++j)
+        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+            REQUIRE(grad[e] == Approx(dW(j, layer.colIdx()[e])).margin(1e-4));
+    REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
+
+    // Update mode: v = mu v - lr g; w += v - wd w; dX uses the old weights.
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, parts);
+    REQUIRE(fromBuffer(dxb, c.batch).isApprox(dX, 1e-4f));
+    for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
+        const float v = step.momentum * v0[e] - step.learningRate * grad[e];
+        REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
+        REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
+    }
+}
+
+TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[core][kernels]")
+{
+    const int batch = 19;
+    SparseLayer a = randomLayer(23, 9, 1.0, 8), b = a;
+    const int va = a.addEdgeProperty("velocity"), vb = b.addEdgeProperty("velocity");
+    NeuronBuffer xb(23, batch), dzb(9, batch), gb(23, batch), dx1(23, batch), dx2(23, batch);
+    toBuffer(randomDense(23, batch, 1), xb);
+    toBuffer(randomDense(9, batch, 2), dzb);
+    toBuffer(randomDense(23, batch, 3), gb);
+    const SgdStep step{0.1f, 0.5f, 0.01f};
+    std::vector<float> scratch;
+    sparseBackward(a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, balancedPartition(a.colPtr(), 2));
+    denseBackward(b, b.edgeProperty(vb), xb, dzb, &gb, &dx2, batch, step, {}, scratch);
+    REQUIRE(fromBuffer(dx1, batch).isApprox(fromBuffer(dx2, batch), 1e-5f));
+    for (EdgeIndex e = 0; e < a.edgeCount(); ++e)
+        REQUIRE(a.weights()[e] == Approx(b.weights()[e]).margin(1e-5));
+}
+
+TEST_CASE("balanced partitions split edges evenly and cover every neuron", "[core][kernels]")
+{
+    // Skewed degrees: neuron 0 holds half the edges.
+    std::vector<EdgeIndex> ptr{0, 1000, 1010, 1020, 1030, 1040, 1050, 2000};
+    const auto b = balancedPartition(ptr, 2);
+    REQUIRE(b.size() == 3);
+    REQUIRE(b.front() == 0);
+    REQUIRE(b.back() == 7);
+    REQUIRE(b[1] == 1); // the heavy neuron alone on the first thread: 1001 vs 1006 weighted
+    const auto one = balancedPartition(ptr, 1);
+    REQUIRE(one == std::vector<NeuronIndex>{0, 7});
+}

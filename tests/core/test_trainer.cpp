@@ -1,0 +1,150 @@
+#include "core/trainer.h"
+#include "datasets/synthetic.h"
+
+#include <catch2/catch.hpp>
+
+using namespace rewire;
+
+namespace {
+
+DataSplit toyData()
+{
+    MadelonOptions o;
+    o.samples = 600;
+    o.features = 30;
+    o.informative = 6;
+    o.redundant = 4;
+    o.classes = 3;
+    o.classSep = 2.0;
+    o.seed = 3;
+    DataSplit s = splitByFraction(makeMadelon(o), 0.25, 1);
+    const Standardizer st = Standardizer::fit(s.train);
+    st.apply(s.train);
+    st.apply(s.test);
+    return s;
+}
+
+TrainConfig toyConfig()
+{
+    TrainConfig c;
+    c.arch = "30-64-32-3";
+    c.epsilon = 4;
+    c.epochs = 6;
+    c.batch = 32;
+    c.lr = 0.05;
+    c.threads = 2;
+    c.seed = 17;
+    return c;
+}
+
+struct Recorder : TrainingObserver {
+    std::vector<EpochMetrics> epochs;
+    int batches = 0;
+    void onBatch(int, int, int) override { ++batches; }
+    void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { epochs.push_back(m); }
+};
+
+} // namespace
+
+TEST_CASE("SET training learns a toy problem and keeps the edge count", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    Trainer t(toyConfig(), data);
+    const EdgeIndex start = t.network().edgeCount();
+    REQUIRE(t.layerEvolves(0));
+    Recorder rec;
+    t.run(&rec);
+    REQUIRE(rec.epochs.size() == 6);
+    REQUIRE(rec.batches == 6 * 15); // 450 training samples / 32 -> 15 batches
+    for (const auto& m : rec.epochs) {
+        REQUIRE(m.connections == start);
+        REQUIRE(m.pruned == m.regrown);
+    }
+    REQUIRE(rec.epochs.front().pruned > 0);
+    REQUIRE(rec.epochs.back().pruned == 0); // no evolution after the last epoch
+    REQUIRE(rec.epochs.back().trainLoss < rec.epochs.front().trainLoss);
+    REQUIRE(rec.epochs.back().testAccuracy > 0.7); // chance is 1/3
+}
+
+TEST_CASE("same seed and thread count give identical metrics and weights", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    auto runOnce = [&](int threads) {
+        TrainConfig c = toyConfig();
+        c.threads = threads;
+        Trainer t(c, data);
+        Recorder rec;
+        t.run(&rec);
+        std::vector<float> w(t.network().layer(1).weights().begin(), t.network().layer(1).weights().end());
+        return std::pair(rec.epochs, w);
+    };
+    const auto [m1, w1] = runOnce(2);
+    const auto [m2, w2] = runOnce(2);
+    REQUIRE(w1 == w2);
+    for (size_t e = 0; e < m1.size(); ++e) {
+        REQUIRE(m1[e].trainLoss == m2[e].trainLoss);
+        REQUIRE(m1[e].testAccuracy == m2[e].testAccuracy);
+    }
+    // The sparse kernels give each output to one thread, so even the thread count does not matter.
+    const auto [m3, w3] = runOnce(1);
+    REQUIRE(w3 == w1);
+}
+
+TEST_CASE("static and dense methods do not evolve", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    TrainConfig c = toyConfig();
+    c.method = "static";
+    Trainer s(c, data);
+    const auto before = std::vector<NeuronIndex>(s.network().layer(0).colIdx().begin(), s.network().layer(0).colIdx().end());
+    s.run();
+    REQUIRE(std::vector<NeuronIndex>(s.network().layer(0).colIdx().begin(), s.network().layer(0).colIdx().end()) == before);
+    c.method = "dense";
+    Trainer d(c, data);
+    REQUIRE(d.network().edgeCount() == 30 * 64 + 64 * 32 + 32 * 3);
+    Recorder rec;
+    d.run(&rec);
+    REQUIRE(rec.epochs.back().testAccuracy > 0.7);
+}
+
+TEST_CASE("configs that do not fit the data are refused with the culprit named", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    TrainConfig c = toyConfig();
+    c.arch = "31-10-3";
+    REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("--arch 31-10-3: input size 31 does not match the 30 features"));
+    c.arch = "30-10-4";
+    REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("output size 4 does not match the 3 classes"));
+    c = toyConfig();
+    c.epsilon = -1;
+    REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("--epsilon -1"));
+    c = toyConfig();
+    c.set("zeta", "1.5");
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--zeta 1.5"));
+    REQUIRE_THROWS_WITH(c.set("epochs", "ten"), Catch::Contains("--epochs ten: expected an integer"));
+    REQUIRE_THROWS_WITH(c.set("bogus", "1"), Catch::Contains("unknown option --bogus"));
+}
+
+TEST_CASE("divergence is reported with epoch and batch", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    TrainConfig c = toyConfig();
+    c.lr = 1e30;
+    c.momentum = 0;
+    Trainer t(c, data);
+    REQUIRE_THROWS_AS(t.run(), TrainingDiverged);
+    Trainer t2(c, data);
+    REQUIRE_THROWS_WITH(t2.run(), Catch::Contains("diverged at epoch 1, batch"));
+}
+
+TEST_CASE("config JSON round-trips through merge", "[core][config]")
+{
+    TrainConfig a = toyConfig();
+    a.activation = "leakyrelu:0.1";
+    a.weightDecay = 3e-4;
+    TrainConfig b;
+    b.merge(a.toJson(), "test");
+    REQUIRE(b.toJson().dump() == a.toJson().dump());
+    REQUIRE_THROWS_WITH(b.merge(Json::parse(R"({"epsilon": "x"})"), "cfg.json"), Catch::Contains("cfg.json: --epsilon x"));
+    REQUIRE_THROWS_WITH(b.merge(Json::parse(R"({"epsilom": 3})"), "cfg.json"), Catch::Contains("unknown key \"epsilom\""));
+}

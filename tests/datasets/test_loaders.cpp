@@ -1,0 +1,150 @@
+#include "datasets/csv_loader.h"
+#include "datasets/idx_loader.h"
+#include "datasets/registry.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+#include <zlib.h>
+
+#include <fstream>
+
+using namespace rewire;
+using namespace rewire::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string be32(std::uint32_t v)
+{
+    return std::string{char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+}
+
+std::string idxImages(int n, int rows, int cols)
+{
+    std::string s = std::string("\0\0\x08\x03", 4) + be32(n) + be32(rows) + be32(cols);
+    for (int i = 0; i < n * rows * cols; ++i)
+        s += static_cast<char>((i * 7) % 256);
+    return s;
+}
+
+std::string idxLabels(int n)
+{
+    std::string s = std::string("\0\0\x08\x01", 4) + be32(n);
+    for (int i = 0; i < n; ++i)
+        s += static_cast<char>(i % 4);
+    return s;
+}
+
+fs::path writeFile(const fs::path& p, const std::string& bytes, bool gz = false)
+{
+    if (gz) {
+        gzFile f = gzopen(p.string().c_str(), "wb");
+        gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+        gzclose(f);
+    } else {
+        std::ofstream(p, std::ios::binary) << bytes;
+    }
+    return p;
+}
+
+} // namespace
+
+TEST_CASE("IDX images and labels load plain and gzipped with identical values", "[datasets][idx]")
+{
+    const auto dir = tempDir("idx");
+    for (bool gz : {false, true}) {
+        const auto img = writeFile(dir / (gz ? "i.gz" : "i"), idxImages(6, 3, 4), gz);
+        const auto lab = writeFile(dir / (gz ? "l.gz" : "l"), idxLabels(6), gz);
+        const Dataset d = loadIdx(img, lab);
+        REQUIRE(d.samples() == 6);
+        REQUIRE(d.features() == 12);
+        REQUIRE(d.shape == std::vector<int>{3, 4});
+        REQUIRE(d.classes == 4);
+        REQUIRE(d.y == std::vector<std::int32_t>{0, 1, 2, 3, 0, 1});
+        REQUIRE(d.x(2, 5) == static_cast<float>(((2 * 12 + 5) * 7) % 256));
+    }
+}
+
+TEST_CASE("malformed IDX files fail with the file and offset named", "[datasets][idx]")
+{
+    const auto dir = tempDir("idx-bad");
+    const auto lab = writeFile(dir / "l", idxLabels(6));
+    const std::string good = idxImages(6, 3, 4);
+    auto img = [&](const std::string& name, const std::string& bytes) { return writeFile(dir / name, bytes); };
+    REQUIRE_THROWS_WITH(loadIdx(img("trunc", good.substr(0, good.size() - 5)), lab),
+                        Catch::Contains("trunc: truncated at byte") && Catch::Contains("pixel data"));
+    REQUIRE_THROWS_WITH(loadIdx(img("magic", "\x1f\x00" + good.substr(2)), lab), Catch::Contains("bad IDX magic at byte 0"));
+    REQUIRE_THROWS_WITH(loadIdx(img("type", std::string("\0\0\x0d\x03", 4) + good.substr(4)), lab),
+                        Catch::Contains("element type"));
+    REQUIRE_THROWS_WITH(loadIdx(img("hdr", good.substr(0, 6)), lab), Catch::Contains("truncated at byte 6 while reading an IDX dimension"));
+    REQUIRE_THROWS_WITH(loadIdx(img("empty", ""), lab), Catch::Contains("truncated at byte 0"));
+    REQUIRE_THROWS_WITH(loadIdx(dir / "nope", lab), Catch::Contains("nope: file not found"));
+    const auto fewLabels = writeFile(dir / "l5", idxLabels(5));
+    REQUIRE_THROWS_WITH(loadIdx(img("ok", good), fewLabels), Catch::Contains("5 labels but"));
+    // A truncated gzip stream is also reported, not crashed on.
+    const auto gz = writeFile(dir / "g.gz", good, true);
+    std::ifstream in(gz, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    REQUIRE_THROWS_AS(loadIdx(img("gtrunc.gz", bytes.substr(0, bytes.size() / 2)), lab), DatasetError);
+}
+
+TEST_CASE("CSV loads with header detection, label column and categorical labels", "[datasets][csv]")
+{
+    const auto dir = tempDir("csv");
+    const Dataset a = loadCsv(writeFile(dir / "a.csv", "f1,f2,label\n1,2.5,0\n-3,4e-1,2\n\n5, 6 ,1\n"));
+    REQUIRE(a.samples() == 3);
+    REQUIRE(a.features() == 2);
+    REQUIRE(a.classes == 3);
+    REQUIRE(a.y == std::vector<std::int32_t>{0, 2, 1});
+    REQUIRE(a.x(1, 1) == Approx(0.4f));
+    REQUIRE(a.x(2, 1) == 6.0f);
+
+    CsvOptions first;
+    first.labelColumn = 0;
+    const Dataset b = loadCsv(writeFile(dir / "b.csv", "cat,1,2\ndog,3,4\ncat,5,6\n"), first);
+    REQUIRE(b.classes == 2);
+    REQUIRE(b.classNames == std::vector<std::string>{"cat", "dog"});
+    REQUIRE(b.y == std::vector<std::int32_t>{0, 1, 0});
+    REQUIRE(b.x(2, 0) == 5.0f);
+}
+
+TEST_CASE("malformed CSV fails with file, line and column", "[datasets][csv]")
+{
+    const auto dir = tempDir("csv-bad");
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "ragged.csv", "1,2,0\n3,4\n")),
+                        Catch::Contains("ragged.csv:2: 2 fields, expected 3"));
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "text.csv", "1,2,0\n3,x,1\n")),
+                        Catch::Contains("text.csv:2: column 2 is \"x\", expected a number"));
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "empty.csv", "")), Catch::Contains("no data rows"));
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "hdr.csv", "a,b,c\n")), Catch::Contains("no data rows"));
+    REQUIRE_THROWS_WITH(loadCsv(dir / "absent.csv"), Catch::Contains("absent.csv: file not found"));
+}
+
+TEST_CASE("registry resolves specs and standardises with training statistics", "[datasets][registry]")
+{
+    const auto dir = tempDir("registry");
+    writeFile(dir / "i", idxImages(20, 2, 2));
+    writeFile(dir / "l", idxLabels(20));
+    DatasetRequest r;
+    r.spec = "idx:" + (dir / "i").string() + "," + (dir / "l").string();
+    r.testFraction = 0.25;
+    const LoadedData d = loadDataset(r);
+    // Stratified: each of the 4 classes has 5 samples and gives round(1.25) = 1 to the test set.
+    REQUIRE(d.split.train.samples() == 16);
+    REQUIRE(d.split.test.samples() == 4);
+    // Standardised on the training part: per-feature mean 0.
+    for (int f = 0; f < 4; ++f)
+        REQUIRE(d.split.train.x.col(f).mean() == Approx(0.0).margin(1e-5));
+
+    r.spec = "synthetic:madelon:samples=100,features=12,informative=3,redundant=1,classes=2";
+    const LoadedData s = loadDataset(r);
+    REQUIRE(s.split.train.features() == 12);
+    REQUIRE(s.split.train.samples() + s.split.test.samples() == 100);
+
+    r.spec = (dir / "nothing.bin").string();
+    REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("no such file, directory or built-in name"));
+    r.spec = "synthetic:madelon:features=abc";
+    REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("features=abc is not a number"));
+    r.spec = "synthetic:madelon:colour=3";
+    REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("unknown key \"colour\""));
+}
