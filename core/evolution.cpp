@@ -92,7 +92,8 @@ EvolutionStats setEvolve(SparseLayer& layer, double zeta, WeightInit init, Rng& 
 {
     EvolutionStats stats;
     const auto keep = setPruneMask(layer.weights(), zeta, &stats);
-    pruneAndRegrow(layer, keep, stats.pruned, init, layer.inputs(), rng);
+    pruneAndRegrow(layer, keep, stats.pruned, init, initFanIn(init, layer.inputs(), layer.outputs(), layer.edgeCount()),
+                   rng);
     stats.regrown = stats.pruned;
     return stats;
 }

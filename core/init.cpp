@@ -10,19 +10,22 @@ WeightInit parseWeightInit(const std::string& text)
 {
     if (text == "he-uniform" || text == "he")
         return WeightInit::HeUniform;
+    if (text == "he-sparse")
+        return WeightInit::HeUniformSparse;
     if (text == "xavier" || text == "xavier-uniform")
         return WeightInit::XavierUniform;
     if (text == "normal")
         return WeightInit::Normal;
     if (text == "zero")
         return WeightInit::Zero;
-    throw std::invalid_argument("--init " + text + ": unknown (expected he-uniform, xavier, normal, zero)");
+    throw std::invalid_argument("--init " + text + ": unknown (expected he-uniform, he-sparse, xavier, normal, zero)");
 }
 
 std::string toString(WeightInit init)
 {
     switch (init) {
     case WeightInit::HeUniform: return "he-uniform";
+    case WeightInit::HeUniformSparse: return "he-sparse";
     case WeightInit::XavierUniform: return "xavier";
     case WeightInit::Normal: return "normal";
     case WeightInit::Zero: return "zero";
@@ -33,7 +36,8 @@ std::string toString(WeightInit init)
 float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng)
 {
     switch (init) {
-    case WeightInit::HeUniform: {
+    case WeightInit::HeUniform:
+    case WeightInit::HeUniformSparse: {
         const float limit = std::sqrt(6.0f / static_cast<float>(std::max(fanIn, 1)));
         return rng.uniform(-limit, limit);
     }
@@ -45,6 +49,13 @@ float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rn
     case WeightInit::Zero: return 0.0f;
     }
     return 0.0f;
+}
+
+NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, EdgeIndex edges)
+{
+    if (init != WeightInit::HeUniformSparse || outputs <= 0)
+        return inputs;
+    return static_cast<NeuronIndex>(std::max<EdgeIndex>(1, (edges + outputs / 2) / outputs));
 }
 
 double erdosRenyiProbability(NeuronIndex inputs, NeuronIndex outputs, double epsilon)
@@ -105,11 +116,12 @@ SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsi
     std::vector<EdgeIndex> rowPtr(static_cast<std::size_t>(outputs) + 1, 0);
     std::vector<NeuronIndex> colIdx(keys.size());
     std::vector<float> weights(keys.size());
+    const NeuronIndex fanIn = initFanIn(init, inputs, outputs, count);
     for (std::size_t e = 0; e < keys.size(); ++e) {
         const auto j = static_cast<NeuronIndex>(keys[e] / static_cast<std::uint64_t>(inputs));
         colIdx[e] = static_cast<NeuronIndex>(keys[e] % static_cast<std::uint64_t>(inputs));
         ++rowPtr[static_cast<std::size_t>(j) + 1];
-        weights[e] = drawWeight(init, inputs, outputs, rng);
+        weights[e] = drawWeight(init, fanIn, outputs, rng);
     }
     for (NeuronIndex j = 0; j < outputs; ++j)
         rowPtr[j + 1] += rowPtr[j];

@@ -8,15 +8,20 @@
 
 namespace rewire {
 
-enum class WeightInit { HeUniform, XavierUniform, Normal, Zero };
+enum class WeightInit { HeUniform, HeUniformSparse, XavierUniform, Normal, Zero };
 
-// Parses "he-uniform", "xavier", "normal", "zero"; throws std::invalid_argument.
+// Parses "he-uniform", "he-sparse", "xavier", "normal", "zero"; throws std::invalid_argument.
 WeightInit parseWeightInit(const std::string& text);
 std::string toString(WeightInit init);
 
-// One weight from the init distribution of a layer with the given dense fan-in/fan-out:
+// One weight from the init distribution of a layer with the given fan-in/fan-out:
 // he-uniform U(±sqrt(6/fanIn)), xavier U(±sqrt(6/(fanIn+fanOut))), normal N(0, 0.1).
 float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng);
+
+// The fan-in drawWeight uses for a layer: the dense fan-in (inputs) for every init but
+// he-sparse, which uses the mean in-degree edges/outputs, so that a sparse neuron's
+// pre-activation has the variance He-uniform gives a dense one.
+NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, EdgeIndex edges);
 
 // Erdős–Rényi edge probability p = min(1, epsilon (in + out) / (in * out)).
 double erdosRenyiProbability(NeuronIndex inputs, NeuronIndex outputs, double epsilon);

@@ -164,6 +164,12 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m.trainLoss = seen ? lossSum / static_cast<double>(seen) : 0.0;
     m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
 
+    // Evaluate the network just trained, before the topology step (as the reference code does).
+    const auto t2 = Clock::now();
+    const Evaluation test = evaluate(m_data.test);
+    m.evalSeconds = secondsSince(t2);
+    m.testLoss = test.loss;
+    m.testAccuracy = test.accuracy;
     // SET: evolve after every epoch but the last.
     const auto t1 = Clock::now();
     if (epoch < m_config.epochs && m_config.zeta > 0.0) {
@@ -177,11 +183,6 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     }
     m.evolutionSeconds = secondsSince(t1);
 
-    const auto t2 = Clock::now();
-    const Evaluation test = evaluate(m_data.test);
-    m.evalSeconds = secondsSince(t2);
-    m.testLoss = test.loss;
-    m.testAccuracy = test.accuracy;
     for (const SparseLayer& l : m_network.layers())
         m.connectionsPerLayer.push_back(l.edgeCount());
     m.connections = m_network.edgeCount();

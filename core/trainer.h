@@ -56,7 +56,8 @@ public:
 
     // Runs the remaining epochs. Throws TrainingDiverged.
     void run(TrainingObserver* observer = nullptr);
-    // One epoch: training pass, then the topology step (not after the last epoch), then evaluation.
+    // One epoch: training pass, evaluation of the trained network, then the topology step (not
+    // after the last epoch).
     EpochMetrics trainEpoch(TrainingObserver* observer = nullptr);
     Evaluation evaluate(const Dataset& data);
 

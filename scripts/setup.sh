@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package Rewire needs to build, test and run (Debian 12).
-# Usage: scripts/setup.sh [--no-gui]   (idempotent; needs root or sudo)
+# Usage: scripts/setup.sh [--gui]   (idempotent; needs root or sudo; --gui adds the Qt 6 packages)
 set -euo pipefail
 
 pkgs=(
@@ -11,7 +11,7 @@ pkgs=(
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth)
-if [[ "${1:-}" != "--no-gui" ]]; then pkgs+=("${gui_pkgs[@]}"); fi
+if [[ "${1:-}" == "--gui" ]]; then pkgs+=("${gui_pkgs[@]}"); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
