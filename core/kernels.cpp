@@ -25,29 +25,48 @@ int roundUp16(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
 inline v16 splat(float x) { return v16{} + x; }
 
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
+typedef std::uint32_t u16x __attribute__((vector_size(64)));
+
+// Horizontal sum as a shuffle tree (4 adds) rather than a 16-add serial chain.
 inline float hsum(v16 v)
 {
-    float s = 0.0f;
-    for (int k = 0; k < kLanes; ++k)
-        s += v[k];
-    return s;
+    const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                 __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    const v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+    return (b[0] + b[2]) + (b[1] + b[3]);
 }
 
 // Per-neuron dropout scale: keepScale with probability keep, else 0; zero in padding columns.
+// Each column's bit comes from a 32-bit integer hash of (neuron key, column), computed 16 lanes at
+// a time, so the mask does not depend on which thread draws it.
 void fillMask(float* mask, int width, int batch, const ForwardEpilogue& epi, NeuronIndex neuron)
 {
+    const v16 zero = v16{};
+    u16x lane;
+    for (int q = 0; q < kLanes; ++q)
+        lane[q] = static_cast<std::uint32_t>(q);
+    const auto valid = [&](int b) { return (lane + static_cast<std::uint32_t>(b)) < static_cast<std::uint32_t>(batch); };
     if (epi.keepProbability >= 1.0f) {
-        for (int b = 0; b < width; ++b)
-            mask[b] = b < batch ? 1.0f : 0.0f;
+        const v16 one = splat(1.0f);
+        for (int b = 0; b < width; b += kLanes)
+            *reinterpret_cast<v16*>(mask + b) = valid(b) ? one : zero;
         return;
     }
-    const float scale = 1.0f / epi.keepProbability;
-    const auto threshold = static_cast<std::uint32_t>(epi.keepProbability * 65536.0f);
-    Rng rng(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)));
-    for (int b = 0; b < width; b += 4) {
-        std::uint64_t bits = rng.next();
-        for (int q = 0; q < 4 && b + q < width; ++q, bits >>= 16)
-            mask[b + q] = (b + q < batch && (bits & 0xFFFF) < threshold) ? scale : 0.0f;
+    const v16 scale = splat(1.0f / epi.keepProbability);
+    // Keep when the top 24 hash bits fall below keep * 2^24.
+    const auto threshold = static_cast<std::uint32_t>(static_cast<double>(epi.keepProbability) * 16777216.0);
+    const auto key = static_cast<std::uint32_t>(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)));
+    for (int b = 0; b < width; b += kLanes) {
+        u16x x = (lane + static_cast<std::uint32_t>(b)) * 0x9E3779B9u + key;
+        x ^= x >> 16;
+        x *= 0x7feb352du;
+        x ^= x >> 15;
+        x *= 0x846ca68bu;
+        x ^= x >> 16;
+        const auto keep = ((x >> 8) < threshold) & valid(b);
+        *reinterpret_cast<v16*>(mask + b) = keep ? scale : zero;
     }
 }
 
@@ -133,41 +152,69 @@ void forwardRowTile(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffe
                     gRow ? gRow + v * kLanes : nullptr);
 }
 
-template <int V>
-void backwardTile(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz, const float* gatePrevRow,
-                  float* dxRow, NeuronIndex i, int t0, float* grad)
+// One tile of V vectors of batch columns for input neuron i: accumulates each outgoing edge's
+// dot(X[i], dZ[j]) into grad[k] and, when DX, dX[i] = gate * sum_k w_k dZ[j_k].
+// rows/wl: the neuron's CSC output rows and its gathered weights (contiguous, length deg).
+template <int V, bool DX>
+void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
+                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad)
 {
-    const EdgeIndex k0 = layer.colPtr()[i], k1 = layer.colPtr()[i + 1];
-    const NeuronIndex* rows = layer.cscRow().data();
-    const std::int32_t* perm = layer.cscPerm().data();
-    const float* w = layer.weights().data();
-    const v16* xi = reinterpret_cast<const v16*>(x.row(i) + t0);
+    const v16* xi = reinterpret_cast<const v16*>(xRow);
     v16 xv[V], dx[V];
     for (int v = 0; v < V; ++v) {
         xv[v] = xi[v];
         dx[v] = v16{};
     }
-    const std::size_t ld = static_cast<std::size_t>(dz.ld());
-    const float* dzBase = dz.data() + t0;
-    for (EdgeIndex k = k0; k < k1; ++k) {
+    for (EdgeIndex k = 0; k < deg; ++k) {
         const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
-        const v16 wv = splat(w[perm[k]]);
         v16 dot0 = v16{}, dot1 = v16{};
-        for (int v = 0; v < V; ++v) {
-            if (dxRow)
-                dx[v] += wv * d[v];
-            if (v % 2 == 0)
-                dot0 += xv[v] * d[v];
-            else
-                dot1 += xv[v] * d[v];
+        if constexpr (DX) {
+            const v16 wv = splat(wl[k]);
+            for (int v = 0; v < V; ++v) {
+                const v16 dv = d[v];
+                dx[v] += wv * dv;
+                if (v % 2 == 0)
+                    dot0 += xv[v] * dv;
+                else
+                    dot1 += xv[v] * dv;
+            }
+        } else {
+            for (int v = 0; v < V; ++v) {
+                if (v % 2 == 0)
+                    dot0 += xv[v] * d[v];
+                else
+                    dot1 += xv[v] * d[v];
+            }
         }
-        grad[k - k0] += hsum(dot0 + dot1);
+        grad[k] += hsum(dot0 + dot1);
     }
-    if (dxRow) {
-        const v16* gp = reinterpret_cast<const v16*>(gatePrevRow + t0);
-        v16* out = reinterpret_cast<v16*>(dxRow + t0);
+    if constexpr (DX) {
+        const v16* gp = reinterpret_cast<const v16*>(gatePrevRow);
+        v16* out = reinterpret_cast<v16*>(dxRow);
         for (int v = 0; v < V; ++v)
             out[v] = gp ? dx[v] * gp[v] : dx[v];
+    }
+}
+
+template <bool DX>
+void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
+                    std::size_t ld, const float* gpRow, float* dxRow, float* grad, int width)
+{
+    int t0 = 0;
+    for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
+        backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow ? gpRow + t0 : nullptr,
+                            dxRow ? dxRow + t0 : nullptr, grad);
+    const float* gp = gpRow ? gpRow + t0 : nullptr;
+    float* dxo = dxRow ? dxRow + t0 : nullptr;
+    switch ((width - t0) / kLanes) {
+    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    default: break;
     }
 }
 
@@ -286,74 +333,87 @@ namespace {
 inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
 {
     v = step.momentum * v - step.learningRate * g;
-    w += v - step.weightDecay * w;
+    w += v - step.weightDecay * w; // = w + (v - wd w)
 }
 
 } // namespace
 
-void sparseBackwardRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                         std::span<float> gradOut, NeuronIndex colBegin, NeuronIndex colEnd)
+void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
+                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
+                         NeuronIndex colBegin, NeuronIndex colEnd)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
     for (NeuronIndex i = colBegin; i < colEnd; ++i)
         maxDegree = std::max(maxDegree, layer.outDegree(i));
-    float* grad = alignedScratch(static_cast<std::size_t>(maxDegree));
-    float* w = layer.weights().data();
+    float* wl = alignedScratch(static_cast<std::size_t>(maxDegree));
+    const float* w = layer.weights().data();
     const std::int32_t* perm = layer.cscPerm().data();
+    const NeuronIndex* cscRow = layer.cscRow().data();
+    const std::size_t ld = static_cast<std::size_t>(dz.ld());
     for (NeuronIndex i = colBegin; i < colEnd; ++i) {
-        const EdgeIndex k0 = layer.colPtr()[i], k1 = layer.colPtr()[i + 1];
+        const EdgeIndex k0 = layer.colPtr()[i], deg = layer.colPtr()[i + 1] - k0;
         float* dxRow = dxPrev ? dxPrev->row(i) : nullptr;
         const float* gpRow = gatePrev ? gatePrev->row(i) : nullptr;
-        if (k0 == k1) {
+        if (deg == 0) {
             if (dxRow)
                 std::memset(dxRow, 0, static_cast<std::size_t>(width) * sizeof(float));
             continue;
         }
-        std::fill(grad, grad + (k1 - k0), 0.0f);
-        int t0 = 0;
-        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-            backwardTile<8>(layer, x, dz, gpRow, dxRow, i, t0, grad);
-        switch ((width - t0) / kLanes) {
-        case 7: backwardTile<7>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 6: backwardTile<6>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 5: backwardTile<5>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 4: backwardTile<4>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 3: backwardTile<3>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 2: backwardTile<2>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        case 1: backwardTile<1>(layer, x, dz, gpRow, dxRow, i, t0, grad); break;
-        default: break;
-        }
-        // The update comes after every tile has used the old weights for dX.
-        if (!gradOut.empty()) {
-            for (EdgeIndex k = k0; k < k1; ++k)
-                gradOut[perm[k]] = grad[k - k0];
+        float* grad = gradCsc + k0;
+        for (EdgeIndex k = 0; k < deg; ++k)
+            grad[k] = 0.0f;
+        if (dxRow) {
+            // Gathered once per neuron so the FMA loop reads weights contiguously.
+            for (EdgeIndex k = 0; k < deg; ++k)
+                wl[k] = w[perm[k0 + k]];
+            backwardNeuron<true>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width);
         } else {
-            for (EdgeIndex k = k0; k < k1; ++k)
-                sgdUpdate(w[perm[k]], velocity[perm[k]], grad[k - k0], step);
+            backwardNeuron<false>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width);
         }
     }
 }
 
+void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
+                    std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    const EdgeIndex e0 = layer.rowPtr()[rowBegin], e1 = layer.rowPtr()[rowEnd];
+    const std::int32_t* cscIndex = layer.cscIndex().data();
+    if (!gradOut.empty()) {
+        for (EdgeIndex e = e0; e < e1; ++e)
+            gradOut[e] = gradCsc[cscIndex[e]];
+        return;
+    }
+    float* w = layer.weights().data();
+    float* v = velocity.data();
+    for (EdgeIndex e = e0; e < e1; ++e)
+        sgdUpdate(w[e], v[e], gradCsc[cscIndex[e]], step);
+}
+
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, const std::vector<NeuronIndex>& colPartition)
+                    std::span<float> gradOut, std::vector<float>& gradCsc,
+                    const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
     if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
         throw std::invalid_argument("sparseBackward: velocity has " + std::to_string(velocity.size()) +
                                     " entries for " + std::to_string(layer.edgeCount()) + " edges");
+    if (colPartition.size() != rowPartition.size())
+        throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
+    gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
     const int parts = static_cast<int>(colPartition.size()) - 1;
     if (parts <= 1) {
-        sparseBackwardRange(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, 0, layer.inputs());
+        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs());
+        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, 0, layer.outputs());
         return;
     }
 #pragma omp parallel num_threads(parts)
     {
         const int t = omp_get_thread_num();
-        sparseBackwardRange(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, colPartition[t],
-                            colPartition[t + 1]);
+        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), colPartition[t], colPartition[t + 1]);
+#pragma omp barrier
+        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, rowPartition[t], rowPartition[t + 1]);
     }
 }
 

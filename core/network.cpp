@@ -179,7 +179,8 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
         if (layer.isDense())
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
         else
-            sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.colParts);
+            sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,
+                           s.colParts, s.rowParts);
     }
 }
 

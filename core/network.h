@@ -56,6 +56,7 @@ private:
         int velocity = -1; // edge property id
         std::vector<float> biasVelocity;
         std::vector<NeuronIndex> rowParts, colParts;
+        std::vector<float> gradCsc; // per-edge gradient in CSC order, reused every batch
         std::uint64_t version = ~0ULL;
     };
     void refreshPartitions();

@@ -212,6 +212,7 @@ void SparseLayer::rebuildCsc()
         m_colPtr[i + 1] += m_colPtr[i];
     m_cscRow.resize(m_colIdx.size());
     m_cscPerm.resize(m_colIdx.size());
+    m_cscIndex.resize(m_colIdx.size());
     std::vector<EdgeIndex> next(m_colPtr.begin(), m_colPtr.end() - 1);
     // Walking rows in order leaves each input's edges sorted by output neuron.
     for (NeuronIndex j = 0; j < m_outputs; ++j)
@@ -219,6 +220,7 @@ void SparseLayer::rebuildCsc()
             const EdgeIndex k = next[m_colIdx[e]]++;
             m_cscRow[k] = j;
             m_cscPerm[k] = static_cast<std::int32_t>(e);
+            m_cscIndex[e] = static_cast<std::int32_t>(k);
         }
 }
 
@@ -267,7 +269,7 @@ void SparseLayer::checkInvariants() const
     for (NeuronIndex i = 0; i < m_inputs; ++i)
         for (EdgeIndex k = m_colPtr[i]; k < m_colPtr[i + 1]; ++k) {
             const EdgeIndex e = m_cscPerm[k];
-            if (m_colIdx[e] != i || e < m_rowPtr[m_cscRow[k]] || e >= m_rowPtr[m_cscRow[k] + 1])
+            if (m_colIdx[e] != i || e < m_rowPtr[m_cscRow[k]] || e >= m_rowPtr[m_cscRow[k] + 1] || m_cscIndex[e] != k)
                 fail("CSC permutation does not match the CSR edges at input " + std::to_string(i));
             if (k > m_colPtr[i] && m_cscRow[k] <= m_cscRow[k - 1])
                 fail("CSC rows of input " + std::to_string(i) + " not strictly increasing");

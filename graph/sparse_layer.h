@@ -24,8 +24,8 @@ struct NewEdge {
 //    output j, strictly increasing (sorted, no duplicates), each in [0, inputs());
 //  - weights() and every edge property are aligned with colIdx (edge e = position in colIdx);
 //  - the CSC view (colPtr, cscRow, cscPerm) lists, per input neuron, its outgoing edges sorted by
-//    output neuron; cscPerm[k] is the canonical index of the k-th CSC edge. It is rebuilt by every
-//    topology edit, so it is always current;
+//    output neuron; cscPerm[k] is the canonical index of the k-th CSC edge and cscIndex its
+//    inverse. It is rebuilt by every topology edit, so it is always current;
 //  - every topology edit increments topologyVersion() and remaps weights and all edge properties
 //    through one old-index table: kept edges keep their values, new edges start at zero state.
 // Explicit zero weights are allowed (a trained weight can cross zero); they are still edges.
@@ -62,6 +62,8 @@ public:
     std::span<const EdgeIndex> colPtr() const { return m_colPtr; }
     std::span<const NeuronIndex> cscRow() const { return m_cscRow; }
     std::span<const std::int32_t> cscPerm() const { return m_cscPerm; }
+    // Inverse of cscPerm: position in the CSC view of canonical edge e.
+    std::span<const std::int32_t> cscIndex() const { return m_cscIndex; }
 
     NeuronIndex inDegree(NeuronIndex output) const;
     NeuronIndex outDegree(NeuronIndex input) const;
@@ -102,6 +104,7 @@ private:
     std::vector<EdgeIndex> m_colPtr{0};
     std::vector<NeuronIndex> m_cscRow;
     std::vector<std::int32_t> m_cscPerm;
+    std::vector<std::int32_t> m_cscIndex;
     std::vector<std::string> m_propNames;
     std::vector<std::vector<float>> m_props;
     std::uint64_t m_version = 0;

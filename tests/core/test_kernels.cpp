@@ -120,7 +120,9 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     // Gradient only.
     std::vector<float> grad(static_cast<size_t>(layer.edgeCount()));
     const auto parts = balancedPartition(layer.colPtr(), threads);
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, grad, parts);
+    const auto rows = balancedPartition(layer.rowPtr(), threads);
+    std::vector<float> gradCsc;
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, grad, gradCsc, parts, rows);
     const Dense dW = dz * x.transpose();
     const Dense dX = (w.transpose() * dz).cwiseProduct(gatePrev);
     INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " threads " << threads);
@@ -131,7 +133,7 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
 
     // Update mode: v = mu v - lr g; w += v - wd w; dX uses the old weights.
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, parts);
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc, parts, rows);
     REQUIRE(fromBuffer(dxb, c.batch).isApprox(dX, 1e-4f));
     for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
         const float v = step.momentum * v0[e] - step.learningRate * grad[e];
@@ -151,7 +153,9 @@ TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[
     toBuffer(randomDense(23, batch, 3), gb);
     const SgdStep step{0.1f, 0.5f, 0.01f};
     std::vector<float> scratch;
-    sparseBackward(a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, balancedPartition(a.colPtr(), 2));
+    std::vector<float> gradCsc;
+    sparseBackward(a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, gradCsc, balancedPartition(a.colPtr(), 2),
+                   balancedPartition(a.rowPtr(), 2));
     denseBackward(b, b.edgeProperty(vb), xb, dzb, &gb, &dx2, batch, step, {}, scratch);
     REQUIRE(fromBuffer(dx1, batch).isApprox(fromBuffer(dx2, batch), 1e-5f));
     for (EdgeIndex e = 0; e < a.edgeCount(); ++e)
