@@ -487,10 +487,11 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
 }
 
 void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut)
+              const SgdStep& step, std::span<float> gradOut, int threads)
 {
     const int width = roundUp16(batch);
     auto bias = layer.bias();
+#pragma omp parallel for num_threads(threads) schedule(static) if (layer.outputs() >= 256)
     for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
         const float* d = dz.row(j);
         v16 acc = v16{};

@@ -97,6 +97,6 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
 // Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
 // decays biases too). gradOut, when not empty, receives the gradient instead of the update.
 void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut);
+              const SgdStep& step, std::span<float> gradOut, int threads);
 
 } // namespace rewire

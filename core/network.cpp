@@ -71,7 +71,9 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
                                     std::to_string(m_capacity));
     const int batch = static_cast<int>(rows.size());
     const int width = (batch + 15) / 16 * 16;
-    // Transpose through blocks of 16 samples so writes stay within a few cache lines.
+    // Transpose through blocks of 16 samples: a block writes exactly one cache line per feature
+    // row, so threads working on different blocks never share a line.
+#pragma omp parallel for num_threads(m_threads) schedule(static)
     for (int b0 = 0; b0 < width; b0 += 16) {
         const float* src[16];
         for (int q = 0; q < 16; ++q)
@@ -82,6 +84,14 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
                 dst[q] = src[q] ? src[q][f] : 0.0f;
         }
     }
+}
+
+bool MlpEngine::useGemm(const SparseLayer& layer)
+{
+    // Eigen's GEMM pays off only when both sides are wide; a full layer with a narrow side
+    // (e.g. 1000 x 10 outputs) runs faster through the sparse kernels, which treat it as a graph
+    // with every edge present.
+    return layer.isDense() && std::min(layer.inputs(), layer.outputs()) >= 64;
 }
 
 void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
@@ -102,7 +112,7 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
         }
         NeuronBuffer* gate = (!last && keepGates) ? &m_gate[l + 1] : nullptr;
-        if (layer.isDense())
+        if (useGemm(layer))
             denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
         else
             sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
@@ -122,34 +132,60 @@ BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> 
         if (y < 0 || y >= classes)
             throw std::invalid_argument("label " + std::to_string(y) + " outside the network's " +
                                         std::to_string(classes) + " outputs");
-        float best = -std::numeric_limits<float>::infinity();
-        int arg = 0;
-        for (int j = 0; j < classes; ++j)
-            if (z.row(j)[b] > best) {
-                best = z.row(j)[b];
-                arg = j;
+    }
+    // Column-wise over the batch so each pass over the classes is a vectorisable row loop.
+    std::vector<float>& best = m_lossScratch;
+    best.assign(static_cast<std::size_t>(3 * width), 0.0f);
+    float* sum = best.data() + width;
+    int* arg = reinterpret_cast<int*>(best.data() + 2 * width);
+    for (int b = 0; b < width; ++b) {
+        best[b] = z.row(0)[b];
+        arg[b] = 0;
+    }
+    for (int j = 1; j < classes; ++j) {
+        const float* zr = z.row(j);
+        for (int b = 0; b < width; ++b)
+            if (zr[b] > best[b]) {
+                best[b] = zr[b];
+                arg[b] = j;
             }
-        r.correct += arg == y;
-        if (m_loss == Loss::CrossEntropy) {
-            double sum = 0.0;
-            for (int j = 0; j < classes; ++j)
-                sum += std::exp(static_cast<double>(z.row(j)[b] - best));
-            r.lossSum += std::log(sum) - (z.row(y)[b] - best);
-            if (wantGradient)
-                for (int j = 0; j < classes; ++j) {
-                    const double p = std::exp(static_cast<double>(z.row(j)[b] - best)) / sum;
-                    dz.row(j)[b] = static_cast<float>((p - (j == y ? 1.0 : 0.0)) * invB);
-                }
-        } else {
-            for (int j = 0; j < classes; ++j) {
-                const float diff = z.row(j)[b] - (j == y ? 1.0f : 0.0f);
-                r.lossSum += 0.5 * static_cast<double>(diff) * diff;
-                if (wantGradient)
-                    dz.row(j)[b] = diff * invB;
+    }
+    for (int b = 0; b < batch; ++b) {
+        r.correct += arg[b] == labels[static_cast<std::size_t>(b)];
+        if (!std::isfinite(best[b]))
+            r.finite = false;
+    }
+    if (m_loss == Loss::CrossEntropy) {
+        // dz temporarily holds exp(z - max); one exp per logit.
+        for (int j = 0; j < classes; ++j) {
+            const float* zr = z.row(j);
+            float* e = dz.row(j);
+            for (int b = 0; b < width; ++b) {
+                e[b] = std::exp(zr[b] - best[b]);
+                sum[b] += e[b];
             }
         }
-        if (!std::isfinite(best))
-            r.finite = false;
+        for (int b = 0; b < batch; ++b) {
+            const int y = labels[static_cast<std::size_t>(b)];
+            r.lossSum += std::log(static_cast<double>(sum[b])) - (z.row(y)[b] - best[b]);
+        }
+        if (wantGradient)
+            for (int j = 0; j < classes; ++j) {
+                float* d = dz.row(j);
+                for (int b = 0; b < batch; ++b)
+                    d[b] = (d[b] / sum[b] - (labels[static_cast<std::size_t>(b)] == j ? 1.0f : 0.0f)) * invB;
+            }
+    } else {
+        for (int j = 0; j < classes; ++j) {
+            const float* zr = z.row(j);
+            float* d = dz.row(j);
+            for (int b = 0; b < batch; ++b) {
+                const float diff = zr[b] - (labels[static_cast<std::size_t>(b)] == j ? 1.0f : 0.0f);
+                r.lossSum += 0.5 * static_cast<double>(diff) * diff;
+                if (wantGradient)
+                    d[b] = diff * invB;
+            }
+        }
     }
     if (wantGradient)
         for (int j = 0; j < classes; ++j)
@@ -172,11 +208,11 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             wg = (*weightGrads)[l];
             bg = (*biasGrads)[l];
         }
-        biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg);
+        biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg, m_threads);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const NeuronBuffer* gatePrev = l > 0 ? &m_gate[l] : nullptr;
         auto velocity = layer.edgeProperty(s.velocity);
-        if (layer.isDense())
+        if (useGemm(layer))
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
         else
             sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,

@@ -23,8 +23,8 @@ struct BatchResult {
 
 // Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
 // network. Hidden layers use `activation`; the output layer is linear followed by the loss
-// (softmax + cross-entropy, or MSE on the linear outputs). Fully connected layers run through the
-// Eigen kernels, the others through the sparse kernels. Thread partitions follow topology edits
+// (softmax + cross-entropy, or MSE on the linear outputs). Fully connected layers with both sides
+// of 64 neurons or more run through the Eigen kernels, everything else through the sparse kernels. Thread partitions follow topology edits
 // by watching SparseLayer::topologyVersion().
 class MlpEngine {
 public:
@@ -60,6 +60,7 @@ private:
         std::uint64_t version = ~0ULL;
     };
     void refreshPartitions();
+    static bool useGemm(const SparseLayer& layer);
     void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates);
     BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient);
     void backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
@@ -75,6 +76,7 @@ private:
     std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set
     std::vector<LayerState> m_state;
     std::vector<float> m_scratch;
+    std::vector<float> m_lossScratch;
 };
 
 } // namespace rewire

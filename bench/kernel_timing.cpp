@@ -1,0 +1,80 @@
+// Times the sparse kernels on one Erdős–Rényi layer (default: 1000 x 1000 at epsilon 20, batch 128,
+// the hidden layers of the reference configuration) and prints the median of several repetitions,
+// in microseconds per call and GFLOP/s counted as 2 * edges * batch per pass.
+// Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B]
+
+#include "core/init.h"
+#include "core/kernels.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace rewire;
+
+int main(int argc, char** argv)
+{
+    int threads = 2, in = 1000, out = 1000, batch = 128;
+    double epsilon = 20;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string k = argv[i];
+        if (k == "--threads") threads = std::atoi(argv[i + 1]);
+        else if (k == "--in") in = std::atoi(argv[i + 1]);
+        else if (k == "--out") out = std::atoi(argv[i + 1]);
+        else if (k == "--batch") batch = std::atoi(argv[i + 1]);
+        else if (k == "--epsilon") epsilon = std::atof(argv[i + 1]);
+        else {
+            std::fprintf(stderr, "kernel_timing: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    Rng rng(1);
+    SparseLayer layer = erdosRenyiLayer(in, out, epsilon, WeightInit::HeUniform, rng);
+    const int vel = layer.addEdgeProperty("velocity");
+    NeuronBuffer x(in, batch), a(out, batch), gate(out, batch), dz(out, batch), dx(in, batch), gin(in, batch);
+    for (int i = 0; i < in; ++i)
+        for (int b = 0; b < batch; ++b) {
+            x.row(i)[b] = rng.uniform(-1.0f, 1.0f);
+            gin.row(i)[b] = 1.0f;
+        }
+    for (int j = 0; j < out; ++j)
+        for (int b = 0; b < batch; ++b)
+            dz.row(j)[b] = rng.uniform(-1e-3f, 1e-3f);
+    const auto rows = balancedPartition(layer.rowPtr(), threads), cols = balancedPartition(layer.colPtr(), threads);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse("allrelu:0.6");
+    epi.negativeSlope = -0.6f;
+    epi.keepProbability = 0.7f;
+    epi.dropoutKey = 3;
+    const SgdStep step{0.01f, 0.9f, 2e-4f};
+    std::vector<float> gradCsc;
+    const double flops = 2.0 * static_cast<double>(layer.edgeCount()) * batch;
+    std::printf("layer %dx%d, %lld edges (%.2f%%), batch %d, %d threads\n", in, out,
+                static_cast<long long>(layer.edgeCount()), 100 * layer.density(), batch, threads);
+    auto time = [&](const char* name, double passes, auto fn) {
+        for (int w = 0; w < 20; ++w)
+            fn();
+        std::vector<double> t;
+        for (int rep = 0; rep < 9; ++rep) {
+            const int n = 100;
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int r = 0; r < n; ++r)
+                fn();
+            t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / n);
+        }
+        std::sort(t.begin(), t.end());
+        const double s = t[t.size() / 2];
+        std::printf("%-34s %8.1f us  %6.1f GFLOP/s\n", name, s * 1e6, passes * flops / s / 1e9);
+    };
+    time("forward (+All-ReLU, dropout)", 1, [&] { sparseForward(layer, x, a, &gate, batch, epi, rows); });
+    time("backward dW + dX + update", 2,
+         [&] { sparseBackward(layer, layer.edgeProperty(vel), x, dz, &gin, &dx, batch, step, {}, gradCsc, cols, rows); });
+    time("backward dW + update (first layer)", 1, [&] {
+        sparseBackward(layer, layer.edgeProperty(vel), x, dz, nullptr, nullptr, batch, step, {}, gradCsc, cols, rows);
+    });
+    return 0;
+}
