@@ -25,9 +25,14 @@ Trains a sparse MLP and writes a run folder: config.json (resolved options, usab
 metrics.csv (one row per epoch), model.rwm (final model) and summary.json.
 
 data
-  --dataset SPEC        auto | fashion-mnist | synthetic:madelon[:k=v,...] | idx:IMAGES,LABELS |
-                        csv:FILE | DIR | FILE.csv                                   [auto]
-  --test-dataset SPEC   separate test data (default: the format's test split, else 30% of the data)
+  --dataset SPEC        auto | fashion-mnist | mnist | kmnist | cifar10 | higgs | madelon |
+                        synthetic:madelon|xor|spirals[:k=v,...] | idx:IMAGES,LABELS |
+                        csv:FILE[,label=L] | higgs:FILE | libsvm:FILE | madelon:PREFIX |
+                        cifar10:DIR | npz:FILE | npy:X,Y | DIR | FILE.csv          [auto]
+  --test-dataset SPEC   separate test data (default: the format's test split, else a fraction)
+  --test-fraction F     stratified, seeded test share when there is no test split  [0.3]
+  --scale S             standard | minmax | none, fitted on the training part      [standard]
+                        (`rewire datasets` lists the names and formats)
 model
   --arch SIZES          layer sizes, input first                      [784-1000-1000-1000-10]
   --method M            set | static | dense                                        [set]
@@ -128,6 +133,8 @@ int runTrain(int argc, char** argv)
     DatasetRequest request;
     request.spec = config.dataset;
     request.testSpec = config.testDataset;
+    request.testFraction = config.testFraction;
+    request.scale = config.scale;
     request.seed = config.seed;
     const auto loadStart = std::chrono::steady_clock::now();
     LoadedData data = loadDataset(request);

@@ -74,7 +74,7 @@ std::string fmt(double v)
 
 const std::vector<std::string>& TrainConfig::keys()
 {
-    static const std::vector<std::string> k{"dataset", "test-dataset", "arch",       "epsilon", "zeta",
+    static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "scale", "arch",       "epsilon", "zeta",
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
                                             "threads", "seed"};
@@ -121,6 +121,10 @@ void TrainConfig::validate() const
         bad("weight-decay", fmt(weightDecay), "must be in [0, 1)");
     if (!(dropout >= 0.0 && dropout < 1.0))
         bad("dropout", fmt(dropout), "must be in [0, 1) (fraction of hidden activations dropped)");
+    if (!(testFraction > 0.0 && testFraction < 1.0))
+        bad("test-fraction", fmt(testFraction), "must be in (0, 1)");
+    if (scale != "standard" && scale != "minmax" && scale != "none")
+        bad("scale", scale, "expected standard, minmax or none");
     if (threads < 1 || threads > 1024)
         bad("threads", std::to_string(threads), "must be in [1, 1024]");
     try {
@@ -138,6 +142,8 @@ Json TrainConfig::toJson() const
     Json j;
     j.set("dataset", dataset);
     j.set("test-dataset", testDataset);
+    j.set("test-fraction", testFraction);
+    j.set("scale", scale);
     j.set("arch", arch);
     j.set("epsilon", epsilon);
     j.set("zeta", zeta);
@@ -160,6 +166,8 @@ void TrainConfig::set(const std::string& key, const std::string& value)
 {
     if (key == "dataset") dataset = value;
     else if (key == "test-dataset") testDataset = value;
+    else if (key == "test-fraction") testFraction = parseNumber(key, value);
+    else if (key == "scale") scale = value;
     else if (key == "arch") arch = value;
     else if (key == "epsilon") epsilon = parseNumber(key, value);
     else if (key == "zeta") zeta = parseNumber(key, value);

@@ -25,6 +25,8 @@ public:
 struct TrainConfig {
     std::string dataset = "auto";
     std::string testDataset;
+    double testFraction = 0.3;       // test share when the data has no test split of its own
+    std::string scale = "standard";  // standard | minmax | none (fitted on training data)
     std::string arch = "784-1000-1000-1000-10";
     double epsilon = 20.0;
     double zeta = 0.3;

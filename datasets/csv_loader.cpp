@@ -1,9 +1,10 @@
 #include "datasets/csv_loader.h"
 
+#include "datasets/gz_file.h"
+#include "datasets/labels.h"
+
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <map>
 #include <string_view>
 
 namespace rewire {
@@ -13,15 +14,30 @@ namespace {
 std::vector<std::string_view> split(std::string_view line, char delim)
 {
     std::vector<std::string_view> out;
-    size_t start = 0;
+    auto trim = [](std::string_view f) {
+        while (!f.empty() && (f.front() == ' ' || f.front() == '\t' || f.front() == '"'))
+            f.remove_prefix(1);
+        while (!f.empty() && (f.back() == ' ' || f.back() == '\t' || f.back() == '"'))
+            f.remove_suffix(1);
+        return f;
+    };
+    if (delim == ' ') { // runs of blanks separate fields
+        std::size_t i = 0;
+        while (i < line.size()) {
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+                ++i;
+            const std::size_t start = i;
+            while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+                ++i;
+            if (i > start)
+                out.push_back(line.substr(start, i - start));
+        }
+        return out;
+    }
+    std::size_t start = 0;
     while (true) {
-        const size_t pos = line.find(delim, start);
-        std::string_view field = line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
-        while (!field.empty() && (field.front() == ' ' || field.front() == '\t'))
-            field.remove_prefix(1);
-        while (!field.empty() && (field.back() == ' ' || field.back() == '\t' || field.back() == '\r'))
-            field.remove_suffix(1);
-        out.push_back(field);
+        const std::size_t pos = line.find(delim, start);
+        out.push_back(trim(line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start)));
         if (pos == std::string_view::npos)
             return out;
         start = pos + 1;
@@ -38,98 +54,112 @@ bool parseFloat(std::string_view s, float& v)
     return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+char detectDelimiter(const std::string& line)
+{
+    for (char c : {',', ';', '\t'})
+        if (line.find(c) != std::string::npos)
+            return c;
+    return ' ';
+}
+
 } // namespace
 
 Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options)
 {
-    const std::string name = path.string();
-    std::ifstream in(path);
-    if (!in)
-        throw DatasetError(name + ": file not found or unreadable");
-    std::vector<std::vector<float>> rows;
+    GzFile in(path);
+    const std::string& name = in.name();
+    std::vector<float> values;
     std::vector<std::string> labelText;
     std::string line;
-    size_t lineNo = 0, columns = 0, labelCol = 0;
+    std::size_t columns = 0, labelCol = 0, features = 0;
+    char delim = options.delimiter;
     bool first = true;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        if (line.empty() || line == "\r")
+    while (in.readLine(line)) {
+        if (line.find_first_not_of(" \t") == std::string::npos)
             continue;
-        const auto fields = split(line, options.delimiter);
         if (first) {
+            if (!delim)
+                delim = detectDelimiter(line);
+            const auto fields = split(line, delim);
             columns = fields.size();
             if (columns < 2)
-                throw DatasetError(name + ":" + std::to_string(lineNo) + ": found 1 column, expected a label and at least one feature");
-            const long lc = options.labelColumn < 0 ? static_cast<long>(columns) + options.labelColumn : options.labelColumn;
-            if (lc < 0 || lc >= static_cast<long>(columns))
-                throw DatasetError(name + ": label column " + std::to_string(options.labelColumn) + " outside the " +
-                                   std::to_string(columns) + " columns");
-            labelCol = static_cast<size_t>(lc);
-            first = false;
+                throw DatasetError(in.where() + "found 1 column, expected a label and at least one feature");
             bool isHeader = options.header == 1;
             if (options.header < 0) {
                 float v;
-                for (size_t c = 0; c < columns && !isHeader; ++c)
-                    if (c != labelCol && !parseFloat(fields[c], v))
-                        isHeader = true;
+                std::size_t numeric = 0;
+                for (const auto& f : fields)
+                    numeric += parseFloat(f, v);
+                isHeader = numeric + 1 < columns; // all-numeric but the label: data
             }
+            long lc = options.labelColumn < 0 ? static_cast<long>(columns) + options.labelColumn : options.labelColumn;
+            if (!options.labelName.empty()) {
+                if (!isHeader)
+                    throw DatasetError(in.where() + "label column \"" + options.labelName +
+                                       "\" asked for by name, but the first line is not a header");
+                const auto it = std::find(fields.begin(), fields.end(), options.labelName);
+                if (it == fields.end())
+                    throw DatasetError(in.where() + "no column named \"" + options.labelName + "\" in the header");
+                lc = static_cast<long>(it - fields.begin());
+            }
+            if (lc < 0 || lc >= static_cast<long>(columns))
+                throw DatasetError(name + ": label column " + std::to_string(options.labelColumn) + " outside the " +
+                                   std::to_string(columns) + " columns");
+            labelCol = static_cast<std::size_t>(lc);
+            features = columns - 1;
+            if (options.maxFeatures >= 0)
+                features = std::min<std::size_t>(features, static_cast<std::size_t>(options.maxFeatures));
+            first = false;
             if (isHeader)
                 continue;
         }
+        const auto fields = split(line, delim);
         if (fields.size() != columns)
-            throw DatasetError(name + ":" + std::to_string(lineNo) + ": " + std::to_string(fields.size()) +
-                               " fields, expected " + std::to_string(columns) + " like the first line");
-        std::vector<float> row;
-        row.reserve(columns - 1);
-        for (size_t c = 0; c < columns; ++c) {
+            throw DatasetError(in.where() + std::to_string(fields.size()) + " fields, expected " +
+                               std::to_string(columns) + " like the first line");
+        std::size_t kept = 0;
+        for (std::size_t c = 0; c < columns && kept < features; ++c) {
             if (c == labelCol)
                 continue;
             float v;
             if (!parseFloat(fields[c], v))
-                throw DatasetError(name + ":" + std::to_string(lineNo) + ": column " + std::to_string(c + 1) + " is \"" +
-                                   std::string(fields[c]) + "\", expected a number");
-            row.push_back(v);
+                throw DatasetError(in.where() + "column " + std::to_string(c + 1) + " is \"" + std::string(fields[c]) +
+                                   "\", expected a number");
+            values.push_back(v);
+            ++kept;
         }
-        rows.push_back(std::move(row));
+        if (fields[labelCol].empty())
+            throw DatasetError(in.where() + "empty label in column " + std::to_string(labelCol + 1));
         labelText.emplace_back(fields[labelCol]);
     }
-    if (rows.empty())
+    if (labelText.empty())
         throw DatasetError(name + ": no data rows (empty file or header only)");
 
     Dataset d;
     d.name = name;
-    d.x.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(columns - 1));
-    for (size_t i = 0; i < rows.size(); ++i)
-        std::copy(rows[i].begin(), rows[i].end(), d.x.row(static_cast<Eigen::Index>(i)).data());
-    bool integral = true;
-    for (const auto& t : labelText) {
-        int v = 0;
-        const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-        if (r.ec != std::errc() || r.ptr != t.data() + t.size() || v < 0) {
-            integral = false;
-            break;
-        }
-    }
-    if (integral) {
-        for (const auto& t : labelText) {
-            int v = 0;
-            std::from_chars(t.data(), t.data() + t.size(), v);
-            d.y.push_back(v);
-            d.classes = std::max(d.classes, v + 1);
-        }
-    } else {
-        std::map<std::string, int> ids;
-        for (const auto& t : labelText)
-            ids.emplace(t, 0);
-        for (auto& [text, id] : ids) {
-            id = static_cast<int>(d.classNames.size());
-            d.classNames.push_back(text);
-        }
-        for (const auto& t : labelText)
-            d.y.push_back(ids[t]);
-        d.classes = static_cast<int>(ids.size());
-    }
+    d.x = Eigen::Map<const FeatureMatrix>(values.data(), static_cast<Eigen::Index>(labelText.size()),
+                                          static_cast<Eigen::Index>(features));
+    values = {};
+    MappedLabels m = mapLabels(labelText);
+    d.y = std::move(m.y);
+    d.classes = m.classes;
+    d.classNames = std::move(m.names);
     d.validate();
+    return d;
+}
+
+Dataset loadHiggs(const std::filesystem::path& path, bool lowLevel)
+{
+    CsvOptions o;
+    o.delimiter = ',';
+    o.header = 0;
+    o.labelColumn = 0;
+    o.maxFeatures = lowLevel ? 21 : -1;
+    Dataset d = loadCsv(path, o);
+    if (d.classes != 2)
+        throw DatasetError(path.string() + ": HIGGS labels must be 0 and 1, found " + std::to_string(d.classes) +
+                           " classes");
+    d.classNames = {"background", "signal"};
     return d;
 }
 

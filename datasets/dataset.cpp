@@ -43,6 +43,22 @@ Standardizer Standardizer::fit(const Dataset& train)
     return s;
 }
 
+Standardizer Standardizer::fitMinMax(const Dataset& train)
+{
+    Standardizer s;
+    const auto d = train.features();
+    s.m_mean.assign(static_cast<size_t>(d), 0.0f);
+    s.m_scale.assign(static_cast<size_t>(d), 1.0f);
+    if (train.samples() == 0)
+        return s;
+    const Eigen::RowVectorXf lo = train.x.colwise().minCoeff(), hi = train.x.colwise().maxCoeff();
+    for (std::int64_t f = 0; f < d; ++f) {
+        s.m_mean[f] = lo[f];
+        s.m_scale[f] = hi[f] - lo[f] > 1e-12f ? hi[f] - lo[f] : 1.0f;
+    }
+    return s;
+}
+
 void Standardizer::apply(Dataset& data) const
 {
     if (static_cast<size_t>(data.features()) != m_mean.size())

@@ -43,6 +43,8 @@ public:
     // Mean and standard deviation per feature; constant features get scale 1.
     // Time complexity: O(samples * features).
     static Standardizer fit(const Dataset& train);
+    // Min-max to [0, 1]: mean = min, scale = max - min (constant features: scale 1).
+    static Standardizer fitMinMax(const Dataset& train);
     void apply(Dataset& data) const;
     const std::vector<float>& mean() const { return m_mean; }
     const std::vector<float>& scale() const { return m_scale; }

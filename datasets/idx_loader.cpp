@@ -1,6 +1,6 @@
 #include "datasets/idx_loader.h"
 
-#include <zlib.h>
+#include "datasets/gz_file.h"
 
 #include <array>
 #include <memory>
@@ -8,51 +8,6 @@
 namespace rewire {
 
 namespace {
-
-// A gzread stream that reports how far it got, for error messages.
-class GzFile {
-public:
-    explicit GzFile(const std::filesystem::path& path) : m_name(path.string())
-    {
-        if (!std::filesystem::exists(path))
-            throw DatasetError(m_name + ": file not found");
-        m_f = gzopen(m_name.c_str(), "rb");
-        if (!m_f)
-            throw DatasetError(m_name + ": cannot open");
-        gzbuffer(m_f, 1 << 18);
-    }
-    ~GzFile() { gzclose(m_f); }
-    GzFile(const GzFile&) = delete;
-    GzFile& operator=(const GzFile&) = delete;
-
-    // Reads exactly n bytes or throws "truncated".
-    void read(void* dst, size_t n, const char* what)
-    {
-        auto* p = static_cast<char*>(dst);
-        size_t done = 0;
-        while (done < n) {
-            const auto chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
-            const int got = gzread(m_f, p + done, chunk);
-            if (got < 0) {
-                int err = 0;
-                const char* msg = gzerror(m_f, &err);
-                throw DatasetError(m_name + ": read error at byte " + std::to_string(m_offset + done) + " while reading " +
-                                   what + ": " + (msg ? msg : "?"));
-            }
-            if (got == 0)
-                throw DatasetError(m_name + ": truncated at byte " + std::to_string(m_offset + done) + " while reading " +
-                                   what + " (expected " + std::to_string(n - done) + " more bytes)");
-            done += static_cast<size_t>(got);
-        }
-        m_offset += n;
-    }
-    const std::string& name() const { return m_name; }
-
-private:
-    std::string m_name;
-    gzFile m_f = nullptr;
-    size_t m_offset = 0;
-};
 
 struct IdxHeader {
     std::vector<std::uint32_t> dims;

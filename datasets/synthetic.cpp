@@ -107,3 +107,50 @@ Dataset makeMadelon(const MadelonOptions& o)
 }
 
 } // namespace rewire
+
+namespace rewire {
+
+Dataset makeXor(std::int64_t samples, double noise, std::uint64_t seed)
+{
+    if (samples < 1 || !(noise >= 0))
+        throw std::invalid_argument("synthetic xor: samples must be >= 1 and noise >= 0");
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<double> gauss(0.0, noise);
+    Dataset d;
+    d.name = "synthetic-xor";
+    d.classes = 2;
+    d.x.resize(samples, 2);
+    d.y.resize(static_cast<std::size_t>(samples));
+    for (std::int64_t i = 0; i < samples; ++i) {
+        const int a = static_cast<int>(rng() & 1), b = static_cast<int>(rng() & 1);
+        d.x(i, 0) = static_cast<float>((a ? 1.0 : -1.0) + gauss(rng));
+        d.x(i, 1) = static_cast<float>((b ? 1.0 : -1.0) + gauss(rng));
+        d.y[static_cast<std::size_t>(i)] = a ^ b;
+    }
+    return d;
+}
+
+Dataset makeSpirals(std::int64_t samples, int classes, double turns, double noise, std::uint64_t seed)
+{
+    if (samples < 1 || classes < 2 || !(turns > 0) || !(noise >= 0))
+        throw std::invalid_argument("synthetic spirals: samples >= 1, classes >= 2, turns > 0 and noise >= 0 expected");
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    std::normal_distribution<double> gauss(0.0, noise);
+    Dataset d;
+    d.name = "synthetic-spirals";
+    d.classes = classes;
+    d.x.resize(samples, 2);
+    d.y.resize(static_cast<std::size_t>(samples));
+    for (std::int64_t i = 0; i < samples; ++i) {
+        const int c = static_cast<int>(i % classes);
+        const double t = unit(rng);
+        const double angle = 2.0 * M_PI * (turns * t + static_cast<double>(c) / classes);
+        d.x(i, 0) = static_cast<float>(t * std::cos(angle) + gauss(rng));
+        d.x(i, 1) = static_cast<float>(t * std::sin(angle) + gauss(rng));
+        d.y[static_cast<std::size_t>(i)] = c;
+    }
+    return d;
+}
+
+} // namespace rewire

@@ -28,3 +28,12 @@ struct MadelonOptions {
 Dataset makeMadelon(const MadelonOptions& options);
 
 } // namespace rewire
+
+namespace rewire {
+
+// Two Gaussian blobs per class on the corners of a square: class = XOR of the corner's signs.
+Dataset makeXor(std::int64_t samples, double noise, std::uint64_t seed);
+// `classes` interleaved Archimedean spirals in the plane, `turns` turns each, Gaussian noise.
+Dataset makeSpirals(std::int64_t samples, int classes, double turns, double noise, std::uint64_t seed);
+
+} // namespace rewire

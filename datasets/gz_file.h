@@ -1,0 +1,42 @@
+#pragma once
+// GzFile: reads plain or gzip-compressed files alike (zlib detects the format from the bytes) and
+// keeps the byte offset and line number for error messages.
+
+#include "datasets/dataset.h"
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <string>
+
+namespace rewire {
+
+class GzFile {
+public:
+    // Throws DatasetError "FILE: file not found" / "cannot open".
+    explicit GzFile(const std::filesystem::path& path);
+    ~GzFile();
+    GzFile(const GzFile&) = delete;
+    GzFile& operator=(const GzFile&) = delete;
+
+    // Reads exactly n bytes or throws "FILE: truncated at byte B while reading WHAT".
+    void read(void* dst, std::size_t n, const char* what);
+    // Reads up to n bytes; returns how many (0 at the end).
+    std::size_t readSome(void* dst, std::size_t n);
+    // Next line without its "\n" / "\r\n"; false at the end of the file.
+    bool readLine(std::string& line);
+
+    const std::string& name() const { return m_name; }
+    std::size_t offset() const { return m_offset; }
+    std::size_t lineNumber() const { return m_line; }
+    // "FILE:LINE: " for messages about the last line read.
+    std::string where() const { return m_name + ":" + std::to_string(m_line) + ": "; }
+
+private:
+    std::string m_name;
+    gzFile m_f = nullptr;
+    std::size_t m_offset = 0;
+    std::size_t m_line = 0;
+};
+
+} // namespace rewire

@@ -1,0 +1,21 @@
+#pragma once
+// One rule for turning label text into class indices, shared by the text formats:
+//  - numbers that are all integral: {-1, +1} become {0, 1}; non-negative integers are used as
+//    they are (classes = max + 1); other integer sets map to their sorted distinct values;
+//  - anything else (text, fractions): sorted distinct values, kept as class names.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rewire {
+
+struct MappedLabels {
+    std::vector<std::int32_t> y;
+    int classes = 0;
+    std::vector<std::string> names; // empty when the labels were used as class indices
+};
+
+MappedLabels mapLabels(const std::vector<std::string>& text);
+
+} // namespace rewire
