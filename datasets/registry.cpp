@@ -87,7 +87,9 @@ std::pair<std::string, std::map<std::string, std::string>> pathAndOptions(const 
     return {path, cut < rest.size() ? keyValues(spec, rest.substr(cut + 1), allowed) : std::map<std::string, std::string>{}};
 }
 
-Dataset makeSynthetic(const std::string& spec, std::uint64_t seed)
+// ownTest, when given, receives a stratified test part of testFraction (madelon generates it
+// directly, so the big matrix is never copied).
+Dataset makeSynthetic(const std::string& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
 {
     const std::string rest = spec.substr(std::string("synthetic:").size());
     const auto colon = rest.find(':');
@@ -108,7 +110,16 @@ Dataset makeSynthetic(const std::string& spec, std::uint64_t seed)
         o.classSep = number(spec, kv, "class_sep", o.classSep);
         o.flipY = number(spec, kv, "flip_y", o.flipY);
         o.seed = static_cast<std::uint64_t>(number(spec, kv, "seed", static_cast<double>(seed)));
-        d = makeMadelon(o);
+        if (ownTest) {
+            DataSplit split = makeMadelonSplit(o, testFraction);
+            d = std::move(split.train);
+            *ownTest = std::move(split.test);
+            ownTest->name = spec + " (test split)";
+            if (o.features == 784)
+                ownTest->shape = {28, 28};
+        } else {
+            d = makeMadelon(o);
+        }
         if (o.features == 784)
             d.shape = {28, 28};
     } else if (kind == "xor") {
@@ -165,7 +176,7 @@ fs::path findNamed(const std::string& name)
 }
 
 // A dataset from a spec; `ownTest` receives the format's own test split if there is one.
-Dataset loadOne(const std::string& spec, std::uint64_t seed, Dataset* ownTest)
+Dataset loadOne(const std::string& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
 {
     auto withTest = [&](DataSplit s) {
         if (ownTest && s.test.samples() > 0)
@@ -193,7 +204,7 @@ Dataset loadOne(const std::string& spec, std::uint64_t seed, Dataset* ownTest)
         return withTest(std::move(s));
     }
     if (startsWith(spec, "synthetic:"))
-        return makeSynthetic(spec, seed);
+        return makeSynthetic(spec, seed, startsWith(spec, "synthetic:madelon") ? ownTest : nullptr, testFraction);
     const auto colon = spec.find(':');
     const std::string prefix = colon == std::string::npos ? "" : spec.substr(0, colon);
     const std::string rest = colon == std::string::npos ? spec : spec.substr(colon + 1);
@@ -316,10 +327,10 @@ LoadedData loadDataset(const DatasetRequest& request)
     if (request.scale != "standard" && request.scale != "minmax" && request.scale != "none")
         throw std::invalid_argument("--scale " + request.scale + ": expected standard, minmax or none");
     Dataset ownTest;
-    Dataset train = loadOne(spec, request.seed, &ownTest);
+    Dataset train = loadOne(spec, request.seed, request.testSpec.empty() ? &ownTest : nullptr, request.testFraction);
     if (!request.testSpec.empty()) {
         out.split.train = std::move(train);
-        out.split.test = loadOne(request.testSpec, request.seed + 1, nullptr);
+        out.split.test = loadOne(request.testSpec, request.seed + 1, nullptr, request.testFraction);
     } else if (ownTest.samples() > 0) {
         out.split.train = std::move(train);
         out.split.test = std::move(ownTest);

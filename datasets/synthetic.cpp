@@ -8,7 +8,71 @@
 
 namespace rewire {
 
+namespace {
+
+// Generates every sample in order; rowFor(i, label) returns where sample i's features go.
+template <typename RowFor>
+void generateMadelon(const MadelonOptions& o, const std::vector<int>& clusterOf, std::mt19937_64& rng, RowFor rowFor);
+
+void checkMadelon(const MadelonOptions& o);
+
+} // namespace
+
 Dataset makeMadelon(const MadelonOptions& o)
+{
+    DataSplit s = makeMadelonSplit(o, 0.0);
+    return std::move(s.train);
+}
+
+DataSplit makeMadelonSplit(const MadelonOptions& o, double testFraction)
+{
+    checkMadelon(o);
+    if (!(testFraction >= 0.0 && testFraction < 1.0))
+        throw std::invalid_argument("synthetic madelon: test fraction must be in [0, 1), got " + std::to_string(testFraction));
+    std::mt19937_64 rng(o.seed);
+    const int clusters = o.classes * o.clustersPerClass;
+    // Balanced clusters in random sample order, so no copy of the matrix is needed to shuffle.
+    std::vector<int> clusterOf(static_cast<size_t>(o.samples));
+    for (std::int64_t i = 0; i < o.samples; ++i)
+        clusterOf[static_cast<size_t>(i)] = static_cast<int>(i % clusters);
+    std::shuffle(clusterOf.begin(), clusterOf.end(), rng);
+    // Stratified test assignment per class, fixed before any feature is drawn.
+    std::vector<char> isTest(static_cast<size_t>(o.samples), 0);
+    if (testFraction > 0.0) {
+        std::vector<std::vector<std::int64_t>> byClass(static_cast<size_t>(o.classes));
+        for (std::int64_t i = 0; i < o.samples; ++i)
+            byClass[static_cast<size_t>(clusterOf[static_cast<size_t>(i)] % o.classes)].push_back(i);
+        for (auto& idx : byClass) {
+            const auto nTest = static_cast<size_t>(std::llround(testFraction * static_cast<double>(idx.size())));
+            for (size_t k = 0; k < nTest; ++k)
+                isTest[static_cast<size_t>(idx[k])] = 1;
+        }
+    }
+    std::int64_t nTest = 0;
+    for (char t : isTest)
+        nTest += t;
+    DataSplit out;
+    for (Dataset* d : {&out.train, &out.test}) {
+        d->name = "synthetic-madelon";
+        d->classes = o.classes;
+    }
+    out.train.x.resize(o.samples - nTest, o.features);
+    out.test.x.resize(nTest, o.features);
+    std::int64_t nextTrain = 0, nextTest = 0;
+    generateMadelon(o, clusterOf, rng, [&](std::int64_t i, int label) {
+        Dataset& d = isTest[static_cast<size_t>(i)] ? out.test : out.train;
+        std::int64_t& next = isTest[static_cast<size_t>(i)] ? nextTest : nextTrain;
+        d.y.push_back(label);
+        return d.x.row(next++).data();
+    });
+    out.train.validate();
+    out.test.validate();
+    return out;
+}
+
+namespace {
+
+void checkMadelon(const MadelonOptions& o)
 {
     auto bad = [](const std::string& what) { throw std::invalid_argument("synthetic madelon: " + what); };
     if (o.samples < 1)
@@ -29,10 +93,15 @@ Dataset makeMadelon(const MadelonOptions& o)
     if (!(o.flipY >= 0.0 && o.flipY <= 1.0))
         bad("flip_y must be in [0, 1], got " + std::to_string(o.flipY));
 
-    std::mt19937_64 rng(o.seed);
+}
+
+template <typename RowFor>
+void generateMadelon(const MadelonOptions& o, const std::vector<int>& clusterOf, std::mt19937_64& rng, RowFor rowFor)
+{
     std::normal_distribution<float> gauss(0.0f, 1.0f);
     std::uniform_real_distribution<float> unif(-1.0f, 1.0f);
     const int inf = o.informative;
+    const int clusters = o.classes * o.clustersPerClass;
 
     // Distinct hypercube vertices as cluster centroids.
     std::set<std::vector<int>> used;
@@ -64,21 +133,13 @@ Dataset makeMadelon(const MadelonOptions& o)
     std::iota(column.begin(), column.end(), 0);
     std::shuffle(column.begin(), column.end(), rng);
 
-    Dataset d;
-    d.name = "synthetic-madelon";
-    d.classes = o.classes;
-    d.x.resize(o.samples, o.features);
-    d.y.resize(static_cast<size_t>(o.samples));
-    // Balanced clusters in random sample order, so no copy of the matrix is needed to shuffle.
-    std::vector<int> clusterOf(static_cast<size_t>(o.samples));
-    for (std::int64_t i = 0; i < o.samples; ++i)
-        clusterOf[static_cast<size_t>(i)] = static_cast<int>(i % clusters);
-    std::shuffle(clusterOf.begin(), clusterOf.end(), rng);
     std::vector<float> z(static_cast<size_t>(inf));
     std::vector<float> structured(static_cast<size_t>(inf + o.redundant + o.repeated));
     for (std::int64_t i = 0; i < o.samples; ++i) {
         const int cluster = clusterOf[static_cast<size_t>(i)];
-        d.y[static_cast<size_t>(i)] = cluster % o.classes;
+        int label = cluster % o.classes;
+        if (o.flipY > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < o.flipY)
+            label = static_cast<int>(rng() % static_cast<std::uint64_t>(o.classes));
         for (float& v : z)
             v = gauss(rng);
         const auto& m = mix[static_cast<size_t>(cluster)];
@@ -96,15 +157,13 @@ Dataset makeMadelon(const MadelonOptions& o)
         }
         for (int r = 0; r < o.repeated; ++r)
             structured[static_cast<size_t>(inf + o.redundant + r)] = structured[static_cast<size_t>(repeatedFrom[r])];
-        float* row = d.x.row(i).data();
+        float* row = rowFor(i, label);
         for (std::int64_t f = 0; f < o.features; ++f)
             row[column[f]] = f < static_cast<std::int64_t>(structured.size()) ? structured[static_cast<size_t>(f)] : gauss(rng);
-        if (o.flipY > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < o.flipY)
-            d.y[static_cast<size_t>(i)] = static_cast<int>(rng() % static_cast<std::uint64_t>(o.classes));
     }
-    d.validate();
-    return d;
 }
+
+} // namespace
 
 } // namespace rewire
 

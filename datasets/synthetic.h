@@ -26,6 +26,9 @@ struct MadelonOptions {
 // repeated > features, or classes * clustersPerClass > 2^informative).
 // Time complexity: O(samples * (features + informative^2)).
 Dataset makeMadelon(const MadelonOptions& options);
+// The same samples written straight into a stratified train/test split (testFraction of each
+// class), so the matrix is never held twice (65536 x 10000 floats are 2.6 GB).
+DataSplit makeMadelonSplit(const MadelonOptions& options, double testFraction);
 
 } // namespace rewire
 

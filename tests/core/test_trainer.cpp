@@ -15,7 +15,7 @@ DataSplit toyData()
     o.informative = 6;
     o.redundant = 4;
     o.classes = 3;
-    o.classSep = 2.0;
+    o.classSep = 3.0; // well separated: the tests check learning, not the data's difficulty
     o.seed = 3;
     DataSplit s = splitByFraction(makeMadelon(o), 0.25, 1);
     const Standardizer st = Standardizer::fit(s.train);
