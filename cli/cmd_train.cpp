@@ -31,6 +31,8 @@ data
                         cifar10:DIR | npz:FILE | npy:X,Y | DIR | FILE.csv          [auto]
   --test-dataset SPEC   separate test data (default: the format's test split, else a fraction)
   --test-fraction F     stratified, seeded test share when there is no test split  [0.3]
+  --validation F        hold out this share of the training data (stratified, seeded) [0]
+  --validation-dataset SPEC  separate validation data
   --scale S             standard | minmax | none, fitted on the training part      [standard]
                         (`rewire datasets` lists the names and formats)
 model
@@ -67,9 +69,12 @@ double peakRssMiB()
     return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
-std::string csvHeader(int layers)
+std::string csvHeader(int layers, bool validation)
 {
-    std::string h = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections";
+    std::string h = "epoch,train_loss,train_accuracy,";
+    if (validation)
+        h += "validation_loss,validation_accuracy,";
+    h += "test_loss,test_accuracy,connections";
     for (int l = 0; l < layers; ++l)
         h += ",connections_l" + std::to_string(l);
     return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
@@ -78,9 +83,14 @@ std::string csvHeader(int layers)
 std::string csvRow(const EpochMetrics& m)
 {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%d,%.6f,%.6f,%.6f,%.6f,%lld", m.epoch, m.trainLoss, m.trainAccuracy, m.testLoss,
-                  m.testAccuracy, static_cast<long long>(m.connections));
+    std::snprintf(buf, sizeof buf, "%d,%.6f,%.6f,", m.epoch, m.trainLoss, m.trainAccuracy);
     std::string row = buf;
+    if (m.hasValidation) {
+        std::snprintf(buf, sizeof buf, "%.6f,%.6f,", m.validationLoss, m.validationAccuracy);
+        row += buf;
+    }
+    std::snprintf(buf, sizeof buf, "%.6f,%.6f,%lld", m.testLoss, m.testAccuracy, static_cast<long long>(m.connections));
+    row += buf;
     for (EdgeIndex c : m.connectionsPerLayer)
         row += "," + std::to_string(c);
     std::snprintf(buf, sizeof buf, ",%lld,%lld,%.4f,%.4f,%.4f", static_cast<long long>(m.pruned),
@@ -135,6 +145,8 @@ int runTrain(int argc, char** argv)
     request.testSpec = config.testDataset;
     request.testFraction = config.testFraction;
     request.scale = config.scale;
+    request.validationSpec = config.validationDataset;
+    request.validationFraction = config.validation;
     request.seed = config.seed;
     const auto loadStart = std::chrono::steady_clock::now();
     LoadedData data = loadDataset(request);
@@ -162,7 +174,7 @@ int runTrain(int argc, char** argv)
     std::ofstream metrics(out / "metrics.csv", std::ios::trunc);
     if (!metrics)
         throw std::runtime_error("cannot write " + (out / "metrics.csv").string());
-    metrics << csvHeader(trainer->network().layerCount()) << '\n' << std::flush;
+    metrics << csvHeader(trainer->network().layerCount(), data.split.validation.samples() > 0) << '\n' << std::flush;
 
     EpochMetrics last;
     double trainSeconds = 0.0;

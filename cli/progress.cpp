@@ -51,11 +51,14 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network
     if (m_tty && !m_quiet)
         std::fprintf(stderr, "\r%80s\r", "");
     if (!m_quiet) {
-        std::printf("epoch %*d/%d  train loss %.4f acc %6.2f%%  test loss %.4f acc %6.2f%%  connections %lld  "
+        char val[64] = "";
+        if (m.hasValidation)
+            std::snprintf(val, sizeof val, "  val loss %.4f acc %6.2f%%", m.validationLoss, 100.0 * m.validationAccuracy);
+        std::printf("epoch %*d/%d  train loss %.4f acc %6.2f%%%s  test loss %.4f acc %6.2f%%  connections %lld  "
                     "%.2fs (+%.2fs evolution, %.2fs eval)\n",
                     m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs, m.trainLoss,
-                    100.0 * m.trainAccuracy, m.testLoss, 100.0 * m.testAccuracy, static_cast<long long>(m.connections),
-                    m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
+                    100.0 * m.trainAccuracy, val, m.testLoss, 100.0 * m.testAccuracy,
+                    static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
         std::fflush(stdout);
     }
     if (m_onEpochDone)

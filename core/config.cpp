@@ -74,7 +74,7 @@ std::string fmt(double v)
 
 const std::vector<std::string>& TrainConfig::keys()
 {
-    static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "scale", "arch",       "epsilon", "zeta",
+    static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "validation", "validation-dataset", "scale", "arch",       "epsilon", "zeta",
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
                                             "threads", "seed"};
@@ -123,6 +123,8 @@ void TrainConfig::validate() const
         bad("dropout", fmt(dropout), "must be in [0, 1) (fraction of hidden activations dropped)");
     if (!(testFraction > 0.0 && testFraction < 1.0))
         bad("test-fraction", fmt(testFraction), "must be in (0, 1)");
+    if (!(validation >= 0.0 && validation < 1.0))
+        bad("validation", fmt(validation), "must be in [0, 1) (share of the training data held out)");
     if (scale != "standard" && scale != "minmax" && scale != "none")
         bad("scale", scale, "expected standard, minmax or none");
     if (threads < 1 || threads > 1024)
@@ -143,6 +145,8 @@ Json TrainConfig::toJson() const
     j.set("dataset", dataset);
     j.set("test-dataset", testDataset);
     j.set("test-fraction", testFraction);
+    j.set("validation", validation);
+    j.set("validation-dataset", validationDataset);
     j.set("scale", scale);
     j.set("arch", arch);
     j.set("epsilon", epsilon);
@@ -168,6 +172,8 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "test-dataset") testDataset = value;
     else if (key == "test-fraction") testFraction = parseNumber(key, value);
     else if (key == "scale") scale = value;
+    else if (key == "validation") validation = parseNumber(key, value);
+    else if (key == "validation-dataset") validationDataset = value;
     else if (key == "arch") arch = value;
     else if (key == "epsilon") epsilon = parseNumber(key, value);
     else if (key == "zeta") zeta = parseNumber(key, value);

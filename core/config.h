@@ -26,6 +26,8 @@ struct TrainConfig {
     std::string dataset = "auto";
     std::string testDataset;
     double testFraction = 0.3;       // test share when the data has no test split of its own
+    std::string validationDataset;   // separate validation data
+    double validation = 0.0;         // else this share of the training data (0 = no validation)
     std::string scale = "standard";  // standard | minmax | none (fitted on training data)
     std::string arch = "784-1000-1000-1000-10";
     double epsilon = 20.0;

@@ -167,6 +167,12 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     // Evaluate the network just trained, before the topology step (as the reference code does).
     const auto t2 = Clock::now();
     const Evaluation test = evaluate(m_data.test);
+    if (m_data.validation.samples() > 0) {
+        const Evaluation val = evaluate(m_data.validation);
+        m.hasValidation = true;
+        m.validationLoss = val.loss;
+        m.validationAccuracy = val.accuracy;
+    }
     m.evalSeconds = secondsSince(t2);
     m.testLoss = test.loss;
     m.testAccuracy = test.accuracy;

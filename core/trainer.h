@@ -16,6 +16,9 @@ struct EpochMetrics {
     int epoch = 0;              // 1-based
     double trainLoss = 0.0;     // mean over the epoch's batches, with dropout active
     double trainAccuracy = 0.0; // same batches, same caveat
+    bool hasValidation = false;
+    double validationLoss = 0.0;
+    double validationAccuracy = 0.0;
     double testLoss = 0.0;
     double testAccuracy = 0.0;
     EdgeIndex connections = 0;  // after this epoch's topology step

@@ -35,6 +35,7 @@ struct Dataset {
 struct DataSplit {
     Dataset train;
     Dataset test;
+    Dataset validation; // empty unless asked for
 };
 
 // Per-feature affine scaling fitted on training data only: x' = (x - mean) / scale.

@@ -337,22 +337,39 @@ LoadedData loadDataset(const DatasetRequest& request)
     } else {
         out.split = splitByFraction(std::move(train), request.testFraction, request.seed);
     }
+    if (!request.validationSpec.empty()) {
+        out.split.validation = loadOne(request.validationSpec, request.seed + 2, nullptr, request.testFraction);
+    } else if (request.validationFraction > 0.0) {
+        DataSplit v = splitByFraction(std::move(out.split.train), request.validationFraction, request.seed + 2);
+        out.split.train = std::move(v.train);
+        out.split.validation = std::move(v.test);
+        out.split.validation.name = out.split.train.name + " (validation split)";
+    }
     Dataset& tr = out.split.train;
     Dataset& te = out.split.test;
+    Dataset& va = out.split.validation;
+    if (va.samples() > 0 && va.features() != tr.features())
+        throw DatasetError("validation data " + va.name + " has " + std::to_string(va.features()) +
+                           " features, training data " + tr.name + " has " + std::to_string(tr.features()));
     if (tr.features() != te.features())
         throw DatasetError("test data " + te.name + " has " + std::to_string(te.features()) +
                            " features, training data " + tr.name + " has " + std::to_string(tr.features()));
-    const int classes = std::max(tr.classes, te.classes);
-    tr.classes = te.classes = classes;
+    const int classes = std::max({tr.classes, te.classes, va.classes});
+    tr.classes = te.classes = va.classes = classes;
     if (te.shape.empty())
         te.shape = tr.shape;
+    if (va.samples() > 0 && va.shape.empty())
+        va.shape = tr.shape;
     if (request.scale != "none") {
         const Standardizer s = request.scale == "minmax" ? Standardizer::fitMinMax(tr) : Standardizer::fit(tr);
         s.apply(tr);
         s.apply(te);
+        if (va.samples() > 0)
+            s.apply(va);
     }
-    out.description += spec + ": " + std::to_string(tr.samples()) + " train / " + std::to_string(te.samples()) +
-                       " test samples, " + std::to_string(tr.features()) + " features, " + std::to_string(classes) +
+    out.description += spec + ": " + std::to_string(tr.samples()) + " train / " +
+                       (va.samples() > 0 ? std::to_string(va.samples()) + " validation / " : std::string()) +
+                       std::to_string(te.samples()) + " test samples, " + std::to_string(tr.features()) + " features, " + std::to_string(classes) +
                        " classes";
     return out;
 }

@@ -29,6 +29,8 @@ struct DatasetRequest {
     std::string spec = "auto";
     std::string testSpec;        // separate test data; empty = the format's own test split or a fraction
     double testFraction = 0.3;   // used when there is neither (stratified, seeded)
+    std::string validationSpec;  // separate validation data
+    double validationFraction = 0.0; // else this share of the training part (stratified, seeded)
     std::string scale = "standard"; // standard | minmax | none, fitted on the training part only
     std::uint64_t seed = 1;
 };

@@ -98,6 +98,24 @@ TEST_CASE("rewire train writes a complete run folder", "[cli]")
     REQUIRE(clash.output.find("already holds a run") != std::string::npos);
 }
 
+TEST_CASE("rewire train reports a validation split and lists datasets", "[cli]")
+{
+    const auto dir = tempDir("cli-val");
+    const Result r = run("train " + kTiny + " --validation 0.25 --out " + (dir / "run").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    const std::string metrics = readFile(dir / "run" / "metrics.csv");
+    REQUIRE(metrics.rfind("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,test_loss,", 0) == 0);
+    REQUIRE(readFile(dir / "run" / "config.json").find("\"validation\": 0.25") != std::string::npos);
+    const Result bad = run("train " + kTiny + " --validation 1.5 --out " + (dir / "bad").string());
+    REQUIRE(bad.code == 2);
+    REQUIRE(bad.output.find("--validation 1.5: must be in [0, 1)") != std::string::npos);
+    const Result list = run("datasets");
+    REQUIRE(list.code == 0);
+    REQUIRE(list.output.find("synthetic:spirals") != std::string::npos);
+    REQUIRE(list.output.find("libsvm:FILE") != std::string::npos);
+}
+
 TEST_CASE("same seed, same threads: identical metrics.csv", "[cli][determinism]")
 {
     const auto dir = tempDir("cli-det");

@@ -262,6 +262,16 @@ TEST_CASE("registry: prefixes, options, scaling, toys", "[datasets][registry]")
     REQUIRE(loadDataset(r).split.train.classes == 4);
     r.spec = "synthetic:xor:samples=200,noise=0.1";
     REQUIRE(loadDataset(r).split.train.features() == 2);
+    // A stratified validation share comes out of the training part; the test part is untouched.
+    r.spec = "synthetic:spirals:samples=1000,classes=4";
+    r.testFraction = 0.2;
+    r.validationFraction = 0.25;
+    const LoadedData v = loadDataset(r);
+    REQUIRE(v.split.test.samples() == 200);
+    REQUIRE(v.split.validation.samples() == 200);
+    REQUIRE(v.split.train.samples() == 600);
+    REQUIRE(std::count(v.split.validation.y.begin(), v.split.validation.y.end(), 3) == 50);
+    r.validationFraction = 0.0;
     r.spec = "csv:" + (dir / "d.csv").string() + ",header=maybe";
     REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("header=maybe: expected yes, no or auto"));
     r.spec = "parquet:" + (dir / "d.csv").string();
