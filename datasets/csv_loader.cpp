@@ -140,10 +140,7 @@ Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options)
     d.x = Eigen::Map<const FeatureMatrix>(values.data(), static_cast<Eigen::Index>(labelText.size()),
                                           static_cast<Eigen::Index>(features));
     values = {};
-    MappedLabels m = mapLabels(labelText);
-    d.y = std::move(m.y);
-    d.classes = m.classes;
-    d.classNames = std::move(m.names);
+    setLabels(d, labelText);
     d.validate();
     return d;
 }

@@ -1,5 +1,7 @@
 #include "datasets/labels.h"
 
+#include "datasets/dataset.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -69,6 +71,14 @@ MappedLabels mapLabels(const std::vector<std::string>& text)
         m.y.push_back(id[t]);
     m.classes = static_cast<int>(m.names.size());
     return m;
+}
+
+void setLabels(Dataset& d, const std::vector<std::string>& text)
+{
+    MappedLabels m = mapLabels(text);
+    d.y = std::move(m.y);
+    d.classes = m.classes;
+    d.classNames = std::move(m.names);
 }
 
 } // namespace rewire

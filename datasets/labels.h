@@ -18,4 +18,8 @@ struct MappedLabels {
 
 MappedLabels mapLabels(const std::vector<std::string>& text);
 
+struct Dataset;
+// Sets d.y, d.classes and d.classNames from label text with mapLabels().
+void setLabels(Dataset& d, const std::vector<std::string>& text);
+
 } // namespace rewire

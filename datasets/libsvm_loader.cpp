@@ -68,10 +68,7 @@ Dataset loadLibsvm(const std::filesystem::path& path, std::int64_t features)
     d.x = FeatureMatrix::Zero(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(dim));
     for (const Entry& e : entries)
         d.x(e.row, e.col) = e.value;
-    MappedLabels m = mapLabels(labels);
-    d.y = std::move(m.y);
-    d.classes = m.classes;
-    d.classNames = std::move(m.names);
+    setLabels(d, labels);
     d.validate();
     return d;
 }

@@ -6,8 +6,10 @@
 #include "graph/sparse_layer.h"
 
 #include <Eigen/Core>
+#include <zlib.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <unistd.h>
 
@@ -70,6 +72,19 @@ inline Dense randomDense(int rows, int cols, std::uint64_t seed)
         for (int c = 0; c < cols; ++c)
             m(i, c) = rng.uniform(-1.0f, 1.0f);
     return m;
+}
+
+// Writes bytes to p, gzip-compressed when gz; returns p.
+inline std::filesystem::path writeFile(const std::filesystem::path& p, const std::string& bytes, bool gz = false)
+{
+    if (gz) {
+        gzFile f = gzopen(p.string().c_str(), "wb");
+        gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+        gzclose(f);
+    } else {
+        std::ofstream(p, std::ios::binary) << bytes;
+    }
+    return p;
 }
 
 // A fresh empty directory under the system temp dir.

@@ -21,18 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path put(const fs::path& p, const std::string& bytes, bool gz = false)
-{
-    if (gz) {
-        gzFile f = gzopen(p.string().c_str(), "wb");
-        gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-        gzclose(f);
-    } else {
-        std::ofstream(p, std::ios::binary) << bytes;
-    }
-    return p;
-}
-
 std::string npy(const std::string& descr, const std::string& shape, const std::string& data, bool fortran = false)
 {
     std::string header = "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
@@ -98,12 +86,12 @@ std::string zip(const std::vector<std::pair<std::string, std::string>>& members,
 TEST_CASE("CSV: gzip, delimiters, label by name, float labels", "[datasets][csv]")
 {
     const auto dir = tempDir("fmt-csv");
-    const Dataset a = loadCsv(put(dir / "a.csv.gz", "x;label;y\n1.5;cat;2\n3;dog;-4\n", true), {0, -1, "label"});
+    const Dataset a = loadCsv(writeFile(dir / "a.csv.gz", "x;label;y\n1.5;cat;2\n3;dog;-4\n", true), {0, -1, "label"});
     REQUIRE(a.samples() == 2);
     REQUIRE(a.features() == 2);
     REQUIRE(a.x(1, 1) == -4.0f);
     REQUIRE(a.classNames == std::vector<std::string>{"cat", "dog"});
-    const Dataset h = loadHiggs(put(dir / "higgs.csv", "1.000000000000000000e+00,0.5,0.25,0.125\n"
+    const Dataset h = loadHiggs(writeFile(dir / "higgs.csv", "1.000000000000000000e+00,0.5,0.25,0.125\n"
                                                         "0.000000000000000000e+00,1,2,3\n"));
     REQUIRE(h.y == std::vector<std::int32_t>{1, 0});
     REQUIRE(h.features() == 3);
@@ -112,17 +100,17 @@ TEST_CASE("CSV: gzip, delimiters, label by name, float labels", "[datasets][csv]
     first2.labelColumn = 0;
     first2.maxFeatures = 2;
     REQUIRE(loadCsv(dir / "higgs.csv", first2).features() == 2);
-    const Dataset t = loadCsv(put(dir / "t.tsv", "1\t2\t-1\n3\t4\t1\n"));
+    const Dataset t = loadCsv(writeFile(dir / "t.tsv", "1\t2\t-1\n3\t4\t1\n"));
     REQUIRE(t.y == std::vector<std::int32_t>{0, 1}); // -1/+1 become 0/1
     REQUIRE_THROWS_WITH(loadCsv(dir / "a.csv.gz", {0, -1, "price"}), Catch::Contains("no column named \"price\""));
-    REQUIRE_THROWS_WITH(loadCsv(put(dir / "nolabel.csv", "1,2,\n"), {}), Catch::Contains("nolabel.csv:1: empty label"));
-    REQUIRE_THROWS_WITH(loadHiggs(put(dir / "h3.csv", "2,1,1\n0,1,1\n1,0,0\n")), Catch::Contains("HIGGS labels must be 0 and 1"));
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "nolabel.csv", "1,2,\n"), {}), Catch::Contains("nolabel.csv:1: empty label"));
+    REQUIRE_THROWS_WITH(loadHiggs(writeFile(dir / "h3.csv", "2,1,1\n0,1,1\n1,0,0\n")), Catch::Contains("HIGGS labels must be 0 and 1"));
 }
 
 TEST_CASE("LIBSVM round trip and malformed lines", "[datasets][libsvm]")
 {
     const auto dir = tempDir("fmt-libsvm");
-    const Dataset d = loadLibsvm(put(dir / "a.svm", "+1 1:0.5 3:-2 # comment\n-1 2:1e-1\n\n+1 4:7\n"));
+    const Dataset d = loadLibsvm(writeFile(dir / "a.svm", "+1 1:0.5 3:-2 # comment\n-1 2:1e-1\n\n+1 4:7\n"));
     REQUIRE(d.samples() == 3);
     REQUIRE(d.features() == 4);
     REQUIRE(d.y == std::vector<std::int32_t>{1, 0, 1});
@@ -131,36 +119,36 @@ TEST_CASE("LIBSVM round trip and malformed lines", "[datasets][libsvm]")
     REQUIRE(d.x(0, 2) == -2.0f);
     REQUIRE(d.x(1, 1) == Approx(0.1f));
     REQUIRE(loadLibsvm(dir / "a.svm", 10).features() == 10);
-    REQUIRE(loadLibsvm(put(dir / "m.svm.gz", "2 1:1\n0 2:1\n1 1:3\n", true)).classes == 3);
+    REQUIRE(loadLibsvm(writeFile(dir / "m.svm.gz", "2 1:1\n0 2:1\n1 1:3\n", true)).classes == 3);
     REQUIRE_THROWS_WITH(loadLibsvm(dir / "a.svm", 3), Catch::Contains("a.svm:4: feature index 4 beyond the declared 3"));
-    REQUIRE_THROWS_WITH(loadLibsvm(put(dir / "b.svm", "1 3:1 2:1\n")), Catch::Contains("b.svm:1: feature index 2 after 3"));
-    REQUIRE_THROWS_WITH(loadLibsvm(put(dir / "c.svm", "1 0:1\n")), Catch::Contains("indices start at 1"));
-    REQUIRE_THROWS_WITH(loadLibsvm(put(dir / "d.svm", "1 2:x\n")), Catch::Contains("d.svm:1: \"2:x\" is not index:value"));
-    REQUIRE_THROWS_WITH(loadLibsvm(put(dir / "e.svm", "1 2\n")), Catch::Contains("is not index:value"));
-    REQUIRE_THROWS_WITH(loadLibsvm(put(dir / "f.svm", "")), Catch::Contains("no samples"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "b.svm", "1 3:1 2:1\n")), Catch::Contains("b.svm:1: feature index 2 after 3"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "c.svm", "1 0:1\n")), Catch::Contains("indices start at 1"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "d.svm", "1 2:x\n")), Catch::Contains("d.svm:1: \"2:x\" is not index:value"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "e.svm", "1 2\n")), Catch::Contains("is not index:value"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "f.svm", "")), Catch::Contains("no samples"));
 }
 
 TEST_CASE("NIPS 2003 / Madelon format", "[datasets][madelon]")
 {
     const auto dir = tempDir("fmt-nips");
     const std::string p = (dir / "toy").string();
-    put(p + "_train.data", "1 2 3 \n4 5 6\n7 8 9\n");
-    put(p + "_train.labels", "1\n-1\n1\n");
+    writeFile(p + "_train.data", "1 2 3 \n4 5 6\n7 8 9\n");
+    writeFile(p + "_train.labels", "1\n-1\n1\n");
     const DataSplit s = loadNips(p);
     REQUIRE(s.train.samples() == 3);
     REQUIRE(s.train.x(1, 2) == 6.0f);
     REQUIRE(s.train.y == std::vector<std::int32_t>{1, 0, 1});
     REQUIRE(s.test.samples() == 0); // no valid labels: the caller splits
-    put(p + "_valid.data", "1 1 1\n");
-    put(p + "_valid.labels", "-1\n");
+    writeFile(p + "_valid.data", "1 1 1\n");
+    writeFile(p + "_valid.labels", "-1\n");
     REQUIRE(loadNips(p).test.samples() == 1);
-    put(p + "_valid.labels", "0\n");
+    writeFile(p + "_valid.labels", "0\n");
     REQUIRE_THROWS_WITH(loadNips(p), Catch::Contains("toy_valid.labels:1: label \"0\", expected -1 or 1"));
-    put(p + "_train.data", "1 2 3\n4 5\n7 8 9\n");
+    writeFile(p + "_train.data", "1 2 3\n4 5\n7 8 9\n");
     REQUIRE_THROWS_WITH(loadNipsPart(p, "train"), Catch::Contains("toy_train.data:2: 2 values, expected 3"));
-    put(p + "_train.data", "1 2 3\n4 5 6\n");
+    writeFile(p + "_train.data", "1 2 3\n4 5 6\n");
     REQUIRE_THROWS_WITH(loadNipsPart(p, "train"), Catch::Contains("3 labels but"));
-    put(p + "_train.data", "1 2 a\n");
+    writeFile(p + "_train.data", "1 2 a\n");
     REQUIRE_THROWS_WITH(loadNipsPart(p, "train"), Catch::Contains("value 3 is \"a\""));
 }
 
@@ -177,8 +165,8 @@ TEST_CASE("CIFAR-10 binary batches", "[datasets][cifar10]")
         return s;
     };
     for (int b = 1; b <= 5; ++b)
-        put(dir / ("data_batch_" + std::to_string(b) + ".bin"), batch(3, b));
-    put(dir / "test_batch.bin", batch(2, 7));
+        writeFile(dir / ("data_batch_" + std::to_string(b) + ".bin"), batch(3, b));
+    writeFile(dir / "test_batch.bin", batch(2, 7));
     const DataSplit s = loadCifar10(dir);
     REQUIRE(s.train.samples() == 15);
     REQUIRE(s.test.samples() == 2);
@@ -187,12 +175,12 @@ TEST_CASE("CIFAR-10 binary batches", "[datasets][cifar10]")
     REQUIRE(s.train.x(4, 10) == static_cast<float>((1 + 10) % 251));
     REQUIRE(s.test.classNames[7] == "horse");
     const std::string good = batch(2, 0);
-    REQUIRE_THROWS_WITH(loadCifar10Batch(put(dir / "short.bin", good.substr(0, 3073 + 100))),
+    REQUIRE_THROWS_WITH(loadCifar10Batch(writeFile(dir / "short.bin", good.substr(0, 3073 + 100))),
                         Catch::Contains("short.bin: truncated record at byte 3073"));
     std::string badLabel = good;
     badLabel[3073] = 42;
-    REQUIRE_THROWS_WITH(loadCifar10Batch(put(dir / "label.bin", badLabel)), Catch::Contains("label 42 at byte 3073"));
-    REQUIRE_THROWS_WITH(loadCifar10Batch(put(dir / "empty.bin", "")), Catch::Contains("empty file"));
+    REQUIRE_THROWS_WITH(loadCifar10Batch(writeFile(dir / "label.bin", badLabel)), Catch::Contains("label 42 at byte 3073"));
+    REQUIRE_THROWS_WITH(loadCifar10Batch(writeFile(dir / "empty.bin", "")), Catch::Contains("empty file"));
     fs::remove(dir / "data_batch_4.bin");
     REQUIRE_THROWS_WITH(loadCifar10(dir), Catch::Contains("data_batch_4.bin: file not found"));
 }
@@ -202,7 +190,7 @@ TEST_CASE("NumPy .npy and .npz, stored and deflated", "[datasets][npy]")
     const auto dir = tempDir("fmt-npy");
     const std::string x = npy("<f4", "3, 2", raw<float>({1, 2, 3, 4, 5, 6}));
     const std::string y = npy("|u1", "3,", raw<unsigned char>({2, 0, 1}));
-    const NpyArray a = loadNpy(put(dir / "x.npy", x));
+    const NpyArray a = loadNpy(writeFile(dir / "x.npy", x));
     REQUIRE(a.shape == std::vector<std::int64_t>{3, 2});
     REQUIRE(a.data[3] == 4.0f);
     const std::string fo = npy("<f8", "2, 3", raw<double>({1, 2, 3, 4, 5, 6}), true);
@@ -211,7 +199,7 @@ TEST_CASE("NumPy .npy and .npz, stored and deflated", "[datasets][npy]")
     const std::string yOneHot = npy("<f8", "2, 3", raw<double>({0, 0, 1, 1, 0, 0}));
     const std::string xi = npy("<i8", "2, 2, 1", raw<std::int64_t>({1, 2, 3, 4}));
     for (bool deflate : {false, true}) {
-        const auto path = put(dir / (deflate ? "d.npz" : "s.npz"),
+        const auto path = writeFile(dir / (deflate ? "d.npz" : "s.npz"),
                               zip({{"X_train.npy", x}, {"Y_train.npy", y}, {"X_test.npy", xi}, {"Y_test.npy", yOneHot}},
                                   deflate));
         const DataSplit s = loadNpzDataset(path);
@@ -231,22 +219,22 @@ TEST_CASE("NumPy .npy and .npz, stored and deflated", "[datasets][npy]")
     const std::string be = npy(">f4", "1,", std::string(4, '\0'));
     REQUIRE_THROWS_WITH(parseNpy(std::vector<char>(be.begin(), be.end()), "t"), Catch::Contains("big-endian"));
     const std::string z = zip({{"x.npy", x}, {"y.npy", y}}, true);
-    REQUIRE(loadNpzDataset(put(dir / "xy.npz", z)).train.samples() == 3);
-    REQUIRE_THROWS_WITH(loadNpz(put(dir / "trunc.npz", z.substr(0, z.size() / 2))), Catch::Contains("trunc.npz"));
-    REQUIRE_THROWS_WITH(loadNpzDataset(put(dir / "names.npz", zip({{"a.npy", x}}, false))),
+    REQUIRE(loadNpzDataset(writeFile(dir / "xy.npz", z)).train.samples() == 3);
+    REQUIRE_THROWS_WITH(loadNpz(writeFile(dir / "trunc.npz", z.substr(0, z.size() / 2))), Catch::Contains("trunc.npz"));
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "names.npz", zip({{"a.npy", x}}, false))),
                         Catch::Contains("expected arrays x_train/y_train") && Catch::Contains("found a"));
-    REQUIRE_THROWS_WITH(loadNpzDataset(put(dir / "count.npz", zip({{"x.npy", x}, {"y.npy", yOneHot}}, false))),
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "count.npz", zip({{"x.npy", x}, {"y.npy", yOneHot}}, false))),
                         Catch::Contains("3 samples but 2 labels"));
     const std::string neg = npy("<i4", "3,", raw<std::int32_t>({0, -1, 1}));
-    REQUIRE_THROWS_WITH(loadNpzDataset(put(dir / "neg.npz", zip({{"x.npy", x}, {"y.npy", neg}}, false))),
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "neg.npz", zip({{"x.npy", x}, {"y.npy", neg}}, false))),
                         Catch::Contains("is not a class index"));
-    REQUIRE_THROWS_WITH(loadNpz(put(dir / "text.npz", "hello, not a zip archive at all")), Catch::Contains("not a zip"));
+    REQUIRE_THROWS_WITH(loadNpz(writeFile(dir / "text.npz", "hello, not a zip archive at all")), Catch::Contains("not a zip"));
 }
 
 TEST_CASE("registry: prefixes, options, scaling, toys", "[datasets][registry]")
 {
     const auto dir = tempDir("fmt-registry");
-    put(dir / "d.csv", "a,b,y\n0,10,0\n5,20,1\n10,30,0\n0,40,1\n5,50,0\n10,60,1\n0,70,0\n5,80,1\n10,90,0\n0,100,1\n");
+    writeFile(dir / "d.csv", "a,b,y\n0,10,0\n5,20,1\n10,30,0\n0,40,1\n5,50,0\n10,60,1\n0,70,0\n5,80,1\n10,90,0\n0,100,1\n");
     DatasetRequest r;
     r.spec = "csv:" + (dir / "d.csv").string() + ",label=y";
     r.scale = "minmax";

@@ -35,18 +35,6 @@ std::string idxLabels(int n)
     return s;
 }
 
-fs::path writeFile(const fs::path& p, const std::string& bytes, bool gz = false)
-{
-    if (gz) {
-        gzFile f = gzopen(p.string().c_str(), "wb");
-        gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-        gzclose(f);
-    } else {
-        std::ofstream(p, std::ios::binary) << bytes;
-    }
-    return p;
-}
-
 } // namespace
 
 TEST_CASE("IDX images and labels load plain and gzipped with identical values", "[datasets][idx]")
