@@ -7,5 +7,6 @@ namespace rewire::cli {
 int runTrain(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runDatasets(int argc, char** argv);
+int runAnalyze(int argc, char** argv);
 
 } // namespace rewire::cli

@@ -17,6 +17,7 @@ usage: rewire <command> [options]
 commands:
   train     train a sparse MLP (SET, static sparse or dense) and write a run folder
   info      print the layers, sizes and densities of a model file
+  analyze   degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)
   datasets  list the built-in datasets and the formats --dataset accepts
   help      this text; `rewire <command> --help` for a command's options
 
@@ -43,6 +44,8 @@ int main(int argc, char** argv)
             return rewire::cli::runTrain(argc, argv);
         if (cmd == "info")
             return rewire::cli::runInfo(argc, argv);
+        if (cmd == "analyze")
+            return rewire::cli::runAnalyze(argc, argv);
         if (cmd == "datasets")
             return rewire::cli::runDatasets(argc, argv);
     } catch (const rewire::cli::UsageError& e) {
@@ -52,6 +55,6 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
         return 1;
     }
-    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, datasets, help)\n", cmd.c_str());
+    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, datasets, help)\n", cmd.c_str());
     return 2;
 }

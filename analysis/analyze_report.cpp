@@ -1,0 +1,100 @@
+#include "analysis/analyze_report.h"
+
+#include "analysis/degrees.h"
+#include "analysis/input_map.h"
+#include "analysis/layer_summary.h"
+#include "analysis/neuron_table.h"
+#include "analysis/png_writer.h"
+#include "graph/atomic_file.h"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace rewire {
+
+namespace {
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, f);
+    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+} // namespace
+
+std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir)
+{
+    std::filesystem::create_directories(dir);
+    std::vector<std::string> written;
+    NeuronTable neurons(network);
+    neurons.run();
+    const auto dead = neurons.deadPerSet();
+
+    std::string t = "layer,inputs,outputs,edges,density,mean_in_degree,max_in_degree,max_out_degree,isolated_inputs,"
+                    "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction\n";
+    for (const LayerSummary& s : summarizeLayers(network))
+        t += fmt("%d,%d,%d,%lld,%.6f,%.4f,%d,%d,%d,%d,%lld,%.6f,%.6f\n", s.layer, s.inputs, s.outputs,
+                 static_cast<long long>(s.edges), s.density, s.meanInDegree, s.maxInDegree, s.maxOutDegree,
+                 s.isolatedInputs, s.isolatedOutputs, static_cast<long long>(dead[static_cast<std::size_t>(s.layer) + 1]),
+                 s.meanAbsWeight, s.positiveFraction);
+    writeTextFileAtomic(dir / "layers.csv", t);
+    written.push_back("layers.csv");
+
+    t = "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n";
+    for (const NeuronRow& r : neurons.rows())
+        t += fmt("%d,%d,%lld,%lld,%.6g,%.6g,%.6g,%d\n", r.set, r.index, static_cast<long long>(r.inDegree),
+                 static_cast<long long>(r.outDegree), r.inStrength, r.outStrength, r.importance, r.dead ? 1 : 0);
+    writeTextFileAtomic(dir / "neurons.csv", t);
+    written.push_back("neurons.csv");
+
+    t = "layer,side,degree,count,ccdf\n";
+    for (int l = 0; l < network.layerCount(); ++l)
+        for (Side side : {Side::In, Side::Out}) {
+            const auto seq = degreeSequence(network.layer(l), side);
+            const DegreeDistribution d = degreeDistribution(seq);
+            for (std::size_t k = 0; k < d.degree.size(); ++k)
+                t += fmt("%d,%s,%lld,%lld,%.6g\n", l, toString(side), static_cast<long long>(d.degree[k]),
+                         static_cast<long long>(d.count[k]), d.ccdf[k]);
+        }
+    writeTextFileAtomic(dir / "degree_distribution.csv", t);
+    written.push_back("degree_distribution.csv");
+
+    if (network.layerCount() > 0) {
+        const auto ranked = rankInputFeatures(network);
+        t = "rank,feature,degree,strength\n";
+        for (std::size_t r = 0; r < ranked.size(); ++r)
+            t += fmt("%zu,%d,%lld,%.6g\n", r + 1, ranked[r].feature, static_cast<long long>(ranked[r].degree),
+                     ranked[r].strength);
+        writeTextFileAtomic(dir / "features.csv", t);
+        written.push_back("features.csv");
+
+        const auto [rows, cols] = inputGrid(network);
+        std::vector<double> degree(ranked.size()), strength(ranked.size());
+        for (const auto& f : ranked) {
+            degree[static_cast<std::size_t>(f.feature)] = static_cast<double>(f.degree);
+            strength[static_cast<std::size_t>(f.feature)] = f.strength;
+        }
+        t = "row,col,feature,out_degree,strength\n";
+        for (int r = 0; r < rows; ++r)
+            for (int c = 0; c < cols; ++c) {
+                const std::size_t i = static_cast<std::size_t>(r) * cols + c;
+                t += fmt("%d,%d,%zu,%.0f,%.6g\n", r, c, i, degree[i], strength[i]);
+            }
+        writeTextFileAtomic(dir / "input_map.csv", t);
+        written.push_back("input_map.csv");
+        if (rows > 1) {
+            writeHeatmapPng(dir / "input_map_degree.png", degree, rows, cols, std::max(1, 256 / std::max(rows, cols)));
+            writeHeatmapPng(dir / "input_map_strength.png", strength, rows, cols, std::max(1, 256 / std::max(rows, cols)));
+            written.push_back("input_map_degree.png");
+            written.push_back("input_map_strength.png");
+        }
+    }
+    return written;
+}
+
+} // namespace rewire

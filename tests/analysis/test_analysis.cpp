@@ -1,0 +1,136 @@
+// Analysis of hand-built networks: exact degrees, strengths, distributions, dead neurons, and the
+// CSV files of `rewire analyze` against golden text.
+
+#include "analysis/analyze_report.h"
+#include "analysis/degrees.h"
+#include "analysis/input_map.h"
+#include "analysis/neuron_table.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+// 4 -> 3 -> 2.  Input 3 has no edge; hidden 1 has an input but no outgoing edge (dead: reaches no
+// output); hidden 2 feeds output 0 but receives nothing (dead: unreachable from the inputs).
+NetworkGraph handBuilt()
+{
+    SparseLayer a = SparseLayer::fromEdges(4, 3, {{0, 0, 0.5f}, {0, 1, -1.5f}, {1, 1, 2.0f}, {0, 2, -0.25f}});
+    SparseLayer b = SparseLayer::fromEdges(3, 2, {{0, 0, 1.0f}, {1, 0, -3.0f}, {0, 2, 0.75f}});
+    NetworkGraph g({a, b});
+    g.attributes()["input_shape"] = "2x2";
+    return g;
+}
+
+std::string readFile(const std::filesystem::path& p)
+{
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+} // namespace
+
+TEST_CASE("degree and strength sequences of a hand-built layer", "[analysis]")
+{
+    const NetworkGraph g = handBuilt();
+    REQUIRE(degreeSequence(g.layer(0), Side::In) == std::vector<std::int64_t>{3, 1, 0});
+    REQUIRE(degreeSequence(g.layer(0), Side::Out) == std::vector<std::int64_t>{1, 2, 1, 0});
+    const auto in = strengthSequence(g.layer(0), Side::In);
+    REQUIRE(in[0] == Approx(2.25));
+    REQUIRE(in[1] == Approx(2.0));
+    REQUIRE(in[2] == 0.0);
+    const auto out = strengthSequence(g.layer(0), Side::Out);
+    REQUIRE(out[1] == Approx(3.5));
+    REQUIRE(out[3] == 0.0);
+}
+
+TEST_CASE("degree distribution: histogram, CCDF, log bins", "[analysis]")
+{
+    const std::vector<std::int64_t> v{0, 1, 1, 2, 3, 3, 3, 8};
+    const DegreeDistribution d = degreeDistribution(v);
+    REQUIRE(d.degree == std::vector<std::int64_t>{0, 1, 2, 3, 8});
+    REQUIRE(d.count == std::vector<std::int64_t>{1, 2, 1, 3, 1});
+    REQUIRE(d.ccdf[0] == 1.0);
+    REQUIRE(d.ccdf[3] == Approx(4.0 / 8));
+    REQUIRE(d.ccdf[4] == Approx(1.0 / 8));
+    REQUIRE(d.zeros == 1);
+    REQUIRE(d.max == 8);
+    REQUIRE(d.mean == Approx(21.0 / 8));
+    REQUIRE(d.logBins.size() == 4); // [1,2) [2,4) [4,8) [8,16)
+    REQUIRE(d.logBins[0].count == 2);
+    REQUIRE(d.logBins[1].count == 4);
+    REQUIRE(d.logBins[2].count == 0);
+    REQUIRE(d.logBins[3].count == 1);
+    REQUIRE(d.logBins[1].density == Approx(4.0 / (8 * 2)));
+}
+
+TEST_CASE("dead neurons: unreachable from inputs or reaching no output", "[analysis]")
+{
+    const NetworkGraph g = handBuilt();
+    NeuronTable t(g);
+    t.run();
+    REQUIRE(t.rows().size() == 9);
+    const auto& h1 = t.rows()[5]; // set 1, index 1
+    REQUIRE(h1.set == 1);
+    REQUIRE(h1.index == 1);
+    REQUIRE(h1.fromInput);
+    REQUIRE_FALSE(h1.toOutput);
+    REQUIRE(h1.dead);
+    const auto& h2 = t.rows()[6];
+    REQUIRE_FALSE(h2.fromInput);
+    REQUIRE(h2.toOutput);
+    REQUIRE(h2.dead);
+    REQUIRE_FALSE(t.rows()[4].dead); // hidden 0: both ways
+    REQUIRE(t.rows()[4].importance == Approx(2.25));
+    REQUIRE_FALSE(t.rows()[3].dead); // an isolated input is not a hidden neuron
+    REQUIRE(t.deadPerSet() == std::vector<std::int64_t>{0, 2, 0});
+}
+
+TEST_CASE("input features ranked by strength and laid out in the image shape", "[analysis]")
+{
+    const NetworkGraph g = handBuilt();
+    const auto r = rankInputFeatures(g);
+    REQUIRE(r[0].feature == 1);
+    REQUIRE(r[0].strength == Approx(3.5));
+    REQUIRE(r[3].feature == 3);
+    REQUIRE(inputGrid(g) == std::pair<int, int>{2, 2});
+}
+
+TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")
+{
+    const auto dir = tempDir("analysis-golden");
+    const auto files = writeAnalysis(handBuilt(), dir);
+    REQUIRE(files.size() == 7);
+    REQUIRE(readFile(dir / "layers.csv") ==
+            "layer,inputs,outputs,edges,density,mean_in_degree,max_in_degree,max_out_degree,isolated_inputs,"
+            "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction\n"
+            "0,4,3,4,0.333333,1.3333,3,2,1,1,2,1.062500,0.500000\n"
+            "1,3,2,3,0.500000,1.5000,2,2,1,0,0,1.583333,0.666667\n");
+    REQUIRE(readFile(dir / "neurons.csv") ==
+            "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"
+            "0,0,0,1,0,0.5,0,0\n"
+            "0,1,0,2,0,3.5,0,0\n"
+            "0,2,0,1,0,0.25,0,0\n"
+            "0,3,0,0,0,0,0,0\n"
+            "1,0,3,2,2.25,4,2.25,0\n"
+            "1,1,1,0,2,0,2,1\n"
+            "1,2,0,1,0,0.75,0,1\n"
+            "2,0,2,0,1.75,0,1.75,0\n"
+            "2,1,1,0,3,0,3,0\n");
+    REQUIRE(readFile(dir / "degree_distribution.csv") ==
+            "layer,side,degree,count,ccdf\n"
+            "0,in,0,1,1\n0,in,1,1,0.666667\n0,in,3,1,0.333333\n"
+            "0,out,0,1,1\n0,out,1,2,0.75\n0,out,2,1,0.25\n"
+            "1,in,1,1,1\n1,in,2,1,0.5\n"
+            "1,out,0,1,1\n1,out,1,1,0.666667\n1,out,2,1,0.333333\n");
+    const std::string png = readFile(dir / "input_map_degree.png");
+    REQUIRE(png.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
+}
