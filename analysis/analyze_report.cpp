@@ -5,6 +5,7 @@
 #include "analysis/layer_summary.h"
 #include "analysis/neuron_table.h"
 #include "analysis/png_writer.h"
+#include "analysis/power_law.h"
 #include "graph/atomic_file.h"
 
 #include <cstdarg>
@@ -27,7 +28,8 @@ std::string fmt(const char* f, ...)
 
 } // namespace
 
-std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir)
+std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir,
+                                       const AnalysisOptions& options)
 {
     std::filesystem::create_directories(dir);
     std::vector<std::string> written;
@@ -63,6 +65,26 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
         }
     writeTextFileAtomic(dir / "degree_distribution.csv", t);
     written.push_back("degree_distribution.csv");
+
+    t = "layer,side,quantity,n,xmin,alpha,tail_size,ks_distance,p_value,bootstrap_samples,log_likelihood,verdict\n";
+    for (int l = 0; l < network.layerCount(); ++l)
+        for (Side side : {Side::In, Side::Out}) {
+            const auto deg = degreeSequence(network.layer(l), side);
+            const std::vector<double> degree(deg.begin(), deg.end());
+            const std::vector<double> strength = strengthSequence(network.layer(l), side);
+            for (int q = 0; q < 2; ++q) {
+                const PowerLawFit f = fitPowerLaw(q == 0 ? degree : strength, q == 0, options.seed + static_cast<std::uint64_t>(l), options.powerLawPrecision);
+                if (f.fitted)
+                    t += fmt("%d,%s,%s,%lld,%.6g,%.4f,%lld,%.4f,%.4f,%d,%.4f,%s\n", l, toString(side), q == 0 ? "degree" : "strength",
+                             static_cast<long long>(f.n), f.xmin, f.alpha, static_cast<long long>(f.tailSize), f.ksDistance,
+                             f.pValue, f.bootstrapSamples, f.logLikelihood, f.verdict.c_str());
+                else
+                    t += fmt("%d,%s,%s,%lld,,,,,,,,%s\n", l, toString(side), q == 0 ? "degree" : "strength",
+                             static_cast<long long>(f.n), f.verdict.c_str());
+            }
+        }
+    writeTextFileAtomic(dir / "powerlaw.csv", t);
+    written.push_back("powerlaw.csv");
 
     if (network.layerCount() > 0) {
         const auto ranked = rankInputFeatures(network);

@@ -3,18 +3,27 @@
 //   layers.csv               one row per layer (sizes, density, degrees, isolated and dead neurons, weights)
 //   neurons.csv              one row per neuron (set, index, degrees, strengths, importance, dead flag)
 //   degree_distribution.csv  layer, side, degree, count, ccdf
+//   powerlaw.csv             power-law fit of each layer's degrees and strengths, with xmin, tail
+//                            size, KS distance, bootstrap p-value and a verdict
 //   features.csv             input features ranked by strength (QuickSelection)
 //   input_map.csv / .png     out-degree and strength of the inputs in the data's image shape
 
 #include "graph/network_graph.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace rewire {
 
-// Returns the names of the files written. Time complexity: O(V log V + E).
-std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir);
+struct AnalysisOptions {
+    std::uint64_t seed = 1;          // bootstrap p-values of the power-law fits
+    double powerLawPrecision = 0.1; // p-value precision (25 bootstrap samples); 0 skips the bootstrap
+};
+
+// Returns the names of the files written. Time complexity: O(V log V + E) plus the bootstrap.
+std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir,
+                                       const AnalysisOptions& options = {});
 
 } // namespace rewire

@@ -12,11 +12,14 @@ namespace rewire::cli {
 
 int runAnalyze(int argc, char** argv)
 {
-    const Args args = parseArgs(argc, argv, 2, {"out"}, {"help"});
+    const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision"}, {"help"});
     if (args.flag("help")) {
         std::puts("usage: rewire analyze MODEL.rwm|RUN_DIR --out DIR\n"
                   "  writes layers.csv, neurons.csv, degree_distribution.csv, features.csv, input_map.csv and\n"
-                  "  input_map_{degree,strength}.png for the model (a run folder's model.rwm)");
+                  "  input_map_{degree,strength}.png and powerlaw.csv for the model (a run folder's model.rwm)\n"
+                  "  --seed S                 seed of the power-law bootstrap                  [1]\n"
+                  "  --powerlaw-precision P   p-value precision: ceil(0.25/P^2) bootstrap fits  [0.1]\n"
+                  "                           (0 skips the p-value)");
         return 0;
     }
     if (args.positional.size() != 1)
@@ -29,7 +32,18 @@ int runAnalyze(int argc, char** argv)
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph g = loadModel(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";
-    const auto files = writeAnalysis(g, out);
+    AnalysisOptions options;
+    try {
+        if (const std::string* s = args.option("seed"))
+            options.seed = std::stoull(*s);
+        if (const std::string* p = args.option("powerlaw-precision"))
+            options.powerLawPrecision = std::stod(*p);
+    } catch (const std::exception&) {
+        throw UsageError("--seed and --powerlaw-precision take numbers");
+    }
+    if (!(options.powerLawPrecision >= 0 && options.powerLawPrecision < 1))
+        throw UsageError("--powerlaw-precision " + std::to_string(options.powerLawPrecision) + ": must be in [0, 1)");
+    const auto files = writeAnalysis(g, out, options);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     NeuronTable t(g);
     t.run();
