@@ -1,12 +1,16 @@
 #include "analysis/analyze_report.h"
 #include "analysis/neuron_table.h"
+#include "analysis/topology_evolution.h"
+#include "graph/atomic_file.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "graph/model_io.h"
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
+#include <memory>
 
 namespace rewire::cli {
 
@@ -27,8 +31,11 @@ int runAnalyze(int argc, char** argv)
                          " arguments");
     namespace fs = std::filesystem;
     fs::path model = args.positional[0];
-    if (fs::is_directory(model))
+    fs::path runDir;
+    if (fs::is_directory(model)) {
+        runDir = model;
         model /= "model.rwm";
+    }
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph g = loadModel(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";
@@ -56,6 +63,31 @@ int runAnalyze(int argc, char** argv)
     for (std::size_t i = 0; i < files.size(); ++i)
         std::printf("%s%s", i ? "," : "", files[i].c_str());
     std::puts("}");
+
+    // A run folder: every snapshot (power-law p-values skipped for speed) and the turnover table.
+    if (!runDir.empty() && fs::is_directory(runDir / "snapshots")) {
+        std::vector<fs::path> snaps;
+        for (const auto& e : fs::directory_iterator(runDir / "snapshots"))
+            if (e.path().extension() == ".rwm")
+                snaps.push_back(e.path());
+        std::sort(snaps.begin(), snaps.end());
+        AnalysisOptions quick = options;
+        quick.powerLawPrecision = 0;
+        std::string table = topologyCsvHeader();
+        std::unique_ptr<NetworkGraph> previous;
+        for (const auto& p : snaps) {
+            const std::string stem = p.stem().string(); // epoch_NNNN
+            const int epoch = std::atoi(stem.c_str() + stem.find('_') + 1);
+            NetworkGraph snap = loadModel(p);
+            writeAnalysis(snap, out / "snapshots" / stem, quick);
+            for (const TopologyRow& r : topologyRows(epoch, snap, previous.get()))
+                table += topologyCsvRow(r);
+            previous = std::make_unique<NetworkGraph>(std::move(snap));
+        }
+        writeTextFileAtomic(out / "turnover.csv", table);
+        std::printf("analysed %zu snapshots into %s/snapshots/, turnover table %s/turnover.csv\n", snaps.size(),
+                    out.string().c_str(), out.string().c_str());
+    }
     return 0;
 }
 

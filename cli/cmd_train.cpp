@@ -5,6 +5,7 @@
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
 #include "graph/model_io.h"
+#include "analysis/topology_evolution.h"
 
 #include <sys/resource.h>
 
@@ -52,6 +53,9 @@ run
   --out DIR             run folder                                  [runs/<method>-<time>]
   --force               write into a DIR that already holds a run
   --quiet               no per-epoch lines
+  --snapshot-every K    save snapshots/epoch_NNNN.rwm at epoch 0, every K epochs and the last,
+                        with topology.csv (per snapshot and layer: degrees, turnover) and
+                        topology_degrees.csv (degree distributions per snapshot)
 )";
 
 std::string defaultOutDir(const std::string& method)
@@ -183,6 +187,33 @@ int runTrain(int argc, char** argv)
         last = m;
         trainSeconds += m.epochSeconds;
     });
+    // Snapshots: the initial network, then the trained network every K epochs (before that
+    // epoch's topology step, i.e. the network the epoch's test figures describe) and the last.
+    std::unique_ptr<NetworkGraph> previous;
+    std::ofstream topology, topologyDegrees;
+    auto snapshot = [&](int epoch, const NetworkGraph& net) {
+        char name[32];
+        std::snprintf(name, sizeof name, "epoch_%04d.rwm", epoch);
+        saveModel(net, out / "snapshots" / name);
+        for (const TopologyRow& r : topologyRows(epoch, net, previous.get()))
+            topology << topologyCsvRow(r);
+        topologyDegrees << snapshotDegreeRows(epoch, net);
+        topology.flush();
+        topologyDegrees.flush();
+        previous = std::make_unique<NetworkGraph>(net);
+    };
+    if (config.snapshotEvery > 0) {
+        fs::create_directories(out / "snapshots");
+        topology.open(out / "topology.csv", std::ios::trunc);
+        topologyDegrees.open(out / "topology_degrees.csv", std::ios::trunc);
+        topology << topologyCsvHeader();
+        topologyDegrees << "epoch,layer,side,degree,count\n";
+        snapshot(0, trainer->network());
+        progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) {
+            if (m.epoch % config.snapshotEvery == 0 || m.epoch == config.epochs)
+                snapshot(m.epoch, net);
+        };
+    }
     installStopHandler();
     std::string status = "completed";
     int code = 0;

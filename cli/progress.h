@@ -15,6 +15,12 @@ public:
     ProgressPrinter(int epochs, int batchSize, bool quiet, std::function<void(const EpochMetrics&, const NetworkGraph&)> onEpochDone);
     void onBatch(int epoch, int batch, int batchCount) override;
     void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override;
+    void onTrained(const EpochMetrics& m, const NetworkGraph& network) override
+    {
+        if (m_onTrained)
+            m_onTrained(m, network);
+    }
+    std::function<void(const EpochMetrics&, const NetworkGraph&)> m_onTrained;
     bool stopRequested() override;
 
 private:

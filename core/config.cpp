@@ -77,7 +77,7 @@ const std::vector<std::string>& TrainConfig::keys()
     static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "validation", "validation-dataset", "scale", "arch",       "epsilon", "zeta",
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
-                                            "threads", "seed"};
+                                            "threads", "seed",         "snapshot-every"};
     return k;
 }
 
@@ -127,6 +127,8 @@ void TrainConfig::validate() const
         bad("validation", fmt(validation), "must be in [0, 1) (share of the training data held out)");
     if (scale != "standard" && scale != "minmax" && scale != "none")
         bad("scale", scale, "expected standard, minmax or none");
+    if (snapshotEvery < 0)
+        bad("snapshot-every", std::to_string(snapshotEvery), "must be >= 0 (0 = no snapshots)");
     if (threads < 1 || threads > 1024)
         bad("threads", std::to_string(threads), "must be in [1, 1024]");
     try {
@@ -163,6 +165,7 @@ Json TrainConfig::toJson() const
     j.set("loss", loss);
     j.set("threads", threads);
     j.set("seed", static_cast<double>(seed));
+    j.set("snapshot-every", snapshotEvery);
     return j;
 }
 
@@ -188,6 +191,7 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "init") init = value;
     else if (key == "loss") loss = value;
     else if (key == "threads") threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
+    else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {
         const long long s = parseInteger(key, value);
         if (s < 0)

@@ -44,6 +44,7 @@ struct TrainConfig {
     std::string loss = "cross-entropy";
     int threads = 2;
     std::uint64_t seed = 1;
+    int snapshotEvery = 0; // save a snapshot every K epochs (0 = none); used by the run front ends
 
     // Checks every value on its own (not against data); throws ConfigError.
     void validate() const;

@@ -176,6 +176,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m.evalSeconds = secondsSince(t2);
     m.testLoss = test.loss;
     m.testAccuracy = test.accuracy;
+    if (observer)
+        observer->onTrained(m, m_network);
+
     // SET: evolve after every epoch but the last.
     const auto t1 = Clock::now();
     if (epoch < m_config.epochs && m_config.zeta > 0.0) {

@@ -46,6 +46,10 @@ class TrainingObserver {
 public:
     virtual ~TrainingObserver() = default;
     virtual void onBatch(int /*epoch*/, int /*batch*/, int /*batchCount*/) {}
+    // After the epoch's training and evaluation, before its topology step: the network that the
+    // epoch's test figures describe. `metrics` has the losses and accuracies, not yet the
+    // connection counts or evolution figures.
+    virtual void onTrained(const EpochMetrics& /*metrics*/, const NetworkGraph& /*network*/) {}
     virtual void onEpoch(const EpochMetrics& /*metrics*/, const NetworkGraph& /*network*/) {}
     // Polled between batches; true ends the current epoch early and stops training.
     virtual bool stopRequested() { return false; }

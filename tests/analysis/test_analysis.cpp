@@ -6,6 +6,7 @@
 #include "analysis/input_map.h"
 #include "analysis/neuron_table.h"
 #include "analysis/power_law.h"
+#include "analysis/topology_evolution.h"
 #include "core/rng.h"
 #include "helpers.h"
 
@@ -163,4 +164,25 @@ TEST_CASE("power-law fit recovers a Pareto exponent, with seeded p-values", "[an
     REQUIRE(g.verdict.find("rejected") == 0);
     const std::vector<double> few{1, 2, 3};
     REQUIRE_FALSE(fitPowerLaw(few, true, 1).fitted);
+}
+
+TEST_CASE("mask turnover between two snapshots", "[analysis][turnover]")
+{
+    const NetworkGraph a = handBuilt();
+    // b: layer 0 drops 0->0 and adds 3->2; layer 1 unchanged.
+    SparseLayer l0 = SparseLayer::fromEdges(4, 3, {{0, 1, -1.5f}, {1, 1, 2.0f}, {0, 2, -0.25f}, {2, 3, 0.1f}});
+    const NetworkGraph b({l0, a.layer(1)});
+    const auto t = maskTurnover(a, b);
+    REQUIRE(t[0].common == 3);
+    REQUIRE(t[0].added == 1);
+    REQUIRE(t[0].removed == 1);
+    REQUIRE(t[0].jaccardDistance == Approx(1.0 - 3.0 / 5.0));
+    REQUIRE(t[1].jaccardDistance == 0.0);
+    REQUIRE(maskTurnover(a, a)[0].jaccardDistance == 0.0);
+    const NetworkGraph c({SparseLayer(4, 5), SparseLayer(5, 2)});
+    REQUIRE_THROWS_WITH(maskTurnover(a, c), Catch::Contains("4-3-2 and 4-5-2"));
+    const auto rows = topologyRows(7, b, &a);
+    REQUIRE(rows[0].epoch == 7);
+    REQUIRE(rows[0].hasPrevious);
+    REQUIRE(topologyCsvRow(rows[0]).find(",0.400000,1,1\n") != std::string::npos);
 }

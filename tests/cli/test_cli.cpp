@@ -116,6 +116,31 @@ TEST_CASE("rewire train reports a validation split and lists datasets", "[cli]")
     REQUIRE(list.output.find("libsvm:FILE") != std::string::npos);
 }
 
+TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cli][analysis]")
+{
+    const auto dir = tempDir("cli-snap");
+    const Result r = run("train " + kTiny + " --epochs 4 --snapshot-every 2 --out " + (dir / "run").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    for (const char* f : {"epoch_0000.rwm", "epoch_0002.rwm", "epoch_0004.rwm"})
+        REQUIRE(fs::exists(dir / "run" / "snapshots" / f));
+    const std::string topo = readFile(dir / "run" / "topology.csv");
+    REQUIRE(std::count(topo.begin(), topo.end(), '\n') == 1 + 3 * 3); // header + 3 snapshots x 3 layers
+    const Result a = run("analyze " + (dir / "run").string() + " --out " + (dir / "an").string());
+    INFO(a.output);
+    REQUIRE(a.code == 0);
+    for (const char* f : {"layers.csv", "neurons.csv", "degree_distribution.csv", "powerlaw.csv", "turnover.csv",
+                          "snapshots/epoch_0002/neurons.csv"})
+        REQUIRE(fs::exists(dir / "an" / f));
+    REQUIRE(readFile(dir / "an" / "turnover.csv") == topo);
+    // neurons.csv has one row per neuron: 20 + 40 + 30 + 3.
+    const std::string neurons = readFile(dir / "an" / "neurons.csv");
+    REQUIRE(std::count(neurons.begin(), neurons.end(), '\n') == 1 + 93);
+    const Result bad = run("analyze " + (dir / "nothing").string());
+    REQUIRE(bad.code == 1);
+    REQUIRE(bad.output.find("cannot open model file") != std::string::npos);
+}
+
 TEST_CASE("same seed, same threads: identical metrics.csv", "[cli][determinism]")
 {
     const auto dir = tempDir("cli-det");
