@@ -8,5 +8,6 @@ int runTrain(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runDatasets(int argc, char** argv);
 int runAnalyze(int argc, char** argv);
+int runDistance(int argc, char** argv);
 
 } // namespace rewire::cli

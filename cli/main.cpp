@@ -18,6 +18,7 @@ commands:
   train     train a sparse MLP (SET, static sparse or dense) and write a run folder
   info      print the layers, sizes and densities of a model file
   analyze   degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)
+  distance  NNSTD topology distance between two models, per layer and mean
   datasets  list the built-in datasets and the formats --dataset accepts
   help      this text; `rewire <command> --help` for a command's options
 
@@ -46,6 +47,8 @@ int main(int argc, char** argv)
             return rewire::cli::runInfo(argc, argv);
         if (cmd == "analyze")
             return rewire::cli::runAnalyze(argc, argv);
+        if (cmd == "distance")
+            return rewire::cli::runDistance(argc, argv);
         if (cmd == "datasets")
             return rewire::cli::runDatasets(argc, argv);
     } catch (const rewire::cli::UsageError& e) {
@@ -55,6 +58,6 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
         return 1;
     }
-    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, datasets, help)\n", cmd.c_str());
+    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, distance, datasets, help)\n", cmd.c_str());
     return 2;
 }

@@ -136,6 +136,13 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     // neurons.csv has one row per neuron: 20 + 40 + 30 + 3.
     const std::string neurons = readFile(dir / "an" / "neurons.csv");
     REQUIRE(std::count(neurons.begin(), neurons.end(), '\n') == 1 + 93);
+    const Result d = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() + " --csv");
+    INFO(d.output);
+    REQUIRE(d.code == 0);
+    REQUIRE(d.output.rfind("layer,nnstd\n0,", 0) == 0);
+    REQUIRE(d.output.find("mean,0.") != std::string::npos);
+    const Result same = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --csv");
+    REQUIRE(same.output.find("mean,0.000000") != std::string::npos);
     const Result bad = run("analyze " + (dir / "nothing").string());
     REQUIRE(bad.code == 1);
     REQUIRE(bad.output.find("cannot open model file") != std::string::npos);

@@ -1,0 +1,126 @@
+#include "analysis/assignment.h"
+#include "analysis/topology_distance.h"
+#include "core/init.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+double bruteForceAssignment(const std::vector<double>& c, int n)
+{
+    std::vector<int> p(n);
+    std::iota(p.begin(), p.end(), 0);
+    double best = 1e300;
+    do {
+        double s = 0;
+        for (int i = 0; i < n; ++i)
+            s += c[static_cast<std::size_t>(i) * n + p[i]];
+        best = std::min(best, s);
+    } while (std::next_permutation(p.begin(), p.end()));
+    return best;
+}
+
+NetworkGraph erNetwork(const std::vector<NeuronIndex>& arch, double eps, std::uint64_t seed)
+{
+    std::vector<SparseLayer> layers;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        Rng rng = Rng::derive(seed, l);
+        layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], eps, WeightInit::HeUniform, rng));
+    }
+    return NetworkGraph(std::move(layers));
+}
+
+// B = A with the hidden neurons of every hidden set permuted.
+NetworkGraph relabelled(const NetworkGraph& a, std::uint64_t seed)
+{
+    Rng rng(seed);
+    std::vector<std::vector<int>> perm; // perm[k][old] = new index in set k
+    for (int k = 0; k <= a.layerCount(); ++k) {
+        std::vector<int> p(static_cast<std::size_t>(a.neuronSetSize(k)));
+        std::iota(p.begin(), p.end(), 0);
+        if (k > 0 && k < a.layerCount())
+            for (std::size_t i = p.size(); i > 1; --i)
+                std::swap(p[i - 1], p[rng.below(i)]);
+        perm.push_back(p);
+    }
+    std::vector<SparseLayer> layers;
+    for (int l = 0; l < a.layerCount(); ++l) {
+        const SparseLayer& s = a.layer(l);
+        std::vector<NewEdge> edges;
+        for (NeuronIndex j = 0; j < s.outputs(); ++j)
+            for (EdgeIndex e = s.rowPtr()[j]; e < s.rowPtr()[j + 1]; ++e)
+                edges.push_back({perm[l + 1][j], perm[l][s.colIdx()[e]], s.weights()[e]});
+        layers.push_back(SparseLayer::fromEdges(s.inputs(), s.outputs(), std::move(edges)));
+    }
+    return NetworkGraph(std::move(layers));
+}
+
+} // namespace
+
+TEST_CASE("assignment solver matches brute force on small random matrices", "[analysis][nnstd]")
+{
+    const int n = GENERATE(1, 2, 3, 5, 7);
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        Rng rng(seed * 31 + n);
+        std::vector<double> c(static_cast<std::size_t>(n) * n);
+        for (double& x : c)
+            x = std::floor(rng.uniform() * 5) / 4; // many ties
+        const auto m = solveAssignment(c, n);
+        std::vector<int> sorted = m;
+        std::sort(sorted.begin(), sorted.end());
+        for (int i = 0; i < n; ++i)
+            REQUIRE(sorted[i] == i); // a permutation
+        double s = 0;
+        for (int i = 0; i < n; ++i)
+            s += c[static_cast<std::size_t>(i) * n + m[i]];
+        REQUIRE(s == Approx(bruteForceAssignment(c, n)));
+        REQUIRE(solveAssignment(c, n) == m); // deterministic
+    }
+    REQUIRE_THROWS_WITH(solveAssignment({1, 2, 3}, 2), Catch::Contains("3 costs for a 2 x 2"));
+}
+
+TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")
+{
+    const NetworkGraph a = erNetwork({30, 40, 35, 5}, 4, 7);
+    const TopologyDistance self = topologyDistance(a, a);
+    REQUIRE(self.mean == 0.0);
+    const NetworkGraph b = relabelled(a, 3);
+    REQUIRE(b.layer(1).colIdx()[0] != a.layer(1).colIdx()[0]); // really relabelled
+    const TopologyDistance d = topologyDistance(a, b);
+    for (double x : d.perLayer)
+        REQUIRE(x == Approx(0.0).margin(1e-12));
+    const NetworkGraph c = erNetwork({30, 40, 35, 5}, 4, 8);
+    const TopologyDistance e = topologyDistance(a, c);
+    REQUIRE(e.mean > 0.3); // independent random topologies are far apart
+    REQUIRE(e.mean <= 1.0);
+    REQUIRE_THROWS_WITH(topologyDistance(a, erNetwork({30, 41, 35, 5}, 4, 1)), Catch::Contains("30-40-35-5 and 30-41-35-5"));
+}
+
+TEST_CASE("NNSTD per layer equals a brute-force assignment on small ER layers", "[analysis][nnstd]")
+{
+    for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+        const NetworkGraph a = erNetwork({9, 6, 2}, 2, seed), b = erNetwork({9, 6, 2}, 2, seed + 100);
+        const TopologyDistance d = topologyDistance(a, b);
+        // Layer 0: inputs are fixed, so the cost is the plain Jaccard distance of in-sets.
+        std::vector<double> c(36);
+        for (int j = 0; j < 6; ++j)
+            for (int k = 0; k < 6; ++k) {
+                std::vector<int> x(a.layer(0).colIdx().begin() + a.layer(0).rowPtr()[j],
+                                   a.layer(0).colIdx().begin() + a.layer(0).rowPtr()[j + 1]);
+                std::vector<int> y(b.layer(0).colIdx().begin() + b.layer(0).rowPtr()[k],
+                                   b.layer(0).colIdx().begin() + b.layer(0).rowPtr()[k + 1]);
+                std::vector<int> in, un;
+                std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(in));
+                std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(un));
+                c[static_cast<std::size_t>(j) * 6 + k] = un.empty() ? 0.0 : 1.0 - double(in.size()) / double(un.size());
+            }
+        REQUIRE(d.perLayer[0] == Approx(bruteForceAssignment(c, 6) / 6));
+    }
+}
