@@ -1,5 +1,7 @@
 #include "cli/args.h"
 
+#include <cctype>
+
 namespace rewire::cli {
 
 const std::string* Args::option(const std::string& name) const
@@ -17,6 +19,8 @@ Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& va
     Args a;
     for (int i = first; i < argc; ++i) {
         std::string arg = argv[i];
+        if (arg.size() == 2 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1])))
+            arg = "-" + arg; // -o is --o
         if (arg.rfind("--", 0) != 0 || arg == "--") {
             a.positional.push_back(arg);
             continue;

@@ -9,5 +9,6 @@ int runInfo(int argc, char** argv);
 int runDatasets(int argc, char** argv);
 int runAnalyze(int argc, char** argv);
 int runDistance(int argc, char** argv);
+int runExport(int argc, char** argv);
 
 } // namespace rewire::cli

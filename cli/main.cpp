@@ -19,6 +19,7 @@ commands:
   info      print the layers, sizes and densities of a model file
   analyze   degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)
   distance  NNSTD topology distance between two models, per layer and mean
+  export    write a model as GraphML, GEXF, an edge list or Matrix Market
   datasets  list the built-in datasets and the formats --dataset accepts
   help      this text; `rewire <command> --help` for a command's options
 
@@ -49,6 +50,8 @@ int main(int argc, char** argv)
             return rewire::cli::runAnalyze(argc, argv);
         if (cmd == "distance")
             return rewire::cli::runDistance(argc, argv);
+        if (cmd == "export")
+            return rewire::cli::runExport(argc, argv);
         if (cmd == "datasets")
             return rewire::cli::runDatasets(argc, argv);
     } catch (const rewire::cli::UsageError& e) {
@@ -58,6 +61,6 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
         return 1;
     }
-    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, distance, datasets, help)\n", cmd.c_str());
+    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, distance, export, datasets, help)\n", cmd.c_str());
     return 2;
 }

@@ -1,0 +1,43 @@
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "graph/export.h"
+#include "graph/model_io.h"
+
+#include <cstdio>
+#include <filesystem>
+
+namespace rewire::cli {
+
+int runExport(int argc, char** argv)
+{
+    const Args args = parseArgs(argc, argv, 2, {"format", "o", "out"}, {"help"});
+    if (args.flag("help")) {
+        std::puts("usage: rewire export MODEL.rwm|RUN_DIR --format graphml|gexf|edgelist|mtx -o FILE\n"
+                  "  graphml: igraph's writer (weight, abs_weight, layer; networkx and Gephi read it)\n"
+                  "  gexf:    Gephi 1.3 (edge weight |w|, signed w as an attribute)\n"
+                  "  edgelist: CSV source,target,layer,weight with global vertex ids\n"
+                  "  mtx:     Matrix Market per layer, FILE_layerN.mtx (rows = outputs)");
+        return 0;
+    }
+    if (args.positional.size() != 1)
+        throw UsageError("expected one model file or run folder");
+    const std::string* format = args.option("format");
+    const std::string* out = args.option("o") ? args.option("o") : args.option("out");
+    if (!format || !out)
+        throw UsageError("--format and -o FILE are required");
+    ExportFormat f;
+    try {
+        f = parseExportFormat(*format);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    std::filesystem::path model = args.positional[0];
+    if (std::filesystem::is_directory(model))
+        model /= "model.rwm";
+    const NetworkGraph g = loadModel(model);
+    for (const auto& p : exportNetwork(g, f, *out))
+        std::printf("wrote %s\n", p.string().c_str());
+    return 0;
+}
+
+} // namespace rewire::cli
