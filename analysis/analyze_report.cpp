@@ -1,5 +1,6 @@
 #include "analysis/analyze_report.h"
 
+#include "analysis/connectivity.h"
 #include "analysis/degrees.h"
 #include "analysis/input_map.h"
 #include "analysis/layer_summary.h"
@@ -8,6 +9,7 @@
 #include "analysis/power_law.h"
 #include "graph/atomic_file.h"
 
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 
@@ -37,15 +39,29 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     neurons.run();
     const auto dead = neurons.deadPerSet();
 
+    const Connectivity conn = connectivity(network);
     std::string t = "layer,inputs,outputs,edges,density,mean_in_degree,max_in_degree,max_out_degree,isolated_inputs,"
-                    "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction\n";
+                    "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction,assortativity\n";
     for (const LayerSummary& s : summarizeLayers(network))
-        t += fmt("%d,%d,%d,%lld,%.6f,%.4f,%d,%d,%d,%d,%lld,%.6f,%.6f\n", s.layer, s.inputs, s.outputs,
+        t += fmt("%d,%d,%d,%lld,%.6f,%.4f,%d,%d,%d,%d,%lld,%.6f,%.6f,%s\n", s.layer, s.inputs, s.outputs,
                  static_cast<long long>(s.edges), s.density, s.meanInDegree, s.maxInDegree, s.maxOutDegree,
                  s.isolatedInputs, s.isolatedOutputs, static_cast<long long>(dead[static_cast<std::size_t>(s.layer) + 1]),
-                 s.meanAbsWeight, s.positiveFraction);
+                 s.meanAbsWeight, s.positiveFraction,
+                 std::isnan(conn.assortativity[static_cast<std::size_t>(s.layer)])
+                     ? "" // undefined: every edge has the same degrees at both ends
+                     : fmt("%.6f", conn.assortativity[static_cast<std::size_t>(s.layer)]).c_str());
     writeTextFileAtomic(dir / "layers.csv", t);
     written.push_back("layers.csv");
+
+    long long deadTotal = 0;
+    for (auto d : dead)
+        deadTotal += d;
+    t = "neurons,edges,weak_components,largest_component,edge_disjoint_paths,dead_neurons\n";
+    t += fmt("%llu,%lld,%lld,%lld,%.0f,%lld\n", static_cast<unsigned long long>(network.vertexCount()),
+             static_cast<long long>(network.edgeCount()), static_cast<long long>(conn.weakComponents),
+             static_cast<long long>(conn.largestComponent), conn.edgeDisjointPaths, deadTotal);
+    writeTextFileAtomic(dir / "network.csv", t);
+    written.push_back("network.csv");
 
     t = "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n";
     for (const NeuronRow& r : neurons.rows())

@@ -1,6 +1,8 @@
 #pragma once
 // Writes the analysis tables of one network into a folder, as `rewire analyze` does:
-//   layers.csv               one row per layer (sizes, density, degrees, isolated and dead neurons, weights)
+//   layers.csv               one row per layer (sizes, density, degrees, isolated and dead neurons,
+//                            weights, degree assortativity)
+//   network.csv              weak components, largest component, edge-disjoint input->output paths
 //   neurons.csv              one row per neuron (set, index, degrees, strengths, importance, dead flag)
 //   degree_distribution.csv  layer, side, degree, count, ccdf
 //   powerlaw.csv             power-law fit of each layer's degrees and strengths, with xmin, tail

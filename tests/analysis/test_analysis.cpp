@@ -111,14 +111,17 @@ TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")
 {
     const auto dir = tempDir("analysis-golden");
     const auto files = writeAnalysis(handBuilt(), dir);
-    REQUIRE(files.size() == 8);
+    REQUIRE(files.size() == 9);
+    // 8 neurons connected, input 3 alone; two paths input -> hidden 0 -> output 0 / 1.
+    REQUIRE(readFile(dir / "network.csv") ==
+            "neurons,edges,weak_components,largest_component,edge_disjoint_paths,dead_neurons\n9,7,2,8,2,2\n");
     // 3 positive in-degrees in layer 0: too few to fit, and the row says so instead of giving alpha.
     REQUIRE(readFile(dir / "powerlaw.csv").find("0,in,degree,2,,,,,,,,no fit: 2 positive values") != std::string::npos);
     REQUIRE(readFile(dir / "layers.csv") ==
             "layer,inputs,outputs,edges,density,mean_in_degree,max_in_degree,max_out_degree,isolated_inputs,"
-            "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction\n"
-            "0,4,3,4,0.333333,1.3333,3,2,1,1,2,1.062500,0.500000\n"
-            "1,3,2,3,0.500000,1.5000,2,2,1,0,0,1.583333,0.666667\n");
+            "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction,assortativity\n"
+            "0,4,3,4,0.333333,1.3333,3,2,1,1,2,1.062500,0.500000,-0.577350\n"
+            "1,3,2,3,0.500000,1.5000,2,2,1,0,0,1.583333,0.666667,-0.500000\n");
     REQUIRE(readFile(dir / "neurons.csv") ==
             "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"
             "0,0,0,1,0,0.5,0,0\n"
