@@ -63,7 +63,7 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     writeTextFileAtomic(dir / "network.csv", t);
     written.push_back("network.csv");
 
-    t = "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n";
+    t = "layer,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"; // layer: 0 = inputs
     for (const NeuronRow& r : neurons.rows())
         t += fmt("%d,%d,%lld,%lld,%.6g,%.6g,%.6g,%d\n", r.set, r.index, static_cast<long long>(r.inDegree),
                  static_cast<long long>(r.outDegree), r.inStrength, r.outStrength, r.importance, r.dead ? 1 : 0);
@@ -81,6 +81,17 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
         }
     writeTextFileAtomic(dir / "degree_distribution.csv", t);
     written.push_back("degree_distribution.csv");
+
+    t = "layer,side,lower,upper,count,density\n";
+    for (int l = 0; l < network.layerCount(); ++l)
+        for (Side side : {Side::In, Side::Out}) {
+            const DegreeDistribution d = degreeDistribution(degreeSequence(network.layer(l), side));
+            for (const LogBin& b : d.logBins)
+                t += fmt("%d,%s,%.0f,%.0f,%lld,%.6g\n", l, toString(side), b.lower, b.upper, static_cast<long long>(b.count),
+                         b.density);
+        }
+    writeTextFileAtomic(dir / "degree_logbins.csv", t);
+    written.push_back("degree_logbins.csv");
 
     t = "layer,side,quantity,n,xmin,alpha,tail_size,ks_distance,p_value,bootstrap_samples,log_likelihood,verdict\n";
     for (int l = 0; l < network.layerCount(); ++l)

@@ -3,8 +3,10 @@
 //   layers.csv               one row per layer (sizes, density, degrees, isolated and dead neurons,
 //                            weights, degree assortativity)
 //   network.csv              weak components, largest component, edge-disjoint input->output paths
-//   neurons.csv              one row per neuron (set, index, degrees, strengths, importance, dead flag)
+//   neurons.csv              one row per neuron (layer: 0 = inputs; index, degrees, strengths,
+//                            importance, dead flag)
 //   degree_distribution.csv  layer, side, degree, count, ccdf
+//   degree_logbins.csv       layer, side, bin [lower, upper) with power-of-two edges, count, density
 //   powerlaw.csv             power-law fit of each layer's degrees and strengths, with xmin, tail
 //                            size, KS distance, bootstrap p-value and a verdict
 //   features.csv             input features ranked by strength (QuickSelection)

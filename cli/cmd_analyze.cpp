@@ -1,4 +1,5 @@
 #include "analysis/analyze_report.h"
+#include "analysis/input_map.h"
 #include "analysis/neuron_table.h"
 #include "analysis/topology_evolution.h"
 #include "graph/atomic_file.h"
@@ -63,6 +64,16 @@ int runAnalyze(int argc, char** argv)
     for (std::size_t i = 0; i < files.size(); ++i)
         std::printf("%s%s", i ? "," : "", files[i].c_str());
     std::puts("}");
+    const auto ranked = rankInputFeatures(g);
+    const auto [rows, cols] = inputGrid(g);
+    std::printf("top input features by strength:");
+    for (std::size_t k = 0; k < std::min<std::size_t>(10, ranked.size()); ++k) {
+        if (rows > 1)
+            std::printf(" %d(r%d,c%d)", ranked[k].feature, ranked[k].feature / cols, ranked[k].feature % cols);
+        else
+            std::printf(" %d", ranked[k].feature);
+    }
+    std::puts("");
 
     // A run folder: every snapshot (power-law p-values skipped for speed) and the turnover table.
     if (!runDir.empty() && fs::is_directory(runDir / "snapshots")) {

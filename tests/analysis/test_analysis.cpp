@@ -111,7 +111,9 @@ TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")
 {
     const auto dir = tempDir("analysis-golden");
     const auto files = writeAnalysis(handBuilt(), dir);
-    REQUIRE(files.size() == 9);
+    REQUIRE(files.size() == 10);
+    REQUIRE(readFile(dir / "degree_logbins.csv").rfind("layer,side,lower,upper,count,density\n0,in,1,2,1,0.333333\n"
+                                                       "0,in,2,4,1,0.166667\n", 0) == 0);
     // 8 neurons connected, input 3 alone; two paths input -> hidden 0 -> output 0 / 1.
     REQUIRE(readFile(dir / "network.csv") ==
             "neurons,edges,weak_components,largest_component,edge_disjoint_paths,dead_neurons\n9,7,2,8,2,2\n");
@@ -123,7 +125,7 @@ TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")
             "0,4,3,4,0.333333,1.3333,3,2,1,1,2,1.062500,0.500000,-0.577350\n"
             "1,3,2,3,0.500000,1.5000,2,2,1,0,0,1.583333,0.666667,-0.500000\n");
     REQUIRE(readFile(dir / "neurons.csv") ==
-            "set,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"
+            "layer,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"
             "0,0,0,1,0,0.5,0,0\n"
             "0,1,0,2,0,3.5,0,0\n"
             "0,2,0,1,0,0.25,0,0\n"
