@@ -46,7 +46,9 @@ std::string fmt(const char* f, long long a, long long b, long long c, double w)
 void writeGraphMl(const NetworkGraph& g, const std::filesystem::path& path)
 {
     installIgraphErrorHandler();
-    igraph_set_attribute_table(&igraph_cattribute_table); // must precede the graph's creation
+    // Must precede the graph's creation. It stays installed for the process (igraph keeps one
+    // global table); later graphs then carry empty attribute storage, which costs little.
+    igraph_set_attribute_table(&igraph_cattribute_table);
     IgraphNetwork ig(g);
     igraph_t* graph = const_cast<igraph_t*>(ig.graph());
     igraph_vector_t layer, index, weight, absWeight, edgeLayer;
