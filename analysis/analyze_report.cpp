@@ -71,26 +71,20 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     written.push_back("neurons.csv");
 
     t = "layer,side,degree,count,ccdf\n";
-    for (int l = 0; l < network.layerCount(); ++l)
-        for (Side side : {Side::In, Side::Out}) {
-            const auto seq = degreeSequence(network.layer(l), side);
-            const DegreeDistribution d = degreeDistribution(seq);
-            for (std::size_t k = 0; k < d.degree.size(); ++k)
-                t += fmt("%d,%s,%lld,%lld,%.6g\n", l, toString(side), static_cast<long long>(d.degree[k]),
-                         static_cast<long long>(d.count[k]), d.ccdf[k]);
-        }
-    writeTextFileAtomic(dir / "degree_distribution.csv", t);
-    written.push_back("degree_distribution.csv");
-
-    t = "layer,side,lower,upper,count,density\n";
+    std::string bins = "layer,side,lower,upper,count,density\n";
     for (int l = 0; l < network.layerCount(); ++l)
         for (Side side : {Side::In, Side::Out}) {
             const DegreeDistribution d = degreeDistribution(degreeSequence(network.layer(l), side));
+            for (std::size_t k = 0; k < d.degree.size(); ++k)
+                t += fmt("%d,%s,%lld,%lld,%.6g\n", l, toString(side), static_cast<long long>(d.degree[k]),
+                         static_cast<long long>(d.count[k]), d.ccdf[k]);
             for (const LogBin& b : d.logBins)
-                t += fmt("%d,%s,%.0f,%.0f,%lld,%.6g\n", l, toString(side), b.lower, b.upper, static_cast<long long>(b.count),
-                         b.density);
+                bins += fmt("%d,%s,%.0f,%.0f,%lld,%.6g\n", l, toString(side), b.lower, b.upper,
+                            static_cast<long long>(b.count), b.density);
         }
-    writeTextFileAtomic(dir / "degree_logbins.csv", t);
+    writeTextFileAtomic(dir / "degree_distribution.csv", t);
+    written.push_back("degree_distribution.csv");
+    writeTextFileAtomic(dir / "degree_logbins.csv", bins);
     written.push_back("degree_logbins.csv");
 
     t = "layer,side,quantity,n,xmin,alpha,tail_size,ks_distance,p_value,bootstrap_samples,log_likelihood,verdict\n";

@@ -1,6 +1,7 @@
 #include "cli/args.h"
 
 #include <cctype>
+#include <filesystem>
 
 namespace rewire::cli {
 
@@ -48,6 +49,12 @@ Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& va
         }
     }
     return a;
+}
+
+std::string modelPath(const std::string& fileOrRunDir)
+{
+    const std::filesystem::path p(fileOrRunDir);
+    return std::filesystem::is_directory(p) ? (p / "model.rwm").string() : fileOrRunDir;
 }
 
 } // namespace rewire::cli

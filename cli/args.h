@@ -28,4 +28,7 @@ struct Args {
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans);
 
+// A model file, or a run folder's model.rwm.
+std::string modelPath(const std::string& fileOrRunDir);
+
 } // namespace rewire::cli

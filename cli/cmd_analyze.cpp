@@ -31,12 +31,8 @@ int runAnalyze(int argc, char** argv)
         throw UsageError("expected one model file or run folder, got " + std::to_string(args.positional.size()) +
                          " arguments");
     namespace fs = std::filesystem;
-    fs::path model = args.positional[0];
-    fs::path runDir;
-    if (fs::is_directory(model)) {
-        runDir = model;
-        model /= "model.rwm";
-    }
+    const fs::path model = modelPath(args.positional[0]);
+    const fs::path runDir = fs::is_directory(args.positional[0]) ? fs::path(args.positional[0]) : fs::path();
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph g = loadModel(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";

@@ -20,9 +20,8 @@ int runDistance(int argc, char** argv)
     }
     if (args.positional.size() != 2)
         throw UsageError("expected two models or run folders, got " + std::to_string(args.positional.size()));
-    auto path = [](std::filesystem::path p) { return std::filesystem::is_directory(p) ? p / "model.rwm" : p; };
     const auto t0 = std::chrono::steady_clock::now();
-    const NetworkGraph a = loadModel(path(args.positional[0])), b = loadModel(path(args.positional[1]));
+    const NetworkGraph a = loadModel(modelPath(args.positional[0])), b = loadModel(modelPath(args.positional[1]));
     TopologyDistance d;
     try {
         d = topologyDistance(a, b);

@@ -31,10 +31,7 @@ int runExport(int argc, char** argv)
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    std::filesystem::path model = args.positional[0];
-    if (std::filesystem::is_directory(model))
-        model /= "model.rwm";
-    const NetworkGraph g = loadModel(model);
+    const NetworkGraph g = loadModel(modelPath(args.positional[0]));
     for (const auto& p : exportNetwork(g, f, *out))
         std::printf("wrote %s\n", p.string().c_str());
     return 0;

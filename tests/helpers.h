@@ -87,6 +87,13 @@ inline std::filesystem::path writeFile(const std::filesystem::path& p, const std
     return p;
 }
 
+// The whole file as a string.
+inline std::string readFile(const std::filesystem::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // A fresh empty directory under the system temp dir.
 inline std::filesystem::path tempDir(const std::string& name)
 {

@@ -31,13 +31,6 @@ NetworkGraph handBuilt()
     return g;
 }
 
-std::string readFile(const std::filesystem::path& p)
-{
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 } // namespace
 

@@ -36,13 +36,6 @@ Result run(const std::string& args)
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-std::string readFile(const fs::path& p)
-{
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 const std::string kTiny = "--dataset synthetic:madelon:samples=400,features=20,informative=5,redundant=3,classes=3 "
                           "--arch 20-40-30-3 --epsilon 5 --epochs 3 --batch 32 --lr 0.05 --seed 7 --quiet";

@@ -19,13 +19,6 @@ NetworkGraph sample()
                          SparseLayer::fromEdges(2, 2, {{0, 0, -0.75f}, {1, 1, 0.25f}})});
 }
 
-std::string readFile(const std::filesystem::path& p)
-{
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 } // namespace
 
