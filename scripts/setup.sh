@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package Rewire needs to build, test and run (Debian 12).
-# Usage: scripts/setup.sh [--gui]   (idempotent; needs root or sudo; --gui adds the Qt 6 packages)
+# Usage: scripts/setup.sh [--gui] [--bench]   (idempotent; needs root or sudo)
+#   --gui    adds the Qt 6 packages
+#   --bench  adds the peers of bench/suite.py: PyTorch, SciPy and OpenBLAS (without OpenBLAS,
+#            Debian's torch runs on the reference BLAS and is no fair peer)
 set -euo pipefail
 
 pkgs=(
@@ -11,7 +14,14 @@ pkgs=(
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth)
-if [[ "${1:-}" == "--gui" ]]; then pkgs+=("${gui_pkgs[@]}"); fi
+bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp)
+for arg in "$@"; do
+  case "$arg" in
+    --gui) pkgs+=("${gui_pkgs[@]}");;
+    --bench) pkgs+=("${bench_pkgs[@]}");;
+    *) echo "setup: unknown option $arg (expected --gui or --bench)" >&2; exit 2;;
+  esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -11,33 +11,16 @@ cross-entropy averaged over the batch, v <- mu v - lr g ; w <- w + v - wd w (bia
 evaluation before the topology step. Prints one CSV row per epoch.
 """
 import argparse
-import gzip
 import math
-import struct
+import os
 import sys
 import time
 
 import numpy as np
 import torch
 
-
-def load_idx(path):
-    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as f:
-        data = f.read()
-    magic, = struct.unpack(">I", data[:4])
-    nd = magic & 0xFF
-    dims = struct.unpack(">" + "I" * nd, data[4:4 + 4 * nd])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
-
-
-def load_fashion(root):
-    xs = load_idx(f"{root}/train-images-idx3-ubyte.gz").reshape(60000, -1).astype(np.float32)
-    ys = load_idx(f"{root}/train-labels-idx1-ubyte.gz").astype(np.int64)
-    xt = load_idx(f"{root}/t10k-images-idx3-ubyte.gz").reshape(10000, -1).astype(np.float32)
-    yt = load_idx(f"{root}/t10k-labels-idx1-ubyte.gz").astype(np.int64)
-    mean, std = xs.mean(0), xs.std(0)
-    std[std < 1e-8] = 1.0
-    return (xs - mean) / std, ys, (xt - mean) / std, yt
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import CSV_HEADER, csv_row, load_fashion  # noqa: E402
 
 
 def main():
@@ -96,7 +79,7 @@ def main():
             out = forward(x, False)
             return torch.nn.functional.cross_entropy(out, y).item(), (out.argmax(1) == y).float().mean().item()
 
-    print("epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections,epoch_seconds,evolution_seconds")
+    print(CSV_HEADER)
     n = xs.shape[0]
     for epoch in range(1, a.epochs + 1):
         perm = torch.from_numpy(rng.permutation(n))
@@ -152,8 +135,7 @@ def main():
                     vel_w[l].mul_(keep.float())
         evo_seconds = time.perf_counter() - t1
         conns = int(sum(m.sum().item() for m in masks))
-        print(f"{epoch},{loss_sum / n:.6f},{correct / n:.6f},{test_loss:.6f},{test_acc:.6f},{conns},"
-              f"{train_seconds:.4f},{evo_seconds:.4f}", flush=True)
+        print(csv_row(epoch, loss_sum / n, correct / n, test_loss, test_acc, conns, train_seconds, evo_seconds), flush=True)
 
 
 if __name__ == "__main__":
