@@ -1,10 +1,21 @@
 // Times the sparse kernels on one Erdős–Rényi layer (default: 1000 x 1000 at epsilon 20, batch 128,
 // the hidden layers of the reference configuration) and prints the median of several repetitions,
 // in microseconds per call and GFLOP/s counted as 2 * edges * batch per pass.
-// Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B]
+// Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B] [--callgrind N]
+//
+// --callgrind N runs each kernel exactly N times between callgrind start/stop markers, for stable
+// instruction counts (noise-free on this shared machine):
+//   valgrind --tool=callgrind build-cg/bin/kernel_timing --threads 1 --callgrind 10
+// then each named dump's Ir / N is instructions per call. Valgrind 3.19 cannot decode AVX-512, so
+// count on an AVX2 build: cmake -B build-cg -DREWIRE_NATIVE=OFF -DCMAKE_CXX_FLAGS=-march=x86-64-v3
 
 #include "core/init.h"
 #include "core/kernels.h"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define REWIRE_HAVE_CALLGRIND 1
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +29,7 @@ using namespace rewire;
 
 int main(int argc, char** argv)
 {
-    int threads = 2, in = 1000, out = 1000, batch = 128;
+    int threads = 2, in = 1000, out = 1000, batch = 128, callgrindCalls = 0;
     double epsilon = 20;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
@@ -27,6 +38,7 @@ int main(int argc, char** argv)
         else if (k == "--out") out = std::atoi(argv[i + 1]);
         else if (k == "--batch") batch = std::atoi(argv[i + 1]);
         else if (k == "--epsilon") epsilon = std::atof(argv[i + 1]);
+        else if (k == "--callgrind") callgrindCalls = std::atoi(argv[i + 1]);
         else {
             std::fprintf(stderr, "kernel_timing: unknown option %s\n", argv[i]);
             return 2;
@@ -56,6 +68,19 @@ int main(int argc, char** argv)
     std::printf("layer %dx%d, %lld edges (%.2f%%), batch %d, %d threads\n", in, out,
                 static_cast<long long>(layer.edgeCount()), 100 * layer.density(), batch, threads);
     auto time = [&](const char* name, double passes, auto fn) {
+        if (callgrindCalls > 0) {
+#ifdef REWIRE_HAVE_CALLGRIND
+            fn(); // warm: first-touch and thread start-up are not the kernel's instructions
+            CALLGRIND_DUMP_STATS_AT("setup"); // every dump resets the counters
+            for (int r = 0; r < callgrindCalls; ++r)
+                fn();
+            CALLGRIND_DUMP_STATS_AT(name);
+            std::printf("%-34s %d calls measured by callgrind (dump \"%s\")\n", name, callgrindCalls, name);
+#else
+            std::printf("built without valgrind/callgrind.h: --callgrind ignored\n");
+#endif
+            return;
+        }
         for (int w = 0; w < 20; ++w)
             fn();
         std::vector<double> t;

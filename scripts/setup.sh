@@ -14,7 +14,7 @@ pkgs=(
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth)
-bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp)
+bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)
 for arg in "$@"; do
   case "$arg" in
     --gui) pkgs+=("${gui_pkgs[@]}");;
