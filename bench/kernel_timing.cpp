@@ -9,8 +9,7 @@
 // then each named dump's Ir / N is instructions per call. Valgrind 3.19 cannot decode AVX-512, so
 // count on an AVX2 build: cmake -B build-cg -DREWIRE_NATIVE=OFF -DCMAKE_CXX_FLAGS=-march=x86-64-v3
 
-#include "core/init.h"
-#include "core/kernels.h"
+#include "bench/kernel_fixture.h"
 
 #if __has_include(<valgrind/callgrind.h>)
 #include <valgrind/callgrind.h>
@@ -44,26 +43,8 @@ int main(int argc, char** argv)
             return 2;
         }
     }
-    Rng rng(1);
-    SparseLayer layer = erdosRenyiLayer(in, out, epsilon, WeightInit::HeUniform, rng);
-    const int vel = layer.addEdgeProperty("velocity");
-    NeuronBuffer x(in, batch), a(out, batch), gate(out, batch), dz(out, batch), dx(in, batch), gin(in, batch);
-    for (int i = 0; i < in; ++i)
-        for (int b = 0; b < batch; ++b) {
-            x.row(i)[b] = rng.uniform(-1.0f, 1.0f);
-            gin.row(i)[b] = 1.0f;
-        }
-    for (int j = 0; j < out; ++j)
-        for (int b = 0; b < batch; ++b)
-            dz.row(j)[b] = rng.uniform(-1e-3f, 1e-3f);
-    const auto rows = balancedPartition(layer.rowPtr(), threads), cols = balancedPartition(layer.colPtr(), threads);
-    ForwardEpilogue epi;
-    epi.activation = Activation::parse("allrelu:0.6");
-    epi.negativeSlope = -0.6f;
-    epi.keepProbability = 0.7f;
-    epi.dropoutKey = 3;
-    const SgdStep step{0.01f, 0.9f, 2e-4f};
-    std::vector<float> gradCsc;
+    bench::KernelFixture f(in, out, epsilon, batch, threads);
+    const SparseLayer& layer = f.layer;
     const double flops = 2.0 * static_cast<double>(layer.edgeCount()) * batch;
     std::printf("layer %dx%d, %lld edges (%.2f%%), batch %d, %d threads\n", in, out,
                 static_cast<long long>(layer.edgeCount()), 100 * layer.density(), batch, threads);
@@ -95,11 +76,8 @@ int main(int argc, char** argv)
         const double s = t[t.size() / 2];
         std::printf("%-34s %8.1f us  %6.1f GFLOP/s\n", name, s * 1e6, passes * flops / s / 1e9);
     };
-    time("forward (+All-ReLU, dropout)", 1, [&] { sparseForward(layer, x, a, &gate, batch, epi, rows); });
-    time("backward dW + dX + update", 2,
-         [&] { sparseBackward(layer, layer.edgeProperty(vel), x, dz, &gin, &dx, batch, step, {}, gradCsc, cols, rows); });
-    time("backward dW + update (first layer)", 1, [&] {
-        sparseBackward(layer, layer.edgeProperty(vel), x, dz, nullptr, nullptr, batch, step, {}, gradCsc, cols, rows);
-    });
+    time("forward (+All-ReLU, dropout)", 1, [&] { f.forward(batch); });
+    time("backward dW + dX + update", 2, [&] { f.backward(batch); });
+    time("backward dW + update (first layer)", 1, [&] { f.backwardFirstLayer(batch); });
     return 0;
 }

@@ -6,9 +6,8 @@
 //   valgrind --tool=callgrind build/bin/kernels_gbench --benchmark_filter='Forward/1000/1000/1$' \
 //            --benchmark_min_time=0.01      # instruction counts: the stable figure for regressions
 
+#include "bench/kernel_fixture.h"
 #include "core/evolution.h"
-#include "core/init.h"
-#include "core/kernels.h"
 
 #include <benchmark/benchmark.h>
 #include <omp.h>
@@ -52,31 +51,7 @@ double fmaPeak(int threads)
     return cache[threads] = best;
 }
 
-struct Fixture {
-    SparseLayer layer;
-    NeuronBuffer x, a, gate, dz, dx, gin;
-    std::vector<NeuronIndex> rows, cols;
-    std::vector<float> gradCsc;
-    int vel = -1;
-    Fixture(int in, int out, double eps, int batch, int threads)
-    {
-        Rng rng(1);
-        layer = erdosRenyiLayer(in, out, eps, WeightInit::HeUniform, rng);
-        vel = layer.addEdgeProperty("velocity");
-        x.resize(in, batch), a.resize(out, batch), gate.resize(out, batch);
-        dz.resize(out, batch), dx.resize(in, batch), gin.resize(in, batch);
-        for (int i = 0; i < in; ++i)
-            for (int b = 0; b < batch; ++b) {
-                x.row(i)[b] = rng.uniform(-1.0f, 1.0f);
-                gin.row(i)[b] = 1.0f;
-            }
-        for (int j = 0; j < out; ++j)
-            for (int b = 0; b < batch; ++b)
-                dz.row(j)[b] = rng.uniform(-1e-3f, 1e-3f);
-        rows = balancedPartition(layer.rowPtr(), threads);
-        cols = balancedPartition(layer.colPtr(), threads);
-    }
-};
+using Fixture = bench::KernelFixture;
 
 // Runs fn as the timed loop and reports GFLOP/s and the share of the measured FMA peak as plain
 // numbers (Google Benchmark's rate counters would print a misleading "/s" after a percentage).
@@ -101,12 +76,7 @@ void Forward(benchmark::State& state)
     const int in = static_cast<int>(state.range(0)), out = static_cast<int>(state.range(1));
     const int threads = static_cast<int>(state.range(2)), batch = 128;
     Fixture f(in, out, 20, batch, threads);
-    ForwardEpilogue epi;
-    epi.activation = Activation::parse("allrelu:0.6");
-    epi.negativeSlope = -0.6f;
-    epi.keepProbability = 0.7f;
-    epi.dropoutKey = 3;
-    timedLoop(state, f, batch, threads, 1, [&] { sparseForward(f.layer, f.x, f.a, &f.gate, batch, epi, f.rows); });
+    timedLoop(state, f, batch, threads, 1, [&] { f.forward(batch); });
 }
 
 void Backward(benchmark::State& state)
@@ -114,11 +84,7 @@ void Backward(benchmark::State& state)
     const int in = static_cast<int>(state.range(0)), out = static_cast<int>(state.range(1));
     const int threads = static_cast<int>(state.range(2)), batch = 128;
     Fixture f(in, out, 20, batch, threads);
-    const SgdStep step{0.01f, 0.9f, 2e-4f};
-    timedLoop(state, f, batch, threads, 2, [&] { // dW and dX
-        sparseBackward(f.layer, f.layer.edgeProperty(f.vel), f.x, f.dz, &f.gin, &f.dx, batch, step, {}, f.gradCsc,
-                       f.cols, f.rows);
-    });
+    timedLoop(state, f, batch, threads, 2, [&] { f.backward(batch); }); // dW and dX
 }
 
 void BackwardFirstLayer(benchmark::State& state)
@@ -126,11 +92,7 @@ void BackwardFirstLayer(benchmark::State& state)
     const int in = static_cast<int>(state.range(0)), out = static_cast<int>(state.range(1));
     const int threads = static_cast<int>(state.range(2)), batch = 128;
     Fixture f(in, out, 20, batch, threads);
-    const SgdStep step{0.01f, 0.9f, 2e-4f};
-    timedLoop(state, f, batch, threads, 1, [&] { // dW only
-        sparseBackward(f.layer, f.layer.edgeProperty(f.vel), f.x, f.dz, nullptr, nullptr, batch, step, {}, f.gradCsc,
-                       f.cols, f.rows);
-    });
+    timedLoop(state, f, batch, threads, 1, [&] { f.backwardFirstLayer(batch); }); // dW only
 }
 
 void SetEvolution(benchmark::State& state)

@@ -30,3 +30,20 @@ def load_fashion(root="/usr/share/datasets/fashion-mnist"):
 def csv_row(epoch, train_loss, train_acc, test_loss, test_acc, connections, seconds, evolution):
     return (f"{epoch},{train_loss:.6f},{train_acc:.6f},{test_loss:.6f},{test_acc:.6f},{connections},"
             f"{seconds:.4f},{evolution:.4f}")
+
+
+def add_training_args(ap):
+    """The options every peer shares with `rewire train` (reference configuration defaults)."""
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--arch", default="784-1000-1000-1000-10")
+    ap.add_argument("--epsilon", type=float, default=20)
+    ap.add_argument("--zeta", type=float, default=0.3)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=0.01)
+    ap.add_argument("--momentum", type=float, default=0.9)
+    ap.add_argument("--weight-decay", type=float, default=2e-4)
+    ap.add_argument("--dropout", type=float, default=0.3)
+    ap.add_argument("--alpha", type=float, default=0.6)
+    ap.add_argument("--seed", type=int, default=1)
+    return ap

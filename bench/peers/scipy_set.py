@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CSV_HEADER, csv_row, load_fashion  # noqa: E402
+from common import CSV_HEADER, add_training_args, csv_row, load_fashion  # noqa: E402
 
 
 def er_layer(n_in, n_out, epsilon, rng):
@@ -30,19 +30,7 @@ def er_layer(n_in, n_out, epsilon, rng):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--arch", default="784-1000-1000-1000-10")
-    ap.add_argument("--epsilon", type=float, default=20)
-    ap.add_argument("--zeta", type=float, default=0.3)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=0.01)
-    ap.add_argument("--momentum", type=float, default=0.9)
-    ap.add_argument("--weight-decay", type=float, default=2e-4)
-    ap.add_argument("--dropout", type=float, default=0.3)
-    ap.add_argument("--alpha", type=float, default=0.6)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = add_training_args(argparse.ArgumentParser())
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     sizes = [int(s) for s in a.arch.split("-")]

@@ -20,25 +20,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CSV_HEADER, csv_row, load_fashion  # noqa: E402
+from common import CSV_HEADER, add_training_args, csv_row, load_fashion  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = add_training_args(argparse.ArgumentParser())
     ap.add_argument("--mode", choices=["dense", "set"], default="set")
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--arch", default="784-1000-1000-1000-10")
-    ap.add_argument("--epsilon", type=float, default=20)
-    ap.add_argument("--zeta", type=float, default=0.3)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=0.01)
-    ap.add_argument("--momentum", type=float, default=0.9)
-    ap.add_argument("--weight-decay", type=float, default=2e-4)
-    ap.add_argument("--dropout", type=float, default=0.3)
-    ap.add_argument("--alpha", type=float, default=0.6)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)

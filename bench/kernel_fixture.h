@@ -1,0 +1,54 @@
+#pragma once
+// One Erdős–Rényi layer with random activations and deltas, its thread partitions and optimiser
+// state: the common set-up of bench/kernel_timing and bench/kernels_gbench.
+
+#include "core/init.h"
+#include "core/kernels.h"
+
+#include <vector>
+
+namespace rewire::bench {
+
+struct KernelFixture {
+    SparseLayer layer;
+    NeuronBuffer x, a, gate, dz, dx, gin;
+    std::vector<NeuronIndex> rows, cols;
+    std::vector<float> gradCsc;
+    int velocity = -1;
+    ForwardEpilogue epilogue; // All-ReLU 0.6 with dropout 0.3, as in the reference configuration
+    SgdStep step{0.01f, 0.9f, 2e-4f};
+
+    KernelFixture(int in, int out, double epsilon, int batch, int threads)
+    {
+        Rng rng(1);
+        layer = erdosRenyiLayer(in, out, epsilon, WeightInit::HeUniform, rng);
+        velocity = layer.addEdgeProperty("velocity");
+        x.resize(in, batch), a.resize(out, batch), gate.resize(out, batch);
+        dz.resize(out, batch), dx.resize(in, batch), gin.resize(in, batch);
+        for (int i = 0; i < in; ++i)
+            for (int b = 0; b < batch; ++b) {
+                x.row(i)[b] = rng.uniform(-1.0f, 1.0f);
+                gin.row(i)[b] = 1.0f;
+            }
+        for (int j = 0; j < out; ++j)
+            for (int b = 0; b < batch; ++b)
+                dz.row(j)[b] = rng.uniform(-1e-3f, 1e-3f);
+        rows = balancedPartition(layer.rowPtr(), threads);
+        cols = balancedPartition(layer.colPtr(), threads);
+        epilogue.activation = Activation::parse("allrelu:0.6");
+        epilogue.negativeSlope = -0.6f;
+        epilogue.keepProbability = 0.7f;
+        epilogue.dropoutKey = 3;
+    }
+    void forward(int batch) { sparseForward(layer, x, a, &gate, batch, epilogue, rows); }
+    void backward(int batch)
+    {
+        sparseBackward(layer, layer.edgeProperty(velocity), x, dz, &gin, &dx, batch, step, {}, gradCsc, cols, rows);
+    }
+    void backwardFirstLayer(int batch)
+    {
+        sparseBackward(layer, layer.edgeProperty(velocity), x, dz, nullptr, nullptr, batch, step, {}, gradCsc, cols, rows);
+    }
+};
+
+} // namespace rewire::bench
