@@ -151,8 +151,12 @@ Dataset loadHiggs(const std::filesystem::path& path, bool lowLevel)
     o.delimiter = ',';
     o.header = 0;
     o.labelColumn = 0;
-    o.maxFeatures = lowLevel ? 21 : -1;
     Dataset d = loadCsv(path, o);
+    if (d.features() != 28)
+        throw DatasetError(path.string() + ": " + std::to_string(d.features()) +
+                           " feature columns after the label, expected HIGGS's 28 (use csv:FILE,label=0 for other data)");
+    if (lowLevel)
+        d.x = FeatureMatrix(d.x.leftCols(21));
     if (d.classes != 2)
         throw DatasetError(path.string() + ": HIGGS labels must be 0 and 1, found " + std::to_string(d.classes) +
                            " classes");

@@ -91,20 +91,32 @@ TEST_CASE("CSV: gzip, delimiters, label by name, float labels", "[datasets][csv]
     REQUIRE(a.features() == 2);
     REQUIRE(a.x(1, 1) == -4.0f);
     REQUIRE(a.classNames == std::vector<std::string>{"cat", "dog"});
-    const Dataset h = loadHiggs(writeFile(dir / "higgs.csv", "1.000000000000000000e+00,0.5,0.25,0.125\n"
-                                                        "0.000000000000000000e+00,1,2,3\n"));
+    std::string higgs;
+    for (int r = 0; r < 2; ++r) {
+        higgs += r == 0 ? "1.000000000000000000e+00" : "0.000000000000000000e+00";
+        for (int f = 0; f < 28; ++f)
+            higgs += "," + std::to_string(r * 100 + f);
+        higgs += "\n";
+    }
+    const Dataset h = loadHiggs(writeFile(dir / "higgs.csv.gz", higgs, true));
     REQUIRE(h.y == std::vector<std::int32_t>{1, 0});
-    REQUIRE(h.features() == 3);
-    REQUIRE(h.x(0, 2) == 0.125f);
+    REQUIRE(h.features() == 28);
+    REQUIRE(h.x(1, 27) == 127.0f);
+    const Dataset low = loadHiggs(dir / "higgs.csv.gz", true);
+    REQUIRE(low.features() == 21);
+    REQUIRE(low.x(1, 20) == 120.0f);
     CsvOptions first2;
     first2.labelColumn = 0;
     first2.maxFeatures = 2;
-    REQUIRE(loadCsv(dir / "higgs.csv", first2).features() == 2);
+    REQUIRE(loadCsv(dir / "higgs.csv.gz", first2).features() == 2);
+    REQUIRE_THROWS_WITH(loadHiggs(writeFile(dir / "short.csv", "1,0.5,0.25\n0,1,2\n")),
+                        Catch::Contains("2 feature columns after the label, expected HIGGS's 28"));
     const Dataset t = loadCsv(writeFile(dir / "t.tsv", "1\t2\t-1\n3\t4\t1\n"));
     REQUIRE(t.y == std::vector<std::int32_t>{0, 1}); // -1/+1 become 0/1
     REQUIRE_THROWS_WITH(loadCsv(dir / "a.csv.gz", {0, -1, "price"}), Catch::Contains("no column named \"price\""));
     REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "nolabel.csv", "1,2,\n"), {}), Catch::Contains("nolabel.csv:1: empty label"));
-    REQUIRE_THROWS_WITH(loadHiggs(writeFile(dir / "h3.csv", "2,1,1\n0,1,1\n1,0,0\n")), Catch::Contains("HIGGS labels must be 0 and 1"));
+    std::string three = higgs + "2" + higgs.substr(higgs.find(','), higgs.find('\n') - higgs.find(',') + 1);
+    REQUIRE_THROWS_WITH(loadHiggs(writeFile(dir / "h3.csv", three)), Catch::Contains("HIGGS labels must be 0 and 1"));
 }
 
 TEST_CASE("LIBSVM round trip and malformed lines", "[datasets][libsvm]")
