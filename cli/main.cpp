@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 namespace {
@@ -54,6 +55,10 @@ int main(int argc, char** argv)
             return rewire::cli::runExport(argc, argv);
         if (cmd == "datasets")
             return rewire::cli::runDatasets(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "rewire %s: out of memory (the model or the data needs more memory than is free)\n",
+                     cmd.c_str());
+        return 1;
     } catch (const rewire::cli::UsageError& e) {
         std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
         return 2;

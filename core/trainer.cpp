@@ -1,6 +1,7 @@
 #include "core/trainer.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <numeric>
 
@@ -15,6 +16,34 @@ double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4;
 
 } // namespace
+
+double estimateTrainingBytes(const TrainConfig& config)
+{
+    const auto arch = config.architecture();
+    const bool dense = parseMethod(config.method) == Method::Dense;
+    double edges = 0, neurons = 0;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l)
+        edges += dense ? static_cast<double>(arch[l]) * arch[l + 1]
+                       : static_cast<double>(erdosRenyiEdgeCount(arch[l], arch[l + 1], config.epsilon));
+    for (NeuronIndex n : arch)
+        neurons += n;
+    const double ld = (config.batch + 15) / 16 * 16;
+    return edges * 40.0 + neurons * ld * 4.0 * 3.0;
+}
+
+double availableMemoryBytes()
+{
+    std::FILE* f = std::fopen("/proc/meminfo", "r");
+    if (!f)
+        return 0;
+    char line[256];
+    double kib = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
+            break;
+    std::fclose(f);
+    return kib * 1024.0;
+}
 
 NetworkGraph buildNetwork(const TrainConfig& config)
 {
@@ -56,6 +85,15 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
                           std::to_string(train.features()));
     m_method = parseMethod(m_config.method);
     m_init = parseWeightInit(m_config.init);
+    const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
+    if (have > 0 && need > 0.9 * have) {
+        char msg[256];
+        std::snprintf(msg, sizeof msg, ": the %s model needs about %.1f GiB to train, %.1f GiB of memory is available",
+                      m_config.method.c_str(), need / (1 << 30), have / (1 << 30));
+        throw ConfigError("--arch " + m_config.arch + msg +
+                          (m_method == Method::Dense ? " (a sparse --method with a small --epsilon needs far less)"
+                                                     : " (lower --epsilon or the layer sizes)"));
+    }
     m_network = buildNetwork(m_config);
     if (!train.shape.empty()) {
         std::string s;

@@ -89,6 +89,14 @@ private:
     int m_epochsDone = 0;
 };
 
+// Bytes a training run of `config` needs besides its data: per edge ~40 (CSR and CSC arrays, the
+// CSC permutation and its inverse, weights, momentum, the gradient buffer, and the initialisation's
+// transient keys), per neuron the batch buffers (activations, gates, deltas). An estimate, used to
+// refuse a model before allocating it.
+double estimateTrainingBytes(const TrainConfig& config);
+// MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
+double availableMemoryBytes();
+
 // Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1), or all
 // dense for Method::Dense. Deterministic in config.seed.
 NetworkGraph buildNetwork(const TrainConfig& config);

@@ -170,6 +170,8 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
         {"--activation swish", "--activation swish: unknown", 2},
         {"--method rigl", "--method rigl: unknown", 2},
         {"--frobnicate 3", "unknown option --frobnicate", 2},
+        // ~470 GB by the estimate: refused before anything is allocated (CI has 24 GiB).
+        {"--arch 20-200000000-3 --method dense", "--arch 20-200000000-3: the dense model needs about", 2},
         {"--dataset csv:/no/such/file.csv", "/no/such/file.csv: file not found", 1},
         {"--config /no/such.json", "--config /no/such.json: cannot read", 2},
     };
