@@ -41,7 +41,7 @@ model
   --method M            set | static | dense                                        [set]
   --epsilon E           Erdős–Rényi sparsity: p = min(1, E(n_in+n_out)/(n_in n_out))  [20]
   --activation A        relu | leakyrelu[:a] | allrelu[:a] | sigmoid | tanh | linear [allrelu:0.6]
-  --init I              he-uniform | xavier | normal | zero                         [he-uniform]
+  --init I              he-uniform | he-sparse | xavier | normal | zero             [he-uniform]
   --loss L              cross-entropy | mse                                         [cross-entropy]
 training
   --epochs N            [10]      --batch B        [128]     --lr R           [0.01]
