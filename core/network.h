@@ -29,7 +29,10 @@ struct BatchResult {
 class MlpEngine {
 public:
     // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.
+    // `network` is referenced and must outlive the engine.
     MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads);
+    MlpEngine(const MlpEngine&) = delete;
+    MlpEngine& operator=(const MlpEngine&) = delete;
 
     // Input batch: features x ld; fill columns [0, batch) and leave the rest zero (fillInput does).
     NeuronBuffer& input() { return m_act.front(); }

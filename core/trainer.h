@@ -58,8 +58,12 @@ public:
 class Trainer {
 public:
     // Validates the config against the data (architecture vs features/classes) and builds the
-    // initial network. Throws ConfigError naming the key.
+    // initial network. Throws ConfigError naming the key. `data` is referenced, not copied: it
+    // must outlive the Trainer.
     Trainer(TrainConfig config, const DataSplit& data);
+    // The engine refers to this object's network, so a Trainer stays where it was built.
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
 
     // Runs the remaining epochs. Throws TrainingDiverged.
     void run(TrainingObserver* observer = nullptr);
