@@ -164,7 +164,11 @@ Json TrainConfig::toJson() const
     j.set("init", init);
     j.set("loss", loss);
     j.set("threads", threads);
-    j.set("seed", static_cast<double>(seed));
+    // JSON numbers are doubles: seeds beyond 2^53 are written as strings so they stay exact.
+    if (seed < (1ULL << 53))
+        j.set("seed", static_cast<double>(seed));
+    else
+        j.set("seed", std::to_string(seed));
     j.set("snapshot-every", snapshotEvery);
     return j;
 }
@@ -193,10 +197,11 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "threads") threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
     else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {
-        const long long s = parseInteger(key, value);
-        if (s < 0)
-            bad(key, value, "must be >= 0");
-        seed = static_cast<std::uint64_t>(s);
+        std::uint64_t s = 0;
+        const auto r = std::from_chars(value.data(), value.data() + value.size(), s);
+        if (r.ec != std::errc() || r.ptr != value.data() + value.size())
+            bad(key, value, "expected an integer from 0 to 2^64-1");
+        seed = s;
     } else
         throw ConfigError("unknown option --" + key);
 }

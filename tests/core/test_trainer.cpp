@@ -146,5 +146,12 @@ TEST_CASE("config JSON round-trips through merge", "[core][config]")
     b.merge(a.toJson(), "test");
     REQUIRE(b.toJson().dump() == a.toJson().dump());
     REQUIRE_THROWS_WITH(b.merge(Json::parse(R"({"epsilon": "x"})"), "cfg.json"), Catch::Contains("cfg.json: --epsilon x"));
+    // Seeds beyond 2^53 survive the JSON round trip exactly.
+    TrainConfig big;
+    big.set("seed", "18446744073709551557");
+    TrainConfig back;
+    back.merge(Json::parse(big.toJson().dump()), "test");
+    REQUIRE(back.seed == 18446744073709551557ULL);
+    REQUIRE_THROWS_WITH(back.set("seed", "-3"), Catch::Contains("--seed -3: expected an integer"));
     REQUIRE_THROWS_WITH(b.merge(Json::parse(R"({"epsilom": 3})"), "cfg.json"), Catch::Contains("unknown key \"epsilom\""));
 }
