@@ -200,7 +200,13 @@ int runTrain(int argc, char** argv)
         topologyDegrees << snapshotDegreeRows(epoch, net);
         topology.flush();
         topologyDegrees.flush();
-        previous = std::make_unique<NetworkGraph>(net);
+        // Turnover needs only the topology: keep the CSR arrays, not the optimiser's edge state.
+        std::vector<SparseLayer> layers;
+        for (const SparseLayer& l : net.layers())
+            layers.push_back(SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
+                                                  {l.colIdx().begin(), l.colIdx().end()},
+                                                  {l.weights().begin(), l.weights().end()}));
+        previous = std::make_unique<NetworkGraph>(std::move(layers));
     };
     if (config.snapshotEvery > 0) {
         fs::create_directories(out / "snapshots");

@@ -11,30 +11,40 @@
 
 namespace {
 
-const char* kUsage = R"(rewire - truly sparse neural networks as graphs
+struct Command {
+    const char* name;
+    int (*run)(int, char**);
+    const char* summary;
+};
 
-usage: rewire <command> [options]
+// The one list of subcommands: dispatch, the usage text and the unknown-command message use it.
+const Command kCommands[] = {
+    {"train", rewire::cli::runTrain, "train a sparse MLP (SET, static sparse or dense) and write a run folder"},
+    {"info", rewire::cli::runInfo, "print the layers, sizes and densities of a model file"},
+    {"analyze", rewire::cli::runAnalyze, "degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)"},
+    {"distance", rewire::cli::runDistance, "NNSTD topology distance between two models, per layer and mean"},
+    {"export", rewire::cli::runExport, "write a model as GraphML, GEXF, an edge list or Matrix Market"},
+    {"datasets", rewire::cli::runDatasets, "list the built-in datasets and the formats --dataset accepts"},
+};
 
-commands:
-  train     train a sparse MLP (SET, static sparse or dense) and write a run folder
-  info      print the layers, sizes and densities of a model file
-  analyze   degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)
-  distance  NNSTD topology distance between two models, per layer and mean
-  export    write a model as GraphML, GEXF, an edge list or Matrix Market
-  datasets  list the built-in datasets and the formats --dataset accepts
-  help      this text; `rewire <command> --help` for a command's options
-
-quick start:
-  rewire train --out runs/first      # SET on Fashion-MNIST (or the built-in synthetic set)
-  rewire info runs/first/model.rwm
-)";
+void usage(FILE* out)
+{
+    std::fputs("rewire - truly sparse neural networks as graphs\n\nusage: rewire <command> [options]\n\ncommands:\n", out);
+    for (const Command& c : kCommands)
+        std::fprintf(out, "  %-9s %s\n", c.name, c.summary);
+    std::fputs("  help      this text; `rewire <command> --help` for a command's options\n\n"
+               "quick start:\n"
+               "  rewire train --out runs/first      # SET on Fashion-MNIST (or the built-in synthetic set)\n"
+               "  rewire info runs/first/model.rwm\n",
+               out);
+}
 
 } // namespace
 
 int main(int argc, char** argv)
 {
     if (argc < 2 || !std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
-        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
     if (!std::strcmp(argv[1], "--version")) {
@@ -43,18 +53,9 @@ int main(int argc, char** argv)
     }
     const std::string cmd = argv[1];
     try {
-        if (cmd == "train")
-            return rewire::cli::runTrain(argc, argv);
-        if (cmd == "info")
-            return rewire::cli::runInfo(argc, argv);
-        if (cmd == "analyze")
-            return rewire::cli::runAnalyze(argc, argv);
-        if (cmd == "distance")
-            return rewire::cli::runDistance(argc, argv);
-        if (cmd == "export")
-            return rewire::cli::runExport(argc, argv);
-        if (cmd == "datasets")
-            return rewire::cli::runDatasets(argc, argv);
+        for (const Command& c : kCommands)
+            if (cmd == c.name)
+                return c.run(argc, argv);
     } catch (const std::bad_alloc&) {
         std::fprintf(stderr, "rewire %s: out of memory (the model or the data needs more memory than is free)\n",
                      cmd.c_str());
@@ -66,6 +67,9 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "rewire %s: %s\n", cmd.c_str(), e.what());
         return 1;
     }
-    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected train, info, analyze, distance, export, datasets, help)\n", cmd.c_str());
+    std::string names;
+    for (const Command& c : kCommands)
+        names += std::string(c.name) + ", ";
+    std::fprintf(stderr, "rewire: unknown command \"%s\" (expected %shelp)\n", cmd.c_str(), names.c_str());
     return 2;
 }

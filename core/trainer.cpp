@@ -102,9 +102,9 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
         m_network.attributes()["input_shape"] = s;
     }
     m_network.attributes()["dataset"] = train.name;
-    const int batch = static_cast<int>(std::min<std::int64_t>(m_config.batch, train.samples()));
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
-                                           parseLoss(m_config.loss), std::max(batch, m_config.batch), m_config.threads);
+                                           parseLoss(m_config.loss), m_config.batch, m_config.threads);
+    m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
 }
 
 bool Trainer::layerEvolves(int l) const
@@ -184,7 +184,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         for (int q = 0; q < b; ++q)
             labels[static_cast<std::size_t>(q)] = train.y[static_cast<std::size_t>(rows[q])];
         m_engine->fillInput(train.x.data(), train.features(), rows);
-        const std::uint64_t key = hashCounter(Rng::derive(m_config.seed, kDropoutStream).next(),
+        const std::uint64_t key = hashCounter(m_dropoutBase,
                                               (static_cast<std::uint64_t>(epoch) << 32) | static_cast<std::uint64_t>(bi));
         const BatchResult r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key);
         if (!r.finite)

@@ -91,6 +91,7 @@ private:
     NetworkGraph m_network;
     std::unique_ptr<MlpEngine> m_engine;
     int m_epochsDone = 0;
+    std::uint64_t m_dropoutBase = 0; // per-run key; each batch hashes it with (epoch, batch)
 };
 
 // Bytes a training run of `config` needs besides its data: per edge ~40 (CSR and CSC arrays, the
