@@ -5,6 +5,7 @@
 #include "graph/atomic_file.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/run_folder.h"
 #include "graph/model_io.h"
 
 #include <chrono>
@@ -73,18 +74,13 @@ int runAnalyze(int argc, char** argv)
 
     // A run folder: every snapshot (power-law p-values skipped for speed) and the turnover table.
     if (!runDir.empty() && fs::is_directory(runDir / "snapshots")) {
-        std::vector<fs::path> snaps;
-        for (const auto& e : fs::directory_iterator(runDir / "snapshots"))
-            if (e.path().extension() == ".rwm")
-                snaps.push_back(e.path());
-        std::sort(snaps.begin(), snaps.end());
+        const std::vector<SnapshotFile> snaps = listSnapshots(runDir);
         AnalysisOptions quick = options;
         quick.powerLawPrecision = 0;
         std::string table = topologyCsvHeader();
         std::unique_ptr<NetworkGraph> previous;
-        for (const auto& p : snaps) {
+        for (const auto& [epoch, p] : snaps) {
             const std::string stem = p.stem().string(); // epoch_NNNN
-            const int epoch = std::atoi(stem.c_str() + stem.find('_') + 1);
             NetworkGraph snap = loadModel(p);
             writeAnalysis(snap, out / "snapshots" / stem, quick);
             for (const TopologyRow& r : topologyRows(epoch, snap, previous.get()))

@@ -1,17 +1,12 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/run_folder.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
-#include "graph/atomic_file.h"
-#include "graph/model_io.h"
-#include "analysis/topology_evolution.h"
-
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -58,50 +53,6 @@ run
                         topology_degrees.csv (degree distributions per snapshot)
 )";
 
-std::string defaultOutDir(const std::string& method)
-{
-    const std::time_t now = std::time(nullptr);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    return "runs/" + method + "-" + stamp;
-}
-
-double peakRssMiB()
-{
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
-
-std::string csvHeader(int layers, bool validation)
-{
-    std::string h = "epoch,train_loss,train_accuracy,";
-    if (validation)
-        h += "validation_loss,validation_accuracy,";
-    h += "test_loss,test_accuracy,connections";
-    for (int l = 0; l < layers; ++l)
-        h += ",connections_l" + std::to_string(l);
-    return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
-}
-
-std::string csvRow(const EpochMetrics& m)
-{
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "%d,%.6f,%.6f,", m.epoch, m.trainLoss, m.trainAccuracy);
-    std::string row = buf;
-    if (m.hasValidation) {
-        std::snprintf(buf, sizeof buf, "%.6f,%.6f,", m.validationLoss, m.validationAccuracy);
-        row += buf;
-    }
-    std::snprintf(buf, sizeof buf, "%.6f,%.6f,%lld", m.testLoss, m.testAccuracy, static_cast<long long>(m.connections));
-    row += buf;
-    for (EdgeIndex c : m.connectionsPerLayer)
-        row += "," + std::to_string(c);
-    std::snprintf(buf, sizeof buf, ",%lld,%lld,%.4f,%.4f,%.4f", static_cast<long long>(m.pruned),
-                  static_cast<long long>(m.regrown), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
-    return row + buf;
-}
-
 } // namespace
 
 int runTrain(int argc, char** argv)
@@ -137,11 +88,12 @@ int runTrain(int argc, char** argv)
     }
 
     namespace fs = std::filesystem;
-    const fs::path out = args.option("out") ? fs::path(*args.option("out")) : fs::path(defaultOutDir(config.method));
-    if (fs::exists(out) && !fs::is_directory(out))
-        throw UsageError("--out " + out.string() + ": exists and is not a directory");
-    if (fs::exists(out / "metrics.csv") && !args.flag("force"))
-        throw UsageError("--out " + out.string() + ": already holds a run (metrics.csv); pass --force or pick another folder");
+    const fs::path out = args.option("out") ? fs::path(*args.option("out")) : fs::path(defaultRunDir(config.method));
+    try {
+        RunWriter::check(out, args.flag("force"));
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--out ") + e.what());
+    }
 
     // Everything that can fail on bad input happens before the run folder is created.
     DatasetRequest request;
@@ -173,53 +125,10 @@ int runTrain(int argc, char** argv)
         std::fflush(stdout);
     }
 
-    fs::create_directories(out);
-    writeTextFileAtomic(out / "config.json", config.toJson().dump() + "\n");
-    std::ofstream metrics(out / "metrics.csv", std::ios::trunc);
-    if (!metrics)
-        throw std::runtime_error("cannot write " + (out / "metrics.csv").string());
-    metrics << csvHeader(trainer->network().layerCount(), data.split.validation.samples() > 0) << '\n' << std::flush;
-
-    EpochMetrics last;
-    double trainSeconds = 0.0;
-    ProgressPrinter progress(config.epochs, config.batch, quiet, [&](const EpochMetrics& m, const NetworkGraph&) {
-        metrics << csvRow(m) << '\n' << std::flush;
-        last = m;
-        trainSeconds += m.epochSeconds;
-    });
-    // Snapshots: the initial network, then the trained network every K epochs (before that
-    // epoch's topology step, i.e. the network the epoch's test figures describe) and the last.
-    std::unique_ptr<NetworkGraph> previous;
-    std::ofstream topology, topologyDegrees;
-    auto snapshot = [&](int epoch, const NetworkGraph& net) {
-        char name[32];
-        std::snprintf(name, sizeof name, "epoch_%04d.rwm", epoch);
-        saveModel(net, out / "snapshots" / name);
-        for (const TopologyRow& r : topologyRows(epoch, net, previous.get()))
-            topology << topologyCsvRow(r);
-        topologyDegrees << snapshotDegreeRows(epoch, net);
-        topology.flush();
-        topologyDegrees.flush();
-        // Turnover needs only the topology: keep the CSR arrays, not the optimiser's edge state.
-        std::vector<SparseLayer> layers;
-        for (const SparseLayer& l : net.layers())
-            layers.push_back(SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
-                                                  {l.colIdx().begin(), l.colIdx().end()},
-                                                  {l.weights().begin(), l.weights().end()}));
-        previous = std::make_unique<NetworkGraph>(std::move(layers));
-    };
-    if (config.snapshotEvery > 0) {
-        fs::create_directories(out / "snapshots");
-        topology.open(out / "topology.csv", std::ios::trunc);
-        topologyDegrees.open(out / "topology_degrees.csv", std::ios::trunc);
-        topology << topologyCsvHeader();
-        topologyDegrees << "epoch,layer,side,degree,count\n";
-        snapshot(0, trainer->network());
-        progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) {
-            if (m.epoch % config.snapshotEvery == 0 || m.epoch == config.epochs)
-                snapshot(m.epoch, net);
-        };
-    }
+    RunWriter run(out, config, trainer->network(), data.split.validation.samples() > 0, args.flag("force"));
+    ProgressPrinter progress(config.epochs, config.batch, quiet,
+                             [&](const EpochMetrics& m, const NetworkGraph&) { run.epoch(m); });
+    progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) { run.trained(m, net); };
     installStopHandler();
     std::string status = "completed";
     int code = 0;
@@ -235,30 +144,15 @@ int runTrain(int argc, char** argv)
         error = e.what();
         code = 3;
     }
-    metrics.close();
-
-    Json summary;
-    summary.set("status", status);
-    summary.set("epochs_completed", trainer->epochsDone());
-    summary.set("final_test_accuracy", last.testAccuracy);
-    summary.set("final_test_loss", last.testLoss);
-    summary.set("connections", static_cast<double>(trainer->network().edgeCount()));
-    summary.set("train_seconds", trainSeconds);
-    summary.set("peak_rss_mib", peakRssMiB());
-    summary.set("dataset", data.description);
+    run.finish(status, error, trainer->epochsDone(), trainer->network(), data.description);
     if (code == 3) {
-        summary.set("error", error);
-        writeTextFileAtomic(out / "summary.json", summary.dump() + "\n");
         std::fprintf(stderr, "rewire train: %s; metrics of the completed epochs are in %s, no model was saved\n",
                      error.c_str(), (out / "metrics.csv").string().c_str());
         return code;
     }
-    saveModel(trainer->network(), out / "model.rwm");
-    summary.set("model", "model.rwm");
-    writeTextFileAtomic(out / "summary.json", summary.dump() + "\n");
     if (!quiet) {
         std::printf("%s: test accuracy %.2f%% after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
-                    100.0 * last.testAccuracy, trainer->epochsDone(), trainSeconds, peakRssMiB());
+                    100.0 * run.last().testAccuracy, trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }
     return code;
