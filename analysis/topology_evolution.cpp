@@ -9,29 +9,37 @@
 
 namespace rewire {
 
-std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b)
+std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b,
+                                        std::vector<LayerEdgeChanges>* changes)
 {
     if (a.architecture() != b.architecture())
         throw std::invalid_argument("turnover needs equal architectures, got " + formatArchitecture(a.architecture()) +
                                     " and " + formatArchitecture(b.architecture()));
     std::vector<LayerTurnover> out;
+    if (changes)
+        changes->assign(static_cast<std::size_t>(a.layerCount()), {});
     for (int l = 0; l < a.layerCount(); ++l) {
         const SparseLayer &x = a.layer(l), &y = b.layer(l);
+        LayerEdgeChanges* c = changes ? &(*changes)[static_cast<std::size_t>(l)] : nullptr;
         LayerTurnover t;
         for (NeuronIndex j = 0; j < x.outputs(); ++j) {
             EdgeIndex p = x.rowPtr()[j], q = y.rowPtr()[j];
             const EdgeIndex pe = x.rowPtr()[j + 1], qe = y.rowPtr()[j + 1];
-            while (p < pe && q < qe) {
-                if (x.colIdx()[p] == y.colIdx()[q]) {
+            while (p < pe || q < qe) {
+                if (p < pe && q < qe && x.colIdx()[p] == y.colIdx()[q]) {
                     ++t.common, ++p, ++q;
-                } else if (x.colIdx()[p] < y.colIdx()[q]) {
-                    ++t.removed, ++p;
+                } else if (q == qe || (p < pe && x.colIdx()[p] < y.colIdx()[q])) {
+                    ++t.removed;
+                    if (c)
+                        c->removed.push_back({x.colIdx()[p], j, x.weights()[p]});
+                    ++p;
                 } else {
-                    ++t.added, ++q;
+                    ++t.added;
+                    if (c)
+                        c->added.push_back({y.colIdx()[q], j, y.weights()[q]});
+                    ++q;
                 }
             }
-            t.removed += pe - p;
-            t.added += qe - q;
         }
         const EdgeIndex unite = t.common + t.added + t.removed;
         t.jaccardDistance = unite ? 1.0 - static_cast<double>(t.common) / static_cast<double>(unite) : 0.0;

@@ -14,9 +14,19 @@ struct LayerTurnover {
     double jaccardDistance = 0;                   // 1 - |E_a ∩ E_b| / |E_a ∪ E_b|
 };
 
-// Per layer, from snapshot a to snapshot b. Throws std::invalid_argument naming both
-// architectures when they differ. Time complexity: O(E_a + E_b).
-std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b);
+struct ChangedEdge {
+    NeuronIndex from = 0, to = 0; // input-side and output-side neuron of the layer
+    float weight = 0;             // in b for an added edge, in a for a removed one
+};
+struct LayerEdgeChanges {
+    std::vector<ChangedEdge> added, removed;
+};
+
+// Per layer, from snapshot a to snapshot b; with `changes`, also the added and removed edges
+// themselves. Throws std::invalid_argument naming both architectures when they differ.
+// Time complexity: O(E_a + E_b).
+std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b,
+                                        std::vector<LayerEdgeChanges>* changes = nullptr);
 
 struct TopologyRow {
     int epoch = 0, layer = 0;

@@ -214,6 +214,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m.evalSeconds = secondsSince(t2);
     m.testLoss = test.loss;
     m.testAccuracy = test.accuracy;
+    m_network.attributes()["epochs_trained"] = std::to_string(epoch); // saved with models and snapshots
     if (observer)
         observer->onTrained(m, m_network);
 

@@ -1,0 +1,159 @@
+#include "gui/adjacency_view.h"
+
+#include "gui/colormap.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
+
+namespace rewire::gui {
+
+AdjacencyView::AdjacencyView(QWidget* parent) : SnapshotView(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Layer:")));
+    m_layer = new QComboBox;
+    bar->addWidget(m_layer);
+    bar->addWidget(new QLabel(tr("Order:")));
+    m_order = new QComboBox;
+    m_order->addItems({tr("natural"), tr("sorted by degree")});
+    bar->addWidget(m_order);
+    bar->addStretch();
+    layout->addLayout(bar);
+    m_canvas = new ImageCanvas;
+    m_canvas->render = [this](QPainter& p, QSize size) { render(p, size); };
+    layout->addWidget(m_canvas, 1);
+    connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
+    connect(m_order, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
+}
+
+void AdjacencyView::setLayer(int layer) { m_layer->setCurrentIndex(layer); }
+void AdjacencyView::setDegreeSorted(bool sorted) { m_order->setCurrentIndex(sorted ? 1 : 0); }
+
+void AdjacencyView::refresh()
+{
+    const int layers = m_snapshot && m_snapshot->network ? m_snapshot->network->layerCount() : 0;
+    if (m_layer->count() != layers) {
+        const int keep = std::max(0, m_layer->currentIndex());
+        m_layer->blockSignals(true);
+        m_layer->clear();
+        for (int l = 0; l < layers; ++l)
+            m_layer->addItem(tr("%1 → %2").arg(neuronSetName(*m_snapshot, l), neuronSetName(*m_snapshot, l + 1)));
+        m_layer->setCurrentIndex(std::min(keep, layers - 1));
+        m_layer->blockSignals(false);
+    }
+    m_canvas->invalidate();
+}
+
+void AdjacencyView::render(QPainter& p, QSize size)
+{
+    const int l = m_layer->currentIndex();
+    if (!m_snapshot || !m_snapshot->network || l < 0) {
+        p.drawText(QRect(QPoint(0, 0), size), Qt::AlignCenter, tr("No network yet."));
+        return;
+    }
+    const Snapshot& s = *m_snapshot;
+    const SparseLayer& layer = s.network->layer(l);
+    const bool sorted = m_order->currentIndex() == 1;
+    const QFontMetrics fm = p.fontMetrics();
+
+    // Plot area with square-ish cells, leaving room for the labels and the colour bar.
+    const int left = fm.height() * 2 + 8, top = 2 * fm.height() + 8, right = 90, bottom = fm.height() * 2 + 8;
+    const int availW = size.width() - left - right, availH = size.height() - top - bottom;
+    if (availW < 20 || availH < 20)
+        return;
+    const int cols = static_cast<int>(std::min<NeuronIndex>(layer.inputs(), std::min(availW, 300)));
+    const int rows = static_cast<int>(std::min<NeuronIndex>(layer.outputs(), std::min(availH, 300)));
+    const double cellIn = static_cast<double>(layer.inputs()) / cols, cellOut = static_cast<double>(layer.outputs()) / rows;
+
+    // Position of each neuron along its axis: natural, or by degree (highest first, ties by index).
+    auto positions = [&](NeuronIndex n, auto degree) {
+        std::vector<NeuronIndex> pos(static_cast<std::size_t>(n));
+        std::iota(pos.begin(), pos.end(), 0);
+        if (sorted) {
+            std::vector<NeuronIndex> order(pos);
+            std::stable_sort(order.begin(), order.end(), [&](NeuronIndex a, NeuronIndex b) { return degree(a) > degree(b); });
+            for (NeuronIndex r = 0; r < n; ++r)
+                pos[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = r;
+        }
+        return pos;
+    };
+    const auto inPos = positions(layer.inputs(), [&](NeuronIndex i) { return layer.outDegree(i); });
+    const auto outPos = positions(layer.outputs(), [&](NeuronIndex j) { return layer.inDegree(j); });
+    std::vector<double> count(static_cast<std::size_t>(rows) * cols);
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+        const int r = static_cast<int>(outPos[static_cast<std::size_t>(j)] / cellOut);
+        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
+            const int c = static_cast<int>(inPos[static_cast<std::size_t>(layer.colIdx()[e])] / cellIn);
+            count[static_cast<std::size_t>(std::min(r, rows - 1)) * cols + std::min(c, cols - 1)] += 1;
+        }
+    }
+    const double cellArea = cellIn * cellOut; // mean neurons per block on each axis
+    double maxDensity = 0;
+    for (double& c : count) {
+        c /= cellArea;
+        maxDensity = std::max(maxDensity, c);
+    }
+    QImage img(cols, rows, QImage::Format_RGB32);
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+            img.setPixel(c, r, viridis(maxDensity > 0 ? count[static_cast<std::size_t>(r) * cols + c] / maxDensity : 0));
+
+    // Keep the matrix's aspect ratio.
+    const double aspect = static_cast<double>(layer.inputs()) / static_cast<double>(layer.outputs());
+    int w = availW, h = static_cast<int>(availW / aspect);
+    if (h > availH) {
+        h = availH;
+        w = static_cast<int>(availH * aspect);
+    }
+    const QRect area(left, top, std::max(w, 1), std::max(h, 1));
+    p.setRenderHint(QPainter::SmoothPixmapTransform, false);
+    p.drawImage(area, img);
+    p.setPen(Qt::black);
+    p.setBrush(Qt::NoBrush);
+    p.drawRect(area.adjusted(0, 0, -1, -1));
+
+    // The selected neuron's row or column.
+    if (m_selected.valid() && (m_selected.set == l || m_selected.set == l + 1)) {
+        p.setPen(QPen(kSelected, 2));
+        if (m_selected.set == l) {
+            const double x = area.left() + (inPos[static_cast<std::size_t>(m_selected.index)] + 0.5) * area.width() / layer.inputs();
+            p.drawLine(QPointF(x, area.top()), QPointF(x, area.bottom()));
+        } else {
+            const double y = area.top() + (outPos[static_cast<std::size_t>(m_selected.index)] + 0.5) * area.height() / layer.outputs();
+            p.drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+        }
+    }
+
+    p.setPen(Qt::black);
+    const QString title = tr("%1 → %2, epoch %3: %4 of %5 possible edges (%6%)")
+                              .arg(neuronSetName(s, l), neuronSetName(s, l + 1))
+                              .arg(s.epoch)
+                              .arg(groupDigits(layer.edgeCount()), groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
+                              .arg(100.0 * layer.density(), 0, 'f', 2);
+    const QString sub = tr("%1 x %2 blocks of ~%3 x %4 neurons; colour = share of the block's possible edges present")
+                            .arg(rows)
+                            .arg(cols)
+                            .arg(cellOut, 0, 'f', 1)
+                            .arg(cellIn, 0, 'f', 1);
+    p.drawText(QPointF(4, fm.ascent() + 2), fm.elidedText(title, Qt::ElideRight, size.width() - 8));
+    p.drawText(QPointF(4, fm.ascent() + fm.height() + 4), fm.elidedText(sub, Qt::ElideRight, size.width() - 8));
+    const QString xl = tr("input neuron %1(0 – %2)").arg(sorted ? tr("by out-degree ") : QString()).arg(layer.inputs() - 1);
+    p.drawText(QPointF(area.center().x() - fm.horizontalAdvance(xl) / 2.0, area.bottom() + fm.height() + 4), xl);
+    const QString yl = tr("output neuron %1(0 – %2)").arg(sorted ? tr("by in-degree ") : QString()).arg(layer.outputs() - 1);
+    p.save();
+    p.translate(left - 8, area.center().y() + fm.horizontalAdvance(yl) / 2.0);
+    p.rotate(-90);
+    p.drawText(0, 0, yl);
+    p.restore();
+    drawColorBar(p, QRect(area.right() + 12, area.top(), 14, std::min(area.height(), 260)), 0, maxDensity,
+                 tr("block density"));
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,198 @@
+#include "gui/curves_view.h"
+
+#include "gui/colormap.h"
+
+#include <QCheckBox>
+#include <QGraphicsLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace rewire::gui {
+
+CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* bar = new QHBoxLayout;
+    m_logX = new QCheckBox(tr("log epoch axis"));
+    bar->addWidget(m_logX);
+    bar->addStretch();
+    layout->addLayout(bar);
+
+    Panel acc = makePanel(tr("Accuracy"), tr("accuracy (%)"));
+    addCurve(acc, tr("test"), kNegative, Qt::SolidLine, [](const EpochMetrics& m) { return 100.0 * m.testAccuracy; });
+    addCurve(acc, tr("train"), kPositive, Qt::DashLine, [](const EpochMetrics& m) { return 100.0 * m.trainAccuracy; });
+    addCurve(acc, tr("validation"), kAdded, Qt::SolidLine, [](const EpochMetrics& m) {
+        return m.hasValidation ? 100.0 * m.validationAccuracy : NAN;
+    });
+    m_validationAcc = acc.curves.back().series;
+    Panel loss = makePanel(tr("Loss"), tr("loss"));
+    addCurve(loss, tr("test"), kNegative, Qt::SolidLine, [](const EpochMetrics& m) { return m.testLoss; });
+    addCurve(loss, tr("train"), kPositive, Qt::DashLine, [](const EpochMetrics& m) { return m.trainLoss; });
+    addCurve(loss, tr("validation"), kAdded, Qt::SolidLine,
+             [](const EpochMetrics& m) { return m.hasValidation ? m.validationLoss : NAN; });
+    m_validationLoss = loss.curves.back().series;
+    Panel conn = makePanel(tr("Connections"), tr("edges"));
+    conn.fromZero = true;
+    addCurve(conn, tr("connections"), Qt::black, Qt::SolidLine, [](const EpochMetrics& m) { return static_cast<double>(m.connections); });
+    addCurve(conn, tr("pruned"), kRemoved, Qt::DashLine, [](const EpochMetrics& m) { return static_cast<double>(m.pruned); }, true);
+    addCurve(conn, tr("regrown"), kAdded, Qt::DotLine, [](const EpochMetrics& m) { return static_cast<double>(m.regrown); }, true);
+    Panel turn = makePanel(tr("Turnover between snapshots"), tr("Jaccard distance"));
+    turn.fromZero = true;
+    addCurve(turn, tr("1 − |E∩E′| / |E∪E′|"), kRemoved, Qt::SolidLine, nullptr);
+    m_panels = {acc, loss, conn, turn};
+
+    auto* grid = new QGridLayout;
+    grid->setSpacing(2);
+    for (std::size_t k = 0; k < m_panels.size(); ++k) {
+        auto* view = new QChartView(m_panels[k].chart);
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumSize(180, 160);
+        grid->addWidget(view, static_cast<int>(k / 2), static_cast<int>(k % 2));
+    }
+    layout->addLayout(grid, 1);
+    connect(m_logX, &QCheckBox::toggled, this, [this] { invalidate(); });
+}
+
+CurvesView::Panel CurvesView::makePanel(const QString& title, const QString& yTitle)
+{
+    Panel p;
+    p.chart = new QChart;
+    p.chart->setTitle(title);
+    p.chart->legend()->setAlignment(Qt::AlignBottom);
+    p.chart->setMargins(QMargins(2, 2, 2, 2));
+    p.chart->layout()->setContentsMargins(0, 0, 0, 0);
+    p.x = new QValueAxis;
+    p.x->setTitleText(tr("epoch"));
+    p.x->setLabelFormat("%d");
+    p.logX = new QLogValueAxis;
+    p.logX->setTitleText(tr("epoch (log)"));
+    p.logX->setLabelFormat("%g");
+    p.logX->setMinorTickCount(-1);
+    p.y = new QValueAxis;
+    p.y->setTitleText(yTitle);
+    p.chart->addAxis(p.x, Qt::AlignBottom);
+    p.chart->addAxis(p.y, Qt::AlignLeft);
+    p.cursor = new QScatterSeries;
+    p.cursor->setMarkerSize(10);
+    p.cursor->setColor(kSelected);
+    p.cursor->setBorderColor(Qt::black);
+    p.cursor->setName(tr("cursor"));
+    return p;
+}
+
+void CurvesView::addCurve(Panel& p, const QString& name, QColor color, Qt::PenStyle style,
+                          std::function<double(const EpochMetrics&)> value, bool evolutionOnly)
+{
+    auto* s = new QLineSeries;
+    s->setName(name);
+    s->setPen(QPen(color, 2, style));
+    p.chart->addSeries(s);
+    s->attachAxis(p.x);
+    s->attachAxis(p.y);
+    if (p.curves.empty()) { // the cursor marks the first curve; added after it so it is drawn on top
+        p.chart->addSeries(p.cursor);
+        p.cursor->attachAxis(p.x);
+        p.cursor->attachAxis(p.y);
+        p.chart->legend()->markers(p.cursor).front()->setVisible(false);
+    }
+    p.curves.push_back({s, std::move(value), evolutionOnly});
+}
+
+void CurvesView::setHistory(SnapshotPtr latest, bool refresh)
+{
+    m_latest = std::move(latest);
+    if (refresh)
+        invalidate();
+}
+
+void CurvesView::setLogX(bool logX) { m_logX->setChecked(logX); }
+
+int CurvesView::testPoints() const { return m_panels.front().curves.front().series->count(); }
+
+void CurvesView::refresh()
+{
+    const SnapshotPtr& h = m_latest ? m_latest : m_snapshot;
+    const std::vector<EpochMetrics> none;
+    const std::vector<EpochMetrics>& metrics = h ? h->metrics : none;
+    const bool logX = m_logX->isChecked();
+    const int cursor = m_snapshot ? m_snapshot->epoch : -1;
+    const int total = h ? h->totalEpochs : 0;
+    const double lastEpoch = metrics.empty() ? 1.0 : std::max(1, metrics.back().epoch);
+    const bool validation = !metrics.empty() && metrics.back().hasValidation;
+    m_panels[0].chart->legend()->markers(m_validationAcc).front()->setVisible(validation);
+    m_panels[1].chart->legend()->markers(m_validationLoss).front()->setVisible(validation);
+
+    for (std::size_t k = 0; k < m_panels.size(); ++k) {
+        Panel& p = m_panels[k];
+        if (logX != m_axisIsLog) { // swap the x axis of every series
+            QAbstractAxis* from = logX ? static_cast<QAbstractAxis*>(p.x) : p.logX;
+            QAbstractAxis* to = logX ? static_cast<QAbstractAxis*>(p.logX) : p.x;
+            p.chart->removeAxis(from);
+            p.chart->addAxis(to, Qt::AlignBottom);
+            for (QAbstractSeries* s : p.chart->series())
+                s->attachAxis(to);
+        }
+        double lo = INFINITY, hi = -INFINITY;
+        QList<QPointF> mark;
+        for (std::size_t c = 0; c < p.curves.size(); ++c) {
+            QList<QPointF> points;
+            auto add = [&](double x, double v) {
+                if (!std::isfinite(v) || (logX && x < 1))
+                    return;
+                points.append({x, v});
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+                if (c == 0 && static_cast<int>(x) == cursor)
+                    mark.append({x, v});
+            };
+            if (k == 3) { // turnover comes from the snapshots, not the metrics
+                if (h)
+                    for (const TurnoverPoint& t : h->turnoverHistory)
+                        add(t.epoch, t.jaccardDistance);
+            } else {
+                for (const EpochMetrics& m : metrics)
+                    if (!p.curves[c].evolutionOnly || m.epoch < total)
+                        add(m.epoch, p.curves[c].value(m));
+            }
+            p.curves[c].series->replace(points);
+        }
+        p.cursor->replace(mark);
+        if (!std::isfinite(lo))
+            lo = 0, hi = 1;
+        if (p.fromZero)
+            lo = std::min(lo, 0.0);
+        if (!(hi > lo))
+            hi = lo + 1;
+        const double pad = 0.06 * (hi - lo);
+        p.y->setRange(p.fromZero && lo >= 0 ? 0 : lo - pad, hi + pad);
+        p.y->setLabelFormat(hi >= 10000 ? "%.0f" : "%.3g");
+        if (logX) {
+            p.logX->setRange(0.9, lastEpoch * 1.1);
+        } else {
+            p.x->setRange(0, lastEpoch);
+            double step = 1; // a 1-2-5 step giving at most ~10 whole-epoch ticks
+            for (double base = 1; lastEpoch / step > 10; base *= 10)
+                for (double m : {1.0, 2.0, 5.0})
+                    if (lastEpoch / step > 10)
+                        step = m * base;
+            p.x->setTickType(QValueAxis::TicksDynamic);
+            p.x->setTickAnchor(0);
+            p.x->setTickInterval(step);
+        }
+    }
+    m_axisIsLog = logX;
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,61 @@
+#pragma once
+// Training curves of the whole run (the newest snapshot's history), with the timeline cursor
+// marked: accuracy, loss, connections with pruned/regrown counts, and topology turnover between
+// consecutive snapshots. Log-x toggle. Series and axes are built once and refilled, so a refresh
+// costs only the points.
+
+#include "gui/snapshot_view.h"
+
+#include <functional>
+
+class QCheckBox;
+class QChart;
+class QLineSeries;
+class QLogValueAxis;
+class QScatterSeries;
+class QValueAxis;
+
+namespace rewire::gui {
+
+class CurvesView : public SnapshotView {
+    Q_OBJECT
+public:
+    explicit CurvesView(QWidget* parent = nullptr);
+    // The snapshot whose history is drawn (the newest); setSnapshot() moves the cursor.
+    void setHistory(SnapshotPtr latest, bool refresh = true);
+    void setLogX(bool logX);
+    // Points in the accuracy chart's test series, for tests.
+    int testPoints() const;
+
+protected:
+    void refresh() override;
+    void selectionChanged() override {}
+
+private:
+    struct Curve {
+        QLineSeries* series;
+        std::function<double(const EpochMetrics&)> value;
+        bool evolutionOnly = false; // pruned/regrown: no topology step after the last epoch
+    };
+    struct Panel {
+        QChart* chart;
+        QValueAxis* x;
+        QLogValueAxis* logX;
+        QValueAxis* y;
+        std::vector<Curve> curves;
+        QScatterSeries* cursor;
+        bool fromZero = false;
+    };
+    QCheckBox* m_logX;
+    std::vector<Panel> m_panels; // accuracy, loss, connections, turnover
+    QLineSeries* m_validationAcc;
+    QLineSeries* m_validationLoss;
+    SnapshotPtr m_latest;
+    bool m_axisIsLog = false;
+
+    Panel makePanel(const QString& title, const QString& yTitle);
+    void addCurve(Panel& panel, const QString& name, QColor color, Qt::PenStyle style,
+                  std::function<double(const EpochMetrics&)> value, bool evolutionOnly = false);
+};
+
+} // namespace rewire::gui

@@ -1,0 +1,159 @@
+#include "gui/degree_view.h"
+
+#include "analysis/degrees.h"
+#include "gui/colormap.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLegendMarker>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QScatterSeries>
+
+#include <algorithm>
+#include <cmath>
+
+namespace rewire::gui {
+
+DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Layer:")));
+    m_layer = new QComboBox;
+    bar->addWidget(m_layer);
+    m_side = new QComboBox;
+    m_side->addItems({tr("in-degree"), tr("out-degree")});
+    m_side->setToolTip(tr("in: fan-in of the layer's output neurons; out: fan-out of its input neurons"));
+    m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(m_side);
+    m_ccdf = new QCheckBox(tr("CCDF"));
+    bar->addWidget(m_ccdf);
+    m_showInitial = new QCheckBox(tr("epoch 0"));
+    m_showInitial->setChecked(true);
+    bar->addWidget(m_showInitial);
+    bar->addStretch();
+    layout->addLayout(bar);
+    m_chart = new QChart;
+    m_chart->legend()->setAlignment(Qt::AlignBottom);
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_x = new QLogValueAxis;
+    m_x->setBase(10);
+    m_x->setLabelFormat("%g");
+    m_x->setMinorTickCount(-1);
+    m_y = new QLogValueAxis;
+    m_y->setBase(10);
+    m_y->setLabelFormat("%g");
+    m_y->setMinorTickCount(-1);
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    m_first = new QLineSeries;
+    m_first->setPen(QPen(QColor(120, 120, 120), 1.5, Qt::DashLine));
+    m_line = new QLineSeries;
+    m_line->setPen(QPen(kNegative, 2));
+    m_dots = new QScatterSeries;
+    m_dots->setMarkerSize(7);
+    m_dots->setColor(kNegative);
+    m_dots->setBorderColor(kNegative.darker());
+    for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots}) {
+        m_chart->addSeries(series);
+        series->attachAxis(m_x);
+        series->attachAxis(m_y);
+    }
+    m_view = new QChartView(m_chart);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    layout->addWidget(m_view, 1);
+    m_caption = new QLabel;
+    m_caption->setWordWrap(true);
+    layout->addWidget(m_caption);
+    for (QComboBox* c : {m_layer, m_side})
+        connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
+    for (QCheckBox* c : {m_ccdf, m_showInitial})
+        connect(c, &QCheckBox::toggled, this, [this] { invalidate(); });
+}
+
+void DegreeView::setLayer(int layer) { m_layer->setCurrentIndex(layer); }
+void DegreeView::setCcdf(bool ccdf) { m_ccdf->setChecked(ccdf); }
+
+void DegreeView::refresh()
+{
+    m_points = 0;
+    if (!m_snapshot || !m_snapshot->network) {
+        for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots})
+            series->clear();
+        m_caption->setText(tr("No network yet."));
+        return;
+    }
+    const Snapshot& s = *m_snapshot;
+    const int layers = s.network->layerCount();
+    if (m_layer->count() != layers) {
+        const int keep = m_layer->currentIndex() >= 0 ? m_layer->currentIndex() : 0;
+        m_layer->blockSignals(true);
+        m_layer->clear();
+        for (int l = 0; l < layers; ++l)
+            m_layer->addItem(tr("%1 → %2").arg(neuronSetName(s, l), neuronSetName(s, l + 1)));
+        m_layer->setCurrentIndex(std::min(keep, layers - 1));
+        m_layer->blockSignals(false);
+    }
+    const int l = m_layer->currentIndex();
+    const bool in = m_side->currentIndex() == 0;
+    const bool ccdf = m_ccdf->isChecked();
+    m_chart->setTitle(tr("%1 of layer %2 → %3, epoch %4")
+                          .arg(in ? tr("In-degree") : tr("Out-degree"), neuronSetName(s, l), neuronSetName(s, l + 1))
+                          .arg(s.epoch));
+
+    double xmin = INFINITY, xmax = 1, ymin = 1, ymax = 1e-6;
+    QString caption;
+    // Points of one snapshot's distribution; zero degrees cannot sit on the log axis.
+    auto points = [&](const Snapshot& snap, bool current) {
+        const std::vector<std::int64_t> deg = degreeSequence(snap.network->layer(l), in ? Side::In : Side::Out);
+        const DegreeDistribution d = degreeDistribution(deg);
+        const double n = static_cast<double>(deg.size());
+        QList<QPointF> out;
+        for (std::size_t k = 0; k < d.degree.size(); ++k) {
+            if (d.degree[k] <= 0)
+                continue;
+            const double y = ccdf ? d.ccdf[k] : static_cast<double>(d.count[k]) / n;
+            out.append({static_cast<double>(d.degree[k]), y});
+            xmax = std::max(xmax, static_cast<double>(d.degree[k]));
+            xmin = std::min(xmin, static_cast<double>(d.degree[k]));
+            ymin = std::min(ymin, y);
+            ymax = std::max(ymax, y);
+        }
+        if (current) {
+            m_points = static_cast<int>(out.size());
+            caption = tr("%1 neurons, mean degree %2, max %3")
+                          .arg(groupDigits(static_cast<long long>(n)))
+                          .arg(d.mean, 0, 'f', 2)
+                          .arg(d.max);
+            if (d.zeros)
+                caption += tr("; %1 with degree 0 not shown (log axis)").arg(groupDigits(d.zeros));
+        }
+        return out;
+    };
+    const bool overlay = m_showInitial->isChecked() && m_initial && m_initial->network && m_initial.get() != &s &&
+                         m_initial->network->architecture() == s.network->architecture();
+    m_first->replace(overlay ? points(*m_initial, false) : QList<QPointF>());
+    m_first->setName(overlay ? tr("epoch %1").arg(m_initial->epoch) : QString());
+    m_chart->legend()->markers(m_first).front()->setVisible(overlay);
+    const QList<QPointF> now = points(s, true);
+    m_dots->replace(ccdf ? QList<QPointF>() : now);
+    m_line->replace(ccdf ? now : QList<QPointF>());
+    m_dots->setName(tr("epoch %1").arg(s.epoch));
+    m_line->setName(tr("epoch %1").arg(s.epoch));
+    m_chart->legend()->markers(m_dots).front()->setVisible(!ccdf);
+    m_chart->legend()->markers(m_line).front()->setVisible(ccdf);
+    m_x->setTitleText(in ? tr("in-degree k") : tr("out-degree k"));
+    m_x->setRange(std::isfinite(xmin) ? xmin / 1.3 : 0.8, xmax * 1.3);
+    m_y->setTitleText(ccdf ? tr("P(D ≥ k)") : tr("P(k)"));
+    m_y->setRange(ymin * 0.7, ymax * 1.6);
+    m_caption->setText(caption);
+}
+
+} // namespace rewire::gui

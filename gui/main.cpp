@@ -1,0 +1,202 @@
+// rewire-gui: the desktop app. Without options it opens the window; --open browses a run folder
+// or model; --demo trains the default configuration headless and saves a screenshot.
+
+#include "cli/run_folder.h"
+#include "core/config.h"
+#include "graph/json.h"
+#include "gui/main_window.h"
+#include "gui/neuron_table_view.h"
+#include "gui/timeline_widget.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+const char* kHelp = R"(usage: rewire-gui [options]
+
+Opens the Rewire desktop app: set up a run (the same keys as `rewire train`), Start / Pause /
+Step / Stop / Reset, and watch the topology evolve in the network, adjacency, input-map, degree,
+neuron-table and curve views; scrub the timeline of snapshots.
+
+  --open PATH          browse a run folder or a .rwm model without training
+  --out DIR            run folder for the training                    [runs/gui-<time>]
+  --force              write into a DIR that already holds a run
+  --KEY VALUE          any `rewire train` option, e.g. --epochs 20 --dataset mnist --zeta 0.2
+headless
+  --demo               train the form's configuration (default: the reference one) at once and
+                       quit at the end; without a display it runs on Qt's offscreen platform
+  --screenshot FILE    with --demo or --open: save a PNG of the whole window at the end
+  --views DIR          with --demo or --open: save a PNG of each view into DIR
+  --frames DIR         with --demo or --open: save the timeline as DIR/frame_NNNN.png
+  --view NAME          tab to show: curves | degrees | input | adjacency | neurons   [curves]
+  --size WxH           window size                                               [1280x800]
+  --help
+)";
+
+struct Options {
+    bool demo = false;
+    bool force = false;
+    QString open, screenshot, views, frames, view = QStringLiteral("curves"), out;
+    int width = 1280, height = 800;
+    std::vector<std::pair<std::string, std::string>> config;
+};
+
+[[noreturn]] void usage(const std::string& message)
+{
+    std::fprintf(stderr, "rewire-gui: %s (see rewire-gui --help)\n", message.c_str());
+    std::exit(2);
+}
+
+Options parse(int argc, char** argv)
+{
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            std::fputs(kHelp, stdout);
+            std::exit(0);
+        }
+        if (a == "--demo") {
+            o.demo = true;
+            continue;
+        }
+        if (a == "--force") {
+            o.force = true;
+            continue;
+        }
+        if (a.rfind("--", 0) != 0)
+            usage("unexpected argument \"" + a + "\" (options start with --)");
+        std::string key = a.substr(2), value;
+        if (const auto eq = key.find('='); eq != std::string::npos) {
+            value = key.substr(eq + 1);
+            key = key.substr(0, eq);
+        } else {
+            if (i + 1 >= argc)
+                usage("--" + key + " needs a value");
+            value = argv[++i];
+        }
+        const QString v = QString::fromStdString(value);
+        if (key == "open") o.open = v;
+        else if (key == "screenshot") o.screenshot = v;
+        else if (key == "views") o.views = v;
+        else if (key == "frames") o.frames = v;
+        else if (key == "view") o.view = v;
+        else if (key == "out") o.out = v;
+        else if (key == "size") {
+            if (std::sscanf(value.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240)
+                usage("--size " + value + ": expected WxH, at least 320x240");
+        } else {
+            bool known = false;
+            for (const std::string& k : rewire::TrainConfig::keys())
+                known |= k == key;
+            if (!known)
+                usage("unknown option --" + key);
+            o.config.emplace_back(key, value);
+        }
+    }
+    if (!o.demo && o.open.isEmpty() && (!o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty()))
+        usage("--screenshot, --views and --frames need --demo or --open");
+    return o;
+}
+
+bool headless(const Options& o) { return o.demo || !o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty(); }
+
+// Saves what was asked; returns the exit code.
+int finish(rewire::gui::MainWindow& w, const Options& o)
+{
+    using namespace rewire;
+    using namespace rewire::gui;
+    // Show a neuron in every view: the most important one of the first hidden layer.
+    if (const SnapshotPtr s = w.currentSnapshot(); s && s->setStart.size() > 2) {
+        NeuronIndex best = 0;
+        for (NeuronIndex i = 0; i < static_cast<NeuronIndex>(s->setStart[2] - s->setStart[1]); ++i)
+            if (s->neuron(1, i).importance > s->neuron(1, best).importance)
+                best = i;
+        w.selectNeuron({1, best});
+    }
+    w.showView(o.view);
+    QApplication::processEvents();
+    int code = 0;
+    if (!o.views.isEmpty()) {
+        QDir().mkpath(o.views);
+        for (const auto& [name, widget] : w.views()) {
+            w.showView(name);
+            QApplication::processEvents();
+            if (!w.exportViewPng(widget, QDir(o.views).filePath(name + ".png")))
+                code = 1;
+        }
+        w.showView(o.view);
+        QApplication::processEvents();
+    }
+    if (!o.frames.isEmpty() && !w.exportTimelineFrames(o.frames))
+        code = 1;
+    if (!o.screenshot.isEmpty() && !w.saveScreenshot(o.screenshot))
+        code = 1;
+    return code;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const Options options = parse(argc, argv);
+    if (headless(options) && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
+        setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("rewire-gui");
+    rewire::gui::MainWindow window;
+    window.setInteractive(!headless(options));
+    try {
+        for (const auto& [key, value] : options.config)
+            window.setConfigValue(key, value);
+        window.configFromForm();
+    } catch (const rewire::ConfigError& e) {
+        usage(e.what());
+    }
+    if (!options.out.isEmpty())
+        window.setRunDir(options.out);
+    window.setForce(options.force);
+    window.resize(options.width, options.height);
+    window.show();
+
+    if (!options.open.isEmpty()) {
+        if (!window.openPath(options.open))
+            return headless(options) ? 1 : app.exec();
+        if (headless(options) && !options.demo) {
+            QApplication::processEvents();
+            return finish(window, options);
+        }
+    }
+    if (options.demo) {
+        QObject::connect(&window, &rewire::gui::MainWindow::trainingEnded, &app, [&](rewire::gui::WorkerState state) {
+            int code = state == rewire::gui::WorkerState::Finished ? 0 : 1;
+            if (finish(window, options) != 0)
+                code = 1;
+            const auto& refresh = window.refreshMillis();
+            std::printf("rewire-gui: %s after %d epochs; run folder %s; GUI refresh per snapshot: median %.1f ms over %zu\n",
+                        toString(state), window.worker() ? window.worker()->epochsDone() : 0,
+                        window.runDir().toLocal8Bit().constData(), rewire::median(refresh), refresh.size());
+            std::ifstream summary(std::filesystem::path(window.runDir().toStdString()) / "summary.json");
+            if (summary) {
+                std::stringstream text;
+                text << summary.rdbuf();
+                const rewire::Json j = rewire::Json::parse(text.str());
+                if (const rewire::Json* m = j.find("median_epoch_wall_seconds"))
+                    std::printf("rewire-gui: median epoch wall time %.3f s\n", m->asNumber());
+            }
+            std::fflush(stdout);
+            app.exit(code);
+        });
+        if (!window.startTraining())
+            return 2;
+    }
+    return app.exec();
+}

@@ -1,0 +1,717 @@
+#include "gui/main_window.h"
+
+#include "analysis/analyze_report.h"
+#include "cli/run_folder.h"
+#include "gui/adjacency_view.h"
+#include "gui/colormap.h"
+#include "gui/curves_view.h"
+#include "gui/degree_view.h"
+#include "gui/input_map_view.h"
+#include "gui/network_view.h"
+#include "gui/neuron_table_view.h"
+#include "gui/run_browser.h"
+#include "gui/timeline_widget.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+namespace rewire::gui {
+
+namespace {
+
+struct FieldSpec {
+    const char* key;
+    const char* label;
+    const char* tip;
+    std::vector<const char*> choices; // non-empty: an editable combo box
+};
+
+// Grouped as `rewire train --help` groups them.
+const std::vector<std::pair<const char*, std::vector<FieldSpec>>>& formSpec()
+{
+    static const std::vector<std::pair<const char*, std::vector<FieldSpec>>> spec{
+        {"Data",
+         {{"dataset", "dataset", "auto = Fashion-MNIST when installed, else a synthetic 28x28 set; or any --dataset spec",
+           {"auto", "fashion-mnist", "mnist", "kmnist", "cifar10", "higgs", "madelon", "synthetic:madelon",
+            "synthetic:xor", "synthetic:spirals"}},
+          {"scale", "scale", "standardisation fitted on the training part", {"standard", "minmax", "none"}},
+          {"validation", "validation share", "hold out this share of the training data", {}}}},
+        {"Model",
+         {{"arch", "architecture", "layer sizes, input first", {}},
+          {"method", "method", "set: Sparse Evolutionary Training; static: sparse, fixed; dense", {"set", "static", "dense"}},
+          {"epsilon", "ε (sparsity)", "Erdős–Rényi: p = min(1, ε(n_in+n_out)/(n_in n_out))", {}},
+          {"activation", "activation", "", {"allrelu:0.6", "relu", "leakyrelu:0.01", "sigmoid", "tanh"}},
+          {"init", "init", "", {"he-uniform", "he-sparse", "xavier", "normal"}},
+          {"loss", "loss", "", {"cross-entropy", "mse"}}}},
+        {"Training",
+         {{"epochs", "epochs", "", {}},
+          {"lr", "learning rate", "may change between epochs while training", {}},
+          {"zeta", "ζ (prune share)", "share of each layer's weights pruned and regrown per epoch; may change while training", {}},
+          {"batch", "batch", "", {}},
+          {"momentum", "momentum", "", {}},
+          {"weight-decay", "weight decay", "", {}},
+          {"dropout", "dropout", "", {}},
+          {"threads", "threads", "", {}},
+          {"seed", "seed", "same seed and threads = same results", {}}}},
+        {"Run",
+         {{"snapshot-every", "snapshot every", "save snapshots/epoch_NNNN.rwm every K epochs (0 = none)", {}}}},
+    };
+    return spec;
+}
+
+std::string jsonText(const Json& j)
+{
+    if (j.isString())
+        return j.asString();
+    if (j.isNumber()) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.10g", j.asNumber());
+        return buf;
+    }
+    return j.dump(0);
+}
+
+QString epochLabel(const Snapshot& s)
+{
+    return s.batch ? QStringLiteral("epoch %1 + batch %2/%3").arg(s.epoch).arg(s.batch).arg(s.batchCount)
+                   : QStringLiteral("epoch %1").arg(s.epoch);
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+{
+    qRegisterMetaType<rewire::gui::NeuronRef>();
+    qRegisterMetaType<rewire::gui::WorkerState>();
+    setWindowTitle(tr("Rewire — sparse networks as graphs"));
+
+    m_network = new NetworkView;
+    m_curves = new CurvesView;
+    m_degrees = new DegreeView;
+    m_inputMap = new InputMapView;
+    m_adjacency = new AdjacencyView;
+    m_neurons = new NeuronTableView;
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(m_curves, tr("Curves"));
+    m_tabs->addTab(m_degrees, tr("Degrees"));
+    m_tabs->addTab(m_inputMap, tr("Input map"));
+    m_tabs->addTab(m_adjacency, tr("Adjacency"));
+    m_tabs->addTab(m_neurons, tr("Neurons"));
+
+    auto* views = new QSplitter(Qt::Horizontal);
+    views->addWidget(m_network);
+    views->addWidget(m_tabs);
+    views->setStretchFactor(0, 1);
+    views->setStretchFactor(1, 1);
+
+    auto* formScroll = new QScrollArea;
+    formScroll->setWidget(buildForm());
+    formScroll->setWidgetResizable(true);
+    formScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    formScroll->setMinimumWidth(formScroll->widget()->sizeHint().width() + 18);
+    formScroll->setMaximumWidth(formScroll->widget()->sizeHint().width() + 40);
+
+    auto* main = new QSplitter(Qt::Horizontal);
+    main->addWidget(formScroll);
+    main->addWidget(views);
+    main->setStretchFactor(1, 1);
+
+    m_timeline = new TimelineWidget;
+    auto* central = new QWidget;
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(2, 2, 2, 0);
+    layout->addWidget(main, 1);
+    layout->addWidget(m_timeline);
+    setCentralWidget(central);
+
+    m_status = new QLabel;
+    statusBar()->addWidget(m_status, 1);
+    buildMenus();
+
+    for (SnapshotView* v : snapshotViews())
+        connect(v, &SnapshotView::neuronSelected, this, &MainWindow::selectNeuron);
+    connect(m_timeline, &TimelineWidget::cursorChanged, this, &MainWindow::setCursor);
+
+    m_timer = new QTimer(this);
+    m_timer->setInterval(40);
+    connect(m_timer, &QTimer::timeout, this, &MainWindow::poll);
+    m_timer->start();
+    resize(1280, 800);
+    updateControls();
+    updateStatus(nullptr);
+}
+
+MainWindow::~MainWindow() = default; // the worker's destructor stops and joins its thread
+
+QWidget* MainWindow::buildForm()
+{
+    auto* panel = new QWidget;
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(4, 4, 4, 4);
+    const Json defaults = TrainConfig().toJson();
+    for (const auto& [group, fields] : formSpec()) {
+        auto* box = new QGroupBox(tr(group));
+        auto* form = new QFormLayout(box);
+        form->setContentsMargins(6, 4, 6, 4);
+        form->setVerticalSpacing(3);
+        for (const FieldSpec& f : fields) {
+            const QString value = QString::fromStdString(jsonText(*defaults.find(f.key)));
+            QWidget* w;
+            if (!f.choices.empty()) {
+                auto* combo = new QComboBox;
+                combo->setEditable(true);
+                for (const char* c : f.choices)
+                    combo->addItem(QString::fromUtf8(c));
+                combo->setCurrentText(value);
+                w = combo;
+            } else {
+                auto* edit = new QLineEdit(value);
+                edit->setCursorPosition(0);
+                w = edit;
+            }
+            w->setToolTip(QStringLiteral("--%1%2%3").arg(f.key, *f.tip ? ": " : "", QString::fromUtf8(f.tip)));
+            w->setMaximumWidth(118);
+            form->addRow(tr(f.label), w);
+            m_fields[f.key] = w;
+        }
+        if (std::string(group) == "Run") {
+            auto* out = new QLineEdit;
+            out->setPlaceholderText(tr("runs/gui-<time>"));
+            out->setToolTip(tr("run folder (config.json, metrics.csv, snapshots, model.rwm, summary.json)"));
+            out->setMaximumWidth(118);
+            form->addRow(tr("run folder"), out);
+            m_fields["out"] = out;
+            auto* every = new QLineEdit(QStringLiteral("0"));
+            every->setToolTip(tr("also publish a view snapshot every K batches (0 = after each epoch only)"));
+            every->setMaximumWidth(118);
+            form->addRow(tr("view every K batches"), every);
+            m_fields["publish-batches"] = every;
+        }
+        layout->addWidget(box);
+    }
+    // The GUI keeps every epoch on the timeline: default to a snapshot per epoch in the run folder.
+    static_cast<QLineEdit*>(m_fields["snapshot-every"])->setText(QStringLiteral("1"));
+
+    auto* buttons = new QGridLayout;
+    m_start = new QPushButton(tr("Start"));
+    m_pause = new QPushButton(tr("Pause"));
+    m_step = new QPushButton(tr("Step"));
+    m_stop = new QPushButton(tr("Stop"));
+    m_reset = new QPushButton(tr("Reset"));
+    m_start->setToolTip(tr("Start training, or resume a paused run"));
+    m_pause->setToolTip(tr("Pause at the end of the running epoch"));
+    m_step->setToolTip(tr("Train exactly one epoch, then pause"));
+    m_stop->setToolTip(tr("End the run after the current batch; the run folder records status \"stopped\""));
+    m_reset->setToolTip(tr("Discard the run from the views and unlock the settings"));
+    buttons->addWidget(m_start, 0, 0);
+    buttons->addWidget(m_pause, 0, 1);
+    buttons->addWidget(m_step, 0, 2);
+    buttons->addWidget(m_stop, 1, 0);
+    buttons->addWidget(m_reset, 1, 1);
+    layout->addLayout(buttons);
+    layout->addStretch();
+    connect(m_start, &QPushButton::clicked, this, [this] { startTraining(); });
+    connect(m_pause, &QPushButton::clicked, this, &MainWindow::pauseTraining);
+    connect(m_step, &QPushButton::clicked, this, &MainWindow::stepTraining);
+    connect(m_stop, &QPushButton::clicked, this, &MainWindow::stopTraining);
+    connect(m_reset, &QPushButton::clicked, this, &MainWindow::resetTraining);
+
+    // lr and zeta reach a running worker between epochs.
+    for (const char* key : {"lr", "zeta"}) {
+        auto* edit = static_cast<QLineEdit*>(m_fields[key]);
+        connect(edit, &QLineEdit::editingFinished, this, [this, key, edit] {
+            if (!m_worker || !m_worker->active())
+                return;
+            try {
+                TrainConfig probe;
+                probe.set(key, edit->text().toStdString());
+                probe.validate();
+                if (std::string(key) == "lr")
+                    m_worker->setLearningRate(probe.lr);
+                else
+                    m_worker->setZeta(probe.zeta);
+                statusBar()->showMessage(tr("%1 = %2 from the next epoch on").arg(key, edit->text()), 4000);
+            } catch (const ConfigError& e) {
+                fail(QString::fromStdString(e.what()));
+            }
+        });
+    }
+    return panel;
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open run folder…"), QKeySequence::Open, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run folder"), QStringLiteral("runs"));
+        if (!dir.isEmpty())
+            openPath(dir);
+    });
+    file->addAction(tr("Open &model…"), this, [this] {
+        const QString f = QFileDialog::getOpenFileName(this, tr("Open a model"), QString(), tr("Rewire models (*.rwm)"));
+        if (!f.isEmpty())
+            openPath(f);
+    });
+    file->addSeparator();
+    file->addAction(tr("Export &metrics CSV…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"));
+        if (!f.isEmpty())
+            exportMetricsCsv(f);
+    });
+    file->addAction(tr("Export &analysis of this snapshot…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Folder for the analysis CSVs"));
+        if (!d.isEmpty())
+            exportAnalysis(d);
+    });
+    file->addAction(tr("Export current &view as PNG…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("view.png"), tr("PNG (*.png)"));
+        if (!f.isEmpty())
+            exportViewPng(m_tabs->currentWidget(), f);
+    });
+    file->addAction(tr("Export network view as PNG…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("network.png"), tr("PNG (*.png)"));
+        if (!f.isEmpty())
+            exportViewPng(m_network, f);
+    });
+    file->addAction(tr("Export &timeline frames…"), this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Folder for frame_NNNN.png"));
+        if (!d.isEmpty())
+            exportTimelineFrames(d);
+    });
+    file->addAction(tr("Save window &screenshot…"), this, [this] {
+        const QString f = QFileDialog::getSaveFileName(this, tr("Screenshot"), QStringLiteral("rewire.png"), tr("PNG (*.png)"));
+        if (!f.isEmpty())
+            saveScreenshot(f);
+    });
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    const char* names[] = {"curves", "degrees", "input", "adjacency", "neurons"};
+    for (int i = 0; i < m_tabs->count(); ++i)
+        view->addAction(m_tabs->tabText(i), QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)), this,
+                        [this, n = QString(names[i])] { showView(n); });
+}
+
+std::vector<SnapshotView*> MainWindow::snapshotViews() const
+{
+    return {m_network, m_curves, m_degrees, m_inputMap, m_adjacency, m_neurons};
+}
+
+std::vector<std::pair<QString, QWidget*>> MainWindow::views() const
+{
+    return {{"network", m_network}, {"curves", m_curves},       {"degrees", m_degrees},  {"input", m_inputMap},
+            {"adjacency", m_adjacency}, {"neurons", m_neurons}, {"timeline", m_timeline}};
+}
+
+void MainWindow::showView(const QString& name)
+{
+    for (int i = 0; i < m_tabs->count(); ++i)
+        for (const auto& [n, w] : views())
+            if (n == name && m_tabs->widget(i) == w)
+                m_tabs->setCurrentIndex(i);
+}
+
+QString MainWindow::fieldText(const std::string& key) const
+{
+    const QWidget* w = m_fields.at(key);
+    if (const auto* combo = qobject_cast<const QComboBox*>(w))
+        return combo->currentText().trimmed();
+    return static_cast<const QLineEdit*>(w)->text().trimmed();
+}
+
+void MainWindow::setConfigValue(const std::string& key, const std::string& value)
+{
+    const auto it = m_fields.find(key);
+    if (it == m_fields.end()) {
+        // Keys without a field (test-dataset, ...) still go through TrainConfig's checks.
+        TrainConfig probe;
+        probe.set(key, value);
+        m_extra[key] = value;
+        return;
+    }
+    if (auto* combo = qobject_cast<QComboBox*>(it->second))
+        combo->setCurrentText(QString::fromStdString(value));
+    else
+        static_cast<QLineEdit*>(it->second)->setText(QString::fromStdString(value));
+}
+
+TrainConfig MainWindow::configFromForm() const
+{
+    TrainConfig config;
+    for (const auto& [key, value] : m_extra)
+        config.set(key, value);
+    for (const auto& [key, widget] : m_fields)
+        if (key != "out" && key != "publish-batches")
+            config.set(key, fieldText(key).toStdString());
+    config.validate();
+    return config;
+}
+
+void MainWindow::setRunDir(const QString& dir) { static_cast<QLineEdit*>(m_fields["out"])->setText(dir); }
+
+void MainWindow::fail(const QString& message)
+{
+    m_lastError = message;
+    statusBar()->showMessage(message, 15000);
+    if (m_interactive)
+        QMessageBox::warning(this, tr("Rewire"), message);
+    else
+        std::fprintf(stderr, "rewire-gui: %s\n", message.toLocal8Bit().constData());
+}
+
+bool MainWindow::startTraining(bool paused)
+{
+    if (m_worker && m_worker->active()) {
+        m_worker->resume();
+        updateControls();
+        return true;
+    }
+    TrainingWorker::Options options;
+    int publishBatches = 0;
+    try {
+        options.config = configFromForm();
+        bool ok = false;
+        publishBatches = fieldText("publish-batches").toInt(&ok);
+        if (!ok || publishBatches < 0)
+            throw ConfigError("update every K batches \"" + fieldText("publish-batches").toStdString() +
+                              "\": expected a whole number >= 0");
+    } catch (const ConfigError& e) {
+        fail(QString::fromStdString(e.what()));
+        return false;
+    }
+    const QString out = fieldText("out");
+    options.runDir = out.isEmpty() ? std::filesystem::path(defaultRunDir("gui")) : std::filesystem::path(out.toStdString());
+    try {
+        RunWriter::check(options.runDir, m_force);
+    } catch (const std::invalid_argument& e) {
+        const QString what = tr("run folder %1").arg(QString::fromStdString(e.what()));
+        const bool holdsRun = std::filesystem::is_directory(options.runDir);
+        if (!m_interactive || !holdsRun ||
+            QMessageBox::question(this, tr("Rewire"), what + tr("\n\nOverwrite that run?")) != QMessageBox::Yes) {
+            fail(what);
+            return false;
+        }
+    }
+    options.force = true; // checked above
+    options.publishEveryBatches = publishBatches;
+    m_totalEpochs = options.config.epochs;
+    options.startPaused = paused;
+
+    m_worker.reset();
+    m_channel.reset(++m_generation);
+    m_archiveSeen = 0;
+    m_history.clear();
+    m_refreshMs.clear();
+    m_cursor = -1;
+    m_shown.reset();
+    m_browsing.clear();
+    m_runDir = QString::fromStdString(options.runDir.string());
+    m_timeline->setEpochs({});
+    m_timeline->setFollowLive(true);
+    for (SnapshotView* v : snapshotViews())
+        v->setSnapshot(nullptr, nullptr);
+    m_worker = std::make_unique<TrainingWorker>(m_channel, m_generation, std::move(options));
+    m_worker->start();
+    m_lastState = WorkerState::Loading;
+    updateControls();
+    return true;
+}
+
+void MainWindow::pauseTraining()
+{
+    if (m_worker)
+        m_worker->pause();
+    updateControls();
+}
+
+void MainWindow::stepTraining()
+{
+    if (!m_worker || !m_worker->active()) {
+        if (!startTraining(true))
+            return;
+    }
+    m_worker->step();
+    updateControls();
+}
+
+void MainWindow::stopTraining()
+{
+    if (m_worker)
+        m_worker->requestStop();
+    updateControls();
+}
+
+void MainWindow::resetTraining()
+{
+    m_worker.reset(); // stops after the current batch and joins
+    m_channel.reset(++m_generation);
+    m_archiveSeen = 0;
+    m_history.clear();
+    m_cursor = -1;
+    m_shown.reset();
+    m_browsing.clear();
+    m_lastState = WorkerState::Idle;
+    m_timeline->setEpochs({});
+    for (SnapshotView* v : snapshotViews())
+        v->setSnapshot(nullptr, nullptr);
+    updateControls();
+    updateStatus(nullptr);
+}
+
+bool MainWindow::openPath(const QString& path)
+{
+    if (m_worker && m_worker->active()) {
+        fail(tr("Stop or reset the running training before opening %1").arg(path));
+        return false;
+    }
+    LoadedRun run;
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    try {
+        run = loadRun(path.toStdString(), m_generation + 1, [this](int done, int total) {
+            statusBar()->showMessage(tr("loading snapshot %1 of %2…").arg(done).arg(total));
+            QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+        });
+    } catch (const std::exception& e) {
+        QApplication::restoreOverrideCursor();
+        fail(QString::fromStdString(e.what()));
+        return false;
+    }
+    QApplication::restoreOverrideCursor();
+    m_worker.reset();
+    m_channel.reset(++m_generation);
+    m_history = run.snapshots;
+    m_refreshMs.clear();
+    m_browsing = QString::fromStdString(run.description);
+    m_runDir = QString::fromStdString(run.runDir.string());
+    m_lastState = WorkerState::Idle;
+    std::vector<QString> labels;
+    for (const SnapshotPtr& s : m_history)
+        labels.push_back(epochLabel(*s));
+    m_cursor = -1;
+    m_shown.reset();
+    m_timeline->setFollowLive(true);
+    m_timeline->setEpochs(labels);
+    if (m_shown != m_history.back())
+        setCursor(m_timeline->cursor());
+    updateControls();
+    updateStatus(nullptr);
+    statusBar()->showMessage(tr("opened %1: %2 snapshots").arg(path).arg(m_history.size()), 5000);
+    return true;
+}
+
+SnapshotPtr MainWindow::currentSnapshot() const
+{
+    return m_cursor >= 0 && m_cursor < static_cast<int>(m_history.size()) ? m_history[static_cast<std::size_t>(m_cursor)] : nullptr;
+}
+
+void MainWindow::setCursor(int index)
+{
+    if (index < 0 || index >= static_cast<int>(m_history.size()))
+        return;
+    QElapsedTimer timer;
+    timer.start();
+    m_cursor = index;
+    const SnapshotPtr& current = m_history[static_cast<std::size_t>(index)];
+    m_shown = current;
+    m_curves->setHistory(m_history.back(), false);
+    for (SnapshotView* v : snapshotViews())
+        v->setSnapshot(current, m_history.front());
+    for (SnapshotView* v : snapshotViews())
+        v->setSelectedNeuron(m_selected);
+    m_refreshMs.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+}
+
+void MainWindow::selectNeuron(NeuronRef neuron)
+{
+    m_selected = neuron;
+    for (SnapshotView* v : snapshotViews())
+        v->setSelectedNeuron(neuron);
+}
+
+void MainWindow::poll()
+{
+    if (!m_worker)
+        return;
+    // Status first: a worker that reports the end has published its last snapshot already.
+    const WorkerStatus status = m_worker->status();
+    SnapshotPtr latest = m_channel.take();
+    if (latest && latest->generation != m_generation)
+        latest.reset();
+    if (latest) {
+        // The timeline: every end-of-epoch snapshot (archived by the channel, so none is lost when
+        // training outpaces the GUI), plus the newest mid-epoch one at the end while it is newest.
+        if (!m_history.empty() && m_history.back()->batch > 0)
+            m_history.pop_back();
+        for (SnapshotPtr& s : m_channel.archived(m_archiveSeen))
+            if (s->generation == m_generation)
+                m_history.push_back(std::move(s));
+        m_archiveSeen = m_history.size();
+        if (latest->batch > 0)
+            m_history.push_back(latest);
+        std::vector<QString> labels;
+        labels.reserve(m_history.size());
+        for (const SnapshotPtr& h : m_history)
+            labels.push_back(epochLabel(*h));
+        m_timeline->setEpochs(labels); // moves the cursor (and the views) when following live
+        const int c = m_timeline->cursor();
+        if (m_history[static_cast<std::size_t>(c)] != m_shown)
+            setCursor(c); // e.g. a mid-epoch snapshot replaced at the same position
+        else if (m_history.back() != m_shown)
+            m_curves->setHistory(m_history.back()); // the cursor stays behind: only the curves grow
+        emit snapshotArrived(latest->epoch);
+    }
+    updateStatus(&status);
+    if (status.state != m_lastState) {
+        m_lastState = status.state;
+        updateControls();
+        if (status.state == WorkerState::Failed)
+            fail(QString::fromStdString(status.message));
+        if (status.state == WorkerState::Finished || status.state == WorkerState::Stopped ||
+            status.state == WorkerState::Failed)
+            emit trainingEnded(status.state);
+    }
+}
+
+void MainWindow::updateControls()
+{
+    const bool active = m_worker && m_worker->active();
+    const WorkerState state = m_worker ? m_worker->status().state : WorkerState::Idle;
+    const bool paused = state == WorkerState::Paused;
+    for (const auto& [key, w] : m_fields)
+        w->setEnabled(!active || key == "lr" || key == "zeta");
+    m_start->setText(paused ? tr("Resume") : tr("Start"));
+    m_start->setEnabled(!active || paused);
+    m_pause->setEnabled(active && !paused);
+    m_step->setEnabled(!active || paused);
+    m_stop->setEnabled(active);
+    m_reset->setEnabled(m_worker || !m_history.empty());
+}
+
+void MainWindow::updateStatus(const WorkerStatus* status)
+{
+    QStringList parts;
+    if (status) {
+        QString state = QString::fromUtf8(toString(status->state));
+        if (status->pausePending)
+            state += tr(" (pausing after this epoch)");
+        parts << state;
+        QString epoch = tr("epoch %1/%2").arg(status->epoch).arg(m_totalEpochs);
+        if (status->state == WorkerState::Running && status->batchCount > 0)
+            epoch += tr(", batch %1/%2").arg(status->batch).arg(status->batchCount);
+        parts << epoch;
+        if (status->samplesPerSecond > 0)
+            parts << tr("%1 samples/s").arg(groupDigits(std::llround(status->samplesPerSecond)));
+    } else if (!m_browsing.isEmpty()) {
+        parts << tr("browsing %1").arg(m_browsing);
+    } else {
+        parts << tr("idle: set up a run and press Start, or open a run folder (Ctrl+O)");
+    }
+    if (!m_history.empty())
+        parts << tr("%1 connections").arg(groupDigits(m_history.back()->network->edgeCount()));
+    parts << tr("memory %1 MiB").arg(currentRssMiB(), 0, 'f', 0);
+    if (!m_runDir.isEmpty())
+        parts << m_runDir;
+    m_status->setText(parts.join(QStringLiteral("  ·  ")));
+}
+
+bool MainWindow::exportMetricsCsv(const QString& file)
+{
+    if (m_history.empty() || m_history.back()->metrics.empty()) {
+        m_lastError = tr("no metrics to export yet");
+        return false;
+    }
+    const auto& metrics = m_history.back()->metrics;
+    std::ofstream out(file.toStdString(), std::ios::trunc);
+    out << metricsCsvHeader(m_history.back()->network->layerCount(), metrics.back().hasValidation) << '\n';
+    for (const EpochMetrics& m : metrics)
+        out << metricsCsvRow(m) << '\n';
+    if (!out) {
+        fail(tr("cannot write %1").arg(file));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportAnalysis(const QString& dir)
+{
+    const SnapshotPtr s = currentSnapshot();
+    if (!s) {
+        m_lastError = tr("no snapshot to analyse");
+        return false;
+    }
+    try {
+        writeAnalysis(*s->network, dir.toStdString());
+    } catch (const std::exception& e) {
+        fail(QString::fromStdString(e.what()));
+        return false;
+    }
+    statusBar()->showMessage(tr("wrote the analysis of epoch %1 into %2").arg(s->epoch).arg(dir), 5000);
+    return true;
+}
+
+bool MainWindow::exportViewPng(QWidget* view, const QString& file)
+{
+    if (!view->grab().save(file, "PNG")) {
+        fail(tr("cannot write %1").arg(file));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportTimelineFrames(const QString& dir)
+{
+    if (m_history.empty()) {
+        m_lastError = tr("no snapshots");
+        return false;
+    }
+    QDir().mkpath(dir);
+    const int keep = m_timeline->cursor();
+    const bool follow = m_timeline->followLive();
+    m_timeline->setFollowLive(false);
+    for (int i = 0; i < m_timeline->count(); ++i) {
+        m_timeline->setCursor(i);
+        QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+        const QString file = QDir(dir).filePath(QStringLiteral("frame_%1.png").arg(i, 4, 10, QChar('0')));
+        if (!centralWidget()->grab().save(file, "PNG")) {
+            fail(tr("cannot write %1").arg(file));
+            return false;
+        }
+    }
+    m_timeline->setCursor(keep);
+    m_timeline->setFollowLive(follow);
+    return true;
+}
+
+bool MainWindow::saveScreenshot(const QString& file)
+{
+    QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+    if (!grab().save(file, "PNG")) {
+        fail(tr("cannot write %1").arg(file));
+        return false;
+    }
+    return true;
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,130 @@
+#pragma once
+// The desktop app's window: the run form (same keys as `rewire train`), Start / Pause / Step /
+// Stop / Reset, the seven views driven by one timeline cursor, and the status line. Training runs
+// in a TrainingWorker; the window polls its SnapshotChannel, so painting never holds training up.
+
+#include "gui/snapshot_channel.h"
+#include "gui/snapshot_view.h"
+#include "gui/training_worker.h"
+
+#include <QMainWindow>
+
+#include <map>
+#include <memory>
+#include <string>
+
+class QLabel;
+class QPushButton;
+class QTabWidget;
+class QTimer;
+class QWidget;
+
+namespace rewire::gui {
+
+class AdjacencyView;
+class CurvesView;
+class DegreeView;
+class InputMapView;
+class NetworkView;
+class NeuronTableView;
+class TimelineWidget;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // The run form. Throws ConfigError for an unknown key.
+    void setConfigValue(const std::string& key, const std::string& value);
+    // The form as a TrainConfig; throws ConfigError naming the key of a bad value.
+    TrainConfig configFromForm() const;
+    void setRunDir(const QString& dir); // empty: runs/gui-<time>
+    // Write into a run folder that already holds a run (else refused, or asked when interactive).
+    void setForce(bool force) { m_force = force; }
+    // Dialogs for errors (off in headless runs, where errors go to stderr and lastError()).
+    void setInteractive(bool interactive) { m_interactive = interactive; }
+    const QString& lastError() const { return m_lastError; }
+
+    // Commands (the buttons call these).
+    bool startTraining(bool paused = false);
+    void pauseTraining();
+    void stepTraining();
+    void stopTraining();
+    void resetTraining();
+    bool openPath(const QString& path);
+
+    // Exports; each returns false and sets lastError() on failure.
+    bool exportMetricsCsv(const QString& file);
+    bool exportAnalysis(const QString& dir);
+    bool exportViewPng(QWidget* view, const QString& file);
+    bool exportTimelineFrames(const QString& dir);
+    bool saveScreenshot(const QString& file);
+
+    // Takes a pending snapshot and refreshes the status line; the poll timer calls it.
+    void poll();
+    void selectNeuron(NeuronRef neuron);
+    void showView(const QString& name); // network | curves | degrees | input | adjacency | neurons
+
+    TrainingWorker* worker() const { return m_worker.get(); }
+    const std::vector<SnapshotPtr>& history() const { return m_history; }
+    SnapshotPtr currentSnapshot() const;
+    TimelineWidget* timeline() const { return m_timeline; }
+    NetworkView* networkView() const { return m_network; }
+    NeuronTableView* neuronView() const { return m_neurons; }
+    CurvesView* curvesView() const { return m_curves; }
+    DegreeView* degreeView() const { return m_degrees; }
+    InputMapView* inputMapView() const { return m_inputMap; }
+    AdjacencyView* adjacencyView() const { return m_adjacency; }
+    std::vector<std::pair<QString, QWidget*>> views() const;
+    // GUI-thread time spent applying each snapshot to the visible views (ms).
+    const std::vector<double>& refreshMillis() const { return m_refreshMs; }
+    QString runDir() const { return m_runDir; }
+
+signals:
+    void snapshotArrived(int epoch);
+    void trainingEnded(rewire::gui::WorkerState state);
+
+private:
+    SnapshotChannel m_channel;
+    std::unique_ptr<TrainingWorker> m_worker;
+    std::uint64_t m_generation = 0;
+    WorkerState m_lastState = WorkerState::Idle;
+    std::vector<SnapshotPtr> m_history;
+    std::size_t m_archiveSeen = 0; // end-of-epoch snapshots taken from the channel's archive
+    std::vector<double> m_refreshMs;
+    int m_cursor = -1;
+    NeuronRef m_selected;
+    bool m_interactive = true;
+    bool m_force = false;
+    QString m_lastError;
+    QString m_runDir;
+    QString m_browsing; // what is open when not training
+
+    std::map<std::string, QWidget*> m_fields;
+    std::map<std::string, std::string> m_extra; // keys without a field, set by setConfigValue
+    int m_totalEpochs = 0;
+    SnapshotPtr m_shown; // the snapshot the views show
+    QPushButton *m_start, *m_pause, *m_step, *m_stop, *m_reset;
+    NetworkView* m_network;
+    CurvesView* m_curves;
+    DegreeView* m_degrees;
+    InputMapView* m_inputMap;
+    AdjacencyView* m_adjacency;
+    NeuronTableView* m_neurons;
+    QTabWidget* m_tabs;
+    TimelineWidget* m_timeline;
+    QLabel* m_status;
+    QTimer* m_timer;
+
+    QWidget* buildForm();
+    void buildMenus();
+    QString fieldText(const std::string& key) const;
+    void setCursor(int index);
+    void updateControls();
+    void updateStatus(const WorkerStatus* status);
+    void fail(const QString& message);
+    std::vector<SnapshotView*> snapshotViews() const;
+};
+
+} // namespace rewire::gui

@@ -1,0 +1,127 @@
+#include "gui/neuron_table_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace rewire::gui {
+
+namespace {
+class SetFilter : public QSortFilterProxyModel {
+public:
+    int set = -1;
+    using QSortFilterProxyModel::invalidateFilter;
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override
+    {
+        if (set < 0)
+            return true;
+        return sourceModel()->index(row, NeuronTableModel::Set, parent).data(Qt::UserRole).toInt() == set;
+    }
+};
+} // namespace
+
+NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Neurons of:")));
+    m_filter = new QComboBox;
+    m_filter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    bar->addWidget(m_filter);
+    m_caption = new QLabel;
+    bar->addWidget(m_caption, 1);
+    layout->addLayout(bar);
+    m_model = new NeuronTableModel(this);
+    auto* proxy = new SetFilter;
+    proxy->setParent(this);
+    proxy->setSourceModel(m_model);
+    proxy->setSortRole(Qt::UserRole);
+    m_proxy = proxy;
+    m_table = new QTableView;
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(NeuronTableModel::Importance, Qt::DescendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 4);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setAlternatingRowColors(true);
+    layout->addWidget(m_table, 1);
+    connect(m_filter, &QComboBox::currentIndexChanged, this, [this](int i) { setSetFilter(i - 1); });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        if (m_syncing || !current.isValid())
+            return;
+        const QModelIndex src = m_proxy->mapToSource(current);
+        const NeuronRow& r = m_model->snapshot()->neurons[static_cast<std::size_t>(src.row())];
+        select({r.set, r.index});
+    });
+}
+
+void NeuronTableView::setSetFilter(int set)
+{
+    auto* proxy = static_cast<SetFilter*>(m_proxy);
+    if (proxy->set == set)
+        return;
+    proxy->set = set;
+    proxy->invalidateFilter();
+    if (m_filter->currentIndex() != set + 1 && set + 1 < m_filter->count())
+        m_filter->setCurrentIndex(set + 1);
+}
+
+void NeuronTableView::refresh()
+{
+    const bool first = m_model->rowCount() == 0;
+    m_model->setSnapshot(m_snapshot);
+    if (!m_snapshot)
+        return;
+    if (first) // size the columns to the data once; later snapshots keep the user's widths
+        m_table->resizeColumnsToContents();
+    const int sets = static_cast<int>(m_snapshot->setStart.size()) - 1;
+    if (m_filter->count() != sets + 1) {
+        m_filter->blockSignals(true);
+        m_filter->clear();
+        m_filter->addItem(tr("all layers"));
+        for (int k = 0; k < sets; ++k)
+            m_filter->addItem(QStringLiteral("%1 (%2)").arg(neuronSetName(*m_snapshot, k)).arg(m_snapshot->setStart[k + 1] - m_snapshot->setStart[k]));
+        m_filter->setCurrentIndex(static_cast<SetFilter*>(m_proxy)->set + 1);
+        m_filter->blockSignals(false);
+    }
+    std::int64_t dead = 0;
+    for (const NeuronRow& r : m_snapshot->neurons)
+        dead += r.dead;
+    m_caption->setText(tr("epoch %1: %2 neurons, %3 dead").arg(m_snapshot->epoch).arg(m_snapshot->neurons.size()).arg(dead));
+    m_caption->setToolTip(tr("Click a header to sort; select a row to show the neuron in the other views"));
+    selectionChanged();
+}
+
+void NeuronTableView::selectionChanged()
+{
+    if (!isVisible()) {
+        m_stale = true; // synchronised when shown
+        return;
+    }
+    if (!m_selected.valid())
+        return;
+    const int row = m_model->rowOf(m_selected.set, m_selected.index);
+    if (row < 0)
+        return;
+    const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!proxyIndex.isValid() || m_table->currentIndex().row() == proxyIndex.row())
+        return;
+    m_syncing = true;
+    m_table->setCurrentIndex(proxyIndex);
+    m_table->scrollTo(proxyIndex, QAbstractItemView::PositionAtCenter);
+    m_syncing = false;
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,83 @@
+#include "gui/run_browser.h"
+
+#include "cli/run_folder.h"
+#include "core/config.h"
+#include "graph/json.h"
+#include "graph/model_io.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace rewire::gui {
+
+namespace fs = std::filesystem;
+
+namespace {
+int epochsTrained(const NetworkGraph& g, int fallback)
+{
+    const auto it = g.attributes().find("epochs_trained");
+    return it == g.attributes().end() ? fallback : std::atoi(it->second.c_str());
+}
+} // namespace
+
+LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::function<void(int, int)>& progress)
+{
+    LoadedRun run;
+    std::vector<std::pair<int, fs::path>> files;
+    std::vector<EpochMetrics> metrics;
+    int totalEpochs = 0;
+    if (fs::is_directory(path)) {
+        run.runDir = path;
+        if (fs::exists(path / "metrics.csv"))
+            metrics = readMetricsCsv(path / "metrics.csv");
+        if (fs::exists(path / "config.json")) {
+            std::ifstream in(path / "config.json");
+            std::stringstream text;
+            text << in.rdbuf();
+            TrainConfig config;
+            try {
+                config.merge(Json::parse(text.str(), (path / "config.json").string()), (path / "config.json").string());
+            } catch (const std::exception& e) {
+                throw std::runtime_error(e.what());
+            }
+            totalEpochs = config.epochs;
+        }
+        for (const SnapshotFile& f : listSnapshots(path))
+            files.emplace_back(f.epoch, f.path);
+        if (files.empty() && fs::exists(path / "model.rwm"))
+            files.emplace_back(-1, path / "model.rwm");
+        if (files.empty())
+            throw std::runtime_error(path.string() + ": neither snapshots/epoch_NNNN.rwm nor model.rwm; not a run folder");
+        run.description = path.string();
+    } else if (fs::exists(path)) {
+        files.emplace_back(-1, path);
+        run.description = path.filename().string();
+    } else {
+        throw std::runtime_error(path.string() + ": no such file or folder");
+    }
+    if (totalEpochs == 0 && !metrics.empty())
+        totalEpochs = metrics.back().epoch;
+
+    std::shared_ptr<const Snapshot> previous;
+    int done = 0;
+    for (const auto& [fileEpoch, file] : files) {
+        auto s = std::make_shared<Snapshot>();
+        auto network = std::make_shared<NetworkGraph>(loadModel(file));
+        s->generation = generation;
+        s->epoch = fileEpoch >= 0 ? fileEpoch : epochsTrained(*network, metrics.empty() ? 0 : metrics.back().epoch);
+        s->totalEpochs = std::max(totalEpochs, s->epoch);
+        s->source = run.description;
+        for (const EpochMetrics& m : metrics)
+            if (m.epoch <= s->epoch)
+                s->metrics.push_back(m);
+        analyseSnapshot(*s, std::move(network), previous.get());
+        previous = s;
+        run.snapshots.push_back(std::move(s));
+        if (progress)
+            progress(++done, static_cast<int>(files.size()));
+    }
+    return run;
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,26 @@
+#pragma once
+// Opens a saved run folder (its snapshots and metrics.csv) or a single model file as snapshots the
+// views can browse without training.
+
+#include "gui/snapshot.h"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rewire::gui {
+
+struct LoadedRun {
+    std::vector<SnapshotPtr> snapshots; // by epoch
+    std::string description;
+    std::filesystem::path runDir;      // empty for a lone model file
+};
+
+// A run folder: snapshots/epoch_NNNN.rwm (else model.rwm) with the metrics of each epoch up to it.
+// A model file: one snapshot. `progress(done, total)` is called after each snapshot.
+// Throws std::runtime_error naming the file on anything unreadable.
+LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
+                  const std::function<void(int, int)>& progress = {});
+
+} // namespace rewire::gui

@@ -1,0 +1,73 @@
+#include "gui/snapshot.h"
+
+#include "analysis/input_map.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace rewire::gui {
+
+std::shared_ptr<const NetworkGraph> copyTopology(const NetworkGraph& network)
+{
+    std::vector<SparseLayer> layers;
+    layers.reserve(static_cast<std::size_t>(network.layerCount()));
+    for (const SparseLayer& l : network.layers())
+        layers.push_back(SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
+                                              {l.colIdx().begin(), l.colIdx().end()},
+                                              {l.weights().begin(), l.weights().end()}));
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        const auto from = network.layers()[l].bias();
+        std::copy(from.begin(), from.end(), layers[l].bias().begin());
+    }
+    auto copy = std::make_shared<NetworkGraph>(std::move(layers));
+    copy->attributes() = network.attributes();
+    return copy;
+}
+
+void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous)
+{
+    s.network = std::move(network);
+    const NetworkGraph& net = *s.network;
+    NeuronTable table(net);
+    table.run();
+    s.neurons = table.rows();
+    const std::vector<NeuronIndex> arch = net.architecture();
+    s.setStart.assign(arch.size() + 1, 0);
+    for (std::size_t k = 0; k < arch.size(); ++k)
+        s.setStart[k + 1] = s.setStart[k] + static_cast<std::size_t>(arch[k]);
+
+    // Rank within each neuron set: importance (incoming strength); inputs by outgoing strength.
+    s.rank.assign(s.neurons.size(), 0);
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < arch.size(); ++k) {
+        order.resize(static_cast<std::size_t>(arch[k]));
+        std::iota(order.begin(), order.end(), s.setStart[k]);
+        auto score = [&](std::size_t i) { return k == 0 ? s.neurons[i].outStrength : s.neurons[i].importance; };
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score(a) > score(b); });
+        for (std::size_t r = 0; r < order.size(); ++r)
+            s.rank[order[r]] = static_cast<int>(r) + 1;
+    }
+    s.layers = summarizeLayers(net);
+    s.inputGrid = inputGrid(net);
+
+    s.hasPrevious = previous && previous->network && previous->network->architecture() == arch;
+    s.rankChange.assign(s.neurons.size(), 0);
+    s.turnover.clear();
+    s.changes.clear();
+    if (s.hasPrevious) {
+        for (std::size_t i = 0; i < s.rank.size(); ++i)
+            s.rankChange[i] = previous->rank[i] - s.rank[i];
+        s.turnover = maskTurnover(*previous->network, net, &s.changes);
+        s.turnoverHistory = previous->turnoverHistory;
+        EdgeIndex common = 0, unite = 0;
+        for (const LayerTurnover& t : s.turnover) {
+            common += t.common;
+            unite += t.common + t.added + t.removed;
+        }
+        if (s.batch == 0 && previous->batch == 0)
+            s.turnoverHistory.push_back(
+                {s.epoch, unite ? 1.0 - static_cast<double>(common) / static_cast<double>(unite) : 0.0});
+    }
+}
+
+} // namespace rewire::gui

@@ -1,0 +1,62 @@
+#pragma once
+// Snapshot: an immutable picture of a network at one point of a run, with everything the views
+// draw precomputed off the GUI thread. The worker builds one after each epoch (or every K batches)
+// and hands it over by shared_ptr<const Snapshot>; nothing in it changes after publication.
+
+#include "analysis/layer_summary.h"
+#include "analysis/neuron_table.h"
+#include "analysis/topology_evolution.h"
+#include "core/trainer.h"
+#include "graph/network_graph.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rewire::gui {
+
+struct TurnoverPoint {
+    int epoch = 0;
+    double jaccardDistance = 0; // over all evolving edges, against the previous snapshot
+};
+
+struct Snapshot {
+    std::uint64_t generation = 0; // a Reset starts a new generation; older ones are stale
+    int epoch = 0;                // epochs completed (0 = the initial network)
+    int batch = 0;                // > 0: a mid-epoch snapshot, `batch` of `batchCount` batches into epoch+1
+    int batchCount = 0;
+    int totalEpochs = 0;
+    std::string source;           // what it shows ("live run", a run folder, a model file)
+
+    std::shared_ptr<const NetworkGraph> network; // topology and weights only (no optimiser state)
+    std::vector<EpochMetrics> metrics;           // every completed epoch up to this snapshot
+    std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair
+
+    std::vector<NeuronRow> neurons;  // NeuronTable rows, neuron sets in order
+    std::vector<std::size_t> setStart; // first row of each neuron set in `neurons`
+    std::vector<int> rank;           // 1 = most important in its set (importance; inputs: out-strength)
+    std::vector<int> rankChange;     // previous rank - rank (up is positive); 0 without a previous snapshot
+    std::vector<LayerSummary> layers;
+    bool hasPrevious = false;
+    std::vector<LayerTurnover> turnover;       // per layer, against the previous snapshot
+    std::vector<LayerEdgeChanges> changes;     // per layer: edges added and removed since the previous snapshot
+    std::pair<int, int> inputGrid{1, 1};       // rows, cols of the input image
+
+    const NeuronRow& neuron(int set, NeuronIndex index) const
+    {
+        return neurons[setStart[static_cast<std::size_t>(set)] + static_cast<std::size_t>(index)];
+    }
+    std::int64_t key() const { return (static_cast<std::int64_t>(epoch) << 32) | batch; }
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// Copies the topology and weights of `network` (CSR only). Time complexity: O(V + E).
+std::shared_ptr<const NetworkGraph> copyTopology(const NetworkGraph& network);
+
+// Everything but generation/epoch/batch/metrics/source: the analysis of `network`, and the changes
+// against `previous` when given (same architecture). Time complexity: O(V log V + E).
+void analyseSnapshot(Snapshot& snapshot, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous);
+
+} // namespace rewire::gui

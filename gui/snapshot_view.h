@@ -1,0 +1,82 @@
+#pragma once
+// Base of the views: each shows the snapshot under the timeline cursor (with epoch 0 for
+// comparison) and follows the selected neuron. Views render lazily: a hidden view only marks
+// itself stale, so training never pays for views nobody looks at.
+
+#include "gui/snapshot.h"
+
+#include <QWidget>
+
+namespace rewire::gui {
+
+struct NeuronRef {
+    int set = -1; // neuron set: 0 = inputs; -1 = none
+    NeuronIndex index = 0;
+    bool valid() const { return set >= 0; }
+    bool operator==(const NeuronRef&) const = default;
+};
+
+class SnapshotView : public QWidget {
+    Q_OBJECT
+public:
+    using QWidget::QWidget;
+    void setSnapshot(SnapshotPtr current, SnapshotPtr initial)
+    {
+        m_snapshot = std::move(current);
+        m_initial = std::move(initial);
+        if (m_selected.valid() && (!m_snapshot || m_selected.set >= static_cast<int>(m_snapshot->setStart.size()) - 1))
+            m_selected = {};
+        invalidate();
+    }
+    void setSelectedNeuron(NeuronRef neuron)
+    {
+        if (neuron == m_selected)
+            return;
+        m_selected = neuron;
+        selectionChanged();
+    }
+    const SnapshotPtr& snapshot() const { return m_snapshot; }
+    NeuronRef selectedNeuron() const { return m_selected; }
+
+signals:
+    void neuronSelected(rewire::gui::NeuronRef neuron);
+
+protected:
+    // Called when the data changes; refresh now if visible, else on the next show.
+    void invalidate()
+    {
+        m_stale = true;
+        if (isVisible())
+            refreshIfStale();
+    }
+    void refreshIfStale()
+    {
+        if (m_stale) {
+            m_stale = false;
+            refresh();
+        }
+    }
+    void showEvent(QShowEvent* event) override
+    {
+        QWidget::showEvent(event);
+        refreshIfStale();
+    }
+    virtual void refresh() = 0;
+    virtual void selectionChanged() { invalidate(); }
+    void select(NeuronRef neuron)
+    {
+        m_selected = neuron;
+        selectionChanged();
+        emit neuronSelected(neuron);
+    }
+
+    SnapshotPtr m_snapshot, m_initial;
+    NeuronRef m_selected;
+    bool m_stale = true;
+};
+
+QString neuronSetName(const Snapshot& snapshot, int set);
+
+} // namespace rewire::gui
+
+Q_DECLARE_METATYPE(rewire::gui::NeuronRef)

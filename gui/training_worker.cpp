@@ -1,0 +1,281 @@
+#include "gui/training_worker.h"
+
+#include "cli/run_folder.h"
+#include "core/trainer.h"
+#include "datasets/registry.h"
+
+#include <chrono>
+
+namespace rewire::gui {
+
+const char* toString(WorkerState state)
+{
+    switch (state) {
+    case WorkerState::Idle: return "idle";
+    case WorkerState::Loading: return "loading";
+    case WorkerState::Running: return "running";
+    case WorkerState::Paused: return "paused";
+    case WorkerState::Finished: return "finished";
+    case WorkerState::Stopped: return "stopped";
+    case WorkerState::Failed: return "failed";
+    }
+    return "?";
+}
+
+// Runs on the worker thread inside Trainer::trainEpoch.
+class TrainingWorker::Observer : public TrainingObserver {
+public:
+    // `network` is the Trainer's: between batches it is consistent, so onBatch may copy it.
+    Observer(TrainingWorker& worker, RunWriter* writer, int batchSize, const NetworkGraph& network)
+        : m_worker(worker), m_writer(writer), m_batchSize(batchSize), m_network(network)
+    {
+    }
+
+    SnapshotPtr m_last; // the newest snapshot published, for the changes of the next one
+    std::vector<EpochMetrics> m_history;
+
+    void publish(int epoch, int batch, int batchCount, const NetworkGraph& network, const EpochMetrics* current)
+    {
+        auto s = std::make_shared<Snapshot>();
+        s->generation = m_worker.m_generation;
+        s->epoch = epoch;
+        s->batch = batch;
+        s->batchCount = batchCount;
+        s->totalEpochs = m_worker.m_options.config.epochs;
+        s->source = "live run";
+        s->metrics = m_history;
+        if (current)
+            s->metrics.push_back(*current);
+        analyseSnapshot(*s, copyTopology(network), m_last.get());
+        m_last = s;
+        m_worker.m_channel.publish(std::move(s));
+    }
+
+    void onBatch(int epoch, int batch, int batchCount) override
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (batch == 1)
+            m_epochStart = now;
+        const double secs = std::chrono::duration<double>(now - m_epochStart).count();
+        {
+            std::lock_guard lock(m_worker.m_mutex);
+            m_worker.m_status.batch = batch;
+            m_worker.m_status.batchCount = batchCount;
+            if (batch > 1 && secs > 0)
+                m_worker.m_status.samplesPerSecond = (batch - 1) * static_cast<double>(m_batchSize) / secs;
+        }
+        const int k = m_worker.m_options.publishEveryBatches;
+        if (k > 0 && batch % k == 0 && batch < batchCount)
+            publish(epoch - 1, batch, batchCount, m_network, nullptr);
+    }
+    void onTrained(const EpochMetrics& m, const NetworkGraph& network) override
+    {
+        if (m_writer)
+            m_writer->trained(m, network);
+        // The trained network, before the topology step: the one the epoch's test figures describe
+        // (the run folder's snapshots show the same). Published in onEpoch with complete metrics.
+        m_trained = copyTopology(network);
+    }
+    void onEpoch(const EpochMetrics& m, const NetworkGraph&) override
+    {
+        if (m_writer)
+            m_writer->epoch(m);
+        m_history.push_back(m);
+        auto s = std::make_shared<Snapshot>();
+        s->generation = m_worker.m_generation;
+        s->epoch = m.epoch;
+        s->totalEpochs = m_worker.m_options.config.epochs;
+        s->source = "live run";
+        s->metrics = m_history;
+        analyseSnapshot(*s, std::move(m_trained), m_last.get());
+        m_last = s;
+        m_worker.m_epochsDone = m.epoch;
+        {
+            std::lock_guard lock(m_worker.m_mutex);
+            m_worker.m_status.epoch = m.epoch;
+            if (m.epochSeconds > 0 && m_worker.m_status.batchCount > 0)
+                m_worker.m_status.samplesPerSecond = m_batchSize * static_cast<double>(m_worker.m_status.batchCount) / m.epochSeconds;
+        }
+        m_worker.m_channel.publish(std::move(s));
+    }
+    bool stopRequested() override { return m_worker.m_stop.load(std::memory_order_relaxed); }
+
+private:
+    TrainingWorker& m_worker;
+    RunWriter* m_writer;
+    int m_batchSize;
+    std::chrono::steady_clock::time_point m_epochStart;
+    const NetworkGraph& m_network;
+    std::shared_ptr<const NetworkGraph> m_trained;
+};
+
+TrainingWorker::TrainingWorker(SnapshotChannel& channel, std::uint64_t generation, Options options)
+    : m_channel(channel), m_generation(generation), m_options(std::move(options))
+{
+    m_paused = m_options.startPaused;
+    m_status.runDir = m_options.runDir.string();
+}
+
+TrainingWorker::~TrainingWorker()
+{
+    requestStop();
+    join();
+}
+
+void TrainingWorker::start()
+{
+    if (m_thread.joinable())
+        return;
+    setState(WorkerState::Loading, "loading " + m_options.config.dataset);
+    m_thread = std::thread([this] { run(); });
+}
+
+void TrainingWorker::join()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+}
+
+void TrainingWorker::pause()
+{
+    std::lock_guard lock(m_mutex);
+    m_paused = true;
+    m_status.pausePending = m_status.state == WorkerState::Running;
+}
+
+void TrainingWorker::resume()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_paused = false;
+        m_steps = 0;
+        m_status.pausePending = false;
+    }
+    m_wake.notify_all();
+}
+
+void TrainingWorker::step()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_paused) {
+            m_paused = true;
+            m_status.pausePending = m_status.state == WorkerState::Running;
+        } else {
+            ++m_steps;
+        }
+    }
+    m_wake.notify_all();
+}
+
+void TrainingWorker::requestStop()
+{
+    m_stop = true;
+    m_wake.notify_all();
+}
+
+void TrainingWorker::setLearningRate(double lr)
+{
+    std::lock_guard lock(m_mutex);
+    m_pendingLr = lr;
+}
+
+void TrainingWorker::setZeta(double zeta)
+{
+    std::lock_guard lock(m_mutex);
+    m_pendingZeta = zeta;
+}
+
+WorkerStatus TrainingWorker::status() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_status;
+}
+
+bool TrainingWorker::active() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_status.state == WorkerState::Loading || m_status.state == WorkerState::Running ||
+           m_status.state == WorkerState::Paused;
+}
+
+void TrainingWorker::setState(WorkerState state, std::string message)
+{
+    std::lock_guard lock(m_mutex);
+    m_status.state = state;
+    m_status.message = std::move(message);
+    if (state != WorkerState::Running)
+        m_status.pausePending = false;
+}
+
+void TrainingWorker::run()
+{
+    const TrainConfig& config = m_options.config;
+    std::unique_ptr<RunWriter> writer;
+    std::unique_ptr<Trainer> trainer;
+    std::string description;
+    try {
+        DatasetRequest request;
+        request.spec = config.dataset;
+        request.testSpec = config.testDataset;
+        request.testFraction = config.testFraction;
+        request.scale = config.scale;
+        request.validationSpec = config.validationDataset;
+        request.validationFraction = config.validation;
+        request.seed = config.seed;
+        LoadedData data = loadDataset(request);
+        description = data.description;
+        {
+            std::lock_guard lock(m_mutex);
+            m_status.dataset = description;
+        }
+        trainer = std::make_unique<Trainer>(config, data.split);
+        if (!m_options.runDir.empty())
+            writer = std::make_unique<RunWriter>(m_options.runDir, config, trainer->network(),
+                                                 data.split.validation.samples() > 0, m_options.force);
+        Observer observer(*this, writer.get(), config.batch, trainer->network());
+        observer.publish(0, 0, 0, trainer->network(), nullptr);
+
+        while (!trainer->finished() && !m_stop) {
+            {
+                std::unique_lock lock(m_mutex);
+                if (m_paused && m_steps == 0) {
+                    m_status.state = WorkerState::Paused;
+                    m_status.pausePending = false;
+                    m_wake.wait(lock, [&] { return !m_paused || m_steps > 0 || m_stop; });
+                }
+                if (m_stop)
+                    break;
+                if (m_paused && m_steps > 0)
+                    --m_steps;
+                if (m_pendingLr > 0)
+                    trainer->setLearningRate(m_pendingLr);
+                if (m_pendingZeta >= 0)
+                    trainer->setZeta(m_pendingZeta);
+                m_pendingLr = -1;
+                m_pendingZeta = -1;
+                m_status.state = WorkerState::Running;
+                m_status.message.clear();
+                m_status.batch = 0;
+            }
+            trainer->trainEpoch(&observer);
+        }
+        const bool completed = trainer->finished();
+        if (writer)
+            writer->finish(completed ? "completed" : "stopped", {}, trainer->epochsDone(), trainer->network(), description);
+        setState(completed ? WorkerState::Finished : WorkerState::Stopped,
+                 completed ? "completed " + std::to_string(trainer->epochsDone()) + " epochs"
+                           : "stopped after " + std::to_string(trainer->epochsDone()) + " epochs");
+    } catch (const TrainingDiverged& e) {
+        try {
+            if (writer && trainer)
+                writer->finish("diverged", e.what(), trainer->epochsDone(), trainer->network(), description);
+        } catch (const std::exception&) {
+        }
+        setState(WorkerState::Failed, e.what());
+    } catch (const std::exception& e) {
+        setState(WorkerState::Failed, e.what());
+    }
+}
+
+} // namespace rewire::gui

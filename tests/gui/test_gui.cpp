@@ -1,0 +1,508 @@
+// Qt Test suite of the desktop app, run under QT_QPA_PLATFORM=offscreen.
+
+#include "cli/run_folder.h"
+#include "gui/curves_view.h"
+#include "gui/degree_view.h"
+#include "gui/main_window.h"
+#include "gui/network_view.h"
+#include "gui/neuron_table_model.h"
+#include "gui/neuron_table_view.h"
+#include "gui/run_browser.h"
+#include "gui/snapshot_channel.h"
+#include "gui/timeline_widget.h"
+#include "gui/training_worker.h"
+
+#include "core/trainer.h"
+#include "datasets/registry.h"
+#include "graph/model_io.h"
+
+#include <QFile>
+#include <QImage>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+using namespace rewire;
+using namespace rewire::gui;
+
+namespace {
+
+// A small, quick run: XOR in the plane through a sparse 2-48-48-2 network.
+TrainConfig tinyConfig(int epochs)
+{
+    TrainConfig c;
+    c.dataset = "synthetic:xor:samples=3000";
+    c.arch = "2-48-48-2";
+    c.epsilon = 4;
+    c.epochs = epochs;
+    c.batch = 32;
+    c.lr = 0.05;
+    c.threads = 1;
+    c.activation = "relu";
+    return c;
+}
+
+SnapshotPtr snap(std::uint64_t generation, int epoch, int batch = 0)
+{
+    auto s = std::make_shared<Snapshot>();
+    s->generation = generation;
+    s->epoch = epoch;
+    s->batch = batch;
+    return s;
+}
+
+// Polls `done` (processing events) up to `ms` milliseconds.
+template <class F>
+bool waitFor(F done, int ms = 30000)
+{
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        QThread::msleep(5);
+    }
+    return true;
+}
+
+QString rewireBin()
+{
+    const char* bin = std::getenv("REWIRE_BIN");
+    return bin ? QString::fromLocal8Bit(bin) : QStringLiteral("rewire");
+}
+
+std::vector<std::vector<std::string>> readCsv(const std::string& file)
+{
+    std::ifstream in(file);
+    std::vector<std::vector<std::string>> rows;
+    std::string line;
+    while (std::getline(in, line)) {
+        std::vector<std::string> cells;
+        std::stringstream s(line);
+        std::string cell;
+        while (std::getline(s, cell, ','))
+            cells.push_back(cell);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+} // namespace
+
+class GuiTest : public QObject {
+    Q_OBJECT
+private slots:
+    void handOffDeliversIncreasingEpochsAndDropsStale();
+    void handOffFromAThreadNeverGoesBackwards();
+    void pauseStopsEpochsAdvancing();
+    void stepAdvancesExactlyOneEpoch();
+    void lrAndZetaChangeBetweenEpochs();
+    void workerReportsBadConfigAsFailure();
+    void neuronTableMatchesRewireAnalyze();
+    void timelineShowsSavedSnapshotsOfARunFolder();
+    void windowTrainsLiveAndExports();
+    void viewsRenderAndSelectNeurons();
+    void openRejectsWhatIsNotARun();
+};
+
+void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    QVERIFY(!channel.take());
+    QVERIFY(channel.publish(snap(1, 0)));
+    QVERIFY(channel.publish(snap(1, 1)));
+    QVERIFY(channel.publish(snap(1, 2)));
+    // Latest wins: only epoch 2 is delivered; 0 and 1 were superseded.
+    SnapshotPtr got = channel.take();
+    QVERIFY(got);
+    QCOMPARE(got->epoch, 2);
+    QCOMPARE(channel.superseded(), std::uint64_t(2));
+    QVERIFY(!channel.take());
+    // Stale: an epoch not newer than the newest published one is dropped.
+    QVERIFY(!channel.publish(snap(1, 2)));
+    QVERIFY(!channel.publish(snap(1, 1)));
+    QVERIFY(!channel.take());
+    // Mid-epoch snapshots order between epochs.
+    QVERIFY(channel.publish(snap(1, 2, 10)));
+    QVERIFY(!channel.publish(snap(1, 2, 5)));
+    QVERIFY(channel.publish(snap(1, 3)));
+    QCOMPARE(channel.take()->epoch, 3);
+    // The timeline's archive keeps every end-of-epoch snapshot, superseded or not.
+    std::vector<int> archived;
+    for (const SnapshotPtr& s : channel.archived(0))
+        archived.push_back(s->epoch);
+    QCOMPARE(archived, (std::vector<int>{0, 1, 2, 3}));
+    QCOMPARE(channel.archived(3).size(), std::size_t(1));
+    // After a reset, snapshots of the old generation are stale whatever their epoch.
+    channel.reset(2);
+    QVERIFY(!channel.publish(snap(1, 50)));
+    QVERIFY(channel.publish(snap(2, 0)));
+    QCOMPARE(channel.take()->generation, std::uint64_t(2));
+    QCOMPARE(channel.archived(0).size(), std::size_t(1));
+    QCOMPARE(channel.dropped(), std::uint64_t(4)); // (1,2), (1,1), (1,2,5) and (1,50) after the reset
+}
+
+void GuiTest::handOffFromAThreadNeverGoesBackwards()
+{
+    SnapshotChannel channel;
+    channel.reset(7);
+    constexpr int kEpochs = 20000;
+    std::atomic<bool> done{false};
+    std::thread producer([&] {
+        for (int e = 1; e <= kEpochs; ++e)
+            channel.publish(snap(7, e));
+        done = true;
+    });
+    std::vector<int> seen;
+    while (!done || !seen.empty()) {
+        if (SnapshotPtr s = channel.take())
+            seen.push_back(s->epoch);
+        else if (done)
+            break;
+    }
+    producer.join();
+    if (SnapshotPtr s = channel.take())
+        seen.push_back(s->epoch);
+    QVERIFY(!seen.empty());
+    for (std::size_t i = 1; i < seen.size(); ++i)
+        QVERIFY2(seen[i] > seen[i - 1], "epochs must strictly increase");
+    QCOMPARE(seen.back(), kEpochs); // the newest is never lost
+}
+
+void GuiTest::pauseStopsEpochsAdvancing()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(1000);
+    TrainingWorker worker(channel, 1, o);
+    worker.start();
+    QVERIFY(waitFor([&] { return worker.epochsDone() >= 2; }));
+    worker.pause();
+    QVERIFY(waitFor([&] { return worker.status().state == WorkerState::Paused; }));
+    const int at = worker.epochsDone();
+    int newest = -1;
+    while (SnapshotPtr s = channel.take())
+        newest = s->epoch;
+    QCOMPARE(newest, at);
+    QThread::msleep(400); // several epochs' worth of time at this size
+    QCOMPARE(worker.epochsDone(), at);
+    QCOMPARE(worker.status().state, WorkerState::Paused);
+    QVERIFY(!channel.take());
+    worker.resume();
+    QVERIFY(waitFor([&] { return worker.epochsDone() > at; }));
+    worker.requestStop();
+    worker.join();
+    QCOMPARE(worker.status().state, WorkerState::Stopped);
+}
+
+void GuiTest::stepAdvancesExactlyOneEpoch()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(50);
+    o.startPaused = true;
+    TrainingWorker worker(channel, 1, o);
+    worker.start();
+    QVERIFY(waitFor([&] { return worker.status().state == WorkerState::Paused; }));
+    SnapshotPtr first = channel.take();
+    QVERIFY(first);
+    QCOMPARE(first->epoch, 0);
+    QCOMPARE(worker.epochsDone(), 0);
+    for (int k = 1; k <= 3; ++k) {
+        worker.step();
+        QVERIFY(waitFor([&] { return worker.epochsDone() == k && worker.status().state == WorkerState::Paused; }));
+        QThread::msleep(150);
+        QCOMPARE(worker.epochsDone(), k);
+        SnapshotPtr s = channel.take();
+        QVERIFY(s);
+        QCOMPARE(s->epoch, k);
+        QCOMPARE(static_cast<int>(s->metrics.size()), k);
+    }
+}
+
+void GuiTest::lrAndZetaChangeBetweenEpochs()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(10);
+    o.startPaused = true;
+    TrainingWorker worker(channel, 1, o);
+    worker.start();
+    QVERIFY(waitFor([&] { return worker.status().state == WorkerState::Paused; }));
+    worker.setZeta(0.0);
+    worker.step();
+    QVERIFY(waitFor([&] { return worker.epochsDone() == 1 && worker.status().state == WorkerState::Paused; }));
+    worker.step();
+    QVERIFY(waitFor([&] { return worker.epochsDone() == 2 && worker.status().state == WorkerState::Paused; }));
+    SnapshotPtr s = channel.take();
+    QVERIFY(s);
+    // zeta 0: no topology step after epochs 1 and 2, so nothing changed between the snapshots.
+    QCOMPARE(s->metrics[0].pruned, EdgeIndex(0));
+    QCOMPARE(s->metrics[1].pruned, EdgeIndex(0));
+    QVERIFY(s->hasPrevious);
+    for (const LayerTurnover& t : s->turnover)
+        QCOMPARE(t.added, EdgeIndex(0));
+    worker.setZeta(0.5);
+    worker.step();
+    QVERIFY(waitFor([&] { return worker.epochsDone() == 3 && worker.status().state == WorkerState::Paused; }));
+    s = channel.take();
+    QVERIFY(s->metrics[2].pruned > 0);
+}
+
+void GuiTest::workerReportsBadConfigAsFailure()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(2);
+    o.config.arch = "5-10-2"; // XOR has 2 features
+    TrainingWorker worker(channel, 1, o);
+    worker.start();
+    worker.join();
+    const WorkerStatus st = worker.status();
+    QCOMPARE(st.state, WorkerState::Failed);
+    QVERIFY2(QString::fromStdString(st.message).contains("--arch"), st.message.c_str());
+    QVERIFY(!channel.take());
+}
+
+void GuiTest::neuronTableMatchesRewireAnalyze()
+{
+    QTemporaryDir dir;
+    // A trained model with some dead neurons: strong sparsity on a small net.
+    TrainConfig config = tinyConfig(3);
+    config.epsilon = 1;
+    config.arch = "2-40-30-2";
+    DatasetRequest request;
+    request.spec = config.dataset;
+    LoadedData data = loadDataset(request);
+    Trainer trainer(config, data.split);
+    trainer.run();
+    const std::string model = dir.filePath("model.rwm").toStdString();
+    saveModel(trainer.network(), model);
+
+    QProcess analyze;
+    analyze.start(rewireBin(), {"analyze", QString::fromStdString(model), "--out", dir.filePath("analysis")});
+    QVERIFY(analyze.waitForFinished(60000));
+    QVERIFY2(analyze.exitCode() == 0, analyze.readAllStandardError().constData());
+    const auto csv = readCsv(dir.filePath("analysis/neurons.csv").toStdString());
+    QCOMPARE(csv.front()[0], std::string("layer"));
+
+    const LoadedRun run = loadRun(model, 1);
+    QCOMPARE(run.snapshots.size(), std::size_t(1));
+    NeuronTableModel table;
+    table.setSnapshot(run.snapshots.front());
+    QCOMPARE(static_cast<std::size_t>(table.rowCount()), csv.size() - 1);
+    const int columns[] = {NeuronTableModel::Set,        NeuronTableModel::Index,       NeuronTableModel::InDegree,
+                           NeuronTableModel::OutDegree,  NeuronTableModel::InStrength, NeuronTableModel::OutStrength,
+                           NeuronTableModel::Importance, NeuronTableModel::Dead};
+    int dead = 0;
+    for (int r = 0; r < table.rowCount(); ++r) {
+        const auto& row = csv[static_cast<std::size_t>(r) + 1];
+        for (int c = 0; c < 8; ++c) {
+            const double expected = std::stod(row[static_cast<std::size_t>(c)]);
+            const double got = table.index(r, columns[c]).data(Qt::UserRole).toDouble();
+            // The CSV holds 6 significant digits.
+            QVERIFY2(std::abs(got - expected) <= 1e-5 * std::max(1.0, std::abs(expected)),
+                     qPrintable(QStringLiteral("row %1 column %2: table %3, neurons.csv %4").arg(r).arg(c).arg(got).arg(expected)));
+        }
+        dead += std::stoi(row[7]);
+    }
+    QVERIFY2(dead > 0, "the model should have dead neurons for this test to bite");
+    // The rank column: 1 = the highest importance in its set.
+    const SnapshotPtr& s = run.snapshots.front();
+    for (int set = 1; set < 3; ++set) {
+        double best = -1;
+        NeuronIndex top = 0;
+        for (NeuronIndex i = 0; i < static_cast<NeuronIndex>(s->setStart[set + 1] - s->setStart[set]); ++i)
+            if (s->neuron(set, i).importance > best)
+                best = s->neuron(set, i).importance, top = i;
+        QCOMPARE(table.index(table.rowOf(set, top), NeuronTableModel::Rank).data(Qt::UserRole).toInt(), 1);
+    }
+}
+
+void GuiTest::timelineShowsSavedSnapshotsOfARunFolder()
+{
+    QTemporaryDir dir;
+    const QString out = dir.filePath("run");
+    QProcess train;
+    train.start(rewireBin(), {"train", "--dataset", "synthetic:xor:samples=2000", "--arch", "2-32-32-2", "--epsilon", "4",
+                              "--epochs", "4", "--snapshot-every", "2", "--threads", "1", "--quiet", "--out", out});
+    QVERIFY(train.waitForFinished(120000));
+    QVERIFY2(train.exitCode() == 0, train.readAllStandardError().constData());
+
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    QVERIFY2(w.openPath(out), qPrintable(w.lastError()));
+    // Snapshots at epochs 0, 2 and 4, as saved.
+    QCOMPARE(w.timeline()->count(), 3);
+    QCOMPARE(w.history().size(), std::size_t(3));
+    QCOMPARE(w.history()[0]->epoch, 0);
+    QCOMPARE(w.history()[1]->epoch, 2);
+    QCOMPARE(w.history()[2]->epoch, 4);
+    QCOMPARE(w.currentSnapshot()->epoch, 4); // follow live: the newest
+    // Each snapshot carries the metrics up to its epoch; turnover against the previous one.
+    QCOMPARE(w.history()[1]->metrics.size(), std::size_t(2));
+    QVERIFY(w.history()[2]->hasPrevious);
+    const auto saved = loadModel(out.toStdString() + "/snapshots/epoch_0002.rwm");
+    w.timeline()->setCursor(1);
+    QCOMPARE(w.currentSnapshot()->epoch, 2);
+    QCOMPARE(w.currentSnapshot()->network->edgeCount(), saved.edgeCount());
+    QCOMPARE(w.currentSnapshot()->network->layer(1).colIdx().size(), saved.layer(1).colIdx().size());
+    QVERIFY(std::equal(saved.layer(1).weights().begin(), saved.layer(1).weights().end(),
+                       w.currentSnapshot()->network->layer(1).weights().begin()));
+    QVERIFY(!w.timeline()->followLive());
+    // The curves show the whole run whatever the cursor.
+    w.showView("curves");
+    QCOMPARE(w.curvesView()->testPoints(), 4);
+    // Play walks to the end.
+    w.timeline()->setCursor(0);
+    w.timeline()->setPlaying(true);
+    QVERIFY(waitFor([&] { return w.currentSnapshot()->epoch == 4 && !w.timeline()->playing(); }, 10000));
+}
+
+void GuiTest::windowTrainsLiveAndExports()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    const Json c = tinyConfig(4).toJson();
+    for (const char* key : {"dataset", "arch", "epsilon", "epochs", "batch", "lr", "threads", "activation"}) {
+        const Json* v = c.find(key);
+        w.setConfigValue(key, v->isString() ? v->asString() : QString::number(v->asNumber(), 'g', 10).toStdString());
+    }
+    w.setRunDir(dir.filePath("live"));
+    std::vector<int> arrived;
+    connect(&w, &MainWindow::snapshotArrived, this, [&](int epoch) { arrived.push_back(epoch); });
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
+    // Structural settings lock while running; lr and zeta stay editable.
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QCOMPARE(ended.front().front().value<WorkerState>(), WorkerState::Finished);
+    QVERIFY(!arrived.empty());
+    for (std::size_t i = 1; i < arrived.size(); ++i)
+        QVERIFY(arrived[i] > arrived[i - 1]);
+    QCOMPARE(arrived.back(), 4);
+    QCOMPARE(w.history().back()->epoch, 4);
+    QCOMPARE(w.history().back()->metrics.size(), std::size_t(4));
+    // The run folder is the CLI's.
+    const auto metrics = readMetricsCsv(dir.filePath("live/metrics.csv").toStdString());
+    QCOMPARE(metrics.size(), std::size_t(4));
+    QCOMPARE(listSnapshots(dir.filePath("live").toStdString()).size(), std::size_t(5));
+    QVERIFY(QFile::exists(dir.filePath("live/model.rwm")));
+    QCOMPARE(metrics.back().testAccuracy, w.history().back()->metrics.back().testAccuracy);
+    // Exports.
+    QVERIFY(w.exportMetricsCsv(dir.filePath("m.csv")));
+    QCOMPARE(readMetricsCsv(dir.filePath("m.csv").toStdString()).size(), std::size_t(4));
+    QVERIFY(w.exportAnalysis(dir.filePath("analysis")));
+    QVERIFY(QFile::exists(dir.filePath("analysis/neurons.csv")));
+    QVERIFY(QFile::exists(dir.filePath("analysis/degree_distribution.csv")));
+    QVERIFY(w.exportTimelineFrames(dir.filePath("frames")));
+    QVERIFY(QFile::exists(dir.filePath("frames/frame_0000.png")));
+    QVERIFY(QFile::exists(dir.filePath("frames/frame_0004.png")));
+    QVERIFY(w.saveScreenshot(dir.filePath("shot.png")));
+    QCOMPARE(QImage(dir.filePath("shot.png")).size(), w.size());
+    // Reset clears the views and unlocks the form.
+    w.resetTraining();
+    QVERIFY(w.history().empty());
+    QVERIFY(!w.currentSnapshot());
+}
+
+void GuiTest::viewsRenderAndSelectNeurons()
+{
+    QTemporaryDir dir;
+    TrainConfig config = tinyConfig(2);
+    DatasetRequest request;
+    request.spec = config.dataset;
+    LoadedData data = loadDataset(request);
+    Trainer trainer(config, data.split);
+    trainer.run();
+    const std::string model = dir.filePath("m.rwm").toStdString();
+    saveModel(trainer.network(), model);
+
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    QVERIFY(w.openPath(QString::fromStdString(model)));
+    QCOMPARE(w.currentSnapshot()->epoch, 2); // from the model's epochs_trained attribute
+    // Every view paints something that is not blank.
+    for (const auto& [name, view] : w.views()) {
+        w.showView(name);
+        QApplication::processEvents();
+        const QImage img = view->grab().toImage();
+        QVERIFY2(!img.isNull(), qPrintable(name));
+        std::set<QRgb> colours;
+        for (int y = 0; y < img.height(); y += 3)
+            for (int x = 0; x < img.width(); x += 3)
+                colours.insert(img.pixel(x, y));
+        QVERIFY2(colours.size() > 20, qPrintable(name + " looks empty"));
+    }
+    // A click on a neuron in the network view selects it everywhere.
+    NetworkView* net = w.networkView();
+    const NeuronRef target{1, 5};
+    QPoint at;
+    QWidget* canvas = nullptr;
+    for (QWidget* child : net->findChildren<QWidget*>())
+        if (child->metaObject()->className() == QStringLiteral("QWidget") && child->width() > 150)
+            canvas = child;
+    QVERIFY(canvas);
+    for (int y = 0; y < canvas->height() && at.isNull(); ++y)
+        for (int x = 0; x < canvas->width(); x += 2)
+            if (net->neuronAt(QPoint(x, y)) == target) {
+                at = QPoint(x, y);
+                break;
+            }
+    QVERIFY(!at.isNull());
+    QTest::mouseClick(canvas, Qt::LeftButton, {}, at);
+    QCOMPARE(net->selectedNeuron(), target);
+    QCOMPARE(w.neuronView()->selectedNeuron(), target);
+    QCOMPARE(w.degreeView()->selectedNeuron(), target);
+    w.showView("neurons");
+    QApplication::processEvents();
+    const QModelIndex current = w.neuronView()->table()->currentIndex();
+    QVERIFY(current.isValid());
+    QCOMPARE(current.siblingAtColumn(NeuronTableModel::Index).data(Qt::UserRole).toInt(), 5);
+    QCOMPARE(current.siblingAtColumn(NeuronTableModel::Set).data(Qt::UserRole).toInt(), 1);
+    // The degree view plots the layer's distribution: one point per distinct positive degree.
+    w.showView("degrees");
+    w.degreeView()->setLayer(0);
+    QApplication::processEvents();
+    std::set<NeuronIndex> distinct;
+    for (NeuronIndex j = 0; j < w.currentSnapshot()->network->layer(0).outputs(); ++j)
+        if (w.currentSnapshot()->network->layer(0).inDegree(j) > 0)
+            distinct.insert(w.currentSnapshot()->network->layer(0).inDegree(j));
+    QCOMPARE(w.degreeView()->pointCount(), static_cast<int>(distinct.size()));
+}
+
+void GuiTest::openRejectsWhatIsNotARun()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    QVERIFY(!w.openPath(dir.path()));
+    QVERIFY2(w.lastError().contains("not a run folder"), qPrintable(w.lastError()));
+    QFile bad(dir.filePath("bad.rwm"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("not a model");
+    bad.close();
+    QVERIFY(!w.openPath(dir.filePath("bad.rwm")));
+    QVERIFY2(w.lastError().contains("bad.rwm"), qPrintable(w.lastError()));
+    QVERIFY(w.history().empty());
+}
+
+QTEST_MAIN(GuiTest)
+#include "test_gui.moc"
