@@ -68,8 +68,9 @@ void AdjacencyView::render(QPainter& p, QSize size)
     const int availW = size.width() - left - right, availH = size.height() - top - bottom;
     if (availW < 20 || availH < 20)
         return;
-    const int cols = static_cast<int>(std::min<NeuronIndex>(layer.inputs(), std::min(availW, 300)));
-    const int rows = static_cast<int>(std::min<NeuronIndex>(layer.outputs(), std::min(availH, 300)));
+    // At most 128 blocks a side: with a few neurons per block, densities are not mere sampling noise.
+    const int cols = static_cast<int>(std::min<NeuronIndex>(layer.inputs(), std::min(availW, 128)));
+    const int rows = static_cast<int>(std::min<NeuronIndex>(layer.outputs(), std::min(availH, 128)));
     const double cellIn = static_cast<double>(layer.inputs()) / cols, cellOut = static_cast<double>(layer.outputs()) / rows;
 
     // Position of each neuron along its axis: natural, or by degree (highest first, ties by index).

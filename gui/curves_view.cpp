@@ -45,7 +45,7 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
     m_validationLoss = loss.curves.back().series;
     Panel conn = makePanel(tr("Connections"), tr("edges"));
     conn.fromZero = true;
-    addCurve(conn, tr("connections"), Qt::black, Qt::SolidLine, [](const EpochMetrics& m) { return static_cast<double>(m.connections); });
+    addCurve(conn, tr("total"), Qt::black, Qt::SolidLine, [](const EpochMetrics& m) { return static_cast<double>(m.connections); });
     addCurve(conn, tr("pruned"), kRemoved, Qt::DashLine, [](const EpochMetrics& m) { return static_cast<double>(m.pruned); }, true);
     addCurve(conn, tr("regrown"), kAdded, Qt::DotLine, [](const EpochMetrics& m) { return static_cast<double>(m.regrown); }, true);
     Panel turn = makePanel(tr("Turnover between snapshots"), tr("Jaccard distance"));
@@ -131,6 +131,9 @@ void CurvesView::refresh()
     const int total = h ? h->totalEpochs : 0;
     const double lastEpoch = metrics.empty() ? 1.0 : std::max(1, metrics.back().epoch);
     const bool validation = !metrics.empty() && metrics.back().hasValidation;
+    static const char* titles[] = {"Accuracy", "Loss", "Connections", "Turnover between snapshots"};
+    for (std::size_t k = 0; k < m_panels.size(); ++k)
+        m_panels[k].chart->setTitle(metrics.empty() && h ? tr("%1 (no metrics: open the run folder)").arg(tr(titles[k])) : tr(titles[k]));
     m_panels[0].chart->legend()->markers(m_validationAcc).front()->setVisible(validation);
     m_panels[1].chart->legend()->markers(m_validationLoss).front()->setVisible(validation);
 

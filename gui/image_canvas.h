@@ -2,6 +2,7 @@
 // A widget that shows an image rendered on demand at its own size: the views paint edges, heat
 // maps and pixel maps into a QImage once per change, not on every repaint.
 
+#include <QElapsedTimer>
 #include <QImage>
 #include <QMouseEvent>
 #include <QPainter>
@@ -26,6 +27,8 @@ public:
         update();
     }
     const QImage& image() const { return m_image; }
+    // Time the last render took (ms).
+    double renderMillis() const { return m_renderMs; }
 
 protected:
     void paintEvent(QPaintEvent*) override
@@ -34,9 +37,13 @@ protected:
             m_image = QImage(size(), QImage::Format_ARGB32_Premultiplied);
             m_image.fill(Qt::white);
             if (render) {
+                QElapsedTimer timer;
+                timer.start();
                 QPainter p(&m_image);
                 p.setRenderHint(QPainter::Antialiasing, true);
                 render(p, size());
+                p.end();
+                m_renderMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
             }
             m_dirty = false;
         }
@@ -52,6 +59,7 @@ protected:
 private:
     QImage m_image;
     bool m_dirty = true;
+    double m_renderMs = 0;
 };
 
 } // namespace rewire::gui

@@ -13,6 +13,8 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <filesystem>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -107,6 +109,35 @@ Options parse(int argc, char** argv)
     return o;
 }
 
+// CPU seconds of the GUI side: the main thread and Qt's helper threads (named by Qt, e.g.
+// "Thread (pooled)"); the worker and its OpenMP team keep the process name. From /proc.
+double guiCpuSeconds()
+{
+    double total = 0;
+    const long ticks = sysconf(_SC_CLK_TCK);
+    const std::string self = std::to_string(getpid());
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream commFile(e.path() / "comm"), statFile(e.path() / "stat");
+        std::string comm, stat;
+        std::getline(commFile, comm);
+        std::getline(statFile, stat);
+        if (e.path().filename() != self && comm == "rewire-gui")
+            continue;
+        // Fields after the ")" of the command: state ... utime (14th) stime (15th) of the line.
+        std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+        std::string field;
+        double utime = 0, stime = 0;
+        for (int k = 3; k <= 15 && rest >> field; ++k) {
+            if (k == 14)
+                utime = std::stod(field);
+            if (k == 15)
+                stime = std::stod(field);
+        }
+        total += (utime + stime) / static_cast<double>(ticks);
+    }
+    return total;
+}
+
 bool headless(const Options& o) { return o.demo || !o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty(); }
 
 // Saves what was asked; returns the exit code.
@@ -181,9 +212,12 @@ int main(int argc, char** argv)
             if (finish(window, options) != 0)
                 code = 1;
             const auto& refresh = window.refreshMillis();
-            std::printf("rewire-gui: %s after %d epochs; run folder %s; GUI refresh per snapshot: median %.1f ms over %zu\n",
-                        toString(state), window.worker() ? window.worker()->epochsDone() : 0,
-                        window.runDir().toLocal8Bit().constData(), rewire::median(refresh), refresh.size());
+            const int epochs = window.worker() ? window.worker()->epochsDone() : 0;
+            std::printf("rewire-gui: %s after %d epochs; run folder %s\n", toString(state), epochs,
+                        window.runDir().toLocal8Bit().constData());
+            std::printf("rewire-gui: GUI thread applying each snapshot to the views: median %.1f ms over %zu; "
+                        "GUI-side CPU (main thread and Qt's helpers, painting included) %.2f s in all\n",
+                        rewire::median(refresh), refresh.size(), guiCpuSeconds());
             std::ifstream summary(std::filesystem::path(window.runDir().toStdString()) / "summary.json");
             if (summary) {
                 std::stringstream text;

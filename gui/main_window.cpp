@@ -122,8 +122,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     auto* views = new QSplitter(Qt::Horizontal);
     views->addWidget(m_network);
     views->addWidget(m_tabs);
-    views->setStretchFactor(0, 1);
-    views->setStretchFactor(1, 1);
+    views->setStretchFactor(0, 4);
+    views->setStretchFactor(1, 5);
+    views->setSizes({440, 550});
 
     auto* formScroll = new QScrollArea;
     formScroll->setWidget(buildForm());
@@ -582,7 +583,12 @@ void MainWindow::poll()
             m_curves->setHistory(m_history.back()); // the cursor stays behind: only the curves grow
         emit snapshotArrived(latest->epoch);
     }
-    updateStatus(&status);
+    // The status line at ~4 Hz: every repaint flushes the window, which is not free while training
+    // shares the CPU.
+    if (latest || status.state != m_lastState || !m_statusClock.isValid() || m_statusClock.elapsed() >= 250) {
+        updateStatus(&status);
+        m_statusClock.start();
+    }
     if (status.state != m_lastState) {
         m_lastState = status.state;
         updateControls();
@@ -611,6 +617,7 @@ void MainWindow::updateControls()
 
 void MainWindow::updateStatus(const WorkerStatus* status)
 {
+    const QString before = m_status->text();
     QStringList parts;
     if (status) {
         QString state = QString::fromUtf8(toString(status->state));
@@ -633,7 +640,9 @@ void MainWindow::updateStatus(const WorkerStatus* status)
     parts << tr("memory %1 MiB").arg(currentRssMiB(), 0, 'f', 0);
     if (!m_runDir.isEmpty())
         parts << m_runDir;
-    m_status->setText(parts.join(QStringLiteral("  ·  ")));
+    const QString text = parts.join(QStringLiteral("  ·  "));
+    if (text != before)
+        m_status->setText(text);
 }
 
 bool MainWindow::exportMetricsCsv(const QString& file)

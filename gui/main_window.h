@@ -7,6 +7,7 @@
 #include "gui/snapshot_view.h"
 #include "gui/training_worker.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <map>
@@ -116,6 +117,7 @@ private:
     TimelineWidget* m_timeline;
     QLabel* m_status;
     QTimer* m_timer;
+    QElapsedTimer m_statusClock;
 
     QWidget* buildForm();
     void buildMenus();

@@ -1,6 +1,7 @@
 #include "gui/network_view.h"
 
 #include "gui/colormap.h"
+#include "gui/line_raster.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -37,6 +38,17 @@ Geometry columnLayout(const Snapshot& s, QSize size)
     g.top = kTop;
     g.bottom = size.height() - kBottom;
     return g;
+}
+
+// Lines straight into the canvas image when the painter draws on one (see line_raster.h).
+void drawLines(QPainter& p, const std::vector<QLineF>& lines, const QColor& color)
+{
+    if (auto* image = dynamic_cast<QImage*>(p.device()); image && image->format() == QImage::Format_ARGB32_Premultiplied) {
+        blendLines(*image, lines, color);
+        return;
+    }
+    p.setPen(QPen(color, 1.0));
+    p.drawLines(lines.data(), static_cast<int>(lines.size()));
 }
 
 QColor edgeColor(float w, double alpha)
@@ -191,13 +203,23 @@ void NetworkView::render(QPainter& p, QSize size)
                 for (EdgeIndex e = rowPtr[j]; e < rowPtr[j + 1]; ++e)
                     if (std::abs(w[e]) >= threshold && static_cast<EdgeIndex>(edges.size()) < budget)
                         edges.push_back({colIdx[e], j, w[e]});
-            std::sort(edges.begin(), edges.end(), [](const Drawn& a, const Drawn& b) { return std::abs(a.w) < std::abs(b.w); });
-            const double base = edges.size() > 20000 ? 0.05 : 0.12;
+            // Opacity in a few levels of |w| per sign, each drawn in one call with one pen (a pen per
+            // edge costs more than the line), weakest level first so the strongest end on top.
+            constexpr int kLevels = 10;
+            std::vector<QLineF> buckets[2][kLevels];
             for (const Drawn& d : edges) {
                 const double rel = std::abs(d.w) / maxAbs;
-                p.setPen(QPen(edgeColor(d.w, base + 0.75 * rel * rel), 1.0));
-                p.drawLine(QPointF(x0, g.y(l, d.from)), QPointF(x1, g.y(l + 1, d.to)));
+                const int level = std::min(kLevels - 1, static_cast<int>(rel * rel * kLevels));
+                buckets[d.w >= 0][level].emplace_back(QPointF(x0, g.y(l, d.from)), QPointF(x1, g.y(l + 1, d.to)));
             }
+            const double base = edges.size() > 20000 ? 0.05 : 0.12;
+            for (int level = 0; level < kLevels; ++level)
+                for (int sign = 0; sign < 2; ++sign) {
+                    const auto& lines = buckets[sign][level];
+                    if (lines.empty())
+                        continue;
+                    drawLines(p, lines, edgeColor(sign ? 1.0f : -1.0f, base + 0.75 * (level + 0.5) / kLevels));
+                }
         }
         if (changes) {
             const LayerEdgeChanges& c = s.changes[static_cast<std::size_t>(l)];
@@ -205,10 +227,11 @@ void NetworkView::render(QPainter& p, QSize size)
                 // A uniform sample: enough to see where the topology moves without hiding the weights.
                 const std::size_t cap = static_cast<std::size_t>(std::max(1, m_budget / 8));
                 const std::size_t stride = list.size() > cap ? (list.size() + cap - 1) / cap : 1;
-                color.setAlphaF(0.45);
-                p.setPen(QPen(color, 1.0, style));
+                color.setAlphaF(style == Qt::SolidLine ? 0.45 : 0.3);
+                std::vector<QLineF> lines;
                 for (std::size_t k = 0; k < list.size(); k += stride)
-                    p.drawLine(QPointF(x0, g.y(l, list[k].from)), QPointF(x1, g.y(l + 1, list[k].to)));
+                    lines.emplace_back(QPointF(x0, g.y(l, list[k].from)), QPointF(x1, g.y(l + 1, list[k].to)));
+                drawLines(p, lines, color);
             };
             drawSome(c.removed, kRemoved, Qt::DotLine);
             drawSome(c.added, kAdded, Qt::SolidLine);
@@ -219,17 +242,22 @@ void NetworkView::render(QPainter& p, QSize size)
     if (m_selected.valid()) {
         const int k = m_selected.set;
         const NeuronIndex i = m_selected.index;
-        p.setPen(QPen(kSelected, 1.4));
+        std::vector<QLineF> lines;
         if (k > 0) {
             const SparseLayer& in = net.layer(k - 1);
             for (EdgeIndex e = in.rowPtr()[i]; e < in.rowPtr()[i + 1]; ++e)
-                p.drawLine(QPointF(g.x[static_cast<std::size_t>(k) - 1], g.y(k - 1, in.colIdx()[e])), QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)));
+                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k) - 1], g.y(k - 1, in.colIdx()[e])), QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)));
         }
         if (k < net.layerCount()) {
             const SparseLayer& out = net.layer(k);
             for (EdgeIndex e = out.colPtr()[i]; e < out.colPtr()[i + 1]; ++e)
-                p.drawLine(QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)), QPointF(g.x[static_cast<std::size_t>(k) + 1], g.y(k + 1, out.cscRow()[e])));
+                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)), QPointF(g.x[static_cast<std::size_t>(k) + 1], g.y(k + 1, out.cscRow()[e])));
         }
+        drawLines(p, lines, kSelected);
+        // Twice, for a 2-pixel-ish highlight that stands out over the other edges.
+        for (QLineF& line : lines)
+            line.translate(1, 0);
+        drawLines(p, lines, kSelected);
     }
 
     // Neurons: dots when there is room, else a colour strip (importance; inputs: strength), dead in red.
@@ -256,8 +284,7 @@ void NetworkView::render(QPainter& p, QSize size)
                 p.setBrush(fill);
                 p.drawEllipse(QPointF(x, y), radius, radius);
             } else {
-                p.setPen(QPen(fill, std::max(1.0, spacing)));
-                p.drawLine(QPointF(x - 5, y), QPointF(x + 5, y));
+                p.fillRect(QRectF(x - 5, y - spacing / 2, 10, std::max(1.0, spacing)), fill);
             }
         }
         const QString lines[] = {neuronSetName(s, k), groupDigits(n), dead ? tr("%1 dead").arg(dead) : QString()};

@@ -89,7 +89,7 @@ QVariant NeuronTableModel::headerData(int section, Qt::Orientation orientation, 
     if (role != Qt::DisplayRole)
         return {};
     static const char* names[] = {"layer", "index", "in-deg", "out-deg", "in-str", "out-str",
-                                  "importance", "dead", "rank", "Δ rank"};
+                                  "import.", "dead", "rank", "Δ rank"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -84,8 +84,14 @@ void NeuronTableView::refresh()
     m_model->setSnapshot(m_snapshot);
     if (!m_snapshot)
         return;
-    if (first) // size the columns to the data once; later snapshots keep the user's widths
-        m_table->resizeColumnsToContents();
+    if (first) { // compact columns, sized once; later snapshots keep the user's widths
+        const QFontMetrics fm = m_table->horizontalHeader()->fontMetrics();
+        for (int c = 0; c < NeuronTableModel::ColumnCount; ++c) {
+            const QString header = m_model->headerData(c, Qt::Horizontal).toString();
+            const int data = fm.horizontalAdvance(c == NeuronTableModel::Set ? QStringLiteral("hidden 00") : QStringLiteral("0.0000"));
+            m_table->setColumnWidth(c, std::max(fm.horizontalAdvance(header), data) + 8);
+        }
+    }
     const int sets = static_cast<int>(m_snapshot->setStart.size()) - 1;
     if (m_filter->count() != sets + 1) {
         m_filter->blockSignals(true);

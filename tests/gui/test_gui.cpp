@@ -2,6 +2,7 @@
 
 #include "cli/run_folder.h"
 #include "gui/curves_view.h"
+#include "gui/line_raster.h"
 #include "gui/degree_view.h"
 #include "gui/main_window.h"
 #include "gui/network_view.h"
@@ -112,6 +113,7 @@ private slots:
     void windowTrainsLiveAndExports();
     void viewsRenderAndSelectNeurons();
     void openRejectsWhatIsNotARun();
+    void lineRasterBlendsLikeSourceOver();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -502,6 +504,38 @@ void GuiTest::openRejectsWhatIsNotARun()
     QVERIFY(!w.openPath(dir.filePath("bad.rwm")));
     QVERIFY2(w.lastError().contains("bad.rwm"), qPrintable(w.lastError()));
     QVERIFY(w.history().empty());
+}
+
+void GuiTest::lineRasterBlendsLikeSourceOver()
+{
+    QImage img(40, 30, QImage::Format_ARGB32_Premultiplied);
+    img.fill(Qt::white);
+    // A horizontal line through pixel centres: full coverage on one row, nothing on the others.
+    const std::vector<QLineF> h{QLineF(5, 10, 30, 10)};
+    blendLines(img, h, QColor(255, 0, 0, 128)); // half-transparent red over white
+    const QColor mid = img.pixelColor(15, 10);
+    QCOMPARE(mid.red(), 255);
+    QVERIFY(std::abs(mid.green() - 127) <= 2);
+    QVERIFY(std::abs(mid.blue() - 127) <= 2);
+    QCOMPARE(img.pixelColor(15, 9), QColor(Qt::white));
+    QCOMPARE(img.pixelColor(15, 11), QColor(Qt::white));
+    QCOMPARE(img.pixelColor(3, 10), QColor(Qt::white)); // before the start
+    // A steep line halfway between two columns: coverage splits evenly, summing to one pixel.
+    img.fill(Qt::white);
+    const std::vector<QLineF> v{QLineF(20.5, 2, 20.5, 25)};
+    blendLines(img, v, QColor(0, 0, 0));
+    const int left = 255 - img.pixelColor(20, 12).red(), right = 255 - img.pixelColor(21, 12).red();
+    QVERIFY(std::abs(left - right) <= 2);
+    QVERIFY(std::abs(left + right - 255) <= 3);
+    // A line that starts and ends far outside is clipped, and its inside part is drawn:
+    // y = -50 + (x + 100) * 130/300 passes x = 30 at y = 6.33 (two thirds of it on row 6).
+    img.fill(Qt::white);
+    const std::vector<QLineF> out{QLineF(-100, -50, 200, 80)};
+    blendLines(img, out, QColor(0, 0, 255));
+    QVERIFY(std::abs((255 - img.pixelColor(30, 6).red()) - 170) <= 6);
+    QVERIFY(std::abs((255 - img.pixelColor(30, 7).red()) - 85) <= 6);
+    QCOMPARE(img.pixelColor(30, 6).blue(), 255);
+    QCOMPARE(img.pixelColor(30, 20), QColor(Qt::white));
 }
 
 QTEST_MAIN(GuiTest)
