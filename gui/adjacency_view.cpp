@@ -138,7 +138,7 @@ void AdjacencyView::render(QPainter& p, QSize size)
                               .arg(s.epoch)
                               .arg(groupDigits(layer.edgeCount()), groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
                               .arg(100.0 * layer.density(), 0, 'f', 2);
-    const QString sub = tr("%1 x %2 blocks of ~%3 x %4 neurons; colour = share of the block's possible edges present")
+    const QString sub = tr("%1x%2 blocks of ~%3x%4 neurons; colour = block density")
                             .arg(rows)
                             .arg(cols)
                             .arg(cellOut, 0, 'f', 1)

@@ -185,10 +185,10 @@ void CurvesView::refresh()
             p.logX->setRange(0.9, lastEpoch * 1.1);
         } else {
             p.x->setRange(0, lastEpoch);
-            double step = 1; // a 1-2-5 step giving at most ~10 whole-epoch ticks
-            for (double base = 1; lastEpoch / step > 10; base *= 10)
+            double step = 1; // a 1-2-5 step giving at most ~6 whole-epoch ticks (labels stay legible)
+            for (double base = 1; lastEpoch / step > 6; base *= 10)
                 for (double m : {1.0, 2.0, 5.0})
-                    if (lastEpoch / step > 10)
+                    if (lastEpoch / step > 6)
                         step = m * base;
             p.x->setTickType(QValueAxis::TicksDynamic);
             p.x->setTickAnchor(0);

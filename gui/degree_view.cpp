@@ -150,9 +150,11 @@ void DegreeView::refresh()
     m_chart->legend()->markers(m_dots).front()->setVisible(!ccdf);
     m_chart->legend()->markers(m_line).front()->setVisible(ccdf);
     m_x->setTitleText(in ? tr("in-degree k") : tr("out-degree k"));
-    m_x->setRange(std::isfinite(xmin) ? xmin / 1.3 : 0.8, xmax * 1.3);
+    // Whole decades, so that the log axis always carries labels.
+    const double lo = std::isfinite(xmin) ? std::pow(10.0, std::floor(std::log10(xmin))) : 1.0;
+    m_x->setRange(lo, std::max(lo * 10, std::pow(10.0, std::ceil(std::log10(xmax * 1.05)))));
     m_y->setTitleText(ccdf ? tr("P(D ≥ k)") : tr("P(k)"));
-    m_y->setRange(ymin * 0.7, ymax * 1.6);
+    m_y->setRange(std::pow(10.0, std::floor(std::log10(ymin))), std::pow(10.0, std::ceil(std::log10(ymax * 1.05))));
     m_caption->setText(caption);
 }
 

@@ -68,6 +68,12 @@ public:
     void showView(const QString& name); // network | curves | degrees | input | adjacency | neurons
 
     TrainingWorker* worker() const { return m_worker.get(); }
+    // The form's input for a key (and "out", "publish-batches"), or null.
+    QWidget* field(const std::string& key) const
+    {
+        const auto it = m_fields.find(key);
+        return it == m_fields.end() ? nullptr : it->second;
+    }
     const std::vector<SnapshotPtr>& history() const { return m_history; }
     SnapshotPtr currentSnapshot() const;
     TimelineWidget* timeline() const { return m_timeline; }

@@ -114,6 +114,7 @@ private slots:
     void viewsRenderAndSelectNeurons();
     void openRejectsWhatIsNotARun();
     void lineRasterBlendsLikeSourceOver();
+    void midEpochSnapshotsEveryKBatches();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -391,9 +392,21 @@ void GuiTest::windowTrainsLiveAndExports()
     std::vector<int> arrived;
     connect(&w, &MainWindow::snapshotArrived, this, [&](int epoch) { arrived.push_back(epoch); });
     QSignalSpy ended(&w, &MainWindow::trainingEnded);
-    QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
-    // Structural settings lock while running; lr and zeta stay editable.
+    // Started paused (as Step does): structural settings lock; lr and zeta stay editable.
+    QVERIFY2(w.startTraining(true), qPrintable(w.lastError()));
+    QVERIFY(waitFor([&] {
+        w.poll();
+        return w.worker()->status().state == WorkerState::Paused && !w.history().empty();
+    }));
+    QVERIFY(!w.field("arch")->isEnabled());
+    QVERIFY(!w.field("epsilon")->isEnabled());
+    QVERIFY(!w.field("dataset")->isEnabled());
+    QVERIFY(w.field("lr")->isEnabled());
+    QVERIFY(w.field("zeta")->isEnabled());
+    QCOMPARE(w.history().front()->epoch, 0);
+    QVERIFY(w.startTraining()); // Start on a paused run resumes it
     QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QVERIFY(w.field("arch")->isEnabled());
     QCOMPARE(ended.front().front().value<WorkerState>(), WorkerState::Finished);
     QVERIFY(!arrived.empty());
     for (std::size_t i = 1; i < arrived.size(); ++i)
@@ -536,6 +549,38 @@ void GuiTest::lineRasterBlendsLikeSourceOver()
     QVERIFY(std::abs((255 - img.pixelColor(30, 7).red()) - 85) <= 6);
     QCOMPARE(img.pixelColor(30, 6).blue(), 255);
     QCOMPARE(img.pixelColor(30, 20), QColor(Qt::white));
+}
+
+void GuiTest::midEpochSnapshotsEveryKBatches()
+{
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(2); // 2100 training samples / 32 = 66 batches per epoch
+    o.publishEveryBatches = 20;
+    TrainingWorker worker(channel, 1, o);
+    std::vector<std::pair<int, int>> seen; // (epoch, batch), as the GUI would take them
+    worker.start();
+    for (;;) {
+        const bool active = worker.active(); // read first: the last snapshot precedes the end state
+        if (SnapshotPtr s = channel.take())
+            seen.emplace_back(s->epoch, s->batch);
+        else if (!active)
+            break;
+    }
+    worker.join();
+    QCOMPARE(seen.back(), std::make_pair(2, 0));
+    QCOMPARE(worker.status().state, WorkerState::Finished);
+    for (std::size_t i = 1; i < seen.size(); ++i)
+        QVERIFY(seen[i] > seen[i - 1]);
+    // Everything published: epochs 0, 1, 2 at their ends, and mid-epoch ones at batches 20, 40, 60 of
+    // epochs 1 and 2 (published as epoch 0 + batch b and epoch 1 + batch b).
+    std::vector<std::pair<int, int>> keys;
+    for (const SnapshotPtr& s : channel.archived(0))
+        keys.emplace_back(s->epoch, s->batch);
+    QCOMPARE(keys, (std::vector<std::pair<int, int>>{{0, 0}, {1, 0}, {2, 0}}));
+    QCOMPARE(channel.dropped(), std::uint64_t(0));
+    QCOMPARE(channel.superseded() + seen.size(), std::uint64_t(9));
 }
 
 QTEST_MAIN(GuiTest)
