@@ -180,6 +180,8 @@ void CurvesView::refresh()
             hi = lo + 1;
         const double pad = 0.06 * (hi - lo);
         p.y->setRange(p.fromZero && lo >= 0 ? 0 : lo - pad, hi + pad);
+        p.y->setTickCount(5);
+        p.y->applyNiceNumbers(); // round tick values
         p.y->setLabelFormat(hi >= 10000 ? "%.0f" : "%.3g");
         if (logX) {
             p.logX->setRange(0.9, lastEpoch * 1.1);

@@ -16,10 +16,12 @@ struct Target {
     // Premultiplied source colour channels and alpha, 0..255.
     std::uint32_t r, g, b, a;
 
-    // dst = src * coverage + dst * (1 - alpha * coverage), coverage in [0, 256].
+    // dst = src * coverage + dst * (1 - alpha * coverage), coverage in [0, 256]. The caller clips
+    // the major axis; the minor one is checked here.
     void plot(int x, int y, int coverage) const
     {
-        if (x < 0 || y < 0 || x >= width || y >= height || coverage <= 0)
+        if (static_cast<unsigned>(x) >= static_cast<unsigned>(width) ||
+            static_cast<unsigned>(y) >= static_cast<unsigned>(height) || coverage <= 0)
             return;
         std::uint32_t& d = bits[static_cast<std::ptrdiff_t>(y) * stride + x];
         const auto cov = static_cast<std::uint32_t>(coverage);

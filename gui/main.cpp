@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "graph/json.h"
 #include "gui/main_window.h"
+#include "gui/network_view.h"
 #include "gui/neuron_table_view.h"
 #include "gui/timeline_widget.h"
 
@@ -218,6 +219,7 @@ int main(int argc, char** argv)
             std::printf("rewire-gui: GUI thread applying each snapshot to the views: median %.1f ms over %zu; "
                         "GUI-side CPU (main thread and Qt's helpers, painting included) %.2f s in all\n",
                         rewire::median(refresh), refresh.size(), guiCpuSeconds());
+            std::printf("rewire-gui: network view frame %.1f ms\n", window.networkView()->renderMillis());
             std::ifstream summary(std::filesystem::path(window.runDir().toStdString()) / "summary.json");
             if (summary) {
                 std::stringstream text;

@@ -505,6 +505,12 @@ bool MainWindow::openPath(const QString& path)
     m_history = run.snapshots;
     m_refreshMs.clear();
     m_browsing = QString::fromStdString(run.description);
+    if (!run.configJson.empty()) { // show the run's settings in the form
+        const Json config = Json::parse(run.configJson);
+        for (const auto& [key, widget] : m_fields)
+            if (const Json* v = config.find(key))
+                setConfigValue(key, jsonText(*v));
+    }
     m_runDir = QString::fromStdString(run.runDir.string());
     m_lastState = WorkerState::Idle;
     std::vector<QString> labels;

@@ -21,6 +21,8 @@ public:
     void setDetail(Detail detail);
     // Edges drawn per layer in TopK mode (and the cap on highlighted changes).
     void setEdgeBudget(int edges);
+    // Milliseconds the last frame took to render.
+    double renderMillis() const { return m_canvas->renderMillis(); }
     // The neuron under a point of the canvas, if any.
     NeuronRef neuronAt(QPoint point) const;
 
@@ -32,7 +34,7 @@ private:
     QComboBox* m_detail;
     QCheckBox* m_changes;
     QLabel* m_info;
-    int m_budget = 2500;
+    int m_budget = 1500;
 
     void render(QPainter& painter, QSize size);
     void updateInfo();

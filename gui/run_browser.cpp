@@ -42,6 +42,7 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
                 throw std::runtime_error(e.what());
             }
             totalEpochs = config.epochs;
+            run.configJson = config.toJson().dump();
         }
         for (const SnapshotFile& f : listSnapshots(path))
             files.emplace_back(f.epoch, f.path);

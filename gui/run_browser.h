@@ -15,6 +15,7 @@ struct LoadedRun {
     std::vector<SnapshotPtr> snapshots; // by epoch
     std::string description;
     std::filesystem::path runDir;      // empty for a lone model file
+    std::string configJson;            // the run folder's config.json, when it has one
 };
 
 // A run folder: snapshots/epoch_NNNN.rwm (else model.rwm) with the metrics of each epoch up to it.

@@ -357,6 +357,8 @@ void GuiTest::timelineShowsSavedSnapshotsOfARunFolder()
     QCOMPARE(w.history()[1]->epoch, 2);
     QCOMPARE(w.history()[2]->epoch, 4);
     QCOMPARE(w.currentSnapshot()->epoch, 4); // follow live: the newest
+    QCOMPARE(w.configFromForm().arch, std::string("2-32-32-2")); // the form shows the run's settings
+    QCOMPARE(w.configFromForm().epochs, 4);
     // Each snapshot carries the metrics up to its epoch; turnover against the previous one.
     QCOMPARE(w.history()[1]->metrics.size(), std::size_t(2));
     QVERIFY(w.history()[2]->hasPrevious);
