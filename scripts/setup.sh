@@ -13,7 +13,7 @@ pkgs=(
   catch2
   dataset-fashion-mnist
 )
-gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth)
+gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
 bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)
 for arg in "$@"; do
   case "$arg" in
