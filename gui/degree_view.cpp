@@ -150,11 +150,19 @@ void DegreeView::refresh()
     m_chart->legend()->markers(m_dots).front()->setVisible(!ccdf);
     m_chart->legend()->markers(m_line).front()->setVisible(ccdf);
     m_x->setTitleText(in ? tr("in-degree k") : tr("out-degree k"));
-    // Whole decades, so that the log axis always carries labels.
-    const double lo = std::isfinite(xmin) ? std::pow(10.0, std::floor(std::log10(xmin))) : 1.0;
-    m_x->setRange(lo, std::max(lo * 10, std::pow(10.0, std::ceil(std::log10(xmax * 1.05)))));
+    // A margin around the points; and a power of ten inside, so that the log axis carries a label.
+    const auto logRange = [](double lo, double hi) {
+        lo /= 1.3;
+        hi *= 1.3;
+        if (std::floor(std::log10(hi)) < std::ceil(std::log10(lo)))
+            lo = std::pow(10.0, std::floor(std::log10(lo)));
+        return std::pair{lo, hi};
+    };
+    const auto [x0, x1] = logRange(std::isfinite(xmin) ? xmin : 1.0, xmax);
+    m_x->setRange(x0, x1);
     m_y->setTitleText(ccdf ? tr("P(D ≥ k)") : tr("P(k)"));
-    m_y->setRange(std::pow(10.0, std::floor(std::log10(ymin))), std::pow(10.0, std::ceil(std::log10(ymax * 1.05))));
+    const auto [y0, y1] = logRange(ymin, ymax);
+    m_y->setRange(y0, y1);
     m_caption->setText(caption);
 }
 
