@@ -27,6 +27,9 @@ def main():
     ap = add_training_args(argparse.ArgumentParser())
     ap.add_argument("--mode", choices=["dense", "set"], default="set")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--time-batches", type=int, default=0,
+                    help="time this many training batches after 3 warm-up ones, print "
+                         "'s_per_batch,S' and the peak memory, and stop (bench/scaling)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -67,8 +70,36 @@ def main():
             out = forward(x, False)
             return torch.nn.functional.cross_entropy(out, y).item(), (out.argmax(1) == y).float().mean().item()
 
-    print(CSV_HEADER)
     n = xs.shape[0]
+    if a.time_batches:
+        import resource
+        perm = torch.from_numpy(rng.permutation(n))
+        times = []
+        for k in range(3 + a.time_batches):
+            idx = perm[(k * a.batch) % (n - a.batch):][:a.batch]
+            t0 = time.perf_counter()
+            out = forward(xs[idx], True)
+            loss = torch.nn.functional.cross_entropy(out, ys[idx])
+            for t in weights + biases:
+                t.grad = None
+            loss.backward()
+            with torch.no_grad():
+                for l in range(len(weights)):
+                    vel_w[l].mul_(a.momentum).sub_(a.lr * weights[l].grad)
+                    weights[l].add_(vel_w[l] - a.weight_decay * weights[l])
+                    if a.mode == "set":
+                        weights[l].mul_(masks[l])
+                        vel_w[l].mul_(masks[l])
+                    vel_b[l].mul_(a.momentum).sub_(a.lr * biases[l].grad)
+                    biases[l].add_(vel_b[l] - a.weight_decay * biases[l])
+            if k >= 3:
+                times.append(time.perf_counter() - t0)
+        times.sort()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        print(f"s_per_batch,{times[len(times) // 2]:.6f},peak_rss_mib,{rss:.0f}")
+        return 0
+
+    print(CSV_HEADER)
     for epoch in range(1, a.epochs + 1):
         perm = torch.from_numpy(rng.permutation(n))
         t0 = time.perf_counter()
