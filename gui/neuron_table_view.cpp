@@ -85,11 +85,16 @@ void NeuronTableView::refresh()
     if (!m_snapshot)
         return;
     if (first) { // compact columns, sized once; later snapshots keep the user's widths
-        const QFontMetrics fm = m_table->horizontalHeader()->fontMetrics();
+        const QFontMetrics head = m_table->horizontalHeader()->fontMetrics(), cell = m_table->fontMetrics();
         for (int c = 0; c < NeuronTableModel::ColumnCount; ++c) {
             const QString header = m_model->headerData(c, Qt::Horizontal).toString();
-            const int data = fm.horizontalAdvance(c == NeuronTableModel::Set ? QStringLiteral("hidden 00") : QStringLiteral("0.0000"));
-            m_table->setColumnWidth(c, std::max(fm.horizontalAdvance(header), data) + 8);
+            const QString sample = c == NeuronTableModel::Set    ? QStringLiteral("hidden 0")
+                                   : c == NeuronTableModel::Dead ? QStringLiteral("dead")
+                                   : c <= NeuronTableModel::OutDegree || c >= NeuronTableModel::Rank
+                                       ? QStringLiteral("0000")
+                                       : QStringLiteral("0.000");
+            const int arrow = c == NeuronTableModel::Importance ? 12 : 0; // the initial sort indicator
+            m_table->setColumnWidth(c, std::max(head.horizontalAdvance(header) + 10 + arrow, cell.horizontalAdvance(sample) + 14));
         }
     }
     const int sets = static_cast<int>(m_snapshot->setStart.size()) - 1;
