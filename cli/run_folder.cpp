@@ -64,6 +64,18 @@ void RunWriter::epoch(const EpochMetrics& m)
     m_lastEpochEnd = now;
 }
 
+void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::string& value)
+{
+    const fs::path file = m_dir / "changes.csv";
+    const bool fresh = !fs::exists(file);
+    std::ofstream out(file, std::ios::app);
+    if (fresh)
+        out << "epoch,key,value\n";
+    out << fromEpoch << ',' << key << ',' << value << '\n';
+    if (!out)
+        throw std::runtime_error("cannot write " + file.string());
+}
+
 void RunWriter::snapshot(int epoch, const NetworkGraph& net)
 {
     char name[32];

@@ -7,6 +7,7 @@
 //   topology_degrees.csv  the degree distributions per snapshot
 //   model.rwm       the final model (absent after divergence)
 //   summary.json    status, final figures, timings, peak memory
+//   changes.csv     hyper-parameters changed during the run (the desktop app's lr and zeta), if any
 // Not Qt and not the engine's business: both front ends link this small library.
 
 #include "core/trainer.h"
@@ -34,6 +35,9 @@ public:
     void trained(const EpochMetrics& metrics, const NetworkGraph& network);
     // After the epoch's topology step (TrainingObserver::onEpoch): the metrics row.
     void epoch(const EpochMetrics& metrics);
+    // A hyper-parameter changed before epoch `fromEpoch` (1-based) started: appended to changes.csv
+    // (epoch,key,value), so the run folder says which settings trained which epochs.
+    void recordChange(int fromEpoch, const std::string& key, const std::string& value);
     // status: completed | interrupted | stopped | diverged. Saves model.rwm unless diverged.
     void finish(const std::string& status, const std::string& error, int epochsDone, const NetworkGraph& network,
                 const std::string& datasetDescription);

@@ -5,8 +5,18 @@
 #include "datasets/registry.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace rewire::gui {
+
+namespace {
+std::string formatNumber(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return buf;
+}
+} // namespace
 
 const char* toString(WorkerState state)
 {
@@ -248,10 +258,17 @@ void TrainingWorker::run()
                     break;
                 if (m_paused && m_steps > 0)
                     --m_steps;
-                if (m_pendingLr > 0)
+                const int next = trainer->epochsDone() + 1;
+                if (m_pendingLr > 0) {
                     trainer->setLearningRate(m_pendingLr);
-                if (m_pendingZeta >= 0)
+                    if (writer)
+                        writer->recordChange(next, "lr", formatNumber(m_pendingLr));
+                }
+                if (m_pendingZeta >= 0) {
                     trainer->setZeta(m_pendingZeta);
+                    if (writer)
+                        writer->recordChange(next, "zeta", formatNumber(m_pendingZeta));
+                }
                 m_pendingLr = -1;
                 m_pendingZeta = -1;
                 m_status.state = WorkerState::Running;

@@ -237,11 +237,13 @@ void GuiTest::stepAdvancesExactlyOneEpoch()
 
 void GuiTest::lrAndZetaChangeBetweenEpochs()
 {
+    QTemporaryDir dir;
     SnapshotChannel channel;
     channel.reset(1);
     TrainingWorker::Options o;
     o.config = tinyConfig(10);
     o.startPaused = true;
+    o.runDir = dir.filePath("run").toStdString();
     TrainingWorker worker(channel, 1, o);
     worker.start();
     QVERIFY(waitFor([&] { return worker.status().state == WorkerState::Paused; }));
@@ -263,6 +265,15 @@ void GuiTest::lrAndZetaChangeBetweenEpochs()
     QVERIFY(waitFor([&] { return worker.epochsDone() == 3 && worker.status().state == WorkerState::Paused; }));
     s = channel.take();
     QVERIFY(s->metrics[2].pruned > 0);
+    worker.setLearningRate(0.02);
+    worker.step();
+    QVERIFY(waitFor([&] { return worker.epochsDone() == 4 && worker.status().state == WorkerState::Paused; }));
+    // The run folder says which settings trained which epochs.
+    const auto changes = readCsv(dir.filePath("run/changes.csv").toStdString());
+    QCOMPARE(changes.size(), std::size_t(4));
+    QCOMPARE(changes[1], (std::vector<std::string>{"1", "zeta", "0"}));
+    QCOMPARE(changes[2], (std::vector<std::string>{"3", "zeta", "0.5"}));
+    QCOMPARE(changes[3], (std::vector<std::string>{"4", "lr", "0.02"}));
 }
 
 void GuiTest::workerReportsBadConfigAsFailure()
