@@ -4,7 +4,7 @@
 // samples (469 batches). Wide networks make whole epochs impractically long to time, and the
 // per-batch time is steady (the same kernels every batch), so this is what the table reports.
 // Run one point per process (bench/scaling does) so the peak memory is the point's own.
-// Usage: scaling WIDTH EPSILON [BATCHES] [THREADS]
+// Usage: scaling WIDTH EPSILON [BATCHES] [THREADS] [fp32|bf16]
 // Prints one CSV row: width,epsilon,edges,hidden_density,batches,s_per_batch,s_per_epoch,
 //                     evolution_s,peak_rss_mib,data_rss_mib
 
@@ -40,13 +40,14 @@ double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 int main(int argc, char** argv)
 {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: scaling WIDTH EPSILON [BATCHES] [THREADS]\n");
+        std::fprintf(stderr, "usage: scaling WIDTH EPSILON [BATCHES] [THREADS] [fp32|bf16]\n");
         return 2;
     }
     const int width = std::atoi(argv[1]);
     const double epsilon = std::atof(argv[2]);
     const int batches = argc > 3 ? std::atoi(argv[3]) : 50;
     const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
+    const std::string precision = argc > 5 ? argv[5] : "fp32";
 
     DatasetRequest request;
     request.spec = "fashion-mnist";
@@ -64,6 +65,7 @@ int main(int argc, char** argv)
     }
     NetworkGraph net = buildNetwork(config);
     MlpEngine engine(net, Activation::parse(config.activation), Loss::CrossEntropy, config.batch, threads);
+    engine.setBf16Activations(precision == "bf16");
     const Dataset& train = data.split.train;
     std::vector<std::int64_t> order(static_cast<std::size_t>(train.samples()));
     std::iota(order.begin(), order.end(), 0);

@@ -77,7 +77,7 @@ const std::vector<std::string>& TrainConfig::keys()
     static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "validation", "validation-dataset", "scale", "arch",       "epsilon", "zeta",
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
-                                            "threads", "seed",         "snapshot-every"};
+                                            "threads", "precision",    "seed",       "snapshot-every"};
     return k;
 }
 
@@ -113,6 +113,8 @@ void TrainConfig::validate() const
         bad("epochs", std::to_string(epochs), "must be >= 1");
     if (batch < 1 || batch > 65536)
         bad("batch", std::to_string(batch), "must be in [1, 65536]");
+    if (precision != "fp32" && precision != "bf16")
+        bad("precision", precision, "expected fp32 or bf16");
     if (!(lr > 0.0))
         bad("lr", fmt(lr), "must be > 0");
     if (!(momentum >= 0.0 && momentum < 1.0))
@@ -164,6 +166,7 @@ Json TrainConfig::toJson() const
     j.set("init", init);
     j.set("loss", loss);
     j.set("threads", threads);
+    j.set("precision", precision);
     // JSON numbers are doubles: seeds beyond 2^53 are written as strings so they stay exact.
     if (seed < (1ULL << 53))
         j.set("seed", static_cast<double>(seed));
@@ -194,6 +197,7 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "method") method = value;
     else if (key == "init") init = value;
     else if (key == "loss") loss = value;
+    else if (key == "precision") precision = value;
     else if (key == "threads") threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
     else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {

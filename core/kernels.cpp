@@ -3,6 +3,7 @@
 #include "core/rng.h"
 
 #include <Eigen/Core>
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -28,6 +29,7 @@ inline v16 splat(float x) { return v16{} + x; }
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 typedef std::uint32_t u16x __attribute__((vector_size(64)));
+typedef std::uint16_t u16v __attribute__((vector_size(32))); // 16 bf16 values
 
 // Horizontal sum as a shuffle tree (4 adds) rather than a 16-add serial chain.
 inline float hsum(v16 v)
@@ -99,9 +101,38 @@ inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, f
         *reinterpret_cast<v16*>(gOut) = d * m;
 }
 
-template <int V>
-inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, const float* xBase, std::size_t ld,
-                        int t0, v16* acc)
+// Where a forward tile reads its input rows: fp32 rows, or bf16 rows widened to fp32 in registers
+// (fp32 accumulation either way).
+struct Fp32Rows {
+    const float* base;
+    std::size_t ld;
+    const v16* row(NeuronIndex i, int t0) const
+    {
+        return reinterpret_cast<const v16*>(base + static_cast<std::size_t>(i) * ld + t0);
+    }
+    static v16 at(const v16* r, int v) { return r[v]; }
+};
+struct Bf16Rows {
+    const std::uint16_t* base;
+    std::size_t ld;
+    const u16v* row(NeuronIndex i, int t0) const
+    {
+        return reinterpret_cast<const u16v*>(base + static_cast<std::size_t>(i) * ld + t0);
+    }
+    static v16 at(const u16v* r, int v)
+    {
+#ifdef __AVX512F__
+        // One vpmovzxwd ymm->zmm; GCC 12 splits the generic conversion into halves.
+        const __m512i wide = _mm512_slli_epi32(_mm512_cvtepu16_epi32(reinterpret_cast<const __m256i*>(r)[v]), 16);
+        return __builtin_bit_cast(v16, wide);
+#else
+        return __builtin_bit_cast(v16, __builtin_convertvector(r[v], u16x) << 16);
+#endif
+    }
+};
+
+template <int V, class Rows>
+inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, const Rows& x, int t0, v16* acc)
 {
     for (int v = 0; v < V; ++v)
         acc[v] = v16{};
@@ -110,40 +141,39 @@ inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, co
         v16 acc2[V] = {};
         EdgeIndex e = 0;
         for (; e + 1 < n; e += 2) {
-            const v16* x0 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
-            const v16* x1 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e + 1]) * ld + t0);
+            const auto* x0 = x.row(cols[e], t0);
+            const auto* x1 = x.row(cols[e + 1], t0);
             const v16 w0 = splat(w[e]), w1 = splat(w[e + 1]);
             for (int v = 0; v < V; ++v) {
-                acc[v] += w0 * x0[v];
-                acc2[v] += w1 * x1[v];
+                acc[v] += w0 * Rows::at(x0, v);
+                acc2[v] += w1 * Rows::at(x1, v);
             }
         }
         for (; e < n; ++e) {
-            const v16* x0 = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
+            const auto* x0 = x.row(cols[e], t0);
             const v16 w0 = splat(w[e]);
             for (int v = 0; v < V; ++v)
-                acc[v] += w0 * x0[v];
+                acc[v] += w0 * Rows::at(x0, v);
         }
         for (int v = 0; v < V; ++v)
             acc[v] += acc2[v];
     } else {
         for (EdgeIndex e = 0; e < n; ++e) {
-            const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[e]) * ld + t0);
+            const auto* xr = x.row(cols[e], t0);
             const v16 wv = splat(w[e]);
             for (int v = 0; v < V; ++v)
-                acc[v] += wv * xr[v];
+                acc[v] += wv * Rows::at(xr, v);
         }
     }
 }
 
-template <int V>
-void forwardRowTile(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+template <int V, class Rows>
+void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate,
                     const ForwardEpilogue& epi, NeuronIndex j, int t0, const float* mask)
 {
     const EdgeIndex e0 = layer.rowPtr()[j], e1 = layer.rowPtr()[j + 1];
     v16 acc[V];
-    forwardTile<V>(layer.colIdx().data() + e0, layer.weights().data() + e0, e1 - e0, x.data(),
-                   static_cast<std::size_t>(x.ld()), t0, acc);
+    forwardTile<V>(layer.colIdx().data() + e0, layer.weights().data() + e0, e1 - e0, x, t0, acc);
     const v16 bias = splat(layer.bias()[j]);
     float* aRow = a.row(j) + t0;
     float* gRow = gate ? gate->row(j) + t0 : nullptr;
@@ -289,8 +319,11 @@ std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int p
     return bounds;
 }
 
-void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
-                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+namespace {
+
+template <class Rows>
+void forwardRows(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                 const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
     const int width = roundUp16(batch);
     float* mask = alignedScratch(static_cast<std::size_t>(width));
@@ -309,6 +342,63 @@ void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronB
         case 1: forwardRowTile<1>(layer, x, a, gate, epi, j, t0, mask); break;
         default: break;
         }
+    }
+}
+
+// Rows [rowBegin, rowEnd) of x rounded to bf16 (to nearest, ties to even), whole vectors.
+void toBf16Rows(const NeuronBuffer& x, Bf16Buffer& x16, int width, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    for (NeuronIndex i = rowBegin; i < rowEnd; ++i) {
+        const auto* src = reinterpret_cast<const u16x*>(x.row(i));
+        auto* dst = reinterpret_cast<u16v*>(x16.row(i));
+        for (int v = 0; v < width / kLanes; ++v) {
+            const u16x u = src[v];
+            dst[v] = __builtin_convertvector((u + 0x7fffu + ((u >> 16) & 1u)) >> 16, u16v);
+        }
+    }
+}
+
+} // namespace
+
+void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    forwardRows(layer, Fp32Rows{x.data(), static_cast<std::size_t>(x.ld())}, a, gate, batch, epi, rowBegin, rowEnd);
+}
+
+void Bf16Buffer::resize(int neurons, int ld)
+{
+    m_neurons = neurons;
+    m_ld = ld;
+    m_data.assign(static_cast<std::size_t>(neurons) * static_cast<std::size_t>(ld) + 32, 0);
+}
+
+std::uint16_t* Bf16Buffer::row(int i)
+{
+    auto p = reinterpret_cast<std::uintptr_t>(m_data.data());
+    p = (p + 63) & ~std::uintptr_t(63);
+    return reinterpret_cast<std::uint16_t*>(p) + static_cast<std::size_t>(i) * m_ld;
+}
+
+void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
+                       NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
+                       const std::vector<NeuronIndex>& rowPartition)
+{
+    checkBuffers(layer, x, a, batch, "sparseForwardBf16");
+    if (x16.neurons() != x.neurons() || x16.ld() != x.ld())
+        x16.resize(x.neurons(), x.ld());
+    const int width = roundUp16(batch);
+    const int parts = std::max(1, static_cast<int>(rowPartition.size()) - 1);
+    const Bf16Rows rows{x16.row(0), static_cast<std::size_t>(x16.ld())};
+#pragma omp parallel num_threads(parts)
+    {
+        const int t = omp_get_thread_num();
+        const auto n = static_cast<std::int64_t>(x.neurons());
+        toBf16Rows(x, x16, width, static_cast<NeuronIndex>(n * t / parts), static_cast<NeuronIndex>(n * (t + 1) / parts));
+#pragma omp barrier
+        const NeuronIndex r0 = parts > 1 ? rowPartition[static_cast<std::size_t>(t)] : 0;
+        const NeuronIndex r1 = parts > 1 ? rowPartition[static_cast<std::size_t>(t) + 1] : layer.outputs();
+        forwardRows(layer, rows, a, gate, batch, epi, r0, r1);
     }
 }
 

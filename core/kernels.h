@@ -54,6 +54,25 @@ struct ForwardEpilogue {
 // x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E_range * ld).
 void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
                         int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd);
+// bf16 copy of a NeuronBuffer's rows (same ld), for the bf16 forward.
+class Bf16Buffer {
+public:
+    void resize(int neurons, int ld);
+    int neurons() const { return m_neurons; }
+    int ld() const { return m_ld; }
+    std::uint16_t* row(int i); // 64-byte aligned rows of ld values
+
+private:
+    int m_neurons = 0, m_ld = 0;
+    std::vector<std::uint16_t> m_data;
+};
+
+// As sparseForward, but the input rows are first rounded to bf16 into x16 (to nearest even) and
+// gathered from there, halving the bytes each edge reads; accumulation stays fp32. Pays on wide
+// layers whose inputs do not fit in L2 (bench/RESULTS.md, "gather_probe").
+void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
+                       NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
+                       const std::vector<NeuronIndex>& rowPartition);
 // All rows, split over `threads` with the given forward partition.
 void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
                    const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition);

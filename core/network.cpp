@@ -112,10 +112,14 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
         }
         NeuronBuffer* gate = (!last && keepGates) ? &m_gate[l + 1] : nullptr;
-        if (useGemm(layer))
+        if (useGemm(layer)) {
             denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
-        else
+        } else if (m_bf16) {
+            m_act16.resize(static_cast<std::size_t>(L));
+            sparseForwardBf16(layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
+        } else {
             sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
+        }
     }
 }
 

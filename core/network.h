@@ -52,6 +52,10 @@ public:
     // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
     const NeuronBuffer& outputs() const { return m_act.back(); }
     int threads() const { return m_threads; }
+    // bf16 storage of the activations the sparse forward gathers (fp32 accumulation, fp32
+    // gradients and weights). Off by default: exact fp32 throughout.
+    void setBf16Activations(bool on) { m_bf16 = on; }
+    bool bf16Activations() const { return m_bf16; }
     int batchCapacity() const { return m_capacity; }
 
 private:
@@ -77,6 +81,8 @@ private:
     std::vector<NeuronBuffer> m_act;   // m_act[k]: neuron set k (k = 0 input)
     std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets
     std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set
+    std::vector<Bf16Buffer> m_act16;   // bf16 copies of m_act[l] for layer l's forward (when m_bf16)
+    bool m_bf16 = false;
     std::vector<LayerState> m_state;
     std::vector<float> m_scratch;
     std::vector<float> m_lossScratch;

@@ -104,6 +104,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
     m_network.attributes()["dataset"] = train.name;
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
                                            parseLoss(m_config.loss), m_config.batch, m_config.threads);
+    m_engine->setBf16Activations(m_config.precision == "bf16");
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
 }
 

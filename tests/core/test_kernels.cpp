@@ -1,6 +1,7 @@
 // Every sparse kernel against a dense Eigen twin: odd sizes, empty rows and columns, batches that
 // are not multiples of 16, one and two threads.
 
+#include <cstring>
 #include "core/kernels.h"
 #include "helpers.h"
 
@@ -50,6 +51,42 @@ TEST_CASE("sparse forward matches dense W X + b with the activation", "[core][ke
     for (int j = 0; j < c.out; ++j)
         for (int b = c.batch; b < ab.ld(); ++b)
             REQUIRE(ab.row(j)[b] == 0.0f);
+}
+
+TEST_CASE("bf16 forward matches dense W X + b on bf16-rounded inputs", "[core][kernels]")
+{
+    const auto c = GENERATE(Case{13, 17, 0.3, 5}, Case{100, 7, 0.05, 37}, Case{31, 200, 0.2, 130});
+    const int threads = GENERATE(1, 2);
+    SparseLayer layer = randomLayer(c.in, c.out, c.density, 42, {0, c.out / 2});
+    Dense x = randomDense(c.in, c.batch, 7);
+    NeuronBuffer xb(c.in, c.batch), ab(c.out, c.batch), gb(c.out, c.batch);
+    toBuffer(x, xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse("allrelu:0.6");
+    epi.negativeSlope = -0.6f;
+    Bf16Buffer x16;
+    sparseForwardBf16(layer, xb, x16, ab, &gb, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+    // The inputs rounded to bf16 (to nearest, ties to even), as the kernel reads them.
+    Dense xr = x;
+    for (int i = 0; i < c.in; ++i)
+        for (int b = 0; b < c.batch; ++b) {
+            std::uint32_t u;
+            std::memcpy(&u, &x(i, b), 4);
+            u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+            std::memcpy(&xr(i, b), &u, 4);
+            REQUIRE(std::abs(xr(i, b) - x(i, b)) <= std::abs(x(i, b)) / 256.0f); // 8 significant bits
+            REQUIRE(x16.row(i)[b] == static_cast<std::uint16_t>(u >> 16));
+        }
+    Dense z = toDense(layer) * xr;
+    for (int j = 0; j < c.out; ++j)
+        z.row(j).array() += layer.bias()[j];
+    INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " threads " << threads);
+    REQUIRE(fromBuffer(ab, c.batch).isApprox(activate(z, epi.negativeSlope), 1e-5f));
+    REQUIRE(fromBuffer(gb, c.batch) == derivative(z, epi.negativeSlope));
+    // Against the fp32 forward: close, not equal.
+    NeuronBuffer a32(c.out, c.batch);
+    sparseForward(layer, xb, a32, nullptr, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+    REQUIRE(fromBuffer(ab, c.batch).isApprox(fromBuffer(a32, c.batch), 1e-2f));
 }
 
 TEST_CASE("dense forward (Eigen) matches the sparse kernel on a full layer", "[core][kernels]")

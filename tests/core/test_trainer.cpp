@@ -90,6 +90,30 @@ TEST_CASE("same seed and thread count give identical metrics and weights", "[cor
     REQUIRE(w3 == w1);
 }
 
+TEST_CASE("bf16 activations train as well, deterministically, and differ from fp32", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    auto runOnce = [&](const std::string& precision) {
+        TrainConfig c = toyConfig();
+        c.set("precision", precision);
+        Trainer t(c, data);
+        Recorder rec;
+        t.run(&rec);
+        std::vector<float> w(t.network().layer(1).weights().begin(), t.network().layer(1).weights().end());
+        return std::pair(rec.epochs, w);
+    };
+    const auto [b1, wb1] = runOnce("bf16");
+    const auto [b2, wb2] = runOnce("bf16");
+    const auto [f1, wf1] = runOnce("fp32");
+    REQUIRE(wb1 == wb2);
+    REQUIRE(wb1 != wf1); // the bf16 path is really taken
+    REQUIRE(b1.back().testAccuracy > 0.7);
+    REQUIRE(std::abs(b1.back().testAccuracy - f1.back().testAccuracy) < 0.1);
+    TrainConfig c = toyConfig();
+    c.set("precision", "fp16");
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--precision fp16: expected fp32 or bf16"));
+}
+
 TEST_CASE("static and dense methods do not evolve", "[core][trainer]")
 {
     const DataSplit data = toyData();
