@@ -3,8 +3,8 @@
 // register-only FMA loop on the same number of threads (not taken from a data sheet).
 //
 //   build/bin/kernels_gbench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-//   valgrind --tool=callgrind build/bin/kernels_gbench --benchmark_filter='Forward/1000/1000/1$' \
-//            --benchmark_min_time=0.01      # instruction counts: the stable figure for regressions
+//   valgrind --tool=callgrind build/bin/kernels_gbench --benchmark_filter='Forward/1000/1000/1$'
+//            --benchmark_min_time=0.01      (one line; instruction counts: the stable figure for regressions)
 
 #include "bench/kernel_fixture.h"
 #include "core/evolution.h"

@@ -35,15 +35,19 @@ std::uint64_t Rng::next()
     return result;
 }
 
+namespace {
+__extension__ using u128 = unsigned __int128; // GCC/Clang extension; __extension__ keeps -Wpedantic quiet
+} // namespace
+
 std::uint64_t Rng::below(std::uint64_t n)
 {
     // Lemire's multiply-shift with rejection.
-    unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
+    u128 m = static_cast<u128>(next()) * n;
     auto low = static_cast<std::uint64_t>(m);
     if (low < n) {
         const std::uint64_t threshold = -n % n;
         while (low < threshold) {
-            m = static_cast<unsigned __int128>(next()) * n;
+            m = static_cast<u128>(next()) * n;
             low = static_cast<std::uint64_t>(m);
         }
     }

@@ -97,8 +97,11 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
     m_network = buildNetwork(m_config);
     if (!train.shape.empty()) {
         std::string s;
-        for (std::size_t i = 0; i < train.shape.size(); ++i)
-            s += (i ? "x" : "") + std::to_string(train.shape[i]);
+        for (std::size_t i = 0; i < train.shape.size(); ++i) {
+            if (i)
+                s += 'x';
+            s += std::to_string(train.shape[i]);
+        }
         m_network.attributes()["input_shape"] = s;
     }
     m_network.attributes()["dataset"] = train.name;

@@ -102,7 +102,7 @@ DataSplit splitByFraction(Dataset all, double testFraction, std::uint64_t seed)
         }
         return d;
     };
-    DataSplit split{take(trainIdx, ""), take(testIdx, " (test split)")};
+    DataSplit split{take(trainIdx, ""), take(testIdx, " (test split)"), {}};
     return split;
 }
 

@@ -58,8 +58,11 @@ EdgeIndex NetworkGraph::edgeCount() const
 std::string formatArchitecture(const std::vector<NeuronIndex>& sizes)
 {
     std::string s;
-    for (size_t i = 0; i < sizes.size(); ++i)
-        s += (i ? "-" : "") + std::to_string(sizes[i]);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+        if (i)
+            s += '-';
+        s += std::to_string(sizes[i]);
+    }
     return s;
 }
 

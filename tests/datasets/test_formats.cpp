@@ -94,8 +94,10 @@ TEST_CASE("CSV: gzip, delimiters, label by name, float labels", "[datasets][csv]
     std::string higgs;
     for (int r = 0; r < 2; ++r) {
         higgs += r == 0 ? "1.000000000000000000e+00" : "0.000000000000000000e+00";
-        for (int f = 0; f < 28; ++f)
-            higgs += "," + std::to_string(r * 100 + f);
+        for (int f = 0; f < 28; ++f) {
+            higgs += ',';
+            higgs += std::to_string(r * 100 + f);
+        }
         higgs += "\n";
     }
     const Dataset h = loadHiggs(writeFile(dir / "higgs.csv.gz", higgs, true));
