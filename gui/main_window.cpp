@@ -135,8 +135,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     formScroll->setMinimumWidth(formScroll->widget()->sizeHint().width() + 18);
     formScroll->setMaximumWidth(formScroll->widget()->sizeHint().width() + 40);
 
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->setSpacing(2);
+    leftLayout->addWidget(formScroll, 1);
+    leftLayout->addWidget(m_buttonBar);
     auto* main = new QSplitter(Qt::Horizontal);
-    main->addWidget(formScroll);
+    main->addWidget(left);
     main->addWidget(views);
     main->setStretchFactor(1, 1);
 
@@ -171,13 +177,14 @@ QWidget* MainWindow::buildForm()
 {
     auto* panel = new QWidget;
     auto* layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setContentsMargins(4, 2, 4, 2);
+    layout->setSpacing(2);
     const Json defaults = TrainConfig().toJson();
     for (const auto& [group, fields] : formSpec()) {
         auto* box = new QGroupBox(tr(group));
         auto* form = new QFormLayout(box);
-        form->setContentsMargins(6, 4, 6, 4);
-        form->setVerticalSpacing(3);
+        form->setContentsMargins(6, 2, 6, 2);
+        form->setVerticalSpacing(2);
         for (const FieldSpec& f : fields) {
             const QString value = QString::fromStdString(jsonText(*defaults.find(f.key)));
             QWidget* w;
@@ -232,7 +239,10 @@ QWidget* MainWindow::buildForm()
     buttons->addWidget(m_step, 0, 2);
     buttons->addWidget(m_stop, 1, 0);
     buttons->addWidget(m_reset, 1, 1);
-    layout->addLayout(buttons);
+    // The buttons stay in view below the form (which scrolls when the window is short).
+    m_buttonBar = new QWidget;
+    m_buttonBar->setLayout(buttons);
+    buttons->setContentsMargins(4, 2, 4, 2);
     layout->addStretch();
     connect(m_start, &QPushButton::clicked, this, [this] { startTraining(); });
     connect(m_pause, &QPushButton::clicked, this, &MainWindow::pauseTraining);

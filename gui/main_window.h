@@ -113,6 +113,7 @@ private:
     int m_totalEpochs = 0;
     SnapshotPtr m_shown; // the snapshot the views show
     QPushButton *m_start, *m_pause, *m_step, *m_stop, *m_reset;
+    QWidget* m_buttonBar = nullptr;
     NetworkView* m_network;
     CurvesView* m_curves;
     DegreeView* m_degrees;
