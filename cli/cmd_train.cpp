@@ -99,16 +99,8 @@ int runTrain(int argc, char** argv)
     }
 
     // Everything that can fail on bad input happens before the run folder is created.
-    DatasetRequest request;
-    request.spec = config.dataset;
-    request.testSpec = config.testDataset;
-    request.testFraction = config.testFraction;
-    request.scale = config.scale;
-    request.validationSpec = config.validationDataset;
-    request.validationFraction = config.validation;
-    request.seed = config.seed;
     const auto loadStart = std::chrono::steady_clock::now();
-    LoadedData data = loadDataset(request);
+    LoadedData data = loadDataset(datasetRequest(config));
     const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     std::unique_ptr<Trainer> trainer;
     try {

@@ -45,6 +45,19 @@ double availableMemoryBytes()
     return kib * 1024.0;
 }
 
+DatasetRequest datasetRequest(const TrainConfig& config)
+{
+    DatasetRequest request;
+    request.spec = config.dataset;
+    request.testSpec = config.testDataset;
+    request.testFraction = config.testFraction;
+    request.scale = config.scale;
+    request.validationSpec = config.validationDataset;
+    request.validationFraction = config.validation;
+    request.seed = config.seed;
+    return request;
+}
+
 NetworkGraph buildNetwork(const TrainConfig& config)
 {
     config.validate();

@@ -6,6 +6,7 @@
 #include "core/evolution.h"
 #include "core/network.h"
 #include "datasets/dataset.h"
+#include "datasets/registry.h"
 
 #include <memory>
 #include <stdexcept>
@@ -101,6 +102,10 @@ private:
 double estimateTrainingBytes(const TrainConfig& config);
 // MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
 double availableMemoryBytes();
+
+// The data a config asks for: --dataset, --test-dataset, --test-fraction, --validation,
+// --validation-dataset, --scale and --seed (for the seeded splits).
+DatasetRequest datasetRequest(const TrainConfig& config);
 
 // Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1), or all
 // dense for Method::Dense. Deterministic in config.seed.

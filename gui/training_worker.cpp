@@ -225,15 +225,7 @@ void TrainingWorker::run()
     std::unique_ptr<Trainer> trainer;
     std::string description;
     try {
-        DatasetRequest request;
-        request.spec = config.dataset;
-        request.testSpec = config.testDataset;
-        request.testFraction = config.testFraction;
-        request.scale = config.scale;
-        request.validationSpec = config.validationDataset;
-        request.validationFraction = config.validation;
-        request.seed = config.seed;
-        LoadedData data = loadDataset(request);
+        LoadedData data = loadDataset(datasetRequest(config));
         description = data.description;
         {
             std::lock_guard lock(m_mutex);

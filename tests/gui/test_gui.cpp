@@ -52,6 +52,16 @@ TrainConfig tinyConfig(int epochs)
     return c;
 }
 
+// Trains `config` to the end and saves the model at `file`; returns the path.
+std::string trainModel(const TrainConfig& config, const QString& file)
+{
+    const LoadedData data = loadDataset(datasetRequest(config));
+    Trainer trainer(config, data.split);
+    trainer.run();
+    saveModel(trainer.network(), file.toStdString());
+    return file.toStdString();
+}
+
 SnapshotPtr snap(std::uint64_t generation, int epoch, int batch = 0)
 {
     auto s = std::make_shared<Snapshot>();
@@ -299,13 +309,7 @@ void GuiTest::neuronTableMatchesRewireAnalyze()
     TrainConfig config = tinyConfig(3);
     config.epsilon = 1;
     config.arch = "2-40-30-2";
-    DatasetRequest request;
-    request.spec = config.dataset;
-    LoadedData data = loadDataset(request);
-    Trainer trainer(config, data.split);
-    trainer.run();
-    const std::string model = dir.filePath("model.rwm").toStdString();
-    saveModel(trainer.network(), model);
+    const std::string model = trainModel(config, dir.filePath("model.rwm"));
 
     QProcess analyze;
     analyze.start(rewireBin(), {"analyze", QString::fromStdString(model), "--out", dir.filePath("analysis")});
@@ -454,13 +458,7 @@ void GuiTest::viewsRenderAndSelectNeurons()
 {
     QTemporaryDir dir;
     TrainConfig config = tinyConfig(2);
-    DatasetRequest request;
-    request.spec = config.dataset;
-    LoadedData data = loadDataset(request);
-    Trainer trainer(config, data.split);
-    trainer.run();
-    const std::string model = dir.filePath("m.rwm").toStdString();
-    saveModel(trainer.network(), model);
+    const std::string model = trainModel(config, dir.filePath("m.rwm"));
 
     MainWindow w;
     w.setInteractive(false);
