@@ -34,7 +34,7 @@ RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph
         m_topologyDegrees.open(m_dir / "topology_degrees.csv", std::ios::trunc);
         m_topology << topologyCsvHeader();
         m_topologyDegrees << "epoch,layer,side,degree,count\n";
-        snapshot(0, initial);
+        snapshot(0, initial, nullptr);
     }
     m_lastEpochEnd = std::chrono::steady_clock::now();
 }
@@ -47,11 +47,11 @@ void RunWriter::check(const fs::path& dir, bool force)
         throw std::invalid_argument(dir.string() + ": already holds a run (metrics.csv); pass --force or pick another folder");
 }
 
-void RunWriter::trained(const EpochMetrics& m, const NetworkGraph& network)
+void RunWriter::trained(const EpochMetrics& m, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology)
 {
     // The trained network of the epoch, before its topology step: the one its test figures describe.
     if (m_config.snapshotEvery > 0 && (m.epoch % m_config.snapshotEvery == 0 || m.epoch == m_config.epochs))
-        snapshot(m.epoch, network);
+        snapshot(m.epoch, network, std::move(topology));
 }
 
 void RunWriter::epoch(const EpochMetrics& m)
@@ -76,7 +76,7 @@ void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::s
         throw std::runtime_error("cannot write " + file.string());
 }
 
-void RunWriter::snapshot(int epoch, const NetworkGraph& net)
+void RunWriter::snapshot(int epoch, const NetworkGraph& net, std::shared_ptr<const NetworkGraph> topology)
 {
     char name[32];
     std::snprintf(name, sizeof name, "epoch_%04d.rwm", epoch);
@@ -86,13 +86,8 @@ void RunWriter::snapshot(int epoch, const NetworkGraph& net)
     m_topologyDegrees << snapshotDegreeRows(epoch, net);
     m_topology.flush();
     m_topologyDegrees.flush();
-    // Turnover needs only the topology: keep the CSR arrays, not the optimiser's edge state.
-    std::vector<SparseLayer> layers;
-    for (const SparseLayer& l : net.layers())
-        layers.push_back(SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
-                                              {l.colIdx().begin(), l.colIdx().end()},
-                                              {l.weights().begin(), l.weights().end()}));
-    m_previous = std::make_unique<NetworkGraph>(std::move(layers));
+    // Turnover needs only the topology, not the optimiser's edge state.
+    m_previous = topology ? std::move(topology) : std::make_shared<const NetworkGraph>(net.topologyCopy());
 }
 
 void RunWriter::finish(const std::string& status, const std::string& error, int epochsDone,

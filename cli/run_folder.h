@@ -32,7 +32,10 @@ public:
     static void check(const std::filesystem::path& dir, bool force);
 
     // After an epoch's training (TrainingObserver::onTrained): the snapshot, when one is due.
-    void trained(const EpochMetrics& metrics, const NetworkGraph& network);
+    // `topology`, when the caller already made network.topologyCopy(), is kept for the next
+    // snapshot's turnover instead of a second copy.
+    void trained(const EpochMetrics& metrics, const NetworkGraph& network,
+                 std::shared_ptr<const NetworkGraph> topology = nullptr);
     // After the epoch's topology step (TrainingObserver::onEpoch): the metrics row.
     void epoch(const EpochMetrics& metrics);
     // A hyper-parameter changed before epoch `fromEpoch` (1-based) started: appended to changes.csv
@@ -53,13 +56,13 @@ private:
     std::filesystem::path m_dir;
     TrainConfig m_config;
     std::ofstream m_metrics, m_topology, m_topologyDegrees;
-    std::unique_ptr<NetworkGraph> m_previous; // topology of the last snapshot, for turnover
+    std::shared_ptr<const NetworkGraph> m_previous; // topology of the last snapshot, for turnover
     EpochMetrics m_last;
     double m_trainSeconds = 0.0;
     std::vector<double> m_wall;
     std::chrono::steady_clock::time_point m_lastEpochEnd;
 
-    void snapshot(int epoch, const NetworkGraph& network);
+    void snapshot(int epoch, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology);
 };
 
 // "runs/<prefix>-YYYYmmdd-HHMMSS".

@@ -55,6 +55,22 @@ EdgeIndex NetworkGraph::edgeCount() const
     return n;
 }
 
+NetworkGraph NetworkGraph::topologyCopy() const
+{
+    std::vector<SparseLayer> layers;
+    layers.reserve(m_layers.size());
+    for (const SparseLayer& l : m_layers) {
+        SparseLayer copy = SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
+                                                {l.colIdx().begin(), l.colIdx().end()},
+                                                {l.weights().begin(), l.weights().end()});
+        std::copy(l.bias().begin(), l.bias().end(), copy.bias().begin());
+        layers.push_back(std::move(copy));
+    }
+    NetworkGraph g(std::move(layers));
+    g.m_attributes = m_attributes;
+    return g;
+}
+
 std::string formatArchitecture(const std::vector<NeuronIndex>& sizes)
 {
     std::string s;

@@ -37,6 +37,10 @@ public:
     std::pair<int, NeuronIndex> locate(VertexId v) const;
     EdgeIndex edgeCount() const;
 
+    // The topology, weights, biases and attributes without any edge property (optimiser state):
+    // what snapshots and turnover need. Time complexity: O(V + E).
+    NetworkGraph topologyCopy() const;
+
     // Free-form metadata saved with the model (activation, dataset shape, ...).
     std::map<std::string, std::string>& attributes() { return m_attributes; }
     const std::map<std::string, std::string>& attributes() const { return m_attributes; }

@@ -7,23 +7,6 @@
 
 namespace rewire::gui {
 
-std::shared_ptr<const NetworkGraph> copyTopology(const NetworkGraph& network)
-{
-    std::vector<SparseLayer> layers;
-    layers.reserve(static_cast<std::size_t>(network.layerCount()));
-    for (const SparseLayer& l : network.layers())
-        layers.push_back(SparseLayer::fromCsr(l.inputs(), l.outputs(), {l.rowPtr().begin(), l.rowPtr().end()},
-                                              {l.colIdx().begin(), l.colIdx().end()},
-                                              {l.weights().begin(), l.weights().end()}));
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-        const auto from = network.layers()[l].bias();
-        std::copy(from.begin(), from.end(), layers[l].bias().begin());
-    }
-    auto copy = std::make_shared<NetworkGraph>(std::move(layers));
-    copy->attributes() = network.attributes();
-    return copy;
-}
-
 void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous)
 {
     s.network = std::move(network);

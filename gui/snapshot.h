@@ -29,7 +29,7 @@ struct Snapshot {
     int totalEpochs = 0;
     std::string source;           // what it shows ("live run", a run folder, a model file)
 
-    std::shared_ptr<const NetworkGraph> network; // topology and weights only (no optimiser state)
+    std::shared_ptr<const NetworkGraph> network; // NetworkGraph::topologyCopy() of the trained network
     std::vector<EpochMetrics> metrics;           // every completed epoch up to this snapshot
     std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair
 
@@ -51,9 +51,6 @@ struct Snapshot {
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
-
-// Copies the topology and weights of `network` (CSR only). Time complexity: O(V + E).
-std::shared_ptr<const NetworkGraph> copyTopology(const NetworkGraph& network);
 
 // Everything but generation/epoch/batch/metrics/source: the analysis of `network`, and the changes
 // against `previous` when given (same architecture). Time complexity: O(V log V + E).

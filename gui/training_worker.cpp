@@ -44,7 +44,8 @@ public:
     SnapshotPtr m_last; // the newest snapshot published, for the changes of the next one
     std::vector<EpochMetrics> m_history;
 
-    void publish(int epoch, int batch, int batchCount, const NetworkGraph& network, const EpochMetrics* current)
+    // epoch: epochs completed; batch > 0: that many batches into the next one.
+    void publish(int epoch, int batch, int batchCount, std::shared_ptr<const NetworkGraph> topology)
     {
         auto s = std::make_shared<Snapshot>();
         s->generation = m_worker.m_generation;
@@ -54,11 +55,13 @@ public:
         s->totalEpochs = m_worker.m_options.config.epochs;
         s->source = "live run";
         s->metrics = m_history;
-        if (current)
-            s->metrics.push_back(*current);
-        analyseSnapshot(*s, copyTopology(network), m_last.get());
+        analyseSnapshot(*s, std::move(topology), m_last.get());
         m_last = s;
         m_worker.m_channel.publish(std::move(s));
+    }
+    static std::shared_ptr<const NetworkGraph> copy(const NetworkGraph& network)
+    {
+        return std::make_shared<const NetworkGraph>(network.topologyCopy());
     }
 
     void onBatch(int epoch, int batch, int batchCount) override
@@ -76,29 +79,22 @@ public:
         }
         const int k = m_worker.m_options.publishEveryBatches;
         if (k > 0 && batch % k == 0 && batch < batchCount)
-            publish(epoch - 1, batch, batchCount, m_network, nullptr);
+            publish(epoch - 1, batch, batchCount, copy(m_network));
     }
     void onTrained(const EpochMetrics& m, const NetworkGraph& network) override
     {
-        if (m_writer)
-            m_writer->trained(m, network);
         // The trained network, before the topology step: the one the epoch's test figures describe
-        // (the run folder's snapshots show the same). Published in onEpoch with complete metrics.
-        m_trained = copyTopology(network);
+        // (the run folder's snapshots show the same). Published in onEpoch with complete metrics;
+        // the run folder keeps the same copy for its turnover.
+        m_trained = copy(network);
+        if (m_writer)
+            m_writer->trained(m, network, m_trained);
     }
     void onEpoch(const EpochMetrics& m, const NetworkGraph&) override
     {
         if (m_writer)
             m_writer->epoch(m);
         m_history.push_back(m);
-        auto s = std::make_shared<Snapshot>();
-        s->generation = m_worker.m_generation;
-        s->epoch = m.epoch;
-        s->totalEpochs = m_worker.m_options.config.epochs;
-        s->source = "live run";
-        s->metrics = m_history;
-        analyseSnapshot(*s, std::move(m_trained), m_last.get());
-        m_last = s;
         m_worker.m_epochsDone = m.epoch;
         {
             std::lock_guard lock(m_worker.m_mutex);
@@ -106,7 +102,7 @@ public:
             if (m.epochSeconds > 0 && m_worker.m_status.batchCount > 0)
                 m_worker.m_status.samplesPerSecond = m_batchSize * static_cast<double>(m_worker.m_status.batchCount) / m.epochSeconds;
         }
-        m_worker.m_channel.publish(std::move(s));
+        publish(m.epoch, 0, 0, std::move(m_trained));
     }
     bool stopRequested() override { return m_worker.m_stop.load(std::memory_order_relaxed); }
 
@@ -236,7 +232,7 @@ void TrainingWorker::run()
             writer = std::make_unique<RunWriter>(m_options.runDir, config, trainer->network(),
                                                  data.split.validation.samples() > 0, m_options.force);
         Observer observer(*this, writer.get(), config.batch, trainer->network());
-        observer.publish(0, 0, 0, trainer->network(), nullptr);
+        observer.publish(0, 0, 0, Observer::copy(trainer->network()));
 
         while (!trainer->finished() && !m_stop) {
             {
