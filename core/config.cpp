@@ -60,15 +60,6 @@ long long parseInteger(const std::string& key, const std::string& text)
     return v;
 }
 
-std::string fmt(double v)
-{
-    char buf[40];
-    if (std::nearbyint(v) == v && std::fabs(v) < 1e15)
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-    else
-        std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
-}
 
 } // namespace
 
@@ -106,9 +97,9 @@ void TrainConfig::validate() const
 {
     architecture();
     if (!(epsilon > 0.0))
-        bad("epsilon", fmt(epsilon), "must be > 0 (edges per neuron scale, e.g. 20)");
+        bad("epsilon", formatNumber(epsilon), "must be > 0 (edges per neuron scale, e.g. 20)");
     if (!(zeta >= 0.0 && zeta < 1.0))
-        bad("zeta", fmt(zeta), "must be in [0, 1) (fraction of weights pruned per epoch, e.g. 0.3)");
+        bad("zeta", formatNumber(zeta), "must be in [0, 1) (fraction of weights pruned per epoch, e.g. 0.3)");
     if (epochs < 1)
         bad("epochs", std::to_string(epochs), "must be >= 1");
     if (batch < 1 || batch > 65536)
@@ -116,17 +107,17 @@ void TrainConfig::validate() const
     if (precision != "fp32" && precision != "bf16")
         bad("precision", precision, "expected fp32 or bf16");
     if (!(lr > 0.0))
-        bad("lr", fmt(lr), "must be > 0");
+        bad("lr", formatNumber(lr), "must be > 0");
     if (!(momentum >= 0.0 && momentum < 1.0))
-        bad("momentum", fmt(momentum), "must be in [0, 1)");
+        bad("momentum", formatNumber(momentum), "must be in [0, 1)");
     if (!(weightDecay >= 0.0 && weightDecay < 1.0))
-        bad("weight-decay", fmt(weightDecay), "must be in [0, 1)");
+        bad("weight-decay", formatNumber(weightDecay), "must be in [0, 1)");
     if (!(dropout >= 0.0 && dropout < 1.0))
-        bad("dropout", fmt(dropout), "must be in [0, 1) (fraction of hidden activations dropped)");
+        bad("dropout", formatNumber(dropout), "must be in [0, 1) (fraction of hidden activations dropped)");
     if (!(testFraction > 0.0 && testFraction < 1.0))
-        bad("test-fraction", fmt(testFraction), "must be in (0, 1)");
+        bad("test-fraction", formatNumber(testFraction), "must be in (0, 1)");
     if (!(validation >= 0.0 && validation < 1.0))
-        bad("validation", fmt(validation), "must be in [0, 1) (share of the training data held out)");
+        bad("validation", formatNumber(validation), "must be in [0, 1) (share of the training data held out)");
     if (scale != "standard" && scale != "minmax" && scale != "none")
         bad("scale", scale, "expected standard, minmax or none");
     if (snapshotEvery < 0)
@@ -221,7 +212,7 @@ void TrainConfig::merge(const Json& json, const std::string& source)
         if (value.isString())
             text = value.asString();
         else if (value.isNumber())
-            text = fmt(value.asNumber());
+            text = formatNumber(value.asNumber());
         else
             throw ConfigError(source + ": key \"" + key + "\" must be a string or a number");
         try {

@@ -1,5 +1,7 @@
 #include "graph/json.h"
 
+#include <cstdlib>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -289,6 +291,22 @@ private:
 
 } // namespace
 
+std::string formatNumber(double x)
+{
+    char buf[32];
+    if (std::nearbyint(x) == x && std::fabs(x) < 1e15) {
+        std::snprintf(buf, sizeof buf, "%.0f", x);
+        return buf;
+    }
+    // The fewest significant digits that read back exactly, in %g's style ("0.0002", "1e-05").
+    for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+        if (std::strtod(buf, nullptr) == x)
+            break;
+    }
+    return buf;
+}
+
 void Json::dumpTo(std::string& out, int indent, int depth) const
 {
     if (isNull()) {
@@ -296,13 +314,7 @@ void Json::dumpTo(std::string& out, int indent, int depth) const
     } else if (isBool()) {
         out += asBool() ? "true" : "false";
     } else if (isNumber()) {
-        const double x = asNumber();
-        char buf[32];
-        if (std::nearbyint(x) == x && std::fabs(x) < 1e15)
-            std::snprintf(buf, sizeof buf, "%.0f", x);
-        else
-            std::snprintf(buf, sizeof buf, "%.9g", x);
-        out += buf;
+        out += formatNumber(asNumber());
     } else if (isString()) {
         dumpString(out, asString());
     } else if (isArray()) {

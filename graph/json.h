@@ -9,6 +9,10 @@
 
 namespace rewire {
 
+// A double as the shortest text that reads back to the same value ("0.01", "1e-05"), whole
+// numbers below 1e15 without exponent ("60000"). JSON files, configs and messages all use it.
+std::string formatNumber(double x);
+
 class Json {
 public:
     using Array = std::vector<Json>;

@@ -86,11 +86,8 @@ std::string jsonText(const Json& j)
 {
     if (j.isString())
         return j.asString();
-    if (j.isNumber()) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.10g", j.asNumber());
-        return buf;
-    }
+    if (j.isNumber())
+        return formatNumber(j.asNumber());
     return j.dump(0);
 }
 

@@ -9,15 +9,6 @@
 
 namespace rewire::gui {
 
-namespace {
-std::string formatNumber(double v)
-{
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return buf;
-}
-} // namespace
-
 const char* toString(WorkerState state)
 {
     switch (state) {

@@ -24,3 +24,17 @@ TEST_CASE("JSON syntax errors give line and column", "[graph][json]")
     REQUIRE_THROWS_WITH(Json::parse("[1, 2"), Catch::Contains("expected ',' or ']'"));
     REQUIRE_THROWS_WITH(Json::parse("{} x"), Catch::Contains("unexpected text"));
 }
+
+TEST_CASE("numbers are written as the shortest text that reads back exactly", "[graph][json]")
+{
+    REQUIRE(formatNumber(0.01) == "0.01");
+    REQUIRE(formatNumber(2e-4) == "0.0002");
+    REQUIRE(formatNumber(1e-5) == "1e-05");
+    REQUIRE(formatNumber(60000) == "60000");
+    REQUIRE(formatNumber(-3) == "-3");
+    for (double x : {0.1 + 0.2, 0.0123456789012345, 1.0 / 3.0, 6.02214076e23, -2.5e-300}) {
+        const std::string text = formatNumber(x);
+        REQUIRE(std::stod(text) == x);
+        REQUIRE(Json::parse(Json(x).dump()).asNumber() == x); // through a JSON file too
+    }
+}
