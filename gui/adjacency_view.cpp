@@ -14,21 +14,11 @@ namespace rewire::gui {
 
 AdjacencyView::AdjacencyView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Layer:")));
-    m_layer = new QComboBox;
-    bar->addWidget(m_layer);
-    bar->addWidget(new QLabel(tr("Order:")));
-    m_order = new QComboBox;
-    m_order->addItems({tr("natural"), tr("sorted by degree")});
-    bar->addWidget(m_order);
-    bar->addStretch();
-    layout->addLayout(bar);
+    m_layer = addCombo(tr("Layer:"));
+    m_order = addCombo(tr("Order:"), {tr("natural"), tr("sorted by degree")});
     m_canvas = new ImageCanvas;
     m_canvas->render = [this](QPainter& p, QSize size) { render(p, size); };
-    layout->addWidget(m_canvas, 1);
+    content()->addWidget(m_canvas, 1);
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
     connect(m_order, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
 }
@@ -38,16 +28,7 @@ void AdjacencyView::setDegreeSorted(bool sorted) { m_order->setCurrentIndex(sort
 
 void AdjacencyView::refresh()
 {
-    const int layers = m_snapshot && m_snapshot->network ? m_snapshot->network->layerCount() : 0;
-    if (m_layer->count() != layers) {
-        const int keep = std::max(0, m_layer->currentIndex());
-        m_layer->blockSignals(true);
-        m_layer->clear();
-        for (int l = 0; l < layers; ++l)
-            m_layer->addItem(tr("%1 → %2").arg(neuronSetName(*m_snapshot, l), neuronSetName(*m_snapshot, l + 1)));
-        m_layer->setCurrentIndex(std::min(keep, layers - 1));
-        m_layer->blockSignals(false);
-    }
+    syncLayerCombo(m_layer);
     m_canvas->invalidate();
 }
 

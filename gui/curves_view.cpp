@@ -22,13 +22,8 @@ namespace rewire::gui {
 
 CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
     m_logX = new QCheckBox(tr("log epoch axis"));
-    bar->addWidget(m_logX);
-    bar->addStretch();
-    layout->addLayout(bar);
+    addControl(m_logX);
 
     Panel acc = makePanel(tr("Accuracy"), tr("accuracy (%)"));
     addCurve(acc, tr("test"), kNegative, Qt::SolidLine, [](const EpochMetrics& m) { return 100.0 * m.testAccuracy; });
@@ -61,7 +56,7 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
         view->setMinimumSize(180, 160);
         grid->addWidget(view, static_cast<int>(k / 2), static_cast<int>(k % 2));
     }
-    layout->addLayout(grid, 1);
+    content()->addLayout(grid, 1);
     connect(m_logX, &QCheckBox::toggled, this, [this] { invalidate(); });
 }
 

@@ -22,24 +22,15 @@ namespace rewire::gui {
 
 DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Layer:")));
-    m_layer = new QComboBox;
-    bar->addWidget(m_layer);
-    m_side = new QComboBox;
-    m_side->addItems({tr("in-degree"), tr("out-degree")});
+    m_layer = addCombo(tr("Layer:"));
+    m_side = addCombo({}, {tr("in-degree"), tr("out-degree")});
     m_side->setToolTip(tr("in: fan-in of the layer's output neurons; out: fan-out of its input neurons"));
     m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    bar->addWidget(m_side);
     m_ccdf = new QCheckBox(tr("CCDF"));
-    bar->addWidget(m_ccdf);
+    addControl(m_ccdf);
     m_showInitial = new QCheckBox(tr("epoch 0"));
     m_showInitial->setChecked(true);
-    bar->addWidget(m_showInitial);
-    bar->addStretch();
-    layout->addLayout(bar);
+    addControl(m_showInitial);
     m_chart = new QChart;
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
@@ -68,10 +59,10 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
     }
     m_view = new QChartView(m_chart);
     m_view->setRenderHint(QPainter::Antialiasing);
-    layout->addWidget(m_view, 1);
+    content()->addWidget(m_view, 1);
     m_caption = new QLabel;
     m_caption->setWordWrap(true);
-    layout->addWidget(m_caption);
+    content()->addWidget(m_caption);
     for (QComboBox* c : {m_layer, m_side})
         connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
     for (QCheckBox* c : {m_ccdf, m_showInitial})
@@ -91,16 +82,7 @@ void DegreeView::refresh()
         return;
     }
     const Snapshot& s = *m_snapshot;
-    const int layers = s.network->layerCount();
-    if (m_layer->count() != layers) {
-        const int keep = m_layer->currentIndex() >= 0 ? m_layer->currentIndex() : 0;
-        m_layer->blockSignals(true);
-        m_layer->clear();
-        for (int l = 0; l < layers; ++l)
-            m_layer->addItem(tr("%1 → %2").arg(neuronSetName(s, l), neuronSetName(s, l + 1)));
-        m_layer->setCurrentIndex(std::min(keep, layers - 1));
-        m_layer->blockSignals(false);
-    }
+    syncLayerCombo(m_layer);
     const int l = m_layer->currentIndex();
     const bool in = m_side->currentIndex() == 0;
     const bool ccdf = m_ccdf->isChecked();

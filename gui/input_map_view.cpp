@@ -14,15 +14,7 @@ namespace rewire::gui {
 
 InputMapView::InputMapView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Show:")));
-    m_metric = new QComboBox;
-    m_metric->addItems({tr("out-degree of each input"), tr("strength (sum of |w|) of each input")});
-    bar->addWidget(m_metric);
-    bar->addStretch();
-    layout->addLayout(bar);
+    m_metric = addCombo(tr("Show:"), {tr("out-degree of each input"), tr("strength (sum of |w|) of each input")});
     m_canvas = new ImageCanvas;
     m_canvas->render = [this](QPainter& p, QSize size) { render(p, size); };
     m_canvas->clicked = [this](QPoint point) {
@@ -34,7 +26,7 @@ InputMapView::InputMapView(QWidget* parent) : SnapshotView(parent)
         if (index < m_snapshot->network->layer(0).inputs())
             select({0, index});
     };
-    layout->addWidget(m_canvas, 1);
+    content()->addWidget(m_canvas, 1);
     connect(m_metric, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
 }
 

@@ -363,8 +363,11 @@ void MainWindow::setConfigValue(const std::string& key, const std::string& value
     }
     if (auto* combo = qobject_cast<QComboBox*>(it->second))
         combo->setCurrentText(QString::fromStdString(value));
-    else
-        static_cast<QLineEdit*>(it->second)->setText(QString::fromStdString(value));
+    else {
+        auto* edit = static_cast<QLineEdit*>(it->second);
+        edit->setText(QString::fromStdString(value));
+        edit->setCursorPosition(0); // long values (architectures) show their start
+    }
 }
 
 TrainConfig MainWindow::configFromForm() const

@@ -60,30 +60,12 @@ QColor edgeColor(float w, double alpha)
 
 } // namespace
 
-QString neuronSetName(const Snapshot& s, int set)
-{
-    const int last = static_cast<int>(s.setStart.size()) - 2;
-    if (set == 0)
-        return QStringLiteral("inputs");
-    if (set == last)
-        return QStringLiteral("outputs");
-    return QStringLiteral("hidden %1").arg(set);
-}
-
 NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Edges:")));
-    m_detail = new QComboBox;
-    m_detail->addItems({tr("strongest |w| per layer"), tr("block density"), tr("all (slow when dense)")});
-    bar->addWidget(m_detail);
+    m_detail = addCombo(tr("Edges:"), {tr("strongest |w| per layer"), tr("block density"), tr("all (slow when dense)")});
     m_changes = new QCheckBox(tr("highlight added/removed"));
     m_changes->setChecked(true);
-    bar->addWidget(m_changes);
-    bar->addStretch();
-    layout->addLayout(bar);
+    addControl(m_changes);
     m_canvas = new ImageCanvas;
     m_canvas->render = [this](QPainter& p, QSize size) { render(p, size); };
     m_canvas->clicked = [this](QPoint point) {
@@ -91,12 +73,12 @@ NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
         if (n.valid())
             select(n);
     };
-    layout->addWidget(m_canvas, 1);
+    content()->addWidget(m_canvas, 1);
     m_info = new QLabel;
     m_info->setWordWrap(true);
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_info->setMinimumHeight(2 * fontMetrics().height() + 4);
-    layout->addWidget(m_info);
+    content()->addWidget(m_info);
     connect(m_detail, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
     connect(m_changes, &QCheckBox::toggled, this, [this] { invalidate(); });
     updateInfo();

@@ -29,16 +29,10 @@ protected:
 
 NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
 {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 4, 4, 4);
-    auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(tr("Neurons of:")));
-    m_filter = new QComboBox;
+    m_filter = addCombo(tr("Neurons of:"));
     m_filter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    bar->addWidget(m_filter);
     m_caption = new QLabel;
-    bar->addWidget(m_caption, 1);
-    layout->addLayout(bar);
+    addControl(m_caption, 1);
     m_model = new NeuronTableModel(this);
     auto* proxy = new SetFilter;
     proxy->setParent(this);
@@ -56,7 +50,7 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
-    layout->addWidget(m_table, 1);
+    content()->addWidget(m_table, 1);
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this](int i) { setSetFilter(i - 1); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
         if (m_syncing || !current.isValid())

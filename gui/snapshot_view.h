@@ -7,6 +7,10 @@
 
 #include <QWidget>
 
+class QComboBox;
+class QHBoxLayout;
+class QVBoxLayout;
+
 namespace rewire::gui {
 
 struct NeuronRef {
@@ -19,7 +23,8 @@ struct NeuronRef {
 class SnapshotView : public QWidget {
     Q_OBJECT
 public:
-    using QWidget::QWidget;
+    // Lays the view out as a control bar above the content (addControl, addCombo, content()).
+    explicit SnapshotView(QWidget* parent = nullptr);
     void setSnapshot(SnapshotPtr current, SnapshotPtr initial)
     {
         m_snapshot = std::move(current);
@@ -63,6 +68,15 @@ protected:
     }
     virtual void refresh() = 0;
     virtual void selectionChanged() { invalidate(); }
+    // The control bar, left to right.
+    void addControl(QWidget* widget, int stretch = 0);
+    QComboBox* addCombo(const QString& label, const QStringList& items = {});
+    // Below the bar: the view's content.
+    QVBoxLayout* content() const { return m_layout; }
+    // Fills a combo box with the snapshot's layers ("inputs → hidden 1", ...) when their number
+    // changed, keeping the selection where it can and without emitting signals.
+    void syncLayerCombo(QComboBox* combo) const;
+
     void select(NeuronRef neuron)
     {
         m_selected = neuron;
@@ -71,6 +85,8 @@ protected:
     }
 
     SnapshotPtr m_snapshot, m_initial;
+    QVBoxLayout* m_layout;
+    QHBoxLayout* m_bar;
     NeuronRef m_selected;
     bool m_stale = true;
 };

@@ -1,0 +1,60 @@
+#include "gui/snapshot_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace rewire::gui {
+
+SnapshotView::SnapshotView(QWidget* parent) : QWidget(parent)
+{
+    m_layout = new QVBoxLayout(this);
+    m_layout->setContentsMargins(4, 4, 4, 4);
+    m_bar = new QHBoxLayout;
+    m_bar->addStretch();
+    m_layout->addLayout(m_bar);
+}
+
+void SnapshotView::addControl(QWidget* widget, int stretch)
+{
+    m_bar->insertWidget(m_bar->count() - 1, widget, stretch); // before the closing stretch
+}
+
+QComboBox* SnapshotView::addCombo(const QString& label, const QStringList& items)
+{
+    if (!label.isEmpty())
+        addControl(new QLabel(label));
+    auto* combo = new QComboBox;
+    combo->addItems(items);
+    addControl(combo);
+    return combo;
+}
+
+void SnapshotView::syncLayerCombo(QComboBox* combo) const
+{
+    const int layers = m_snapshot && m_snapshot->network ? m_snapshot->network->layerCount() : 0;
+    if (combo->count() == layers)
+        return;
+    const int keep = std::max(0, combo->currentIndex());
+    combo->blockSignals(true);
+    combo->clear();
+    for (int l = 0; l < layers; ++l)
+        combo->addItem(QStringLiteral("%1 → %2").arg(neuronSetName(*m_snapshot, l), neuronSetName(*m_snapshot, l + 1)));
+    combo->setCurrentIndex(std::min(keep, layers - 1));
+    combo->blockSignals(false);
+}
+
+QString neuronSetName(const Snapshot& s, int set)
+{
+    const int last = static_cast<int>(s.setStart.size()) - 2;
+    if (set == 0)
+        return QStringLiteral("inputs");
+    if (set == last)
+        return QStringLiteral("outputs");
+    return QStringLiteral("hidden %1").arg(set);
+}
+
+} // namespace rewire::gui
