@@ -432,19 +432,8 @@ bool MainWindow::startTraining(bool paused)
     m_totalEpochs = options.config.epochs;
     options.startPaused = paused;
 
-    m_worker.reset();
-    m_channel.reset(++m_generation);
-    m_archiveSeen = 0;
-    m_history.clear();
-    m_refreshMs.clear();
-    m_cursor = -1;
-    m_shown.reset();
-    m_browsing.clear();
+    clearRun();
     m_runDir = QString::fromStdString(options.runDir.string());
-    m_timeline->setEpochs({});
-    m_timeline->setFollowLive(true);
-    for (SnapshotView* v : snapshotViews())
-        v->setSnapshot(nullptr, nullptr);
     m_worker = std::make_unique<TrainingWorker>(m_channel, m_generation, std::move(options));
     m_worker->start();
     m_lastState = WorkerState::Loading;
@@ -476,19 +465,41 @@ void MainWindow::stopTraining()
     updateControls();
 }
 
-void MainWindow::resetTraining()
+void MainWindow::clearRun()
 {
-    m_worker.reset(); // stops after the current batch and joins
+    m_worker.reset(); // a running worker stops after its current batch and is joined
     m_channel.reset(++m_generation);
     m_archiveSeen = 0;
     m_history.clear();
+    m_refreshMs.clear();
     m_cursor = -1;
     m_shown.reset();
     m_browsing.clear();
+    m_runDir.clear();
     m_lastState = WorkerState::Idle;
     m_timeline->setEpochs({});
+    m_timeline->setFollowLive(true);
     for (SnapshotView* v : snapshotViews())
         v->setSnapshot(nullptr, nullptr);
+}
+
+void MainWindow::historyChanged()
+{
+    std::vector<QString> labels;
+    labels.reserve(m_history.size());
+    for (const SnapshotPtr& s : m_history)
+        labels.push_back(epochLabel(*s));
+    m_timeline->setEpochs(labels); // moves the cursor (and the views) when following live
+    const int c = m_timeline->cursor();
+    if (m_history[static_cast<std::size_t>(c)] != m_shown)
+        setCursor(c); // e.g. a mid-epoch snapshot replaced at the same position
+    else if (m_history.back() != m_shown)
+        m_curves->setHistory(m_history.back()); // the cursor stays behind: only the curves grow
+}
+
+void MainWindow::resetTraining()
+{
+    clearRun();
     updateControls();
     updateStatus(nullptr);
 }
@@ -512,10 +523,8 @@ bool MainWindow::openPath(const QString& path)
         return false;
     }
     QApplication::restoreOverrideCursor();
-    m_worker.reset();
-    m_channel.reset(++m_generation);
+    clearRun(); // loadRun numbered the snapshots with this generation
     m_history = run.snapshots;
-    m_refreshMs.clear();
     m_browsing = QString::fromStdString(run.description);
     if (!run.configJson.empty()) { // show the run's settings in the form
         const Json config = Json::parse(run.configJson);
@@ -524,16 +533,7 @@ bool MainWindow::openPath(const QString& path)
                 setConfigValue(key, jsonText(*v));
     }
     m_runDir = QString::fromStdString(run.runDir.string());
-    m_lastState = WorkerState::Idle;
-    std::vector<QString> labels;
-    for (const SnapshotPtr& s : m_history)
-        labels.push_back(epochLabel(*s));
-    m_cursor = -1;
-    m_shown.reset();
-    m_timeline->setFollowLive(true);
-    m_timeline->setEpochs(labels);
-    if (m_shown != m_history.back())
-        setCursor(m_timeline->cursor());
+    historyChanged();
     updateControls();
     updateStatus(nullptr);
     statusBar()->showMessage(tr("opened %1: %2 snapshots").arg(path).arg(m_history.size()), 5000);
@@ -589,16 +589,7 @@ void MainWindow::poll()
         m_archiveSeen = m_history.size();
         if (latest->batch > 0)
             m_history.push_back(latest);
-        std::vector<QString> labels;
-        labels.reserve(m_history.size());
-        for (const SnapshotPtr& h : m_history)
-            labels.push_back(epochLabel(*h));
-        m_timeline->setEpochs(labels); // moves the cursor (and the views) when following live
-        const int c = m_timeline->cursor();
-        if (m_history[static_cast<std::size_t>(c)] != m_shown)
-            setCursor(c); // e.g. a mid-epoch snapshot replaced at the same position
-        else if (m_history.back() != m_shown)
-            m_curves->setHistory(m_history.back()); // the cursor stays behind: only the curves grow
+        historyChanged();
         emit snapshotArrived(latest->epoch);
     }
     // The status line at ~4 Hz: every repaint flushes the window, which is not free while training

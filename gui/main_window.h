@@ -126,6 +126,10 @@ private:
     QTimer* m_timer;
     QElapsedTimer m_statusClock;
 
+    // Stops a worker and empties the timeline and the views, in a new generation.
+    void clearRun();
+    // Hands m_history to the timeline and refreshes the views that need it.
+    void historyChanged();
     QWidget* buildForm();
     void buildMenus();
     QString fieldText(const std::string& key) const;

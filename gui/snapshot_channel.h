@@ -22,7 +22,6 @@ public:
         m_pending.reset();
         m_archive.clear();
         m_lastKey = -1;
-        m_lastTakenKey = -1;
     }
     // False when the snapshot is stale and was dropped.
     bool publish(SnapshotPtr snapshot)
@@ -46,8 +45,6 @@ public:
         std::lock_guard lock(m_mutex);
         SnapshotPtr out = std::move(m_pending);
         m_pending.reset();
-        if (out)
-            m_lastTakenKey = out->key();
         return out;
     }
     // End-of-epoch snapshots of this generation from position `from` on, in epoch order.
@@ -81,7 +78,6 @@ private:
     SnapshotPtr m_pending;
     std::vector<SnapshotPtr> m_archive;
     std::int64_t m_lastKey = -1;
-    std::int64_t m_lastTakenKey = -1;
     std::uint64_t m_dropped = 0;
     std::uint64_t m_superseded = 0;
 };
