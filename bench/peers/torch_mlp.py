@@ -70,6 +70,25 @@ def main():
             out = forward(x, False)
             return torch.nn.functional.cross_entropy(out, y).item(), (out.argmax(1) == y).float().mean().item()
 
+    def train_step(idx):
+        """One mini-batch: forward with dropout, loss, backward, momentum step (masks re-applied in
+        set mode, as DST research code does; a dense network has no mask to apply)."""
+        out = forward(xs[idx], True)
+        loss = torch.nn.functional.cross_entropy(out, ys[idx])
+        for t in weights + biases:
+            t.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for l in range(len(weights)):
+                vel_w[l].mul_(a.momentum).sub_(a.lr * weights[l].grad)
+                weights[l].add_(vel_w[l] - a.weight_decay * weights[l])
+                if a.mode == "set":
+                    weights[l].mul_(masks[l])
+                    vel_w[l].mul_(masks[l])
+                vel_b[l].mul_(a.momentum).sub_(a.lr * biases[l].grad)
+                biases[l].add_(vel_b[l] - a.weight_decay * biases[l])
+        return out, loss
+
     n = xs.shape[0]
     if a.time_batches:
         import resource
@@ -78,20 +97,7 @@ def main():
         for k in range(3 + a.time_batches):
             idx = perm[(k * a.batch) % (n - a.batch):][:a.batch]
             t0 = time.perf_counter()
-            out = forward(xs[idx], True)
-            loss = torch.nn.functional.cross_entropy(out, ys[idx])
-            for t in weights + biases:
-                t.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for l in range(len(weights)):
-                    vel_w[l].mul_(a.momentum).sub_(a.lr * weights[l].grad)
-                    weights[l].add_(vel_w[l] - a.weight_decay * weights[l])
-                    if a.mode == "set":
-                        weights[l].mul_(masks[l])
-                        vel_w[l].mul_(masks[l])
-                    vel_b[l].mul_(a.momentum).sub_(a.lr * biases[l].grad)
-                    biases[l].add_(vel_b[l] - a.weight_decay * biases[l])
+            train_step(idx)
             if k >= 3:
                 times.append(time.perf_counter() - t0)
         times.sort()
@@ -106,19 +112,7 @@ def main():
         loss_sum, correct = 0.0, 0
         for start in range(0, n, a.batch):
             idx = perm[start:start + a.batch]
-            out = forward(xs[idx], True)
-            loss = torch.nn.functional.cross_entropy(out, ys[idx])
-            for t in weights + biases:
-                t.grad = None
-            loss.backward()
-            with torch.no_grad():
-                for l in range(len(weights)):
-                    vel_w[l].mul_(a.momentum).sub_(a.lr * weights[l].grad)
-                    weights[l].add_(vel_w[l] - a.weight_decay * weights[l])
-                    weights[l].mul_(masks[l])  # re-apply the mask after every step
-                    vel_w[l].mul_(masks[l])
-                    vel_b[l].mul_(a.momentum).sub_(a.lr * biases[l].grad)
-                    biases[l].add_(vel_b[l] - a.weight_decay * biases[l])
+            out, loss = train_step(idx)
             loss_sum += loss.item() * len(idx)
             correct += (out.argmax(1) == ys[idx]).sum().item()
         train_seconds = time.perf_counter() - t0
