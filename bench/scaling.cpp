@@ -8,14 +8,13 @@
 // Prints one CSV row: width,epsilon,edges,hidden_density,batches,s_per_batch,s_per_epoch,
 //                     evolution_s,peak_rss_mib,data_rss_mib
 
+#include "cli/run_folder.h"
 #include "core/evolution.h"
 #include "core/init.h"
 #include "core/network.h"
 #include "core/rng.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
-
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -28,12 +27,6 @@ using namespace rewire;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-double peakRssMiB()
-{
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 } // namespace
 
