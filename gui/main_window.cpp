@@ -33,6 +33,7 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <functional>
 #include <cstdio>
 #include <fstream>
 
@@ -273,47 +274,37 @@ QWidget* MainWindow::buildForm()
 void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open run folder…"), QKeySequence::Open, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run folder"), QStringLiteral("runs"));
-        if (!dir.isEmpty())
-            openPath(dir);
-    });
-    file->addAction(tr("Open &model…"), this, [this] {
-        const QString f = QFileDialog::getOpenFileName(this, tr("Open a model"), QString(), tr("Rewire models (*.rwm)"));
-        if (!f.isEmpty())
-            openPath(f);
-    });
+    // Each file action asks for a path (a file to save or open, or a folder) and hands it over.
+    enum class Ask { Save, Open, Folder };
+    auto action = [this, file](const QString& label, Ask ask, const QString& title, const QString& name,
+                               const QString& filter, std::function<void(const QString&)> use) {
+        return file->addAction(label, this, [=, this] {
+            const QString path = ask == Ask::Folder ? QFileDialog::getExistingDirectory(this, title, name)
+                                 : ask == Ask::Open ? QFileDialog::getOpenFileName(this, title, name, filter)
+                                                    : QFileDialog::getSaveFileName(this, title, name, filter);
+            if (!path.isEmpty())
+                use(path);
+        });
+    };
+    const QString png = tr("PNG (*.png)");
+    action(tr("&Open run folder…"), Ask::Folder, tr("Open a run folder"), QStringLiteral("runs"), {},
+           [this](const QString& p) { openPath(p); })
+        ->setShortcut(QKeySequence::Open);
+    action(tr("Open &model…"), Ask::Open, tr("Open a model"), {}, tr("Rewire models (*.rwm)"),
+           [this](const QString& p) { openPath(p); });
     file->addSeparator();
-    file->addAction(tr("Export &metrics CSV…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"));
-        if (!f.isEmpty())
-            exportMetricsCsv(f);
-    });
-    file->addAction(tr("Export &analysis of this snapshot…"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Folder for the analysis CSVs"));
-        if (!d.isEmpty())
-            exportAnalysis(d);
-    });
-    file->addAction(tr("Export current &view as PNG…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("view.png"), tr("PNG (*.png)"));
-        if (!f.isEmpty())
-            exportViewPng(m_tabs->currentWidget(), f);
-    });
-    file->addAction(tr("Export network view as PNG…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Export view"), QStringLiteral("network.png"), tr("PNG (*.png)"));
-        if (!f.isEmpty())
-            exportViewPng(m_network, f);
-    });
-    file->addAction(tr("Export &timeline frames…"), this, [this] {
-        const QString d = QFileDialog::getExistingDirectory(this, tr("Folder for frame_NNNN.png"));
-        if (!d.isEmpty())
-            exportTimelineFrames(d);
-    });
-    file->addAction(tr("Save window &screenshot…"), this, [this] {
-        const QString f = QFileDialog::getSaveFileName(this, tr("Screenshot"), QStringLiteral("rewire.png"), tr("PNG (*.png)"));
-        if (!f.isEmpty())
-            saveScreenshot(f);
-    });
+    action(tr("Export &metrics CSV…"), Ask::Save, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"),
+           [this](const QString& p) { exportMetricsCsv(p); });
+    action(tr("Export &analysis of this snapshot…"), Ask::Folder, tr("Folder for the analysis CSVs"), {}, {},
+           [this](const QString& p) { exportAnalysis(p); });
+    action(tr("Export current &view as PNG…"), Ask::Save, tr("Export view"), QStringLiteral("view.png"), png,
+           [this](const QString& p) { exportViewPng(m_tabs->currentWidget(), p); });
+    action(tr("Export network view as PNG…"), Ask::Save, tr("Export view"), QStringLiteral("network.png"), png,
+           [this](const QString& p) { exportViewPng(m_network, p); });
+    action(tr("Export &timeline frames…"), Ask::Folder, tr("Folder for frame_NNNN.png"), {}, {},
+           [this](const QString& p) { exportTimelineFrames(p); });
+    action(tr("Save window &screenshot…"), Ask::Save, tr("Screenshot"), QStringLiteral("rewire.png"), png,
+           [this](const QString& p) { saveScreenshot(p); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
