@@ -24,7 +24,11 @@ constexpr int kMaxTileVectors = 8; // 128 batch columns live in registers per ti
 
 int roundUp16(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
-inline v16 splat(float x) { return v16{} + x; }
+inline v16 splat(float x)
+{
+    // Not v16{} + x: that costs an add (for -0.0) and a register broadcast on the shuffle port.
+    return v16{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+}
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
@@ -182,12 +186,45 @@ void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, Ne
                     gRow ? gRow + v * kLanes : nullptr);
 }
 
-// One tile of V vectors of batch columns for input neuron i: accumulates each outgoing edge's
-// dot(X[i], dZ[j]) into grad[k] and, when DX, dX[i] = gate * sum_k w_k dZ[j_k].
+// Horizontal sums of eight vectors: out[e] = sum of d[e]'s 16 lanes. A transposing tree of 24
+// shuffles and adds instead of eight separate 16-lane reductions (~9 operations each, mostly on
+// the shuffle port that the FMAs also need).
+inline void hsum8(const v16* d, float* out, bool accumulate)
+{
+#ifdef __AVX512F__
+    const auto pair = [](v16 a, v16 b) {
+        // [a.q0+a.q2, a.q1+a.q3, b.q0+b.q2, b.q1+b.q3] (q: 128-bit quarters)
+        return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+    };
+    const __m512 s01 = pair(d[0], d[1]), s23 = pair(d[2], d[3]), s45 = pair(d[4], d[5]), s67 = pair(d[6], d[7]);
+    // Quarter q of t0123 holds four partial sums of d[q]; of t4567, of d[q + 4].
+    const __m512 t0123 = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(2, 0, 2, 0)),
+                                       _mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 t4567 = _mm512_add_ps(_mm512_shuffle_f32x4(s45, s67, _MM_SHUFFLE(2, 0, 2, 0)),
+                                       _mm512_shuffle_f32x4(s45, s67, _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512 r = _mm512_add_ps(_mm512_unpacklo_ps(t0123, t4567), _mm512_unpackhi_ps(t0123, t4567));
+    // Quarter q: [d[q], d[q + 4], d[q], d[q + 4]] once the two halves are added.
+    const __m512 full = _mm512_add_ps(r, _mm512_permute_ps(r, _MM_SHUFFLE(1, 0, 3, 2)));
+    const __m512 sums = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), full);
+    __m256 lo = _mm512_castps512_ps256(sums);
+    if (accumulate)
+        lo = _mm256_add_ps(lo, _mm256_loadu_ps(out));
+    _mm256_storeu_ps(out, lo);
+#else
+    for (int e = 0; e < 8; ++e)
+        out[e] = accumulate ? out[e] + hsum(d[e]) : hsum(d[e]);
+#endif
+}
+
+// One tile of V vectors of batch columns for input neuron i: each outgoing edge's
+// dot(X[i], dZ[j]) goes to grad[k] (stored, or added when accumulate: later tiles of a batch wider
+// than 128) and, when DX, dX[i] = gate * sum_k w_k dZ[j_k].
 // rows/wl: the neuron's CSC output rows and its gathered weights (contiguous, length deg).
+// Edges go eight at a time: eight independent dot products in flight, reduced together by hsum8.
 template <int V, bool DX>
 void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
-                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad)
+                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad, bool accumulate)
 {
     const v16* xi = reinterpret_cast<const v16*>(xRow);
     v16 xv[V], dx[V];
@@ -195,28 +232,40 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
         xv[v] = xi[v];
         dx[v] = v16{};
     }
-    for (EdgeIndex k = 0; k < deg; ++k) {
-        const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
-        v16 dot0 = v16{}, dot1 = v16{};
-        if constexpr (DX) {
-            const v16 wv = splat(wl[k]);
-            for (int v = 0; v < V; ++v) {
+    EdgeIndex k = 0;
+    for (; k + 8 <= deg; k += 8) {
+        v16 dot[8];
+#pragma GCC unroll 8
+        for (int q = 0; q < 8; ++q) {
+            const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k + q]) * ld);
+            const v16 wv = splat(wl[k + q]);
+            dot[q] = xv[0] * d[0];
+            if constexpr (DX)
+                dx[0] += wv * d[0];
+            for (int v = 1; v < V; ++v) {
                 const v16 dv = d[v];
-                dx[v] += wv * dv;
-                if (v % 2 == 0)
-                    dot0 += xv[v] * dv;
-                else
-                    dot1 += xv[v] * dv;
-            }
-        } else {
-            for (int v = 0; v < V; ++v) {
-                if (v % 2 == 0)
-                    dot0 += xv[v] * d[v];
-                else
-                    dot1 += xv[v] * d[v];
+                dot[q] += xv[v] * dv;
+                if constexpr (DX)
+                    dx[v] += wv * dv;
             }
         }
-        grad[k] += hsum(dot0 + dot1);
+        hsum8(dot, grad + k, accumulate);
+    }
+    for (; k < deg; ++k) {
+        const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
+        const v16 wv = splat(wl[k]);
+        v16 dot0 = v16{}, dot1 = v16{};
+        for (int v = 0; v < V; ++v) {
+            const v16 dv = d[v];
+            if constexpr (DX)
+                dx[v] += wv * dv;
+            if (v % 2 == 0)
+                dot0 += xv[v] * dv;
+            else
+                dot1 += xv[v] * dv;
+        }
+        const float g = hsum(dot0 + dot1);
+        grad[k] = accumulate ? grad[k] + g : g;
     }
     if constexpr (DX) {
         const v16* gp = reinterpret_cast<const v16*>(gatePrevRow);
@@ -233,17 +282,18 @@ void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, con
     int t0 = 0;
     for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
         backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow ? gpRow + t0 : nullptr,
-                            dxRow ? dxRow + t0 : nullptr, grad);
+                            dxRow ? dxRow + t0 : nullptr, grad, t0 > 0);
     const float* gp = gpRow ? gpRow + t0 : nullptr;
     float* dxo = dxRow ? dxRow + t0 : nullptr;
+    const bool acc = t0 > 0;
     switch ((width - t0) / kLanes) {
-    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
-    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad); break;
+    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
     default: break;
     }
 }
@@ -459,8 +509,6 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
             continue;
         }
         float* grad = gradCsc + k0;
-        for (EdgeIndex k = 0; k < deg; ++k)
-            grad[k] = 0.0f;
         if (dxRow) {
             // Gathered once per neuron so the FMA loop reads weights contiguously.
             for (EdgeIndex k = 0; k < deg; ++k)
