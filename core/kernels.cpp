@@ -44,37 +44,39 @@ inline float hsum(v16 v)
     return (b[0] + b[2]) + (b[1] + b[3]);
 }
 
-// Per-neuron dropout scale: keepScale with probability keep, else 0; zero in padding columns.
-// Each column's bit comes from a 32-bit integer hash of (neuron key, column), computed 16 lanes at
-// a time, so the mask does not depend on which thread draws it.
-void fillMask(float* mask, int width, int batch, const ForwardEpilogue& epi, NeuronIndex neuron)
-{
-    const v16 zero = v16{};
-    u16x lane;
-    for (int q = 0; q < kLanes; ++q)
-        lane[q] = static_cast<std::uint32_t>(q);
-    const auto valid = [&](int b) { return (lane + static_cast<std::uint32_t>(b)) < static_cast<std::uint32_t>(batch); };
-    if (epi.keepProbability >= 1.0f) {
-        const v16 one = splat(1.0f);
-        for (int b = 0; b < width; b += kLanes)
-            *reinterpret_cast<v16*>(mask + b) = valid(b) ? one : zero;
-        return;
+// Dropout for one neuron: each column's keep bit comes from a 32-bit integer hash of (neuron key,
+// column), computed 16 lanes at a time, so the mask does not depend on which thread draws it.
+struct DropoutMask {
+    v16 scale;               // 1 / keep
+    std::uint32_t key;       // hash of (dropout key, neuron)
+    std::uint32_t threshold; // keep when the top 24 hash bits fall below keep * 2^24
+    std::uint32_t batch;
+    bool dropout;
+
+    DropoutMask(const ForwardEpilogue& epi, int batchSize, NeuronIndex neuron)
+        : scale(splat(epi.keepProbability >= 1.0f ? 1.0f : 1.0f / epi.keepProbability)),
+          key(static_cast<std::uint32_t>(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)))),
+          threshold(static_cast<std::uint32_t>(static_cast<double>(epi.keepProbability) * 16777216.0)),
+          batch(static_cast<std::uint32_t>(batchSize)), dropout(epi.keepProbability < 1.0f)
+    {
     }
-    const v16 scale = splat(1.0f / epi.keepProbability);
-    // Keep when the top 24 hash bits fall below keep * 2^24.
-    const auto threshold = static_cast<std::uint32_t>(static_cast<double>(epi.keepProbability) * 16777216.0);
-    const auto key = static_cast<std::uint32_t>(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)));
-    for (int b = 0; b < width; b += kLanes) {
-        u16x x = (lane + static_cast<std::uint32_t>(b)) * 0x9E3779B9u + key;
-        x ^= x >> 16;
-        x *= 0x7feb352du;
-        x ^= x >> 15;
-        x *= 0x846ca68bu;
-        x ^= x >> 16;
-        const auto keep = ((x >> 8) < threshold) & valid(b);
-        *reinterpret_cast<v16*>(mask + b) = keep ? scale : zero;
+    // The scale (kept) or 0 (dropped, or a padding column) for columns [b, b + 16).
+    v16 at(int b) const
+    {
+        const u16x col = u16x{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} + static_cast<std::uint32_t>(b);
+        auto keep = col < batch;
+        if (dropout) {
+            u16x x = col * 0x9E3779B9u + key;
+            x ^= x >> 16;
+            x *= 0x7feb352du;
+            x ^= x >> 15;
+            x *= 0x846ca68bu;
+            x ^= x >> 16;
+            keep &= (x >> 8) < threshold;
+        }
+        return keep ? scale : v16{};
     }
-}
+};
 
 // a = f(z) * m and g = f'(z) * m for one vector of a neuron's batch.
 inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, float* gOut)
@@ -171,19 +173,35 @@ inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, co
     }
 }
 
-template <int V, class Rows>
+// Output neuron j's columns [t0, t0 + 16 V): accumulate in registers, then bias, activation,
+// dropout and the stores of A (and the gate G) straight from the registers. Linear: the
+// piecewise-linear activations (slope 1 above zero, negativeSlope below); otherwise epilogueVec.
+template <int V, bool Linear, class Rows>
 void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate,
-                    const ForwardEpilogue& epi, NeuronIndex j, int t0, const float* mask)
+                    const ForwardEpilogue& epi, NeuronIndex j, int t0, const DropoutMask& mask)
 {
     const EdgeIndex e0 = layer.rowPtr()[j], e1 = layer.rowPtr()[j + 1];
     v16 acc[V];
     forwardTile<V>(layer.colIdx().data() + e0, layer.weights().data() + e0, e1 - e0, x, t0, acc);
     const v16 bias = splat(layer.bias()[j]);
-    float* aRow = a.row(j) + t0;
-    float* gRow = gate ? gate->row(j) + t0 : nullptr;
-    for (int v = 0; v < V; ++v)
-        epilogueVec(acc[v] + bias, *reinterpret_cast<const v16*>(mask + t0 + v * kLanes), epi, aRow + v * kLanes,
-                    gRow ? gRow + v * kLanes : nullptr);
+    v16* aRow = reinterpret_cast<v16*>(a.row(j) + t0);
+    v16* gRow = gate ? reinterpret_cast<v16*>(gate->row(j) + t0) : nullptr;
+    if constexpr (Linear) {
+        const v16 slope = splat(epi.negativeSlope);
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) {
+            const v16 z = acc[v] + bias;
+            const v16 m = mask.at(t0 + v * kLanes);
+            // Exactly epilogueVec's arithmetic: a = f(z) m, g = f'(z) m.
+            aRow[v] = (z > 0.0f ? z : slope * z) * m;
+            if (gRow)
+                gRow[v] = (z > 0.0f ? splat(1.0f) : slope) * m;
+        }
+    } else {
+        for (int v = 0; v < V; ++v)
+            epilogueVec(acc[v] + bias, mask.at(t0 + v * kLanes), epi, reinterpret_cast<float*>(aRow + v),
+                        gRow ? reinterpret_cast<float*>(gRow + v) : nullptr);
+    }
 }
 
 // Horizontal sums of eight vectors: out[e] = sum of d[e]'s 16 lanes. A transposing tree of 24
@@ -228,6 +246,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
 {
     const v16* xi = reinterpret_cast<const v16*>(xRow);
     v16 xv[V], dx[V];
+#pragma GCC unroll 8
     for (int v = 0; v < V; ++v) {
         xv[v] = xi[v];
         dx[v] = v16{};
@@ -242,6 +261,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
             dot[q] = xv[0] * d[0];
             if constexpr (DX)
                 dx[0] += wv * d[0];
+#pragma GCC unroll 8
             for (int v = 1; v < V; ++v) {
                 const v16 dv = d[v];
                 dot[q] += xv[v] * dv;
@@ -255,6 +275,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
         const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
         const v16 wv = splat(wl[k]);
         v16 dot0 = v16{}, dot1 = v16{};
+#pragma GCC unroll 8
         for (int v = 0; v < V; ++v) {
             const v16 dv = d[v];
             if constexpr (DX)
@@ -270,6 +291,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
     if constexpr (DX) {
         const v16* gp = reinterpret_cast<const v16*>(gatePrevRow);
         v16* out = reinterpret_cast<v16*>(dxRow);
+#pragma GCC unroll 8
         for (int v = 0; v < V; ++v)
             out[v] = gp ? dx[v] * gp[v] : dx[v];
     }
@@ -371,28 +393,37 @@ std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int p
 
 namespace {
 
+template <bool Linear, class Rows>
+void forwardRowsWith(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                     const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    const int width = roundUp16(batch);
+    for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
+        const DropoutMask mask(epi, batch, j);
+        int t0 = 0;
+        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
+            forwardRowTile<8, Linear>(layer, x, a, gate, epi, j, t0, mask);
+        switch ((width - t0) / kLanes) {
+        case 7: forwardRowTile<7, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 6: forwardRowTile<6, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 5: forwardRowTile<5, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 4: forwardRowTile<4, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 3: forwardRowTile<3, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 2: forwardRowTile<2, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 1: forwardRowTile<1, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        default: break;
+        }
+    }
+}
+
 template <class Rows>
 void forwardRows(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
                  const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
-    const int width = roundUp16(batch);
-    float* mask = alignedScratch(static_cast<std::size_t>(width));
-    for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
-        fillMask(mask, width, batch, epi, j);
-        int t0 = 0;
-        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-            forwardRowTile<8>(layer, x, a, gate, epi, j, t0, mask);
-        switch ((width - t0) / kLanes) {
-        case 7: forwardRowTile<7>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 6: forwardRowTile<6>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 5: forwardRowTile<5>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 4: forwardRowTile<4>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 3: forwardRowTile<3>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 2: forwardRowTile<2>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 1: forwardRowTile<1>(layer, x, a, gate, epi, j, t0, mask); break;
-        default: break;
-        }
-    }
+    if (epi.activation.piecewiseLinear())
+        forwardRowsWith<true>(layer, x, a, gate, batch, epi, rowBegin, rowEnd);
+    else
+        forwardRowsWith<false>(layer, x, a, gate, batch, epi, rowBegin, rowEnd);
 }
 
 // Rows [rowBegin, rowEnd) of x rounded to bf16 (to nearest, ties to even), whole vectors.
@@ -613,14 +644,13 @@ void denseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer&
     // Row-major (outputs x inputs) weights are the column-major (inputs x outputs) W^T.
     Eigen::Map<const ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
     view(a, width).noalias() = view(x, width) * wt;
-    float* mask = alignedScratch(static_cast<std::size_t>(width));
     for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
-        fillMask(mask, width, batch, epi, j);
+        const DropoutMask mask(epi, batch, j);
         const v16 bias = splat(layer.bias()[j]);
         float* aRow = a.row(j);
         float* gRow = gate ? gate->row(j) : nullptr;
         for (int t = 0; t < width; t += kLanes)
-            epilogueVec(*reinterpret_cast<const v16*>(aRow + t) + bias, *reinterpret_cast<const v16*>(mask + t), epi,
+            epilogueVec(*reinterpret_cast<const v16*>(aRow + t) + bias, mask.at(t), epi,
                         aRow + t, gRow ? gRow + t : nullptr);
     }
 }
