@@ -3,6 +3,7 @@
 #include "core/rng.h"
 
 #include <Eigen/Core>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -21,6 +22,43 @@ Loss parseLoss(const std::string& text)
 }
 
 std::string toString(Loss loss) { return loss == Loss::CrossEntropy ? "cross-entropy" : "mse"; }
+
+namespace {
+
+#ifdef __AVX512F__
+// In-register transpose of a 16 x 16 float block: r[i][j] becomes r[j][i].
+void transpose16(__m512* r)
+{
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        for (int k = 0; k < 2; ++k) {
+            const __m512d lo = _mm512_castps_pd(t[i + k]), hi = _mm512_castps_pd(t[i + k + 2]);
+            r[i + 2 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo, hi));
+            r[i + 2 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo, hi));
+        }
+    }
+    // Now quarter q of r[4g + c] holds column 4q + c of rows 4g..4g+3: a 4 x 4 transpose of
+    // quarters across registers finishes the job.
+    for (int i = 0; i < 4; ++i) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 4; ++i) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
+        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+    }
+}
+#endif
+
+} // namespace
 
 MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads)
     : m_net(network), m_activation(activation), m_loss(loss), m_capacity(batchCapacity), m_threads(threads)
@@ -78,7 +116,19 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
         const float* src[16];
         for (int q = 0; q < 16; ++q)
             src[q] = b0 + q < batch ? features + rows[static_cast<std::size_t>(b0 + q)] * featureCount : nullptr;
-        for (std::int64_t f = 0; f < featureCount; ++f) {
+        std::int64_t f = 0;
+#ifdef __AVX512F__
+        // 16 features x 16 samples at a time, transposed in registers.
+        for (; f + 16 <= featureCount; f += 16) {
+            __m512 r[16];
+            for (int q = 0; q < 16; ++q)
+                r[q] = src[q] ? _mm512_loadu_ps(src[q] + f) : _mm512_setzero_ps();
+            transpose16(r);
+            for (int q = 0; q < 16; ++q)
+                _mm512_store_ps(in.row(static_cast<int>(f + q)) + b0, r[q]);
+        }
+#endif
+        for (; f < featureCount; ++f) {
             float* dst = in.row(static_cast<int>(f)) + b0;
             for (int q = 0; q < 16; ++q)
                 dst[q] = src[q] ? src[q][f] : 0.0f;

@@ -97,3 +97,38 @@ TEST_CASE("gradients match finite differences", "[core][gradients]")
     SECTION("sigmoid, cross-entropy") { checkGradients("sigmoid", Loss::CrossEntropy, true); }
     SECTION("tanh, mse, dense output") { checkGradients("tanh", Loss::Mse, true); }
 }
+
+TEST_CASE("fillInput transposes sampled rows into the neuron-major input, padding zero", "[core][engine]")
+{
+    // Feature counts around the 16-wide register transpose: below, exactly, with a tail.
+    const int features = GENERATE(5, 16, 37, 784);
+    const int batch = GENERATE(1, 16, 29);
+    const int threads = GENERATE(1, 2);
+    NetworkGraph net({randomLayer(features, 3, 0.5, 31)});
+    MlpEngine engine(net, Activation::parse("relu"), Loss::CrossEntropy, 40, threads);
+    const int samples = 50;
+    std::vector<float> data(static_cast<std::size_t>(samples) * features);
+    for (std::size_t k = 0; k < data.size(); ++k)
+        data[k] = static_cast<float>(k) * 0.5f + 1.0f; // distinct, non-zero
+    // A scrambled choice of rows, with a repeat.
+    std::vector<std::int64_t> rows;
+    for (int q = 0; q < batch; ++q)
+        rows.push_back((q * 17 + 3) % samples);
+    if (batch > 2)
+        rows[2] = rows[0];
+    // Dirty the buffer first: padding columns must come back zero.
+    NeuronBuffer& in = engine.input();
+    for (int f = 0; f < features; ++f)
+        for (int b = 0; b < in.ld(); ++b)
+            in.row(f)[b] = -7.0f;
+    engine.fillInput(data.data(), features, rows);
+    INFO("features " << features << " batch " << batch << " threads " << threads);
+    const int width = (batch + 15) / 16 * 16;
+    for (int f = 0; f < features; ++f)
+        for (int b = 0; b < width; ++b) {
+            const float expected = b < batch ? data[static_cast<std::size_t>(rows[b] * features + f)] : 0.0f;
+            REQUIRE(in.row(f)[b] == expected);
+        }
+    REQUIRE_THROWS_WITH(engine.fillInput(data.data(), features + 1, rows),
+                        Catch::Contains("samples have " + std::to_string(features + 1) + " features"));
+}
