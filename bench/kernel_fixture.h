@@ -15,10 +15,11 @@ struct KernelFixture {
     std::vector<NeuronIndex> rows, cols;
     std::vector<float> gradCsc;
     int velocity = -1;
+    int threads = 1;
     ForwardEpilogue epilogue; // All-ReLU 0.6 with dropout 0.3, as in the reference configuration
     SgdStep step{0.01f, 0.9f, 2e-4f};
 
-    KernelFixture(int in, int out, double epsilon, int batch, int threads)
+    KernelFixture(int in, int out, double epsilon, int batch, int threadCount) : threads(threadCount)
     {
         Rng rng(1);
         layer = erdosRenyiLayer(in, out, epsilon, WeightInit::HeUniform, rng);
@@ -40,15 +41,25 @@ struct KernelFixture {
         epilogue.keepProbability = 0.7f;
         epilogue.dropoutKey = 3;
     }
-    void forward(int batch) { sparseForward(layer, x, a, &gate, batch, epilogue, rows); }
-    void backward(int batch)
+    // The kernels MlpEngine picks for such a layer: narrow ones for a full layer of <= 12 outputs.
+    void forward(int batch)
     {
-        sparseBackward(layer, layer.edgeProperty(velocity), x, dz, &gin, &dx, batch, step, {}, gradCsc, cols, rows);
+        if (narrowKernelFits(layer))
+            narrowForward(layer, x, a, &gate, batch, epilogue, threads);
+        else
+            sparseForward(layer, x, a, &gate, batch, epilogue, rows);
     }
-    void backwardFirstLayer(int batch)
+    void backward(int batch, bool dX = true)
     {
-        sparseBackward(layer, layer.edgeProperty(velocity), x, dz, nullptr, nullptr, batch, step, {}, gradCsc, cols, rows);
+        NeuronBuffer* dxOut = dX ? &dx : nullptr;
+        const NeuronBuffer* gateIn = dX ? &gin : nullptr;
+        if (narrowKernelFits(layer))
+            narrowBackward(layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {}, threads);
+        else
+            sparseBackward(layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {}, gradCsc, cols,
+                           rows);
     }
+    void backwardFirstLayer(int batch) { backward(batch, false); }
 };
 
 } // namespace rewire::bench

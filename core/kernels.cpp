@@ -107,6 +107,14 @@ inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, f
         *reinterpret_cast<v16*>(gOut) = d * m;
 }
 
+// epilogueVec for the piecewise-linear activations (slope 1 above zero), with the same arithmetic.
+inline void epilogueLinear(v16 z, v16 m, v16 slope, v16* aOut, v16* gOut)
+{
+    *aOut = (z > 0.0f ? z : slope * z) * m;
+    if (gOut)
+        *gOut = (z > 0.0f ? splat(1.0f) : slope) * m;
+}
+
 // Where a forward tile reads its input rows: fp32 rows, or bf16 rows widened to fp32 in registers
 // (fp32 accumulation either way).
 struct Fp32Rows {
@@ -189,14 +197,8 @@ void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, Ne
     if constexpr (Linear) {
         const v16 slope = splat(epi.negativeSlope);
 #pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) {
-            const v16 z = acc[v] + bias;
-            const v16 m = mask.at(t0 + v * kLanes);
-            // Exactly epilogueVec's arithmetic: a = f(z) m, g = f'(z) m.
-            aRow[v] = (z > 0.0f ? z : slope * z) * m;
-            if (gRow)
-                gRow[v] = (z > 0.0f ? splat(1.0f) : slope) * m;
-        }
+        for (int v = 0; v < V; ++v)
+            epilogueLinear(acc[v] + bias, mask.at(t0 + v * kLanes), slope, aRow + v, gRow ? gRow + v : nullptr);
     } else {
         for (int v = 0; v < V; ++v)
             epilogueVec(acc[v] + bias, mask.at(t0 + v * kLanes), epi, reinterpret_cast<float*>(aRow + v),
@@ -696,6 +698,212 @@ void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuf
             gradOut[j] = g;
         else
             sgdUpdate(bias[j], biasVelocity[j], g, step);
+    }
+}
+
+// ---- Fully connected layers with few outputs (the usual dense 1000 x 10 output layer) ----------
+//
+// The sparse kernels would read every input row once per output neuron (10 x 512 KiB from L2 for
+// a 1000 x 10 layer) and the CSC backward pays a weight gather and a separate update pass for
+// 10 edges per input. Here all J outputs are accumulated at once: the forward keeps J x T vectors
+// of outputs in registers and reads each input row's tile once; the backward keeps the J weights
+// and J dot products of one input neuron in registers, and updates its J weights in place
+// (row-major W[j][i]: threads own ranges of i aligned to 16 floats, so never share a line).
+
+namespace {
+
+// Partial sums over inputs [i0, i1) of the J outputs for columns [t0, t0 + 16 T), stored to
+// out (J rows of ld floats).
+template <int J, int T>
+void narrowPartial(const SparseLayer& layer, const NeuronBuffer& x, int i0, int i1, int t0, float* out, int ld)
+{
+    const int inputs = layer.inputs();
+    const float* w = layer.weights().data();
+    v16 acc[J][T];
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 2
+        for (int t = 0; t < T; ++t)
+            acc[j][t] = v16{};
+    for (int i = i0; i < i1; ++i) {
+        const v16* xr = reinterpret_cast<const v16*>(x.row(i) + t0);
+        v16 xv[T];
+#pragma GCC unroll 2
+        for (int t = 0; t < T; ++t)
+            xv[t] = xr[t];
+#pragma GCC unroll 16
+        for (int j = 0; j < J; ++j) {
+            const v16 wv = splat(w[static_cast<std::size_t>(j) * inputs + i]);
+#pragma GCC unroll 2
+            for (int t = 0; t < T; ++t)
+                acc[j][t] += wv * xv[t];
+        }
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < J; ++j)
+#pragma GCC unroll 2
+        for (int t = 0; t < T; ++t)
+            *reinterpret_cast<v16*>(out + static_cast<std::size_t>(j) * ld + t0 + t * kLanes) = acc[j][t];
+}
+
+// Inputs are cut into at most 16 chunks that depend only on the layer (so the sums, and the
+// results, do not depend on the thread count); a thread's chunks are mostly the input rows it
+// wrote itself in the previous layer's forward, so it reads them from its own cache. The chunk
+// partial sums are added in chunk order by whichever thread finishes a column range.
+template <int J, bool Linear>
+void narrowForwardJ(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                    const ForwardEpilogue& epi, int threads)
+{
+    const int inputs = layer.inputs();
+    const int width = roundUp16(batch), vectors = width / kLanes;
+    const int chunks = std::clamp((inputs + 127) / 128, 1, 16);
+    const std::size_t plane = static_cast<std::size_t>(J) * width;
+    float* partial = alignedScratch(plane * chunks);
+    const v16 slope = splat(epi.negativeSlope);
+#pragma omp parallel num_threads(threads) if (inputs * width >= 4096)
+    {
+#pragma omp for schedule(static)
+        for (int c = 0; c < chunks; ++c) {
+            const int i0 = static_cast<int>(static_cast<std::int64_t>(inputs) * c / chunks);
+            const int i1 = static_cast<int>(static_cast<std::int64_t>(inputs) * (c + 1) / chunks);
+            float* out = partial + plane * c;
+            int v = 0;
+            for (; v + 2 <= vectors; v += 2)
+                narrowPartial<J, 2>(layer, x, i0, i1, v * kLanes, out, width);
+            if (v < vectors)
+                narrowPartial<J, 1>(layer, x, i0, i1, v * kLanes, out, width);
+        }
+#pragma omp for schedule(static)
+        for (int v = 0; v < vectors; ++v) {
+            const int t0 = v * kLanes;
+            for (int j = 0; j < J; ++j) {
+                const std::size_t at = static_cast<std::size_t>(j) * width + t0;
+                v16 z = *reinterpret_cast<const v16*>(partial + at);
+                for (int c = 1; c < chunks; ++c)
+                    z += *reinterpret_cast<const v16*>(partial + plane * c + at);
+                z += splat(layer.bias()[j]);
+                const v16 m = DropoutMask(epi, batch, j).at(t0);
+                v16* aOut = reinterpret_cast<v16*>(a.row(j) + t0);
+                v16* gOut = gate ? reinterpret_cast<v16*>(gate->row(j) + t0) : nullptr;
+                if constexpr (Linear)
+                    epilogueLinear(z, m, slope, aOut, gOut);
+                else
+                    epilogueVec(z, m, epi, reinterpret_cast<float*>(aOut), reinterpret_cast<float*>(gOut));
+            }
+        }
+    }
+}
+
+template <int J>
+void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                     std::span<float> gradOut, int threads)
+{
+    const int inputs = layer.inputs();
+    const int vectors = roundUp16(batch) / kLanes;
+    const std::size_t stride = static_cast<std::size_t>(inputs);
+    float* w = layer.weights().data();
+    float* vel = velocity.data();
+    const v16* dzRow[J];
+    for (int j = 0; j < J; ++j)
+        dzRow[j] = reinterpret_cast<const v16*>(dz.row(j));
+    const int blocks = (inputs + kLanes - 1) / kLanes;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num(), n = omp_get_num_threads();
+        const int i0 = std::min(inputs, blocks * t / n * kLanes), i1 = std::min(inputs, blocks * (t + 1) / n * kLanes);
+        for (int i = i0; i < i1; ++i) {
+            v16 wv[J], dot[J];
+#pragma GCC unroll 16
+            for (int j = 0; j < J; ++j) {
+                wv[j] = splat(w[j * stride + i]);
+                dot[j] = v16{};
+            }
+            const v16* xr = reinterpret_cast<const v16*>(x.row(i));
+            v16* dxr = dxPrev ? reinterpret_cast<v16*>(dxPrev->row(i)) : nullptr;
+            const v16* gp = gatePrev ? reinterpret_cast<const v16*>(gatePrev->row(i)) : nullptr;
+            for (int v = 0; v < vectors; ++v) {
+                const v16 xv = xr[v];
+                v16 dx0 = v16{}, dx1 = v16{}; // two chains: half the FMA latency per vector
+#pragma GCC unroll 16
+                for (int j = 0; j < J; ++j) {
+                    const v16 d = dzRow[j][v];
+                    dot[j] += xv * d;
+                    if (j % 2 == 0)
+                        dx0 += wv[j] * d;
+                    else
+                        dx1 += wv[j] * d;
+                }
+                if (dxr) {
+                    const v16 dx = dx0 + dx1;
+                    dxr[v] = gp ? dx * gp[v] : dx;
+                }
+            }
+            float g[16];
+            if constexpr (J >= 8) {
+                hsum8(dot, g, false);
+                for (int j = 8; j < J; ++j)
+                    g[j] = hsum(dot[j]);
+            } else {
+                for (int j = 0; j < J; ++j)
+                    g[j] = hsum(dot[j]);
+            }
+            for (int j = 0; j < J; ++j) {
+                const std::size_t e = j * stride + i;
+                if (!gradOut.empty())
+                    gradOut[e] = g[j];
+                else
+                    sgdUpdate(w[e], vel[e], g[j], step);
+            }
+        }
+    }
+}
+
+} // namespace
+
+bool narrowKernelFits(const SparseLayer& layer) { return layer.isDense() && layer.outputs() >= 1 && layer.outputs() <= 12; }
+
+void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                   const ForwardEpilogue& epi, int threads)
+{
+    checkBuffers(layer, x, a, batch, "narrowForward");
+    if (!narrowKernelFits(layer))
+        throw std::invalid_argument("narrowForward: needs a fully connected layer of 1-12 outputs, got " +
+                                    std::to_string(layer.edgeCount()) + " edges to " +
+                                    std::to_string(layer.outputs()) + " outputs");
+    const bool linear = epi.activation.piecewiseLinear();
+    switch (layer.outputs()) {
+#define REWIRE_NARROW(J)                                                                                               \
+    case J:                                                                                                            \
+        return linear ? narrowForwardJ<J, true>(layer, x, a, gate, batch, epi, threads)                               \
+                      : narrowForwardJ<J, false>(layer, x, a, gate, batch, epi, threads);
+        REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
+        REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
+#undef REWIRE_NARROW
+    default: break;
+    }
+}
+
+void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                    std::span<float> gradOut, int threads)
+{
+    checkBuffers(layer, x, dz, batch, "narrowBackward");
+    if (!narrowKernelFits(layer))
+        throw std::invalid_argument("narrowBackward: needs a fully connected layer of 1-12 outputs, got " +
+                                    std::to_string(layer.edgeCount()) + " edges to " +
+                                    std::to_string(layer.outputs()) + " outputs");
+    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
+        throw std::invalid_argument("narrowBackward: velocity has " + std::to_string(velocity.size()) +
+                                    " entries for " + std::to_string(layer.edgeCount()) + " edges");
+    switch (layer.outputs()) {
+#define REWIRE_NARROW(J)                                                                                               \
+    case J:                                                                                                            \
+        return narrowBackwardJ<J>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads);
+        REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
+        REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
+#undef REWIRE_NARROW
+    default: break;
     }
 }
 

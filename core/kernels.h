@@ -113,6 +113,18 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                    std::span<float> gradOut, std::vector<float>& scratch);
 
+// Fully connected layers with 1-12 outputs (typically the output layer): all outputs accumulated
+// at once, so each input row is read once per batch instead of once per output neuron; the
+// backward updates each input's weights in place (no gradient buffer, no second pass). Same
+// contract as sparseForward / sparseBackward; threads split batch columns (forward) and input
+// neurons (backward).
+bool narrowKernelFits(const SparseLayer& layer);
+void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
+                   const ForwardEpilogue& epi, int threads);
+void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+                    std::span<float> gradOut, int threads);
+
 // Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
 // decays biases too). gradOut, when not empty, receives the gradient instead of the update.
 void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,

@@ -164,6 +164,8 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
         NeuronBuffer* gate = (!last && keepGates) ? &m_gate[l + 1] : nullptr;
         if (useGemm(layer)) {
             denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
+        } else if (narrowKernelFits(layer)) {
+            narrowForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_threads);
         } else if (m_bf16) {
             m_act16.resize(static_cast<std::size_t>(L));
             sparseForwardBf16(layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
@@ -268,6 +270,8 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
         auto velocity = layer.edgeProperty(s.velocity);
         if (useGemm(layer))
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
+        else if (narrowKernelFits(layer))
+            narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads);
         else
             sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,
                            s.colParts, s.rowParts);

@@ -24,8 +24,9 @@ struct BatchResult {
 // Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
 // network. Hidden layers use `activation`; the output layer is linear followed by the loss
 // (softmax + cross-entropy, or MSE on the linear outputs). Fully connected layers with both sides
-// of 64 neurons or more run through the Eigen kernels, everything else through the sparse kernels. Thread partitions follow topology edits
-// by watching SparseLayer::topologyVersion().
+// of 64 neurons or more run through the Eigen kernels, fully connected layers of 1-12 outputs
+// through the narrow kernels, everything else through the sparse kernels. Thread partitions
+// follow topology edits by watching SparseLayer::topologyVersion().
 class MlpEngine {
 public:
     // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.

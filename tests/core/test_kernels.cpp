@@ -199,6 +199,79 @@ TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[
         REQUIRE(a.weights()[e] == Approx(b.weights()[e]).margin(1e-5));
 }
 
+TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references", "[core][kernels]")
+{
+    struct NarrowCase {
+        NeuronIndex in, out;
+        int batch;
+    };
+    // Input counts below, at and above one 128-input chunk (up to 16 chunks); batches with a
+    // trailing single vector and more than one 128-column tile.
+    const auto c = GENERATE(NarrowCase{7, 1, 5}, NarrowCase{300, 10, 37}, NarrowCase{129, 3, 16},
+                            NarrowCase{2500, 12, 130}, NarrowCase{1000, 10, 128});
+    const int threads = GENERATE(1, 2);
+    const std::string act = GENERATE(std::string("allrelu:0.6"), std::string("linear"), std::string("sigmoid"));
+    SparseLayer layer = randomLayer(c.in, c.out, 1.0, 51);
+    REQUIRE(narrowKernelFits(layer));
+    INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " threads " << threads << " " << act);
+    const Dense x = randomDense(c.in, c.batch, 52);
+    NeuronBuffer xb(c.in, c.batch), ab(c.out, c.batch), gb(c.out, c.batch), as(c.out, c.batch), gs(c.out, c.batch);
+    toBuffer(x, xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse(act);
+    epi.negativeSlope = epi.activation.piecewiseLinear() ? epi.activation.negativeSlope(1) : 0.0f;
+    epi.keepProbability = 0.8f;
+    epi.dropoutKey = 5;
+    // Forward: the same activations and dropout masks as the sparse kernel, sums in another order.
+    narrowForward(layer, xb, ab, &gb, c.batch, epi, threads);
+    sparseForward(layer, xb, as, &gs, c.batch, epi, balancedPartition(layer.rowPtr(), 1));
+    REQUIRE(fromBuffer(ab, c.batch).isApprox(fromBuffer(as, c.batch), 1e-5f));
+    REQUIRE(fromBuffer(gb, c.batch).isApprox(fromBuffer(gs, c.batch), 1e-5f));
+    for (int j = 0; j < c.out; ++j)
+        for (int b = c.batch; b < ab.ld(); ++b)
+            REQUIRE((ab.row(j)[b] == 0.0f && gb.row(j)[b] == 0.0f));
+    // Results do not depend on the thread count.
+    NeuronBuffer a1(c.out, c.batch);
+    narrowForward(layer, xb, a1, nullptr, c.batch, epi, 1);
+    REQUIRE(fromBuffer(a1, c.batch) == fromBuffer(ab, c.batch));
+
+    // Backward: dW = dZ X^T, dX = (W^T dZ) .* gate, then the momentum step, as sgdUpdate.
+    const int vel = layer.addEdgeProperty("velocity");
+    Rng rng(53);
+    for (float& v : layer.edgeProperty(vel))
+        v = rng.uniform(-0.1f, 0.1f);
+    const Dense dz = randomDense(c.out, c.batch, 54), gatePrev = randomDense(c.in, c.batch, 55);
+    NeuronBuffer dzb(c.out, c.batch), gpb(c.in, c.batch), dxb(c.in, c.batch);
+    toBuffer(dz, dzb);
+    toBuffer(gatePrev, gpb);
+    const Dense w = toDense(layer);
+    const std::vector<float> w0(layer.weights().begin(), layer.weights().end());
+    const std::vector<float> v0(layer.edgeProperty(vel).begin(), layer.edgeProperty(vel).end());
+    const SgdStep step{0.05f, 0.9f, 1e-3f};
+    std::vector<float> grad(static_cast<std::size_t>(layer.edgeCount()));
+    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, &gpb, &dxb, c.batch, step, grad, threads);
+    const Dense dW = dz * x.transpose();
+    REQUIRE(fromBuffer(dxb, c.batch).isApprox((w.transpose() * dz).cwiseProduct(gatePrev), 1e-4f));
+    for (NeuronIndex j = 0; j < c.out; ++j)
+        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+            REQUIRE(grad[e] == Approx(dW(j, layer.colIdx()[e])).margin(1e-4));
+    REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
+    NeuronBuffer dx2(c.in, c.batch);
+    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, &dx2, c.batch, step, {}, threads);
+    REQUIRE(fromBuffer(dx2, c.batch).isApprox(w.transpose() * dz, 1e-4f)); // old weights, no gate
+    for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
+        const float v = step.momentum * v0[e] - step.learningRate * grad[e];
+        REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
+        REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
+    }
+    // A sparse or wide layer is not for these kernels.
+    SparseLayer sparse = randomLayer(20, 5, 0.5, 56);
+    REQUIRE_FALSE(narrowKernelFits(sparse));
+    REQUIRE_FALSE(narrowKernelFits(randomLayer(4, 13, 1.0, 57)));
+    NeuronBuffer xs(20, 4), ys(5, 4);
+    REQUIRE_THROWS_WITH(narrowForward(sparse, xs, ys, nullptr, 4, epi, 1), Catch::Contains("1-12 outputs"));
+}
+
 TEST_CASE("balanced partitions split edges evenly and cover every neuron", "[core][kernels]")
 {
     // Skewed degrees: neuron 0 holds half the edges.
