@@ -126,22 +126,20 @@ struct Fp32Rows {
     }
     static v16 at(const v16* r, int v) { return r[v]; }
 };
+// bf16 rows in pairs of vectors: the 32-bit word q of a 64-byte block holds column 32p + q in its
+// low half and column 32p + 16 + q in its high half, so one load and one shift or mask per vector
+// widen them to fp32 (no cross-lane conversion on the shuffle port).
 struct Bf16Rows {
     const std::uint16_t* base;
     std::size_t ld;
-    const u16v* row(NeuronIndex i, int t0) const
+    const u16x* row(NeuronIndex i, int t0) const
     {
-        return reinterpret_cast<const u16v*>(base + static_cast<std::size_t>(i) * ld + t0);
+        return reinterpret_cast<const u16x*>(base + static_cast<std::size_t>(i) * ld + t0);
     }
-    static v16 at(const u16v* r, int v)
+    static v16 at(const u16x* r, int v)
     {
-#ifdef __AVX512F__
-        // One vpmovzxwd ymm->zmm; GCC 12 splits the generic conversion into halves.
-        const __m512i wide = _mm512_slli_epi32(_mm512_cvtepu16_epi32(reinterpret_cast<const __m256i*>(r)[v]), 16);
-        return __builtin_bit_cast(v16, wide);
-#else
-        return __builtin_bit_cast(v16, __builtin_convertvector(r[v], u16x) << 16);
-#endif
+        const u16x word = r[v / 2];
+        return __builtin_bit_cast(v16, v % 2 == 0 ? word << 16 : word & 0xffff0000u);
     }
 };
 
@@ -428,15 +426,17 @@ void forwardRows(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, Neuro
         forwardRowsWith<false>(layer, x, a, gate, batch, epi, rowBegin, rowEnd);
 }
 
-// Rows [rowBegin, rowEnd) of x rounded to bf16 (to nearest, ties to even), whole vectors.
+// Rows [rowBegin, rowEnd) of x rounded to bf16 (to nearest, ties to even) in Bf16Rows' layout.
 void toBf16Rows(const NeuronBuffer& x, Bf16Buffer& x16, int width, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
+    const int vectors = width / kLanes;
+    const auto rounded = [](u16x u) { return (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u; };
     for (NeuronIndex i = rowBegin; i < rowEnd; ++i) {
         const auto* src = reinterpret_cast<const u16x*>(x.row(i));
-        auto* dst = reinterpret_cast<u16v*>(x16.row(i));
-        for (int v = 0; v < width / kLanes; ++v) {
-            const u16x u = src[v];
-            dst[v] = __builtin_convertvector((u + 0x7fffu + ((u >> 16) & 1u)) >> 16, u16v);
+        auto* dst = reinterpret_cast<u16x*>(x16.row(i));
+        for (int v = 0; v < vectors; v += 2) {
+            const u16x lo = rounded(src[v]) >> 16;
+            dst[v / 2] = v + 1 < vectors ? lo | rounded(src[v + 1]) : lo;
         }
     }
 }
@@ -452,8 +452,10 @@ void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronB
 void Bf16Buffer::resize(int neurons, int ld)
 {
     m_neurons = neurons;
-    m_ld = ld;
-    m_data.assign(static_cast<std::size_t>(neurons) * static_cast<std::size_t>(ld) + 32, 0);
+    m_ld = (ld + 31) / 32 * 32; // whole 64-byte blocks of two vectors
+    if (neurons < 0 || ld < 0)
+        throw std::invalid_argument("Bf16Buffer: negative size");
+    m_data.assign(static_cast<std::size_t>(neurons) * static_cast<std::size_t>(m_ld) + 32, 0);
 }
 
 std::uint16_t* Bf16Buffer::row(int i)
@@ -468,7 +470,7 @@ void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buff
                        const std::vector<NeuronIndex>& rowPartition)
 {
     checkBuffers(layer, x, a, batch, "sparseForwardBf16");
-    if (x16.neurons() != x.neurons() || x16.ld() != x.ld())
+    if (x16.neurons() != x.neurons() || x16.ld() < x.ld())
         x16.resize(x.neurons(), x.ld());
     const int width = roundUp16(batch);
     const int parts = std::max(1, static_cast<int>(rowPartition.size()) - 1);

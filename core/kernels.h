@@ -54,7 +54,8 @@ struct ForwardEpilogue {
 // x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E_range * ld).
 void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
                         int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd);
-// bf16 copy of a NeuronBuffer's rows (same ld), for the bf16 forward.
+// bf16 copy of a NeuronBuffer's rows (ld rounded up to 32), for the bf16 forward; each 64-byte
+// block pairs columns 32p + q and 32p + 16 + q in one 32-bit word (see Bf16Rows in kernels.cpp).
 class Bf16Buffer {
 public:
     void resize(int neurons, int ld);

@@ -75,7 +75,10 @@ TEST_CASE("bf16 forward matches dense W X + b on bf16-rounded inputs", "[core][k
             u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
             std::memcpy(&xr(i, b), &u, 4);
             REQUIRE(std::abs(xr(i, b) - x(i, b)) <= std::abs(x(i, b)) / 256.0f); // 8 significant bits
-            REQUIRE(x16.row(i)[b] == static_cast<std::uint16_t>(u >> 16));
+            // Column b's place in the paired layout: block b / 32, word b % 16, high half for the
+            // second 16 columns of the block (little-endian: the high half is the odd uint16).
+            const int at = b / 32 * 32 + 2 * (b % 16) + (b % 32 >= 16 ? 1 : 0);
+            REQUIRE(x16.row(i)[at] == static_cast<std::uint16_t>(u >> 16));
         }
     Dense z = toDense(layer) * xr;
     for (int j = 0; j < c.out; ++j)
