@@ -242,7 +242,7 @@ inline void hsum8(const v16* d, float* out, bool accumulate)
 // Edges go eight at a time: eight independent dot products in flight, reduced together by hsum8.
 template <int V, bool DX>
 void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
-                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad, bool accumulate)
+                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad, bool accumulate, float* rowSum)
 {
     const v16* xi = reinterpret_cast<const v16*>(xRow);
     v16 xv[V], dx[V];
@@ -291,31 +291,37 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
     if constexpr (DX) {
         const v16* gp = reinterpret_cast<const v16*>(gatePrevRow);
         v16* out = reinterpret_cast<v16*>(dxRow);
+        v16 sum = v16{};
 #pragma GCC unroll 8
-        for (int v = 0; v < V; ++v)
+        for (int v = 0; v < V; ++v) {
             out[v] = gp ? dx[v] * gp[v] : dx[v];
+            sum += out[v];
+        }
+        // The previous layer's bias gradient, sum_b dZprev[i][b], in biasStep's order.
+        if (rowSum)
+            *rowSum = accumulate ? *rowSum + hsum(sum) : hsum(sum);
     }
 }
 
 template <bool DX>
 void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
-                    std::size_t ld, const float* gpRow, float* dxRow, float* grad, int width)
+                    std::size_t ld, const float* gpRow, float* dxRow, float* grad, int width, float* rowSum)
 {
     int t0 = 0;
     for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
         backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow ? gpRow + t0 : nullptr,
-                            dxRow ? dxRow + t0 : nullptr, grad, t0 > 0);
+                            dxRow ? dxRow + t0 : nullptr, grad, t0 > 0, rowSum);
     const float* gp = gpRow ? gpRow + t0 : nullptr;
     float* dxo = dxRow ? dxRow + t0 : nullptr;
     const bool acc = t0 > 0;
     switch ((width - t0) / kLanes) {
-    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
-    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc); break;
+    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
+    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
     default: break;
     }
 }
@@ -523,7 +529,7 @@ inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
 
 void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
                          const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
-                         NeuronIndex colBegin, NeuronIndex colEnd)
+                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
@@ -538,9 +544,12 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
         const EdgeIndex k0 = layer.colPtr()[i], deg = layer.colPtr()[i + 1] - k0;
         float* dxRow = dxPrev ? dxPrev->row(i) : nullptr;
         const float* gpRow = gatePrev ? gatePrev->row(i) : nullptr;
+        float* rowSum = dxRow && dxRowSums ? dxRowSums + i : nullptr;
         if (deg == 0) {
             if (dxRow)
                 std::memset(dxRow, 0, static_cast<std::size_t>(width) * sizeof(float));
+            if (rowSum)
+                *rowSum = 0.0f;
             continue;
         }
         float* grad = gradCsc + k0;
@@ -548,9 +557,9 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
             // Gathered once per neuron so the FMA loop reads weights contiguously.
             for (EdgeIndex k = 0; k < deg; ++k)
                 wl[k] = w[perm[k0 + k]];
-            backwardNeuron<true>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width);
+            backwardNeuron<true>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width, rowSum);
         } else {
-            backwardNeuron<false>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width);
+            backwardNeuron<false>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width, nullptr);
         }
     }
 }
@@ -592,7 +601,8 @@ void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* 
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,
-                    const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition)
+                    const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition,
+                    std::span<float> dxRowSums)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
     if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
@@ -600,17 +610,21 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
                                     " entries for " + std::to_string(layer.edgeCount()) + " edges");
     if (colPartition.size() != rowPartition.size())
         throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
+    if (!dxRowSums.empty() && (!dxPrev || dxRowSums.size() != static_cast<std::size_t>(layer.inputs())))
+        throw std::invalid_argument("sparseBackward: row sums need dX and one entry per input");
+    float* sums = dxRowSums.empty() ? nullptr : dxRowSums.data();
     gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
     const int parts = static_cast<int>(colPartition.size()) - 1;
     if (parts <= 1) {
-        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs());
+        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs(), sums);
         sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, 0, layer.outputs());
         return;
     }
 #pragma omp parallel num_threads(parts)
     {
         const int t = omp_get_thread_num();
-        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), colPartition[t], colPartition[t + 1]);
+        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), colPartition[t], colPartition[t + 1],
+                            sums);
 #pragma omp barrier
         sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, rowPartition[t], rowPartition[t + 1]);
     }
@@ -682,6 +696,21 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
     float* v = velocity.data();
     for (std::size_t e = 0; e < n; ++e)
         sgdUpdate(w[e], v[e], g[e], step);
+}
+
+void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<const float> grad, const SgdStep& step,
+                std::span<float> gradOut)
+{
+    auto bias = layer.bias();
+    if (grad.size() != bias.size())
+        throw std::invalid_argument("biasUpdate: " + std::to_string(grad.size()) + " gradients for " +
+                                    std::to_string(bias.size()) + " biases");
+    for (std::size_t j = 0; j < bias.size(); ++j) {
+        if (!gradOut.empty())
+            gradOut[j] = grad[j];
+        else
+            sgdUpdate(bias[j], biasVelocity[j], grad[j], step);
+    }
 }
 
 void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
@@ -799,7 +828,7 @@ void narrowForwardJ(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffe
 template <int J>
 void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                      const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                     std::span<float> gradOut, int threads)
+                     std::span<float> gradOut, int threads, float* dxRowSums)
 {
     const int inputs = layer.inputs();
     const int vectors = roundUp16(batch) / kLanes;
@@ -824,6 +853,7 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
             const v16* xr = reinterpret_cast<const v16*>(x.row(i));
             v16* dxr = dxPrev ? reinterpret_cast<v16*>(dxPrev->row(i)) : nullptr;
             const v16* gp = gatePrev ? reinterpret_cast<const v16*>(gatePrev->row(i)) : nullptr;
+            v16 rowSum = v16{};
             for (int v = 0; v < vectors; ++v) {
                 const v16 xv = xr[v];
                 v16 dx0 = v16{}, dx1 = v16{}; // two chains: half the FMA latency per vector
@@ -839,8 +869,11 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
                 if (dxr) {
                     const v16 dx = dx0 + dx1;
                     dxr[v] = gp ? dx * gp[v] : dx;
+                    rowSum += dxr[v];
                 }
             }
+            if (dxRowSums && dxr)
+                dxRowSums[i] = hsum(rowSum);
             float g[16];
             if constexpr (J >= 8) {
                 hsum8(dot, g, false);
@@ -888,9 +921,11 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
 
 void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, int threads)
+                    std::span<float> gradOut, int threads, std::span<float> dxRowSums)
 {
     checkBuffers(layer, x, dz, batch, "narrowBackward");
+    if (!dxRowSums.empty() && (!dxPrev || dxRowSums.size() != static_cast<std::size_t>(layer.inputs())))
+        throw std::invalid_argument("narrowBackward: row sums need dX and one entry per input");
     if (!narrowKernelFits(layer))
         throw std::invalid_argument("narrowBackward: needs a fully connected layer of 1-12 outputs, got " +
                                     std::to_string(layer.edgeCount()) + " edges to " +
@@ -901,7 +936,8 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     switch (layer.outputs()) {
 #define REWIRE_NARROW(J)                                                                                               \
     case J:                                                                                                            \
-        return narrowBackwardJ<J>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads);
+        return narrowBackwardJ<J>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,            \
+                                  dxRowSums.empty() ? nullptr : dxRowSums.data());
         REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
         REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
 #undef REWIRE_NARROW

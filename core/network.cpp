@@ -254,6 +254,7 @@ BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> 
 void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
                          std::vector<std::vector<float>>* biasGrads)
 {
+    bool haveBiasGrad = false; // layer l's bias gradient came with layer l + 1's dX
     for (int l = m_net.layerCount() - 1; l >= 0; --l) {
         SparseLayer& layer = m_net.layer(l);
         LayerState& s = m_state[l];
@@ -264,17 +265,27 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             wg = (*weightGrads)[l];
             bg = (*biasGrads)[l];
         }
-        biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg, m_threads);
+        if (haveBiasGrad)
+            biasUpdate(layer, s.biasVelocity, s.biasGrad, step, bg);
+        else
+            biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg, m_threads);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const NeuronBuffer* gatePrev = l > 0 ? &m_gate[l] : nullptr;
         auto velocity = layer.edgeProperty(s.velocity);
+        std::span<float> rowSums;
+        if (l > 0 && !useGemm(layer)) {
+            m_state[l - 1].biasGrad.resize(static_cast<std::size_t>(layer.inputs()));
+            rowSums = m_state[l - 1].biasGrad;
+        }
         if (useGemm(layer))
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
         else if (narrowKernelFits(layer))
-            narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads);
+            narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads,
+                           rowSums);
         else
             sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,
-                           s.colParts, s.rowParts);
+                           s.colParts, s.rowParts, rowSums);
+        haveBiasGrad = !rowSums.empty();
     }
 }
 

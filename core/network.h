@@ -65,6 +65,7 @@ private:
         std::vector<float> biasVelocity;
         std::vector<NeuronIndex> rowParts, colParts;
         std::vector<float> gradCsc; // per-edge gradient in CSC order, reused every batch
+        std::vector<float> biasGrad; // this layer's bias gradient, when the next layer's backward summed it
         std::uint64_t version = ~0ULL;
     };
     void refreshPartitions();

@@ -172,9 +172,16 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
             REQUIRE(grad[e] == Approx(dW(j, layer.colIdx()[e])).margin(1e-4));
     REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
 
-    // Update mode: v = mu v - lr g; w += v - wd w; dX uses the old weights.
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc, parts, rows);
+    // Update mode: v = mu v - lr g; w += v - wd w; dX uses the old weights. The row sums of dX
+    // (the previous layer's bias gradient) come along.
+    std::vector<float> rowSums(static_cast<std::size_t>(c.in), -1.0f);
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc, parts, rows, rowSums);
     REQUIRE(fromBuffer(dxb, c.batch).isApprox(dX, 1e-4f));
+    for (int i = 0; i < c.in; ++i)
+        REQUIRE(rowSums[static_cast<std::size_t>(i)] == Approx(dX.row(i).sum()).margin(1e-4));
+    REQUIRE_THROWS_WITH(sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, nullptr, c.batch, step, {},
+                                       gradCsc, parts, rows, rowSums),
+                        Catch::Contains("row sums need dX"));
     for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
         const float v = step.momentum * v0[e] - step.learningRate * grad[e];
         REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
@@ -260,8 +267,12 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
             REQUIRE(grad[e] == Approx(dW(j, layer.colIdx()[e])).margin(1e-4));
     REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
     NeuronBuffer dx2(c.in, c.batch);
-    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, &dx2, c.batch, step, {}, threads);
-    REQUIRE(fromBuffer(dx2, c.batch).isApprox(w.transpose() * dz, 1e-4f)); // old weights, no gate
+    std::vector<float> rowSums(static_cast<std::size_t>(c.in), -1.0f);
+    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, &dx2, c.batch, step, {}, threads, rowSums);
+    const Dense dxOld = w.transpose() * dz;
+    REQUIRE(fromBuffer(dx2, c.batch).isApprox(dxOld, 1e-4f)); // old weights, no gate
+    for (int i = 0; i < c.in; ++i)
+        REQUIRE(rowSums[static_cast<std::size_t>(i)] == Approx(dxOld.row(i).sum()).margin(1e-4));
     for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
         const float v = step.momentum * v0[e] - step.learningRate * grad[e];
         REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
