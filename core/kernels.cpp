@@ -115,6 +115,59 @@ inline void epilogueLinear(v16 z, v16 m, v16 slope, v16* aOut, v16* gOut)
         *gOut = (z > 0.0f ? splat(1.0f) : slope) * m;
 }
 
+// Two bits per gate value (see GateMask): kept (mask != 0) in the low half, z > 0 in the high half.
+inline std::uint32_t packGate(v16 z, v16 m)
+{
+#ifdef __AVX512F__
+    const __mmask16 kept = _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_NEQ_OQ);
+    const __mmask16 positive = _mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_GT_OQ);
+    return static_cast<std::uint32_t>(kept) | (static_cast<std::uint32_t>(positive) << 16);
+#else
+    std::uint32_t word = 0;
+    for (int k = 0; k < kLanes; ++k)
+        word |= (m[k] != 0.0f ? 1u << k : 0u) | (z[k] > 0.0f ? 1u << (16 + k) : 0u);
+    return word;
+#endif
+}
+
+inline v16 unpackGate(std::uint32_t word, v16 high, v16 low)
+{
+#ifdef __AVX512F__
+    return _mm512_maskz_mov_ps(static_cast<__mmask16>(word),
+                               _mm512_mask_blend_ps(static_cast<__mmask16>(word >> 16), low, high));
+#else
+    v16 g;
+    for (int k = 0; k < kLanes; ++k)
+        g[k] = (word >> k) & 1u ? ((word >> (16 + k)) & 1u ? high[k] : low[k]) : 0.0f;
+    return g;
+#endif
+}
+
+// The gates of one row of the previous layer for the backward: fp32 values, or a GateMask row.
+struct GateRow {
+    const float* full = nullptr;
+    const std::uint32_t* bits = nullptr;
+    float high = 1.0f, low = 0.0f;
+    bool any() const { return full || bits; }
+    GateRow at(int t0) const
+    {
+        return {full ? full + t0 : nullptr, bits ? bits + t0 / kLanes : nullptr, high, low};
+    }
+    v16 operator[](int v) const
+    {
+        return full ? reinterpret_cast<const v16*>(full)[v] : unpackGate(bits[v], splat(high), splat(low));
+    }
+};
+
+GateRow gateRow(const NeuronBuffer* full, const GateMask* bits, int i)
+{
+    if (full)
+        return {full->row(i), nullptr, 1.0f, 0.0f};
+    if (bits)
+        return {nullptr, bits->row(i), bits->high, bits->low};
+    return {};
+}
+
 // Where a forward tile reads its input rows: fp32 rows, or bf16 rows widened to fp32 in registers
 // (fp32 accumulation either way).
 struct Fp32Rows {
@@ -184,7 +237,7 @@ inline void forwardTile(const NeuronIndex* cols, const float* w, EdgeIndex n, co
 // piecewise-linear activations (slope 1 above zero, negativeSlope below); otherwise epilogueVec.
 template <int V, bool Linear, class Rows>
 void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate,
-                    const ForwardEpilogue& epi, NeuronIndex j, int t0, const DropoutMask& mask)
+                    const ForwardEpilogue& epi, NeuronIndex j, int t0, const DropoutMask& mask, GateMask* bits)
 {
     const EdgeIndex e0 = layer.rowPtr()[j], e1 = layer.rowPtr()[j + 1];
     v16 acc[V];
@@ -194,9 +247,14 @@ void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, Ne
     v16* gRow = gate ? reinterpret_cast<v16*>(gate->row(j) + t0) : nullptr;
     if constexpr (Linear) {
         const v16 slope = splat(epi.negativeSlope);
+        std::uint32_t* words = bits ? bits->row(j) + t0 / kLanes : nullptr;
 #pragma GCC unroll 8
-        for (int v = 0; v < V; ++v)
-            epilogueLinear(acc[v] + bias, mask.at(t0 + v * kLanes), slope, aRow + v, gRow ? gRow + v : nullptr);
+        for (int v = 0; v < V; ++v) {
+            const v16 z = acc[v] + bias, m = mask.at(t0 + v * kLanes);
+            epilogueLinear(z, m, slope, aRow + v, gRow ? gRow + v : nullptr);
+            if (words)
+                words[v] = packGate(z, m);
+        }
     } else {
         for (int v = 0; v < V; ++v)
             epilogueVec(acc[v] + bias, mask.at(t0 + v * kLanes), epi, reinterpret_cast<float*>(aRow + v),
@@ -242,7 +300,7 @@ inline void hsum8(const v16* d, float* out, bool accumulate)
 // Edges go eight at a time: eight independent dot products in flight, reduced together by hsum8.
 template <int V, bool DX>
 void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
-                  std::size_t ld, const float* gatePrevRow, float* dxRow, float* grad, bool accumulate, float* rowSum)
+                  std::size_t ld, GateRow gp, float* dxRow, float* grad, bool accumulate, float* rowSum)
 {
     const v16* xi = reinterpret_cast<const v16*>(xRow);
     v16 xv[V], dx[V];
@@ -289,12 +347,11 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
         grad[k] = accumulate ? grad[k] + g : g;
     }
     if constexpr (DX) {
-        const v16* gp = reinterpret_cast<const v16*>(gatePrevRow);
         v16* out = reinterpret_cast<v16*>(dxRow);
         v16 sum = v16{};
 #pragma GCC unroll 8
         for (int v = 0; v < V; ++v) {
-            out[v] = gp ? dx[v] * gp[v] : dx[v];
+            out[v] = gp.any() ? dx[v] * gp[v] : dx[v];
             sum += out[v];
         }
         // The previous layer's bias gradient, sum_b dZprev[i][b], in biasStep's order.
@@ -305,13 +362,13 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
 
 template <bool DX>
 void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
-                    std::size_t ld, const float* gpRow, float* dxRow, float* grad, int width, float* rowSum)
+                    std::size_t ld, GateRow gpRow, float* dxRow, float* grad, int width, float* rowSum)
 {
     int t0 = 0;
     for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-        backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow ? gpRow + t0 : nullptr,
-                            dxRow ? dxRow + t0 : nullptr, grad, t0 > 0, rowSum);
-    const float* gp = gpRow ? gpRow + t0 : nullptr;
+        backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0), dxRow ? dxRow + t0 : nullptr, grad,
+                            t0 > 0, rowSum);
+    const GateRow gp = gpRow.at(t0);
     float* dxo = dxRow ? dxRow + t0 : nullptr;
     const bool acc = t0 > 0;
     switch ((width - t0) / kLanes) {
@@ -401,22 +458,22 @@ namespace {
 
 template <bool Linear, class Rows>
 void forwardRowsWith(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                     const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+                     const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd, GateMask* bits)
 {
     const int width = roundUp16(batch);
     for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
         const DropoutMask mask(epi, batch, j);
         int t0 = 0;
         for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-            forwardRowTile<8, Linear>(layer, x, a, gate, epi, j, t0, mask);
+            forwardRowTile<8, Linear>(layer, x, a, gate, epi, j, t0, mask, bits);
         switch ((width - t0) / kLanes) {
-        case 7: forwardRowTile<7, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 6: forwardRowTile<6, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 5: forwardRowTile<5, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 4: forwardRowTile<4, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 3: forwardRowTile<3, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 2: forwardRowTile<2, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
-        case 1: forwardRowTile<1, Linear>(layer, x, a, gate, epi, j, t0, mask); break;
+        case 7: forwardRowTile<7, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 6: forwardRowTile<6, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 5: forwardRowTile<5, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 4: forwardRowTile<4, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 3: forwardRowTile<3, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 2: forwardRowTile<2, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
+        case 1: forwardRowTile<1, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
         default: break;
         }
     }
@@ -424,12 +481,29 @@ void forwardRowsWith(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, N
 
 template <class Rows>
 void forwardRows(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                 const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
+                 const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd, GateMask* bits = nullptr)
 {
     if (epi.activation.piecewiseLinear())
-        forwardRowsWith<true>(layer, x, a, gate, batch, epi, rowBegin, rowEnd);
+        forwardRowsWith<true>(layer, x, a, gate, batch, epi, rowBegin, rowEnd, bits);
     else
-        forwardRowsWith<false>(layer, x, a, gate, batch, epi, rowBegin, rowEnd);
+        forwardRowsWith<false>(layer, x, a, gate, batch, epi, rowBegin, rowEnd, nullptr);
+}
+
+// Checks a GateMask for the forward's output and sets its decoded values: exactly what the fp32
+// epilogue writes, f'(z) * scale.
+void prepareGateBits(GateMask* bits, const NeuronBuffer& a, const ForwardEpilogue& epi, const char* who)
+{
+    if (!bits)
+        return;
+    if (!epi.activation.piecewiseLinear())
+        throw std::invalid_argument(std::string(who) + ": gate bits need a piecewise-linear activation, not " +
+                                    epi.activation.toString());
+    if (bits->neurons() != a.neurons() || bits->wordsPerRow() * kLanes < a.ld())
+        throw std::invalid_argument(std::string(who) + ": gate bits sized for " + std::to_string(bits->neurons()) +
+                                    " neurons, the layer has " + std::to_string(a.neurons()));
+    const float scale = epi.keepProbability >= 1.0f ? 1.0f : 1.0f / epi.keepProbability;
+    bits->high = 1.0f * scale;
+    bits->low = epi.negativeSlope * scale;
 }
 
 // Rows [rowBegin, rowEnd) of x rounded to bf16 (to nearest, ties to even) in Bf16Rows' layout.
@@ -455,6 +529,15 @@ void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronB
     forwardRows(layer, Fp32Rows{x.data(), static_cast<std::size_t>(x.ld())}, a, gate, batch, epi, rowBegin, rowEnd);
 }
 
+void GateMask::resize(int neurons, int batchCapacity)
+{
+    if (neurons < 0 || batchCapacity < 0)
+        throw std::invalid_argument("GateMask: negative size");
+    m_neurons = neurons;
+    m_words = std::max(1, roundUp16(batchCapacity) / kLanes);
+    m_data.assign(static_cast<std::size_t>(neurons) * m_words, 0u);
+}
+
 void Bf16Buffer::resize(int neurons, int ld)
 {
     m_neurons = neurons;
@@ -473,9 +556,10 @@ std::uint16_t* Bf16Buffer::row(int i)
 
 void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
                        NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
-                       const std::vector<NeuronIndex>& rowPartition)
+                       const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits)
 {
     checkBuffers(layer, x, a, batch, "sparseForwardBf16");
+    prepareGateBits(gateBits, a, epi, "sparseForwardBf16");
     if (x16.neurons() != x.neurons() || x16.ld() < x.ld())
         x16.resize(x.neurons(), x.ld());
     const int width = roundUp16(batch);
@@ -489,23 +573,25 @@ void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buff
 #pragma omp barrier
         const NeuronIndex r0 = parts > 1 ? rowPartition[static_cast<std::size_t>(t)] : 0;
         const NeuronIndex r1 = parts > 1 ? rowPartition[static_cast<std::size_t>(t) + 1] : layer.outputs();
-        forwardRows(layer, rows, a, gate, batch, epi, r0, r1);
+        forwardRows(layer, rows, a, gate, batch, epi, r0, r1, gateBits);
     }
 }
 
 void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition)
+                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits)
 {
     checkBuffers(layer, x, a, batch, "sparseForward");
+    prepareGateBits(gateBits, a, epi, "sparseForward");
+    const Fp32Rows rows{x.data(), static_cast<std::size_t>(x.ld())};
     const int parts = static_cast<int>(rowPartition.size()) - 1;
     if (parts <= 1) {
-        sparseForwardRange(layer, x, a, gate, batch, epi, 0, layer.outputs());
+        forwardRows(layer, rows, a, gate, batch, epi, 0, layer.outputs(), gateBits);
         return;
     }
 #pragma omp parallel num_threads(parts)
     {
         const int t = omp_get_thread_num();
-        sparseForwardRange(layer, x, a, gate, batch, epi, rowPartition[t], rowPartition[t + 1]);
+        forwardRows(layer, rows, a, gate, batch, epi, rowPartition[t], rowPartition[t + 1], gateBits);
     }
 }
 
@@ -529,7 +615,7 @@ inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
 
 void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
                          const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
-                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums)
+                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums, const GateMask* gateBitsPrev)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
@@ -543,7 +629,7 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
     for (NeuronIndex i = colBegin; i < colEnd; ++i) {
         const EdgeIndex k0 = layer.colPtr()[i], deg = layer.colPtr()[i + 1] - k0;
         float* dxRow = dxPrev ? dxPrev->row(i) : nullptr;
-        const float* gpRow = gatePrev ? gatePrev->row(i) : nullptr;
+        const GateRow gpRow = gateRow(gatePrev, gateBitsPrev, i);
         float* rowSum = dxRow && dxRowSums ? dxRowSums + i : nullptr;
         if (deg == 0) {
             if (dxRow)
@@ -602,7 +688,7 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,
                     const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition,
-                    std::span<float> dxRowSums)
+                    std::span<float> dxRowSums, const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
     if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
@@ -616,7 +702,8 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
     const int parts = static_cast<int>(colPartition.size()) - 1;
     if (parts <= 1) {
-        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs(), sums);
+        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs(), sums,
+                            gateBitsPrev);
         sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, 0, layer.outputs());
         return;
     }
@@ -624,7 +711,7 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     {
         const int t = omp_get_thread_num();
         sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), colPartition[t], colPartition[t + 1],
-                            sums);
+                            sums, gateBitsPrev);
 #pragma omp barrier
         sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, rowPartition[t], rowPartition[t + 1]);
     }
@@ -828,7 +915,7 @@ void narrowForwardJ(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffe
 template <int J>
 void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                      const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                     std::span<float> gradOut, int threads, float* dxRowSums)
+                     std::span<float> gradOut, int threads, float* dxRowSums, const GateMask* gateBitsPrev)
 {
     const int inputs = layer.inputs();
     const int vectors = roundUp16(batch) / kLanes;
@@ -852,7 +939,7 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
             }
             const v16* xr = reinterpret_cast<const v16*>(x.row(i));
             v16* dxr = dxPrev ? reinterpret_cast<v16*>(dxPrev->row(i)) : nullptr;
-            const v16* gp = gatePrev ? reinterpret_cast<const v16*>(gatePrev->row(i)) : nullptr;
+            const GateRow gp = gateRow(gatePrev, gateBitsPrev, i);
             v16 rowSum = v16{};
             for (int v = 0; v < vectors; ++v) {
                 const v16 xv = xr[v];
@@ -868,7 +955,7 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
                 }
                 if (dxr) {
                     const v16 dx = dx0 + dx1;
-                    dxr[v] = gp ? dx * gp[v] : dx;
+                    dxr[v] = gp.any() ? dx * gp[v] : dx;
                     rowSum += dxr[v];
                 }
             }
@@ -921,7 +1008,7 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
 
 void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, int threads, std::span<float> dxRowSums)
+                    std::span<float> gradOut, int threads, std::span<float> dxRowSums, const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "narrowBackward");
     if (!dxRowSums.empty() && (!dxPrev || dxRowSums.size() != static_cast<std::size_t>(layer.inputs())))
@@ -937,7 +1024,7 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
 #define REWIRE_NARROW(J)                                                                                               \
     case J:                                                                                                            \
         return narrowBackwardJ<J>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,            \
-                                  dxRowSums.empty() ? nullptr : dxRowSums.data());
+                                  dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
         REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
         REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
 #undef REWIRE_NARROW

@@ -38,6 +38,25 @@ private:
     std::unique_ptr<float[], Free> m_data;
 };
 
+// The gates G = f'(Z) * mask of a piecewise-linear activation with dropout take three values per
+// layer: 0 (dropped or padding), high = 1/keep (z > 0) and low = slope/keep. GateMask stores
+// them as two bits per value (one 32-bit word per 16 columns: kept bits low, z > 0 bits high),
+// 1/16 of the bytes of a NeuronBuffer of gates; decoding gives exactly the fp32 gate values.
+// The forward that writes a GateMask sets high and low.
+class GateMask {
+public:
+    void resize(int neurons, int batchCapacity);
+    int neurons() const { return m_neurons; }
+    int wordsPerRow() const { return m_words; }
+    std::uint32_t* row(int i) { return m_data.data() + static_cast<std::size_t>(i) * m_words; }
+    const std::uint32_t* row(int i) const { return m_data.data() + static_cast<std::size_t>(i) * m_words; }
+    float high = 1.0f, low = 0.0f;
+
+private:
+    int m_neurons = 0, m_words = 0;
+    std::vector<std::uint32_t> m_data;
+};
+
 // Contiguous neuron ranges, one per thread, with about equal edge counts (SET skews degrees).
 // bounds has parts+1 entries. Time complexity: O(n + parts log n).
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts);
@@ -73,10 +92,12 @@ private:
 // layers whose inputs do not fit in L2 (bench/RESULTS.md, "gather_probe").
 void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
                        NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
-                       const std::vector<NeuronIndex>& rowPartition);
+                       const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits = nullptr);
 // All rows, split over `threads` with the given forward partition.
+// gateBits (instead of gate, piecewise-linear activations only): the gates as a GateMask.
 void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition);
+                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition,
+                   GateMask* gateBits = nullptr);
 
 struct SgdStep {
     float learningRate = 0.01f;
@@ -87,7 +108,8 @@ struct SgdStep {
 // The sparse backward pass, two phases in one parallel region:
 //  1. CSC order, input neurons split by colPartition:
 //       gradCsc[k] = sum_b X[i][b] dZ[j_k][b]            (dZ already carries the 1/B of the loss)
-//       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; skipped if dXprev == nullptr)
+//       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; skipped if dXprev == nullptr;
+//                    the gates from gatePrev, or from gateBitsPrev, or 1 when both are null)
 //  2. after a barrier, CSR order, output neurons split by rowPartition, for every edge e with
 //     g = gradCsc[cscIndex[e]]:  v_e = momentum v_e - lr g;  w_e += v_e - weightDecay w_e
 //     or, when gradOut is not empty, gradOut[e] = g and no update (checks, gradient methods).
@@ -100,14 +122,15 @@ struct SgdStep {
 // Time complexity: O(E * ld).
 void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
                          const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
-                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums = nullptr);
+                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums = nullptr,
+                         const GateMask* gateBitsPrev = nullptr);
 void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
                     std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd);
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,
                     const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition,
-                    std::span<float> dxRowSums = {});
+                    std::span<float> dxRowSums = {}, const GateMask* gateBitsPrev = nullptr);
 
 // Dense twins through Eigen GEMM for fully connected layers (weights row-major outputs x inputs,
 // which is exactly a dense SparseLayer's CSR weight array).
@@ -127,7 +150,8 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
                    const ForwardEpilogue& epi, int threads);
 void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, int threads, std::span<float> dxRowSums = {});
+                    std::span<float> gradOut, int threads, std::span<float> dxRowSums = {},
+                    const GateMask* gateBitsPrev = nullptr);
 
 // Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
 // decays biases too). gradOut, when not empty, receives the gradient instead of the update.

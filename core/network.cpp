@@ -73,7 +73,10 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
     for (std::size_t k = 0; k < arch.size(); ++k) {
         m_act.emplace_back(arch[k], batchCapacity);
         const bool hidden = k > 0 && k + 1 < arch.size();
-        m_gate.emplace_back(hidden ? arch[k] : 0, hidden ? batchCapacity : 0);
+        m_gate.emplace_back();
+        m_gateBits.emplace_back();
+        if (hidden)
+            m_gateBits.back().resize(arch[k], batchCapacity);
         m_delta.emplace_back(k > 0 ? arch[k] : 0, k > 0 ? batchCapacity : 0);
     }
     m_state.resize(static_cast<std::size_t>(network.layerCount()));
@@ -144,6 +147,15 @@ bool MlpEngine::useGemm(const SparseLayer& layer)
     return layer.isDense() && std::min(layer.inputs(), layer.outputs()) >= 64;
 }
 
+bool MlpEngine::gateBits(int set) const
+{
+    if (!m_activation.piecewiseLinear() || set < 1 || set >= m_net.layerCount())
+        return false;
+    const SparseLayer& producer = m_net.layer(set - 1);
+    const SparseLayer& consumer = m_net.layer(set);
+    return !useGemm(producer) && !narrowKernelFits(producer) && !useGemm(consumer);
+}
+
 void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
 {
     refreshPartitions();
@@ -161,16 +173,24 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             epi.keepProbability = keepProbability;
             epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
         }
-        NeuronBuffer* gate = (!last && keepGates) ? &m_gate[l + 1] : nullptr;
+        const bool bits = !last && keepGates && gateBits(l + 1);
+        NeuronBuffer* gate = nullptr;
+        if (!last && keepGates && !bits) {
+            gate = &m_gate[l + 1];
+            if (gate->neurons() != m_act[l + 1].neurons())
+                gate->resize(m_act[l + 1].neurons(), m_capacity);
+        }
+        GateMask* gateMask = bits ? &m_gateBits[l + 1] : nullptr;
         if (useGemm(layer)) {
             denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
         } else if (narrowKernelFits(layer)) {
             narrowForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_threads);
         } else if (m_bf16) {
             m_act16.resize(static_cast<std::size_t>(L));
-            sparseForwardBf16(layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
+            sparseForwardBf16(layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts,
+                              gateMask);
         } else {
-            sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts);
+            sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts, gateMask);
         }
     }
 }
@@ -270,7 +290,9 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
         else
             biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg, m_threads);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
-        const NeuronBuffer* gatePrev = l > 0 ? &m_gate[l] : nullptr;
+        const bool bits = l > 0 && gateBits(l);
+        const NeuronBuffer* gatePrev = l > 0 && !bits ? &m_gate[l] : nullptr;
+        const GateMask* gateMaskPrev = bits ? &m_gateBits[l] : nullptr;
         auto velocity = layer.edgeProperty(s.velocity);
         std::span<float> rowSums;
         if (l > 0 && !useGemm(layer)) {
@@ -281,10 +303,10 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
         else if (narrowKernelFits(layer))
             narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads,
-                           rowSums);
+                           rowSums, gateMaskPrev);
         else
             sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,
-                           s.colParts, s.rowParts, rowSums);
+                           s.colParts, s.rowParts, rowSums, gateMaskPrev);
         haveBiasGrad = !rowSums.empty();
     }
 }

@@ -70,6 +70,9 @@ private:
     };
     void refreshPartitions();
     static bool useGemm(const SparseLayer& layer);
+    // Whether hidden neuron set k keeps its gates as a GateMask: piecewise-linear activations,
+    // written by the sparse forward and read by the sparse or narrow backward.
+    bool gateBits(int set) const;
     void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates);
     BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient);
     void backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
@@ -81,7 +84,8 @@ private:
     int m_capacity;
     int m_threads;
     std::vector<NeuronBuffer> m_act;   // m_act[k]: neuron set k (k = 0 input)
-    std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets
+    std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets (allocated when used)
+    std::vector<GateMask> m_gateBits;  // the same as two bits per value, where gateBits(set)
     std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set
     std::vector<Bf16Buffer> m_act16;   // bf16 copies of m_act[l] for layer l's forward (when m_bf16)
     bool m_bf16 = false;

@@ -286,6 +286,69 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     REQUIRE_THROWS_WITH(narrowForward(sparse, xs, ys, nullptr, 4, epi, 1), Catch::Contains("1-12 outputs"));
 }
 
+TEST_CASE("gate bits decode to exactly the fp32 gates, in the forward and the backward", "[core][kernels]")
+{
+    const auto c = GENERATE(Case{13, 17, 0.3, 5}, Case{100, 7, 0.05, 37}, Case{31, 200, 0.2, 130});
+    const std::string act = GENERATE(std::string("allrelu:0.6"), std::string("relu"), std::string("leakyrelu:0.2"));
+    const float keep = GENERATE(1.0f, 0.7f);
+    const int threads = GENERATE(1, 2);
+    INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " " << act << " keep " << keep << " threads "
+               << threads);
+    SparseLayer layer = randomLayer(c.in, c.out, c.density, 61, {0});
+    NeuronBuffer xb(c.in, c.batch), a1(c.out, c.batch), a2(c.out, c.batch), g(c.out, c.batch);
+    toBuffer(randomDense(c.in, c.batch, 62), xb);
+    ForwardEpilogue epi;
+    epi.activation = Activation::parse(act);
+    epi.negativeSlope = epi.activation.negativeSlope(1);
+    epi.keepProbability = keep;
+    epi.dropoutKey = 9;
+    const auto rows = balancedPartition(layer.rowPtr(), threads);
+    GateMask bits;
+    bits.resize(c.out, c.batch);
+    sparseForward(layer, xb, a1, &g, c.batch, epi, rows);
+    sparseForward(layer, xb, a2, nullptr, c.batch, epi, rows, &bits);
+    REQUIRE(fromBuffer(a1, c.batch) == fromBuffer(a2, c.batch)); // the activations do not change
+    int kept = 0, low = 0;
+    for (int j = 0; j < c.out; ++j)
+        for (int b = 0; b < g.ld(); ++b) {
+            const std::uint32_t word = bits.row(j)[b / 16];
+            const bool k = (word >> (b % 16)) & 1u, positive = (word >> (16 + b % 16)) & 1u;
+            const float decoded = k ? (positive ? bits.high : bits.low) : 0.0f;
+            REQUIRE(decoded == g.row(j)[b]);
+            kept += k;
+            low += k && !positive;
+        }
+    REQUIRE(kept > 0);
+    if (act != "relu")
+        REQUIRE(low > 0); // both non-zero gate values occur
+
+    // Backward with the bits equals backward with the fp32 gates, bit for bit.
+    SparseLayer next = randomLayer(c.out, 9, 0.4, 63);
+    SparseLayer next2 = next;
+    const int v1 = next.addEdgeProperty("velocity"), v2 = next2.addEdgeProperty("velocity");
+    NeuronBuffer dz(9, c.batch), dx1(c.out, c.batch), dx2(c.out, c.batch);
+    toBuffer(randomDense(9, c.batch, 64), dz);
+    const SgdStep step{0.05f, 0.9f, 1e-3f};
+    std::vector<float> gc1, gc2;
+    sparseBackward(next, next.edgeProperty(v1), a1, dz, &g, &dx1, c.batch, step, {}, gc1,
+                   balancedPartition(next.colPtr(), threads), balancedPartition(next.rowPtr(), threads));
+    sparseBackward(next2, next2.edgeProperty(v2), a1, dz, nullptr, &dx2, c.batch, step, {}, gc2,
+                   balancedPartition(next2.colPtr(), threads), balancedPartition(next2.rowPtr(), threads), {}, &bits);
+    REQUIRE(fromBuffer(dx1, c.batch) == fromBuffer(dx2, c.batch));
+    // And the narrow backward of a full layer.
+    SparseLayer full = randomLayer(c.out, 4, 1.0, 65), full2 = full;
+    const int f1 = full.addEdgeProperty("velocity"), f2 = full2.addEdgeProperty("velocity");
+    NeuronBuffer dzn(4, c.batch);
+    toBuffer(randomDense(4, c.batch, 66), dzn);
+    narrowBackward(full, full.edgeProperty(f1), a1, dzn, &g, &dx1, c.batch, step, {}, threads);
+    narrowBackward(full2, full2.edgeProperty(f2), a1, dzn, nullptr, &dx2, c.batch, step, {}, threads, {}, &bits);
+    REQUIRE(fromBuffer(dx1, c.batch) == fromBuffer(dx2, c.batch));
+    // Bits only for piecewise-linear activations.
+    epi.activation = Activation::parse("sigmoid");
+    REQUIRE_THROWS_WITH(sparseForward(layer, xb, a2, nullptr, c.batch, epi, rows, &bits),
+                        Catch::Contains("piecewise-linear"));
+}
+
 TEST_CASE("balanced partitions split edges evenly and cover every neuron", "[core][kernels]")
 {
     // Skewed degrees: neuron 0 holds half the edges.
