@@ -1,7 +1,10 @@
 // Times the sparse kernels on one Erdős–Rényi layer (default: 1000 x 1000 at epsilon 20, batch 128,
 // the hidden layers of the reference configuration) and prints the median of several repetitions,
 // in microseconds per call and GFLOP/s counted as 2 * edges * batch per pass.
-// Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B] [--callgrind N]
+// Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B] [--callgrind N] [--cross-core]
+//
+// --cross-core also times the forward when each thread has just rewritten its own share of the
+// input rows, as in training (the other rows then come from the other core's cache).
 //
 // --callgrind N runs each kernel exactly N times between callgrind start/stop markers, for stable
 // instruction counts (noise-free on this shared machine):
@@ -24,14 +27,26 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
 using namespace rewire;
 
 int main(int argc, char** argv)
 {
     int threads = 2, in = 1000, out = 1000, batch = 128, callgrindCalls = 0;
+    bool crossCore = false;
     double epsilon = 20;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string k = argv[i];
+        if (k == "--cross-core") {
+            crossCore = true;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "kernel_timing: %s needs a value\n", argv[i]);
+            return 2;
+        }
         if (k == "--threads") threads = std::atoi(argv[i + 1]);
         else if (k == "--in") in = std::atoi(argv[i + 1]);
         else if (k == "--out") out = std::atoi(argv[i + 1]);
@@ -77,6 +92,22 @@ int main(int argc, char** argv)
         std::printf("%-34s %8.1f us  %6.1f GFLOP/s\n", name, s * 1e6, passes * flops / s / 1e9);
     };
     time("forward (+All-ReLU, dropout)", 1, [&] { f.forward(batch); });
+    if (crossCore && threads > 1) {
+        // In training, thread t wrote rows [n t / T, n (t + 1) / T) of this layer's input in the
+        // previous layer's forward, so the forward finds the other rows in another core's cache.
+        // Rewriting its own rows before every call reproduces that; the rewrite is timed alone too.
+        auto rewriteOwnRows = [&] {
+#pragma omp parallel num_threads(threads)
+            {
+                const int t = omp_get_thread_num(), n = f.x.neurons();
+                for (int i = n * t / threads; i < n * (t + 1) / threads; ++i)
+                    for (int b = 0; b < batch; ++b)
+                        f.x.row(i)[b] = -f.x.row(i)[b];
+            }
+        };
+        time("  rewrite own input rows only", 0, rewriteOwnRows);
+        time("  rewrite own input rows + forward", 1, [&] { rewriteOwnRows(); f.forward(batch); });
+    }
     time("backward dW + dX + update", 2, [&] { f.backward(batch); });
     time("backward dW + update (first layer)", 1, [&] { f.backwardFirstLayer(batch); });
     return 0;
