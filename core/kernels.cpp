@@ -383,6 +383,20 @@ void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, con
     }
 }
 
+void requireNarrow(const SparseLayer& layer, const char* who)
+{
+    if (!narrowKernelFits(layer))
+        throw std::invalid_argument(std::string(who) + ": needs a fully connected layer of 1-12 outputs, got " +
+                                    std::to_string(layer.edgeCount()) + " edges to " +
+                                    std::to_string(layer.outputs()) + " outputs");
+}
+
+void checkRowSums(const SparseLayer& layer, const NeuronBuffer* dxPrev, std::span<float> rowSums, const char* who)
+{
+    if (!rowSums.empty() && (!dxPrev || rowSums.size() != static_cast<std::size_t>(layer.inputs())))
+        throw std::invalid_argument(std::string(who) + ": row sums need dX and one entry per input");
+}
+
 void checkBuffers(const SparseLayer& layer, const NeuronBuffer& in, const NeuronBuffer& out, int batch, const char* who)
 {
     if (in.neurons() != layer.inputs() || out.neurons() != layer.outputs())
@@ -696,8 +710,7 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
                                     " entries for " + std::to_string(layer.edgeCount()) + " edges");
     if (colPartition.size() != rowPartition.size())
         throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
-    if (!dxRowSums.empty() && (!dxPrev || dxRowSums.size() != static_cast<std::size_t>(layer.inputs())))
-        throw std::invalid_argument("sparseBackward: row sums need dX and one entry per input");
+    checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
     float* sums = dxRowSums.empty() ? nullptr : dxRowSums.data();
     gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
     const int parts = static_cast<int>(colPartition.size()) - 1;
@@ -989,10 +1002,7 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
                    const ForwardEpilogue& epi, int threads)
 {
     checkBuffers(layer, x, a, batch, "narrowForward");
-    if (!narrowKernelFits(layer))
-        throw std::invalid_argument("narrowForward: needs a fully connected layer of 1-12 outputs, got " +
-                                    std::to_string(layer.edgeCount()) + " edges to " +
-                                    std::to_string(layer.outputs()) + " outputs");
+    requireNarrow(layer, "narrowForward");
     const bool linear = epi.activation.piecewiseLinear();
     switch (layer.outputs()) {
 #define REWIRE_NARROW(J)                                                                                               \
@@ -1011,12 +1021,8 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
                     std::span<float> gradOut, int threads, std::span<float> dxRowSums, const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "narrowBackward");
-    if (!dxRowSums.empty() && (!dxPrev || dxRowSums.size() != static_cast<std::size_t>(layer.inputs())))
-        throw std::invalid_argument("narrowBackward: row sums need dX and one entry per input");
-    if (!narrowKernelFits(layer))
-        throw std::invalid_argument("narrowBackward: needs a fully connected layer of 1-12 outputs, got " +
-                                    std::to_string(layer.edgeCount()) + " edges to " +
-                                    std::to_string(layer.outputs()) + " outputs");
+    checkRowSums(layer, dxPrev, dxRowSums, "narrowBackward");
+    requireNarrow(layer, "narrowBackward");
     if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
         throw std::invalid_argument("narrowBackward: velocity has " + std::to_string(velocity.size()) +
                                     " entries for " + std::to_string(layer.edgeCount()) + " edges");
