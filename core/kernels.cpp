@@ -12,17 +12,44 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
 
 namespace rewire {
 
 namespace {
 
+// Small helpers of the inner loops: inlined whatever GCC's size heuristics say (hsum8 and the gate
+// decoding were left as calls, with their vectors passed through memory: 12 % slower backward).
+#define REWIRE_ALWAYS_INLINE inline __attribute__((always_inline))
+
 // 16 floats: one zmm register with AVX-512, two ymm otherwise.
 typedef float v16 __attribute__((vector_size(64), aligned(64)));
 constexpr int kLanes = 16;
-constexpr int kMaxTileVectors = 8; // 128 batch columns live in registers per tile
 
 int roundUp16(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+template <int V>
+using Vectors = std::integral_constant<int, V>;
+
+// Calls f(Vectors<V>{}, t0) for the batch columns [0, width) in tiles of up to 8 vectors (128
+// columns, kept in registers), so every tile has a compile-time width.
+template <class F>
+inline void forEachTile(int width, F&& f)
+{
+    int t0 = 0;
+    for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
+        f(Vectors<8>{}, t0);
+    switch ((width - t0) / kLanes) {
+    case 7: f(Vectors<7>{}, t0); break;
+    case 6: f(Vectors<6>{}, t0); break;
+    case 5: f(Vectors<5>{}, t0); break;
+    case 4: f(Vectors<4>{}, t0); break;
+    case 3: f(Vectors<3>{}, t0); break;
+    case 2: f(Vectors<2>{}, t0); break;
+    case 1: f(Vectors<1>{}, t0); break;
+    default: break;
+    }
+}
 
 inline v16 splat(float x)
 {
@@ -33,7 +60,6 @@ inline v16 splat(float x)
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v4 __attribute__((vector_size(16)));
 typedef std::uint32_t u16x __attribute__((vector_size(64)));
-typedef std::uint16_t u16v __attribute__((vector_size(32))); // 16 bf16 values
 
 // Horizontal sum as a shuffle tree (4 adds) rather than a 16-add serial chain.
 inline float hsum(v16 v)
@@ -43,6 +69,9 @@ inline float hsum(v16 v)
     const v4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
     return (b[0] + b[2]) + (b[1] + b[3]);
 }
+
+// The inverted-dropout scale of kept activations.
+float dropoutScale(const ForwardEpilogue& epi) { return epi.keepProbability >= 1.0f ? 1.0f : 1.0f / epi.keepProbability; }
 
 // Dropout for one neuron: each column's keep bit comes from a 32-bit integer hash of (neuron key,
 // column), computed 16 lanes at a time, so the mask does not depend on which thread draws it.
@@ -54,7 +83,7 @@ struct DropoutMask {
     bool dropout;
 
     DropoutMask(const ForwardEpilogue& epi, int batchSize, NeuronIndex neuron)
-        : scale(splat(epi.keepProbability >= 1.0f ? 1.0f : 1.0f / epi.keepProbability)),
+        : scale(splat(dropoutScale(epi))),
           key(static_cast<std::uint32_t>(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)))),
           threshold(static_cast<std::uint32_t>(static_cast<double>(epi.keepProbability) * 16777216.0)),
           batch(static_cast<std::uint32_t>(batchSize)), dropout(epi.keepProbability < 1.0f)
@@ -78,7 +107,16 @@ struct DropoutMask {
     }
 };
 
-// a = f(z) * m and g = f'(z) * m for one vector of a neuron's batch.
+// a = f(z) * m and g = f'(z) * m for the piecewise-linear activations (slope 1 above zero,
+// `slope` below) on one vector of a neuron's batch.
+inline void epilogueLinear(v16 z, v16 m, v16 slope, v16* aOut, v16* gOut)
+{
+    *aOut = (z > 0.0f ? z : slope * z) * m;
+    if (gOut)
+        *gOut = (z > 0.0f ? splat(1.0f) : slope) * m;
+}
+
+// As epilogueLinear for any activation (sigmoid and tanh lane by lane).
 inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, float* gOut)
 {
     v16 a, d;
@@ -95,24 +133,13 @@ inline void epilogueVec(v16 z, v16 m, const ForwardEpilogue& epi, float* aOut, f
             d[k] = 1.0f - a[k] * a[k];
         }
         break;
-    default: {
-        const v16 s = splat(epi.negativeSlope);
-        const v16 one = splat(1.0f);
-        a = z > 0.0f ? z : s * z;
-        d = z > 0.0f ? one : s;
-    }
+    default:
+        epilogueLinear(z, m, splat(epi.negativeSlope), reinterpret_cast<v16*>(aOut), reinterpret_cast<v16*>(gOut));
+        return;
     }
     *reinterpret_cast<v16*>(aOut) = a * m;
     if (gOut)
         *reinterpret_cast<v16*>(gOut) = d * m;
-}
-
-// epilogueVec for the piecewise-linear activations (slope 1 above zero), with the same arithmetic.
-inline void epilogueLinear(v16 z, v16 m, v16 slope, v16* aOut, v16* gOut)
-{
-    *aOut = (z > 0.0f ? z : slope * z) * m;
-    if (gOut)
-        *gOut = (z > 0.0f ? splat(1.0f) : slope) * m;
 }
 
 // Two bits per gate value (see GateMask): kept (mask != 0) in the low half, z > 0 in the high half.
@@ -130,7 +157,7 @@ inline std::uint32_t packGate(v16 z, v16 m)
 #endif
 }
 
-inline v16 unpackGate(std::uint32_t word, v16 high, v16 low)
+REWIRE_ALWAYS_INLINE v16 unpackGate(std::uint32_t word, v16 high, v16 low)
 {
 #ifdef __AVX512F__
     return _mm512_maskz_mov_ps(static_cast<__mmask16>(word),
@@ -153,7 +180,7 @@ struct GateRow {
     {
         return {full ? full + t0 : nullptr, bits ? bits + t0 / kLanes : nullptr, high, low};
     }
-    v16 operator[](int v) const
+    REWIRE_ALWAYS_INLINE v16 operator[](int v) const
     {
         return full ? reinterpret_cast<const v16*>(full)[v] : unpackGate(bits[v], splat(high), splat(low));
     }
@@ -265,32 +292,31 @@ void forwardRowTile(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, Ne
 // Horizontal sums of eight vectors: out[e] = sum of d[e]'s 16 lanes. A transposing tree of 24
 // shuffles and adds instead of eight separate 16-lane reductions (~9 operations each, mostly on
 // the shuffle port that the FMAs also need).
-inline void hsum8(const v16* d, float* out, bool accumulate)
+REWIRE_ALWAYS_INLINE void hsum8(const v16* d, float* out, bool accumulate)
 {
-#ifdef __AVX512F__
+    // [a.q0 + a.q2, a.q1 + a.q3, b.q0 + b.q2, b.q1 + b.q3] (q: 128-bit quarters)
     const auto pair = [](v16 a, v16 b) {
-        // [a.q0+a.q2, a.q1+a.q3, b.q0+b.q2, b.q1+b.q3] (q: 128-bit quarters)
-        return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
-                             _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+        return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+               __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
     };
-    const __m512 s01 = pair(d[0], d[1]), s23 = pair(d[2], d[3]), s45 = pair(d[4], d[5]), s67 = pair(d[6], d[7]);
-    // Quarter q of t0123 holds four partial sums of d[q]; of t4567, of d[q + 4].
-    const __m512 t0123 = _mm512_add_ps(_mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(2, 0, 2, 0)),
-                                       _mm512_shuffle_f32x4(s01, s23, _MM_SHUFFLE(3, 1, 3, 1)));
-    const __m512 t4567 = _mm512_add_ps(_mm512_shuffle_f32x4(s45, s67, _MM_SHUFFLE(2, 0, 2, 0)),
-                                       _mm512_shuffle_f32x4(s45, s67, _MM_SHUFFLE(3, 1, 3, 1)));
-    const __m512 r = _mm512_add_ps(_mm512_unpacklo_ps(t0123, t4567), _mm512_unpackhi_ps(t0123, t4567));
-    // Quarter q: [d[q], d[q + 4], d[q], d[q + 4]] once the two halves are added.
-    const __m512 full = _mm512_add_ps(r, _mm512_permute_ps(r, _MM_SHUFFLE(1, 0, 3, 2)));
-    const __m512 sums = _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0), full);
-    __m256 lo = _mm512_castps512_ps256(sums);
-    if (accumulate)
-        lo = _mm256_add_ps(lo, _mm256_loadu_ps(out));
-    _mm256_storeu_ps(out, lo);
-#else
-    for (int e = 0; e < 8; ++e)
-        out[e] = accumulate ? out[e] + hsum(d[e]) : hsum(d[e]);
-#endif
+    // Quarter q of the result: four partial sums of the q-th of the four vectors summed in pairs.
+    const auto quarters = [](v16 a, v16 b) {
+        return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+               __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    };
+    const v16 t0123 = quarters(pair(d[0], d[1]), pair(d[2], d[3]));
+    const v16 t4567 = quarters(pair(d[4], d[5]), pair(d[6], d[7]));
+    // Interleave within quarters and add: quarter q holds [d[q], d[q + 4]] twice, half summed.
+    const v16 r = __builtin_shufflevector(t0123, t4567, 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29) +
+                  __builtin_shufflevector(t0123, t4567, 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
+    const v16 full = r + __builtin_shufflevector(r, r, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    v8 sums = __builtin_shufflevector(full, full, 0, 4, 8, 12, 1, 5, 9, 13);
+    if (accumulate) {
+        v8 old;
+        std::memcpy(&old, out, sizeof old);
+        sums += old;
+    }
+    std::memcpy(out, &sums, sizeof sums);
 }
 
 // One tile of V vectors of batch columns for input neuron i: each outgoing edge's
@@ -364,23 +390,10 @@ template <bool DX>
 void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
                     std::size_t ld, GateRow gpRow, float* dxRow, float* grad, int width, float* rowSum)
 {
-    int t0 = 0;
-    for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-        backwardTile<8, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0), dxRow ? dxRow + t0 : nullptr, grad,
-                            t0 > 0, rowSum);
-    const GateRow gp = gpRow.at(t0);
-    float* dxo = dxRow ? dxRow + t0 : nullptr;
-    const bool acc = t0 > 0;
-    switch ((width - t0) / kLanes) {
-    case 7: backwardTile<7, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 6: backwardTile<6, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 5: backwardTile<5, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 4: backwardTile<4, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 3: backwardTile<3, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 2: backwardTile<2, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    case 1: backwardTile<1, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gp, dxo, grad, acc, rowSum); break;
-    default: break;
-    }
+    forEachTile(width, [&](auto vectors, int t0) {
+        backwardTile<decltype(vectors)::value, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0),
+                                                   dxRow ? dxRow + t0 : nullptr, grad, t0 > 0, rowSum);
+    });
 }
 
 void requireNarrow(const SparseLayer& layer, const char* who)
@@ -389,6 +402,13 @@ void requireNarrow(const SparseLayer& layer, const char* who)
         throw std::invalid_argument(std::string(who) + ": needs a fully connected layer of 1-12 outputs, got " +
                                     std::to_string(layer.edgeCount()) + " edges to " +
                                     std::to_string(layer.outputs()) + " outputs");
+}
+
+void checkVelocity(const SparseLayer& layer, std::span<float> velocity, std::span<float> gradOut, const char* who)
+{
+    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
+        throw std::invalid_argument(std::string(who) + ": velocity has " + std::to_string(velocity.size()) +
+                                    " entries for " + std::to_string(layer.edgeCount()) + " edges");
 }
 
 void checkRowSums(const SparseLayer& layer, const NeuronBuffer* dxPrev, std::span<float> rowSums, const char* who)
@@ -477,19 +497,9 @@ void forwardRowsWith(const SparseLayer& layer, const Rows& x, NeuronBuffer& a, N
     const int width = roundUp16(batch);
     for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
         const DropoutMask mask(epi, batch, j);
-        int t0 = 0;
-        for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-            forwardRowTile<8, Linear>(layer, x, a, gate, epi, j, t0, mask, bits);
-        switch ((width - t0) / kLanes) {
-        case 7: forwardRowTile<7, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 6: forwardRowTile<6, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 5: forwardRowTile<5, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 4: forwardRowTile<4, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 3: forwardRowTile<3, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 2: forwardRowTile<2, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        case 1: forwardRowTile<1, Linear>(layer, x, a, gate, epi, j, t0, mask, bits); break;
-        default: break;
-        }
+        forEachTile(width, [&](auto vectors, int t0) {
+            forwardRowTile<decltype(vectors)::value, Linear>(layer, x, a, gate, epi, j, t0, mask, bits);
+        });
     }
 }
 
@@ -515,7 +525,7 @@ void prepareGateBits(GateMask* bits, const NeuronBuffer& a, const ForwardEpilogu
     if (bits->neurons() != a.neurons() || bits->wordsPerRow() * kLanes < a.ld())
         throw std::invalid_argument(std::string(who) + ": gate bits sized for " + std::to_string(bits->neurons()) +
                                     " neurons, the layer has " + std::to_string(a.neurons()));
-    const float scale = epi.keepProbability >= 1.0f ? 1.0f : 1.0f / epi.keepProbability;
+    const float scale = dropoutScale(epi);
     bits->high = 1.0f * scale;
     bits->low = epi.negativeSlope * scale;
 }
@@ -554,10 +564,10 @@ void GateMask::resize(int neurons, int batchCapacity)
 
 void Bf16Buffer::resize(int neurons, int ld)
 {
-    m_neurons = neurons;
-    m_ld = (ld + 31) / 32 * 32; // whole 64-byte blocks of two vectors
     if (neurons < 0 || ld < 0)
         throw std::invalid_argument("Bf16Buffer: negative size");
+    m_neurons = neurons;
+    m_ld = (ld + 31) / 32 * 32; // whole 64-byte blocks of two vectors
     m_data.assign(static_cast<std::size_t>(neurons) * static_cast<std::size_t>(m_ld) + 32, 0);
 }
 
@@ -705,9 +715,7 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
                     std::span<float> dxRowSums, const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
-    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
-        throw std::invalid_argument("sparseBackward: velocity has " + std::to_string(velocity.size()) +
-                                    " entries for " + std::to_string(layer.edgeCount()) + " edges");
+    checkVelocity(layer, velocity, gradOut, "sparseBackward");
     if (colPartition.size() != rowPartition.size())
         throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
     checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
@@ -779,6 +787,7 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
 {
     checkBuffers(layer, x, dz, batch, "denseBackward");
     requireDense(layer, "denseBackward");
+    checkVelocity(layer, velocity, gradOut, "denseBackward");
     const int width = roundUp16(batch);
     const std::size_t n = static_cast<std::size_t>(layer.edgeCount());
     Eigen::Map<ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
@@ -798,6 +807,20 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
         sgdUpdate(w[e], v[e], g[e], step);
 }
 
+namespace {
+
+// Bias j's gradient g: reported in gradOut when given, else applied.
+inline void biasStepAt(std::span<float> bias, std::span<float> biasVelocity, std::size_t j, float g,
+                       const SgdStep& step, std::span<float> gradOut)
+{
+    if (!gradOut.empty())
+        gradOut[j] = g;
+    else
+        sgdUpdate(bias[j], biasVelocity[j], g, step);
+}
+
+} // namespace
+
 void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<const float> grad, const SgdStep& step,
                 std::span<float> gradOut)
 {
@@ -805,12 +828,8 @@ void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<con
     if (grad.size() != bias.size())
         throw std::invalid_argument("biasUpdate: " + std::to_string(grad.size()) + " gradients for " +
                                     std::to_string(bias.size()) + " biases");
-    for (std::size_t j = 0; j < bias.size(); ++j) {
-        if (!gradOut.empty())
-            gradOut[j] = grad[j];
-        else
-            sgdUpdate(bias[j], biasVelocity[j], grad[j], step);
-    }
+    for (std::size_t j = 0; j < bias.size(); ++j)
+        biasStepAt(bias, biasVelocity, j, grad[j], step, gradOut);
 }
 
 void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
@@ -824,11 +843,7 @@ void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuf
         v16 acc = v16{};
         for (int t = 0; t < width; t += kLanes)
             acc += *reinterpret_cast<const v16*>(d + t);
-        const float g = hsum(acc);
-        if (!gradOut.empty())
-            gradOut[j] = g;
-        else
-            sgdUpdate(bias[j], biasVelocity[j], g, step);
+        biasStepAt(bias, biasVelocity, static_cast<std::size_t>(j), hsum(acc), step, gradOut);
     }
 }
 
@@ -996,6 +1011,34 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
 
 } // namespace
 
+namespace {
+
+// Calls f(Outputs<J>{}) with the layer's output count as a compile-time constant (1-12).
+template <int J>
+using Outputs = std::integral_constant<int, J>;
+
+template <class F>
+void withOutputs(int outputs, F&& f)
+{
+    switch (outputs) {
+    case 1: return f(Outputs<1>{});
+    case 2: return f(Outputs<2>{});
+    case 3: return f(Outputs<3>{});
+    case 4: return f(Outputs<4>{});
+    case 5: return f(Outputs<5>{});
+    case 6: return f(Outputs<6>{});
+    case 7: return f(Outputs<7>{});
+    case 8: return f(Outputs<8>{});
+    case 9: return f(Outputs<9>{});
+    case 10: return f(Outputs<10>{});
+    case 11: return f(Outputs<11>{});
+    case 12: return f(Outputs<12>{});
+    default: break;
+    }
+}
+
+} // namespace
+
 bool narrowKernelFits(const SparseLayer& layer) { return layer.isDense() && layer.outputs() >= 1 && layer.outputs() <= 12; }
 
 void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
@@ -1004,16 +1047,13 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
     checkBuffers(layer, x, a, batch, "narrowForward");
     requireNarrow(layer, "narrowForward");
     const bool linear = epi.activation.piecewiseLinear();
-    switch (layer.outputs()) {
-#define REWIRE_NARROW(J)                                                                                               \
-    case J:                                                                                                            \
-        return linear ? narrowForwardJ<J, true>(layer, x, a, gate, batch, epi, threads)                               \
-                      : narrowForwardJ<J, false>(layer, x, a, gate, batch, epi, threads);
-        REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
-        REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
-#undef REWIRE_NARROW
-    default: break;
-    }
+    withOutputs(layer.outputs(), [&](auto outputs) {
+        constexpr int J = decltype(outputs)::value;
+        if (linear)
+            narrowForwardJ<J, true>(layer, x, a, gate, batch, epi, threads);
+        else
+            narrowForwardJ<J, false>(layer, x, a, gate, batch, epi, threads);
+    });
 }
 
 void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
@@ -1023,19 +1063,11 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     checkBuffers(layer, x, dz, batch, "narrowBackward");
     checkRowSums(layer, dxPrev, dxRowSums, "narrowBackward");
     requireNarrow(layer, "narrowBackward");
-    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
-        throw std::invalid_argument("narrowBackward: velocity has " + std::to_string(velocity.size()) +
-                                    " entries for " + std::to_string(layer.edgeCount()) + " edges");
-    switch (layer.outputs()) {
-#define REWIRE_NARROW(J)                                                                                               \
-    case J:                                                                                                            \
-        return narrowBackwardJ<J>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,            \
-                                  dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
-        REWIRE_NARROW(1) REWIRE_NARROW(2) REWIRE_NARROW(3) REWIRE_NARROW(4) REWIRE_NARROW(5) REWIRE_NARROW(6)
-        REWIRE_NARROW(7) REWIRE_NARROW(8) REWIRE_NARROW(9) REWIRE_NARROW(10) REWIRE_NARROW(11) REWIRE_NARROW(12)
-#undef REWIRE_NARROW
-    default: break;
-    }
+    checkVelocity(layer, velocity, gradOut, "narrowBackward");
+    withOutputs(layer.outputs(), [&](auto outputs) {
+        narrowBackwardJ<decltype(outputs)::value>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,
+                                                  dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
+    });
 }
 
 } // namespace rewire
