@@ -1039,6 +1039,13 @@ void withOutputs(int outputs, F&& f)
 
 } // namespace
 
+LayerKernel kernelFor(const SparseLayer& layer)
+{
+    if (layer.isDense() && std::min(layer.inputs(), layer.outputs()) >= 64)
+        return LayerKernel::Gemm;
+    return narrowKernelFits(layer) ? LayerKernel::Narrow : LayerKernel::Sparse;
+}
+
 bool narrowKernelFits(const SparseLayer& layer) { return layer.isDense() && layer.outputs() >= 1 && layer.outputs() <= 12; }
 
 void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,

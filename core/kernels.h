@@ -140,6 +140,12 @@ void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBu
                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                    std::span<float> gradOut, std::vector<float>& scratch);
 
+// Which kernels train a layer: Eigen GEMM for fully connected layers with both sides of 64 neurons
+// or more (a full layer with a narrow side runs faster through the kernels below), the narrow
+// kernels for fully connected layers of 1-12 outputs, the sparse kernels for everything else.
+enum class LayerKernel { Gemm, Narrow, Sparse };
+LayerKernel kernelFor(const SparseLayer& layer);
+
 // Fully connected layers with 1-12 outputs (typically the output layer): all outputs accumulated
 // at once, so each input row is read once per batch instead of once per output neuron; the
 // backward updates each input's weights in place (no gradient buffer, no second pass). Same

@@ -139,21 +139,11 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
     }
 }
 
-bool MlpEngine::useGemm(const SparseLayer& layer)
-{
-    // Eigen's GEMM pays off only when both sides are wide; a full layer with a narrow side
-    // (e.g. 1000 x 10 outputs) runs faster through the sparse kernels, which treat it as a graph
-    // with every edge present.
-    return layer.isDense() && std::min(layer.inputs(), layer.outputs()) >= 64;
-}
-
 bool MlpEngine::gateBits(int set) const
 {
     if (!m_activation.piecewiseLinear() || set < 1 || set >= m_net.layerCount())
         return false;
-    const SparseLayer& producer = m_net.layer(set - 1);
-    const SparseLayer& consumer = m_net.layer(set);
-    return !useGemm(producer) && !narrowKernelFits(producer) && !useGemm(consumer);
+    return kernelFor(m_net.layer(set - 1)) == LayerKernel::Sparse && kernelFor(m_net.layer(set)) != LayerKernel::Gemm;
 }
 
 void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
@@ -181,9 +171,10 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
                 gate->resize(m_act[l + 1].neurons(), m_capacity);
         }
         GateMask* gateMask = bits ? &m_gateBits[l + 1] : nullptr;
-        if (useGemm(layer)) {
+        const LayerKernel kernel = kernelFor(layer);
+        if (kernel == LayerKernel::Gemm) {
             denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
-        } else if (narrowKernelFits(layer)) {
+        } else if (kernel == LayerKernel::Narrow) {
             narrowForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_threads);
         } else if (m_bf16) {
             m_act16.resize(static_cast<std::size_t>(L));
@@ -294,14 +285,15 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
         const NeuronBuffer* gatePrev = l > 0 && !bits ? &m_gate[l] : nullptr;
         const GateMask* gateMaskPrev = bits ? &m_gateBits[l] : nullptr;
         auto velocity = layer.edgeProperty(s.velocity);
-        std::span<float> rowSums;
-        if (l > 0 && !useGemm(layer)) {
+        const LayerKernel kernel = kernelFor(layer);
+        std::span<float> rowSums; // the narrow and sparse kernels sum dX's rows on the way
+        if (l > 0 && kernel != LayerKernel::Gemm) {
             m_state[l - 1].biasGrad.resize(static_cast<std::size_t>(layer.inputs()));
             rowSums = m_state[l - 1].biasGrad;
         }
-        if (useGemm(layer))
+        if (kernel == LayerKernel::Gemm)
             denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
-        else if (narrowKernelFits(layer))
+        else if (kernel == LayerKernel::Narrow)
             narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads,
                            rowSums, gateMaskPrev);
         else

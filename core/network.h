@@ -23,10 +23,9 @@ struct BatchResult {
 
 // Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
 // network. Hidden layers use `activation`; the output layer is linear followed by the loss
-// (softmax + cross-entropy, or MSE on the linear outputs). Fully connected layers with both sides
-// of 64 neurons or more run through the Eigen kernels, fully connected layers of 1-12 outputs
-// through the narrow kernels, everything else through the sparse kernels. Thread partitions
-// follow topology edits by watching SparseLayer::topologyVersion().
+// (softmax + cross-entropy, or MSE on the linear outputs). Each layer runs through the kernels
+// kernelFor() picks (Eigen GEMM, narrow or sparse). Thread partitions follow topology edits by
+// watching SparseLayer::topologyVersion().
 class MlpEngine {
 public:
     // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.
@@ -69,7 +68,6 @@ private:
         std::uint64_t version = ~0ULL;
     };
     void refreshPartitions();
-    static bool useGemm(const SparseLayer& layer);
     // Whether hidden neuron set k keeps its gates as a GateMask: piecewise-linear activations,
     // written by the sparse forward and read by the sparse or narrow backward.
     bool gateBits(int set) const;

@@ -278,10 +278,14 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
         REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
         REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
     }
-    // A sparse or wide layer is not for these kernels.
+    // A sparse or wide layer is not for these kernels; which kernels the engine picks.
     SparseLayer sparse = randomLayer(20, 5, 0.5, 56);
     REQUIRE_FALSE(narrowKernelFits(sparse));
     REQUIRE_FALSE(narrowKernelFits(randomLayer(4, 13, 1.0, 57)));
+    REQUIRE(kernelFor(layer) == LayerKernel::Narrow);
+    REQUIRE(kernelFor(sparse) == LayerKernel::Sparse);
+    REQUIRE(kernelFor(randomLayer(4, 13, 1.0, 57)) == LayerKernel::Sparse); // full, but 4 inputs: no GEMM
+    REQUIRE(kernelFor(randomLayer(64, 70, 1.0, 58)) == LayerKernel::Gemm);
     NeuronBuffer xs(20, 4), ys(5, 4);
     REQUIRE_THROWS_WITH(narrowForward(sparse, xs, ys, nullptr, 4, epi, 1), Catch::Contains("1-12 outputs"));
 }
