@@ -3,10 +3,10 @@
 #include "core/rng.h"
 
 #include <Eigen/Core>
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -25,38 +25,45 @@ std::string toString(Loss loss) { return loss == Loss::CrossEntropy ? "cross-ent
 
 namespace {
 
-#ifdef __AVX512F__
-// In-register transpose of a 16 x 16 float block: r[i][j] becomes r[j][i].
-void transpose16(__m512* r)
+typedef float v16 __attribute__((vector_size(64), aligned(64)));
+
+// In-register transpose of a 16 x 16 float block: r[i][j] becomes r[j][i]. Portable vector code
+// (GCC emits the AVX-512 unpack and 128-bit-lane shuffles, or their AVX2 pairs).
+void transpose16(v16* r)
 {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    v16 t[16];
+    for (int i = 0; i < 16; i += 2) { // interleave 32-bit lanes within 128-bit quarters
+        t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29);
+        t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 18, 3, 19, 6, 22, 7, 23, 10, 26, 11, 27, 14, 30, 15, 31);
     }
-    for (int i = 0; i < 16; i += 4) {
+    for (int i = 0; i < 16; i += 4) { // interleave 64-bit pairs within quarters
         for (int k = 0; k < 2; ++k) {
-            const __m512d lo = _mm512_castps_pd(t[i + k]), hi = _mm512_castps_pd(t[i + k + 2]);
-            r[i + 2 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo, hi));
-            r[i + 2 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo, hi));
+            const v16 lo = t[i + k], hi = t[i + k + 2];
+            r[i + 2 * k] = __builtin_shufflevector(lo, hi, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+            r[i + 2 * k + 1] = __builtin_shufflevector(lo, hi, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
         }
     }
     // Now quarter q of r[4g + c] holds column 4q + c of rows 4g..4g+3: a 4 x 4 transpose of
-    // quarters across registers finishes the job.
+    // quarters across registers finishes the job ([a.q0, a.q2, b.q0, b.q2] and [a.q1, a.q3, b.q1, b.q3]).
+    const auto even = [](v16 a, v16 b) {
+        return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+    };
+    const auto odd = [](v16 a, v16 b) {
+        return __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    };
     for (int i = 0; i < 4; ++i) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+        t[i] = even(r[i], r[i + 4]);
+        t[i + 4] = odd(r[i], r[i + 4]);
+        t[i + 8] = even(r[i + 8], r[i + 12]);
+        t[i + 12] = odd(r[i + 8], r[i + 12]);
     }
     for (int i = 0; i < 4; ++i) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
-        r[i + 4] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0x88);
-        r[i + 12] = _mm512_shuffle_f32x4(t[i + 4], t[i + 12], 0xdd);
+        r[i] = even(t[i], t[i + 8]);
+        r[i + 8] = odd(t[i], t[i + 8]);
+        r[i + 4] = even(t[i + 4], t[i + 12]);
+        r[i + 12] = odd(t[i + 4], t[i + 12]);
     }
 }
-#endif
 
 } // namespace
 
@@ -120,17 +127,18 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
         for (int q = 0; q < 16; ++q)
             src[q] = b0 + q < batch ? features + rows[static_cast<std::size_t>(b0 + q)] * featureCount : nullptr;
         std::int64_t f = 0;
-#ifdef __AVX512F__
         // 16 features x 16 samples at a time, transposed in registers.
         for (; f + 16 <= featureCount; f += 16) {
-            __m512 r[16];
-            for (int q = 0; q < 16; ++q)
-                r[q] = src[q] ? _mm512_loadu_ps(src[q] + f) : _mm512_setzero_ps();
+            v16 r[16];
+            for (int q = 0; q < 16; ++q) {
+                r[q] = v16{};
+                if (src[q])
+                    std::memcpy(&r[q], src[q] + f, sizeof(v16)); // rows need not be aligned
+            }
             transpose16(r);
             for (int q = 0; q < 16; ++q)
-                _mm512_store_ps(in.row(static_cast<int>(f + q)) + b0, r[q]);
+                *reinterpret_cast<v16*>(in.row(static_cast<int>(f + q)) + b0) = r[q];
         }
-#endif
         for (; f < featureCount; ++f) {
             float* dst = in.row(static_cast<int>(f)) + b0;
             for (int q = 0; q < 16; ++q)
