@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <stdexcept>
 
@@ -26,6 +25,7 @@ std::string toString(Loss loss) { return loss == Loss::CrossEntropy ? "cross-ent
 namespace {
 
 typedef float v16 __attribute__((vector_size(64), aligned(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4), may_alias)); // an unaligned load
 
 // In-register transpose of a 16 x 16 float block: r[i][j] becomes r[j][i]. Portable vector code
 // (GCC emits the AVX-512 unpack and 128-bit-lane shuffles, or their AVX2 pairs).
@@ -130,11 +130,8 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
         // 16 features x 16 samples at a time, transposed in registers.
         for (; f + 16 <= featureCount; f += 16) {
             v16 r[16];
-            for (int q = 0; q < 16; ++q) {
-                r[q] = v16{};
-                if (src[q])
-                    std::memcpy(&r[q], src[q] + f, sizeof(v16)); // rows need not be aligned
-            }
+            for (int q = 0; q < 16; ++q)
+                r[q] = src[q] ? v16(*reinterpret_cast<const v16u*>(src[q] + f)) : v16{};
             transpose16(r);
             for (int q = 0; q < 16; ++q)
                 *reinterpret_cast<v16*>(in.row(static_cast<int>(f + q)) + b0) = r[q];
