@@ -396,6 +396,47 @@ void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, con
     });
 }
 
+// One tile of V vectors of batch columns for output neuron j, in CSR order (layers that need no
+// dX): grad[k] = dot(X[cols[k]], dZ[j]) for its in-edges, eight at a time reduced by hsum8, with
+// dZ[j]'s tile held in registers. Stored, or added when accumulate (later tiles of a batch wider
+// than 128). The products and their order are backwardTile's, with the roles of the rows swapped.
+template <int V>
+void rowGradientTile(const NeuronIndex* cols, EdgeIndex deg, const float* xBase, std::size_t ld, const float* dzRow,
+                     float* grad, bool accumulate)
+{
+    const v16* dj = reinterpret_cast<const v16*>(dzRow);
+    v16 dv[V];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v)
+        dv[v] = dj[v];
+    EdgeIndex k = 0;
+    for (; k + 8 <= deg; k += 8) {
+        v16 dot[8];
+#pragma GCC unroll 8
+        for (int q = 0; q < 8; ++q) {
+            const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[k + q]) * ld);
+            dot[q] = xr[0] * dv[0];
+#pragma GCC unroll 8
+            for (int v = 1; v < V; ++v)
+                dot[q] += xr[v] * dv[v];
+        }
+        hsum8(dot, grad + k, accumulate);
+    }
+    for (; k < deg; ++k) {
+        const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[k]) * ld);
+        v16 dot0 = v16{}, dot1 = v16{};
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) {
+            if (v % 2 == 0)
+                dot0 += xr[v] * dv[v];
+            else
+                dot1 += xr[v] * dv[v];
+        }
+        const float g = hsum(dot0 + dot1);
+        grad[k] = accumulate ? grad[k] + g : g;
+    }
+}
+
 void requireNarrow(const SparseLayer& layer, const char* who)
 {
     if (!narrowKernelFits(layer))
@@ -674,30 +715,26 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
     }
 }
 
-void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
-                    std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
+namespace {
+
+// The momentum step (sgdUpdate) of edges [e0, e1) of w and v, with edge e's gradient
+// g[index(e)]: 16 edges at a time with one gather (or one load when index is the identity),
+// bit for bit sgdUpdate, which the tail runs. GCC 12 leaves the scalar loop unvectorised
+// (measured: 34 us per thread per 1000 x 1000 layer).
+template <bool Gathered>
+void sgdUpdateEdges(float* __restrict w, float* __restrict v, const float* __restrict g,
+                    const std::int32_t* __restrict index, EdgeIndex e0, EdgeIndex e1, const SgdStep& step)
 {
-    const EdgeIndex e0 = layer.rowPtr()[rowBegin], e1 = layer.rowPtr()[rowEnd];
-    const std::int32_t* __restrict cscIndex = layer.cscIndex().data();
-    const float* __restrict g = gradCsc;
-    if (!gradOut.empty()) {
-        float* __restrict out = gradOut.data();
-        for (EdgeIndex e = e0; e < e1; ++e)
-            out[e] = g[cscIndex[e]];
-        return;
-    }
-    float* __restrict w = layer.weights().data();
-    float* __restrict v = velocity.data();
     EdgeIndex e = e0;
 #ifdef __AVX512F__
-    const float mu = step.momentum, lr = step.learningRate, wd = step.weightDecay;
-    // 16 edges at a time with one gather of their CSC-ordered gradients. GCC 12 leaves the scalar
-    // loop below unvectorised (measured: 34 us per thread per 1000 x 1000 layer).
-    const __m512 vmu = _mm512_set1_ps(mu), vlr = _mm512_set1_ps(lr), vwd = _mm512_set1_ps(wd);
+    const __m512 vmu = _mm512_set1_ps(step.momentum), vlr = _mm512_set1_ps(step.learningRate),
+                 vwd = _mm512_set1_ps(step.weightDecay);
     for (; e + 16 <= e1; e += 16) {
-        const __m512i idx = _mm512_loadu_si512(cscIndex + e);
-        const __m512 grad = _mm512_i32gather_ps(idx, g, 4);
-        // sgdUpdate, 16 lanes wide and bit for bit (range tails run sgdUpdate itself).
+        __m512 grad;
+        if constexpr (Gathered)
+            grad = _mm512_i32gather_ps(_mm512_loadu_si512(index + e), g, 4);
+        else
+            grad = _mm512_loadu_ps(g + e);
         const __m512 vel = _mm512_fnmadd_ps(vlr, grad, _mm512_mul_ps(vmu, _mm512_loadu_ps(v + e)));
         _mm512_storeu_ps(v + e, vel);
         const __m512 we = _mm512_loadu_ps(w + e);
@@ -705,7 +742,47 @@ void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* 
     }
 #endif
     for (; e < e1; ++e)
-        sgdUpdate(w[e], v[e], g[cscIndex[e]], step);
+        sgdUpdate(w[e], v[e], Gathered ? g[index[e]] : g[e], step);
+}
+
+} // namespace
+
+void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
+                    std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    const EdgeIndex e0 = layer.rowPtr()[rowBegin], e1 = layer.rowPtr()[rowEnd];
+    const std::int32_t* __restrict cscIndex = layer.cscIndex().data();
+    if (!gradOut.empty()) {
+        float* __restrict out = gradOut.data();
+        for (EdgeIndex e = e0; e < e1; ++e)
+            out[e] = gradCsc[cscIndex[e]];
+        return;
+    }
+    sgdUpdateEdges<true>(layer.weights().data(), velocity.data(), gradCsc, cscIndex, e0, e1, step);
+}
+
+void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                            const NeuronBuffer& dz, int batch, const SgdStep& step, std::span<float> gradOut,
+                            NeuronIndex rowBegin, NeuronIndex rowEnd)
+{
+    const int width = roundUp16(batch);
+    NeuronIndex maxDegree = 0;
+    for (NeuronIndex j = rowBegin; j < rowEnd; ++j)
+        maxDegree = std::max(maxDegree, layer.inDegree(j));
+    float* scratch = gradOut.empty() ? alignedScratch(static_cast<std::size_t>(maxDegree)) : nullptr;
+    const NeuronIndex* cols = layer.colIdx().data();
+    const std::size_t ld = static_cast<std::size_t>(x.ld());
+    for (NeuronIndex j = rowBegin; j < rowEnd; ++j) {
+        const EdgeIndex e0 = layer.rowPtr()[j], e1 = layer.rowPtr()[j + 1];
+        // Straight into gradOut when reporting; otherwise the row's gradients, then its update.
+        float* grad = scratch ? scratch : gradOut.data() + e0;
+        forEachTile(width, [&](auto vectors, int t0) {
+            rowGradientTile<decltype(vectors)::value>(cols + e0, e1 - e0, x.data() + t0, ld, dz.row(j) + t0, grad,
+                                                      t0 > 0);
+        });
+        if (scratch)
+            sgdUpdateEdges<false>(layer.weights().data() + e0, velocity.data() + e0, grad, nullptr, 0, e1 - e0, step);
+    }
 }
 
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
@@ -719,9 +796,24 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     if (colPartition.size() != rowPartition.size())
         throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
     checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
+    const int parts = static_cast<int>(colPartition.size()) - 1;
+    if (!dxPrev) {
+        // No dX (the first layer): gradients and update in one CSR pass, each thread on its own
+        // rows (the forward's partition), so no gradient buffer, no barrier and no weights
+        // crossing cores.
+        if (parts <= 1) {
+            sparseRowGradientRange(layer, velocity, x, dz, batch, step, gradOut, 0, layer.outputs());
+            return;
+        }
+#pragma omp parallel num_threads(parts)
+        {
+            const int t = omp_get_thread_num();
+            sparseRowGradientRange(layer, velocity, x, dz, batch, step, gradOut, rowPartition[t], rowPartition[t + 1]);
+        }
+        return;
+    }
     float* sums = dxRowSums.empty() ? nullptr : dxRowSums.data();
     gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
-    const int parts = static_cast<int>(colPartition.size()) - 1;
     if (parts <= 1) {
         sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs(), sums,
                             gateBitsPrev);

@@ -126,6 +126,12 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
                          const GateMask* gateBitsPrev = nullptr);
 void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
                     std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd);
+// Without dXprev (the first layer) there is nothing to sum in CSC order: sparseRowGradientRange
+// computes each output neuron's in-edge gradients in CSR order (dZ[j] held in registers) and
+// updates them at once, each thread on its rows of rowPartition; gradCsc is then not used.
+void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                            const NeuronBuffer& dz, int batch, const SgdStep& step, std::span<float> gradOut,
+                            NeuronIndex rowBegin, NeuronIndex rowEnd);
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,

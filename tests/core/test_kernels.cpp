@@ -187,6 +187,30 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
         REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
         REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
     }
+
+    // Without dX (a first layer) the gradients come from the CSR pass and are updated in place:
+    // the same dW, the same step, and the same bits whatever the thread count.
+    std::vector<float> rowGrad(static_cast<size_t>(layer.edgeCount()), -1.0f);
+    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, rowGrad, gradCsc, parts,
+                   rows);
+    for (NeuronIndex j = 0; j < c.out; ++j)
+        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+            REQUIRE(rowGrad[e] == Approx(dW(j, layer.colIdx()[e])).margin(1e-4));
+    std::vector<std::vector<float>> after;
+    for (int t : {1, 2, 3}) {
+        std::copy(w0.begin(), w0.end(), layer.weights().begin());
+        std::copy(v0.begin(), v0.end(), layer.edgeProperty(vel).begin());
+        sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, {}, gradCsc,
+                       balancedPartition(layer.colPtr(), t), balancedPartition(layer.rowPtr(), t));
+        for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
+            const float v = step.momentum * v0[e] - step.learningRate * rowGrad[e];
+            REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
+            REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
+        }
+        after.emplace_back(layer.weights().begin(), layer.weights().end());
+    }
+    REQUIRE(after[0] == after[1]);
+    REQUIRE(after[0] == after[2]);
 }
 
 TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[core][kernels]")
