@@ -1,7 +1,10 @@
 // Where the sparse forward's time goes, and what bf16 activations would buy: the forward's inner
 // loop (gather the input rows of each output neuron, FMA into registers, ReLU, store) stripped of
 // the dropout mask, gate and bias, once gathering fp32 rows and once bf16 rows (converted to fp32
-// in registers, fp32 accumulation), against the engine's full forward on the same layer.
+// in registers, fp32 accumulation), against the engine's full forward on the same layer. The
+// "folded" run executes the same instructions with every edge reading one of the first 64 input
+// rows (32 KiB, resident in L1): the difference to the plain gather is what fetching the rows from
+// L2 costs, i.e. the ceiling of this loop on a layer whose input rows do not fit in L1.
 // Usage: gather_probe [THREADS] [WIDTH]   (an ER layer WIDTH x WIDTH at epsilon 20, batch 128)
 
 #include "bench/kernel_fixture.h"
@@ -18,7 +21,9 @@ using namespace rewire;
 
 namespace {
 
-template <bool Bf16>
+// Fold: every edge reads one of the first 64 input rows (32 KiB of fp32 rows, resident in L1)
+// instead of its own: the same instructions, without the L2 traffic.
+template <bool Bf16, bool Fold = false>
 void forwardRows(const SparseLayer& layer, const void* x, std::size_t ld, float* a, std::size_t lda, NeuronIndex r0,
                  NeuronIndex r1)
 {
@@ -39,7 +44,8 @@ void forwardRows(const SparseLayer& layer, const void* x, std::size_t ld, float*
                     const __m256i h = _mm256_load_si256(reinterpret_cast<const __m256i*>(row) + v);
                     xv = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
                 } else {
-                    xv = _mm512_load_ps(static_cast<const float*>(x) + static_cast<std::size_t>(ci[e]) * ld + 16 * v);
+                    const std::size_t i = static_cast<std::size_t>(Fold ? ci[e] & 63 : ci[e]);
+                    xv = _mm512_load_ps(static_cast<const float*>(x) + i * ld + 16 * v);
                 }
                 acc[v] = _mm512_fmadd_ps(wv, xv, acc[v]);
             }
@@ -89,6 +95,14 @@ int main(int argc, char** argv)
             const int t = omp_get_thread_num();
             forwardRows<false>(f.layer, f.x.data(), static_cast<std::size_t>(f.x.ld()), f.a.data(),
                                static_cast<std::size_t>(f.a.ld()), rows[t], rows[t + 1]);
+        }
+    });
+    time("same, rows folded into 64 (L1-resident)", [&] {
+#pragma omp parallel num_threads(threads)
+        {
+            const int t = omp_get_thread_num();
+            forwardRows<false, true>(f.layer, f.x.data(), static_cast<std::size_t>(f.x.ld()), f.a.data(),
+                                     static_cast<std::size_t>(f.a.ld()), rows[t], rows[t + 1]);
         }
     });
     time("gather bf16 rows, ReLU only", [&] {
