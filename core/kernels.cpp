@@ -322,8 +322,10 @@ REWIRE_ALWAYS_INLINE void hsum8(const v16* d, float* out, bool accumulate)
 // One tile of V vectors of batch columns for input neuron i: each outgoing edge's
 // dot(X[i], dZ[j]) goes to grad[k] (stored, or added when accumulate: later tiles of a batch wider
 // than 128) and, when DX, dX[i] = gate * sum_k w_k dZ[j_k].
-// rows/wl: the neuron's CSC output rows and its gathered weights (contiguous, length deg).
-// Edges go eight at a time: eight independent dot products in flight, reduced together by hsum8.
+// rows/wl: the neuron's CSC output rows and its gathered weights (contiguous, length deg; not
+// read without DX). Edges go eight at a time: eight independent dot products in flight, reduced
+// together by hsum8. Without DX it is just "dot products of one row held in registers with
+// gathered rows", which the CSR first-layer pass also uses with the roles of X and dZ swapped.
 template <int V, bool DX>
 void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
                   std::size_t ld, GateRow gp, float* dxRow, float* grad, bool accumulate, float* rowSum)
@@ -341,7 +343,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
 #pragma GCC unroll 8
         for (int q = 0; q < 8; ++q) {
             const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k + q]) * ld);
-            const v16 wv = splat(wl[k + q]);
+            [[maybe_unused]] const v16 wv = DX ? splat(wl[k + q]) : v16{}; // wl unused without DX
             dot[q] = xv[0] * d[0];
             if constexpr (DX)
                 dx[0] += wv * d[0];
@@ -357,7 +359,7 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
     }
     for (; k < deg; ++k) {
         const v16* d = reinterpret_cast<const v16*>(dzBase + static_cast<std::size_t>(rows[k]) * ld);
-        const v16 wv = splat(wl[k]);
+        [[maybe_unused]] const v16 wv = DX ? splat(wl[k]) : v16{};
         v16 dot0 = v16{}, dot1 = v16{};
 #pragma GCC unroll 8
         for (int v = 0; v < V; ++v) {
@@ -394,47 +396,6 @@ void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, con
         backwardTile<decltype(vectors)::value, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0),
                                                    dxRow ? dxRow + t0 : nullptr, grad, t0 > 0, rowSum);
     });
-}
-
-// One tile of V vectors of batch columns for output neuron j, in CSR order (layers that need no
-// dX): grad[k] = dot(X[cols[k]], dZ[j]) for its in-edges, eight at a time reduced by hsum8, with
-// dZ[j]'s tile held in registers. Stored, or added when accumulate (later tiles of a batch wider
-// than 128). The products and their order are backwardTile's, with the roles of the rows swapped.
-template <int V>
-void rowGradientTile(const NeuronIndex* cols, EdgeIndex deg, const float* xBase, std::size_t ld, const float* dzRow,
-                     float* grad, bool accumulate)
-{
-    const v16* dj = reinterpret_cast<const v16*>(dzRow);
-    v16 dv[V];
-#pragma GCC unroll 8
-    for (int v = 0; v < V; ++v)
-        dv[v] = dj[v];
-    EdgeIndex k = 0;
-    for (; k + 8 <= deg; k += 8) {
-        v16 dot[8];
-#pragma GCC unroll 8
-        for (int q = 0; q < 8; ++q) {
-            const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[k + q]) * ld);
-            dot[q] = xr[0] * dv[0];
-#pragma GCC unroll 8
-            for (int v = 1; v < V; ++v)
-                dot[q] += xr[v] * dv[v];
-        }
-        hsum8(dot, grad + k, accumulate);
-    }
-    for (; k < deg; ++k) {
-        const v16* xr = reinterpret_cast<const v16*>(xBase + static_cast<std::size_t>(cols[k]) * ld);
-        v16 dot0 = v16{}, dot1 = v16{};
-#pragma GCC unroll 8
-        for (int v = 0; v < V; ++v) {
-            if (v % 2 == 0)
-                dot0 += xr[v] * dv[v];
-            else
-                dot1 += xr[v] * dv[v];
-        }
-        const float g = hsum(dot0 + dot1);
-        grad[k] = accumulate ? grad[k] + g : g;
-    }
 }
 
 void requireNarrow(const SparseLayer& layer, const char* who)
@@ -777,8 +738,9 @@ void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const
         // Straight into gradOut when reporting; otherwise the row's gradients, then its update.
         float* grad = scratch ? scratch : gradOut.data() + e0;
         forEachTile(width, [&](auto vectors, int t0) {
-            rowGradientTile<decltype(vectors)::value>(cols + e0, e1 - e0, x.data() + t0, ld, dz.row(j) + t0, grad,
-                                                      t0 > 0);
+            // dZ[j]'s tile in registers, X's rows gathered: grad[k] = dot(X[cols[k]], dZ[j]).
+            backwardTile<decltype(vectors)::value, false>(cols + e0, nullptr, e1 - e0, dz.row(j) + t0,
+                                                          x.data() + t0, ld, GateRow{}, nullptr, grad, t0 > 0, nullptr);
         });
         if (scratch)
             sgdUpdateEdges<false>(layer.weights().data() + e0, velocity.data() + e0, grad, nullptr, 0, e1 - e0, step);
