@@ -115,7 +115,9 @@ struct SgdStep {
 //     or, when gradOut is not empty, gradOut[e] = g and no update (checks, gradient methods).
 // Why not one fused CSC pass: the update would write w and v at canonical positions scattered over
 // the whole array, and two threads then fight over the same cache lines (measured 1.3x slower on
-// 2 threads than on 1). Split, every thread writes only its own contiguous ranges.
+// 2 threads than on 1). Split, every thread writes only its own contiguous ranges. Keeping the
+// weights and velocity in CSC order instead (fused update, no second phase) measured no faster:
+// the forward then gathers each row's weights through cscIndex (bench/RESULTS.md).
 // velocity: the layer's per-edge momentum, aligned with weights; gradCsc is resized as needed.
 // dxRowSums (optional, one per input, needs dXprev): sum_b dXprev[i][b], which is the previous
 // layer's bias gradient, summed while the row is still in registers (saves biasStep a pass).
