@@ -2,6 +2,7 @@
 
 #include "analysis/analyze_report.h"
 #include "cli/run_folder.h"
+#include "core/trainer.h"
 #include "gui/adjacency_view.h"
 #include "gui/colormap.h"
 #include "gui/curves_view.h"
@@ -32,6 +33,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <cstdio>
@@ -100,7 +102,18 @@ QString epochLabel(const Snapshot& s)
 
 } // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
+namespace {
+
+// A quarter of the memory available now, within 256 MiB .. 8 GiB (256 MiB when unknown).
+std::size_t defaultTimelineBudget()
+{
+    const double quarter = availableMemoryBytes() / 4;
+    return static_cast<std::size_t>(std::clamp(quarter, 256.0 * (1 << 20), 8.0 * (1 << 30)));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_timelineBudget(defaultTimelineBudget())
 {
     qRegisterMetaType<rewire::gui::NeuronRef>();
     qRegisterMetaType<rewire::gui::WorkerState>();
@@ -153,6 +166,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     setCentralWidget(central);
 
     m_status = new QLabel;
+    m_status->setObjectName(QStringLiteral("status"));
     statusBar()->addWidget(m_status, 1);
     buildMenus();
 
@@ -460,7 +474,7 @@ void MainWindow::clearRun()
 {
     m_worker.reset(); // a running worker stops after its current batch and is joined
     m_channel.reset(++m_generation);
-    m_archiveSeen = 0;
+    m_thinned = 0;
     m_history.clear();
     m_refreshMs.clear();
     m_cursor = -1;
@@ -474,6 +488,26 @@ void MainWindow::clearRun()
         v->setSnapshot(nullptr, nullptr);
 }
 
+void MainWindow::setTimelineBudget(std::size_t bytes)
+{
+    m_timelineBudget = bytes;
+    if (!m_history.empty()) {
+        thinHistory();
+        historyChanged();
+    }
+}
+
+void MainWindow::thinHistory()
+{
+    int keep = -1;
+    if (!m_timeline->followLive() && m_shown) {
+        const auto it = std::find(m_history.begin(), m_history.end(), m_shown);
+        if (it != m_history.end())
+            keep = static_cast<int>(it - m_history.begin());
+    }
+    m_thinned += thinSnapshots(m_history, m_timelineBudget, keep >= 0 ? &keep : nullptr);
+}
+
 void MainWindow::historyChanged()
 {
     std::vector<QString> labels;
@@ -481,6 +515,12 @@ void MainWindow::historyChanged()
     for (const SnapshotPtr& s : m_history)
         labels.push_back(epochLabel(*s));
     m_timeline->setEpochs(labels); // moves the cursor (and the views) when following live
+    if (!m_timeline->followLive() && m_shown) {
+        // Keep showing the same snapshot when earlier ones were dropped (thinHistory).
+        const auto it = std::find(m_history.begin(), m_history.end(), m_shown);
+        if (it != m_history.end() && static_cast<int>(it - m_history.begin()) != m_timeline->cursor())
+            m_timeline->setCursor(static_cast<int>(it - m_history.begin()));
+    }
     const int c = m_timeline->cursor();
     if (m_history[static_cast<std::size_t>(c)] != m_shown)
         setCursor(c); // e.g. a mid-epoch snapshot replaced at the same position
@@ -504,10 +544,13 @@ bool MainWindow::openPath(const QString& path)
     LoadedRun run;
     QApplication::setOverrideCursor(Qt::WaitCursor);
     try {
-        run = loadRun(path.toStdString(), m_generation + 1, [this](int done, int total) {
-            statusBar()->showMessage(tr("loading snapshot %1 of %2…").arg(done).arg(total));
-            QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
-        });
+        run = loadRun(
+            path.toStdString(), m_generation + 1,
+            [this](int done, int total) {
+                statusBar()->showMessage(tr("loading snapshot %1 of %2…").arg(done).arg(total));
+                QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+            },
+            m_timelineBudget);
     } catch (const std::exception& e) {
         QApplication::restoreOverrideCursor();
         fail(QString::fromStdString(e.what()));
@@ -516,6 +559,7 @@ bool MainWindow::openPath(const QString& path)
     QApplication::restoreOverrideCursor();
     clearRun(); // loadRun numbered the snapshots with this generation
     m_history = run.snapshots;
+    m_thinned = run.thinned;
     m_browsing = QString::fromStdString(run.description);
     if (!run.configJson.empty()) { // show the run's settings in the form
         const Json config = Json::parse(run.configJson);
@@ -574,12 +618,12 @@ void MainWindow::poll()
         // training outpaces the GUI), plus the newest mid-epoch one at the end while it is newest.
         if (!m_history.empty() && m_history.back()->batch > 0)
             m_history.pop_back();
-        for (SnapshotPtr& s : m_channel.archived(m_archiveSeen))
+        for (SnapshotPtr& s : m_channel.drainArchived())
             if (s->generation == m_generation)
                 m_history.push_back(std::move(s));
-        m_archiveSeen = m_history.size();
         if (latest->batch > 0)
             m_history.push_back(latest);
+        thinHistory();
         historyChanged();
         emit snapshotArrived(latest->epoch);
     }
@@ -638,6 +682,10 @@ void MainWindow::updateStatus(const WorkerStatus* status)
     if (!m_history.empty())
         parts << tr("%1 connections").arg(groupDigits(m_history.back()->network->edgeCount()));
     parts << tr("memory %1 MiB").arg(currentRssMiB(), 0, 'f', 0);
+    if (m_thinned > 0)
+        parts << tr("timeline thinned: %1 snapshots dropped to stay within %2 MiB")
+                     .arg(m_thinned)
+                     .arg(static_cast<double>(m_timelineBudget) / (1 << 20), 0, 'f', 0);
     if (!m_runDir.isEmpty())
         parts << m_runDir;
     const QString text = parts.join(QStringLiteral("  ·  "));

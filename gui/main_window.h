@@ -75,6 +75,12 @@ public:
         return it == m_fields.end() ? nullptr : it->second;
     }
     const std::vector<SnapshotPtr>& history() const { return m_history; }
+    // The memory the timeline's snapshots may hold (default: a quarter of the memory available at
+    // start-up, 256 MiB to 8 GiB); past it, snapshots from the middle of the run are dropped
+    // (thinSnapshots), keeping the first, the last and the one shown.
+    void setTimelineBudget(std::size_t bytes);
+    std::size_t timelineBudget() const { return m_timelineBudget; }
+    int thinnedSnapshots() const { return m_thinned; }
     SnapshotPtr currentSnapshot() const;
     TimelineWidget* timeline() const { return m_timeline; }
     NetworkView* networkView() const { return m_network; }
@@ -98,7 +104,8 @@ private:
     std::uint64_t m_generation = 0;
     WorkerState m_lastState = WorkerState::Idle;
     std::vector<SnapshotPtr> m_history;
-    std::size_t m_archiveSeen = 0; // end-of-epoch snapshots taken from the channel's archive
+    std::size_t m_timelineBudget;
+    int m_thinned = 0; // snapshots dropped from the timeline to stay within the budget
     std::vector<double> m_refreshMs;
     int m_cursor = -1;
     NeuronRef m_selected;
@@ -126,6 +133,8 @@ private:
     QTimer* m_timer;
     QElapsedTimer m_statusClock;
 
+    // Drops snapshots to stay within the budget, keeping the one shown unless following live.
+    void thinHistory();
     // Stops a worker and empties the timeline and the views, in a new generation.
     void clearRun();
     // Hands m_history to the timeline and refreshes the views that need it.

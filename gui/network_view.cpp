@@ -289,12 +289,13 @@ void NetworkView::render(QPainter& p, QSize size)
     const QString epoch = s.batch ? tr("epoch %1 + batch %2/%3").arg(s.epoch).arg(s.batch).arg(s.batchCount)
                                   : tr("epoch %1").arg(s.epoch);
     QString header = tr("%1 · %2 edges").arg(epoch, groupDigits(net.edgeCount()));
+    if (changes) // against the snapshot it was analysed with (the timeline may have dropped it since)
+        header += s.previousBatch ? tr(" · changes since epoch %1 + batch %2 (sample)").arg(s.previousEpoch).arg(s.previousBatch)
+                                  : tr(" · changes since epoch %1 (sample)").arg(s.previousEpoch);
     if (detail == Detail::TopK)
         header += tr(" · strongest %1 |w| per layer drawn").arg(groupDigits(m_budget));
     else if (detail == Detail::Blocks)
         header += tr(" · block density between neuron bins");
-    if (changes)
-        header += tr(" · sample of changes");
     p.drawText(QPointF(4, fm.ascent() + 2), fm.elidedText(header, Qt::ElideRight, size.width() - 8));
     for (int l = 0; l < net.layerCount(); ++l) {
         const QString t = groupDigits(net.layer(l).edgeCount());

@@ -21,7 +21,8 @@ int epochsTrained(const NetworkGraph& g, int fallback)
 }
 } // namespace
 
-LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::function<void(int, int)>& progress)
+LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::function<void(int, int)>& progress,
+                  std::size_t budgetBytes)
 {
     LoadedRun run;
     std::vector<std::pair<int, fs::path>> files;
@@ -75,6 +76,7 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         analyseSnapshot(*s, std::move(network), previous.get());
         previous = s;
         run.snapshots.push_back(std::move(s));
+        run.thinned += thinSnapshots(run.snapshots, budgetBytes);
         if (progress)
             progress(++done, static_cast<int>(files.size()));
     }

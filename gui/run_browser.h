@@ -16,12 +16,15 @@ struct LoadedRun {
     std::string description;
     std::filesystem::path runDir;      // empty for a lone model file
     std::string configJson;            // the run folder's config.json, when it has one
+    int thinned = 0;                   // snapshots dropped to stay within the memory budget
 };
 
 // A run folder: snapshots/epoch_NNNN.rwm (else model.rwm) with the metrics of each epoch up to it.
-// A model file: one snapshot. `progress(done, total)` is called after each snapshot.
+// A model file: one snapshot. `progress(done, total)` is called after each snapshot. The
+// snapshots are thinned as they load (thinSnapshots) to stay within budgetBytes.
 // Throws std::runtime_error naming the file on anything unreadable.
 LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
-                  const std::function<void(int, int)>& progress = {});
+                  const std::function<void(int, int)>& progress = {},
+                  std::size_t budgetBytes = static_cast<std::size_t>(-1));
 
 } // namespace rewire::gui

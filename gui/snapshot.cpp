@@ -34,6 +34,8 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
     s.inputGrid = inputGrid(net);
 
     s.hasPrevious = previous && previous->network && previous->network->architecture() == arch;
+    s.previousEpoch = s.hasPrevious ? previous->epoch : 0;
+    s.previousBatch = s.hasPrevious ? previous->batch : 0;
     s.rankChange.assign(s.neurons.size(), 0);
     s.turnover.clear();
     s.changes.clear();
@@ -51,6 +53,54 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
             s.turnoverHistory.push_back(
                 {s.epoch, unite ? 1.0 - static_cast<double>(common) / static_cast<double>(unite) : 0.0});
     }
+}
+
+std::size_t Snapshot::memoryBytes() const
+{
+    std::size_t bytes = sizeof(Snapshot);
+    if (network)
+        for (const SparseLayer& l : network->layers())
+            bytes += (l.rowPtr().size() + l.colPtr().size()) * sizeof(EdgeIndex) +
+                     (l.colIdx().size() + l.cscRow().size()) * sizeof(NeuronIndex) +
+                     (l.cscPerm().size() + l.cscIndex().size()) * sizeof(std::int32_t) +
+                     (l.weights().size() + l.bias().size()) * sizeof(float);
+    bytes += neurons.size() * sizeof(NeuronRow) + (rank.size() + rankChange.size()) * sizeof(int) +
+             setStart.size() * sizeof(std::size_t) + layers.size() * sizeof(LayerSummary) +
+             turnover.size() * sizeof(LayerTurnover) + turnoverHistory.size() * sizeof(TurnoverPoint) +
+             metrics.size() * sizeof(EpochMetrics);
+    for (const LayerEdgeChanges& c : changes)
+        bytes += (c.added.size() + c.removed.size()) * sizeof(ChangedEdge);
+    return bytes;
+}
+
+int thinSnapshots(std::vector<SnapshotPtr>& history, std::size_t budgetBytes, int* keep)
+{
+    std::size_t total = 0;
+    for (const SnapshotPtr& s : history)
+        total += s->memoryBytes();
+    int dropped = 0;
+    while (total > budgetBytes && history.size() > 2) {
+        int best = -1;
+        double bestGap = 0;
+        for (int i = 1; i + 1 < static_cast<int>(history.size()); ++i) {
+            if (keep && i == *keep)
+                continue;
+            const double gap = history[static_cast<std::size_t>(i) + 1]->position() -
+                               history[static_cast<std::size_t>(i) - 1]->position();
+            if (best < 0 || gap < bestGap) {
+                best = i;
+                bestGap = gap;
+            }
+        }
+        if (best < 0)
+            break; // only the ends and the kept one are left
+        total -= history[static_cast<std::size_t>(best)]->memoryBytes();
+        history.erase(history.begin() + best);
+        if (keep && *keep > best)
+            --*keep;
+        ++dropped;
+    }
+    return dropped;
 }
 
 } // namespace rewire::gui

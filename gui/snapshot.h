@@ -39,6 +39,7 @@ struct Snapshot {
     std::vector<int> rankChange;     // previous rank - rank (up is positive); 0 without a previous snapshot
     std::vector<LayerSummary> layers;
     bool hasPrevious = false;
+    int previousEpoch = 0, previousBatch = 0;  // the snapshot rankChange, turnover and changes compare with
     std::vector<LayerTurnover> turnover;       // per layer, against the previous snapshot
     std::vector<LayerEdgeChanges> changes;     // per layer: edges added and removed since the previous snapshot
     std::pair<int, int> inputGrid{1, 1};       // rows, cols of the input image
@@ -48,6 +49,10 @@ struct Snapshot {
         return neurons[setStart[static_cast<std::size_t>(set)] + static_cast<std::size_t>(index)];
     }
     std::int64_t key() const { return (static_cast<std::int64_t>(epoch) << 32) | batch; }
+    // Position on the run's time axis in epochs (mid-epoch snapshots in between).
+    double position() const { return epoch + (batch > 0 && batchCount > 0 ? double(batch) / batchCount : 0.0); }
+    // Heap bytes held by this snapshot: its network copy (CSR, CSC view, weights) and its analysis.
+    std::size_t memoryBytes() const;
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
@@ -55,5 +60,12 @@ using SnapshotPtr = std::shared_ptr<const Snapshot>;
 // Everything but generation/epoch/batch/metrics/source: the analysis of `network`, and the changes
 // against `previous` when given (same architecture). Time complexity: O(V log V + E).
 void analyseSnapshot(Snapshot& snapshot, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous);
+
+// Keeps a timeline within a memory budget: while the snapshots' memoryBytes() add up to more than
+// budgetBytes, drops the snapshot from the middle whose removal leaves the smallest gap between its
+// neighbours (the oldest on ties), so what stays is spread evenly over the run. The first and the
+// last snapshot, and history[*keep] when keep points at an index >= 0, always stay; *keep follows
+// its snapshot. Returns how many were dropped. Time complexity: O(n^2) for n snapshots.
+int thinSnapshots(std::vector<SnapshotPtr>& history, std::size_t budgetBytes, int* keep = nullptr);
 
 } // namespace rewire::gui

@@ -4,7 +4,8 @@
 // older than the newest published one (same generation, lower epoch/batch, or an older
 // generation) is dropped. The lock is held only to swap a shared_ptr.
 // The views show what take() returns; the timeline also keeps every end-of-epoch snapshot, which
-// the channel archives so that a GUI slower than training still gets them all for scrubbing.
+// the channel archives (until drainArchived) so that a GUI slower than training still gets them
+// all for scrubbing.
 
 #include "gui/snapshot.h"
 
@@ -45,6 +46,15 @@ public:
         std::lock_guard lock(m_mutex);
         SnapshotPtr out = std::move(m_pending);
         m_pending.reset();
+        return out;
+    }
+    // Hands over the end-of-epoch snapshots archived since the last call, in epoch order, and
+    // forgets them (the timeline owns them from then on and may drop some to save memory).
+    std::vector<SnapshotPtr> drainArchived()
+    {
+        std::lock_guard lock(m_mutex);
+        std::vector<SnapshotPtr> out;
+        out.swap(m_archive);
         return out;
     }
     // End-of-epoch snapshots of this generation from position `from` on, in epoch order.

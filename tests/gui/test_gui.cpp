@@ -19,6 +19,7 @@
 
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTableView>
@@ -114,6 +115,7 @@ class GuiTest : public QObject {
 private slots:
     void handOffDeliversIncreasingEpochsAndDropsStale();
     void handOffFromAThreadNeverGoesBackwards();
+    void timelineStaysWithinItsMemoryBudget();
     void pauseStopsEpochsAdvancing();
     void stepAdvancesExactlyOneEpoch();
     void lrAndZetaChangeBetweenEpochs();
@@ -592,6 +594,77 @@ void GuiTest::midEpochSnapshotsEveryKBatches()
     QCOMPARE(keys, (std::vector<std::pair<int, int>>{{0, 0}, {1, 0}, {2, 0}}));
     QCOMPARE(channel.dropped(), std::uint64_t(0));
     QCOMPARE(channel.superseded() + seen.size(), std::uint64_t(9));
+}
+
+void GuiTest::timelineStaysWithinItsMemoryBudget()
+{
+    // thinSnapshots on 21 equal snapshots (epochs 0..20) with room for 6: evenly spread, ends kept.
+    const auto net = std::make_shared<const NetworkGraph>(
+        std::vector<SparseLayer>{SparseLayer::dense(8, 8, std::vector<float>(64, 0.5f))});
+    auto makeHistory = [&] {
+        std::vector<SnapshotPtr> h;
+        for (int e = 0; e <= 20; ++e) {
+            auto s = std::make_shared<Snapshot>();
+            s->epoch = e;
+            s->network = net;
+            h.push_back(std::move(s));
+        }
+        return h;
+    };
+    auto epochs = [](const std::vector<SnapshotPtr>& h) {
+        std::vector<int> e;
+        for (const SnapshotPtr& s : h)
+            e.push_back(s->epoch);
+        return e;
+    };
+    std::vector<SnapshotPtr> h = makeHistory();
+    const std::size_t one = h.front()->memoryBytes();
+    QVERIFY(one > 64 * (sizeof(float) + sizeof(NeuronIndex))); // at least the weights and columns
+    QCOMPARE(thinSnapshots(h, 21 * one), 0);
+    QCOMPARE(thinSnapshots(h, 6 * one), 15);
+    QCOMPARE(epochs(h), (std::vector<int>{0, 4, 8, 12, 16, 20}));
+    // The snapshot shown stays, and the index pointing at it follows.
+    h = makeHistory();
+    int keep = 5;
+    QCOMPARE(thinSnapshots(h, 6 * one, &keep), 15);
+    QCOMPARE(epochs(h), (std::vector<int>{0, 5, 9, 13, 17, 20}));
+    QCOMPARE(h[static_cast<std::size_t>(keep)]->epoch, 5);
+    // Nothing fits: the ends (and the kept one) remain.
+    h = makeHistory();
+    keep = 10;
+    QCOMPARE(thinSnapshots(h, 1, &keep), 18);
+    QCOMPARE(epochs(h), (std::vector<int>{0, 10, 20}));
+
+    // A live run whose timeline may hold almost nothing keeps its first and newest snapshots, drops
+    // the rest, and says so; the run folder still gets every snapshot.
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    const Json c = tinyConfig(6).toJson();
+    for (const char* key : {"dataset", "arch", "epsilon", "epochs", "batch", "lr", "threads", "activation"}) {
+        const Json* v = c.find(key);
+        w.setConfigValue(key, v->isString() ? v->asString() : QString::number(v->asNumber(), 'g', 10).toStdString());
+    }
+    w.setRunDir(dir.filePath("live"));
+    w.setTimelineBudget(1);
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QCOMPARE(w.history().size(), std::size_t(2));
+    QCOMPARE(w.history().front()->epoch, 0);
+    QCOMPARE(w.history().back()->epoch, 6);
+    QCOMPARE(w.thinnedSnapshots(), 5); // epochs 1-5
+    QCOMPARE(w.currentSnapshot(), w.history().back());
+    const auto* status = w.findChild<QLabel*>(QStringLiteral("status"));
+    QVERIFY(status);
+    QVERIFY2(status->text().contains(QStringLiteral("timeline thinned: 5 snapshots dropped")), qPrintable(status->text()));
+    QCOMPARE(listSnapshots(dir.filePath("live").toStdString()).size(), std::size_t(7));
+    // Opening that run folder under the same budget loads all seven and keeps the two ends.
+    w.resetTraining();
+    QVERIFY2(w.openPath(dir.filePath("live")), qPrintable(w.lastError()));
+    QCOMPARE(w.history().size(), std::size_t(2));
+    QCOMPARE(w.thinnedSnapshots(), 5);
+    QCOMPARE(w.history().back()->epoch, 6);
 }
 
 QTEST_MAIN(GuiTest)
