@@ -28,27 +28,48 @@ constexpr int kLanes = 16;
 
 int roundUp16(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
 
-template <int V>
-using Vectors = std::integral_constant<int, V>;
+// Calls f(std::integral_constant<int, n>{}) for a run-time n in [1, N] (nothing otherwise): the
+// callee is compiled once per n, with n known to the compiler.
+template <int N, class F>
+inline void withConstant(int n, F&& f)
+{
+    [&]<int... K>(std::integer_sequence<int, K...>) {
+        (void)((n == K + 1 && (f(std::integral_constant<int, K + 1>{}), true)) || ...);
+    }(std::make_integer_sequence<int, N>{});
+}
 
-// Calls f(Vectors<V>{}, t0) for the batch columns [0, width) in tiles of up to 8 vectors (128
-// columns, kept in registers), so every tile has a compile-time width.
+// Calls f(std::integral_constant<int, V>{}, t0) for the batch columns [0, width) in tiles of up to
+// 8 vectors (128 columns, kept in registers), so every tile has a compile-time width.
 template <class F>
 inline void forEachTile(int width, F&& f)
 {
     int t0 = 0;
     for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
-        f(Vectors<8>{}, t0);
-    switch ((width - t0) / kLanes) {
-    case 7: f(Vectors<7>{}, t0); break;
-    case 6: f(Vectors<6>{}, t0); break;
-    case 5: f(Vectors<5>{}, t0); break;
-    case 4: f(Vectors<4>{}, t0); break;
-    case 3: f(Vectors<3>{}, t0); break;
-    case 2: f(Vectors<2>{}, t0); break;
-    case 1: f(Vectors<1>{}, t0); break;
-    default: break;
+        f(std::integral_constant<int, 8>{}, t0);
+    withConstant<7>((width - t0) / kLanes, [&](auto vectors) { f(vectors, t0); });
+}
+
+// Runs body(t) for each part t of a thread partition (parts + 1 bounds): on a team of one thread
+// per part, or on the calling thread when there is one part (no parallel region; a barrier in
+// body is then a no-op).
+template <class F>
+void forEachPart(const std::vector<NeuronIndex>& bounds, F&& body)
+{
+    const int parts = static_cast<int>(bounds.size()) - 1;
+    if (parts <= 1) {
+        body(0);
+        return;
     }
+#pragma omp parallel num_threads(parts)
+    body(omp_get_thread_num());
+}
+
+// The neurons [first, second) of part t: its bounds, or all n for a single part.
+std::pair<NeuronIndex, NeuronIndex> partRange(const std::vector<NeuronIndex>& bounds, int t, NeuronIndex n)
+{
+    if (bounds.size() <= 2)
+        return {0, n};
+    return {bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1]};
 }
 
 inline v16 splat(float x)
@@ -388,13 +409,13 @@ void backwardTile(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const
     }
 }
 
-template <bool DX>
+// Input neuron i's whole batch, tile by tile: its out-edges' gradients, dX[i] and its row sum.
 void backwardNeuron(const NeuronIndex* rows, const float* wl, EdgeIndex deg, const float* xRow, const float* dzBase,
                     std::size_t ld, GateRow gpRow, float* dxRow, float* grad, int width, float* rowSum)
 {
     forEachTile(width, [&](auto vectors, int t0) {
-        backwardTile<decltype(vectors)::value, DX>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0),
-                                                   dxRow ? dxRow + t0 : nullptr, grad, t0 > 0, rowSum);
+        backwardTile<decltype(vectors)::value, true>(rows, wl, deg, xRow + t0, dzBase + t0, ld, gpRow.at(t0), dxRow + t0,
+                                                     grad, t0 > 0, rowSum);
     });
 }
 
@@ -549,12 +570,6 @@ void toBf16Rows(const NeuronBuffer& x, Bf16Buffer& x16, int width, NeuronIndex r
 
 } // namespace
 
-void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
-                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd)
-{
-    forwardRows(layer, Fp32Rows{x.data(), static_cast<std::size_t>(x.ld())}, a, gate, batch, epi, rowBegin, rowEnd);
-}
-
 void GateMask::resize(int neurons, int batchCapacity)
 {
     if (neurons < 0 || batchCapacity < 0)
@@ -591,16 +606,13 @@ void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buff
     const int width = roundUp16(batch);
     const int parts = std::max(1, static_cast<int>(rowPartition.size()) - 1);
     const Bf16Rows rows{x16.row(0), static_cast<std::size_t>(x16.ld())};
-#pragma omp parallel num_threads(parts)
-    {
-        const int t = omp_get_thread_num();
+    forEachPart(rowPartition, [&](int t) {
         const auto n = static_cast<std::int64_t>(x.neurons());
         toBf16Rows(x, x16, width, static_cast<NeuronIndex>(n * t / parts), static_cast<NeuronIndex>(n * (t + 1) / parts));
 #pragma omp barrier
-        const NeuronIndex r0 = parts > 1 ? rowPartition[static_cast<std::size_t>(t)] : 0;
-        const NeuronIndex r1 = parts > 1 ? rowPartition[static_cast<std::size_t>(t) + 1] : layer.outputs();
+        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
         forwardRows(layer, rows, a, gate, batch, epi, r0, r1, gateBits);
-    }
+    });
 }
 
 void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
@@ -609,16 +621,10 @@ void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
     checkBuffers(layer, x, a, batch, "sparseForward");
     prepareGateBits(gateBits, a, epi, "sparseForward");
     const Fp32Rows rows{x.data(), static_cast<std::size_t>(x.ld())};
-    const int parts = static_cast<int>(rowPartition.size()) - 1;
-    if (parts <= 1) {
-        forwardRows(layer, rows, a, gate, batch, epi, 0, layer.outputs(), gateBits);
-        return;
-    }
-#pragma omp parallel num_threads(parts)
-    {
-        const int t = omp_get_thread_num();
-        forwardRows(layer, rows, a, gate, batch, epi, rowPartition[t], rowPartition[t + 1], gateBits);
-    }
+    forEachPart(rowPartition, [&](int t) {
+        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
+        forwardRows(layer, rows, a, gate, batch, epi, r0, r1, gateBits);
+    });
 }
 
 namespace {
@@ -637,11 +643,11 @@ inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
 #endif
 }
 
-} // namespace
-
-void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
-                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
-                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums, const GateMask* gateBitsPrev)
+// Phase 1 of the sparse backward for input neurons [colBegin, colEnd): gradCsc for their
+// out-edges, dX (gated) and, with dxRowSums, dX's row sums.
+void gradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz, const NeuronBuffer* gatePrev,
+                   NeuronBuffer& dxPrev, int batch, float* gradCsc, NeuronIndex colBegin, NeuronIndex colEnd,
+                   float* dxRowSums, const GateMask* gateBitsPrev)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
@@ -654,29 +660,21 @@ void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const 
     const std::size_t ld = static_cast<std::size_t>(dz.ld());
     for (NeuronIndex i = colBegin; i < colEnd; ++i) {
         const EdgeIndex k0 = layer.colPtr()[i], deg = layer.colPtr()[i + 1] - k0;
-        float* dxRow = dxPrev ? dxPrev->row(i) : nullptr;
-        const GateRow gpRow = gateRow(gatePrev, gateBitsPrev, i);
-        float* rowSum = dxRow && dxRowSums ? dxRowSums + i : nullptr;
+        float* dxRow = dxPrev.row(i);
+        float* rowSum = dxRowSums ? dxRowSums + i : nullptr;
         if (deg == 0) {
-            if (dxRow)
-                std::memset(dxRow, 0, static_cast<std::size_t>(width) * sizeof(float));
+            std::memset(dxRow, 0, static_cast<std::size_t>(width) * sizeof(float));
             if (rowSum)
                 *rowSum = 0.0f;
             continue;
         }
-        float* grad = gradCsc + k0;
-        if (dxRow) {
-            // Gathered once per neuron so the FMA loop reads weights contiguously.
-            for (EdgeIndex k = 0; k < deg; ++k)
-                wl[k] = w[perm[k0 + k]];
-            backwardNeuron<true>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width, rowSum);
-        } else {
-            backwardNeuron<false>(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gpRow, dxRow, grad, width, nullptr);
-        }
+        // Gathered once per neuron so the FMA loop reads weights contiguously.
+        for (EdgeIndex k = 0; k < deg; ++k)
+            wl[k] = w[perm[k0 + k]];
+        backwardNeuron(cscRow + k0, wl, deg, x.row(i), dz.data(), ld, gateRow(gatePrev, gateBitsPrev, i), dxRow,
+                       gradCsc + k0, width, rowSum);
     }
 }
-
-namespace {
 
 // The momentum step (sgdUpdate) of edges [e0, e1) of w and v, with edge e's gradient
 // g[index(e)]: 16 edges at a time with one gather (or one load when index is the identity),
@@ -706,8 +704,8 @@ void sgdUpdateEdges(float* __restrict w, float* __restrict v, const float* __res
         sgdUpdate(w[e], v[e], Gathered ? g[index[e]] : g[e], step);
 }
 
-} // namespace
-
+// Phase 2 for output neurons [rowBegin, rowEnd): their edges' CSC-ordered gradients applied (or
+// reported in gradOut).
 void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
                     std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
@@ -722,9 +720,11 @@ void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* 
     sgdUpdateEdges<true>(layer.weights().data(), velocity.data(), gradCsc, cscIndex, e0, e1, step);
 }
 
-void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
-                            const NeuronBuffer& dz, int batch, const SgdStep& step, std::span<float> gradOut,
-                            NeuronIndex rowBegin, NeuronIndex rowEnd)
+// Without dX (the first layer) there is nothing to sum in CSC order: output neurons
+// [rowBegin, rowEnd)'s in-edge gradients in CSR order (dZ[j] held in registers), updated at once
+// (or reported in gradOut).
+void rowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+                      int batch, const SgdStep& step, std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
@@ -747,6 +747,8 @@ void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const
     }
 }
 
+} // namespace
+
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,
@@ -758,38 +760,25 @@ void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     if (colPartition.size() != rowPartition.size())
         throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
     checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
-    const int parts = static_cast<int>(colPartition.size()) - 1;
     if (!dxPrev) {
         // No dX (the first layer): gradients and update in one CSR pass, each thread on its own
         // rows (the forward's partition), so no gradient buffer, no barrier and no weights
         // crossing cores.
-        if (parts <= 1) {
-            sparseRowGradientRange(layer, velocity, x, dz, batch, step, gradOut, 0, layer.outputs());
-            return;
-        }
-#pragma omp parallel num_threads(parts)
-        {
-            const int t = omp_get_thread_num();
-            sparseRowGradientRange(layer, velocity, x, dz, batch, step, gradOut, rowPartition[t], rowPartition[t + 1]);
-        }
+        forEachPart(rowPartition, [&](int t) {
+            const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
+            rowGradientRange(layer, velocity, x, dz, batch, step, gradOut, r0, r1);
+        });
         return;
     }
     float* sums = dxRowSums.empty() ? nullptr : dxRowSums.data();
     gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
-    if (parts <= 1) {
-        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), 0, layer.inputs(), sums,
-                            gateBitsPrev);
-        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, 0, layer.outputs());
-        return;
-    }
-#pragma omp parallel num_threads(parts)
-    {
-        const int t = omp_get_thread_num();
-        sparseGradientRange(layer, x, dz, gatePrev, dxPrev, batch, gradCsc.data(), colPartition[t], colPartition[t + 1],
-                            sums, gateBitsPrev);
+    forEachPart(colPartition, [&](int t) {
+        const auto [c0, c1] = partRange(colPartition, t, layer.inputs());
+        gradientRange(layer, x, dz, gatePrev, *dxPrev, batch, gradCsc.data(), c0, c1, sums, gateBitsPrev);
 #pragma omp barrier
-        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, rowPartition[t], rowPartition[t + 1]);
-    }
+        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
+        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, r0, r1);
+    });
 }
 
 namespace {
@@ -1065,34 +1054,6 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
 
 } // namespace
 
-namespace {
-
-// Calls f(Outputs<J>{}) with the layer's output count as a compile-time constant (1-12).
-template <int J>
-using Outputs = std::integral_constant<int, J>;
-
-template <class F>
-void withOutputs(int outputs, F&& f)
-{
-    switch (outputs) {
-    case 1: return f(Outputs<1>{});
-    case 2: return f(Outputs<2>{});
-    case 3: return f(Outputs<3>{});
-    case 4: return f(Outputs<4>{});
-    case 5: return f(Outputs<5>{});
-    case 6: return f(Outputs<6>{});
-    case 7: return f(Outputs<7>{});
-    case 8: return f(Outputs<8>{});
-    case 9: return f(Outputs<9>{});
-    case 10: return f(Outputs<10>{});
-    case 11: return f(Outputs<11>{});
-    case 12: return f(Outputs<12>{});
-    default: break;
-    }
-}
-
-} // namespace
-
 LayerKernel kernelFor(const SparseLayer& layer)
 {
     if (layer.isDense() && std::min(layer.inputs(), layer.outputs()) >= 64)
@@ -1108,7 +1069,7 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
     checkBuffers(layer, x, a, batch, "narrowForward");
     requireNarrow(layer, "narrowForward");
     const bool linear = epi.activation.piecewiseLinear();
-    withOutputs(layer.outputs(), [&](auto outputs) {
+    withConstant<12>(layer.outputs(), [&](auto outputs) {
         constexpr int J = decltype(outputs)::value;
         if (linear)
             narrowForwardJ<J, true>(layer, x, a, gate, batch, epi, threads);
@@ -1125,7 +1086,7 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
     checkRowSums(layer, dxPrev, dxRowSums, "narrowBackward");
     requireNarrow(layer, "narrowBackward");
     checkVelocity(layer, velocity, gradOut, "narrowBackward");
-    withOutputs(layer.outputs(), [&](auto outputs) {
+    withConstant<12>(layer.outputs(), [&](auto outputs) {
         narrowBackwardJ<decltype(outputs)::value>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,
                                                   dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
     });

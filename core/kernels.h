@@ -68,11 +68,6 @@ struct ForwardEpilogue {
     std::uint64_t dropoutKey = 0;   // seeds the mask; the same key gives the same mask on any thread
 };
 
-// Z = W X + b for the output neurons in [rowBegin, rowEnd), then A = f(Z) * mask and, when
-// gate != nullptr, G = f'(Z) * mask (mask = dropout scale, zero in padding columns).
-// x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E_range * ld).
-void sparseForwardRange(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
-                        int batch, const ForwardEpilogue& epi, NeuronIndex rowBegin, NeuronIndex rowEnd);
 // bf16 copy of a NeuronBuffer's rows (ld rounded up to 32), for the bf16 forward; each 64-byte
 // block pairs columns 32p + q and 32p + 16 + q in one 32-bit word (see Bf16Rows in kernels.cpp).
 class Bf16Buffer {
@@ -93,7 +88,9 @@ private:
 void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
                        NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
                        const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits = nullptr);
-// All rows, split over `threads` with the given forward partition.
+// Z = W X + b, then A = f(Z) * mask and, when gate != nullptr, G = f'(Z) * mask (mask = dropout
+// scale, zero in padding columns); each thread computes its output neurons of rowPartition.
+// x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E * ld).
 // gateBits (instead of gate, piecewise-linear activations only): the gates as a GateMask.
 void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
                    const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition,
@@ -108,8 +105,8 @@ struct SgdStep {
 // The sparse backward pass, two phases in one parallel region:
 //  1. CSC order, input neurons split by colPartition:
 //       gradCsc[k] = sum_b X[i][b] dZ[j_k][b]            (dZ already carries the 1/B of the loss)
-//       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; skipped if dXprev == nullptr;
-//                    the gates from gatePrev, or from gateBitsPrev, or 1 when both are null)
+//       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; the gates from gatePrev,
+//                    or from gateBitsPrev, or 1 when both are null)
 //  2. after a barrier, CSR order, output neurons split by rowPartition, for every edge e with
 //     g = gradCsc[cscIndex[e]]:  v_e = momentum v_e - lr g;  w_e += v_e - weightDecay w_e
 //     or, when gradOut is not empty, gradOut[e] = g and no update (checks, gradient methods).
@@ -121,19 +118,10 @@ struct SgdStep {
 // velocity: the layer's per-edge momentum, aligned with weights; gradCsc is resized as needed.
 // dxRowSums (optional, one per input, needs dXprev): sum_b dXprev[i][b], which is the previous
 // layer's bias gradient, summed while the row is still in registers (saves biasStep a pass).
+// Without dXprev (the first layer) there is nothing to sum in CSC order: each thread computes its
+// rows' in-edge gradients in CSR order (dZ[j] held in registers) and updates them at once, with
+// rowPartition; colPartition and gradCsc are then not used.
 // Time complexity: O(E * ld).
-void sparseGradientRange(const SparseLayer& layer, const NeuronBuffer& x, const NeuronBuffer& dz,
-                         const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, float* gradCsc,
-                         NeuronIndex colBegin, NeuronIndex colEnd, float* dxRowSums = nullptr,
-                         const GateMask* gateBitsPrev = nullptr);
-void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
-                    std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd);
-// Without dXprev (the first layer) there is nothing to sum in CSC order: sparseRowGradientRange
-// computes each output neuron's in-edge gradients in CSR order (dZ[j] held in registers) and
-// updates them at once, each thread on its rows of rowPartition; gradCsc is then not used.
-void sparseRowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
-                            const NeuronBuffer& dz, int batch, const SgdStep& step, std::span<float> gradOut,
-                            NeuronIndex rowBegin, NeuronIndex rowEnd);
 void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
                     std::span<float> gradOut, std::vector<float>& gradCsc,
