@@ -1,7 +1,5 @@
 #include "graph/json.h"
 
-#include <cstdlib>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

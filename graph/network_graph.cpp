@@ -55,6 +55,14 @@ EdgeIndex NetworkGraph::edgeCount() const
     return n;
 }
 
+std::size_t NetworkGraph::memoryBytes() const
+{
+    std::size_t bytes = 0;
+    for (const SparseLayer& l : m_layers)
+        bytes += l.memoryBytes();
+    return bytes;
+}
+
 NetworkGraph NetworkGraph::topologyCopy() const
 {
     std::vector<SparseLayer> layers;

@@ -36,6 +36,8 @@ public:
     // (neuron set, local index) of a global vertex id. Time complexity: O(log L).
     std::pair<int, NeuronIndex> locate(VertexId v) const;
     EdgeIndex edgeCount() const;
+    // Bytes of all layers' arrays (SparseLayer::memoryBytes).
+    std::size_t memoryBytes() const;
 
     // The topology, weights, biases and attributes without any edge property (optimiser state):
     // what snapshots and turnover need. Time complexity: O(V + E).

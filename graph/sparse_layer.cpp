@@ -92,6 +92,17 @@ EdgeIndex SparseLayer::findEdge(NeuronIndex output, NeuronIndex input) const
     return (it != last && *it == input) ? static_cast<EdgeIndex>(it - m_colIdx.begin()) : -1;
 }
 
+std::size_t SparseLayer::memoryBytes() const
+{
+    std::size_t bytes = (m_rowPtr.size() + m_colPtr.size()) * sizeof(EdgeIndex) +
+                        (m_colIdx.size() + m_cscRow.size()) * sizeof(NeuronIndex) +
+                        (m_cscPerm.size() + m_cscIndex.size()) * sizeof(std::int32_t) +
+                        (m_weights.size() + m_bias.size()) * sizeof(float);
+    for (const std::vector<float>& p : m_props)
+        bytes += p.size() * sizeof(float);
+    return bytes;
+}
+
 int SparseLayer::addEdgeProperty(const std::string& name)
 {
     const int existing = findEdgeProperty(name);

@@ -78,6 +78,8 @@ public:
     std::span<const float> edgeProperty(int id) const;
     const std::string& edgePropertyName(int id) const;
     int edgePropertyCount() const { return static_cast<int>(m_propNames.size()); }
+    // Bytes of the layer's arrays: CSR, CSC view, weights, biases and edge properties.
+    std::size_t memoryBytes() const;
 
     std::uint64_t topologyVersion() const { return m_version; }
 

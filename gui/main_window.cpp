@@ -35,9 +35,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 
 namespace rewire::gui {
 
@@ -99,10 +99,6 @@ QString epochLabel(const Snapshot& s)
     return s.batch ? QStringLiteral("epoch %1 + batch %2/%3").arg(s.epoch).arg(s.batch).arg(s.batchCount)
                    : QStringLiteral("epoch %1").arg(s.epoch);
 }
-
-} // namespace
-
-namespace {
 
 // A quarter of the memory available now, within 256 MiB .. 8 GiB (256 MiB when unknown).
 std::size_t defaultTimelineBudget()
@@ -497,14 +493,17 @@ void MainWindow::setTimelineBudget(std::size_t bytes)
     }
 }
 
+int MainWindow::heldIndex() const
+{
+    if (m_timeline->followLive() || !m_shown)
+        return -1;
+    const auto it = std::find(m_history.begin(), m_history.end(), m_shown);
+    return it == m_history.end() ? -1 : static_cast<int>(it - m_history.begin());
+}
+
 void MainWindow::thinHistory()
 {
-    int keep = -1;
-    if (!m_timeline->followLive() && m_shown) {
-        const auto it = std::find(m_history.begin(), m_history.end(), m_shown);
-        if (it != m_history.end())
-            keep = static_cast<int>(it - m_history.begin());
-    }
+    int keep = heldIndex();
     m_thinned += thinSnapshots(m_history, m_timelineBudget, keep >= 0 ? &keep : nullptr);
 }
 
@@ -515,12 +514,9 @@ void MainWindow::historyChanged()
     for (const SnapshotPtr& s : m_history)
         labels.push_back(epochLabel(*s));
     m_timeline->setEpochs(labels); // moves the cursor (and the views) when following live
-    if (!m_timeline->followLive() && m_shown) {
-        // Keep showing the same snapshot when earlier ones were dropped (thinHistory).
-        const auto it = std::find(m_history.begin(), m_history.end(), m_shown);
-        if (it != m_history.end() && static_cast<int>(it - m_history.begin()) != m_timeline->cursor())
-            m_timeline->setCursor(static_cast<int>(it - m_history.begin()));
-    }
+    // Keep showing the same snapshot when earlier ones were dropped (thinHistory).
+    if (const int held = heldIndex(); held >= 0 && held != m_timeline->cursor())
+        m_timeline->setCursor(held);
     const int c = m_timeline->cursor();
     if (m_history[static_cast<std::size_t>(c)] != m_shown)
         setCursor(c); // e.g. a mid-epoch snapshot replaced at the same position

@@ -133,6 +133,9 @@ private:
     QTimer* m_timer;
     QElapsedTimer m_statusClock;
 
+    // Where the snapshot on screen sits in m_history when the cursor holds it (not following
+    // live), else -1.
+    int heldIndex() const;
     // Drops snapshots to stay within the budget, keeping the one shown unless following live.
     void thinHistory();
     // Stops a worker and empties the timeline and the views, in a new generation.

@@ -57,13 +57,7 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
 
 std::size_t Snapshot::memoryBytes() const
 {
-    std::size_t bytes = sizeof(Snapshot);
-    if (network)
-        for (const SparseLayer& l : network->layers())
-            bytes += (l.rowPtr().size() + l.colPtr().size()) * sizeof(EdgeIndex) +
-                     (l.colIdx().size() + l.cscRow().size()) * sizeof(NeuronIndex) +
-                     (l.cscPerm().size() + l.cscIndex().size()) * sizeof(std::int32_t) +
-                     (l.weights().size() + l.bias().size()) * sizeof(float);
+    std::size_t bytes = sizeof(Snapshot) + (network ? network->memoryBytes() : 0);
     bytes += neurons.size() * sizeof(NeuronRow) + (rank.size() + rankChange.size()) * sizeof(int) +
              setStart.size() * sizeof(std::size_t) + layers.size() * sizeof(LayerSummary) +
              turnover.size() * sizeof(LayerTurnover) + turnoverHistory.size() * sizeof(TurnoverPoint) +

@@ -1,3 +1,4 @@
+#include "graph/network_graph.h"
 #include "graph/sparse_layer.h"
 #include "helpers.h"
 
@@ -105,4 +106,17 @@ TEST_CASE("dense layers are complete and row-major", "[graph]")
     REQUIRE(d.density() == 1.0);
     REQUIRE(d.weights()[d.findEdge(1, 2)] == 6.0f);
     REQUIRE_THROWS_WITH(SparseLayer::dense(3, 2, {1, 2}), Catch::Contains("2 weights for 3 inputs x 2 outputs"));
+}
+
+TEST_CASE("memoryBytes counts every array of the layer, edge properties included", "[graph]")
+{
+    // 3 inputs x 2 outputs, 6 edges: rowPtr 3 + colPtr 4 offsets; colIdx, cscRow 6 indices each;
+    // cscPerm, cscIndex 6 each; 6 weights + 2 biases.
+    SparseLayer d = SparseLayer::dense(3, 2, {1, 2, 3, 4, 5, 6});
+    const std::size_t base = 7 * sizeof(EdgeIndex) + 12 * sizeof(NeuronIndex) + 12 * sizeof(std::int32_t) + 8 * sizeof(float);
+    REQUIRE(d.memoryBytes() == base);
+    d.addEdgeProperty("velocity");
+    REQUIRE(d.memoryBytes() == base + 6 * sizeof(float));
+    const NetworkGraph net({d, SparseLayer::dense(2, 1, {1, 2})});
+    REQUIRE(net.memoryBytes() == net.layer(0).memoryBytes() + net.layer(1).memoryBytes());
 }
