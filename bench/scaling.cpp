@@ -72,17 +72,15 @@ int main(int argc, char** argv)
         return 2;
     }
 
-    DatasetRequest request;
-    request.spec = "fashion-mnist";
-    const LoadedData data = loadDataset(request);
-    const double dataRss = peakRssMiB();
-
     TrainConfig config;
+    config.dataset = "fashion-mnist";
     config.arch = "784-" + std::to_string(width) + "-" + std::to_string(width) + "-" + std::to_string(width) + "-10";
     config.epsilon = epsilon;
     config.threads = threads;
     config.precision = precision;
     config.epochs = 2; // so that the first epoch ends with a SET step
+    const LoadedData data = loadDataset(datasetRequest(config)); // the data rewire train would load
+    const double dataRss = peakRssMiB();
     try {
         Trainer trainer(config, data.split); // refuses a model that does not fit in memory
         BatchClock clock(warmup + batches + 1);

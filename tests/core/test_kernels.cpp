@@ -23,6 +23,18 @@ float negSlopeFor(const std::string& act) { return Activation::parse(act).negati
 Dense activate(const Dense& z, float s) { return z.unaryExpr([s](float v) { return v > 0 ? v : s * v; }); }
 Dense derivative(const Dense& z, float s) { return z.unaryExpr([s](float v) { return v > 0 ? 1.0f : s; }); }
 
+// Every edge took one momentum step from (w0, v0) with gradient grad: v = mu v0 - lr g,
+// w = w0 + v - wd w0.
+void requireMomentumStep(SparseLayer& layer, int vel, const std::vector<float>& w0, const std::vector<float>& v0,
+                         const std::vector<float>& grad, const SgdStep& step)
+{
+    for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
+        const float v = step.momentum * v0[e] - step.learningRate * grad[e];
+        REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
+        REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
+    }
+}
+
 } // namespace
 
 TEST_CASE("sparse forward matches dense W X + b with the activation", "[core][kernels]")
@@ -182,11 +194,7 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     REQUIRE_THROWS_WITH(sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, nullptr, c.batch, step, {},
                                        gradCsc, parts, rows, rowSums),
                         Catch::Contains("row sums need dX"));
-    for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
-        const float v = step.momentum * v0[e] - step.learningRate * grad[e];
-        REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
-        REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
-    }
+    requireMomentumStep(layer, vel, w0, v0, grad, step);
 
     // Without dX (a first layer) the gradients come from the CSR pass and are updated in place:
     // the same dW, the same step, and the same bits whatever the thread count.
@@ -202,11 +210,7 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
         std::copy(v0.begin(), v0.end(), layer.edgeProperty(vel).begin());
         sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, {}, gradCsc,
                        balancedPartition(layer.colPtr(), t), balancedPartition(layer.rowPtr(), t));
-        for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
-            const float v = step.momentum * v0[e] - step.learningRate * rowGrad[e];
-            REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
-            REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
-        }
+        requireMomentumStep(layer, vel, w0, v0, rowGrad, step);
         after.emplace_back(layer.weights().begin(), layer.weights().end());
     }
     REQUIRE(after[0] == after[1]);
@@ -297,11 +301,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     REQUIRE(fromBuffer(dx2, c.batch).isApprox(dxOld, 1e-4f)); // old weights, no gate
     for (int i = 0; i < c.in; ++i)
         REQUIRE(rowSums[static_cast<std::size_t>(i)] == Approx(dxOld.row(i).sum()).margin(1e-4));
-    for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
-        const float v = step.momentum * v0[e] - step.learningRate * grad[e];
-        REQUIRE(layer.edgeProperty(vel)[e] == Approx(v).margin(1e-6));
-        REQUIRE(layer.weights()[e] == Approx(w0[e] + v - step.weightDecay * w0[e]).margin(1e-6));
-    }
+    requireMomentumStep(layer, vel, w0, v0, grad, step);
     // A sparse or wide layer is not for these kernels; which kernels the engine picks.
     SparseLayer sparse = randomLayer(20, 5, 0.5, 56);
     REQUIRE_FALSE(narrowKernelFits(sparse));

@@ -63,6 +63,16 @@ std::string trainModel(const TrainConfig& config, const QString& file)
     return file.toStdString();
 }
 
+// Types a config's run settings into the window's form.
+void fillForm(MainWindow& w, const TrainConfig& config)
+{
+    const Json c = config.toJson();
+    for (const char* key : {"dataset", "arch", "epsilon", "epochs", "batch", "lr", "threads", "activation"}) {
+        const Json* v = c.find(key);
+        w.setConfigValue(key, v->isString() ? v->asString() : formatNumber(v->asNumber()));
+    }
+}
+
 SnapshotPtr snap(std::uint64_t generation, int epoch, int batch = 0)
 {
     auto s = std::make_shared<Snapshot>();
@@ -402,11 +412,7 @@ void GuiTest::windowTrainsLiveAndExports()
     MainWindow w;
     w.setInteractive(false);
     w.show();
-    const Json c = tinyConfig(4).toJson();
-    for (const char* key : {"dataset", "arch", "epsilon", "epochs", "batch", "lr", "threads", "activation"}) {
-        const Json* v = c.find(key);
-        w.setConfigValue(key, v->isString() ? v->asString() : QString::number(v->asNumber(), 'g', 10).toStdString());
-    }
+    fillForm(w, tinyConfig(4));
     w.setRunDir(dir.filePath("live"));
     std::vector<int> arrived;
     connect(&w, &MainWindow::snapshotArrived, this, [&](int epoch) { arrived.push_back(epoch); });
@@ -640,11 +646,7 @@ void GuiTest::timelineStaysWithinItsMemoryBudget()
     QTemporaryDir dir;
     MainWindow w;
     w.setInteractive(false);
-    const Json c = tinyConfig(6).toJson();
-    for (const char* key : {"dataset", "arch", "epsilon", "epochs", "batch", "lr", "threads", "activation"}) {
-        const Json* v = c.find(key);
-        w.setConfigValue(key, v->isString() ? v->asString() : QString::number(v->asNumber(), 'g', 10).toStdString());
-    }
+    fillForm(w, tinyConfig(6));
     w.setRunDir(dir.filePath("live"));
     w.setTimelineBudget(1);
     QSignalSpy ended(&w, &MainWindow::trainingEnded);
