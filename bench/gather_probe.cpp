@@ -115,7 +115,7 @@ int main(int argc, char** argv)
     time("engine forward (dropout, gate, bias)", [&] { f.forward(batch); });
     Bf16Buffer x16b;
     time("engine forward, bf16 (sparseForwardBf16)", [&] {
-        sparseForwardBf16(f.layer, f.x, x16b, f.a, &f.gate, batch, f.epilogue, f.rows);
+        sparseForwardBf16(*f.pool, f.layer, f.x, x16b, f.a, &f.gate, batch, f.epilogue, f.rowUnits);
     });
     f.epilogue.keepProbability = 1.0f;
     time("engine forward without dropout", [&] { f.forward(batch); });

@@ -5,6 +5,7 @@
 #include "core/init.h"
 #include "core/kernels.h"
 
+#include <memory>
 #include <vector>
 
 namespace rewire::bench {
@@ -12,7 +13,9 @@ namespace rewire::bench {
 struct KernelFixture {
     SparseLayer layer;
     NeuronBuffer x, a, gate, dz, dx, gin;
-    std::vector<NeuronIndex> rows, cols;
+    std::vector<NeuronIndex> rows, cols;         // one part per thread (the probes' static split)
+    std::vector<NeuronIndex> rowUnits, colUnits; // the engine's work units
+    std::unique_ptr<WorkPool> pool;
     std::vector<float> gradCsc;
     int velocity = -1;
     int threads = 1;
@@ -36,6 +39,9 @@ struct KernelFixture {
                 dz.row(j)[b] = rng.uniform(-1e-3f, 1e-3f);
         rows = balancedPartition(layer.rowPtr(), threads);
         cols = balancedPartition(layer.colPtr(), threads);
+        rowUnits = workUnits(layer.rowPtr(), threads);
+        colUnits = workUnits(layer.colPtr(), threads);
+        pool = std::make_unique<WorkPool>(threads);
         epilogue.activation = Activation::parse("allrelu:0.6");
         epilogue.negativeSlope = -0.6f;
         epilogue.keepProbability = 0.7f;
@@ -46,19 +52,19 @@ struct KernelFixture {
     void forward(int batch)
     {
         if (kernelFor(layer) == LayerKernel::Narrow)
-            narrowForward(layer, x, a, &gate, batch, epilogue, threads);
+            narrowForward(*pool, layer, x, a, &gate, batch, epilogue);
         else
-            sparseForward(layer, x, a, &gate, batch, epilogue, rows);
+            sparseForward(*pool, layer, x, a, &gate, batch, epilogue, rowUnits);
     }
     void backward(int batch, bool dX = true)
     {
         NeuronBuffer* dxOut = dX ? &dx : nullptr;
         const NeuronBuffer* gateIn = dX ? &gin : nullptr;
         if (kernelFor(layer) == LayerKernel::Narrow)
-            narrowBackward(layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {}, threads);
+            narrowBackward(*pool, layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {});
         else
-            sparseBackward(layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {}, gradCsc, cols,
-                           rows);
+            sparseBackward(*pool, layer, layer.edgeProperty(velocity), x, dz, gateIn, dxOut, batch, step, {}, gradCsc,
+                           colUnits, rowUnits);
     }
     void backwardFirstLayer(int batch) { backward(batch, false); }
 };

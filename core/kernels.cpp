@@ -4,7 +4,6 @@
 
 #include <Eigen/Core>
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -47,29 +46,6 @@ inline void forEachTile(int width, F&& f)
     for (; t0 + 8 * kLanes <= width; t0 += 8 * kLanes)
         f(std::integral_constant<int, 8>{}, t0);
     withConstant<7>((width - t0) / kLanes, [&](auto vectors) { f(vectors, t0); });
-}
-
-// Runs body(t) for each part t of a thread partition (parts + 1 bounds): on a team of one thread
-// per part, or on the calling thread when there is one part (no parallel region; a barrier in
-// body is then a no-op).
-template <class F>
-void forEachPart(const std::vector<NeuronIndex>& bounds, F&& body)
-{
-    const int parts = static_cast<int>(bounds.size()) - 1;
-    if (parts <= 1) {
-        body(0);
-        return;
-    }
-#pragma omp parallel num_threads(parts)
-    body(omp_get_thread_num());
-}
-
-// The neurons [first, second) of part t: its bounds, or all n for a single part.
-std::pair<NeuronIndex, NeuronIndex> partRange(const std::vector<NeuronIndex>& bounds, int t, NeuronIndex n)
-{
-    if (bounds.size() <= 2)
-        return {0, n};
-    return {bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1]};
 }
 
 inline v16 splat(float x)
@@ -440,6 +416,16 @@ void checkRowSums(const SparseLayer& layer, const NeuronBuffer* dxPrev, std::spa
         throw std::invalid_argument(std::string(who) + ": row sums need dX and one entry per input");
 }
 
+int unitCount(const std::vector<NeuronIndex>& units) { return std::max(0, static_cast<int>(units.size()) - 1); }
+
+// Unit bounds must start at 0, end at n and never decrease.
+void requireUnits(const std::vector<NeuronIndex>& units, NeuronIndex n, const char* who)
+{
+    if (units.size() < 2 || units.front() != 0 || units.back() != n || !std::is_sorted(units.begin(), units.end()))
+        throw std::invalid_argument(std::string(who) + ": work units must split [0, " + std::to_string(n) +
+                                    ") in order, got " + std::to_string(units.size()) + " bounds");
+}
+
 void checkBuffers(const SparseLayer& layer, const NeuronBuffer& in, const NeuronBuffer& out, int batch, const char* who)
 {
     if (in.neurons() != layer.inputs() || out.neurons() != layer.outputs())
@@ -454,9 +440,12 @@ void checkBuffers(const SparseLayer& layer, const NeuronBuffer& in, const Neuron
 
 thread_local std::vector<float, std::allocator<float>> t_scratch;
 
+// Grows geometrically from 4096 floats, so that a thread which later runs a unit with larger
+// degrees (units go to whichever thread is free) rarely allocates again.
 float* alignedScratch(std::size_t floats)
 {
-    t_scratch.resize(floats + kLanes);
+    if (t_scratch.size() < floats + kLanes)
+        t_scratch.resize(std::max<std::size_t>({floats + kLanes, 2 * t_scratch.size(), 4096}));
     auto p = reinterpret_cast<std::uintptr_t>(t_scratch.data());
     p = (p + 63) & ~std::uintptr_t(63);
     return reinterpret_cast<float*>(p);
@@ -483,6 +472,13 @@ void NeuronBuffer::resize(int neurons, int batchCapacity)
 void NeuronBuffer::setZero()
 {
     std::memset(m_data.get(), 0, static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float));
+}
+
+std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads)
+{
+    const auto n = static_cast<NeuronIndex>(ptr.size() - 1);
+    const int perThread = std::clamp(n / (32 * std::max(threads, 1)), 1, 32);
+    return balancedPartition(ptr, std::min(std::max(threads, 1) * perThread, std::max<NeuronIndex>(n, 1)));
 }
 
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts)
@@ -595,36 +591,35 @@ std::uint16_t* Bf16Buffer::row(int i)
     return reinterpret_cast<std::uint16_t*>(p) + static_cast<std::size_t>(i) * m_ld;
 }
 
-void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
+void sparseForwardBf16(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
                        NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
-                       const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits)
+                       const std::vector<NeuronIndex>& rowUnits, GateMask* gateBits)
 {
     checkBuffers(layer, x, a, batch, "sparseForwardBf16");
     prepareGateBits(gateBits, a, epi, "sparseForwardBf16");
     if (x16.neurons() != x.neurons() || x16.ld() < x.ld())
         x16.resize(x.neurons(), x.ld());
+    requireUnits(rowUnits, layer.outputs(), "sparseForwardBf16");
     const int width = roundUp16(batch);
-    const int parts = std::max(1, static_cast<int>(rowPartition.size()) - 1);
     const Bf16Rows rows{x16.row(0), static_cast<std::size_t>(x16.ld())};
-    forEachPart(rowPartition, [&](int t) {
-        const auto n = static_cast<std::int64_t>(x.neurons());
-        toBf16Rows(x, x16, width, static_cast<NeuronIndex>(n * t / parts), static_cast<NeuronIndex>(n * (t + 1) / parts));
-#pragma omp barrier
-        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
-        forwardRows(layer, rows, a, gate, batch, epi, r0, r1, gateBits);
+    // The conversion in as many units as the forward, each thread mostly on the rows it wrote.
+    const int units = unitCount(rowUnits);
+    const auto n = static_cast<std::int64_t>(x.neurons());
+    pool.run(units, [&](int u) {
+        toBf16Rows(x, x16, width, static_cast<NeuronIndex>(n * u / units), static_cast<NeuronIndex>(n * (u + 1) / units));
     });
+    pool.run(units, [&](int u) { forwardRows(layer, rows, a, gate, batch, epi, rowUnits[u], rowUnits[u + 1], gateBits); });
 }
 
-void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits)
+void sparseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                   int batch, const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowUnits, GateMask* gateBits)
 {
     checkBuffers(layer, x, a, batch, "sparseForward");
     prepareGateBits(gateBits, a, epi, "sparseForward");
+    requireUnits(rowUnits, layer.outputs(), "sparseForward");
     const Fp32Rows rows{x.data(), static_cast<std::size_t>(x.ld())};
-    forEachPart(rowPartition, [&](int t) {
-        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
-        forwardRows(layer, rows, a, gate, batch, epi, r0, r1, gateBits);
-    });
+    pool.run(unitCount(rowUnits),
+             [&](int u) { forwardRows(layer, rows, a, gate, batch, epi, rowUnits[u], rowUnits[u + 1], gateBits); });
 }
 
 namespace {
@@ -749,36 +744,65 @@ void rowGradientRange(SparseLayer& layer, std::span<float> velocity, const Neuro
 
 } // namespace
 
-void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, std::vector<float>& gradCsc,
-                    const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition,
-                    std::span<float> dxRowSums, const GateMask* gateBitsPrev)
+SparseBackward::SparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                               const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                               const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                               const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
+                               std::span<float> dxRowSums, const GateMask* gateBitsPrev)
+    : m_layer(layer), m_velocity(velocity), m_x(x), m_dz(dz), m_gatePrev(gatePrev), m_dxPrev(dxPrev), m_batch(batch),
+      m_step(step), m_gradOut(gradOut), m_gradCsc(gradCsc), m_colUnits(colUnits), m_rowUnits(rowUnits),
+      m_dxRowSums(dxRowSums), m_gateBitsPrev(gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
     checkVelocity(layer, velocity, gradOut, "sparseBackward");
-    if (colPartition.size() != rowPartition.size())
-        throw std::invalid_argument("sparseBackward: column and row partitions differ in thread count");
     checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
-    if (!dxPrev) {
-        // No dX (the first layer): gradients and update in one CSR pass, each thread on its own
-        // rows (the forward's partition), so no gradient buffer, no barrier and no weights
-        // crossing cores.
-        forEachPart(rowPartition, [&](int t) {
-            const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
-            rowGradientRange(layer, velocity, x, dz, batch, step, gradOut, r0, r1);
-        });
-        return;
+    requireUnits(rowUnits, layer.outputs(), "sparseBackward");
+    if (dxPrev) {
+        requireUnits(colUnits, layer.inputs(), "sparseBackward");
+        gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
     }
-    float* sums = dxRowSums.empty() ? nullptr : dxRowSums.data();
-    gradCsc.resize(static_cast<std::size_t>(layer.edgeCount()));
-    forEachPart(colPartition, [&](int t) {
-        const auto [c0, c1] = partRange(colPartition, t, layer.inputs());
-        gradientRange(layer, x, dz, gatePrev, *dxPrev, batch, gradCsc.data(), c0, c1, sums, gateBitsPrev);
-#pragma omp barrier
-        const auto [r0, r1] = partRange(rowPartition, t, layer.outputs());
-        sgdUpdateRange(layer, velocity, gradCsc.data(), step, gradOut, r0, r1);
-    });
+}
+
+WorkPart SparseBackward::gradients()
+{
+    if (!m_dxPrev) {
+        // No dX (the first layer): gradients and update in one CSR pass, unit by unit of output
+        // rows (the forward's units), so no gradient buffer and no second phase.
+        return {unitCount(m_rowUnits), this, [](void* self, int u) {
+                    auto& b = *static_cast<SparseBackward*>(self);
+                    rowGradientRange(b.m_layer, b.m_velocity, b.m_x, b.m_dz, b.m_batch, b.m_step, b.m_gradOut,
+                                     b.m_rowUnits[u], b.m_rowUnits[u + 1]);
+                }};
+    }
+    return {unitCount(m_colUnits), this, [](void* self, int u) {
+                auto& b = *static_cast<SparseBackward*>(self);
+                gradientRange(b.m_layer, b.m_x, b.m_dz, b.m_gatePrev, *b.m_dxPrev, b.m_batch, b.m_gradCsc.data(),
+                              b.m_colUnits[u], b.m_colUnits[u + 1],
+                              b.m_dxRowSums.empty() ? nullptr : b.m_dxRowSums.data(), b.m_gateBitsPrev);
+            }};
+}
+
+WorkPart SparseBackward::updates()
+{
+    if (!m_dxPrev)
+        return {};
+    return {unitCount(m_rowUnits), this, [](void* self, int u) {
+                auto& b = *static_cast<SparseBackward*>(self);
+                sgdUpdateRange(b.m_layer, b.m_velocity, b.m_gradCsc.data(), b.m_step, b.m_gradOut, b.m_rowUnits[u],
+                               b.m_rowUnits[u + 1]);
+            }};
+}
+
+void sparseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                    const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                    const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
+                    std::span<float> dxRowSums, const GateMask* gateBitsPrev)
+{
+    SparseBackward backward(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, gradCsc, colUnits, rowUnits,
+                            dxRowSums, gateBitsPrev);
+    pool.run({backward.gradients()});
+    pool.run({backward.updates()});
 }
 
 namespace {
@@ -804,50 +828,78 @@ void requireDense(const SparseLayer& layer, const char* who)
 
 } // namespace
 
-void denseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                  const ForwardEpilogue& epi)
+namespace {
+
+// Dense layers go through Eigen single-threaded, in units of kDenseBlock outputs (or inputs, for
+// dX) run on the pool: each unit's products have a fixed shape whatever the thread count, so the
+// results do not depend on it (Eigen's own parallel GEMM picks its blocking by thread count), and
+// a descheduled thread holds up one block, not the layer.
+constexpr int kDenseBlock = 64;
+
+int denseUnits(NeuronIndex n)
+{
+    Eigen::setNbThreads(1); // the pool is the parallelism: no OpenMP team inside a unit
+    return (n + kDenseBlock - 1) / kDenseBlock;
+}
+
+} // namespace
+
+void denseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                  int batch, const ForwardEpilogue& epi)
 {
     checkBuffers(layer, x, a, batch, "denseForward");
     requireDense(layer, "denseForward");
     const int width = roundUp16(batch);
     // Row-major (outputs x inputs) weights are the column-major (inputs x outputs) W^T.
     Eigen::Map<const ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
-    view(a, width).noalias() = view(x, width) * wt;
-    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
-        const DropoutMask mask(epi, batch, j);
-        const v16 bias = splat(layer.bias()[j]);
-        float* aRow = a.row(j);
-        float* gRow = gate ? gate->row(j) : nullptr;
-        for (int t = 0; t < width; t += kLanes)
-            epilogueVec(*reinterpret_cast<const v16*>(aRow + t) + bias, mask.at(t), epi,
-                        aRow + t, gRow ? gRow + t : nullptr);
-    }
+    const NeuronIndex outputs = layer.outputs();
+    pool.run(denseUnits(outputs), [&](int u) {
+        const NeuronIndex j0 = u * kDenseBlock, n = std::min(kDenseBlock, outputs - j0);
+        view(a, width).middleCols(j0, n).noalias() = view(x, width) * wt.middleCols(j0, n);
+        for (NeuronIndex j = j0; j < j0 + n; ++j) {
+            const DropoutMask mask(epi, batch, j);
+            const v16 bias = splat(layer.bias()[j]);
+            float* aRow = a.row(j);
+            float* gRow = gate ? gate->row(j) : nullptr;
+            for (int t = 0; t < width; t += kLanes)
+                epilogueVec(*reinterpret_cast<const v16*>(aRow + t) + bias, mask.at(t), epi, aRow + t,
+                            gRow ? gRow + t : nullptr);
+        }
+    });
 }
 
-void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                   const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                   std::span<float> gradOut, std::vector<float>& scratch)
+void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                   const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                   const SgdStep& step, std::span<float> gradOut, std::vector<float>& scratch)
 {
     checkBuffers(layer, x, dz, batch, "denseBackward");
     requireDense(layer, "denseBackward");
     checkVelocity(layer, velocity, gradOut, "denseBackward");
     const int width = roundUp16(batch);
     const std::size_t n = static_cast<std::size_t>(layer.edgeCount());
-    Eigen::Map<ColMajor> wt(layer.weights().data(), layer.inputs(), layer.outputs());
-    if (dxPrev) {
-        auto dx = view(*dxPrev, width);
-        dx.noalias() = view(dz, width) * wt.transpose();
-        if (gatePrev)
-            dx.array() *= view(*gatePrev, width).array();
-    }
+    const NeuronIndex inputs = layer.inputs(), outputs = layer.outputs();
+    Eigen::Map<ColMajor> wt(layer.weights().data(), inputs, outputs);
+    if (dxPrev) // dX from the old weights, before the update job changes them
+        pool.run(denseUnits(inputs), [&](int u) {
+            const NeuronIndex i0 = u * kDenseBlock, m = std::min(kDenseBlock, inputs - i0);
+            auto dx = view(*dxPrev, width).middleCols(i0, m);
+            dx.noalias() = view(dz, width) * wt.middleRows(i0, m).transpose();
+            if (gatePrev)
+                dx.array() *= view(*gatePrev, width).middleCols(i0, m).array();
+        });
     float* g = gradOut.empty() ? (scratch.resize(n), scratch.data()) : gradOut.data();
-    Eigen::Map<ColMajor>(g, layer.inputs(), layer.outputs()).noalias() = view(x, width).transpose() * view(dz, width);
-    if (!gradOut.empty())
-        return;
     float* w = layer.weights().data();
     float* v = velocity.data();
-    for (std::size_t e = 0; e < n; ++e)
-        sgdUpdate(w[e], v[e], g[e], step);
+    pool.run(denseUnits(outputs), [&](int u) {
+        const NeuronIndex j0 = u * kDenseBlock, m = std::min(kDenseBlock, outputs - j0);
+        Eigen::Map<ColMajor>(g, inputs, outputs).middleCols(j0, m).noalias() =
+            view(x, width).transpose() * view(dz, width).middleCols(j0, m);
+        if (!gradOut.empty())
+            return;
+        const std::size_t e1 = static_cast<std::size_t>(j0 + m) * inputs;
+        for (std::size_t e = static_cast<std::size_t>(j0) * inputs; e < e1; ++e)
+            sgdUpdate(w[e], v[e], g[e], step);
+    });
 }
 
 namespace {
@@ -875,19 +927,24 @@ void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<con
         biasStepAt(bias, biasVelocity, j, grad[j], step, gradOut);
 }
 
-void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut, int threads)
+void biasStep(WorkPool& pool, SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
+              const SgdStep& step, std::span<float> gradOut)
 {
     const int width = roundUp16(batch);
     auto bias = layer.bias();
-#pragma omp parallel for num_threads(threads) schedule(static) if (layer.outputs() >= 256)
-    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
-        const float* d = dz.row(j);
-        v16 acc = v16{};
-        for (int t = 0; t < width; t += kLanes)
-            acc += *reinterpret_cast<const v16*>(d + t);
-        biasStepAt(bias, biasVelocity, static_cast<std::size_t>(j), hsum(acc), step, gradOut);
-    }
+    const NeuronIndex n = layer.outputs();
+    // Units of at least 256 neurons: below that a job costs more than the sums.
+    const int units = std::clamp(n / 256, 1, 16 * pool.threads());
+    pool.run(units, [&](int u) {
+        const auto j1 = static_cast<NeuronIndex>(static_cast<std::int64_t>(n) * (u + 1) / units);
+        for (auto j = static_cast<NeuronIndex>(static_cast<std::int64_t>(n) * u / units); j < j1; ++j) {
+            const float* d = dz.row(j);
+            v16 acc = v16{};
+            for (int t = 0; t < width; t += kLanes)
+                acc += *reinterpret_cast<const v16*>(d + t);
+            biasStepAt(bias, biasVelocity, static_cast<std::size_t>(j), hsum(acc), step, gradOut);
+        }
+    });
 }
 
 // ---- Fully connected layers with few outputs (the usual dense 1000 x 10 output layer) ----------
@@ -940,8 +997,8 @@ void narrowPartial(const SparseLayer& layer, const NeuronBuffer& x, int i0, int 
 // wrote itself in the previous layer's forward, so it reads them from its own cache. The chunk
 // partial sums are added in chunk order by whichever thread finishes a column range.
 template <int J, bool Linear>
-void narrowForwardJ(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                    const ForwardEpilogue& epi, int threads)
+void narrowForwardJ(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                    int batch, const ForwardEpilogue& epi)
 {
     const int inputs = layer.inputs();
     const int width = roundUp16(batch), vectors = width / kLanes;
@@ -949,44 +1006,39 @@ void narrowForwardJ(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffe
     const std::size_t plane = static_cast<std::size_t>(J) * width;
     float* partial = alignedScratch(plane * chunks);
     const v16 slope = splat(epi.negativeSlope);
-#pragma omp parallel num_threads(threads) if (inputs * width >= 4096)
-    {
-#pragma omp for schedule(static)
-        for (int c = 0; c < chunks; ++c) {
-            const int i0 = static_cast<int>(static_cast<std::int64_t>(inputs) * c / chunks);
-            const int i1 = static_cast<int>(static_cast<std::int64_t>(inputs) * (c + 1) / chunks);
-            float* out = partial + plane * c;
-            int v = 0;
-            for (; v + 2 <= vectors; v += 2)
-                narrowPartial<J, 2>(layer, x, i0, i1, v * kLanes, out, width);
-            if (v < vectors)
-                narrowPartial<J, 1>(layer, x, i0, i1, v * kLanes, out, width);
+    pool.run(chunks, [&](int c) {
+        const int i0 = static_cast<int>(static_cast<std::int64_t>(inputs) * c / chunks);
+        const int i1 = static_cast<int>(static_cast<std::int64_t>(inputs) * (c + 1) / chunks);
+        float* out = partial + plane * c;
+        int v = 0;
+        for (; v + 2 <= vectors; v += 2)
+            narrowPartial<J, 2>(layer, x, i0, i1, v * kLanes, out, width);
+        if (v < vectors)
+            narrowPartial<J, 1>(layer, x, i0, i1, v * kLanes, out, width);
+    });
+    pool.run(vectors, [&](int v) {
+        const int t0 = v * kLanes;
+        for (int j = 0; j < J; ++j) {
+            const std::size_t at = static_cast<std::size_t>(j) * width + t0;
+            v16 z = *reinterpret_cast<const v16*>(partial + at);
+            for (int c = 1; c < chunks; ++c)
+                z += *reinterpret_cast<const v16*>(partial + plane * c + at);
+            z += splat(layer.bias()[j]);
+            const v16 m = DropoutMask(epi, batch, j).at(t0);
+            v16* aOut = reinterpret_cast<v16*>(a.row(j) + t0);
+            v16* gOut = gate ? reinterpret_cast<v16*>(gate->row(j) + t0) : nullptr;
+            if constexpr (Linear)
+                epilogueLinear(z, m, slope, aOut, gOut);
+            else
+                epilogueVec(z, m, epi, reinterpret_cast<float*>(aOut), reinterpret_cast<float*>(gOut));
         }
-#pragma omp for schedule(static)
-        for (int v = 0; v < vectors; ++v) {
-            const int t0 = v * kLanes;
-            for (int j = 0; j < J; ++j) {
-                const std::size_t at = static_cast<std::size_t>(j) * width + t0;
-                v16 z = *reinterpret_cast<const v16*>(partial + at);
-                for (int c = 1; c < chunks; ++c)
-                    z += *reinterpret_cast<const v16*>(partial + plane * c + at);
-                z += splat(layer.bias()[j]);
-                const v16 m = DropoutMask(epi, batch, j).at(t0);
-                v16* aOut = reinterpret_cast<v16*>(a.row(j) + t0);
-                v16* gOut = gate ? reinterpret_cast<v16*>(gate->row(j) + t0) : nullptr;
-                if constexpr (Linear)
-                    epilogueLinear(z, m, slope, aOut, gOut);
-                else
-                    epilogueVec(z, m, epi, reinterpret_cast<float*>(aOut), reinterpret_cast<float*>(gOut));
-            }
-        }
-    }
+    });
 }
 
 template <int J>
-void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                     const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                     std::span<float> gradOut, int threads, float* dxRowSums, const GateMask* gateBitsPrev)
+void narrowBackwardJ(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                     const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                     const SgdStep& step, std::span<float> gradOut, float* dxRowSums, const GateMask* gateBitsPrev)
 {
     const int inputs = layer.inputs();
     const int vectors = roundUp16(batch) / kLanes;
@@ -996,11 +1048,11 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
     const v16* dzRow[J];
     for (int j = 0; j < J; ++j)
         dzRow[j] = reinterpret_cast<const v16*>(dz.row(j));
+    // Units of whole 16-input blocks, so no two units write the same cache line of W.
     const int blocks = (inputs + kLanes - 1) / kLanes;
-#pragma omp parallel num_threads(threads)
-    {
-        const int t = omp_get_thread_num(), n = omp_get_num_threads();
-        const int i0 = std::min(inputs, blocks * t / n * kLanes), i1 = std::min(inputs, blocks * (t + 1) / n * kLanes);
+    const int units = std::min(blocks, 16 * pool.threads());
+    pool.run(units, [&](int u) {
+        const int i0 = std::min(inputs, blocks * u / units * kLanes), i1 = std::min(inputs, blocks * (u + 1) / units * kLanes);
         for (int i = i0; i < i1; ++i) {
             v16 wv[J], dot[J];
 #pragma GCC unroll 16
@@ -1049,7 +1101,7 @@ void narrowBackwardJ(SparseLayer& layer, std::span<float> velocity, const Neuron
                     sgdUpdate(w[e], vel[e], g[j], step);
             }
         }
-    }
+    });
 }
 
 } // namespace
@@ -1063,8 +1115,8 @@ LayerKernel kernelFor(const SparseLayer& layer)
 
 bool narrowKernelFits(const SparseLayer& layer) { return layer.isDense() && layer.outputs() >= 1 && layer.outputs() <= 12; }
 
-void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, int threads)
+void narrowForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                   int batch, const ForwardEpilogue& epi)
 {
     checkBuffers(layer, x, a, batch, "narrowForward");
     requireNarrow(layer, "narrowForward");
@@ -1072,22 +1124,23 @@ void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer
     withConstant<12>(layer.outputs(), [&](auto outputs) {
         constexpr int J = decltype(outputs)::value;
         if (linear)
-            narrowForwardJ<J, true>(layer, x, a, gate, batch, epi, threads);
+            narrowForwardJ<J, true>(pool, layer, x, a, gate, batch, epi);
         else
-            narrowForwardJ<J, false>(layer, x, a, gate, batch, epi, threads);
+            narrowForwardJ<J, false>(pool, layer, x, a, gate, batch, epi);
     });
 }
 
-void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, int threads, std::span<float> dxRowSums, const GateMask* gateBitsPrev)
+void narrowBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                    const SgdStep& step, std::span<float> gradOut, std::span<float> dxRowSums,
+                    const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "narrowBackward");
     checkRowSums(layer, dxPrev, dxRowSums, "narrowBackward");
     requireNarrow(layer, "narrowBackward");
     checkVelocity(layer, velocity, gradOut, "narrowBackward");
     withConstant<12>(layer.outputs(), [&](auto outputs) {
-        narrowBackwardJ<decltype(outputs)::value>(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, threads,
+        narrowBackwardJ<decltype(outputs)::value>(pool, layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut,
                                                   dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
     });
 }

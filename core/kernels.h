@@ -6,6 +6,7 @@
 // at zero by every kernel, so kernels run whole 16-float vectors without tail loops.
 
 #include "core/activation.h"
+#include "core/work_pool.h"
 #include "graph/sparse_layer.h"
 
 #include <cstdint>
@@ -57,9 +58,14 @@ private:
     std::vector<std::uint32_t> m_data;
 };
 
-// Contiguous neuron ranges, one per thread, with about equal edge counts (SET skews degrees).
-// bounds has parts+1 entries. Time complexity: O(n + parts log n).
+// Contiguous neuron ranges with about equal edge counts (SET skews degrees): bounds has parts + 1
+// entries. Time complexity: O(parts log n).
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts);
+// The work units of a layer's kernels on a pool of `threads` (a balancedPartition of ptr): up to 32
+// per thread, of at least 32 neurons where the layer has them. Thread t's home units, which it runs
+// first, then cover about the t-th of the edges, as a static partition would. The results of every
+// kernel below are the same for any units: each output is computed by one unit.
+std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads);
 
 struct ForwardEpilogue {
     Activation activation;          // hidden activation, or Linear for the output layer
@@ -85,15 +91,15 @@ private:
 // As sparseForward, but the input rows are first rounded to bf16 into x16 (to nearest even) and
 // gathered from there, halving the bytes each edge reads; accumulation stays fp32. Pays on wide
 // layers whose inputs do not fit in L2 (bench/RESULTS.md, "gather_probe").
-void sparseForwardBf16(const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16, NeuronBuffer& a,
-                       NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
-                       const std::vector<NeuronIndex>& rowPartition, GateMask* gateBits = nullptr);
+void sparseForwardBf16(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, Bf16Buffer& x16,
+                       NeuronBuffer& a, NeuronBuffer* gate, int batch, const ForwardEpilogue& epi,
+                       const std::vector<NeuronIndex>& rowUnits, GateMask* gateBits = nullptr);
 // Z = W X + b, then A = f(Z) * mask and, when gate != nullptr, G = f'(Z) * mask (mask = dropout
-// scale, zero in padding columns); each thread computes its output neurons of rowPartition.
-// x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E * ld).
+// scale, zero in padding columns); one pool job, a unit per range of output neurons in rowUnits
+// (workUnits of rowPtr). x: inputs x ld; a, gate: outputs x ld. Time complexity: O(E * ld).
 // gateBits (instead of gate, piecewise-linear activations only): the gates as a GateMask.
-void sparseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowPartition,
+void sparseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                   int batch, const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowUnits,
                    GateMask* gateBits = nullptr);
 
 struct SgdStep {
@@ -102,12 +108,13 @@ struct SgdStep {
     float weightDecay = 0.0f;
 };
 
-// The sparse backward pass, two phases in one parallel region:
-//  1. CSC order, input neurons split by colPartition:
+// The sparse backward pass, two phases (two pool jobs; SparseBackward hands them out as parts, so
+// the engine can run one layer's phase 2 in the same job as the next layer's phase 1):
+//  1. CSC order, a unit per range of input neurons in colUnits:
 //       gradCsc[k] = sum_b X[i][b] dZ[j_k][b]            (dZ already carries the 1/B of the loss)
 //       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; the gates from gatePrev,
 //                    or from gateBitsPrev, or 1 when both are null)
-//  2. after a barrier, CSR order, output neurons split by rowPartition, for every edge e with
+//  2. CSR order, a unit per range of output neurons in rowUnits, for every edge e with
 //     g = gradCsc[cscIndex[e]]:  v_e = momentum v_e - lr g;  w_e += v_e - weightDecay w_e
 //     or, when gradOut is not empty, gradOut[e] = g and no update (checks, gradient methods).
 // Why not one fused CSC pass: the update would write w and v at canonical positions scattered over
@@ -118,23 +125,54 @@ struct SgdStep {
 // velocity: the layer's per-edge momentum, aligned with weights; gradCsc is resized as needed.
 // dxRowSums (optional, one per input, needs dXprev): sum_b dXprev[i][b], which is the previous
 // layer's bias gradient, summed while the row is still in registers (saves biasStep a pass).
-// Without dXprev (the first layer) there is nothing to sum in CSC order: each thread computes its
-// rows' in-edge gradients in CSR order (dZ[j] held in registers) and updates them at once, with
-// rowPartition; colPartition and gradCsc are then not used.
+// Without dXprev (the first layer) there is nothing to sum in CSC order: each unit of rowUnits
+// computes its rows' in-edge gradients in CSR order (dZ[j] held in registers) and updates them at
+// once, in one phase; colUnits and gradCsc are then not used.
 // Time complexity: O(E * ld).
-void sparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, std::vector<float>& gradCsc,
-                    const std::vector<NeuronIndex>& colPartition, const std::vector<NeuronIndex>& rowPartition,
+void sparseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                    const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                    const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
                     std::span<float> dxRowSums = {}, const GateMask* gateBitsPrev = nullptr);
 
-// Dense twins through Eigen GEMM for fully connected layers (weights row-major outputs x inputs,
-// which is exactly a dense SparseLayer's CSR weight array).
-void denseForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                  const ForwardEpilogue& epi);
-void denseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
+// sparseBackward's two phases as parts of pool jobs: run gradients() in one job, then updates()
+// in a later one (it is empty without dX). The constructor checks the arguments (as
+// sparseBackward) and sizes gradCsc; everything referenced must outlive the jobs.
+class SparseBackward {
+public:
+    SparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                   std::span<float> gradOut, std::vector<float>& scratch);
+                   std::span<float> gradOut, std::vector<float>& gradCsc, const std::vector<NeuronIndex>& colUnits,
+                   const std::vector<NeuronIndex>& rowUnits, std::span<float> dxRowSums = {},
+                   const GateMask* gateBitsPrev = nullptr);
+    WorkPart gradients();
+    WorkPart updates();
+
+private:
+    SparseLayer& m_layer;
+    std::span<float> m_velocity;
+    const NeuronBuffer& m_x;
+    const NeuronBuffer& m_dz;
+    const NeuronBuffer* m_gatePrev;
+    NeuronBuffer* m_dxPrev;
+    int m_batch;
+    SgdStep m_step;
+    std::span<float> m_gradOut;
+    std::vector<float>& m_gradCsc;
+    const std::vector<NeuronIndex>& m_colUnits;
+    const std::vector<NeuronIndex>& m_rowUnits;
+    std::span<float> m_dxRowSums;
+    const GateMask* m_gateBitsPrev;
+};
+
+// Dense twins through Eigen GEMM for fully connected layers (weights row-major outputs x inputs,
+// which is exactly a dense SparseLayer's CSR weight array): single-threaded GEMMs on blocks of 64
+// outputs (or inputs, for dX) run as pool units, so the results do not depend on the thread count.
+void denseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                  int batch, const ForwardEpilogue& epi);
+void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                   const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                   const SgdStep& step, std::span<float> gradOut, std::vector<float>& scratch);
 
 // Which kernels train a layer: Eigen GEMM for fully connected layers with both sides of 64 neurons
 // or more (a full layer with a narrow side runs faster through the kernels below), the narrow
@@ -145,14 +183,14 @@ LayerKernel kernelFor(const SparseLayer& layer);
 // Fully connected layers with 1-12 outputs (typically the output layer): all outputs accumulated
 // at once, so each input row is read once per batch instead of once per output neuron; the
 // backward updates each input's weights in place (no gradient buffer, no second pass). Same
-// contract as sparseForward / sparseBackward; threads split batch columns (forward) and input
-// neurons (backward).
+// contract as sparseForward / sparseBackward; units split input chunks, then batch columns
+// (forward, two jobs) and blocks of 16 input neurons (backward).
 bool narrowKernelFits(const SparseLayer& layer);
-void narrowForward(const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate, int batch,
-                   const ForwardEpilogue& epi, int threads);
-void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                    const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
-                    std::span<float> gradOut, int threads, std::span<float> dxRowSums = {},
+void narrowForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
+                   int batch, const ForwardEpilogue& epi);
+void narrowBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
+                    const SgdStep& step, std::span<float> gradOut, std::span<float> dxRowSums = {},
                     const GateMask* gateBitsPrev = nullptr);
 
 // Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
@@ -160,7 +198,7 @@ void narrowBackward(SparseLayer& layer, std::span<float> velocity, const NeuronB
 // The same step from a gradient already summed (the row sums a backward kernel returned).
 void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<const float> grad, const SgdStep& step,
                 std::span<float> gradOut);
-void biasStep(SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut, int threads);
+void biasStep(WorkPool& pool, SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
+              const SgdStep& step, std::span<float> gradOut);
 
 } // namespace rewire

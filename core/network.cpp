@@ -2,11 +2,10 @@
 
 #include "core/rng.h"
 
-#include <Eigen/Core>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 namespace rewire {
@@ -91,19 +90,19 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
         m_state[l].velocity = network.layer(l).addEdgeProperty("velocity");
         m_state[l].biasVelocity.assign(static_cast<std::size_t>(network.layer(l).outputs()), 0.0f);
     }
-    Eigen::setNbThreads(threads);
-    refreshPartitions();
+    m_pool = std::make_unique<WorkPool>(threads);
+    refreshUnits();
 }
 
-void MlpEngine::refreshPartitions()
+void MlpEngine::refreshUnits()
 {
     for (int l = 0; l < m_net.layerCount(); ++l) {
         const SparseLayer& layer = m_net.layer(l);
         LayerState& s = m_state[l];
-        if (s.version == layer.topologyVersion() && !s.rowParts.empty())
+        if (s.version == layer.topologyVersion() && !s.rowUnits.empty())
             continue;
-        s.rowParts = balancedPartition(layer.rowPtr(), m_threads);
-        s.colParts = balancedPartition(layer.colPtr(), m_threads);
+        s.rowUnits = workUnits(layer.rowPtr(), m_threads);
+        s.colUnits = workUnits(layer.colPtr(), m_threads);
         s.version = layer.topologyVersion();
     }
 }
@@ -120,9 +119,9 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
     const int batch = static_cast<int>(rows.size());
     const int width = (batch + 15) / 16 * 16;
     // Transpose through blocks of 16 samples: a block writes exactly one cache line per feature
-    // row, so threads working on different blocks never share a line.
-#pragma omp parallel for num_threads(m_threads) schedule(static)
-    for (int b0 = 0; b0 < width; b0 += 16) {
+    // row, so units working on different blocks never share a line.
+    m_pool->run(width / 16, [&](int block) {
+        const int b0 = block * 16;
         const float* src[16];
         for (int q = 0; q < 16; ++q)
             src[q] = b0 + q < batch ? features + rows[static_cast<std::size_t>(b0 + q)] * featureCount : nullptr;
@@ -141,7 +140,7 @@ void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std:
             for (int q = 0; q < 16; ++q)
                 dst[q] = src[q] ? src[q][f] : 0.0f;
         }
-    }
+    });
 }
 
 bool MlpEngine::gateBits(int set) const
@@ -153,7 +152,7 @@ bool MlpEngine::gateBits(int set) const
 
 void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
 {
-    refreshPartitions();
+    refreshUnits();
     const int L = m_net.layerCount();
     for (int l = 0; l < L; ++l) {
         const SparseLayer& layer = m_net.layer(l);
@@ -178,15 +177,15 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
         GateMask* gateMask = bits ? &m_gateBits[l + 1] : nullptr;
         const LayerKernel kernel = kernelFor(layer);
         if (kernel == LayerKernel::Gemm) {
-            denseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi);
+            denseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi);
         } else if (kernel == LayerKernel::Narrow) {
-            narrowForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_threads);
+            narrowForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi);
         } else if (m_bf16) {
             m_act16.resize(static_cast<std::size_t>(L));
-            sparseForwardBf16(layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts,
-                              gateMask);
+            sparseForwardBf16(*m_pool, layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi,
+                              m_state[l].rowUnits, gateMask);
         } else {
-            sparseForward(layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowParts, gateMask);
+            sparseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowUnits, gateMask);
         }
     }
 }
@@ -271,6 +270,10 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
                          std::vector<std::vector<float>>* biasGrads)
 {
     bool haveBiasGrad = false; // layer l's bias gradient came with layer l + 1's dX
+    // A sparse layer's update phase waits for the next job: it runs beside the layer below's
+    // gradient phase (they touch different layers), which saves a job per hidden layer.
+    std::optional<SparseBackward> sparse[2];
+    WorkPart pending;
     for (int l = m_net.layerCount() - 1; l >= 0; --l) {
         SparseLayer& layer = m_net.layer(l);
         LayerState& s = m_state[l];
@@ -284,7 +287,7 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
         if (haveBiasGrad)
             biasUpdate(layer, s.biasVelocity, s.biasGrad, step, bg);
         else
-            biasStep(layer, s.biasVelocity, m_delta[l + 1], batch, step, bg, m_threads);
+            biasStep(*m_pool, layer, s.biasVelocity, m_delta[l + 1], batch, step, bg);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const bool bits = l > 0 && gateBits(l);
         const NeuronBuffer* gatePrev = l > 0 && !bits ? &m_gate[l] : nullptr;
@@ -296,21 +299,31 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             m_state[l - 1].biasGrad.resize(static_cast<std::size_t>(layer.inputs()));
             rowSums = m_state[l - 1].biasGrad;
         }
-        if (kernel == LayerKernel::Gemm)
-            denseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_scratch);
-        else if (kernel == LayerKernel::Narrow)
-            narrowBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, m_threads,
-                           rowSums, gateMaskPrev);
-        else
-            sparseBackward(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg, s.gradCsc,
-                           s.colParts, s.rowParts, rowSums, gateMaskPrev);
+        if (kernel == LayerKernel::Sparse) {
+            SparseBackward& job = sparse[l % 2].emplace(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev,
+                                                        batch, step, wg, s.gradCsc, s.colUnits, s.rowUnits, rowSums,
+                                                        gateMaskPrev);
+            m_pool->run({pending, job.gradients()});
+            pending = job.updates();
+        } else {
+            m_pool->run({pending});
+            pending = {};
+            if (kernel == LayerKernel::Gemm)
+                denseBackward(*m_pool, layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg,
+                              m_scratch);
+            else
+                narrowBackward(*m_pool, layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg,
+                               rowSums, gateMaskPrev);
+        }
         haveBiasGrad = !rowSums.empty();
     }
+    m_pool->run({pending});
 }
 
 BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const SgdStep& step,
                                   float keepProbability, std::uint64_t dropoutKey)
 {
+    FlushDenormals flush;
     forward(batch, keepProbability, dropoutKey, true);
     BatchResult r = lossAndGradient(batch, labels, true);
     if (r.finite)
@@ -320,6 +333,7 @@ BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> label
 
 BatchResult MlpEngine::evaluateBatch(int batch, std::span<const std::int32_t> labels)
 {
+    FlushDenormals flush;
     forward(batch, 1.0f, 0, false);
     return lossAndGradient(batch, labels, false);
 }
@@ -327,6 +341,7 @@ BatchResult MlpEngine::evaluateBatch(int batch, std::span<const std::int32_t> la
 BatchResult MlpEngine::gradients(int batch, std::span<const std::int32_t> labels,
                                  std::vector<std::vector<float>>& weightGrads, std::vector<std::vector<float>>& biasGrads)
 {
+    FlushDenormals flush;
     forward(batch, 1.0f, 0, true);
     BatchResult r = lossAndGradient(batch, labels, true);
     weightGrads.resize(static_cast<std::size_t>(m_net.layerCount()));

@@ -6,6 +6,7 @@
 #include "graph/network_graph.h"
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -24,8 +25,11 @@ struct BatchResult {
 // Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
 // network. Hidden layers use `activation`; the output layer is linear followed by the loss
 // (softmax + cross-entropy, or MSE on the linear outputs). Each layer runs through the kernels
-// kernelFor() picks (Eigen GEMM, narrow or sparse). Thread partitions follow topology edits by
-// watching SparseLayer::topologyVersion().
+// kernelFor() picks (Eigen GEMM, narrow or sparse) on the engine's WorkPool; work units follow
+// topology edits by watching SparseLayer::topologyVersion(). A batch is ten pool jobs for the
+// reference network (input, four forwards with the narrow output layer's two, four backwards:
+// each hidden layer's update phase shares a job with the next layer's gradient phase). Results
+// do not depend on the thread count. Every public call runs with subnormals flushed to zero.
 class MlpEngine {
 public:
     // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.
@@ -52,6 +56,7 @@ public:
     // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
     const NeuronBuffer& outputs() const { return m_act.back(); }
     int threads() const { return m_threads; }
+    WorkPool& pool() { return *m_pool; }
     // bf16 storage of the activations the sparse forward gathers (fp32 accumulation, fp32
     // gradients and weights). Off by default: exact fp32 throughout.
     void setBf16Activations(bool on) { m_bf16 = on; }
@@ -62,12 +67,12 @@ private:
     struct LayerState {
         int velocity = -1; // edge property id
         std::vector<float> biasVelocity;
-        std::vector<NeuronIndex> rowParts, colParts;
+        std::vector<NeuronIndex> rowUnits, colUnits; // workUnits of rowPtr and colPtr
         std::vector<float> gradCsc; // per-edge gradient in CSC order, reused every batch
         std::vector<float> biasGrad; // this layer's bias gradient, when the next layer's backward summed it
         std::uint64_t version = ~0ULL;
     };
-    void refreshPartitions();
+    void refreshUnits();
     // Whether hidden neuron set k keeps its gates as a GateMask: piecewise-linear activations,
     // written by the sparse forward and read by the sparse or narrow backward.
     bool gateBits(int set) const;
@@ -81,6 +86,7 @@ private:
     Loss m_loss;
     int m_capacity;
     int m_threads;
+    std::unique_ptr<WorkPool> m_pool;
     std::vector<NeuronBuffer> m_act;   // m_act[k]: neuron set k (k = 0 input)
     std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets (allocated when used)
     std::vector<GateMask> m_gateBits;  // the same as two bits per value, where gateBits(set)

@@ -2,6 +2,7 @@
 // are not multiples of 16, one and two threads.
 
 #include <cstring>
+#include <memory>
 #include "core/kernels.h"
 #include "helpers.h"
 
@@ -17,6 +18,16 @@ struct Case {
     double density;
     int batch;
 };
+
+// One pool per thread count for the whole test program (a pool's threads live as long as it).
+WorkPool& pool(int threads)
+{
+    static std::unique_ptr<WorkPool> pools[4];
+    auto& p = pools[threads];
+    if (!p)
+        p = std::make_unique<WorkPool>(threads);
+    return *p;
+}
 
 float negSlopeFor(const std::string& act) { return Activation::parse(act).negativeSlope(1); }
 
@@ -50,7 +61,7 @@ TEST_CASE("sparse forward matches dense W X + b with the activation", "[core][ke
     ForwardEpilogue epi;
     epi.activation = Activation::parse(act);
     epi.negativeSlope = negSlopeFor(act);
-    sparseForward(layer, xb, ab, &gb, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+    sparseForward(pool(threads), layer, xb, ab, &gb, c.batch, epi, workUnits(layer.rowPtr(), threads));
 
     Dense z = toDense(layer) * x;
     for (int j = 0; j < c.out; ++j)
@@ -77,7 +88,7 @@ TEST_CASE("bf16 forward matches dense W X + b on bf16-rounded inputs", "[core][k
     epi.activation = Activation::parse("allrelu:0.6");
     epi.negativeSlope = -0.6f;
     Bf16Buffer x16;
-    sparseForwardBf16(layer, xb, x16, ab, &gb, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+    sparseForwardBf16(pool(threads), layer, xb, x16, ab, &gb, c.batch, epi, workUnits(layer.rowPtr(), threads));
     // The inputs rounded to bf16 (to nearest, ties to even), as the kernel reads them.
     Dense xr = x;
     for (int i = 0; i < c.in; ++i)
@@ -100,7 +111,7 @@ TEST_CASE("bf16 forward matches dense W X + b on bf16-rounded inputs", "[core][k
     REQUIRE(fromBuffer(gb, c.batch) == derivative(z, epi.negativeSlope));
     // Against the fp32 forward: close, not equal.
     NeuronBuffer a32(c.out, c.batch);
-    sparseForward(layer, xb, a32, nullptr, c.batch, epi, balancedPartition(layer.rowPtr(), threads));
+    sparseForward(pool(threads), layer, xb, a32, nullptr, c.batch, epi, workUnits(layer.rowPtr(), threads));
     REQUIRE(fromBuffer(ab, c.batch).isApprox(fromBuffer(a32, c.batch), 1e-2f));
 }
 
@@ -114,8 +125,8 @@ TEST_CASE("dense forward (Eigen) matches the sparse kernel on a full layer", "[c
     ForwardEpilogue epi;
     epi.activation = Activation::parse("allrelu:0.75");
     epi.negativeSlope = -0.75f;
-    sparseForward(layer, xb, a1, &g1, batch, epi, balancedPartition(layer.rowPtr(), 1));
-    denseForward(layer, xb, a2, &g2, batch, epi);
+    sparseForward(pool(1), layer, xb, a1, &g1, batch, epi, workUnits(layer.rowPtr(), 1));
+    denseForward(pool(2), layer, xb, a2, &g2, batch, epi);
     REQUIRE(fromBuffer(a1, batch).isApprox(fromBuffer(a2, batch), 1e-5f));
     REQUIRE(fromBuffer(g1, batch) == fromBuffer(g2, batch));
 }
@@ -131,11 +142,11 @@ TEST_CASE("dropout masks are seeded, thread-independent and scaled", "[core][ker
     epi.negativeSlope = 1.0f;
     epi.keepProbability = 0.7f;
     epi.dropoutKey = 1234;
-    sparseForward(layer, xb, a1, &g, batch, epi, balancedPartition(layer.rowPtr(), 1));
-    sparseForward(layer, xb, a2, nullptr, batch, epi, balancedPartition(layer.rowPtr(), 2));
+    sparseForward(pool(1), layer, xb, a1, &g, batch, epi, workUnits(layer.rowPtr(), 1));
+    sparseForward(pool(2), layer, xb, a2, nullptr, batch, epi, workUnits(layer.rowPtr(), 2));
     REQUIRE(fromBuffer(a1, batch) == fromBuffer(a2, batch));
     epi.dropoutKey = 99;
-    sparseForward(layer, xb, a3, nullptr, batch, epi, balancedPartition(layer.rowPtr(), 1));
+    sparseForward(pool(1), layer, xb, a3, nullptr, batch, epi, workUnits(layer.rowPtr(), 1));
     REQUIRE(fromBuffer(a1, batch) != fromBuffer(a3, batch));
     // Gate = mask: 0 or 1/keep, kept fraction near 0.7 over 30,000 draws.
     const Dense gate = fromBuffer(g, batch);
@@ -171,10 +182,10 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
 
     // Gradient only.
     std::vector<float> grad(static_cast<size_t>(layer.edgeCount()));
-    const auto parts = balancedPartition(layer.colPtr(), threads);
-    const auto rows = balancedPartition(layer.rowPtr(), threads);
+    const auto parts = workUnits(layer.colPtr(), threads);
+    const auto rows = workUnits(layer.rowPtr(), threads);
     std::vector<float> gradCsc;
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, grad, gradCsc, parts, rows);
+    sparseBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, grad, gradCsc, parts, rows);
     const Dense dW = dz * x.transpose();
     const Dense dX = (w.transpose() * dz).cwiseProduct(gatePrev);
     INFO("in " << c.in << " out " << c.out << " batch " << c.batch << " threads " << threads);
@@ -187,11 +198,11 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     // Update mode: v = mu v - lr g; w += v - wd w; dX uses the old weights. The row sums of dX
     // (the previous layer's bias gradient) come along.
     std::vector<float> rowSums(static_cast<std::size_t>(c.in), -1.0f);
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc, parts, rows, rowSums);
+    sparseBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc, parts, rows, rowSums);
     REQUIRE(fromBuffer(dxb, c.batch).isApprox(dX, 1e-4f));
     for (int i = 0; i < c.in; ++i)
         REQUIRE(rowSums[static_cast<std::size_t>(i)] == Approx(dX.row(i).sum()).margin(1e-4));
-    REQUIRE_THROWS_WITH(sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, &gb, nullptr, c.batch, step, {},
+    REQUIRE_THROWS_WITH(sparseBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, &gb, nullptr, c.batch, step, {},
                                        gradCsc, parts, rows, rowSums),
                         Catch::Contains("row sums need dX"));
     requireMomentumStep(layer, vel, w0, v0, grad, step);
@@ -199,7 +210,7 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     // Without dX (a first layer) the gradients come from the CSR pass and are updated in place:
     // the same dW, the same step, and the same bits whatever the thread count.
     std::vector<float> rowGrad(static_cast<size_t>(layer.edgeCount()), -1.0f);
-    sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, rowGrad, gradCsc, parts,
+    sparseBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, rowGrad, gradCsc, parts,
                    rows);
     for (NeuronIndex j = 0; j < c.out; ++j)
         for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
@@ -208,8 +219,8 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     for (int t : {1, 2, 3}) {
         std::copy(w0.begin(), w0.end(), layer.weights().begin());
         std::copy(v0.begin(), v0.end(), layer.edgeProperty(vel).begin());
-        sparseBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, {}, gradCsc,
-                       balancedPartition(layer.colPtr(), t), balancedPartition(layer.rowPtr(), t));
+        sparseBackward(pool(t), layer, layer.edgeProperty(vel), xb, dzb, nullptr, nullptr, c.batch, step, {}, gradCsc,
+                       workUnits(layer.colPtr(), t), workUnits(layer.rowPtr(), t));
         requireMomentumStep(layer, vel, w0, v0, rowGrad, step);
         after.emplace_back(layer.weights().begin(), layer.weights().end());
     }
@@ -229,9 +240,9 @@ TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[
     const SgdStep step{0.1f, 0.5f, 0.01f};
     std::vector<float> scratch;
     std::vector<float> gradCsc;
-    sparseBackward(a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, gradCsc, balancedPartition(a.colPtr(), 2),
-                   balancedPartition(a.rowPtr(), 2));
-    denseBackward(b, b.edgeProperty(vb), xb, dzb, &gb, &dx2, batch, step, {}, scratch);
+    sparseBackward(pool(2), a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, gradCsc,
+                   workUnits(a.colPtr(), 2), workUnits(a.rowPtr(), 2));
+    denseBackward(pool(2), b, b.edgeProperty(vb), xb, dzb, &gb, &dx2, batch, step, {}, scratch);
     REQUIRE(fromBuffer(dx1, batch).isApprox(fromBuffer(dx2, batch), 1e-5f));
     for (EdgeIndex e = 0; e < a.edgeCount(); ++e)
         REQUIRE(a.weights()[e] == Approx(b.weights()[e]).margin(1e-5));
@@ -261,8 +272,8 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     epi.keepProbability = 0.8f;
     epi.dropoutKey = 5;
     // Forward: the same activations and dropout masks as the sparse kernel, sums in another order.
-    narrowForward(layer, xb, ab, &gb, c.batch, epi, threads);
-    sparseForward(layer, xb, as, &gs, c.batch, epi, balancedPartition(layer.rowPtr(), 1));
+    narrowForward(pool(threads), layer, xb, ab, &gb, c.batch, epi);
+    sparseForward(pool(1), layer, xb, as, &gs, c.batch, epi, workUnits(layer.rowPtr(), 1));
     REQUIRE(fromBuffer(ab, c.batch).isApprox(fromBuffer(as, c.batch), 1e-5f));
     REQUIRE(fromBuffer(gb, c.batch).isApprox(fromBuffer(gs, c.batch), 1e-5f));
     for (int j = 0; j < c.out; ++j)
@@ -270,7 +281,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
             REQUIRE((ab.row(j)[b] == 0.0f && gb.row(j)[b] == 0.0f));
     // Results do not depend on the thread count.
     NeuronBuffer a1(c.out, c.batch);
-    narrowForward(layer, xb, a1, nullptr, c.batch, epi, 1);
+    narrowForward(pool(1), layer, xb, a1, nullptr, c.batch, epi);
     REQUIRE(fromBuffer(a1, c.batch) == fromBuffer(ab, c.batch));
 
     // Backward: dW = dZ X^T, dX = (W^T dZ) .* gate, then the momentum step, as sgdUpdate.
@@ -287,7 +298,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     const std::vector<float> v0(layer.edgeProperty(vel).begin(), layer.edgeProperty(vel).end());
     const SgdStep step{0.05f, 0.9f, 1e-3f};
     std::vector<float> grad(static_cast<std::size_t>(layer.edgeCount()));
-    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, &gpb, &dxb, c.batch, step, grad, threads);
+    narrowBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, &gpb, &dxb, c.batch, step, grad);
     const Dense dW = dz * x.transpose();
     REQUIRE(fromBuffer(dxb, c.batch).isApprox((w.transpose() * dz).cwiseProduct(gatePrev), 1e-4f));
     for (NeuronIndex j = 0; j < c.out; ++j)
@@ -296,7 +307,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     REQUIRE(std::equal(w0.begin(), w0.end(), layer.weights().begin())); // gradient mode leaves weights alone
     NeuronBuffer dx2(c.in, c.batch);
     std::vector<float> rowSums(static_cast<std::size_t>(c.in), -1.0f);
-    narrowBackward(layer, layer.edgeProperty(vel), xb, dzb, nullptr, &dx2, c.batch, step, {}, threads, rowSums);
+    narrowBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, nullptr, &dx2, c.batch, step, {}, rowSums);
     const Dense dxOld = w.transpose() * dz;
     REQUIRE(fromBuffer(dx2, c.batch).isApprox(dxOld, 1e-4f)); // old weights, no gate
     for (int i = 0; i < c.in; ++i)
@@ -311,7 +322,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     REQUIRE(kernelFor(randomLayer(4, 13, 1.0, 57)) == LayerKernel::Sparse); // full, but 4 inputs: no GEMM
     REQUIRE(kernelFor(randomLayer(64, 70, 1.0, 58)) == LayerKernel::Gemm);
     NeuronBuffer xs(20, 4), ys(5, 4);
-    REQUIRE_THROWS_WITH(narrowForward(sparse, xs, ys, nullptr, 4, epi, 1), Catch::Contains("1-12 outputs"));
+    REQUIRE_THROWS_WITH(narrowForward(pool(1), sparse, xs, ys, nullptr, 4, epi), Catch::Contains("1-12 outputs"));
 }
 
 TEST_CASE("gate bits decode to exactly the fp32 gates, in the forward and the backward", "[core][kernels]")
@@ -330,11 +341,11 @@ TEST_CASE("gate bits decode to exactly the fp32 gates, in the forward and the ba
     epi.negativeSlope = epi.activation.negativeSlope(1);
     epi.keepProbability = keep;
     epi.dropoutKey = 9;
-    const auto rows = balancedPartition(layer.rowPtr(), threads);
+    const auto rows = workUnits(layer.rowPtr(), threads);
     GateMask bits;
     bits.resize(c.out, c.batch);
-    sparseForward(layer, xb, a1, &g, c.batch, epi, rows);
-    sparseForward(layer, xb, a2, nullptr, c.batch, epi, rows, &bits);
+    sparseForward(pool(threads), layer, xb, a1, &g, c.batch, epi, rows);
+    sparseForward(pool(threads), layer, xb, a2, nullptr, c.batch, epi, rows, &bits);
     REQUIRE(fromBuffer(a1, c.batch) == fromBuffer(a2, c.batch)); // the activations do not change
     int kept = 0, low = 0;
     for (int j = 0; j < c.out; ++j)
@@ -358,22 +369,22 @@ TEST_CASE("gate bits decode to exactly the fp32 gates, in the forward and the ba
     toBuffer(randomDense(9, c.batch, 64), dz);
     const SgdStep step{0.05f, 0.9f, 1e-3f};
     std::vector<float> gc1, gc2;
-    sparseBackward(next, next.edgeProperty(v1), a1, dz, &g, &dx1, c.batch, step, {}, gc1,
-                   balancedPartition(next.colPtr(), threads), balancedPartition(next.rowPtr(), threads));
-    sparseBackward(next2, next2.edgeProperty(v2), a1, dz, nullptr, &dx2, c.batch, step, {}, gc2,
-                   balancedPartition(next2.colPtr(), threads), balancedPartition(next2.rowPtr(), threads), {}, &bits);
+    sparseBackward(pool(threads), next, next.edgeProperty(v1), a1, dz, &g, &dx1, c.batch, step, {}, gc1,
+                   workUnits(next.colPtr(), threads), workUnits(next.rowPtr(), threads));
+    sparseBackward(pool(threads), next2, next2.edgeProperty(v2), a1, dz, nullptr, &dx2, c.batch, step, {}, gc2,
+                   workUnits(next2.colPtr(), threads), workUnits(next2.rowPtr(), threads), {}, &bits);
     REQUIRE(fromBuffer(dx1, c.batch) == fromBuffer(dx2, c.batch));
     // And the narrow backward of a full layer.
     SparseLayer full = randomLayer(c.out, 4, 1.0, 65), full2 = full;
     const int f1 = full.addEdgeProperty("velocity"), f2 = full2.addEdgeProperty("velocity");
     NeuronBuffer dzn(4, c.batch);
     toBuffer(randomDense(4, c.batch, 66), dzn);
-    narrowBackward(full, full.edgeProperty(f1), a1, dzn, &g, &dx1, c.batch, step, {}, threads);
-    narrowBackward(full2, full2.edgeProperty(f2), a1, dzn, nullptr, &dx2, c.batch, step, {}, threads, {}, &bits);
+    narrowBackward(pool(threads), full, full.edgeProperty(f1), a1, dzn, &g, &dx1, c.batch, step, {});
+    narrowBackward(pool(threads), full2, full2.edgeProperty(f2), a1, dzn, nullptr, &dx2, c.batch, step, {}, {}, &bits);
     REQUIRE(fromBuffer(dx1, c.batch) == fromBuffer(dx2, c.batch));
     // Bits only for piecewise-linear activations.
     epi.activation = Activation::parse("sigmoid");
-    REQUIRE_THROWS_WITH(sparseForward(layer, xb, a2, nullptr, c.batch, epi, rows, &bits),
+    REQUIRE_THROWS_WITH(sparseForward(pool(threads), layer, xb, a2, nullptr, c.batch, epi, rows, &bits),
                         Catch::Contains("piecewise-linear"));
 }
 

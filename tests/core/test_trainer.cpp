@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 using namespace rewire;
 
 namespace {
@@ -66,18 +69,29 @@ TEST_CASE("SET training learns a toy problem and keeps the edge count", "[core][
     REQUIRE(rec.epochs.back().testAccuracy > 0.7); // chance is 1/3
 }
 
-TEST_CASE("same seed and thread count give identical metrics and weights", "[core][trainer]")
+TEST_CASE("same seed gives identical metrics and weights for 1, 2 and 3 threads, busy or not", "[core][trainer]")
 {
     const DataSplit data = toyData();
+    // The sparse, narrow and (dense method, 96 x 80) GEMM kernels, fp32 and bf16.
+    const std::string method = GENERATE(std::string("set"), std::string("dense"));
+    const std::string precision = GENERATE(std::string("fp32"), std::string("bf16"));
     auto runOnce = [&](int threads) {
         TrainConfig c = toyConfig();
         c.threads = threads;
+        c.method = method;
+        c.precision = precision;
+        c.epochs = 3;
+        if (method == "dense")
+            c.arch = "30-96-80-3";
         Trainer t(c, data);
         Recorder rec;
         t.run(&rec);
-        std::vector<float> w(t.network().layer(1).weights().begin(), t.network().layer(1).weights().end());
+        std::vector<std::vector<float>> w;
+        for (const SparseLayer& l : t.network().layers())
+            w.emplace_back(l.weights().begin(), l.weights().end());
         return std::pair(rec.epochs, w);
     };
+    INFO(method << " " << precision);
     const auto [m1, w1] = runOnce(2);
     const auto [m2, w2] = runOnce(2);
     REQUIRE(w1 == w2);
@@ -85,9 +99,25 @@ TEST_CASE("same seed and thread count give identical metrics and weights", "[cor
         REQUIRE(m1[e].trainLoss == m2[e].trainLoss);
         REQUIRE(m1[e].testAccuracy == m2[e].testAccuracy);
     }
-    // The sparse kernels give each output to one thread, so even the thread count does not matter.
-    const auto [m3, w3] = runOnce(1);
-    REQUIRE(w3 == w1);
+    // Every output is computed by one work unit, so the thread count does not matter, and neither
+    // does which thread runs a unit: other threads spinning on every core change the schedule.
+    REQUIRE(runOnce(1).second == w1);
+    REQUIRE(runOnce(3).second == w1);
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> hogs;
+    for (int i = 0; i < 2; ++i)
+        hogs.emplace_back([&] {
+            while (!stop.load(std::memory_order_relaxed)) {
+            }
+        });
+    const auto busy2 = runOnce(2), busy3 = runOnce(3);
+    stop = true;
+    for (auto& h : hogs)
+        h.join();
+    REQUIRE(busy2.second == w1);
+    REQUIRE(busy3.second == w1);
+    for (size_t e = 0; e < m1.size(); ++e)
+        REQUIRE(busy2.first[e].trainLoss == m1[e].trainLoss);
 }
 
 TEST_CASE("bf16 activations train as well, deterministically, and differ from fp32", "[core][trainer]")
