@@ -2,6 +2,12 @@
 // the hidden layers of the reference configuration) and prints the median of several repetitions,
 // in microseconds per call and GFLOP/s counted as 2 * edges * batch per pass.
 // Usage: kernel_timing [--threads T] [--in N] [--out N] [--epsilon E] [--batch B] [--callgrind N] [--cross-core]
+//                      [--subnormal]
+//
+// --subnormal times the forward and backward again with every input and delta scaled into the
+// subnormal range (x 1e-39), as very sparse layers drift there, and prints each kernel's time
+// relative to normal values: about 1.0 while the engine flushes subnormals to zero (WorkPool,
+// FlushDenormals); 3-18x when it does not (bench/RESULTS.md, "Subnormals").
 //
 // --cross-core also times the forward when each thread has just rewritten its own share of the
 // input rows, as in training (the other rows then come from the other core's cache).
@@ -34,12 +40,12 @@ using namespace rewire;
 int main(int argc, char** argv)
 {
     int threads = 2, in = 1000, out = 1000, batch = 128, callgrindCalls = 0;
-    bool crossCore = false;
+    bool crossCore = false, subnormal = false;
     double epsilon = 20;
     for (int i = 1; i < argc; i += 2) {
         const std::string k = argv[i];
-        if (k == "--cross-core") {
-            crossCore = true;
+        if (k == "--cross-core" || k == "--subnormal") {
+            (k == "--cross-core" ? crossCore : subnormal) = true;
             --i;
             continue;
         }
@@ -63,7 +69,7 @@ int main(int argc, char** argv)
     const double flops = 2.0 * static_cast<double>(layer.edgeCount()) * batch;
     std::printf("layer %dx%d, %lld edges (%.2f%%), batch %d, %d threads\n", in, out,
                 static_cast<long long>(layer.edgeCount()), 100 * layer.density(), batch, threads);
-    auto time = [&](const char* name, double passes, auto fn) {
+    auto time = [&](const char* name, double passes, auto fn) -> double {
         if (callgrindCalls > 0) {
 #ifdef REWIRE_HAVE_CALLGRIND
             fn(); // warm: first-touch and thread start-up are not the kernel's instructions
@@ -75,7 +81,7 @@ int main(int argc, char** argv)
 #else
             std::printf("built without valgrind/callgrind.h: --callgrind ignored\n");
 #endif
-            return;
+            return 0.0;
         }
         for (int w = 0; w < 20; ++w)
             fn();
@@ -90,8 +96,9 @@ int main(int argc, char** argv)
         std::sort(t.begin(), t.end());
         const double s = t[t.size() / 2];
         std::printf("%-34s %8.1f us  %6.1f GFLOP/s\n", name, s * 1e6, passes * flops / s / 1e9);
+        return s;
     };
-    time("forward (+All-ReLU, dropout)", 1, [&] { f.forward(batch); });
+    const double forward = time("forward (+All-ReLU, dropout)", 1, [&] { f.forward(batch); });
     if (crossCore && threads > 1) {
         // In training, thread t wrote rows [n t / T, n (t + 1) / T) of this layer's input in the
         // previous layer's forward, so the forward finds the other rows in another core's cache.
@@ -108,7 +115,19 @@ int main(int argc, char** argv)
         time("  rewrite own input rows only", 0, rewriteOwnRows);
         time("  rewrite own input rows + forward", 1, [&] { rewriteOwnRows(); f.forward(batch); });
     }
-    time("backward dW + dX + update", 2, [&] { f.backward(batch); });
+    const double backward = time("backward dW + dX + update", 2, [&] { f.backward(batch); });
     time("backward dW + update (first layer)", 1, [&] { f.backwardFirstLayer(batch); });
+    if (subnormal && callgrindCalls == 0) {
+        for (int i = 0; i < f.x.neurons(); ++i)
+            for (int b = 0; b < batch; ++b)
+                f.x.row(i)[b] *= 1e-39f;
+        for (int j = 0; j < f.dz.neurons(); ++j)
+            for (int b = 0; b < batch; ++b)
+                f.dz.row(j)[b] *= 1e-39f;
+        const double fs = time("forward, subnormal inputs", 1, [&] { f.forward(batch); });
+        const double bs = time("backward, subnormal inputs", 2, [&] { f.backward(batch); });
+        std::printf("subnormal / normal time: forward %.2fx, backward %.2fx (about 1 with flush-to-zero)\n",
+                    fs / forward, bs / backward);
+    }
     return 0;
 }

@@ -42,7 +42,9 @@ training
   --epochs N            [10]      --batch B        [128]     --lr R           [0.01]
   --momentum M          [0.9]     --weight-decay D [0.0002]  --dropout P      [0.3]
   --zeta Z              fraction of weights pruned and regrown per SET step          [0.3]
-  --threads T           [2]       --seed S         [1]
+  --threads T           auto | 1-1024: auto takes the cores other processes leave free
+                        (measured at the start); results do not depend on it        [auto]
+  --seed S              [1]
   --precision P         fp32 | bf16: bf16 stores the activations the sparse forward gathers
                         (fp32 accumulation, weights and gradients); faster on layers wider
                         than ~5,000 neurons, slower on narrow ones            [fp32]
@@ -116,11 +118,16 @@ int runTrain(int argc, char** argv)
                     static_cast<long long>(trainer->network().edgeCount()));
         for (int l = 0; l < trainer->network().layerCount(); ++l)
             std::printf("%s%.2f%%", l ? " " : "", 100.0 * trainer->network().layer(l).density());
-        std::printf(" density)\nrun folder    %s\n", out.string().c_str());
+        std::printf(" density)\nthreads       %d", trainer->threads());
+        if (config.threads == 0)
+            std::printf(" (auto: %d of %d cores free)", trainer->threads(), onlineCores());
+        std::printf("\n");
+        std::printf("run folder    %s\n", out.string().c_str());
         std::fflush(stdout);
     }
 
     RunWriter run(out, config, trainer->network(), data.split.validation.samples() > 0, args.flag("force"));
+    run.setThreads(trainer->threads());
     ProgressPrinter progress(config.epochs, config.batch, quiet,
                              [&](const EpochMetrics& m, const NetworkGraph&) { run.epoch(m); });
     progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) { run.trained(m, net); };

@@ -104,6 +104,8 @@ void RunWriter::finish(const std::string& status, const std::string& error, int 
     if (!m_wall.empty())
         summary.set("median_epoch_wall_seconds", median(m_wall));
     summary.set("peak_rss_mib", peakRssMiB());
+    if (m_threads > 0)
+        summary.set("threads", m_threads);
     summary.set("dataset", datasetDescription);
     if (!error.empty())
         summary.set("error", error);

@@ -45,6 +45,9 @@ public:
     void finish(const std::string& status, const std::string& error, int epochsDone, const NetworkGraph& network,
                 const std::string& datasetDescription);
 
+    // The threads the run trains on (what --threads auto resolved to), for summary.json.
+    void setThreads(int threads) { m_threads = threads; }
+
     const std::filesystem::path& dir() const { return m_dir; }
     // Wall time of each epoch from the end of the previous one (training, evaluation, topology
     // step and whatever the observers did): what a user waits per epoch.
@@ -59,6 +62,7 @@ private:
     std::shared_ptr<const NetworkGraph> m_previous; // topology of the last snapshot, for turnover
     EpochMetrics m_last;
     double m_trainSeconds = 0.0;
+    int m_threads = 0;
     std::vector<double> m_wall;
     std::chrono::steady_clock::time_point m_lastEpochEnd;
 

@@ -122,8 +122,8 @@ void TrainConfig::validate() const
         bad("scale", scale, "expected standard, minmax or none");
     if (snapshotEvery < 0)
         bad("snapshot-every", std::to_string(snapshotEvery), "must be >= 0 (0 = no snapshots)");
-    if (threads < 1 || threads > 1024)
-        bad("threads", std::to_string(threads), "must be in [1, 1024]");
+    if (threads < 0 || threads > 1024)
+        bad("threads", std::to_string(threads), "expected auto or a count from 1 to 1024");
     try {
         Activation::parse(activation);
         parseWeightInit(init);
@@ -156,7 +156,10 @@ Json TrainConfig::toJson() const
     j.set("method", method);
     j.set("init", init);
     j.set("loss", loss);
-    j.set("threads", threads);
+    if (threads == 0)
+        j.set("threads", "auto");
+    else
+        j.set("threads", threads);
     j.set("precision", precision);
     // JSON numbers are doubles: seeds beyond 2^53 are written as strings so they stay exact.
     if (seed < (1ULL << 53))
@@ -189,7 +192,14 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "init") init = value;
     else if (key == "loss") loss = value;
     else if (key == "precision") precision = value;
-    else if (key == "threads") threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
+    else if (key == "threads") {
+        if (value == "auto")
+            threads = 0;
+        else if (value == "0")
+            bad(key, value, "expected auto or a count from 1 to 1024");
+        else
+            threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
+    }
     else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {
         std::uint64_t s = 0;

@@ -45,6 +45,11 @@ double availableMemoryBytes()
     return kib * 1024.0;
 }
 
+int resolveThreads(int requested)
+{
+    return requested > 0 ? requested : measureFreeCores();
+}
+
 DatasetRequest datasetRequest(const TrainConfig& config)
 {
     DatasetRequest request;
@@ -119,7 +124,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
     }
     m_network.attributes()["dataset"] = train.name;
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
-                                           parseLoss(m_config.loss), m_config.batch, m_config.threads);
+                                           parseLoss(m_config.loss), m_config.batch, resolveThreads(m_config.threads));
     m_engine->setBf16Activations(m_config.precision == "bf16");
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
 }

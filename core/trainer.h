@@ -76,6 +76,8 @@ public:
     int epochsDone() const { return m_epochsDone; }
     bool finished() const { return m_epochsDone >= m_config.epochs; }
     const TrainConfig& config() const { return m_config; }
+    // The engine's threads: config().threads, or what auto (0) resolved to.
+    int threads() const { return m_engine->threads(); }
     // lr and zeta may change between epochs.
     void setLearningRate(double lr);
     void setZeta(double zeta);
@@ -102,6 +104,10 @@ private:
 double estimateTrainingBytes(const TrainConfig& config);
 // MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
 double availableMemoryBytes();
+
+// The thread count of a run: `requested`, or for 0 (auto) the cores other processes leave free
+// now (measureFreeCores, ~0.1 s). Results do not depend on it.
+int resolveThreads(int requested);
 
 // The data a config asks for: --dataset, --test-dataset, --test-fraction, --validation,
 // --validation-dataset, --scale and --seed (for the seeded splits).

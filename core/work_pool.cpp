@@ -143,6 +143,22 @@ int busyThreadsElsewhere(int ownRunnable)
     return r < 0 ? -1 : std::max(0, r - ownRunnable);
 }
 
+int measureFreeCores(std::chrono::milliseconds window)
+{
+    const int cores = onlineCores();
+    std::vector<int> others;
+    const auto end = Clock::now() + window;
+    do {
+        const int b = busyThreadsElsewhere(1); // this thread is runnable while it reads
+        if (b < 0)
+            return cores;
+        others.push_back(b);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (Clock::now() < end);
+    std::nth_element(others.begin(), others.begin() + static_cast<std::ptrdiff_t>(others.size() / 2), others.end());
+    return std::clamp(cores - others[others.size() / 2], 1, cores);
+}
+
 FlushDenormals::FlushDenormals()
 {
 #if defined(__SSE__)

@@ -48,6 +48,10 @@ int onlineCores();
 // from /proc/loadavg; -1 when that cannot be read. Cheap (one small read), allocation-free.
 int busyThreadsElsewhere(int ownRunnable);
 
+// The cores that other processes leave free, from the runnable threads counted every 20 ms over
+// `window` (median), at least 1 and at most onlineCores(). What `--threads auto` runs on.
+int measureFreeCores(std::chrono::milliseconds window = std::chrono::milliseconds(100));
+
 // One kernel phase of a job: units [0, units), unit u run by call(ctx, u).
 struct WorkPart {
     int units = 0;

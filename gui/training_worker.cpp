@@ -219,9 +219,11 @@ void TrainingWorker::run()
             m_status.dataset = description;
         }
         trainer = std::make_unique<Trainer>(config, data.split);
-        if (!m_options.runDir.empty())
+        if (!m_options.runDir.empty()) {
             writer = std::make_unique<RunWriter>(m_options.runDir, config, trainer->network(),
                                                  data.split.validation.samples() > 0, m_options.force);
+            writer->setThreads(trainer->threads());
+        }
         Observer observer(*this, writer.get(), config.batch, trainer->network());
         observer.publish(0, 0, 0, Observer::copy(trainer->network()));
 

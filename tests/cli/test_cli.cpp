@@ -141,7 +141,7 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     REQUIRE(bad.output.find("cannot open model file") != std::string::npos);
 }
 
-TEST_CASE("same seed, same threads: identical metrics.csv", "[cli][determinism]")
+TEST_CASE("same seed: identical metrics.csv and model, whatever the threads", "[cli][determinism]")
 {
     const auto dir = tempDir("cli-det");
     REQUIRE(run("train " + kTiny + " --threads 2 --out " + (dir / "a").string()).code == 0);
@@ -150,6 +150,18 @@ TEST_CASE("same seed, same threads: identical metrics.csv", "[cli][determinism]"
     REQUIRE(a.size() == 4);
     REQUIRE(a == metricsWithoutTimes(dir / "b" / "metrics.csv"));
     REQUIRE(readFile(dir / "a" / "model.rwm") == readFile(dir / "b" / "model.rwm"));
+    // auto (the default) takes the free cores, 1 or 2 here; 1 and 3 threads give the same bits.
+    const auto viaAuto = run("train " + kTiny + " --out " + (dir / "auto").string());
+    REQUIRE(viaAuto.code == 0);
+    REQUIRE(readFile(dir / "auto" / "config.json").find("\"threads\": \"auto\"") != std::string::npos);
+    REQUIRE(readFile(dir / "auto" / "summary.json").find("\"threads\": ") != std::string::npos);
+    for (const char* t : {"1", "3"}) {
+        const std::string sub = std::string("t") + t;
+        REQUIRE(run("train " + kTiny + " --threads " + t + " --out " + (dir / sub).string()).code == 0);
+        REQUIRE(a == metricsWithoutTimes(dir / sub / "metrics.csv"));
+        REQUIRE(readFile(dir / "a" / "model.rwm") == readFile(dir / sub / "model.rwm"));
+    }
+    REQUIRE(a == metricsWithoutTimes(dir / "auto" / "metrics.csv"));
     REQUIRE(run("train " + kTiny + " --seed 8 --out " + (dir / "c").string()).code == 0);
     REQUIRE(a != metricsWithoutTimes(dir / "c" / "metrics.csv"));
 }
@@ -170,6 +182,8 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
         {"--activation swish", "--activation swish: unknown", 2},
         {"--method rigl", "--method rigl: unknown", 2},
         {"--frobnicate 3", "unknown option --frobnicate", 2},
+        {"--threads 0", "--threads 0: expected auto or a count from 1 to 1024", 2},
+        {"--threads many", "--threads many: expected an integer", 2},
         // ~470 GB by the estimate: refused before anything is allocated (CI has 24 GiB).
         {"--arch 20-200000000-3 --method dense", "--arch 20-200000000-3: the dense model needs about", 2},
         {"--dataset csv:/no/such/file.csv", "/no/such/file.csv: file not found", 1},

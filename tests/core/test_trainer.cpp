@@ -208,4 +208,15 @@ TEST_CASE("config JSON round-trips through merge", "[core][config]")
     REQUIRE(back.seed == 18446744073709551557ULL);
     REQUIRE_THROWS_WITH(back.set("seed", "-3"), Catch::Contains("--seed -3: expected an integer"));
     REQUIRE_THROWS_WITH(b.merge(Json::parse(R"({"epsilom": 3})"), "cfg.json"), Catch::Contains("unknown key \"epsilom\""));
+    // threads: auto by default, written and read back as "auto"; explicit counts as numbers.
+    TrainConfig t;
+    REQUIRE(t.threads == 0);
+    REQUIRE(t.toJson().dump().find("\"threads\": \"auto\"") != std::string::npos);
+    t.merge(Json::parse(R"({"threads": 3})"), "cfg.json");
+    REQUIRE(t.threads == 3);
+    t.merge(Json::parse(R"({"threads": "auto"})"), "cfg.json");
+    REQUIRE(t.threads == 0);
+    REQUIRE(resolveThreads(3) == 3);
+    REQUIRE(resolveThreads(0) >= 1);
+    REQUIRE(resolveThreads(0) <= onlineCores());
 }
