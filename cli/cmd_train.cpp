@@ -42,8 +42,9 @@ training
   --epochs N            [10]      --batch B        [128]     --lr R           [0.01]
   --momentum M          [0.9]     --weight-decay D [0.0002]  --dropout P      [0.3]
   --zeta Z              fraction of weights pruned and regrown per SET step          [0.3]
-  --threads T           auto | 1-1024: auto takes the cores other processes leave free
-                        (measured at the start); results do not depend on it        [auto]
+  --threads T           auto | 1-1024: auto = every core; at most this many train at once,
+                        fewer while other processes keep cores busy (checked every 20 ms);
+                        results do not depend on it                                 [auto]
   --seed S              [1]
   --precision P         fp32 | bf16: bf16 stores the activations the sparse forward gathers
                         (fp32 accumulation, weights and gradients); faster on layers wider
@@ -120,7 +121,7 @@ int runTrain(int argc, char** argv)
             std::printf("%s%.2f%%", l ? " " : "", 100.0 * trainer->network().layer(l).density());
         std::printf(" density)\nthreads       %d", trainer->threads());
         if (config.threads == 0)
-            std::printf(" (auto: %d of %d cores free)", trainer->threads(), onlineCores());
+            std::printf(" (auto: every core; fewer while other processes keep cores busy)");
         std::printf("\n");
         std::printf("run folder    %s\n", out.string().c_str());
         std::fflush(stdout);

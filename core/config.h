@@ -42,7 +42,7 @@ struct TrainConfig {
     std::string method = "set";
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";
-    int threads = 0;                 // 0 = auto: the cores other processes leave free (resolveThreads)
+    int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once
     std::string precision = "fp32";  // fp32 | bf16 (activations gathered by the sparse forward)
     std::uint64_t seed = 1;
     int snapshotEvery = 0; // save a snapshot every K epochs (0 = none); used by the run front ends

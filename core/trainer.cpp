@@ -47,7 +47,7 @@ double availableMemoryBytes()
 
 int resolveThreads(int requested)
 {
-    return requested > 0 ? requested : measureFreeCores();
+    return requested > 0 ? requested : onlineCores();
 }
 
 DatasetRequest datasetRequest(const TrainConfig& config)

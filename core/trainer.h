@@ -105,8 +105,9 @@ double estimateTrainingBytes(const TrainConfig& config);
 // MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
 double availableMemoryBytes();
 
-// The thread count of a run: `requested`, or for 0 (auto) the cores other processes leave free
-// now (measureFreeCores, ~0.1 s). Results do not depend on it.
+// The thread count of a run: `requested`, or for 0 (auto) every core this process may use. While
+// other processes keep cores busy the engine's pool runs on fewer (WorkPool). Results do not
+// depend on either.
 int resolveThreads(int requested);
 
 // The data a config asks for: --dataset, --test-dataset, --test-fraction, --validation,

@@ -33,10 +33,12 @@ using Clock = std::chrono::steady_clock;
 // A worker that spins while another process wants its core uses up its share of that core, and
 // the scheduler then preempts it in the middle of a unit, which the whole job waits for (measured:
 // 64 waits of ~4 ms per two epochs with a 20 us spin, none without). So workers spin only while
-// the machine has a core for every runnable thread (see sampleContention).
+// the machine has a core for every runnable thread, and a worker whose core another process
+// wants does not take part at all (see sampleContention).
 constexpr auto kWorkerSpin = std::chrono::microseconds(100);
 constexpr auto kCallerSpin = std::chrono::microseconds(50);
 constexpr auto kContentionPeriod = std::chrono::milliseconds(20);
+constexpr int kRaiseAfter = 5;
 
 inline void cpuRelax()
 {
@@ -143,22 +145,6 @@ int busyThreadsElsewhere(int ownRunnable)
     return r < 0 ? -1 : std::max(0, r - ownRunnable);
 }
 
-int measureFreeCores(std::chrono::milliseconds window)
-{
-    const int cores = onlineCores();
-    std::vector<int> others;
-    const auto end = Clock::now() + window;
-    do {
-        const int b = busyThreadsElsewhere(1); // this thread is runnable while it reads
-        if (b < 0)
-            return cores;
-        others.push_back(b);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    } while (Clock::now() < end);
-    std::nth_element(others.begin(), others.begin() + static_cast<std::ptrdiff_t>(others.size() / 2), others.end());
-    return std::clamp(cores - others[others.size() / 2], 1, cores);
-}
-
 FlushDenormals::FlushDenormals()
 {
 #if defined(__SSE__)
@@ -189,6 +175,8 @@ WorkPool::WorkPool(int threads) : m_threads(threads)
         throw std::invalid_argument("WorkPool: threads must be >= 1, got " + std::to_string(threads));
     m_cursors = std::vector<Cursor>(static_cast<std::size_t>(threads));
     m_homeBegin.assign(static_cast<std::size_t>(threads) + 1, 0);
+    m_cores = onlineCores();
+    m_active.store(static_cast<std::uint32_t>(threads));
     m_workers.reserve(static_cast<std::size_t>(threads - 1));
     for (int t = 1; t < threads; ++t)
         m_workers.emplace_back([this, t] { workerLoop(t); });
@@ -198,7 +186,9 @@ WorkPool::~WorkPool()
 {
     m_stop.store(true, std::memory_order_seq_cst);
     m_generation.fetch_add(1, std::memory_order_seq_cst);
+    m_active.fetch_add(1, std::memory_order_seq_cst);
     futexWakeAll(m_generation);
+    futexWakeAll(m_active);
     for (std::thread& w : m_workers)
         w.join();
 }
@@ -262,7 +252,7 @@ void WorkPool::run(std::initializer_list<WorkPart> parts)
         m_jobsSinceSample = 0;
         sampleContention();
     }
-    if (m_threads == 1 || units == 1) { // nothing to share: no job to post
+    if (m_threads == 1 || units == 1 || m_active.load(std::memory_order_relaxed) == 1) { // no job to post
         for (const WorkPart& p : parts)
             for (int u = 0; u < p.units; ++u)
                 p.call(p.ctx, u);
@@ -304,11 +294,25 @@ void WorkPool::sampleContention()
     if (now - m_lastSample < kContentionPeriod)
         return;
     m_lastSample = now;
-    // Runnable now: this thread and every worker not asleep, plus the others.
-    const int own = 1 + m_threads - 1 - static_cast<int>(m_sleepers.load(std::memory_order_relaxed));
+    // Runnable now: this thread and every worker neither asleep nor parked, plus the others.
+    const int own = m_threads - static_cast<int>(m_sleepers.load(std::memory_order_relaxed)) -
+                    static_cast<int>(m_parked.load(std::memory_order_relaxed));
     const int others = busyThreadsElsewhere(own);
-    if (others >= 0)
-        m_contended.store(others + m_threads > onlineCores(), std::memory_order_relaxed);
+    if (others < 0)
+        return;
+    // Fewer participants at once; more only after kRaiseAfter samples in a row say so, so that a
+    // short burst elsewhere does not make the pool flap.
+    const int target = std::clamp(m_cores - others, 1, m_threads);
+    const int active = static_cast<int>(m_active.load(std::memory_order_relaxed));
+    m_raiseVotes = target > active ? m_raiseVotes + 1 : 0;
+    if (target < active || m_raiseVotes >= kRaiseAfter) {
+        m_raiseVotes = 0;
+        m_active.store(static_cast<std::uint32_t>(target), std::memory_order_seq_cst);
+        if (target > active)
+            futexWakeAll(m_active);
+    }
+    m_spin.store(others + static_cast<int>(m_active.load(std::memory_order_relaxed)) <= m_cores,
+                 std::memory_order_relaxed);
 }
 
 void WorkPool::workerLoop(int index)
@@ -316,9 +320,20 @@ void WorkPool::workerLoop(int index)
     FlushDenormals flush; // for the thread's lifetime: it only runs engine work
     std::uint32_t seen = 0;
     for (;;) {
+        const std::uint32_t active = m_active.load(std::memory_order_seq_cst);
+        if (static_cast<std::uint32_t>(index) >= active) {
+            // Parked: other processes keep the cores busy. Wait for the count to change.
+            m_parked.fetch_add(1, std::memory_order_seq_cst);
+            while (m_active.load(std::memory_order_seq_cst) == active && !m_stop.load(std::memory_order_seq_cst))
+                futexWait(m_active, active);
+            m_parked.fetch_sub(1, std::memory_order_seq_cst);
+            if (m_stop.load(std::memory_order_acquire))
+                return;
+            continue;
+        }
         std::uint32_t g = seen;
         const auto posted = [&] { return (g = m_generation.load(std::memory_order_acquire)) != seen; };
-        const bool spin = !m_contended.load(std::memory_order_relaxed);
+        const bool spin = m_spin.load(std::memory_order_relaxed);
         if (!(spin ? spinFor(kWorkerSpin, posted) : posted())) {
             m_sleepers.fetch_add(1, std::memory_order_seq_cst);
             while ((g = m_generation.load(std::memory_order_seq_cst)) == seen)
@@ -328,7 +343,8 @@ void WorkPool::workerLoop(int index)
         if (m_stop.load(std::memory_order_acquire))
             return;
         seen = g;
-        participate(g, index);
+        if (static_cast<std::uint32_t>(index) < m_active.load(std::memory_order_relaxed))
+            participate(g, index);
     }
 }
 

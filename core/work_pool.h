@@ -48,10 +48,6 @@ int onlineCores();
 // from /proc/loadavg; -1 when that cannot be read. Cheap (one small read), allocation-free.
 int busyThreadsElsewhere(int ownRunnable);
 
-// The cores that other processes leave free, from the runnable threads counted every 20 ms over
-// `window` (median), at least 1 and at most onlineCores(). What `--threads auto` runs on.
-int measureFreeCores(std::chrono::milliseconds window = std::chrono::milliseconds(100));
-
 // One kernel phase of a job: units [0, units), unit u run by call(ctx, u).
 struct WorkPart {
     int units = 0;
@@ -99,8 +95,10 @@ private:
         std::atomic<std::uint64_t> word{0};
     };
     void workerLoop(int index);
-    // Every 20 ms or so (from run()): whether other processes want the cores this pool's threads
-    // run on, from the count of runnable threads; workers then sleep at once between jobs.
+    // Every 20 ms or so (from run()): how many cores other processes leave free, from the count
+    // of runnable threads. Only that many threads take part in jobs (the others park; more come
+    // back after 0.1 s of free cores), and they spin between jobs only while no other process
+    // wants their cores.
     void sampleContention();
     // Claims and runs units of job `generation` from every home range, own first; returns how
     // many it ran (0 when the job has moved on).
@@ -117,7 +115,11 @@ private:
     alignas(64) std::atomic<std::uint32_t> m_generation{0};
     std::atomic<std::uint32_t> m_sleepers{0};
     std::atomic<bool> m_stop{false};
-    std::atomic<bool> m_contended{false};
+    std::atomic<bool> m_spin{true};
+    std::atomic<std::uint32_t> m_active{1}; // threads taking part in jobs (index < m_active)
+    std::atomic<std::uint32_t> m_parked{0};
+    int m_cores = 1;
+    int m_raiseVotes = 0;
     int m_jobsSinceSample = 0;
     std::chrono::steady_clock::time_point m_lastSample{};
     alignas(64) std::atomic<std::uint32_t> m_remaining{0};

@@ -75,7 +75,7 @@ const std::vector<std::pair<const char*, std::vector<FieldSpec>>>& formSpec()
           {"momentum", "momentum", "", {}},
           {"weight-decay", "weight decay", "", {}},
           {"dropout", "dropout", "", {}},
-          {"threads", "threads", "auto: the cores other processes leave free; results do not depend on it", {}},
+          {"threads", "threads", "auto: every core, fewer while other programs keep cores busy; results do not depend on it", {}},
           {"precision", "precision", "bf16: activations gathered by the sparse forward stored in bf16; "
                                      "faster on layers wider than ~5,000 neurons", {"fp32", "bf16"}},
           {"seed", "seed", "same seed = same results, whatever the threads", {}}}},
