@@ -43,7 +43,7 @@ training
   --momentum M          [0.9]     --weight-decay D [0.0002]  --dropout P      [0.3]
   --zeta Z              fraction of weights pruned and regrown per SET step          [0.3]
   --threads T           auto | 1-1024: auto = every core; at most this many train at once,
-                        fewer while other processes keep cores busy (checked every 20 ms);
+                        fewer while other processes keep cores busy (checked every 10 ms);
                         results do not depend on it                                 [auto]
   --seed S              [1]
   --precision P         fp32 | bf16: bf16 stores the activations the sparse forward gathers

@@ -477,8 +477,8 @@ void NeuronBuffer::setZero()
 std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads)
 {
     const auto n = static_cast<NeuronIndex>(ptr.size() - 1);
-    const int perThread = std::clamp(n / (32 * std::max(threads, 1)), 1, 32);
-    return balancedPartition(ptr, std::min(std::max(threads, 1) * perThread, std::max<NeuronIndex>(n, 1)));
+    const EdgeIndex units = std::clamp<EdgeIndex>(ptr.back() / kMinEdgesPerUnit, 1, 32 * std::max(threads, 1));
+    return balancedPartition(ptr, static_cast<int>(std::min<EdgeIndex>(units, std::max<NeuronIndex>(n, 1))));
 }
 
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts)
@@ -1016,7 +1016,11 @@ void narrowForwardJ(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer
         if (v < vectors)
             narrowPartial<J, 1>(layer, x, i0, i1, v * kLanes, out, width);
     });
-    pool.run(vectors, [&](int v) {
+    // The sums of the chunks: one unit per column vector, or a single one (no job) when the
+    // whole reduction is a few hundred vector adds.
+    const int reduceUnits = J * chunks * vectors < 4096 ? 1 : vectors;
+    pool.run(reduceUnits, [&](int u) {
+        for (int v = u * vectors / reduceUnits; v < (u + 1) * vectors / reduceUnits; ++v) {
         const int t0 = v * kLanes;
         for (int j = 0; j < J; ++j) {
             const std::size_t at = static_cast<std::size_t>(j) * width + t0;
@@ -1031,6 +1035,7 @@ void narrowForwardJ(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer
                 epilogueLinear(z, m, slope, aOut, gOut);
             else
                 epilogueVec(z, m, epi, reinterpret_cast<float*>(aOut), reinterpret_cast<float*>(gOut));
+        }
         }
     });
 }
@@ -1050,7 +1055,8 @@ void narrowBackwardJ(WorkPool& pool, SparseLayer& layer, std::span<float> veloci
         dzRow[j] = reinterpret_cast<const v16*>(dz.row(j));
     // Units of whole 16-input blocks, so no two units write the same cache line of W.
     const int blocks = (inputs + kLanes - 1) / kLanes;
-    const int units = std::min(blocks, 16 * pool.threads());
+    const int units = static_cast<int>(
+        std::clamp<EdgeIndex>(layer.edgeCount() / kMinEdgesPerUnit, 1, std::min(blocks, 16 * pool.threads())));
     pool.run(units, [&](int u) {
         const int i0 = std::min(inputs, blocks * u / units * kLanes), i1 = std::min(inputs, blocks * (u + 1) / units * kLanes);
         for (int i = i0; i < i1; ++i) {

@@ -62,9 +62,11 @@ private:
 // entries. Time complexity: O(parts log n).
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts);
 // The work units of a layer's kernels on a pool of `threads` (a balancedPartition of ptr): up to 32
-// per thread, of at least 32 neurons where the layer has them. Thread t's home units, which it runs
-// first, then cover about the t-th of the edges, as a static partition would. The results of every
-// kernel below are the same for any units: each output is computed by one unit.
+// per thread, of at least kMinEdgesPerUnit edges (below that a unit costs more to hand out than
+// to run, and a layer of fewer edges is one unit: no job at all). Thread t's home units, which it
+// runs first, then cover about the t-th of the edges, as a static partition would. The results of
+// every kernel below are the same for any units: each output is computed by one unit.
+inline constexpr EdgeIndex kMinEdgesPerUnit = 1024;
 std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads);
 
 struct ForwardEpilogue {

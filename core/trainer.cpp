@@ -150,6 +150,7 @@ void Trainer::setZeta(double zeta)
 
 Evaluation Trainer::evaluate(const Dataset& data)
 {
+    FlushDenormals flush;
     Evaluation ev;
     const std::int64_t n = data.samples();
     if (n == 0)
@@ -176,6 +177,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
 {
     if (finished())
         throw std::logic_error("Trainer: all " + std::to_string(m_config.epochs) + " epochs are done");
+    // The whole epoch on this thread (training, evaluation, the topology step) with subnormals
+    // flushed, as in the pool's workers; the caller's mode comes back at the end.
+    FlushDenormals flush;
     const int epoch = m_epochsDone + 1;
     EpochMetrics m;
     m.epoch = epoch;

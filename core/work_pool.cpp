@@ -30,15 +30,14 @@ using Clock = std::chrono::steady_clock;
 // How long a thread spins before it sleeps. Long enough to catch the next job of a batch on an
 // idle machine (the serial steps between jobs take a few microseconds), short against the
 // milliseconds a preempted thread waits for its core.
-// A worker that spins while another process wants its core uses up its share of that core, and
-// the scheduler then preempts it in the middle of a unit, which the whole job waits for (measured:
-// 64 waits of ~4 ms per two epochs with a 20 us spin, none without). So workers spin only while
-// the machine has a core for every runnable thread, and a worker whose core another process
-// wants does not take part at all (see sampleContention).
+// A worker that shares its core with another process uses up its share of that core, and the
+// scheduler then preempts it in the middle of a unit, which the whole job waits for (measured:
+// 64 waits of ~4 ms per two epochs, and 15 % slower than one thread). So such a worker does not
+// take part at all (see sampleContention); the others spin for a while between jobs.
 constexpr auto kWorkerSpin = std::chrono::microseconds(100);
 constexpr auto kCallerSpin = std::chrono::microseconds(50);
-constexpr auto kContentionPeriod = std::chrono::milliseconds(20);
-constexpr int kRaiseAfter = 5;
+constexpr auto kContentionPeriod = std::chrono::milliseconds(10);
+constexpr int kLowerAfter = 3, kRaiseAfter = 10;
 
 inline void cpuRelax()
 {
@@ -300,19 +299,18 @@ void WorkPool::sampleContention()
     const int others = busyThreadsElsewhere(own);
     if (others < 0)
         return;
-    // Fewer participants at once; more only after kRaiseAfter samples in a row say so, so that a
-    // short burst elsewhere does not make the pool flap.
+    // A change of participants only when several samples in a row agree: one sample can catch a
+    // thread of ours between waking and saying so, or a daemon that runs for a millisecond.
     const int target = std::clamp(m_cores - others, 1, m_threads);
     const int active = static_cast<int>(m_active.load(std::memory_order_relaxed));
+    m_lowerVotes = target < active ? m_lowerVotes + 1 : 0;
     m_raiseVotes = target > active ? m_raiseVotes + 1 : 0;
-    if (target < active || m_raiseVotes >= kRaiseAfter) {
-        m_raiseVotes = 0;
+    if (m_lowerVotes >= kLowerAfter || m_raiseVotes >= kRaiseAfter) {
+        m_lowerVotes = m_raiseVotes = 0;
         m_active.store(static_cast<std::uint32_t>(target), std::memory_order_seq_cst);
         if (target > active)
             futexWakeAll(m_active);
     }
-    m_spin.store(others + static_cast<int>(m_active.load(std::memory_order_relaxed)) <= m_cores,
-                 std::memory_order_relaxed);
 }
 
 void WorkPool::workerLoop(int index)
@@ -333,8 +331,7 @@ void WorkPool::workerLoop(int index)
         }
         std::uint32_t g = seen;
         const auto posted = [&] { return (g = m_generation.load(std::memory_order_acquire)) != seen; };
-        const bool spin = m_spin.load(std::memory_order_relaxed);
-        if (!(spin ? spinFor(kWorkerSpin, posted) : posted())) {
+        if (!spinFor(kWorkerSpin, posted)) {
             m_sleepers.fetch_add(1, std::memory_order_seq_cst);
             while ((g = m_generation.load(std::memory_order_seq_cst)) == seen)
                 futexWait(m_generation, seen);

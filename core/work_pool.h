@@ -95,10 +95,9 @@ private:
         std::atomic<std::uint64_t> word{0};
     };
     void workerLoop(int index);
-    // Every 20 ms or so (from run()): how many cores other processes leave free, from the count
-    // of runnable threads. Only that many threads take part in jobs (the others park; more come
-    // back after 0.1 s of free cores), and they spin between jobs only while no other process
-    // wants their cores.
+    // Every 10 ms or so (from run()): how many cores other processes leave free, from the count
+    // of runnable threads. Only that many threads take part in jobs: the others park after 30 ms
+    // of busy cores and come back after 100 ms of free ones.
     void sampleContention();
     // Claims and runs units of job `generation` from every home range, own first; returns how
     // many it ran (0 when the job has moved on).
@@ -115,11 +114,10 @@ private:
     alignas(64) std::atomic<std::uint32_t> m_generation{0};
     std::atomic<std::uint32_t> m_sleepers{0};
     std::atomic<bool> m_stop{false};
-    std::atomic<bool> m_spin{true};
     std::atomic<std::uint32_t> m_active{1}; // threads taking part in jobs (index < m_active)
     std::atomic<std::uint32_t> m_parked{0};
     int m_cores = 1;
-    int m_raiseVotes = 0;
+    int m_lowerVotes = 0, m_raiseVotes = 0;
     int m_jobsSinceSample = 0;
     std::chrono::steady_clock::time_point m_lastSample{};
     alignas(64) std::atomic<std::uint32_t> m_remaining{0};
