@@ -477,7 +477,7 @@ void NeuronBuffer::setZero()
 std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads)
 {
     const auto n = static_cast<NeuronIndex>(ptr.size() - 1);
-    const EdgeIndex units = std::clamp<EdgeIndex>(ptr.back() / kMinEdgesPerUnit, 1, 32 * std::max(threads, 1));
+    const EdgeIndex units = std::clamp<EdgeIndex>(ptr.back() / kMinEdgesPerUnit, 1, 16 * std::max(threads, 1));
     return balancedPartition(ptr, static_cast<int>(std::min<EdgeIndex>(units, std::max<NeuronIndex>(n, 1))));
 }
 

@@ -61,12 +61,12 @@ private:
 // Contiguous neuron ranges with about equal edge counts (SET skews degrees): bounds has parts + 1
 // entries. Time complexity: O(parts log n).
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts);
-// The work units of a layer's kernels on a pool of `threads` (a balancedPartition of ptr): up to 32
+// The work units of a layer's kernels on a pool of `threads` (a balancedPartition of ptr): up to 16
 // per thread, of at least kMinEdgesPerUnit edges (below that a unit costs more to hand out than
 // to run, and a layer of fewer edges is one unit: no job at all). Thread t's home units, which it
 // runs first, then cover about the t-th of the edges, as a static partition would. The results of
 // every kernel below are the same for any units: each output is computed by one unit.
-inline constexpr EdgeIndex kMinEdgesPerUnit = 1024;
+inline constexpr EdgeIndex kMinEdgesPerUnit = 256;
 std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads);
 
 struct ForwardEpilogue {

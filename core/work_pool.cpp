@@ -27,15 +27,16 @@ constexpr unsigned kFlushBits = 0x8040; // MXCSR: FTZ (bit 15) and DAZ (bit 6)
 
 using Clock = std::chrono::steady_clock;
 
-// How long a thread spins before it sleeps. Long enough to catch the next job of a batch on an
-// idle machine (the serial steps between jobs take a few microseconds), short against the
-// milliseconds a preempted thread waits for its core.
+// How long a thread spins before it sleeps: long enough to catch the next job of a batch on an
+// idle machine, and the end of an unbalanced one (waking a sleeping thread costs tens of
+// microseconds in a virtual machine: measured 0.66 -> 0.51 ms per batch at width 1k, eps 1,
+// from 100 to 500 us), short against the milliseconds a preempted thread waits for its core.
 // A worker that shares its core with another process uses up its share of that core, and the
 // scheduler then preempts it in the middle of a unit, which the whole job waits for (measured:
 // 64 waits of ~4 ms per two epochs, and 15 % slower than one thread). So such a worker does not
 // take part at all (see sampleContention); the others spin for a while between jobs.
-constexpr auto kWorkerSpin = std::chrono::microseconds(100);
-constexpr auto kCallerSpin = std::chrono::microseconds(50);
+constexpr auto kWorkerSpin = std::chrono::microseconds(500);
+constexpr auto kCallerSpin = std::chrono::microseconds(500);
 constexpr auto kContentionPeriod = std::chrono::milliseconds(10);
 constexpr int kLowerAfter = 3, kRaiseAfter = 10;
 
