@@ -7,7 +7,7 @@
 // --subnormal times the forward and backward again with every input and delta scaled into the
 // subnormal range (x 1e-39), as very sparse layers drift there, and prints each kernel's time
 // relative to normal values: about 1.0 while the engine flushes subnormals to zero (WorkPool,
-// FlushDenormals); 3-18x when it does not (bench/RESULTS.md, "Subnormals").
+// FlushDenormals); 14-44x when it does not (bench/RESULTS.md, "Subnormals").
 //
 // --cross-core also times the forward when each thread has just rewritten its own share of the
 // input rows, as in training (the other rows then come from the other core's cache).
