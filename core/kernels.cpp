@@ -836,11 +836,7 @@ namespace {
 // a descheduled thread holds up one block, not the layer.
 constexpr int kDenseBlock = 64;
 
-int denseUnits(NeuronIndex n)
-{
-    Eigen::setNbThreads(1); // the pool is the parallelism: no OpenMP team inside a unit
-    return (n + kDenseBlock - 1) / kDenseBlock;
-}
+int denseUnits(NeuronIndex n) { return (n + kDenseBlock - 1) / kDenseBlock; }
 
 } // namespace
 

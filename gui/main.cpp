@@ -111,7 +111,7 @@ Options parse(int argc, char** argv)
 }
 
 // CPU seconds of the GUI side: the main thread and Qt's helper threads (named by Qt, e.g.
-// "Thread (pooled)"); the worker and its OpenMP team keep the process name. From /proc.
+// "Thread (pooled)"); the worker and its engine threads keep the process name. From /proc.
 double guiCpuSeconds()
 {
     double total = 0;
