@@ -7,12 +7,15 @@
 // wrote in the previous job, as a static partition would; under load the others take the rest.
 // Results never depend on which thread ran a unit: every unit writes its own outputs.
 //
-// Waiting threads spin for a few microseconds, then sleep on a futex, so that a free core goes
-// idle and the OS moves a preempted thread onto it (spinning for milliseconds, as OpenMP's
-// barriers do by default, keeps that core busy while the thread the job waits for sits behind
-// another process).
+// Waiting threads spin for 0.5 ms, then sleep on a futex, so that a free core goes idle and the
+// OS can move a preempted thread onto it (OpenMP's barriers spin far longer by default, keeping
+// that core busy while the thread the job waits for sits behind another process). Every 10 ms the
+// caller counts the machine's runnable threads; while other processes keep cores busy, only as
+// many pool threads as there are free cores take part, the others park: a thread that shares its
+// core with another program is preempted in the middle of its units, and the job waits for it.
 //
-// Every worker runs with flush-to-zero and denormals-are-zero (see FlushDenormals).
+// Every worker runs with flush-to-zero and denormals-are-zero, and so does the caller during a job
+// (see FlushDenormals).
 
 #include <atomic>
 #include <chrono>

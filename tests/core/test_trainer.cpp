@@ -120,6 +120,28 @@ TEST_CASE("same seed gives identical metrics and weights for 1, 2 and 3 threads,
         REQUIRE(busy2.first[e].trainLoss == m1[e].trainLoss);
 }
 
+TEST_CASE("an epoch runs with subnormals flushed on the calling thread, and the mode comes back", "[core][trainer]")
+{
+    // The thread that calls the Trainer (the CLI's main thread, the desktop app's training thread)
+    // flushes subnormals for the epoch, as the pool's workers do; its own mode is restored.
+    struct FlushProbe : TrainingObserver {
+        int batches = 0, flushed = 0;
+        void onBatch(int, int, int) override
+        {
+            ++batches;
+            flushed += FlushDenormals::active();
+        }
+    };
+    const DataSplit data = toyData();
+    Trainer t(toyConfig(), data);
+    const bool before = FlushDenormals::active();
+    FlushProbe probe;
+    t.trainEpoch(&probe);
+    REQUIRE(probe.batches == 15);
+    REQUIRE(probe.flushed == 15);
+    REQUIRE(FlushDenormals::active() == before);
+}
+
 TEST_CASE("bf16 activations train as well, deterministically, and differ from fp32", "[core][trainer]")
 {
     const DataSplit data = toyData();
