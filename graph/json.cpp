@@ -1,9 +1,12 @@
 #include "graph/json.h"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace rewire {
 
@@ -67,27 +70,13 @@ void Json::set(const std::string& key, Json value)
 
 namespace {
 
+using Parsed = nlohmann::ordered_json;
+
+// A JSON string literal with the escapes JSON needs; bytes that are not UTF-8 become U+FFFD, so
+// the file stays valid JSON whatever a name or path contained.
 void dumpString(std::string& out, const std::string& s)
 {
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            if (c < 0x20) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                out += buf;
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
+    out += Parsed(s).dump(-1, ' ', false, Parsed::error_handler_t::replace);
 }
 
 void newline(std::string& out, int indent, int depth)
@@ -98,211 +87,68 @@ void newline(std::string& out, int indent, int depth)
     out.append(static_cast<size_t>(indent * depth), ' ');
 }
 
-class Parser {
-public:
-    Parser(const std::string& text, const std::string& source) : m_s(text), m_source(source) {}
-
-    Json document()
-    {
-        Json v = value();
-        skipSpace();
-        if (m_pos != m_s.size())
-            fail("unexpected text after the JSON value");
-        return v;
-    }
-
-private:
-    [[noreturn]] void fail(const std::string& what) const
-    {
-        size_t line = 1, col = 1;
-        for (size_t i = 0; i < m_pos && i < m_s.size(); ++i) {
-            if (m_s[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        throw std::runtime_error(m_source + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
-    }
-
-    void skipSpace()
-    {
-        while (m_pos < m_s.size() && (m_s[m_pos] == ' ' || m_s[m_pos] == '\n' || m_s[m_pos] == '\t' || m_s[m_pos] == '\r'))
-            ++m_pos;
-    }
-
-    bool consume(const char* word)
-    {
-        const std::string w(word);
-        if (m_s.compare(m_pos, w.size(), w) == 0) {
-            m_pos += w.size();
-            return true;
-        }
-        return false;
-    }
-
-    Json value()
-    {
-        skipSpace();
-        if (m_pos >= m_s.size())
-            fail("unexpected end of input, expected a value");
-        const char c = m_s[m_pos];
-        if (c == '{')
-            return object();
-        if (c == '[')
-            return array();
-        if (c == '"')
-            return Json(string());
-        if (consume("true"))
-            return Json(true);
-        if (consume("false"))
-            return Json(false);
-        if (consume("null"))
-            return Json(nullptr);
-        if (c == '-' || (c >= '0' && c <= '9'))
-            return number();
-        fail(std::string("unexpected character '") + c + "', expected a value");
-    }
-
-    Json number()
-    {
-        const char* begin = m_s.c_str() + m_pos;
-        char* end = nullptr;
-        const double x = std::strtod(begin, &end);
-        if (end == begin || !std::isfinite(x))
-            fail("malformed number");
-        m_pos += static_cast<size_t>(end - begin);
-        return Json(x);
-    }
-
-    std::string string()
-    {
-        ++m_pos; // opening quote
-        std::string out;
-        while (true) {
-            if (m_pos >= m_s.size())
-                fail("unterminated string");
-            const char c = m_s[m_pos++];
-            if (c == '"')
-                return out;
-            if (c != '\\') {
-                out += c;
-                continue;
-            }
-            if (m_pos >= m_s.size())
-                fail("unterminated escape");
-            const char e = m_s[m_pos++];
-            switch (e) {
-            case '"': out += '"'; break;
-            case '\\': out += '\\'; break;
-            case '/': out += '/'; break;
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'u': {
-                if (m_pos + 4 > m_s.size())
-                    fail("short \\u escape");
-                const unsigned code = static_cast<unsigned>(std::stoul(m_s.substr(m_pos, 4), nullptr, 16));
-                m_pos += 4;
-                if (code < 0x80) {
-                    out += static_cast<char>(code);
-                } else if (code < 0x800) {
-                    out += static_cast<char>(0xC0 | (code >> 6));
-                    out += static_cast<char>(0x80 | (code & 0x3F));
-                } else {
-                    out += static_cast<char>(0xE0 | (code >> 12));
-                    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-                    out += static_cast<char>(0x80 | (code & 0x3F));
-                }
-                break;
-            }
-            default: fail(std::string("unknown escape \\") + e);
-            }
+// "SOURCE:LINE:COL: what" for the byte offset `at` (0-based) of text.
+[[noreturn]] void fail(const std::string& text, const std::string& source, std::size_t at, const std::string& what)
+{
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
         }
     }
+    throw std::runtime_error(source + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + what);
+}
 
-    Json array()
-    {
-        ++m_pos;
+// nlohmann's tree (at most Json::kMaxDepth deep, so the recursion is bounded) as a Json.
+Json fromParsed(const Parsed& p)
+{
+    switch (p.type()) {
+    case Parsed::value_t::null:
+        return Json(nullptr);
+    case Parsed::value_t::boolean:
+        return Json(p.get<bool>());
+    case Parsed::value_t::string:
+        return Json(p.get<std::string>());
+    case Parsed::value_t::array: {
         Json::Array a;
-        skipSpace();
-        if (m_pos < m_s.size() && m_s[m_pos] == ']') {
-            ++m_pos;
-            return Json(std::move(a));
-        }
-        while (true) {
-            a.push_back(value());
-            skipSpace();
-            if (m_pos < m_s.size() && m_s[m_pos] == ',') {
-                ++m_pos;
-                continue;
-            }
-            if (m_pos < m_s.size() && m_s[m_pos] == ']') {
-                ++m_pos;
-                return Json(std::move(a));
-            }
-            fail("expected ',' or ']' in array");
-        }
+        a.reserve(p.size());
+        for (const Parsed& v : p)
+            a.push_back(fromParsed(v));
+        return Json(std::move(a));
     }
-
-    Json object()
-    {
-        ++m_pos;
-        Json obj{Json::Object{}};
-        skipSpace();
-        if (m_pos < m_s.size() && m_s[m_pos] == '}') {
-            ++m_pos;
-            return obj;
-        }
-        while (true) {
-            skipSpace();
-            if (m_pos >= m_s.size() || m_s[m_pos] != '"')
-                fail("expected a quoted key");
-            std::string key = string();
-            if (obj.find(key))
-                fail("duplicate key \"" + key + "\"");
-            skipSpace();
-            if (m_pos >= m_s.size() || m_s[m_pos] != ':')
-                fail("expected ':' after key \"" + key + "\"");
-            ++m_pos;
-            obj.set(key, value());
-            skipSpace();
-            if (m_pos < m_s.size() && m_s[m_pos] == ',') {
-                ++m_pos;
-                continue;
-            }
-            if (m_pos < m_s.size() && m_s[m_pos] == '}') {
-                ++m_pos;
-                return obj;
-            }
-            fail("expected ',' or '}' in object");
-        }
+    case Parsed::value_t::object: {
+        Json o{Json::Object{}};
+        for (const auto& [k, v] : p.items())
+            o.set(k, fromParsed(v));
+        return o;
     }
-
-    const std::string& m_s;
-    const std::string& m_source;
-    size_t m_pos = 0;
-};
+    default: // the three number types
+        return Json(p.get<double>());
+    }
+}
 
 } // namespace
 
 std::string formatNumber(double x)
 {
-    char buf[32];
-    if (std::nearbyint(x) == x && std::fabs(x) < 1e15) {
-        std::snprintf(buf, sizeof buf, "%.0f", x);
-        return buf;
-    }
+    // std::to_chars, never printf or strtod: those follow LC_NUMERIC, which Qt sets from the
+    // user's environment (a German desktop writes "0,6").
+    char buf[64];
+    if (std::nearbyint(x) == x && std::fabs(x) < 1e15)
+        return std::string(buf, std::to_chars(buf, buf + sizeof buf, static_cast<long long>(x)).ptr);
     // The fewest significant digits that read back exactly, in %g's style ("0.0002", "1e-05").
+    char* end = buf;
     for (int digits = 1; digits <= 17; ++digits) {
-        std::snprintf(buf, sizeof buf, "%.*g", digits, x);
-        if (std::strtod(buf, nullptr) == x)
+        end = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, digits).ptr;
+        double back = 0.0;
+        std::from_chars(buf, end, back);
+        if (back == x)
             break;
     }
-    return buf;
+    return std::string(buf, end);
 }
 
 void Json::dumpTo(std::string& out, int indent, int depth) const
@@ -312,7 +158,8 @@ void Json::dumpTo(std::string& out, int indent, int depth) const
     } else if (isBool()) {
         out += asBool() ? "true" : "false";
     } else if (isNumber()) {
-        out += formatNumber(asNumber());
+        // JSON has no NaN or infinity: a value that is not finite is written as null.
+        out += std::isfinite(asNumber()) ? formatNumber(asNumber()) : "null";
     } else if (isString()) {
         dumpString(out, asString());
     } else if (isArray()) {
@@ -348,7 +195,42 @@ std::string Json::dump(int indent) const
 
 Json Json::parse(const std::string& text, const std::string& source)
 {
-    return Parser(text, source).document();
+    // nlohmann's parser (no recursion) with a callback that bounds the depth, so that the
+    // conversion above cannot overflow the stack, and refuses duplicate keys, which it would keep
+    // silently (the last one wins).
+    std::vector<std::vector<std::string>> keys; // per open object
+    std::size_t at = 0;
+    const auto check = [&](int depth, Parsed::parse_event_t event, Parsed& parsed) {
+        if (depth > kMaxDepth)
+            throw std::length_error("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        if (event == Parsed::parse_event_t::object_start)
+            keys.emplace_back();
+        else if (event == Parsed::parse_event_t::object_end && !keys.empty())
+            keys.pop_back();
+        else if (event == Parsed::parse_event_t::key && !keys.empty()) {
+            const auto& key = parsed.get_ref<const std::string&>();
+            auto& seen = keys.back();
+            if (std::find(seen.begin(), seen.end(), key) != seen.end())
+                throw std::invalid_argument("duplicate key \"" + key + "\"");
+            seen.push_back(key);
+        }
+        return true;
+    };
+    try {
+        return fromParsed(Parsed::parse(text, check));
+    } catch (const Parsed::parse_error& e) {
+        at = e.byte > 0 ? e.byte - 1 : 0;
+        // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while
+        // parsing value - invalid literal; last read: '0x'": keep what follows the position.
+        std::string what = e.what();
+        const auto colon = what.find(": ", what.find("parse error"));
+        what = colon == std::string::npos ? what : what.substr(colon + 2);
+        fail(text, source, at, what);
+    } catch (const std::length_error& e) {
+        throw std::runtime_error(source + ": " + e.what());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(source + ": " + e.what());
+    }
 }
 
 } // namespace rewire

@@ -10,7 +10,8 @@
 namespace rewire {
 
 // A double as the shortest text that reads back to the same value ("0.01", "1e-05"), whole
-// numbers below 1e15 without exponent ("60000"). JSON files, configs and messages all use it.
+// numbers below 1e15 without exponent ("60000"), whatever the locale. JSON files, configs and
+// messages all use it.
 std::string formatNumber(double x);
 
 class Json {
@@ -49,10 +50,15 @@ public:
     // Sets (or replaces) an object member; turns a null into an object.
     void set(const std::string& key, Json value);
 
-    // Compact when indent < 0, otherwise pretty-printed.
+    // Compact when indent < 0, otherwise pretty-printed. Always valid JSON: non-finite numbers
+    // become null, bytes that are not UTF-8 in strings become U+FFFD.
     std::string dump(int indent = 2) const;
-    // Throws std::runtime_error "SOURCE:LINE:COL: message".
+    // Parses with nlohmann/json (RFC 8259: no hex, no leading zeros, surrogate pairs decoded, no
+    // duplicate keys, at most kMaxDepth levels of nesting). Integers beyond 2^53 lose precision
+    // (numbers are doubles). Throws std::runtime_error "SOURCE:LINE:COL: message", or
+    // "SOURCE: message" for the depth and duplicate keys.
     static Json parse(const std::string& text, const std::string& source = "<json>");
+    static constexpr int kMaxDepth = 256;
 
 private:
     void dumpTo(std::string& out, int indent, int depth) const;

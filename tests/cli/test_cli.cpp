@@ -202,3 +202,29 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
     REQUIRE(info.code == 1);
     REQUIRE(info.output.find("missing.rwm: cannot open model file") != std::string::npos);
 }
+
+TEST_CASE("hostile --config files end in one clear error, nothing written", "[cli][errors]")
+{
+    const auto dir = tempDir("cli-config");
+    const auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    };
+    struct Bad {
+        std::string file, message;
+    };
+    const std::vector<Bad> cases{
+        // 50,000 levels: a stack overflow (SIGSEGV) with the old recursive parser.
+        {write("deep.json", std::string(50000, '[')), "deep.json: nested deeper than 256 levels"},
+        {write("hex.json", R"({"lr": 0x10})"), "hex.json:1:9: syntax error"},
+        {write("zeros.json", R"({"epochs": 007})"), "zeros.json:1:"},
+        {write("dup.json", R"({"lr": 0.1, "lr": 0.2})"), "dup.json: duplicate key \"lr\""},
+    };
+    for (const Bad& b : cases) {
+        const auto r = run("train " + kTiny + " --config " + b.file + " --out " + (dir / "run").string());
+        INFO(r.output);
+        REQUIRE(r.code == 2);
+        REQUIRE(r.output.find(b.message) != std::string::npos);
+        REQUIRE(!std::filesystem::exists(dir / "run"));
+    }
+}
