@@ -3,6 +3,7 @@
 #include "analysis/degrees.h"
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 namespace rewire {
@@ -24,21 +25,26 @@ std::pair<int, int> inputGrid(const NetworkGraph& network)
 {
     const int n = network.layerCount() ? network.layer(0).inputs() : 0;
     const auto it = network.attributes().find("input_shape");
-    if (it != network.attributes().end()) {
-        std::vector<int> dims;
-        std::stringstream s(it->second);
-        std::string part;
-        while (std::getline(s, part, 'x'))
-            dims.push_back(std::atoi(part.c_str()));
-        long total = 1;
-        for (int d : dims)
-            total *= d;
-        if (dims.size() >= 2 && total == n) {
-            const int cols = dims.back();
-            return {n / cols, cols};
-        }
+    if (n == 0 || it == network.attributes().end() || it->second.empty() || it->second.back() == 'x')
+        return {1, n};
+    // "28x28" or "3x32x32": every dimension a positive integer and their product the input count;
+    // anything else (a saved attribute is the file's word, not ours) is a single row.
+    std::vector<long long> dims;
+    std::stringstream s(it->second);
+    std::string part;
+    long long total = 1;
+    while (std::getline(s, part, 'x')) {
+        long long d = 0;
+        const auto r = std::from_chars(part.data(), part.data() + part.size(), d);
+        if (r.ec != std::errc() || r.ptr != part.data() + part.size() || d < 1 || d > n || total > n / d)
+            return {1, n};
+        total *= d;
+        dims.push_back(d);
     }
-    return {1, n};
+    if (dims.size() < 2 || total != n)
+        return {1, n};
+    const int cols = static_cast<int>(dims.back());
+    return {n / cols, cols};
 }
 
 } // namespace rewire

@@ -8,6 +8,7 @@
 #include "cli/run_folder.h"
 #include "graph/model_io.h"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <algorithm>
@@ -24,8 +25,8 @@ int runAnalyze(int argc, char** argv)
                   "  writes layers.csv, neurons.csv, degree_distribution.csv, features.csv, input_map.csv and\n"
                   "  input_map_{degree,strength}.png and powerlaw.csv for the model (a run folder's model.rwm)\n"
                   "  --seed S                 seed of the power-law bootstrap                  [1]\n"
-                  "  --powerlaw-precision P   p-value precision: ceil(0.25/P^2) bootstrap fits  [0.1]\n"
-                  "                           (0 skips the p-value)");
+                  "  --powerlaw-precision P   p-value precision: ceil(0.25/P^2) bootstrap fits [0.1]\n"
+                  "                           (0 skips the p-value; 0.01, 2,500 fits, at the finest)");
         return 0;
     }
     if (args.positional.size() != 1)
@@ -34,20 +35,27 @@ int runAnalyze(int argc, char** argv)
     namespace fs = std::filesystem;
     const fs::path model = modelPath(args.positional[0]);
     const fs::path runDir = fs::is_directory(args.positional[0]) ? fs::path(args.positional[0]) : fs::path();
+    AnalysisOptions options;
+    // from_chars: whole text, no locale, no hex; the flag and the text in every message.
+    if (const std::string* s = args.option("seed")) {
+        const auto r = std::from_chars(s->data(), s->data() + s->size(), options.seed);
+        if (r.ec != std::errc() || r.ptr != s->data() + s->size())
+            throw UsageError("--seed " + *s + ": expected an integer from 0 to 2^64-1");
+    }
+    if (const std::string* p = args.option("powerlaw-precision")) {
+        const auto r = std::from_chars(p->data(), p->data() + p->size(), options.powerLawPrecision);
+        if (r.ec != std::errc() || r.ptr != p->data() + p->size())
+            throw UsageError("--powerlaw-precision " + *p + ": expected a number");
+        // igraph draws ceil(0.25 / precision^2) bootstrap samples per fit, with no way to stop it:
+        // 1e-6 would be 2.5e11 samples per fit, years of work. 0.01 is 2,500.
+        if (!(options.powerLawPrecision == 0 || (options.powerLawPrecision >= 0.01 && options.powerLawPrecision < 1)))
+            throw UsageError("--powerlaw-precision " + *p +
+                             ": expected 0 (no p-values) or a value in [0.01, 1): 0.25 / precision^2 bootstrap "
+                             "samples per fit, at most 2,500");
+    }
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph g = loadModel(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";
-    AnalysisOptions options;
-    try {
-        if (const std::string* s = args.option("seed"))
-            options.seed = std::stoull(*s);
-        if (const std::string* p = args.option("powerlaw-precision"))
-            options.powerLawPrecision = std::stod(*p);
-    } catch (const std::exception&) {
-        throw UsageError("--seed and --powerlaw-precision take numbers");
-    }
-    if (!(options.powerLawPrecision >= 0 && options.powerLawPrecision < 1))
-        throw UsageError("--powerlaw-precision " + std::to_string(options.powerLawPrecision) + ": must be in [0, 1)");
     const auto files = writeAnalysis(g, out, options);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     NeuronTable t(g);

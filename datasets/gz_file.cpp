@@ -49,6 +49,25 @@ void GzFile::read(void* dst, std::size_t n, const char* what)
                            " (expected " + std::to_string(n - got) + " more bytes)");
 }
 
+std::vector<unsigned char> GzFile::readBytes(std::uint64_t n, const char* what)
+{
+    const std::size_t start = m_offset;
+    std::vector<unsigned char> out;
+    while (out.size() < n) {
+        // 1 MiB, then as much again as has arrived, at most 64 MiB at a time.
+        const std::uint64_t chunk = std::clamp<std::uint64_t>(out.size(), 1u << 20, 64u << 20);
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, n - out.size()));
+        const std::size_t old = out.size();
+        out.resize(old + want);
+        const std::size_t got = readSome(out.data() + old, want);
+        if (got != want)
+            throw DatasetError(m_name + ": truncated at byte " + std::to_string(start + old + got) + " while reading " +
+                               what + " (the header promises " + std::to_string(n) + " bytes, " +
+                               std::to_string(n - old - got) + " more than the file has)");
+    }
+    return out;
+}
+
 bool GzFile::readLine(std::string& line)
 {
     line.clear();

@@ -7,7 +7,9 @@
 #include <zlib.h>
 
 #include <filesystem>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace rewire {
 
@@ -21,6 +23,11 @@ public:
 
     // Reads exactly n bytes or throws "FILE: truncated at byte B while reading WHAT".
     void read(void* dst, std::size_t n, const char* what);
+    // Reads exactly n bytes into a vector that grows as they arrive (1 MiB, doubling, at most
+    // 64 MiB at a time), so a
+    // header that claims more than the file holds costs no more memory than the file; throws as
+    // read() when the file ends first.
+    std::vector<unsigned char> readBytes(std::uint64_t n, const char* what);
     // Reads up to n bytes; returns how many (0 at the end).
     std::size_t readSome(void* dst, std::size_t n);
     // Next line without its "\n" / "\r\n"; false at the end of the file.

@@ -11,11 +11,16 @@ namespace {
 
 struct IdxHeader {
     std::vector<std::uint32_t> dims;
+    // The product of the dimensions, or 0 past 2^48 (no file of that size is a data set here,
+    // and four 32-bit dimensions could overflow 64 bits).
     std::uint64_t count() const
     {
         std::uint64_t n = 1;
-        for (auto d : dims)
+        for (auto d : dims) {
+            if (d != 0 && n > (std::uint64_t(1) << 48) / d)
+                return 0;
             n *= d;
+        }
         return n;
     }
 };
@@ -53,16 +58,19 @@ Dataset loadIdx(const std::filesystem::path& images, const std::filesystem::path
     GzFile fi(images);
     const IdxHeader hi = readHeader(fi, 2, 4);
     const std::uint64_t n = hi.dims[0];
+    if (hi.count() == 0 && n != 0)
+        throw DatasetError(fi.name() + ": IDX header declares more than 2^48 values (dimensions at byte 4)");
     const std::uint64_t features = hi.count() / std::max<std::uint64_t>(n, 1);
     if (n == 0 || features == 0)
         throw DatasetError(fi.name() + ": IDX header declares an empty set (" + std::to_string(n) + " samples)");
-    std::vector<unsigned char> raw(static_cast<size_t>(features));
+    // The bytes first, then the float matrix: a header that lies costs no more than the file.
+    const std::vector<unsigned char> raw = fi.readBytes(n * features, "pixel data");
     d.x.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(features));
     for (std::uint64_t i = 0; i < n; ++i) {
-        fi.read(raw.data(), raw.size(), "pixel data");
         float* row = d.x.row(static_cast<Eigen::Index>(i)).data();
-        for (size_t f = 0; f < raw.size(); ++f)
-            row[f] = raw[f];
+        const unsigned char* src = raw.data() + i * features;
+        for (std::uint64_t f = 0; f < features; ++f)
+            row[f] = src[f];
     }
     for (size_t k = 1; k < hi.dims.size(); ++k)
         d.shape.push_back(static_cast<int>(hi.dims[k]));
@@ -72,8 +80,7 @@ Dataset loadIdx(const std::filesystem::path& images, const std::filesystem::path
     if (hl.dims[0] != n)
         throw DatasetError(fl.name() + ": " + std::to_string(hl.dims[0]) + " labels but " + images.string() + " has " +
                            std::to_string(n) + " images");
-    std::vector<unsigned char> lab(static_cast<size_t>(n));
-    fl.read(lab.data(), lab.size(), "labels");
+    const std::vector<unsigned char> lab = fl.readBytes(n, "labels");
     d.y.assign(lab.begin(), lab.end());
     int maxLabel = 0;
     for (auto v : lab)

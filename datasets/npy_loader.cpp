@@ -5,6 +5,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <regex>
@@ -60,27 +62,45 @@ NpyArray parseNpy(const std::vector<char>& b, const std::string& source)
     if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([<>|=])([a-z])(\d+)')")))
         fail(start, "header has no 'descr'");
     const char order = m[1].str()[0], kind = m[2].str()[0];
-    const int size = std::stoi(m[3].str());
+    std::string dtype = m[1].str(); // '<f4', as NumPy writes it
+    dtype.append(m[2].str()).append(m[3].str()).insert(0, 1, '\'').push_back('\'');
+    const int size = m[3].str().size() == 1 ? m[3].str()[0] - '0' : 0;
+    const bool known = (kind == 'f' && (size == 4 || size == 8)) || (kind == 'u' && (size == 1 || size == 8)) ||
+                       (kind == 'i' && (size == 1 || size == 4 || size == 8)) || (kind == 'b' && size == 1);
+    if (!known)
+        fail(start, "dtype " + dtype + " is not supported (expected float32/64, uint8, int8/32/64)");
     if (order == '>' && size > 1)
         fail(start, "big-endian arrays are not supported");
     const bool fortran = std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"));
     if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
         fail(start, "header has no 'shape'");
     NpyArray a;
-    std::int64_t count = 1;
     const std::string dims = m[1].str();
+    const std::size_t dataStart = start + headerLen;
+    const std::uint64_t available = b.size() - dataStart;
+    // The product of the dimensions, checked against the bytes the file has before anything is
+    // allocated (a shape whose product overflows, or needs more than the file holds, is an error).
+    std::uint64_t count = 1;
+    bool tooBig = false;
     const std::regex num(R"(\d+)");
     for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
-        a.shape.push_back(std::stoll(it->str()));
-        count *= a.shape.back();
+        std::uint64_t d = 0;
+        const std::string text = it->str();
+        const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
+        if (r.ec != std::errc() || d > static_cast<std::uint64_t>(INT64_MAX))
+            fail(start, "shape (" + dims + ") has a dimension beyond 2^63");
+        a.shape.push_back(static_cast<std::int64_t>(d));
+        if (d != 0 && count > available / d)
+            tooBig = true;
+        else
+            count *= d;
     }
-    const std::size_t dataStart = start + headerLen;
-    if (static_cast<std::size_t>(count) * size > b.size() - dataStart)
-        fail(dataStart, "truncated data: shape needs " + std::to_string(count * size) + " bytes, file has " +
-                            std::to_string(b.size() - dataStart));
+    if (tooBig || count > available / static_cast<std::uint64_t>(size))
+        fail(dataStart, "truncated data: shape (" + dims + ") of " + dtype + " needs more than the " +
+                            std::to_string(available) + " bytes the file has");
     a.data.resize(static_cast<std::size_t>(count));
     const char* p = b.data() + dataStart;
-    for (std::int64_t i = 0; i < count; ++i, p += size) {
+    for (std::uint64_t i = 0; i < count; ++i, p += size) {
         float v;
         if (kind == 'f' && size == 4) v = le<float>(p);
         else if (kind == 'f' && size == 8) v = static_cast<float>(le<double>(p));
@@ -89,11 +109,7 @@ NpyArray parseNpy(const std::vector<char>& b, const std::string& source)
         else if (kind == 'i' && size == 4) v = static_cast<float>(le<std::int32_t>(p));
         else if (kind == 'i' && size == 8) v = static_cast<float>(le<std::int64_t>(p));
         else if (kind == 'u' && size == 8) v = static_cast<float>(le<std::uint64_t>(p));
-        else if (kind == 'b' && size == 1) v = *p ? 1.0f : 0.0f;
-        else {
-            fail(start, "dtype " + m.str() + " is not supported (expected float32/64, uint8, int8/32/64)");
-            v = 0;
-        }
+        else v = *p ? 1.0f : 0.0f; // 'b1' (checked above)
         a.data[static_cast<std::size_t>(i)] = v;
     }
     if (fortran && a.shape.size() == 2) {

@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -98,6 +99,30 @@ TEST_CASE("input features ranked by strength and laid out in the image shape", "
     REQUIRE(r[0].strength == Approx(3.5));
     REQUIRE(r[3].feature == 3);
     REQUIRE(inputGrid(g) == std::pair<int, int>{2, 2});
+    // A saved attribute is the file's word: anything that is not positive integers whose product
+    // is the input count lays the inputs out in one row.
+    NetworkGraph h = handBuilt();
+    for (const char* shape : {"2x3", "4", "x", "2xx2", "-2x-2", "0x4", "99999999999x2", "2x2x", "1x4"}) {
+        h.attributes()["input_shape"] = shape;
+        INFO(shape);
+        REQUIRE(inputGrid(h) == std::pair<int, int>{1, 4});
+    }
+}
+
+TEST_CASE("a valid model with a 0-input first layer and an input_shape analyses without a crash", "[analysis]")
+{
+    // It stopped with SIGFPE (0 / 0 columns) in `rewire analyze`.
+    NetworkGraph g({SparseLayer::fromEdges(0, 3, {}), SparseLayer::fromEdges(3, 2, {{0, 0, 1.0f}})});
+    g.attributes()["input_shape"] = "0x0";
+    REQUIRE(inputGrid(g) == std::pair<int, int>{1, 0});
+    const auto dir = tempDir("analysis-zero-inputs");
+    const auto files = writeAnalysis(g, dir);
+    REQUIRE(std::find(files.begin(), files.end(), "input_map.csv") != files.end());
+    std::ifstream in(dir / "input_map.csv");
+    std::string header, row;
+    std::getline(in, header);
+    REQUIRE(header == "row,col,feature,out_degree,strength");
+    REQUIRE(!std::getline(in, row)); // no inputs, no rows
 }
 
 TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")

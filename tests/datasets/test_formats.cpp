@@ -228,6 +228,17 @@ TEST_CASE("NumPy .npy and .npz, stored and deflated", "[datasets][npy]")
     REQUIRE_THROWS_WITH(parseNpy(std::vector<char>(x.begin(), x.begin() + 8), "t"), Catch::Contains("not a .npy"));
     std::vector<char> cut(x.begin(), x.end() - 4);
     REQUIRE_THROWS_WITH(parseNpy(cut, "t"), Catch::Contains("truncated data"));
+    // A shape whose product overflows 64 bits (a SIGSEGV before), or that needs more than the
+    // file: an error before anything is allocated; a dimension past 2^63 too (std::stoll's
+    // "stoll" reached the user before).
+    for (const char* shape : {"4294967296, 4294967296, 16", "3037000500, 3037000500", "1000000000,"}) {
+        const std::string lie = npy("<f4", shape, raw<float>({1, 2}));
+        REQUIRE_THROWS_WITH(parseNpy(std::vector<char>(lie.begin(), lie.end()), "lie.npy"),
+                            Catch::Contains("lie.npy: truncated data: shape (" + std::string(shape) + ") of '<f4' needs more than the 8 bytes"));
+    }
+    const std::string wide = npy("<f4", "99999999999999999999,", "");
+    REQUIRE_THROWS_WITH(parseNpy(std::vector<char>(wide.begin(), wide.end()), "w.npy"),
+                        Catch::Contains("w.npy: shape (99999999999999999999,) has a dimension beyond 2^63"));
     const std::string c8 = npy("<c8", "1,", std::string(8, '\0'));
     REQUIRE_THROWS_WITH(parseNpy(std::vector<char>(c8.begin(), c8.end()), "t"), Catch::Contains("not supported"));
     const std::string be = npy(">f4", "1,", std::string(4, '\0'));

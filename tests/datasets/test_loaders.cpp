@@ -69,6 +69,12 @@ TEST_CASE("malformed IDX files fail with the file and offset named", "[datasets]
     REQUIRE_THROWS_WITH(loadIdx(dir / "nope", lab), Catch::Contains("nope: file not found"));
     const auto fewLabels = writeFile(dir / "l5", idxLabels(5));
     REQUIRE_THROWS_WITH(loadIdx(img("ok", good), fewLabels), Catch::Contains("5 labels but"));
+    // Headers that promise more than the file holds: an error, before the matrix is allocated
+    // (60000 x 28 x 28 in a 26-byte file; 2^47 values, which would need 512 TiB as floats).
+    REQUIRE_THROWS_WITH(loadIdx(img("lie", std::string("\0\0\x08\x03", 4) + be32(60000) + be32(28) + be32(28) + "0123456789"), lab),
+                        Catch::Contains("lie: truncated at byte 26 while reading pixel data (the header promises 47040000 bytes"));
+    REQUIRE_THROWS_WITH(loadIdx(img("huge", std::string("\0\0\x08\x03", 4) + be32(0x80000000u) + be32(0x10000) + be32(0x10000)), lab),
+                        Catch::Contains("huge: IDX header declares more than 2^48 values"));
     // A truncated gzip stream is also reported, not crashed on.
     const auto gz = writeFile(dir / "g.gz", good, true);
     std::ifstream in(gz, std::ios::binary);
