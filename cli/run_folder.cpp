@@ -227,16 +227,11 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
             const auto it = col.find(name);
             if (it == col.end())
                 return fallback;
-            try {
-                std::size_t used = 0;
-                const double v = std::stod(cells[it->second], &used);
-                if (used != cells[it->second].size())
-                    throw std::invalid_argument("trailing text");
-                return v;
-            } catch (const std::exception&) {
+            double v = 0.0;
+            if (!readNumber(cells[it->second], v))
                 throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": column " + name +
                                          ": not a number: \"" + cells[it->second] + "\"");
-            }
+            return v;
         };
         EpochMetrics m;
         m.epoch = static_cast<int>(num("epoch"));
@@ -249,7 +244,7 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
         m.testAccuracy = num("test_accuracy");
         m.connections = static_cast<EdgeIndex>(num("connections"));
         for (std::size_t c : layerCols)
-            m.connectionsPerLayer.push_back(static_cast<EdgeIndex>(std::stod(cells[c])));
+            m.connectionsPerLayer.push_back(static_cast<EdgeIndex>(num(header[c])));
         m.pruned = static_cast<EdgeIndex>(num("pruned"));
         m.regrown = static_cast<EdgeIndex>(num("regrown"));
         m.epochSeconds = num("epoch_seconds");

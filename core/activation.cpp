@@ -1,5 +1,7 @@
 #include "core/activation.h"
 
+#include "graph/json.h"
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -14,14 +16,10 @@ Activation Activation::parse(const std::string& text)
     float param = 0.0f;
     if (hasParam) {
         const std::string p = text.substr(colon + 1);
-        try {
-            size_t used = 0;
-            param = std::stof(p, &used);
-            if (used != p.size())
-                throw std::invalid_argument("");
-        } catch (const std::exception&) {
+        double v = 0.0;
+        if (!readNumber(p, v))
             throw std::invalid_argument("--activation " + text + ": \"" + p + "\" is not a number");
-        }
+        param = static_cast<float>(v);
     }
     if (name == "relu") {
         a.kind = ActivationKind::Relu;

@@ -38,14 +38,12 @@ namespace {
     throw ConfigError("--" + key + " " + value + ": " + expected);
 }
 
-// std::from_chars, not stod: stod follows LC_NUMERIC, which the desktop app's QApplication sets
-// from the user's environment ("0.6" is not a number under de_DE), and it also reads hex.
+// readNumber, not stod: stod follows LC_NUMERIC, which the desktop app's QApplication sets from
+// the user's environment ("0.6" is not a number under de_DE), and it also reads hex.
 double parseNumber(const std::string& key, const std::string& text)
 {
-    const char* begin = text.data() + (text.size() > 1 && text[0] == '+' && text[1] != '-' ? 1 : 0);
     double v = 0.0;
-    const auto r = std::from_chars(begin, text.data() + text.size(), v);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v))
+    if (!readNumber(text, v))
         bad(key, text, "expected a number");
     return v;
 }

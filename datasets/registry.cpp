@@ -1,5 +1,7 @@
 #include "datasets/registry.h"
 
+#include "graph/json.h"
+
 #include "datasets/cifar10_loader.h"
 #include "datasets/csv_loader.h"
 #include "datasets/idx_loader.h"
@@ -62,15 +64,10 @@ double number(const std::string& spec, const std::map<std::string, std::string>&
     const auto it = kv.find(key);
     if (it == kv.end())
         return def;
-    try {
-        std::size_t used = 0;
-        const double v = std::stod(it->second, &used);
-        if (used != it->second.size())
-            throw std::invalid_argument("");
-        return v;
-    } catch (const std::exception&) {
+    double v = 0.0;
+    if (!readNumber(it->second, v))
         badSpec(spec, key + "=" + it->second + " is not a number");
-    }
+    return v;
 }
 
 // PATH[,k=v...]: splits the options that follow the path.

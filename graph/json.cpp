@@ -151,6 +151,18 @@ std::string formatNumber(double x)
     return std::string(buf, end);
 }
 
+bool readNumber(std::string_view text, double& out)
+{
+    if (text.size() > 1 && text[0] == '+' && text[1] != '-')
+        text.remove_prefix(1);
+    double v = 0.0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v))
+        return false;
+    out = v;
+    return true;
+}
+
 void Json::dumpTo(std::string& out, int indent, int depth) const
 {
     if (isNull()) {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -13,6 +14,10 @@ namespace rewire {
 // numbers below 1e15 without exponent ("60000"), whatever the locale. JSON files, configs and
 // messages all use it.
 std::string formatNumber(double x);
+// The inverse: the whole text as a finite double (an optional '+', decimal or exponent form; no
+// hex, no spaces, no locale). False when it is not one. Every number Rewire reads from a flag, a
+// spec or a file it wrote goes through it or std::from_chars.
+bool readNumber(std::string_view text, double& out);
 
 class Json {
 public:

@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QTimer>
 
+#include <clocale>
 #include <cstdio>
 #include <filesystem>
 #include <unistd.h>
@@ -130,9 +131,9 @@ double guiCpuSeconds()
         double utime = 0, stime = 0;
         for (int k = 3; k <= 15 && rest >> field; ++k) {
             if (k == 14)
-                utime = std::stod(field);
+                rewire::readNumber(field, utime);
             if (k == 15)
-                stime = std::stod(field);
+                rewire::readNumber(field, stime);
         }
         total += (utime + stime) / static_cast<double>(ticks);
     }
@@ -183,6 +184,10 @@ int main(int argc, char** argv)
     if (headless(options) && !std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
         setenv("QT_QPA_PLATFORM", "offscreen", 1);
     QApplication app(argc, argv);
+    // QApplication set the C library's locale from the environment; Qt formats with QLocale, and
+    // everything Rewire writes or reads must not follow a decimal comma (de_DE wrote "0,6" and
+    // refused "0.6"). The engine's own formatting and parsing is locale-free as well.
+    std::setlocale(LC_NUMERIC, "C");
     QApplication::setApplicationName("rewire-gui");
     rewire::gui::MainWindow window;
     window.setInteractive(!headless(options));

@@ -10,7 +10,7 @@ pkgs=(
   build-essential g++ cmake ninja-build pkg-config git
   libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev
   libigraph-dev libarpack2-dev libglpk-dev libplfit-dev
-  catch2
+  catch2 locales
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)

@@ -8,6 +8,9 @@
 #include <Eigen/Core>
 #include <zlib.h>
 
+#include <clocale>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -102,5 +105,39 @@ inline std::filesystem::path tempDir(const std::string& name)
     std::filesystem::create_directories(p);
     return p;
 }
+
+// While alive, the C library formats and parses numbers as on a German desktop (decimal comma),
+// as the desktop app's QApplication would set it. The locale is compiled from Debian's `locales`
+// sources into a temporary folder (localedef, no root needed; scripts/setup.sh installs the
+// package). active() is false when that failed; tests REQUIRE it, so a missing locale fails
+// loudly instead of passing for the wrong reason.
+class GermanNumbers {
+public:
+    GermanNumbers()
+    {
+        const auto dir = std::filesystem::temp_directory_path() / ("rewire-locale-" + std::to_string(::getpid()));
+        if (!std::filesystem::exists(dir / "de_DE.UTF-8")) {
+            std::filesystem::create_directories(dir);
+            const std::string cmd = "localedef -i de_DE -f UTF-8 '" + (dir / "de_DE.UTF-8").string() + "' >/dev/null 2>&1";
+            (void)std::system(cmd.c_str());
+        }
+        ::setenv("LOCPATH", dir.c_str(), 1);
+        m_active = std::setlocale(LC_NUMERIC, "de_DE.UTF-8") != nullptr;
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%.1f", 0.5);
+        m_active = m_active && std::string(buf) == "0,5";
+    }
+    ~GermanNumbers()
+    {
+        std::setlocale(LC_NUMERIC, "C");
+        ::unsetenv("LOCPATH");
+    }
+    GermanNumbers(const GermanNumbers&) = delete;
+    GermanNumbers& operator=(const GermanNumbers&) = delete;
+    bool active() const { return m_active; }
+
+private:
+    bool m_active = false;
+};
 
 } // namespace rewire::test

@@ -1,5 +1,6 @@
 #include "core/trainer.h"
 #include "datasets/synthetic.h"
+#include "helpers.h"
 
 #include <catch2/catch.hpp>
 
@@ -241,4 +242,22 @@ TEST_CASE("config JSON round-trips through merge", "[core][config]")
     REQUIRE(resolveThreads(3) == 3);
     REQUIRE(resolveThreads(0) >= 1);
     REQUIRE(resolveThreads(0) <= onlineCores());
+}
+
+TEST_CASE("options parse the same on a German desktop", "[core][config][locale]")
+{
+    // rewire-gui's default run failed there: "--activation allrelu:0.6: "0.6" is not a number".
+    rewire::test::GermanNumbers german;
+    REQUIRE(german.active());
+    TrainConfig c;
+    c.set("lr", "0.6");
+    c.set("activation", "allrelu:0.75");
+    c.validate();
+    REQUIRE(c.lr == 0.6);
+    REQUIRE(Activation::parse(c.activation).alpha == 0.75f);
+    REQUIRE_THROWS_WITH(c.set("lr", "0,6"), Catch::Contains("--lr 0,6: expected a number"));
+    TrainConfig back;
+    back.merge(Json::parse(c.toJson().dump()), "config.json");
+    REQUIRE(back.toJson().dump() == c.toJson().dump());
+    REQUIRE(c.toJson().dump().find("\"lr\": 0.6") != std::string::npos);
 }

@@ -1,4 +1,5 @@
 #include "graph/json.h"
+#include "helpers.h"
 
 #include <catch2/catch.hpp>
 
@@ -77,4 +78,21 @@ TEST_CASE("JSON output is always valid JSON: no NaN tokens, UTF-8 strings", "[gr
     REQUIRE(back.find("loss")->isNull());
     REQUIRE(back.find("big")->isNull());
     REQUIRE(back.find("name")->asString() == "caf\xEF\xBF\xBD \xEF\xBF\xBD"); // U+FFFD for each bad byte
+}
+
+TEST_CASE("numbers in JSON and flags do not follow the locale (a German desktop)", "[graph][json][locale]")
+{
+    rewire::test::GermanNumbers german;
+    REQUIRE(german.active()); // printf now writes 0,5
+    REQUIRE(formatNumber(0.6) == "0.6");
+    REQUIRE(formatNumber(2e-4) == "0.0002");
+    REQUIRE(formatNumber(1e-5) == "1e-05");
+    double v = 0;
+    REQUIRE(readNumber("0.6", v));
+    REQUIRE(v == 0.6);
+    REQUIRE(!readNumber("0,6", v));
+    REQUIRE(Json::parse(R"({"lr": 0.01})").find("lr")->asNumber() == 0.01);
+    Json j;
+    j.set("alpha", 0.75);
+    REQUIRE(j.dump(-1) == R"({"alpha":0.75})");
 }
