@@ -31,20 +31,6 @@ double estimateTrainingBytes(const TrainConfig& config)
     return edges * 40.0 + neurons * ld * 4.0 * 3.0;
 }
 
-double availableMemoryBytes()
-{
-    std::FILE* f = std::fopen("/proc/meminfo", "r");
-    if (!f)
-        return 0;
-    char line[256];
-    double kib = 0;
-    while (std::fgets(line, sizeof line, f))
-        if (std::sscanf(line, "MemAvailable: %lf kB", &kib) == 1)
-            break;
-    std::fclose(f);
-    return kib * 1024.0;
-}
-
 int resolveThreads(int requested)
 {
     return requested > 0 ? requested : onlineCores();

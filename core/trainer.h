@@ -102,8 +102,6 @@ private:
 // transient keys), per neuron the batch buffers (activations, gates, deltas). An estimate, used to
 // refuse a model before allocating it.
 double estimateTrainingBytes(const TrainConfig& config);
-// MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
-double availableMemoryBytes();
 
 // The thread count of a run: `requested`, or for 0 (auto) every core this process may use. While
 // other processes keep cores busy the engine's pool runs on fewer (WorkPool). Results do not

@@ -1,7 +1,11 @@
 #include "datasets/dataset.h"
 
+#include "graph/json.h"
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <fstream>
 #include <numeric>
 #include <random>
 
@@ -104,6 +108,32 @@ DataSplit splitByFraction(Dataset all, double testFraction, std::uint64_t seed)
     };
     DataSplit split{take(trainIdx, ""), take(testIdx, " (test split)"), {}};
     return split;
+}
+
+double availableMemoryBytes()
+{
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    double kib = 0;
+    while (in >> key >> kib)
+        if (key == "MemAvailable:")
+            return kib * 1024.0;
+        else
+            in.ignore(256, '\n');
+    return 0;
+}
+
+void requireFeatureMemory(double rows, double cols, double bytesPerRow, const std::string& what)
+{
+    const double need = rows * (cols * sizeof(float) + bytesPerRow), have = availableMemoryBytes();
+    const auto gib = [](double b) {
+        char buf[32];
+        const auto r = std::to_chars(buf, buf + sizeof buf, b / (1 << 30), std::chars_format::fixed, 1);
+        return std::string(buf, r.ptr);
+    };
+    if (!(need < 9.0e18) || (have > 0 && need > 0.9 * have))
+        throw DatasetError(what + ": " + formatNumber(rows) + " samples x " + formatNumber(cols) + " features need " +
+                           gib(need) + " GiB, " + gib(have) + " GiB of memory is available");
 }
 
 } // namespace rewire

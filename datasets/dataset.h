@@ -18,6 +18,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// MemAvailable from /proc/meminfo (bytes), or 0 when it cannot be read.
+double availableMemoryBytes();
+// Throws DatasetError "WHAT: ... needs X GiB, Y GiB of memory is available" when rows x cols
+// floats (plus bytesPerRow of bookkeeping per row) would not fit in 90 % of the available memory
+// or overflow; called before a loader or generator allocates what a header or spec asked for.
+void requireFeatureMemory(double rows, double cols, double bytesPerRow, const std::string& what);
+
 struct Dataset {
     std::string name;
     FeatureMatrix x;              // one sample per row

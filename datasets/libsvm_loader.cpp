@@ -65,6 +65,10 @@ Dataset loadLibsvm(const std::filesystem::path& path, std::int64_t features)
     const std::int64_t dim = features > 0 ? features : maxIndex;
     if (dim == 0)
         throw DatasetError(in.name() + ": no feature values at all");
+    // Sparse text, dense matrix: the largest index decides the width (one line can ask for 10^12).
+    requireFeatureMemory(static_cast<double>(labels.size()), static_cast<double>(dim), 0.0,
+                         in.name() + (features > 0 ? " (features=" + std::to_string(features) + ")"
+                                                   : " (largest feature index " + std::to_string(maxIndex) + ")"));
     d.x = FeatureMatrix::Zero(static_cast<Eigen::Index>(labels.size()), static_cast<Eigen::Index>(dim));
     for (const Entry& e : entries)
         d.x(e.row, e.col) = e.value;

@@ -27,6 +27,7 @@ Dataset makeMadelon(const MadelonOptions& o)
 DataSplit makeMadelonSplit(const MadelonOptions& o, double testFraction)
 {
     checkMadelon(o);
+    requireFeatureMemory(static_cast<double>(o.samples), static_cast<double>(o.features), 16.0, "synthetic madelon");
     if (!(testFraction >= 0.0 && testFraction < 1.0))
         throw std::invalid_argument("synthetic madelon: test fraction must be in [0, 1), got " + std::to_string(testFraction));
     std::mt19937_64 rng(o.seed);
@@ -175,6 +176,7 @@ Dataset makeXor(std::int64_t samples, double noise, std::uint64_t seed)
         throw std::invalid_argument("synthetic xor: samples must be >= 1 and noise >= 0");
     std::mt19937_64 rng(seed);
     std::normal_distribution<double> gauss(0.0, noise);
+    requireFeatureMemory(static_cast<double>(samples), 2.0, 8.0, "synthetic xor");
     Dataset d;
     d.name = "synthetic-xor";
     d.classes = 2;
@@ -196,6 +198,7 @@ Dataset makeSpirals(std::int64_t samples, int classes, double turns, double nois
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     std::normal_distribution<double> gauss(0.0, noise);
+    requireFeatureMemory(static_cast<double>(samples), 2.0, 8.0, "synthetic spirals");
     Dataset d;
     d.name = "synthetic-spirals";
     d.classes = classes;

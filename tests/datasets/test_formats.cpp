@@ -140,6 +140,11 @@ TEST_CASE("LIBSVM round trip and malformed lines", "[datasets][libsvm]")
     REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "d.svm", "1 2:x\n")), Catch::Contains("d.svm:1: \"2:x\" is not index:value"));
     REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "e.svm", "1 2\n")), Catch::Contains("is not index:value"));
     REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "f.svm", "")), Catch::Contains("no samples"));
+    // One index on one line decides the dense width: refused before allocating, with the culprit
+    // named (it was "out of memory" from std::bad_alloc, naming nothing).
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "wide.svm", "1 4000000000000:1\n0 1:1\n")),
+                        Catch::Contains("wide.svm (largest feature index 4000000000000): 2 samples x 4000000000000 "
+                                        "features need") && Catch::Contains("GiB of memory is available"));
 }
 
 TEST_CASE("NIPS 2003 / Madelon format", "[datasets][madelon]")

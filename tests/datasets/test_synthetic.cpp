@@ -43,4 +43,11 @@ TEST_CASE("madelon generator rejects impossible options by name", "[datasets][sy
     o = {};
     o.samples = 0;
     REQUIRE_THROWS_WITH(makeMadelon(o), Catch::Contains("samples must be >= 1"));
+    // More than the machine has: one error naming the generator and the sizes, before allocating
+    // (it was std::bad_alloc, "out of memory", naming nothing).
+    o = {};
+    o.samples = 99999999999;
+    REQUIRE_THROWS_WITH(makeMadelon(o), Catch::Contains("synthetic madelon: 99999999999 samples x") &&
+                                            Catch::Contains("GiB of memory is available"));
+    REQUIRE_THROWS_WITH(makeXor(999999999999, 0.1, 1), Catch::Contains("synthetic xor: 999999999999 samples x 2 features"));
 }
