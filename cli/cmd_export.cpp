@@ -31,7 +31,11 @@ int runExport(int argc, char** argv)
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    const NetworkGraph g = loadModel(modelPath(args.positional[0]));
+    const std::string input = modelPath(args.positional[0]);
+    std::error_code ec;
+    if (std::filesystem::exists(*out, ec) && std::filesystem::equivalent(input, *out, ec))
+        throw UsageError("-o " + *out + ": is the input model " + input + "; export writes a new file, pick another path");
+    const NetworkGraph g = loadModel(input);
     for (const auto& p : exportNetwork(g, f, *out))
         std::printf("wrote %s\n", p.string().c_str());
     return 0;

@@ -17,11 +17,48 @@ namespace rewire {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// What a run writes at the top of its folder (snapshots/ holds epoch_NNNN.rwm).
+const char* const kRunFiles[] = {"config.json", "metrics.csv", "model.rwm", "summary.json",
+                                 "changes.csv", "topology.csv", "topology_degrees.csv"};
+
+bool isRunFolder(const fs::path& dir)
+{
+    return fs::exists(dir / "config.json") || fs::exists(dir / "metrics.csv");
+}
+
+// --force: the old run's files go, so nothing stale (snapshots of epochs this run will not reach,
+// topology tables of a run without snapshots) survives next to the new run. Anything else in
+// the folder is the user's and stays.
+void removeOldRun(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const char* name : kRunFiles)
+        fs::remove(dir / name, ec);
+    for (const auto& sub : {dir, dir / "snapshots"}) {
+        if (!fs::is_directory(sub, ec))
+            continue;
+        for (const auto& e : fs::directory_iterator(sub, ec)) {
+            const std::string name = e.path().filename().string();
+            const bool snapshot = sub != dir && name.rfind("epoch_", 0) == 0 && e.path().extension() == ".rwm";
+            if (snapshot || name.find(".tmp-") != std::string::npos) // and orphaned temporary files
+                fs::remove(e.path(), ec);
+        }
+    }
+    if (fs::is_directory(dir / "snapshots", ec) && fs::is_empty(dir / "snapshots", ec))
+        fs::remove(dir / "snapshots", ec);
+}
+
+} // namespace
+
 RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph& initial, bool hasValidation,
                      bool force)
     : m_dir(std::move(dir)), m_config(config)
 {
     check(m_dir, force);
+    if (force && isRunFolder(m_dir))
+        removeOldRun(m_dir);
     fs::create_directories(m_dir);
     writeTextFileAtomic(m_dir / "config.json", config.toJson().dump() + "\n");
     m_metrics.open(m_dir / "metrics.csv", std::ios::trunc);
@@ -43,8 +80,15 @@ void RunWriter::check(const fs::path& dir, bool force)
 {
     if (fs::exists(dir) && !fs::is_directory(dir))
         throw std::invalid_argument(dir.string() + ": exists and is not a directory");
-    if (fs::exists(dir / "metrics.csv") && !force)
-        throw std::invalid_argument(dir.string() + ": already holds a run (metrics.csv); pass --force or pick another folder");
+    if (!fs::exists(dir) || fs::is_empty(dir))
+        return;
+    if (!isRunFolder(dir))
+        throw std::invalid_argument(dir.string() + ": is not empty and is not a Rewire run folder (no config.json or "
+                                    "metrics.csv), so nothing in it is replaced, even with --force; pick a new or "
+                                    "empty folder");
+    if (!force)
+        throw std::invalid_argument(dir.string() + ": already holds a run (metrics.csv); pass --force to replace it "
+                                    "or pick another folder");
 }
 
 void RunWriter::trained(const EpochMetrics& m, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology)

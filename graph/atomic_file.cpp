@@ -1,6 +1,7 @@
 #include "graph/atomic_file.h"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -8,21 +9,55 @@
 
 namespace rewire {
 
-AtomicFile::AtomicFile(std::filesystem::path path, bool binary) : m_path(std::move(path))
+namespace {
+
+namespace fs = std::filesystem;
+
+// fsync of a file or folder by name; false when it cannot be opened or synced.
+bool syncPath(const fs::path& p, bool directory)
 {
+    const int fd = ::open(p.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+AtomicFile::AtomicFile(fs::path path, bool binary) : m_path(std::move(path))
+{
+    const auto mode = binary ? std::ios::out | std::ios::binary | std::ios::trunc : std::ios::out | std::ios::trunc;
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(m_path, ec))) {
+        const fs::path target = fs::canonical(m_path, ec);
+        if (!ec)
+            m_path = target; // replace what the link points to; the link stays
+    }
+    const fs::file_status st = fs::status(m_path, ec);
+    if (fs::exists(st) && !fs::is_regular_file(st)) {
+        // A FIFO, a terminal, /dev/null...: write into it, never rename a file over it.
+        if (fs::is_directory(st))
+            throw std::runtime_error("cannot write " + m_path.string() + ": it is a directory");
+        m_out.open(m_path, mode);
+        if (!m_out)
+            throw std::runtime_error("cannot write " + m_path.string() + ": " + std::strerror(errno));
+        return;
+    }
     m_tmp = m_path;
     m_tmp += ".tmp-" + std::to_string(::getpid());
-    m_out.open(m_tmp, binary ? std::ios::out | std::ios::binary | std::ios::trunc : std::ios::out | std::ios::trunc);
+    m_out.open(m_tmp, mode);
     if (!m_out)
         throw std::runtime_error("cannot write " + m_path.string() + ": " + std::strerror(errno));
 }
 
 AtomicFile::~AtomicFile()
 {
-    if (!m_committed) {
+    if (!m_committed && !m_tmp.empty()) {
         m_out.close();
         std::error_code ec;
-        std::filesystem::remove(m_tmp, ec);
+        fs::remove(m_tmp, ec);
     }
 }
 
@@ -33,11 +68,20 @@ void AtomicFile::commit()
     m_out.close();
     if (!ok || m_out.fail())
         throw std::runtime_error("write error on " + m_path.string() + " (disk full?)");
+    if (m_tmp.empty()) {
+        m_committed = true;
+        return;
+    }
+    if (!syncPath(m_tmp, false))
+        throw std::runtime_error("write error on " + m_path.string() + ": cannot flush it to the disk: " +
+                                 std::strerror(errno));
     std::error_code ec;
-    std::filesystem::rename(m_tmp, m_path, ec);
+    fs::rename(m_tmp, m_path, ec);
     if (ec)
         throw std::runtime_error("cannot rename " + m_tmp.string() + " to " + m_path.string() + ": " + ec.message());
     m_committed = true;
+    // The rename itself reaches the disk with the folder's entry.
+    syncPath(m_path.has_parent_path() ? m_path.parent_path() : fs::path("."), true);
 }
 
 void writeTextFileAtomic(const std::filesystem::path& path, const std::string& text)

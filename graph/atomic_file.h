@@ -1,6 +1,9 @@
 #pragma once
-// AtomicFile: write to PATH.tmp-PID, then rename over PATH on commit(); an uncommitted file is
-// removed, so a crash or an exception never leaves a half-written PATH behind.
+// AtomicFile: write to PATH.tmp-PID, flush it to the disk (fsync), rename it over PATH on commit()
+// and fsync the folder, so a crash, a power cut or an exception never leaves a half-written PATH
+// behind; an uncommitted temporary file is removed. A symbolic link is followed (the file it
+// points to is replaced, the link stays); a FIFO, a device or another non-regular file is written
+// through, never replaced by a regular file.
 
 #include <filesystem>
 #include <fstream>
@@ -22,7 +25,7 @@ public:
 
 private:
     std::filesystem::path m_path;
-    std::filesystem::path m_tmp;
+    std::filesystem::path m_tmp; // empty when writing through
     std::ofstream m_out;
     bool m_committed = false;
 };

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 using namespace rewire;
@@ -242,4 +243,62 @@ TEST_CASE("hostile --config files end in one clear error, nothing written", "[cl
         REQUIRE(r.output.find(b.message) != std::string::npos);
         REQUIRE(!std::filesystem::exists(dir / "run"));
     }
+}
+
+TEST_CASE("nothing of the user's is overwritten: --out, --force and export -o", "[cli][files]")
+{
+    const auto dir = tempDir("cli-files");
+    // A folder with the user's own files is not a run folder: refused, even with --force.
+    fs::create_directories(dir / "mine");
+    std::ofstream(dir / "mine" / "notes.txt") << "keep me";
+    for (const char* force : {"", " --force"}) {
+        const Result r = run("train " + kTiny + " --out " + (dir / "mine").string() + force);
+        INFO(r.output);
+        REQUIRE(r.code == 2);
+        REQUIRE(r.output.find("is not a Rewire run folder") != std::string::npos);
+    }
+    REQUIRE(readFile(dir / "mine" / "notes.txt") == "keep me");
+    REQUIRE(!fs::exists(dir / "mine" / "metrics.csv"));
+
+    // --force replaces a run, and none of the old run's files survive it.
+    REQUIRE(run("train " + kTiny + " --epochs 4 --snapshot-every 1 --out " + (dir / "run").string()).code == 0);
+    REQUIRE(fs::exists(dir / "run" / "snapshots" / "epoch_0004.rwm"));
+    std::ofstream(dir / "run" / "metrics.csv.tmp-999") << "orphan";
+    std::ofstream(dir / "run" / "readme.txt") << "the user's";
+    const Result again = run("train " + kTiny + " --epochs 2 --out " + (dir / "run").string() + " --force");
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    REQUIRE(!fs::exists(dir / "run" / "snapshots"));
+    REQUIRE(!fs::exists(dir / "run" / "topology.csv"));
+    REQUIRE(!fs::exists(dir / "run" / "topology_degrees.csv"));
+    REQUIRE(!fs::exists(dir / "run" / "metrics.csv.tmp-999"));
+    REQUIRE(readFile(dir / "run" / "readme.txt") == "the user's");
+    REQUIRE(metricsWithoutTimes(dir / "run" / "metrics.csv").size() == 1 + 2); // header + 2 epochs
+
+    // export -o never replaces its own input model.
+    const fs::path model = dir / "run" / "model.rwm";
+    const std::string before = readFile(model);
+    const Result self = run("export " + model.string() + " --format edgelist -o " + model.string());
+    REQUIRE(self.code == 2);
+    REQUIRE(self.output.find("is the input model") != std::string::npos);
+    REQUIRE(readFile(model) == before);
+
+    // A symbolic link is followed (the link stays a link); a FIFO is written through (it was
+    // replaced by a regular file, which a reader waiting on the FIFO never saw).
+    std::ofstream(dir / "target.csv") << "old";
+    fs::create_symlink(dir / "target.csv", dir / "link.csv");
+    REQUIRE(run("export " + model.string() + " --format edgelist -o " + (dir / "link.csv").string()).code == 0);
+    REQUIRE(fs::is_symlink(dir / "link.csv"));
+    REQUIRE(readFile(dir / "target.csv").rfind("source,target,layer,weight", 0) == 0);
+    const fs::path fifo = dir / "pipe.csv";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    const std::string reader = "sh -c 'cat " + fifo.string() + " > " + (dir / "fromfifo.csv").string() + "' &";
+    REQUIRE(std::system(reader.c_str()) == 0);
+    const Result viaFifo = run("export " + model.string() + " --format edgelist -o " + fifo.string());
+    INFO(viaFifo.output);
+    REQUIRE(viaFifo.code == 0);
+    REQUIRE(fs::is_fifo(fifo));
+    for (int i = 0; i < 200 && readFile(dir / "fromfifo.csv") != readFile(dir / "target.csv"); ++i)
+        ::usleep(10000); // the reader may still be writing its copy
+    REQUIRE(readFile(dir / "fromfifo.csv") == readFile(dir / "target.csv"));
 }
