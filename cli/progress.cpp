@@ -15,6 +15,7 @@ void installStopHandler()
 {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    std::signal(SIGHUP, onSignal); // the terminal closed: stop and save, as for Ctrl-C
 }
 
 bool stopSignalled() { return g_stop != 0; }

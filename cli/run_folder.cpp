@@ -5,6 +5,7 @@
 #include "graph/model_io.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -74,6 +75,18 @@ RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph
         snapshot(0, initial, nullptr);
     }
     m_lastEpochEnd = std::chrono::steady_clock::now();
+    writeRunning();
+}
+
+void RunWriter::writeRunning()
+{
+    // From the start and after every epoch: a run that was killed says "running" with the epochs
+    // it completed, so readers can tell it from a finished one.
+    Json summary;
+    summary.set("status", "running");
+    summary.set("epochs_completed", m_last.epoch);
+    summary.set("pid", static_cast<double>(::getpid()));
+    writeTextFileAtomic(m_dir / "summary.json", summary.dump() + "\n");
 }
 
 void RunWriter::check(const fs::path& dir, bool force)
@@ -106,6 +119,7 @@ void RunWriter::epoch(const EpochMetrics& m)
     const auto now = std::chrono::steady_clock::now();
     m_wall.push_back(std::chrono::duration<double>(now - m_lastEpochEnd).count());
     m_lastEpochEnd = now;
+    writeRunning();
 }
 
 void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::string& value)

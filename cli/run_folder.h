@@ -41,7 +41,8 @@ public:
     // A hyper-parameter changed before epoch `fromEpoch` (1-based) started: appended to changes.csv
     // (epoch,key,value), so the run folder says which settings trained which epochs.
     void recordChange(int fromEpoch, const std::string& key, const std::string& value);
-    // status: completed | interrupted | stopped | diverged. Saves model.rwm unless diverged.
+    // status: completed | interrupted | stopped | diverged (summary.json says "running", with the
+    // epochs completed, from the constructor on). Saves model.rwm unless diverged.
     void finish(const std::string& status, const std::string& error, int epochsDone, const NetworkGraph& network,
                 const std::string& datasetDescription);
 
@@ -67,6 +68,7 @@ private:
     std::chrono::steady_clock::time_point m_lastEpochEnd;
 
     void snapshot(int epoch, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology);
+    void writeRunning();
 };
 
 // "runs/<prefix>-YYYYmmdd-HHMMSS".

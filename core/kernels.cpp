@@ -438,14 +438,18 @@ void checkBuffers(const SparseLayer& layer, const NeuronBuffer& in, const Neuron
                                     std::to_string(std::min(in.ld(), out.ld())));
 }
 
+// Per-thread scratch: up to 4096 floats in the thread's own static storage (no allocation, ever:
+// units go to whichever thread is free, so a worker may first need scratch in the middle of
+// training), beyond that a vector that grows geometrically.
+alignas(64) thread_local float t_small[4096];
 thread_local std::vector<float, std::allocator<float>> t_scratch;
 
-// Grows geometrically from 4096 floats, so that a thread which later runs a unit with larger
-// degrees (units go to whichever thread is free) rarely allocates again.
 float* alignedScratch(std::size_t floats)
 {
+    if (floats <= std::size(t_small))
+        return t_small;
     if (t_scratch.size() < floats + kLanes)
-        t_scratch.resize(std::max<std::size_t>({floats + kLanes, 2 * t_scratch.size(), 4096}));
+        t_scratch.resize(std::max<std::size_t>(floats + kLanes, 2 * t_scratch.size()));
     auto p = reinterpret_cast<std::uintptr_t>(t_scratch.data());
     p = (p + 63) & ~std::uintptr_t(63);
     return reinterpret_cast<float*>(p);

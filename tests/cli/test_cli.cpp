@@ -1,11 +1,14 @@
 // `rewire` end to end: the binary is run as a user would, on a tiny synthetic dataset.
 
+#include "graph/json.h"
 #include "graph/model_io.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <cstdlib>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -301,4 +304,30 @@ TEST_CASE("nothing of the user's is overwritten: --out, --force and export -o", 
     for (int i = 0; i < 200 && readFile(dir / "fromfifo.csv") != readFile(dir / "target.csv"); ++i)
         ::usleep(10000); // the reader may still be writing its copy
     REQUIRE(readFile(dir / "fromfifo.csv") == readFile(dir / "target.csv"));
+}
+
+TEST_CASE("a running run says so in summary.json, and SIGHUP stops it like Ctrl-C", "[cli][signals]")
+{
+    const auto dir = tempDir("cli-hup");
+    const fs::path out = dir / "run";
+    const std::string start = "sh -c '" + std::string(std::getenv("REWIRE_BIN")) + " train " + kTiny +
+                              " --epochs 100000 --out " + out.string() + " >/dev/null 2>&1 & echo $! > " +
+                              (dir / "pid").string() + "'";
+    REQUIRE(std::system(start.c_str()) == 0);
+    const auto waitFor = [](const std::function<bool()>& done) {
+        for (int i = 0; i < 3000 && !done(); ++i) // 30 s at most
+            ::usleep(10000);
+        return done();
+    };
+    REQUIRE(waitFor([&] { return fs::exists(out / "metrics.csv") && metricsWithoutTimes(out / "metrics.csv").size() >= 3; }));
+    const Json running = Json::parse(readFile(out / "summary.json"));
+    REQUIRE(running.find("status")->asString() == "running");
+    REQUIRE(running.find("epochs_completed")->asNumber() >= 1);
+    const pid_t pid = static_cast<pid_t>(std::stol(readFile(dir / "pid")));
+    REQUIRE(::kill(pid, SIGHUP) == 0);
+    REQUIRE(waitFor([&] { return Json::parse(readFile(out / "summary.json")).find("status")->asString() != "running"; }));
+    REQUIRE(waitFor([&] { return ::kill(pid, 0) != 0; })); // exited
+    const Json done = Json::parse(readFile(out / "summary.json"));
+    REQUIRE(done.find("status")->asString() == "interrupted");
+    REQUIRE(fs::exists(out / "model.rwm"));
 }
