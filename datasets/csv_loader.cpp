@@ -3,6 +3,7 @@
 #include "datasets/gz_file.h"
 #include "datasets/labels.h"
 
+#include <cmath>
 #include <algorithm>
 #include <charconv>
 #include <string_view>
@@ -51,6 +52,14 @@ bool parseFloat(std::string_view s, float& v)
     if (s.front() == '+')
         s.remove_prefix(1);
     const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (r.ec == std::errc::result_out_of_range && r.ptr == s.data() + s.size()) {
+        // Beyond a float: infinite when the exponent is positive (the caller rejects it as not
+        // finite), zero when it is negative (1e-999 is 0 to any network).
+        const auto e = s.find_first_of("eE");
+        const bool tiny = e != std::string_view::npos && e + 1 < s.size() && s[e + 1] == '-';
+        v = tiny ? 0.0f : (s.front() == '-' ? -HUGE_VALF : HUGE_VALF);
+        return true;
+    }
     return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
@@ -121,10 +130,10 @@ Dataset loadCsv(const std::filesystem::path& path, const CsvOptions& options)
         for (std::size_t c = 0; c < columns && kept < features; ++c) {
             if (c == labelCol)
                 continue;
-            float v;
-            if (!parseFloat(fields[c], v))
+            float v = 0.0f;
+            if (!parseFloat(fields[c], v) || !std::isfinite(v))
                 throw DatasetError(in.where() + "column " + std::to_string(c + 1) + " is \"" + std::string(fields[c]) +
-                                   "\", expected a number");
+                                   (std::isfinite(v) ? "\", expected a number" : "\", expected a finite number"));
             values.push_back(v);
             ++kept;
         }

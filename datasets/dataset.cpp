@@ -20,6 +20,15 @@ void Dataset::validate() const
         if (y[i] < 0 || y[i] >= classes)
             throw DatasetError(name + ": label " + std::to_string(y[i]) + " of sample " + std::to_string(i) +
                                " outside [0, " + std::to_string(classes) + ")");
+    // NaN or infinity in the data would reach training and look like a learning-rate problem.
+    for (std::int64_t i = 0; i < x.rows(); ++i) {
+        const float* row = x.row(i).data();
+        for (std::int64_t f = 0; f < x.cols(); ++f)
+            if (!std::isfinite(row[f]))
+                throw DatasetError(name + ": sample " + std::to_string(i + 1) + ", feature " + std::to_string(f + 1) +
+                                   " is " + (std::isnan(row[f]) ? "NaN" : "infinite") +
+                                   " (expected a finite number; samples and features counted from 1)");
+    }
 }
 
 Standardizer Standardizer::fit(const Dataset& train)
@@ -70,8 +79,20 @@ void Standardizer::apply(Dataset& data) const
                                     " features, data has " + std::to_string(data.features()));
     for (std::int64_t i = 0; i < data.samples(); ++i) {
         float* row = data.x.row(i).data();
-        for (size_t f = 0; f < m_mean.size(); ++f)
-            row[f] = (row[f] - m_mean[f]) / m_scale[f];
+        for (size_t f = 0; f < m_mean.size(); ++f) {
+            const float v = (row[f] - m_mean[f]) / m_scale[f];
+            if (!std::isfinite(v)) {
+                const auto text = [](float x) { // the shortest text of the float itself
+                    char buf[32];
+                    return std::string(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+                };
+                throw DatasetError(data.name + ": sample " + std::to_string(i + 1) + ", feature " +
+                                   std::to_string(f + 1) + ": " + text(row[f]) + " does not fit in a float after "
+                                   "scaling (centre " + text(m_mean[f]) + ", scale " + text(m_scale[f]) +
+                                   " from the training data); try --scale minmax or none");
+            }
+            row[f] = v;
+        }
     }
 }
 

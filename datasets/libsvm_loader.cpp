@@ -3,6 +3,7 @@
 #include "datasets/gz_file.h"
 #include "datasets/labels.h"
 
+#include <cmath>
 #include <charconv>
 
 namespace rewire {
@@ -46,6 +47,9 @@ Dataset loadLibsvm(const std::filesystem::path& path, std::int64_t features)
                 throw DatasetError(in.where() + "\"" + std::string(tok) + "\" is not index:value");
             if (index < 1)
                 throw DatasetError(in.where() + "feature index " + std::to_string(index) + " (indices start at 1)");
+            if (!std::isfinite(value))
+                throw DatasetError(in.where() + "feature " + std::to_string(index) + " is \"" + std::string(tok) +
+                                   "\", expected a finite number");
             if (index <= previous)
                 throw DatasetError(in.where() + "feature index " + std::to_string(index) + " after " +
                                    std::to_string(previous) + " (indices must increase)");

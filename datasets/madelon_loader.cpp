@@ -2,6 +2,7 @@
 
 #include "datasets/gz_file.h"
 
+#include <cmath>
 #include <charconv>
 
 namespace rewire {
@@ -22,9 +23,11 @@ Dataset loadNipsPart(const std::string& prefix, const std::string& part)
             if (*b == '+')
                 ++b;
             const auto r = std::from_chars(b, line.data() + end, v);
-            if (r.ec != std::errc() || r.ptr != line.data() + end)
+            if (r.ec != std::errc() || r.ptr != line.data() + end || !std::isfinite(v))
                 throw DatasetError(data.where() + "value " + std::to_string(count + 1) + " is \"" +
-                                   line.substr(i, end - i) + "\", expected a number");
+                                   line.substr(i, end - i) +
+                                   (r.ec == std::errc() && r.ptr == line.data() + end ? "\", expected a finite number"
+                                                                                      : "\", expected a number"));
             values.push_back(v);
             ++count;
             i = end;

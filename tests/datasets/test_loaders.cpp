@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <cmath>
 #include <fstream>
 
 using namespace rewire;
@@ -141,4 +142,37 @@ TEST_CASE("registry resolves specs and standardises with training statistics", "
     REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("features=abc is not a number"));
     r.spec = "synthetic:madelon:colour=3";
     REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("unknown key \"colour\""));
+}
+
+TEST_CASE("non-finite values are rejected by the loader, and so are values that scaling overflows", "[datasets]")
+{
+    const auto dir = tempDir("nonfinite");
+    for (const char* bad : {"nan", "inf", "-inf", "1e999"}) {
+        const std::string text = std::string("f1,f2,label\n1,2,0\n3,") + bad + ",1\n";
+        INFO(bad);
+        REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "bad.csv", text)),
+                            Catch::Contains("bad.csv:3: column 2 is \"" + std::string(bad) + "\", expected a finite number"));
+    }
+    // Binary formats have no lines: the sample and the feature (a .npy of float32 with a NaN).
+    Dataset d;
+    d.name = "x.npy";
+    d.classes = 2;
+    d.x.resize(2, 3);
+    d.x << 1, 2, 3, 4, std::nanf(""), 6;
+    d.y = {0, 1};
+    REQUIRE_THROWS_WITH(d.validate(), Catch::Contains("x.npy: sample 2, feature 2 is NaN (expected a finite number"));
+    // Finite data whose training range is tiny: a test value far outside it overflows a float
+    // once standardised. The loader says so instead of handing infinities to training.
+    Dataset train;
+    train.name = "train.csv";
+    train.classes = 2;
+    train.x.resize(2, 1);
+    train.x << 0.0f, 2e-7f;
+    train.y = {0, 1};
+    Dataset test = train;
+    test.name = "test.csv";
+    test.x << 3e38f, 0.0f;
+    const Standardizer s = Standardizer::fit(train);
+    s.apply(train);
+    REQUIRE_THROWS_WITH(s.apply(test), Catch::Contains("test.csv: sample 1, feature 1: 3e+38 does not fit in a float after scaling (centre 1e-07, scale 1e-07"));
 }
