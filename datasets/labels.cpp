@@ -73,6 +73,34 @@ MappedLabels mapLabels(const std::vector<std::string>& text)
     return m;
 }
 
+void alignClasses(const Dataset& train, Dataset& other)
+{
+    if (train.classNames.empty() && other.classNames.empty())
+        return; // both numbered by the label values themselves: already the same classes
+    if (train.classNames.empty())
+        throw DatasetError(other.name + ": labels are names (\"" + other.classNames.front() + "\", ...) but " +
+                           train.name + " has numeric class labels");
+    std::map<std::string, int> id;
+    for (std::size_t c = 0; c < train.classNames.size(); ++c)
+        id.emplace(train.classNames[c], static_cast<int>(c));
+    for (std::size_t i = 0; i < other.y.size(); ++i) {
+        const std::string name = other.classNames.empty() ? std::to_string(other.y[i])
+                                                          : other.classNames[static_cast<std::size_t>(other.y[i])];
+        const auto it = id.find(name);
+        if (it == id.end()) {
+            std::string known;
+            for (std::size_t c = 0; c < train.classNames.size() && c < 10; ++c)
+                known += (c ? ", " : "") + train.classNames[c];
+            throw DatasetError(other.name + ": sample " + std::to_string(i + 1) + " has class \"" + name +
+                               "\", which " + train.name + " does not have (its classes: " + known +
+                               (train.classNames.size() > 10 ? ", ..." : "") + ")");
+        }
+        other.y[i] = it->second;
+    }
+    other.classNames = train.classNames;
+    other.classes = train.classes;
+}
+
 void setLabels(Dataset& d, const std::vector<std::string>& text)
 {
     MappedLabels m = mapLabels(text);

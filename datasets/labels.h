@@ -22,4 +22,9 @@ struct Dataset;
 // Sets d.y, d.classes and d.classNames from label text with mapLabels().
 void setLabels(Dataset& d, const std::vector<std::string>& text);
 
+// A separate test or validation file maps its own labels (a file with only some of the classes
+// would number them differently): relabels `other` to the training data's class list, by name.
+// Throws DatasetError naming a class the training data does not have. Time complexity: O(n log c).
+void alignClasses(const Dataset& train, Dataset& other);
+
 } // namespace rewire

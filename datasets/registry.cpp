@@ -5,6 +5,7 @@
 #include "datasets/cifar10_loader.h"
 #include "datasets/csv_loader.h"
 #include "datasets/idx_loader.h"
+#include "datasets/labels.h"
 #include "datasets/libsvm_loader.h"
 #include "datasets/madelon_loader.h"
 #include "datasets/npy_loader.h"
@@ -328,6 +329,7 @@ LoadedData loadDataset(const DatasetRequest& request)
     if (!request.testSpec.empty()) {
         out.split.train = std::move(train);
         out.split.test = loadOne(request.testSpec, request.seed + 1, nullptr, request.testFraction);
+        alignClasses(out.split.train, out.split.test);
     } else if (ownTest.samples() > 0) {
         out.split.train = std::move(train);
         out.split.test = std::move(ownTest);
@@ -336,6 +338,7 @@ LoadedData loadDataset(const DatasetRequest& request)
     }
     if (!request.validationSpec.empty()) {
         out.split.validation = loadOne(request.validationSpec, request.seed + 2, nullptr, request.testFraction);
+        alignClasses(out.split.train, out.split.validation);
     } else if (request.validationFraction > 0.0) {
         DataSplit v = splitByFraction(std::move(out.split.train), request.validationFraction, request.seed + 2);
         out.split.train = std::move(v.train);

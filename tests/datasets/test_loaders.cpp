@@ -176,3 +176,26 @@ TEST_CASE("non-finite values are rejected by the loader, and so are values that 
     s.apply(train);
     REQUIRE_THROWS_WITH(s.apply(test), Catch::Contains("test.csv: sample 1, feature 1: 3e+38 does not fit in a float after scaling (centre 1e-07, scale 1e-07"));
 }
+
+TEST_CASE("separate test and validation files use the training data's classes", "[datasets][labels]")
+{
+    const auto dir = tempDir("labels-align");
+    const auto train = writeFile(dir / "train.csv", "x,label\n1,cat\n2,dog\n3,fish\n4,cat\n5,dog\n6,fish\n");
+    // Only dog and fish: on its own this file numbers them 0 and 1; cat, dog, fish are 0, 1, 2.
+    const auto test = writeFile(dir / "test.csv", "x,label\n7,fish\n8,dog\n9,fish\n");
+    DatasetRequest r;
+    r.spec = "csv:" + train.string();
+    r.testSpec = "csv:" + test.string();
+    r.validationSpec = "csv:" + test.string();
+    r.scale = "none";
+    const LoadedData d = loadDataset(r);
+    REQUIRE(d.split.train.classNames == std::vector<std::string>{"cat", "dog", "fish"});
+    REQUIRE(d.split.test.y == std::vector<std::int32_t>{2, 1, 2});
+    REQUIRE(d.split.validation.y == std::vector<std::int32_t>{2, 1, 2});
+    REQUIRE(d.split.test.classNames == d.split.train.classNames);
+    REQUIRE(d.split.test.classes == 3);
+    // A class the training data never saw is an error naming it.
+    r.testSpec = "csv:" + writeFile(dir / "bird.csv", "x,label\n1,dog\n2,bird\n").string();
+    REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("bird.csv: sample 2 has class \"bird\"") &&
+                                            Catch::Contains("does not have (its classes: cat, dog, fish)"));
+}
