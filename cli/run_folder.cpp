@@ -24,6 +24,14 @@ namespace {
 const char* const kRunFiles[] = {"config.json", "metrics.csv", "model.rwm", "summary.json",
                                  "changes.csv", "topology.csv", "topology_degrees.csv"};
 
+// A streamed table (metrics rows, topology tables) after a write and flush: a full disk or an
+// I/O error stops the run with the file named, instead of rows silently missing.
+void requireWritten(const std::ofstream& out, const fs::path& file)
+{
+    if (!out)
+        throw std::runtime_error("write error on " + file.string() + " (disk full?)");
+}
+
 bool isRunFolder(const fs::path& dir)
 {
     return fs::exists(dir / "config.json") || fs::exists(dir / "metrics.csv");
@@ -66,12 +74,15 @@ RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph
     if (!m_metrics)
         throw std::runtime_error("cannot write " + (m_dir / "metrics.csv").string());
     m_metrics << metricsCsvHeader(initial.layerCount(), hasValidation) << '\n' << std::flush;
+    requireWritten(m_metrics, m_dir / "metrics.csv");
     if (config.snapshotEvery > 0) {
         fs::create_directories(m_dir / "snapshots");
         m_topology.open(m_dir / "topology.csv", std::ios::trunc);
         m_topologyDegrees.open(m_dir / "topology_degrees.csv", std::ios::trunc);
         m_topology << topologyCsvHeader();
         m_topologyDegrees << "epoch,layer,side,degree,count\n";
+        if (!m_topology || !m_topologyDegrees)
+            throw std::runtime_error("cannot write " + (m_dir / "topology.csv").string() + " or topology_degrees.csv");
         snapshot(0, initial, nullptr);
     }
     m_lastEpochEnd = std::chrono::steady_clock::now();
@@ -82,6 +93,7 @@ void RunWriter::writeRunning()
 {
     // From the start and after every epoch: a run that was killed says "running" with the epochs
     // it completed, so readers can tell it from a finished one.
+    m_lastRunningWrite = std::chrono::steady_clock::now();
     Json summary;
     summary.set("status", "running");
     summary.set("epochs_completed", m_last.epoch);
@@ -114,12 +126,16 @@ void RunWriter::trained(const EpochMetrics& m, const NetworkGraph& network, std:
 void RunWriter::epoch(const EpochMetrics& m)
 {
     m_metrics << metricsCsvRow(m) << '\n' << std::flush;
+    requireWritten(m_metrics, m_dir / "metrics.csv");
     m_last = m;
     m_trainSeconds += m.epochSeconds;
     const auto now = std::chrono::steady_clock::now();
     m_wall.push_back(std::chrono::duration<double>(now - m_lastEpochEnd).count());
     m_lastEpochEnd = now;
-    writeRunning();
+    // Every few seconds, not every epoch: each write is flushed to the disk, and toy runs have
+    // millisecond epochs.
+    if (now - m_lastRunningWrite >= std::chrono::seconds(5))
+        writeRunning();
 }
 
 void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::string& value)
@@ -129,9 +145,8 @@ void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::s
     std::ofstream out(file, std::ios::app);
     if (fresh)
         out << "epoch,key,value\n";
-    out << fromEpoch << ',' << key << ',' << value << '\n';
-    if (!out)
-        throw std::runtime_error("cannot write " + file.string());
+    out << fromEpoch << ',' << key << ',' << value << '\n' << std::flush;
+    requireWritten(out, file);
 }
 
 void RunWriter::snapshot(int epoch, const NetworkGraph& net, std::shared_ptr<const NetworkGraph> topology)
@@ -144,6 +159,8 @@ void RunWriter::snapshot(int epoch, const NetworkGraph& net, std::shared_ptr<con
     m_topologyDegrees << snapshotDegreeRows(epoch, net);
     m_topology.flush();
     m_topologyDegrees.flush();
+    requireWritten(m_topology, m_dir / "topology.csv");
+    requireWritten(m_topologyDegrees, m_dir / "topology_degrees.csv");
     // Turnover needs only the topology, not the optimiser's edge state.
     m_previous = topology ? std::move(topology) : std::make_shared<const NetworkGraph>(net.topologyCopy());
 }

@@ -65,7 +65,7 @@ private:
     double m_trainSeconds = 0.0;
     int m_threads = 0;
     std::vector<double> m_wall;
-    std::chrono::steady_clock::time_point m_lastEpochEnd;
+    std::chrono::steady_clock::time_point m_lastEpochEnd, m_lastRunningWrite;
 
     void snapshot(int epoch, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology);
     void writeRunning();
