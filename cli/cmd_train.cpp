@@ -6,6 +6,7 @@
 #include "datasets/registry.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -154,8 +155,11 @@ int runTrain(int argc, char** argv)
         return code;
     }
     if (!quiet) {
-        std::printf("%s: test accuracy %.2f%% after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
-                    100.0 * run.last().testAccuracy, trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
+        char accuracy[32] = "n/a (no test samples)";
+        if (!std::isnan(run.last().testAccuracy))
+            std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100.0 * run.last().testAccuracy);
+        std::printf("%s: test accuracy %s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
+                    accuracy, trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }
     return code;

@@ -1,7 +1,10 @@
 #include "cli/progress.h"
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
+#include <string>
 #include <unistd.h>
 
 namespace rewire::cli {
@@ -52,13 +55,23 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network
     if (m_tty && !m_quiet)
         std::fprintf(stderr, "\r%80s\r", "");
     if (!m_quiet) {
-        char val[64] = "";
+        // "n/a" for a split with no samples (NaN), never a 0 that reads as a result.
+        const auto show = [](double x, const char* format, double scale) {
+            char buf[32];
+            if (std::isnan(x))
+                std::snprintf(buf, sizeof buf, "%s", "n/a");
+            else
+                std::snprintf(buf, sizeof buf, format, scale * x);
+            return std::string(buf);
+        };
+        std::string val;
         if (m.hasValidation)
-            std::snprintf(val, sizeof val, "  val loss %.4f acc %6.2f%%", m.validationLoss, 100.0 * m.validationAccuracy);
-        std::printf("epoch %*d/%d  train loss %.4f acc %6.2f%%%s  test loss %.4f acc %6.2f%%  connections %lld  "
+            val = "  val loss " + show(m.validationLoss, "%.4f", 1) + " acc " + show(m.validationAccuracy, "%6.2f%%", 100);
+        std::printf("epoch %*d/%d  train loss %s acc %s%s  test loss %s acc %s  connections %lld  "
                     "%.2fs (+%.2fs evolution, %.2fs eval)\n",
-                    m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs, m.trainLoss,
-                    100.0 * m.trainAccuracy, val, m.testLoss, 100.0 * m.testAccuracy,
+                    m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs,
+                    show(m.trainLoss, "%.4f", 1).c_str(), show(m.trainAccuracy, "%6.2f%%", 100).c_str(), val.c_str(),
+                    show(m.testLoss, "%.4f", 1).c_str(), show(m.testAccuracy, "%6.2f%%", 100).c_str(),
                     static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
         std::fflush(stdout);
     }

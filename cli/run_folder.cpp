@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -237,17 +239,25 @@ std::string metricsCsvHeader(int layers, bool validation)
     return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
 }
 
+namespace {
+// A loss or accuracy with 6 decimals, or "n/a" for a split with no samples (NaN).
+std::string measured(double x)
+{
+    if (std::isnan(x))
+        return "n/a";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6f", x);
+    return buf;
+}
+} // namespace
+
 std::string metricsCsvRow(const EpochMetrics& m)
 {
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%d,%.6f,%.6f,", m.epoch, m.trainLoss, m.trainAccuracy);
-    std::string row = buf;
-    if (m.hasValidation) {
-        std::snprintf(buf, sizeof buf, "%.6f,%.6f,", m.validationLoss, m.validationAccuracy);
-        row += buf;
-    }
-    std::snprintf(buf, sizeof buf, "%.6f,%.6f,%lld", m.testLoss, m.testAccuracy, static_cast<long long>(m.connections));
-    row += buf;
+    std::string row = std::to_string(m.epoch) + "," + measured(m.trainLoss) + "," + measured(m.trainAccuracy) + ",";
+    if (m.hasValidation)
+        row += measured(m.validationLoss) + "," + measured(m.validationAccuracy) + ",";
+    row += measured(m.testLoss) + "," + measured(m.testAccuracy) + "," + std::to_string(m.connections);
     for (EdgeIndex c : m.connectionsPerLayer) {
         std::snprintf(buf, sizeof buf, ",%lld", static_cast<long long>(c));
         row += buf;
@@ -303,6 +313,8 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
             if (it == col.end())
                 return fallback;
             double v = 0.0;
+            if (cells[it->second] == "n/a")
+                return std::numeric_limits<double>::quiet_NaN();
             if (!readNumber(cells[it->second], v))
                 throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": column " + name +
                                          ": not a number: \"" + cells[it->second] + "\"");

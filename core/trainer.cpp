@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace rewire {
@@ -139,8 +140,10 @@ Evaluation Trainer::evaluate(const Dataset& data)
     FlushDenormals flush;
     Evaluation ev;
     const std::int64_t n = data.samples();
-    if (n == 0)
+    if (n == 0) { // nothing measured: "n/a", never a 0 % that looks like a result
+        ev.loss = ev.accuracy = std::numeric_limits<double>::quiet_NaN();
         return ev;
+    }
     const int cap = m_engine->batchCapacity();
     std::vector<std::int64_t> rows;
     double loss = 0.0;
@@ -211,8 +214,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             observer->onBatch(epoch, bi + 1, batches);
     }
     m.epochSeconds = secondsSince(t0);
-    m.trainLoss = seen ? lossSum / static_cast<double>(seen) : 0.0;
-    m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0.0;
+    const double none = std::numeric_limits<double>::quiet_NaN(); // stopped before the first batch
+    m.trainLoss = seen ? lossSum / static_cast<double>(seen) : none;
+    m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : none;
 
     // Evaluate the network just trained, before the topology step (as the reference code does).
     const auto t2 = Clock::now();

@@ -31,6 +31,8 @@ struct EpochMetrics {
     double evalSeconds = 0.0;      // test-set evaluation
 };
 
+// NaN loss and accuracy for an empty split: shown as "n/a" (metrics.csv, the progress line),
+// null in JSON, left out of the app's curves.
 struct Evaluation {
     double loss = 0.0;
     double accuracy = 0.0;

@@ -1,11 +1,13 @@
 // `rewire` end to end: the binary is run as a user would, on a tiny synthetic dataset.
 
+#include "cli/run_folder.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <functional>
@@ -358,4 +360,27 @@ TEST_CASE("a full disk stops the run with one message naming the file", "[cli][f
     REQUIRE(rows.size() > 10);
     for (std::size_t i = 1; i < rows.size(); ++i)
         REQUIRE(rows[i].rfind(std::to_string(i) + ",", 0) == 0);
+}
+
+TEST_CASE("an empty test split reads n/a, never 0 %", "[cli]")
+{
+    // Four samples and a 10 % stratified test share leave no test sample.
+    const auto dir = tempDir("cli-empty-split");
+    const Result r = run("train --dataset synthetic:xor:samples=4 --arch 2-8-2 --test-fraction 0.1 --epochs 2 --out " +
+                         (dir / "run").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.output.find("test loss n/a acc n/a") != std::string::npos);
+    REQUIRE(r.output.find("test accuracy n/a (no test samples)") != std::string::npos);
+    const std::string metrics = readFile(dir / "run" / "metrics.csv");
+    REQUIRE(metrics.find("\n1,") != std::string::npos);
+    REQUIRE(metrics.find(",n/a,n/a,") != std::string::npos);
+    REQUIRE(metrics.find(",0.000000,0.000000,") == std::string::npos);
+    const Json summary = Json::parse(readFile(dir / "run" / "summary.json"));
+    REQUIRE(summary.find("final_test_accuracy")->isNull());
+    // The run folder still reads back (the app's run browser): n/a is NaN, not an error.
+    const auto back = readMetricsCsv(dir / "run" / "metrics.csv");
+    REQUIRE(back.size() == 2);
+    REQUIRE(std::isnan(back[1].testAccuracy));
+    REQUIRE(back[1].trainAccuracy == Approx(0.5));
 }
