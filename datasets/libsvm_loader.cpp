@@ -69,7 +69,16 @@ Dataset loadLibsvm(const std::filesystem::path& path, std::int64_t features)
     const std::int64_t dim = features > 0 ? features : maxIndex;
     if (dim == 0)
         throw DatasetError(in.name() + ": no feature values at all");
-    // Sparse text, dense matrix: the largest index decides the width (one line can ask for 10^12).
+    // Sparse text, dense matrix: the largest index decides the width, and one token can ask for
+    // 10^12. Past 1 GiB, the dense matrix may hold at most 1024 zeros per stored value (real
+    // sparse sets such as rcv1 stay far below that; a 40-byte file asked for 5.7 GB).
+    const double cells = static_cast<double>(labels.size()) * static_cast<double>(dim);
+    if (cells > static_cast<double>(1 << 28) && cells > 1024.0 * static_cast<double>(entries.size()) + 1024.0)
+        throw DatasetError(in.name() + ": " + (features > 0 ? "features=" + std::to_string(features)
+                                                            : "the largest feature index, " + std::to_string(maxIndex) + ",") +
+                           " makes a dense " + std::to_string(labels.size()) + " x " + std::to_string(dim) +
+                           " matrix for " + std::to_string(entries.size()) +
+                           " stored values; Rewire loads LIBSVM data dense, at most 1024 cells per stored value");
     requireFeatureMemory(static_cast<double>(labels.size()), static_cast<double>(dim), 0.0,
                          in.name() + (features > 0 ? " (features=" + std::to_string(features) + ")"
                                                    : " (largest feature index " + std::to_string(maxIndex) + ")"));

@@ -143,8 +143,15 @@ TEST_CASE("LIBSVM round trip and malformed lines", "[datasets][libsvm]")
     // One index on one line decides the dense width: refused before allocating, with the culprit
     // named (it was "out of memory" from std::bad_alloc, naming nothing).
     REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "wide.svm", "1 4000000000000:1\n0 1:1\n")),
-                        Catch::Contains("wide.svm (largest feature index 4000000000000): 2 samples x 4000000000000 "
-                                        "features need") && Catch::Contains("GiB of memory is available"));
+                        Catch::Contains("wide.svm: the largest feature index, 4000000000000, makes a dense 2 x "
+                                        "4000000000000 matrix for 2 stored values"));
+    // Found by fuzz_libsvm: 3 lines, one index of 477777777, 5.7 GB; within the memory of a big
+    // machine, but 10^8 zeros per stored value.
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "fuzz.svm", "1 1:1\n3 477777777:7\n1 2:2\n")),
+                        Catch::Contains("fuzz.svm: the largest feature index, 477777777,"));
+    // features= sets the width the same way.
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "f.svm", "1 1:1\n0 2:1\n"), 999999999999),
+                        Catch::Contains("features=999999999999 makes a dense 2 x 999999999999 matrix"));
 }
 
 TEST_CASE("NIPS 2003 / Madelon format", "[datasets][madelon]")
@@ -314,4 +321,24 @@ TEST_CASE("toy generators are deterministic and separable by construction", "[da
     REQUIRE(s.classes == 3);
     REQUIRE(std::count(s.y.begin(), s.y.end(), 2) == 200);
     REQUIRE(s.x.cwiseAbs().maxCoeff() <= 1.0f);
+}
+
+TEST_CASE("npz members are bounded: sizes that deflate cannot reach, empty stored members", "[datasets][npy]")
+{
+    const auto dir = tempDir("fmt-npz-bomb");
+    const std::string x = npy("<f4", "3, 2", raw<float>({1, 2, 3, 4, 5, 6}));
+    std::string z = zip({{"x.npy", x}, {"y.npy", x}}, true);
+    // Patch the central directory's uncompressed size of the first member to 3 GB: a 4-byte
+    // field at offset 24 of the entry; the allocation came first before.
+    const std::size_t cd = z.find(std::string("PK\x01\x02", 4));
+    REQUIRE(cd != std::string::npos);
+    const std::uint32_t lie = 3000000000u;
+    std::memcpy(&z[cd + 24], &lie, 4);
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "bomb.npz", z)),
+                        Catch::Contains("bomb.npz") && Catch::Contains("claims 3000000000 bytes from") &&
+                            Catch::Contains("more than deflate can expand"));
+    // Found by fuzz_npy: an empty stored member (memcpy from a null buffer under UBSan); now a
+    // plain "not a .npy" error.
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "empty.npz", zip({{"x.npy", ""}, {"y.npy", x}}, false))),
+                        Catch::Contains("not a .npy"));
 }
