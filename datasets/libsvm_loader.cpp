@@ -39,7 +39,7 @@ Dataset loadLibsvm(const std::filesystem::path& path, std::int64_t features)
             float value = 0;
             const bool okIndex = colon != std::string_view::npos &&
                                  std::from_chars(tok.data(), tok.data() + colon, index).ptr == tok.data() + colon;
-            const char* vb = tok.data() + colon + 1;
+            const char* vb = okIndex ? tok.data() + colon + 1 : tok.data(); // no pointer past npos
             if (okIndex && vb < tok.data() + tok.size() && *vb == '+')
                 ++vb;
             const auto rv = okIndex ? std::from_chars(vb, tok.data() + tok.size(), value) : std::from_chars_result{};

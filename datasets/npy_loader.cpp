@@ -168,15 +168,18 @@ std::map<std::string, NpyArray> loadNpz(const std::filesystem::path& path)
         const std::size_t dataAt = local + 30 + le<std::uint16_t>(z.data() + local + 26) + le<std::uint16_t>(z.data() + local + 28);
         if (dataAt + compSize > z.size())
             fail(dataAt, "member " + member + " is truncated");
-        // Deflate cannot expand more than 1032:1: a member that claims more is a zip bomb or lies
-        // about its size, and is refused before its buffer is allocated.
+        // Everything about the member is checked before its buffer is allocated. Deflate cannot
+        // expand more than 1032:1: a member that claims more is a zip bomb or lies about its size.
+        if (method != 0 && method != 8)
+            fail(local, "member " + member + " uses compression method " + std::to_string(method) +
+                            " (expected stored or deflate)");
+        if (method == 0 && compSize != size)
+            fail(dataAt, "stored member " + member + " has inconsistent sizes");
         if (method == 8 && static_cast<std::uint64_t>(size) > 1032ull * compSize + 1024)
             fail(local, "member " + member + " claims " + std::to_string(size) + " bytes from " +
                             std::to_string(compSize) + " compressed (more than deflate can expand)");
         std::vector<char> bytes(size);
         if (method == 0) {
-            if (compSize != size)
-                fail(dataAt, "stored member " + member + " has inconsistent sizes");
             if (size > 0)
                 std::memcpy(bytes.data(), z.data() + dataAt, size);
         } else if (method == 8) {
@@ -191,9 +194,6 @@ std::map<std::string, NpyArray> loadNpz(const std::filesystem::path& path)
             inflateEnd(&s);
             if (rc != Z_STREAM_END || produced != size)
                 fail(dataAt, "member " + member + " does not inflate to its " + std::to_string(size) + " bytes");
-        } else {
-            fail(local, "member " + member + " uses compression method " + std::to_string(method) +
-                            " (expected stored or deflate)");
         }
         if (member.size() > 4 && member.compare(member.size() - 4, 4, ".npy") == 0)
             member.resize(member.size() - 4);

@@ -337,6 +337,12 @@ TEST_CASE("npz members are bounded: sizes that deflate cannot reach, empty store
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "bomb.npz", z)),
                         Catch::Contains("bomb.npz") && Catch::Contains("claims 3000000000 bytes from") &&
                             Catch::Contains("more than deflate can expand"));
+    // A stored member whose two sizes disagree: refused before the 3 GB buffer (fuzz_npy).
+    std::string stored = zip({{"x.npy", x}, {"y.npy", x}}, false);
+    const std::size_t cd2 = stored.find(std::string("PK\x01\x02", 4));
+    std::memcpy(&stored[cd2 + 24], &lie, 4);
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "stored.npz", stored)),
+                        Catch::Contains("stored member x.npy has inconsistent sizes"));
     // Found by fuzz_npy: an empty stored member (memcpy from a null buffer under UBSan); now a
     // plain "not a .npy" error.
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "empty.npz", zip({{"x.npy", ""}, {"y.npy", x}}, false))),
