@@ -27,11 +27,10 @@ struct Result {
     std::string output;
 };
 
-Result run(const std::string& args)
+// A shell command's exit code and output (stdout and stderr).
+Result shell(const std::string& command)
 {
-    const char* bin = std::getenv("REWIRE_BIN");
-    REQUIRE(bin != nullptr);
-    const std::string cmd = std::string(bin) + " " + args + " 2>&1";
+    const std::string cmd = command + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
     std::string out;
@@ -40,6 +39,13 @@ Result run(const std::string& args)
         out.append(buf, n);
     const int status = pclose(p);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+Result run(const std::string& args)
+{
+    const char* bin = std::getenv("REWIRE_BIN");
+    REQUIRE(bin != nullptr);
+    return shell(std::string(bin) + " " + args);
 }
 
 
@@ -343,14 +349,8 @@ TEST_CASE("a full disk stops the run with one message naming the file", "[cli][f
     const std::string cmd = "unshare --user --map-root-user --mount sh -c 'mount -t tmpfs -o size=256k tmpfs " +
                             (dir / "disk").string() + " && " + std::getenv("REWIRE_BIN") + " train " + kTiny +
                             " --epochs 100000 --out " + (dir / "disk" / "run").string() + "; echo \"exit $?\"; cat " +
-                            (dir / "disk" / "run" / "metrics.csv").string() + " > " + (dir / "metrics.csv").string() + "' 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, p))
-        out.append(buf, n);
-    pclose(p);
+                            (dir / "disk" / "run" / "metrics.csv").string() + " > " + (dir / "metrics.csv").string() + "'";
+    const std::string out = shell(cmd).output;
     INFO(out);
     REQUIRE(out.find("exit 1") != std::string::npos);
     REQUIRE(out.find("rewire train: write error on " + (dir / "disk" / "run").string()) != std::string::npos);
