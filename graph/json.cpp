@@ -238,6 +238,11 @@ Json Json::parse(const std::string& text, const std::string& source)
         const auto colon = what.find(": ", what.find("parse error"));
         what = colon == std::string::npos ? what : what.substr(colon + 2);
         fail(text, source, at, what);
+    } catch (const Parsed::out_of_range& e) {
+        // A number beyond a double ("1e99999"): no position from the library; name the file.
+        std::string what = e.what();
+        const auto close = what.find("] ");
+        throw std::runtime_error(source + ": " + (close == std::string::npos ? what : what.substr(close + 2)));
     } catch (const std::length_error& e) {
         throw std::runtime_error(source + ": " + e.what());
     } catch (const std::invalid_argument& e) {

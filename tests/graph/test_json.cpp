@@ -51,6 +51,9 @@ TEST_CASE("JSON is RFC 8259: no hex or leading zeros, surrogate pairs decoded, b
     // A surrogate pair is one code point, U+1F600, four bytes of UTF-8 (it wrote two 3-byte halves).
     REQUIRE(Json::parse(R"(["\ud83d\ude00"])").asArray()[0].asString() == "\xF0\x9F\x98\x80");
     REQUIRE_THROWS(Json::parse(R"(["\ud83d"])")); // a lone high surrogate
+    // Found by fuzz_json: a number beyond a double escaped as the library's own exception type.
+    REQUIRE_THROWS_AS(Json::parse("[3e3333333]", "big.json"), std::runtime_error);
+    REQUIRE_THROWS_WITH(Json::parse("[3e3333333]", "big.json"), Catch::Contains("big.json: number overflow parsing '3e3333333'"));
     // 50,000 levels (the old recursive parser overflowed the stack): an error naming the limit.
     for (const char* open : {"[", "{\"k\":"}) {
         std::string deep;

@@ -1,7 +1,7 @@
 // IDX image and label files (MNIST family): the first byte says where the input splits into the
 // two files.
 #include "datasets/idx_loader.h"
-#include "fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

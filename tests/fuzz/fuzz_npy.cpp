@@ -1,6 +1,6 @@
 // NumPy files: .npy parsed from memory, the same bytes as an .npz archive read as a data set.
 #include "datasets/npy_loader.h"
-#include "fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

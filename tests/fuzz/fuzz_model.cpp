@@ -1,5 +1,5 @@
 // Model files (.rwm), as `rewire info`, `analyze` and the app open them.
-#include "fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_input.h"
 #include "graph/model_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -1,6 +1,6 @@
 // LIBSVM / SVMlight sparse text (1-based increasing indices, the largest deciding the width).
 #include "datasets/libsvm_loader.h"
-#include "fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -1,6 +1,6 @@
 // Delimited text (CSV/TSV, header and delimiter detected), plain and as HIGGS.
 #include "datasets/csv_loader.h"
-#include "fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
