@@ -155,11 +155,10 @@ int runTrain(int argc, char** argv)
         return code;
     }
     if (!quiet) {
-        char accuracy[32] = "n/a (no test samples)";
-        if (!std::isnan(run.last().testAccuracy))
-            std::snprintf(accuracy, sizeof accuracy, "%.2f%%", 100.0 * run.last().testAccuracy);
-        std::printf("%s: test accuracy %s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
-                    accuracy, trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
+        const double accuracy = run.last().testAccuracy;
+        std::printf("%s: test accuracy %s%s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
+                    formatMeasured(accuracy, "%.2f%%", 100).c_str(), std::isnan(accuracy) ? " (no test samples)" : "",
+                    trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }
     return code;

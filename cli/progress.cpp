@@ -1,5 +1,7 @@
 #include "cli/progress.h"
 
+#include "cli/run_folder.h"
+
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -55,15 +57,7 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network
     if (m_tty && !m_quiet)
         std::fprintf(stderr, "\r%80s\r", "");
     if (!m_quiet) {
-        // "n/a" for a split with no samples (NaN), never a 0 that reads as a result.
-        const auto show = [](double x, const char* format, double scale) {
-            char buf[32];
-            if (std::isnan(x))
-                std::snprintf(buf, sizeof buf, "%s", "n/a");
-            else
-                std::snprintf(buf, sizeof buf, format, scale * x);
-            return std::string(buf);
-        };
+        const auto show = formatMeasured; // "n/a" for a split with no samples
         std::string val;
         if (m.hasValidation)
             val = "  val loss " + show(m.validationLoss, "%.4f", 1) + " acc " + show(m.validationAccuracy, "%6.2f%%", 100);

@@ -239,21 +239,19 @@ std::string metricsCsvHeader(int layers, bool validation)
     return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
 }
 
-namespace {
-// A loss or accuracy with 6 decimals, or "n/a" for a split with no samples (NaN).
-std::string measured(double x)
+std::string formatMeasured(double x, const char* format, double scale)
 {
     if (std::isnan(x))
         return "n/a";
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6f", x);
+    std::snprintf(buf, sizeof buf, format, scale * x);
     return buf;
 }
-} // namespace
 
 std::string metricsCsvRow(const EpochMetrics& m)
 {
     char buf[256];
+    const auto measured = [](double x) { return formatMeasured(x, "%.6f"); };
     std::string row = std::to_string(m.epoch) + "," + measured(m.trainLoss) + "," + measured(m.trainAccuracy) + ",";
     if (m.hasValidation)
         row += measured(m.validationLoss) + "," + measured(m.validationAccuracy) + ",";

@@ -214,7 +214,7 @@ Json Json::parse(const std::string& text, const std::string& source)
     std::size_t at = 0;
     const auto check = [&](int depth, Parsed::parse_event_t event, Parsed& parsed) {
         if (depth > kMaxDepth)
-            throw std::length_error("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+            throw std::invalid_argument("nested deeper than " + std::to_string(kMaxDepth) + " levels");
         if (event == Parsed::parse_event_t::object_start)
             keys.emplace_back();
         else if (event == Parsed::parse_event_t::object_end && !keys.empty())
@@ -243,9 +243,7 @@ Json Json::parse(const std::string& text, const std::string& source)
         std::string what = e.what();
         const auto close = what.find("] ");
         throw std::runtime_error(source + ": " + (close == std::string::npos ? what : what.substr(close + 2)));
-    } catch (const std::length_error& e) {
-        throw std::runtime_error(source + ": " + e.what());
-    } catch (const std::invalid_argument& e) {
+    } catch (const std::invalid_argument& e) { // the callback's: depth and duplicate keys
         throw std::runtime_error(source + ": " + e.what());
     }
 }
