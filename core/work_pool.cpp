@@ -145,18 +145,22 @@ int busyThreadsElsewhere(int ownRunnable)
     return r < 0 ? -1 : std::max(0, r - ownRunnable);
 }
 
+// Guards nest (an epoch, its batches, each batch's jobs): only the outermost one writes the
+// control register, the inner ones just read it.
 FlushDenormals::FlushDenormals()
 {
 #if defined(__SSE__)
     m_saved = _mm_getcsr();
-    _mm_setcsr(m_saved | kFlushBits);
+    if ((m_saved & kFlushBits) != kFlushBits)
+        _mm_setcsr(m_saved | kFlushBits);
 #endif
 }
 
 FlushDenormals::~FlushDenormals()
 {
 #if defined(__SSE__)
-    _mm_setcsr(m_saved);
+    if ((m_saved & kFlushBits) != kFlushBits)
+        _mm_setcsr(m_saved);
 #endif
 }
 
