@@ -1,4 +1,7 @@
 #include "cli/args.h"
+#include "cli/run_folder.h"
+
+#include <cstdio>
 
 #include <cctype>
 #include <filesystem>
@@ -54,7 +57,12 @@ Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& va
 std::string modelPath(const std::string& fileOrRunDir)
 {
     const std::filesystem::path p(fileOrRunDir);
-    return std::filesystem::is_directory(p) ? (p / "model.rwm").string() : fileOrRunDir;
+    if (!std::filesystem::is_directory(p))
+        return fileOrRunDir;
+    const RunModel found = findRunModel(p);
+    if (!found.note.empty())
+        std::fprintf(stderr, "note: %s\n", found.note.c_str());
+    return found.path.string();
 }
 
 } // namespace rewire::cli

@@ -28,7 +28,8 @@ struct Args {
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans);
 
-// A model file, or a run folder's model.rwm.
+// A model file, or the model a run folder stands for (findRunModel: model.rwm, else the checkpoint
+// or newest snapshot of a killed run, said on stderr).
 std::string modelPath(const std::string& fileOrRunDir);
 
 } // namespace rewire::cli

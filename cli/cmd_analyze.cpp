@@ -54,7 +54,7 @@ int runAnalyze(int argc, char** argv)
                              "samples per fit, at most 2,500");
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const NetworkGraph g = loadModel(model);
+    const NetworkGraph g = loadNetworkOnly(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";
     const auto files = writeAnalysis(g, out, options);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

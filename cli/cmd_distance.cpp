@@ -1,5 +1,6 @@
 #include "analysis/topology_distance.h"
 #include "cli/args.h"
+#include "cli/run_folder.h"
 #include "cli/commands.h"
 #include "graph/model_io.h"
 
@@ -21,7 +22,8 @@ int runDistance(int argc, char** argv)
     if (args.positional.size() != 2)
         throw UsageError("expected two models or run folders, got " + std::to_string(args.positional.size()));
     const auto t0 = std::chrono::steady_clock::now();
-    const NetworkGraph a = loadModel(modelPath(args.positional[0])), b = loadModel(modelPath(args.positional[1]));
+    const NetworkGraph a = loadNetworkOnly(modelPath(args.positional[0])),
+                       b = loadNetworkOnly(modelPath(args.positional[1]));
     TopologyDistance d;
     try {
         d = topologyDistance(a, b);

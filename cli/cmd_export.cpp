@@ -1,4 +1,5 @@
 #include "cli/args.h"
+#include "cli/run_folder.h"
 #include "cli/commands.h"
 #include "graph/export.h"
 #include "graph/model_io.h"
@@ -35,7 +36,7 @@ int runExport(int argc, char** argv)
     std::error_code ec;
     if (std::filesystem::exists(*out, ec) && std::filesystem::equivalent(input, *out, ec))
         throw UsageError("-o " + *out + ": is the input model " + input + "; export writes a new file, pick another path");
-    const NetworkGraph g = loadModel(input);
+    const NetworkGraph g = loadNetworkOnly(input);
     for (const auto& p : exportNetwork(g, f, *out))
         std::printf("wrote %s\n", p.string().c_str());
     return 0;

@@ -58,6 +58,12 @@ run
   --snapshot-every K    save snapshots/epoch_NNNN.rwm at epoch 0, every K epochs and the last,
                         with topology.csv (per snapshot and layer: degrees, turnover) and
                         topology_degrees.csv (degree distributions per snapshot)
+  --checkpoint-every K  auto | 0 | K: write checkpoint.rwm (model, optimiser state, counters,
+                        metrics so far) at epoch 0 and every K epochs; auto: after every epoch
+                        that took over a minute; 0: never                           [auto]
+  --resume DIR          continue the run in DIR (killed, interrupted or stopped) from its last
+                        checkpoint, or from the start without one; the result equals that of
+                        the uninterrupted run. Takes --threads, --checkpoint-every and --quiet
 )";
 
 } // namespace
@@ -65,7 +71,7 @@ run
 int runTrain(int argc, char** argv)
 {
     std::set<std::string> valued(TrainConfig::keys().begin(), TrainConfig::keys().end());
-    valued.insert({"config", "out"});
+    valued.insert({"config", "out", "resume"});
     const Args args = parseArgs(argc, argv, 2, valued, {"help", "force", "quiet"});
     if (args.flag("help")) {
         std::fputs(kTrainHelp, stdout);
@@ -74,9 +80,35 @@ int runTrain(int argc, char** argv)
     if (!args.positional.empty())
         throw UsageError("unexpected argument \"" + args.positional.front() + "\" (options start with --)");
 
+    namespace fs = std::filesystem;
+    const std::string* resumeDir = args.option("resume");
+    ResumePoint resumed;
     TrainConfig config;
+    if (resumeDir) {
+        for (const auto& [key, value] : args.options)
+            if (key != "resume" && key != "threads" && key != "checkpoint-every")
+                throw UsageError("--resume continues the run as " + *resumeDir + "/config.json set it; --" + key +
+                                 " cannot change it (only --threads, --checkpoint-every and --quiet can)");
+        if (args.flag("force"))
+            throw UsageError("--resume continues a run and replaces nothing; --force does not apply");
+        try {
+            resumed = RunWriter::loadResume(*resumeDir);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("--resume ") + e.what());
+        } // a damaged checkpoint or JSON file is a file error (exit 1) that names the file
+        config = resumed.config;
+        try {
+            for (const auto& [key, value] : args.options)
+                if (key != "resume")
+                    config.set(key, value);
+            config.validate();
+        } catch (const ConfigError& e) {
+            throw UsageError(e.what());
+        }
+        resumed.config = config;
+    }
     try {
-        if (const std::string* file = args.option("config")) {
+        if (const std::string* file = args.option("config"); file && !resumeDir) {
             std::ifstream in(*file);
             if (!in)
                 throw ConfigError("--config " + *file + ": cannot read the file");
@@ -84,22 +116,27 @@ int runTrain(int argc, char** argv)
             text << in.rdbuf();
             config.merge(Json::parse(text.str(), *file), *file);
         }
-        for (const auto& [key, value] : args.options)
-            if (key != "config" && key != "out")
-                config.set(key, value);
-        config.validate();
+        if (!resumeDir) {
+            for (const auto& [key, value] : args.options)
+                if (key != "config" && key != "out")
+                    config.set(key, value);
+            config.validate();
+        }
     } catch (const ConfigError& e) {
         throw UsageError(e.what());
     } catch (const std::runtime_error& e) { // JSON syntax
         throw UsageError(std::string("--config: ") + e.what());
     }
 
-    namespace fs = std::filesystem;
-    const fs::path out = args.option("out") ? fs::path(*args.option("out")) : fs::path(defaultRunDir(config.method));
-    try {
-        RunWriter::check(out, args.flag("force"));
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--out ") + e.what());
+    const fs::path out = resumeDir ? fs::path(*resumeDir)
+                         : args.option("out") ? fs::path(*args.option("out"))
+                                              : fs::path(defaultRunDir(config.method));
+    if (!resumeDir) {
+        try {
+            RunWriter::check(out, args.flag("force"));
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("--out ") + e.what());
+        }
     }
 
     // Everything that can fail on bad input happens before the run folder is created.
@@ -108,9 +145,12 @@ int runTrain(int argc, char** argv)
     const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     std::unique_ptr<Trainer> trainer;
     try {
-        trainer = std::make_unique<Trainer>(config, data.split);
+        if (resumed.network)
+            trainer = std::make_unique<Trainer>(config, data.split, std::move(*resumed.network), resumed.epochs);
+        else
+            trainer = std::make_unique<Trainer>(config, data.split);
     } catch (const ConfigError& e) {
-        throw UsageError(e.what());
+        throw UsageError(resumeDir ? "--resume " + *resumeDir + ": " + e.what() : std::string(e.what()));
     }
     const bool quiet = args.flag("quiet");
     if (!quiet) {
@@ -125,13 +165,29 @@ int runTrain(int argc, char** argv)
             std::printf(" (auto: every core; fewer while other processes keep cores busy)");
         std::printf("\n");
         std::printf("run folder    %s\n", out.string().c_str());
+        if (resumeDir && resumed.network)
+            std::printf("resuming      after epoch %d of %d, from its checkpoint (the run was %s)\n", resumed.epochs,
+                        config.epochs, resumed.status.c_str());
+        else if (resumeDir)
+            std::printf("resuming      from epoch 1: the run has no checkpoint (the run was %s; --checkpoint-every "
+                        "was %s)\n",
+                        resumed.status.c_str(), config.checkpointEvery < 0 ? "auto" : "0");
         std::fflush(stdout);
     }
 
-    RunWriter run(out, config, trainer->network(), data.split.validation.samples() > 0, args.flag("force"));
+    std::unique_ptr<RunWriter> writer;
+    try {
+        writer = resumed.network ? std::make_unique<RunWriter>(out, resumed)
+                                 : std::make_unique<RunWriter>(out, config, trainer->network(),
+                                                               data.split.validation.samples() > 0,
+                                                               args.flag("force") || resumeDir);
+    } catch (const std::invalid_argument& e) { // the folder became busy meanwhile
+        throw UsageError(std::string(resumeDir ? "--resume " : "--out ") + e.what());
+    }
+    RunWriter& run = *writer;
     run.setThreads(trainer->threads());
     ProgressPrinter progress(config.epochs, config.batch, quiet,
-                             [&](const EpochMetrics& m, const NetworkGraph&) { run.epoch(m); });
+                             [&](const EpochMetrics& m, const NetworkGraph& net) { run.epoch(m, net); });
     progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) { run.trained(m, net); };
     installStopHandler();
     std::string status = "completed";

@@ -4,10 +4,15 @@
 #include "graph/atomic_file.h"
 #include "graph/model_io.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <limits>
 #include <cmath>
 #include <cstdio>
@@ -23,8 +28,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // What a run writes at the top of its folder (snapshots/ holds epoch_NNNN.rwm).
-const char* const kRunFiles[] = {"config.json", "metrics.csv", "model.rwm", "summary.json",
-                                 "changes.csv", "topology.csv", "topology_degrees.csv"};
+const char* const kRunFiles[] = {"config.json",  "metrics.csv",  "model.rwm",           "summary.json",
+                                 "changes.csv",  "topology.csv", "topology_degrees.csv", "checkpoint.rwm"};
+const std::string kCheckpointPrefix = "checkpoint.";
 
 // A streamed table (metrics rows, topology tables) after a write and flush: a full disk or an
 // I/O error stops the run with the file named, instead of rows silently missing.
@@ -39,6 +45,74 @@ bool isRunFolder(const fs::path& dir)
     return fs::exists(dir / "config.json") || fs::exists(dir / "metrics.csv");
 }
 
+// Data written to a file so far reaches the disk (any descriptor of a file syncs the file).
+void syncFile(const fs::path& file)
+{
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0)
+        throw std::runtime_error("write error on " + file.string() + " (" + std::strerror(err) + ")");
+}
+
+// Whether another process holds the run folder's lock (a RunWriter that is still writing).
+bool lockedByOther(const fs::path& dir)
+{
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd); // releases the lock when this call took it
+    return busy;
+}
+
+std::string busyMessage(const fs::path& dir)
+{
+    return dir.string() + ": another process is writing this run folder (a training run still going); wait for it "
+                          "or stop it first";
+}
+
+// Temporary files of writes that a killed process never renamed (AtomicFile's NAME.tmp-PID).
+void removeOrphans(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const auto& sub : {dir, dir / "snapshots"}) {
+        if (!fs::is_directory(sub, ec))
+            continue;
+        for (const auto& e : fs::directory_iterator(sub, ec))
+            if (e.path().filename().string().find(".tmp-") != std::string::npos)
+                fs::remove(e.path(), ec);
+    }
+}
+
+std::string readText(const fs::path& file);
+
+// summary.json's "status", when the file exists and has one. Throws for a damaged file.
+std::optional<std::string> summaryStatus(const fs::path& runDir)
+{
+    const fs::path file = runDir / "summary.json";
+    if (!fs::exists(file))
+        return std::nullopt;
+    const Json summary = Json::parse(readText(file), file.string());
+    const Json* status = summary.isObject() ? summary.find("status") : nullptr;
+    if (!status || !status->isString())
+        return std::nullopt;
+    return status->asString();
+}
+
+std::string readText(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw std::runtime_error(file.string() + ": cannot read the file");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 // --force: the old run's files go, so nothing stale (snapshots of epochs this run will not reach,
 // topology tables of a run without snapshots) survives next to the new run. Anything else in
 // the folder is the user's and stays.
@@ -47,16 +121,13 @@ void removeOldRun(const fs::path& dir)
     std::error_code ec;
     for (const char* name : kRunFiles)
         fs::remove(dir / name, ec);
-    for (const auto& sub : {dir, dir / "snapshots"}) {
-        if (!fs::is_directory(sub, ec))
-            continue;
-        for (const auto& e : fs::directory_iterator(sub, ec)) {
+    removeOrphans(dir);
+    if (fs::is_directory(dir / "snapshots", ec))
+        for (const auto& e : fs::directory_iterator(dir / "snapshots", ec)) {
             const std::string name = e.path().filename().string();
-            const bool snapshot = sub != dir && name.rfind("epoch_", 0) == 0 && e.path().extension() == ".rwm";
-            if (snapshot || name.find(".tmp-") != std::string::npos) // and orphaned temporary files
+            if (name.rfind("epoch_", 0) == 0 && e.path().extension() == ".rwm")
                 fs::remove(e.path(), ec);
         }
-    }
     if (fs::is_directory(dir / "snapshots", ec) && fs::is_empty(dir / "snapshots", ec))
         fs::remove(dir / "snapshots", ec);
 }
@@ -68,27 +139,207 @@ RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph
     : m_dir(std::move(dir)), m_config(config)
 {
     check(m_dir, force);
+    fs::create_directories(m_dir);
+    lock();
     if (force && isRunFolder(m_dir))
         removeOldRun(m_dir);
-    fs::create_directories(m_dir);
     writeTextFileAtomic(m_dir / "config.json", config.toJson().dump() + "\n");
+    m_metricsText = metricsCsvHeader(initial.layerCount(), hasValidation) + '\n';
     m_metrics.open(m_dir / "metrics.csv", std::ios::trunc);
     if (!m_metrics)
         throw std::runtime_error("cannot write " + (m_dir / "metrics.csv").string());
-    m_metrics << metricsCsvHeader(initial.layerCount(), hasValidation) << '\n' << std::flush;
+    m_metrics << m_metricsText << std::flush;
     requireWritten(m_metrics, m_dir / "metrics.csv");
     if (config.snapshotEvery > 0) {
         fs::create_directories(m_dir / "snapshots");
-        m_topology.open(m_dir / "topology.csv", std::ios::trunc);
-        m_topologyDegrees.open(m_dir / "topology_degrees.csv", std::ios::trunc);
+        openTables(std::ios::trunc);
         m_topology << topologyCsvHeader();
         m_topologyDegrees << "epoch,layer,side,degree,count\n";
-        if (!m_topology || !m_topologyDegrees)
-            throw std::runtime_error("cannot write " + (m_dir / "topology.csv").string() + " or topology_degrees.csv");
         snapshot(0, initial, nullptr);
     }
+    // Before summary.json: a folder that says "running" always has a checkpoint to resume from
+    // when checkpoints are on.
+    if (config.checkpointEvery > 0)
+        checkpoint(0, initial);
     m_lastEpochEnd = std::chrono::steady_clock::now();
     writeRunning();
+}
+
+RunWriter::RunWriter(fs::path dir, const ResumePoint& resumed)
+    : m_dir(std::move(dir)), m_config(resumed.config)
+{
+    lock();
+    removeOrphans(m_dir);
+    std::error_code ec;
+    fs::remove(m_dir / "model.rwm", ec); // an interrupted run's, from an epoch this run trains again
+    for (const SnapshotFile& f : listSnapshots(m_dir))
+        if (f.epoch > resumed.epochs)
+            fs::remove(f.path, ec);
+    m_metricsText = resumed.metrics;
+    writeTextFileAtomic(m_dir / "metrics.csv", m_metricsText);
+    m_changesText = resumed.changes;
+    if (m_changesText.empty())
+        fs::remove(m_dir / "changes.csv", ec);
+    else
+        writeTextFileAtomic(m_dir / "changes.csv", m_changesText);
+    m_metrics.open(m_dir / "metrics.csv", std::ios::app);
+    if (!m_metrics)
+        throw std::runtime_error("cannot write " + (m_dir / "metrics.csv").string());
+    if (m_config.snapshotEvery > 0) {
+        // Rows written after the checkpoint go; the epochs that wrote them run again.
+        for (const auto& [name, bytes] : {std::pair{"topology.csv", resumed.topologyBytes},
+                                          std::pair{"topology_degrees.csv", resumed.topologyDegreesBytes}}) {
+            const fs::path file = m_dir / name;
+            const std::uintmax_t size = fs::exists(file) ? fs::file_size(file) : 0;
+            if (size < bytes)
+                throw std::runtime_error(file.string() + ": " + std::to_string(size) + " bytes, its checkpoint recorded " +
+                                         std::to_string(bytes) + "; the file was changed since, so the run cannot "
+                                         "continue it");
+            fs::resize_file(file, bytes);
+        }
+        fs::create_directories(m_dir / "snapshots");
+        openTables(std::ios::app);
+        const std::vector<SnapshotFile> snaps = listSnapshots(m_dir);
+        if (!snaps.empty())
+            m_previous = std::make_shared<const NetworkGraph>(loadModel(snaps.back().path).topologyCopy());
+    }
+    const std::vector<EpochMetrics> rows = readMetricsCsv(m_dir / "metrics.csv");
+    if (!rows.empty())
+        m_last = rows.back();
+    m_trainSeconds = resumed.trainSeconds;
+    m_wall = resumed.wallSeconds;
+    m_checkpointEpoch = resumed.network ? resumed.epochs : -1;
+    m_resumedFrom = resumed.epochs;
+    m_lastEpochEnd = std::chrono::steady_clock::now();
+    writeRunning();
+}
+
+RunWriter::~RunWriter()
+{
+    if (m_lock >= 0)
+        ::close(m_lock);
+}
+
+void RunWriter::lock()
+{
+    m_lock = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m_lock < 0)
+        throw std::runtime_error("cannot open " + m_dir.string() + ": " + std::strerror(errno));
+    if (::flock(m_lock, LOCK_EX | LOCK_NB) != 0) {
+        ::close(m_lock);
+        m_lock = -1;
+        throw std::invalid_argument(busyMessage(m_dir));
+    }
+}
+
+void RunWriter::openTables(std::ios::openmode mode)
+{
+    m_topology.open(m_dir / "topology.csv", mode);
+    m_topologyDegrees.open(m_dir / "topology_degrees.csv", mode);
+    if (!m_topology || !m_topologyDegrees)
+        throw std::runtime_error("cannot write " + (m_dir / "topology.csv").string() + " or topology_degrees.csv");
+}
+
+void RunWriter::checkpoint(int epochs, const NetworkGraph& network)
+{
+    // The tables whose lengths the checkpoint records reach the disk before it does.
+    if (m_config.snapshotEvery > 0) {
+        syncFile(m_dir / "topology.csv");
+        syncFile(m_dir / "topology_degrees.csv");
+    }
+    std::map<std::string, std::string> a;
+    a[kCheckpointPrefix + "epochs"] = std::to_string(epochs);
+    a[kCheckpointPrefix + "config"] = m_config.toJson().dump();
+    a[kCheckpointPrefix + "metrics"] = m_metricsText;
+    a[kCheckpointPrefix + "changes"] = m_changesText;
+    if (m_config.snapshotEvery > 0) {
+        a[kCheckpointPrefix + "topology_bytes"] = std::to_string(fs::file_size(m_dir / "topology.csv"));
+        a[kCheckpointPrefix + "topology_degrees_bytes"] = std::to_string(fs::file_size(m_dir / "topology_degrees.csv"));
+    }
+    a[kCheckpointPrefix + "train_seconds"] = formatNumber(m_trainSeconds);
+    std::string wall;
+    for (double w : m_wall) {
+        if (!wall.empty())
+            wall += ',';
+        wall += formatNumber(w);
+    }
+    a[kCheckpointPrefix + "wall_seconds"] = wall;
+    saveModel(network, m_dir / "checkpoint.rwm", true, &a);
+    m_checkpointEpoch = epochs;
+}
+
+ResumePoint RunWriter::loadResume(const fs::path& dir)
+{
+    if (!fs::is_directory(dir))
+        throw std::invalid_argument(dir.string() + ": no such run folder");
+    if (!fs::exists(dir / "config.json"))
+        throw std::invalid_argument(dir.string() + ": not a Rewire run folder (no config.json)");
+    if (lockedByOther(dir))
+        throw std::invalid_argument(busyMessage(dir));
+    ResumePoint r;
+    r.status = "unknown";
+    if (fs::exists(dir / "summary.json")) {
+        r.status = summaryStatus(dir).value_or("unknown");
+        if (r.status == "completed")
+            throw std::invalid_argument(dir.string() + ": the run completed; there is nothing to resume");
+        if (r.status == "diverged")
+            throw std::invalid_argument(dir.string() + ": the run diverged; resuming would diverge again at the same "
+                                        "batch (start a new run with a smaller --lr)");
+    }
+    const fs::path file = dir / "checkpoint.rwm";
+    if (!fs::exists(file)) { // start again from the seed
+        r.config.merge(Json::parse(readText(dir / "config.json"), (dir / "config.json").string()),
+                       (dir / "config.json").string());
+        r.config.validate();
+        return r;
+    }
+    NetworkGraph g = loadModel(file);
+    auto& attrs = g.attributes();
+    const auto get = [&](const std::string& key, bool required = true) -> std::string {
+        const auto it = attrs.find(kCheckpointPrefix + key);
+        if (it == attrs.end()) {
+            if (required)
+                throw ModelFileError(file.string() + ": not a checkpoint (no " + kCheckpointPrefix + key + " attribute)");
+            return {};
+        }
+        return it->second;
+    };
+    const auto integer = [&](const std::string& key) {
+        const std::string text = get(key, false);
+        std::uint64_t v = 0;
+        const auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (!text.empty() && (res.ec != std::errc() || res.ptr != text.data() + text.size()))
+            throw ModelFileError(file.string() + ": attribute " + kCheckpointPrefix + key + " is not a count: \"" + text +
+                                 "\"");
+        return v;
+    };
+    try {
+        r.config.merge(Json::parse(get("config"), file.string() + " (" + kCheckpointPrefix + "config)"), file.string());
+        r.config.validate();
+    } catch (const ConfigError& e) {
+        throw ModelFileError(e.what());
+    }
+    get("epochs");
+    const std::uint64_t epochs = integer("epochs");
+    if (epochs > static_cast<std::uint64_t>(r.config.epochs))
+        throw ModelFileError(file.string() + ": checkpoint after epoch " + std::to_string(epochs) + " of a run of " +
+                             std::to_string(r.config.epochs));
+    r.epochs = static_cast<int>(epochs);
+    r.metrics = get("metrics");
+    r.changes = get("changes", false);
+    r.topologyBytes = integer("topology_bytes");
+    r.topologyDegreesBytes = integer("topology_degrees_bytes");
+    readNumber(get("train_seconds", false), r.trainSeconds);
+    std::stringstream wall(get("wall_seconds", false));
+    for (std::string cell; std::getline(wall, cell, ',');) {
+        double w = 0.0;
+        if (readNumber(cell, w))
+            r.wallSeconds.push_back(w);
+    }
+    for (auto it = attrs.begin(); it != attrs.end();)
+        it = it->first.rfind(kCheckpointPrefix, 0) == 0 ? attrs.erase(it) : std::next(it);
+    r.network = std::move(g);
+    return r;
 }
 
 void RunWriter::writeRunning()
@@ -100,6 +351,8 @@ void RunWriter::writeRunning()
     summary.set("status", "running");
     summary.set("epochs_completed", m_last.epoch);
     summary.set("pid", static_cast<double>(::getpid()));
+    if (m_checkpointEpoch >= 0)
+        summary.set("checkpoint_epoch", m_checkpointEpoch);
     writeTextFileAtomic(m_dir / "summary.json", summary.dump() + "\n");
 }
 
@@ -113,6 +366,8 @@ void RunWriter::check(const fs::path& dir, bool force)
         throw std::invalid_argument(dir.string() + ": is not empty and is not a Rewire run folder (no config.json or "
                                     "metrics.csv), so nothing in it is replaced, even with --force; pick a new or "
                                     "empty folder");
+    if (lockedByOther(dir))
+        throw std::invalid_argument(busyMessage(dir));
     if (!force)
         throw std::invalid_argument(dir.string() + ": already holds a run (metrics.csv); pass --force to replace it "
                                     "or pick another folder");
@@ -125,10 +380,12 @@ void RunWriter::trained(const EpochMetrics& m, const NetworkGraph& network, std:
         snapshot(m.epoch, network, std::move(topology));
 }
 
-void RunWriter::epoch(const EpochMetrics& m)
+void RunWriter::epoch(const EpochMetrics& m, const NetworkGraph& network)
 {
-    m_metrics << metricsCsvRow(m) << '\n' << std::flush;
+    const std::string row = metricsCsvRow(m) + '\n';
+    m_metrics << row << std::flush;
     requireWritten(m_metrics, m_dir / "metrics.csv");
+    m_metricsText += row;
     m_last = m;
     m_trainSeconds += m.epochSeconds;
     const auto now = std::chrono::steady_clock::now();
@@ -136,19 +393,28 @@ void RunWriter::epoch(const EpochMetrics& m)
     m_lastEpochEnd = now;
     // Every few seconds, not every epoch: each write is flushed to the disk, and toy runs have
     // millisecond epochs.
-    if (now - m_lastRunningWrite >= std::chrono::seconds(5))
+    // Checkpoints hold whole epochs only; the last epoch's state is model.rwm.
+    bool due = false;
+    if (m.complete && m.epoch < m_config.epochs) {
+        if (m_config.checkpointEvery > 0)
+            due = m.epoch % m_config.checkpointEvery == 0;
+        else if (m_config.checkpointEvery < 0) // auto: epochs long enough that losing one hurts
+            due = m_wall.back() > 60.0;
+    }
+    if (due)
+        checkpoint(m.epoch, network);
+    if (due || now - m_lastRunningWrite >= std::chrono::seconds(5))
         writeRunning();
 }
 
 void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::string& value)
 {
     const fs::path file = m_dir / "changes.csv";
-    const bool fresh = !fs::exists(file);
-    std::ofstream out(file, std::ios::app);
-    if (fresh)
-        out << "epoch,key,value\n";
-    out << fromEpoch << ',' << key << ',' << value << '\n' << std::flush;
-    requireWritten(out, file);
+    if (m_changesText.empty())
+        m_changesText = "epoch,key,value\n";
+    m_changesText += std::to_string(fromEpoch) + ',' + key + ',' + value + '\n';
+    writeTextFileAtomic(file, m_changesText);
+    m_config.set(key, value); // checkpoints carry the settings of their last epoch
 }
 
 void RunWriter::snapshot(int epoch, const NetworkGraph& net, std::shared_ptr<const NetworkGraph> topology)
@@ -186,11 +452,51 @@ void RunWriter::finish(const std::string& status, const std::string& error, int 
     summary.set("dataset", datasetDescription);
     if (!error.empty())
         summary.set("error", error);
+    if (m_resumedFrom >= 0)
+        summary.set("resumed_from_epoch", m_resumedFrom);
     if (status != "diverged") {
         saveModel(network, m_dir / "model.rwm");
         summary.set("model", "model.rwm");
     }
+    if (status != "completed" && m_checkpointEpoch >= 0)
+        summary.set("checkpoint_epoch", m_checkpointEpoch);
     writeTextFileAtomic(m_dir / "summary.json", summary.dump() + "\n");
+    if (status == "completed") { // the model is final; the checkpoint would only take space
+        std::error_code ec;
+        fs::remove(m_dir / "checkpoint.rwm", ec);
+    }
+}
+
+RunModel findRunModel(const fs::path& runDir)
+{
+    if (fs::exists(runDir / "model.rwm"))
+        return {runDir / "model.rwm", ""};
+    std::string status = "no summary.json";
+    try {
+        if (const auto st = summaryStatus(runDir))
+            status = "summary.json says \"" + *st + "\"";
+    } catch (const std::exception&) {
+    }
+    const std::string why = runDir.string() + ": no model.rwm (" + status + ": the run was killed, or is still training); ";
+    if (fs::exists(runDir / "checkpoint.rwm"))
+        return {runDir / "checkpoint.rwm", why + "using its last checkpoint, checkpoint.rwm"};
+    const std::vector<SnapshotFile> snaps = listSnapshots(runDir);
+    if (!snaps.empty())
+        return {snaps.back().path, why + "using its newest snapshot, " + snaps.back().path.filename().string()};
+    if (!isRunFolder(runDir))
+        throw std::runtime_error(runDir.string() + ": not a run folder (no config.json, metrics.csv or model.rwm)");
+    throw std::runtime_error(runDir.string() + ": neither model.rwm, checkpoint.rwm nor snapshots/epoch_NNNN.rwm; no "
+                             "model to open (was the run killed before its first checkpoint?)");
+}
+
+NetworkGraph loadNetworkOnly(const fs::path& modelFile)
+{
+    NetworkGraph g = loadModel(modelFile);
+    if (!g.attributes().count(kCheckpointPrefix + "epochs"))
+        return g;
+    for (auto it = g.attributes().begin(); it != g.attributes().end();)
+        it = it->first.rfind(kCheckpointPrefix, 0) == 0 ? g.attributes().erase(it) : std::next(it);
+    return g.topologyCopy();
 }
 
 std::string defaultRunDir(const std::string& prefix)

@@ -6,8 +6,14 @@
 //   topology.csv    per snapshot and layer: degrees, turnover against the previous snapshot, and
 //   topology_degrees.csv  the degree distributions per snapshot
 //   model.rwm       the final model (absent after divergence)
-//   summary.json    status, final figures, timings, peak memory
+//   checkpoint.rwm  the newest checkpoint (with --checkpoint-every; removed once the run completes):
+//                   the network with its optimiser state after epoch N, and as attributes
+//                   checkpoint.* the epoch count, the config of its last epoch, metrics.csv and
+//                   changes.csv up to it and the lengths of the topology tables
+//   summary.json    status ("running" from the start), final figures, timings, peak memory
 //   changes.csv     hyper-parameters changed during the run (the desktop app's lr and zeta), if any
+// While a RunWriter lives it holds a lock (flock) on the folder: a second writer (--force,
+// --resume, the app) is refused, and the lock goes with the process however it ends.
 // Not Qt and not the engine's business: both front ends link this small library.
 
 #include "core/trainer.h"
@@ -16,10 +22,23 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace rewire {
+
+// What `rewire train --resume` continues from: read from a run folder by RunWriter::loadResume.
+struct ResumePoint {
+    TrainConfig config;                  // the run's, with the lr and zeta of its last checkpointed epoch
+    int epochs = 0;                      // epochs the checkpoint holds
+    std::optional<NetworkGraph> network; // absent: no checkpoint, the run starts again from its seed
+    std::string status;                  // summary.json's status (running for a killed run)
+    std::string metrics, changes;        // metrics.csv and changes.csv up to `epochs`
+    std::uint64_t topologyBytes = 0, topologyDegreesBytes = 0;
+    double trainSeconds = 0.0;
+    std::vector<double> wallSeconds;
+};
 
 class RunWriter {
 public:
@@ -28,21 +47,36 @@ public:
     // config.snapshotEvery > 0 also the epoch-0 snapshot of `initial`.
     RunWriter(std::filesystem::path dir, const TrainConfig& config, const NetworkGraph& initial, bool hasValidation,
               bool force);
+    // Continues the run in `dir` from `resumed` (RunWriter::loadResume): removes orphaned
+    // temporary files, the stale model.rwm, snapshots past the checkpoint and table rows written
+    // after it, and restores metrics.csv and changes.csv to the checkpoint's.
+    RunWriter(std::filesystem::path dir, const ResumePoint& resumed);
+    ~RunWriter();
+    RunWriter(const RunWriter&) = delete;
+    RunWriter& operator=(const RunWriter&) = delete;
     // Throws the same errors RunWriter's constructor would, without writing anything.
     static void check(const std::filesystem::path& dir, bool force);
+    // The resume point of the run folder `dir`: its checkpoint.rwm, or none (start again from the
+    // seed with config.json). Throws std::invalid_argument naming the folder or file when there is
+    // no run, it completed or diverged, or a process is still writing it; ModelFileError for a
+    // damaged checkpoint.
+    static ResumePoint loadResume(const std::filesystem::path& dir);
 
     // After an epoch's training (TrainingObserver::onTrained): the snapshot, when one is due.
     // `topology`, when the caller already made network.topologyCopy(), is kept for the next
     // snapshot's turnover instead of a second copy.
     void trained(const EpochMetrics& metrics, const NetworkGraph& network,
                  std::shared_ptr<const NetworkGraph> topology = nullptr);
-    // After the epoch's topology step (TrainingObserver::onEpoch): the metrics row.
-    void epoch(const EpochMetrics& metrics);
+    // After the epoch's topology step (TrainingObserver::onEpoch): the metrics row, then the
+    // checkpoint when one is due (config.checkpointEvery; never for an epoch cut short).
+    // `network` is the trainer's, with its optimiser state.
+    void epoch(const EpochMetrics& metrics, const NetworkGraph& network);
     // A hyper-parameter changed before epoch `fromEpoch` (1-based) started: appended to changes.csv
     // (epoch,key,value), so the run folder says which settings trained which epochs.
     void recordChange(int fromEpoch, const std::string& key, const std::string& value);
     // status: completed | interrupted | stopped | diverged (summary.json says "running", with the
-    // epochs completed, from the constructor on). Saves model.rwm unless diverged.
+    // epochs completed, from the constructor on). Saves model.rwm unless diverged; a completed run
+    // drops its checkpoint.
     void finish(const std::string& status, const std::string& error, int epochsDone, const NetworkGraph& network,
                 const std::string& datasetDescription);
 
@@ -58,8 +92,12 @@ public:
 
 private:
     std::filesystem::path m_dir;
-    TrainConfig m_config;
+    TrainConfig m_config; // with the changes recorded so far
+    int m_lock = -1;      // flock'ed descriptor of m_dir
     std::ofstream m_metrics, m_topology, m_topologyDegrees;
+    std::string m_metricsText, m_changesText; // what metrics.csv and changes.csv hold, for checkpoints
+    int m_checkpointEpoch = -1; // of the newest checkpoint written or resumed from
+    int m_resumedFrom = -1;
     std::shared_ptr<const NetworkGraph> m_previous; // topology of the last snapshot, for turnover
     EpochMetrics m_last;
     double m_trainSeconds = 0.0;
@@ -67,7 +105,10 @@ private:
     std::vector<double> m_wall;
     std::chrono::steady_clock::time_point m_lastEpochEnd, m_lastRunningWrite;
 
+    void lock();
+    void openTables(std::ios::openmode mode);
     void snapshot(int epoch, const NetworkGraph& network, std::shared_ptr<const NetworkGraph> topology);
+    void checkpoint(int epochs, const NetworkGraph& network);
     void writeRunning();
 };
 
@@ -84,6 +125,17 @@ std::string metricsCsvHeader(int layers, bool validation);
 std::string metricsCsvRow(const EpochMetrics& metrics);
 // Reads a metrics.csv written by RunWriter. Throws std::runtime_error naming the file and line.
 std::vector<EpochMetrics> readMetricsCsv(const std::filesystem::path& file);
+
+// The model a run folder stands for: model.rwm, else (a killed or running run) its checkpoint,
+// else its newest snapshot. `note` says which, when it is not model.rwm. Throws
+// std::runtime_error when the folder has none of them; ModelFileError for a damaged file.
+struct RunModel {
+    std::filesystem::path path;
+    std::string note;
+};
+RunModel findRunModel(const std::filesystem::path& runDir);
+// loadModel without the checkpoint.* attributes and the optimiser state: the network alone.
+NetworkGraph loadNetworkOnly(const std::filesystem::path& modelFile);
 
 struct SnapshotFile {
     int epoch = 0;

@@ -65,7 +65,8 @@ const std::vector<std::string>& TrainConfig::keys()
     static const std::vector<std::string> k{"dataset", "test-dataset", "test-fraction", "validation", "validation-dataset", "scale", "arch",       "epsilon", "zeta",
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
-                                            "threads", "precision",    "seed",       "snapshot-every"};
+                                            "threads", "precision",    "seed",       "snapshot-every",
+                                            "checkpoint-every"};
     return k;
 }
 
@@ -119,6 +120,9 @@ void TrainConfig::validate() const
         bad("scale", scale, "expected standard, minmax or none");
     if (snapshotEvery < 0)
         bad("snapshot-every", std::to_string(snapshotEvery), "must be >= 0 (0 = no snapshots)");
+    if (checkpointEvery < -1)
+        bad("checkpoint-every", std::to_string(checkpointEvery),
+            "expected auto, 0 (no checkpoints) or a number of epochs >= 1");
     if (threads < 0 || threads > 1024)
         bad("threads", std::to_string(threads), "expected auto or a count from 1 to 1024");
     try {
@@ -164,6 +168,10 @@ Json TrainConfig::toJson() const
     else
         j.set("seed", std::to_string(seed));
     j.set("snapshot-every", snapshotEvery);
+    if (checkpointEvery < 0)
+        j.set("checkpoint-every", "auto");
+    else
+        j.set("checkpoint-every", checkpointEvery);
     return j;
 }
 
@@ -196,6 +204,12 @@ void TrainConfig::set(const std::string& key, const std::string& value)
             bad(key, value, "expected auto or a count from 1 to 1024");
         else
             threads = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 20));
+    }
+    else if (key == "checkpoint-every") {
+        if (value == "auto")
+            checkpointEvery = -1;
+        else
+            checkpointEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -2, 1 << 30));
     }
     else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {

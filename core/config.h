@@ -46,6 +46,9 @@ struct TrainConfig {
     std::string precision = "fp32";  // fp32 | bf16 (activations gathered by the sparse forward)
     std::uint64_t seed = 1;
     int snapshotEvery = 0; // save a snapshot every K epochs (0 = none); used by the run front ends
+    // Write the run folder's checkpoint every K epochs (0 = never); -1 = auto: after every epoch
+    // that took over a minute. Used by the run front ends.
+    int checkpointEvery = -1;
 
     // Checks every value on its own (not against data); throws ConfigError.
     void validate() const;

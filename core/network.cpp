@@ -88,7 +88,7 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
     m_state.resize(static_cast<std::size_t>(network.layerCount()));
     for (int l = 0; l < network.layerCount(); ++l) {
         m_state[l].velocity = network.layer(l).addEdgeProperty("velocity");
-        m_state[l].biasVelocity.assign(static_cast<std::size_t>(network.layer(l).outputs()), 0.0f);
+        m_state[l].biasVelocity = network.layer(l).addNeuronProperty("bias_velocity");
     }
     m_pool = std::make_unique<WorkPool>(threads);
     refreshUnits();
@@ -285,9 +285,9 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             bg = (*biasGrads)[l];
         }
         if (haveBiasGrad)
-            biasUpdate(layer, s.biasVelocity, s.biasGrad, step, bg);
+            biasUpdate(layer, layer.neuronProperty(s.biasVelocity), s.biasGrad, step, bg);
         else
-            biasStep(*m_pool, layer, s.biasVelocity, m_delta[l + 1], batch, step, bg);
+            biasStep(*m_pool, layer, layer.neuronProperty(s.biasVelocity), m_delta[l + 1], batch, step, bg);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const bool bits = l > 0 && gateBits(l);
         const NeuronBuffer* gatePrev = l > 0 && !bits ? &m_gate[l] : nullptr;

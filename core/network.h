@@ -22,8 +22,9 @@ struct BatchResult {
     bool finite = true;    // false when the loss or an output is NaN/Inf
 };
 
-// Owns the activation buffers and per-edge optimiser state ("velocity" edge property) for one
-// network. Hidden layers use `activation`; the output layer is linear followed by the loss
+// Owns the activation buffers for one network; its optimiser state lives in the network, as the
+// "velocity" edge property and the "bias_velocity" neuron property, so checkpoints carry it and
+// an engine built over a loaded checkpoint continues where the saved one stopped. Hidden layers use `activation`; the output layer is linear followed by the loss
 // (softmax + cross-entropy, or MSE on the linear outputs). Each layer runs through the kernels
 // kernelFor() picks (Eigen GEMM, narrow or sparse) on the engine's WorkPool; work units follow
 // topology edits by watching SparseLayer::topologyVersion(). A batch is ten pool jobs for the
@@ -65,8 +66,8 @@ public:
 
 private:
     struct LayerState {
-        int velocity = -1; // edge property id
-        std::vector<float> biasVelocity;
+        int velocity = -1;     // edge property id
+        int biasVelocity = -1; // neuron property id (both saved with checkpoints)
         std::vector<NeuronIndex> rowUnits, colUnits; // workUnits of rowPtr and colPtr
         std::vector<float> gradCsc; // per-edge gradient in CSC order, reused every batch
         std::vector<float> biasGrad; // this layer's bias gradient, when the next layer's backward summed it

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 namespace rewire {
 
@@ -71,7 +72,14 @@ NetworkGraph buildNetwork(const TrainConfig& config)
     return g;
 }
 
-Trainer::Trainer(TrainConfig config, const DataSplit& data)
+Trainer::Trainer(TrainConfig config, const DataSplit& data) : Trainer(std::move(config), data, std::nullopt, 0) {}
+
+Trainer::Trainer(TrainConfig config, const DataSplit& data, NetworkGraph checkpoint, int epochsDone)
+    : Trainer(std::move(config), data, std::optional<NetworkGraph>(std::move(checkpoint)), epochsDone)
+{
+}
+
+Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<NetworkGraph> checkpoint, int epochsDone)
     : m_config(std::move(config)), m_data(data)
 {
     m_config.validate();
@@ -99,7 +107,18 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data)
                           (m_method == Method::Dense ? " (a sparse --method with a small --epsilon needs far less)"
                                                      : " (lower --epsilon or the layer sizes)"));
     }
-    m_network = buildNetwork(m_config);
+    if (checkpoint) {
+        if (epochsDone < 0 || epochsDone > m_config.epochs)
+            throw ConfigError("checkpoint: " + std::to_string(epochsDone) + " epochs done, the run has " +
+                              std::to_string(m_config.epochs));
+        if (checkpoint->architecture() != arch)
+            throw ConfigError("checkpoint: architecture " + formatArchitecture(checkpoint->architecture()) +
+                              " does not match --arch " + m_config.arch);
+        m_network = std::move(*checkpoint);
+        m_epochsDone = epochsDone;
+    } else {
+        m_network = buildNetwork(m_config);
+    }
     if (!train.shape.empty()) {
         std::string s;
         for (std::size_t i = 0; i < train.shape.size(); ++i) {
@@ -214,6 +233,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             observer->onBatch(epoch, bi + 1, batches);
     }
     m.epochSeconds = secondsSince(t0);
+    m.complete = seen == n;
     const double none = std::numeric_limits<double>::quiet_NaN(); // stopped before the first batch
     m.trainLoss = seen ? lossSum / static_cast<double>(seen) : none;
     m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : none;

@@ -9,12 +9,14 @@
 #include "datasets/registry.h"
 
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace rewire {
 
 struct EpochMetrics {
     int epoch = 0;              // 1-based
+    bool complete = true;       // false when a stop request cut the epoch's training short
     double trainLoss = 0.0;     // mean over the epoch's batches, with dropout active
     double trainAccuracy = 0.0; // same batches, same caveat
     bool hasValidation = false;
@@ -64,6 +66,13 @@ public:
     // initial network. Throws ConfigError naming the key. `data` is referenced, not copied: it
     // must outlive the Trainer.
     Trainer(TrainConfig config, const DataSplit& data);
+    // Continues a run from a checkpoint: `checkpoint` is the network after `epochsDone` epochs
+    // (their topology steps included) with its optimiser state (the "velocity" edge and
+    // "bias_velocity" neuron properties), `config` the run's, with the lr and zeta of its last
+    // epoch. Every random draw is derived from (seed, epoch, batch), so the remaining epochs equal
+    // those of the uninterrupted run, bit for bit. Throws ConfigError as above, and when the
+    // checkpoint's architecture is not config's.
+    Trainer(TrainConfig config, const DataSplit& data, NetworkGraph checkpoint, int epochsDone);
     // The engine refers to this object's network, so a Trainer stays where it was built.
     Trainer(const Trainer&) = delete;
     Trainer& operator=(const Trainer&) = delete;
@@ -89,6 +98,8 @@ public:
     bool layerEvolves(int l) const;
 
 private:
+    Trainer(TrainConfig config, const DataSplit& data, std::optional<NetworkGraph> checkpoint, int epochsDone);
+
     TrainConfig m_config;
     const DataSplit& m_data;
     Method m_method;

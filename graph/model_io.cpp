@@ -95,15 +95,24 @@ private:
 
 } // namespace
 
-void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withEdgeProperties)
+void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withState,
+               const std::map<std::string, std::string>* extraAttributes)
 {
     AtomicFile file(path, true);
     std::ofstream& out = file.stream();
     const std::array<char, kHeaderBytes> blank{};
     out.write(blank.data(), blank.size());
     CrcWriter w(out);
-    w.pod(static_cast<std::uint32_t>(network.attributes().size()));
-    for (const auto& [k, v] : network.attributes()) {
+    std::map<std::string, std::string> merged;
+    const std::map<std::string, std::string>* attributes = &network.attributes();
+    if (extraAttributes) {
+        merged = network.attributes();
+        for (const auto& [k, v] : *extraAttributes)
+            merged[k] = v;
+        attributes = &merged;
+    }
+    w.pod(static_cast<std::uint32_t>(attributes->size()));
+    for (const auto& [k, v] : *attributes) {
         w.string(k);
         w.string(v);
     }
@@ -116,16 +125,23 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
         w.array(l.colIdx());
         w.array(l.weights());
         w.array(l.bias());
-        const int props = withEdgeProperties ? l.edgePropertyCount() : 0;
+        const int props = withState ? l.edgePropertyCount() : 0;
         w.pod(static_cast<std::uint32_t>(props));
         for (int p = 0; p < props; ++p) {
             w.string(l.edgePropertyName(p));
             w.array(l.edgeProperty(p));
         }
+        if (withState) { // format 2
+            w.pod(static_cast<std::uint32_t>(l.neuronPropertyCount()));
+            for (int p = 0; p < l.neuronPropertyCount(); ++p) {
+                w.string(l.neuronPropertyName(p));
+                w.array(l.neuronProperty(p));
+            }
+        }
     }
     out.seekp(0);
     out.write(kMagic.data(), kMagic.size());
-    const std::uint32_t version = kModelFormatVersion, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
+    const std::uint32_t version = withState ? 2u : 1u, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
     const std::uint64_t size = w.size();
     out.write(reinterpret_cast<const char*>(&version), 4);
     out.write(reinterpret_cast<const char*>(&flags), 4);
@@ -205,6 +221,15 @@ NetworkGraph loadModel(const std::filesystem::path& path)
             auto values = r.array<float>(static_cast<std::uint64_t>(edges), "edge property");
             const int id = layer.addEdgeProperty(pname);
             std::copy(values.begin(), values.end(), layer.edgeProperty(id).begin());
+        }
+        if (version >= 2) {
+            const auto neuronProps = r.pod<std::uint32_t>("neuron property count");
+            for (std::uint32_t p = 0; p < neuronProps; ++p) {
+                const std::string pname = r.string("neuron property name");
+                auto values = r.array<float>(static_cast<std::uint64_t>(outputs), "neuron property");
+                const int id = layer.addNeuronProperty(pname);
+                std::copy(values.begin(), values.end(), layer.neuronProperty(id).begin());
+            }
         }
         layers.push_back(std::move(layer));
     }

@@ -5,16 +5,21 @@
 // u32 CRC-32 of the payload, u32 zero}, then the payload: u32 attribute count, (u32 len, key,
 // u32 len, value)*, u32 layer count, then per layer: i32 inputs, i32 outputs, i64 edges,
 // i64 rowPtr[outputs+1], i32 colIdx[edges], f32 weights[edges], f32 bias[outputs],
-// u32 edge-property count, (u32 len, name, f32 values[edges])*.
+// u32 edge-property count, (u32 len, name, f32 values[edges])*, and from format 2 on
+// u32 neuron-property count, (u32 len, name, f32 values[outputs])*.
+// Plain models are written as format 1 (every build reads them); checkpoints, which carry the
+// neuron properties too, as format 2.
 
 #include "graph/network_graph.h"
 
 #include <filesystem>
+#include <map>
+#include <string>
 #include <stdexcept>
 
 namespace rewire {
 
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 // Thrown for any unreadable, truncated, corrupted or foreign file; the message names the file.
 class ModelFileError : public std::runtime_error {
@@ -22,9 +27,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Writes atomically (temporary file + rename). Edge properties (optimiser state) are saved only
-// when asked, for checkpoints. Time complexity: O(V + E).
-void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withEdgeProperties = false);
+// Writes atomically (temporary file, fsync, rename, fsync of the folder). Edge and neuron
+// properties (optimiser state) are saved only when asked (`withState`, for checkpoints).
+// `extraAttributes`, when given, are saved as attributes too (over the network's own of the same
+// key) without copying the network. Time complexity: O(V + E).
+void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withState = false,
+               const std::map<std::string, std::string>* extraAttributes = nullptr);
 // Time complexity: O(V + E). Throws ModelFileError.
 NetworkGraph loadModel(const std::filesystem::path& path);
 

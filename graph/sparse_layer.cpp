@@ -100,7 +100,42 @@ std::size_t SparseLayer::memoryBytes() const
                         (m_weights.size() + m_bias.size()) * sizeof(float);
     for (const std::vector<float>& p : m_props)
         bytes += p.size() * sizeof(float);
+    for (const std::vector<float>& p : m_neuronProps)
+        bytes += p.size() * sizeof(float);
     return bytes;
+}
+
+int SparseLayer::addNeuronProperty(const std::string& name)
+{
+    const int existing = findNeuronProperty(name);
+    if (existing >= 0)
+        return existing;
+    m_neuronPropNames.push_back(name);
+    m_neuronProps.emplace_back(static_cast<size_t>(m_outputs), 0.0f);
+    return static_cast<int>(m_neuronProps.size()) - 1;
+}
+
+int SparseLayer::findNeuronProperty(const std::string& name) const
+{
+    for (size_t i = 0; i < m_neuronPropNames.size(); ++i)
+        if (m_neuronPropNames[i] == name)
+            return static_cast<int>(i);
+    return -1;
+}
+
+std::span<float> SparseLayer::neuronProperty(int id)
+{
+    return m_neuronProps.at(static_cast<size_t>(id));
+}
+
+std::span<const float> SparseLayer::neuronProperty(int id) const
+{
+    return m_neuronProps.at(static_cast<size_t>(id));
+}
+
+const std::string& SparseLayer::neuronPropertyName(int id) const
+{
+    return m_neuronPropNames.at(static_cast<size_t>(id));
 }
 
 int SparseLayer::addEdgeProperty(const std::string& name)

@@ -78,7 +78,15 @@ public:
     std::span<const float> edgeProperty(int id) const;
     const std::string& edgePropertyName(int id) const;
     int edgePropertyCount() const { return static_cast<int>(m_propNames.size()); }
-    // Bytes of the layer's arrays: CSR, CSC view, weights, biases and edge properties.
+    // Per-output-neuron float arrays (bias optimiser state, trainable activation parameters),
+    // outputs() values each, untouched by topology edits. Adding an existing name returns its id.
+    int addNeuronProperty(const std::string& name);
+    int findNeuronProperty(const std::string& name) const;
+    std::span<float> neuronProperty(int id);
+    std::span<const float> neuronProperty(int id) const;
+    const std::string& neuronPropertyName(int id) const;
+    int neuronPropertyCount() const { return static_cast<int>(m_neuronPropNames.size()); }
+    // Bytes of the layer's arrays: CSR, CSC view, weights, biases, edge and neuron properties.
     std::size_t memoryBytes() const;
 
     std::uint64_t topologyVersion() const { return m_version; }
@@ -109,6 +117,8 @@ private:
     std::vector<std::int32_t> m_cscIndex;
     std::vector<std::string> m_propNames;
     std::vector<std::vector<float>> m_props;
+    std::vector<std::string> m_neuronPropNames;
+    std::vector<std::vector<float>> m_neuronProps;
     std::uint64_t m_version = 0;
 };
 

@@ -47,11 +47,18 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         }
         for (const SnapshotFile& f : listSnapshots(path))
             files.emplace_back(f.epoch, f.path);
-        if (files.empty() && fs::exists(path / "model.rwm"))
-            files.emplace_back(-1, path / "model.rwm");
-        if (files.empty())
-            throw std::runtime_error(path.string() + ": neither snapshots/epoch_NNNN.rwm nor model.rwm; not a run folder");
         run.description = path.string();
+        // model.rwm, else a killed run's checkpoint (or newest snapshot); throws when there is none.
+        const RunModel found = findRunModel(path);
+        if (!found.note.empty()) {
+            run.description += " (killed or still training: " + found.path.filename().string() + ")";
+            // The checkpoint is newer than the snapshots when it holds later epochs.
+            if (found.path.filename() == "checkpoint.rwm" &&
+                (files.empty() || epochsTrained(loadNetworkOnly(found.path), 0) > files.back().first))
+                files.emplace_back(-1, found.path);
+        } else if (files.empty()) {
+            files.emplace_back(-1, found.path);
+        }
     } else if (fs::exists(path)) {
         files.emplace_back(-1, path);
         run.description = path.filename().string();
@@ -65,7 +72,7 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     int done = 0;
     for (const auto& [fileEpoch, file] : files) {
         auto s = std::make_shared<Snapshot>();
-        auto network = std::make_shared<NetworkGraph>(loadModel(file));
+        auto network = std::make_shared<NetworkGraph>(loadNetworkOnly(file));
         s->generation = generation;
         s->epoch = fileEpoch >= 0 ? fileEpoch : epochsTrained(*network, metrics.empty() ? 0 : metrics.back().epoch);
         s->totalEpochs = std::max(totalEpochs, s->epoch);

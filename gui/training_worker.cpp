@@ -81,10 +81,10 @@ public:
         if (m_writer)
             m_writer->trained(m, network, m_trained);
     }
-    void onEpoch(const EpochMetrics& m, const NetworkGraph&) override
+    void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override
     {
         if (m_writer)
-            m_writer->epoch(m);
+            m_writer->epoch(m, network);
         m_history.push_back(m);
         m_worker.m_epochsDone = m.epoch;
         {

@@ -3,7 +3,7 @@
 #include "cli/run_folder.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
-#include "helpers.h"
+#include "cli/cli_helpers.h"
 
 #include <catch2/catch.hpp>
 
@@ -20,53 +20,6 @@ using namespace rewire;
 using namespace rewire::test;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct Result {
-    int code;
-    std::string output;
-};
-
-// A shell command's exit code and output (stdout and stderr).
-Result shell(const std::string& command)
-{
-    const std::string cmd = command + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, p))
-        out.append(buf, n);
-    const int status = pclose(p);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-Result run(const std::string& args)
-{
-    const char* bin = std::getenv("REWIRE_BIN");
-    REQUIRE(bin != nullptr);
-    return shell(std::string(bin) + " " + args);
-}
-
-
-const std::string kTiny = "--dataset synthetic:madelon:samples=400,features=20,informative=5,redundant=3,classes=3 "
-                          "--arch 20-40-30-3 --epsilon 5 --epochs 3 --batch 32 --lr 0.05 --seed 7 --quiet";
-
-// metrics.csv without the timing columns (the last three), which legitimately differ run to run.
-std::vector<std::string> metricsWithoutTimes(const fs::path& p)
-{
-    std::vector<std::string> rows;
-    std::istringstream in(readFile(p));
-    std::string line;
-    while (std::getline(in, line)) {
-        for (int k = 0; k < 3; ++k)
-            line = line.substr(0, line.rfind(','));
-        rows.push_back(line);
-    }
-    return rows;
-}
-
-} // namespace
 
 TEST_CASE("rewire train writes a complete run folder", "[cli]")
 {

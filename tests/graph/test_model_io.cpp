@@ -17,6 +17,8 @@ NetworkGraph sample()
     g.attributes()["input_shape"] = "4x5";
     const int v = g.layer(0).addEdgeProperty("velocity");
     g.layer(0).edgeProperty(v)[0] = 0.25f;
+    const int bv = g.layer(1).addNeuronProperty("bias_velocity");
+    g.layer(1).neuronProperty(bv)[3] = -0.5f;
     return g;
 }
 
@@ -45,11 +47,33 @@ TEST_CASE("model files round-trip exactly", "[graph][io]")
     saveModel(g, dir / "ckpt.rwm", true);
     const NetworkGraph c = loadModel(dir / "ckpt.rwm");
     REQUIRE(c.layer(0).edgeProperty(c.layer(0).findEdgeProperty("velocity"))[0] == 0.25f);
+    REQUIRE(c.layer(1).neuronPropertyCount() == 1);
+    REQUIRE(c.layer(1).neuronProperty(c.layer(1).findNeuronProperty("bias_velocity"))[3] == -0.5f);
+    REQUIRE(c.layer(0).neuronPropertyCount() == 0);
+    // Plain models stay format 1, which older builds read; checkpoints are format 2.
+    const auto version = [](const std::filesystem::path& p) { return static_cast<int>(readFile(p).at(8)); };
+    REQUIRE(version(dir / "m.rwm") == 1);
+    REQUIRE(version(dir / "ckpt.rwm") == 2);
+    REQUIRE(loadModel(dir / "m.rwm").layer(1).neuronPropertyCount() == 0);
     // No temporary files are left behind.
     int files = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir))
         files += e.is_regular_file();
     REQUIRE(files == 2);
+}
+
+TEST_CASE("extra attributes are saved without touching the network", "[graph][io]")
+{
+    const auto dir = tempDir("model-extra");
+    const NetworkGraph g = sample();
+    const std::map<std::string, std::string> extra{{"checkpoint.epochs", "7"}, {"activation", "relu"}};
+    saveModel(g, dir / "c.rwm", true, &extra);
+    const NetworkGraph c = loadModel(dir / "c.rwm");
+    REQUIRE(c.attributes().at("checkpoint.epochs") == "7");
+    REQUIRE(c.attributes().at("activation") == "relu"); // the extra one wins
+    REQUIRE(c.attributes().at("input_shape") == "4x5");
+    REQUIRE(g.attributes().at("activation") == "allrelu:0.6");
+    REQUIRE(g.attributes().count("checkpoint.epochs") == 0);
 }
 
 TEST_CASE("damaged model files fail with a message naming the file and the problem", "[graph][io]")

@@ -131,6 +131,7 @@ private slots:
     void lrAndZetaChangeBetweenEpochs();
     void workerReportsBadConfigAsFailure();
     void neuronTableMatchesRewireAnalyze();
+    void opensKilledRunFromCheckpoint();
     void timelineShowsSavedSnapshotsOfARunFolder();
     void windowTrainsLiveAndExports();
     void viewsRenderAndSelectNeurons();
@@ -670,4 +671,40 @@ void GuiTest::timelineStaysWithinItsMemoryBudget()
 }
 
 QTEST_MAIN(GuiTest)
+void GuiTest::opensKilledRunFromCheckpoint()
+{
+    // A run that died after 3 of 6 epochs (its writer never finished): snapshots up to epoch 2,
+    // checkpoints after every epoch, no model.rwm, summary.json says "running".
+    QTemporaryDir dir;
+    const std::filesystem::path runDir = dir.filePath("run").toStdString();
+    TrainConfig config = tinyConfig(6);
+    config.snapshotEvery = 2;
+    config.checkpointEvery = 1;
+    LoadedData data = loadDataset(datasetRequest(config));
+    Trainer trainer(config, data.split);
+    {
+        RunWriter writer(runDir, config, trainer.network(), false, false);
+        for (int e = 0; e < 3; ++e) {
+            struct Tap : TrainingObserver {
+                RunWriter& w;
+                explicit Tap(RunWriter& writer) : w(writer) {}
+                void onTrained(const EpochMetrics& m, const NetworkGraph& g) override { w.trained(m, g); }
+                void onEpoch(const EpochMetrics& m, const NetworkGraph& g) override { w.epoch(m, g); }
+            } tap(writer);
+            trainer.trainEpoch(&tap);
+        }
+    }
+    QVERIFY(!std::filesystem::exists(runDir / "model.rwm"));
+    QVERIFY(std::filesystem::exists(runDir / "checkpoint.rwm"));
+    const LoadedRun run = loadRun(runDir, 1);
+    QVERIFY2(QString::fromStdString(run.description).contains("checkpoint.rwm"), run.description.c_str());
+    // Snapshots 0 and 2, then the checkpoint after epoch 3 with the three epochs' metrics.
+    QCOMPARE(run.snapshots.size(), std::size_t(3));
+    QCOMPARE(run.snapshots[0]->epoch, 0);
+    QCOMPARE(run.snapshots[1]->epoch, 2);
+    QCOMPARE(run.snapshots[2]->epoch, 3);
+    QCOMPARE(run.snapshots[2]->metrics.size(), std::size_t(3));
+    QCOMPARE(run.snapshots[2]->totalEpochs, 6);
+}
+
 #include "test_gui.moc"

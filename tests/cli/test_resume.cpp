@@ -1,0 +1,332 @@
+// Checkpoints and `rewire train --resume`: a run killed at any moment continues to the result of
+// the uninterrupted run, bit for bit.
+
+#include "cli/cli_helpers.h"
+#include "cli/run_folder.h"
+#include "graph/json.h"
+#include "graph/model_io.h"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <random>
+#include <thread>
+#include <unistd.h>
+
+using namespace rewire;
+using namespace rewire::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Big enough that a run takes a few hundred milliseconds (kills land in training, evaluation,
+// snapshots and checkpoint writes), small enough for 20+ kills in seconds.
+const std::string kRun = "--dataset synthetic:madelon:samples=6000,features=20,informative=5,redundant=3,classes=3 "
+                         "--arch 20-1000-1000-3 --epsilon 5 --epochs 8 --batch 32 --lr 0.05 --seed 7 --quiet "
+                         "--snapshot-every 2 --checkpoint-every 1";
+
+std::vector<std::string> words(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string w; in >> w;)
+        out.push_back(w);
+    return out;
+}
+
+// Starts `rewire ARGS` with its output to `log`; returns the pid.
+pid_t spawn(const std::string& args, const fs::path& log = "/dev/null")
+{
+    const char* bin = std::getenv("REWIRE_BIN");
+    REQUIRE(bin != nullptr);
+    std::vector<std::string> argv = words(args);
+    argv.insert(argv.begin(), bin);
+    std::vector<char*> cargv;
+    for (std::string& a : argv)
+        cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const int null = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::execv(bin, cargv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+// Waits for pid; its exit code, or -signal when a signal ended it.
+int reap(pid_t pid)
+{
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+std::string runStatus(const fs::path& run)
+{
+    if (!fs::exists(run / "summary.json"))
+        return "";
+    const Json s = Json::parse(readFile(run / "summary.json"), "summary.json");
+    return s.find("status")->asString();
+}
+
+// What the test compares: the model, the metrics without their timings, the topology tables.
+void requireSameRun(const fs::path& a, const fs::path& b)
+{
+    REQUIRE(fs::exists(b / "model.rwm"));
+    REQUIRE(readFile(a / "model.rwm") == readFile(b / "model.rwm"));
+    REQUIRE(metricsWithoutTimes(a / "metrics.csv") == metricsWithoutTimes(b / "metrics.csv"));
+    for (const char* f : {"topology.csv", "topology_degrees.csv"})
+        REQUIRE(readFile(a / f) == readFile(b / f));
+    std::vector<std::string> snapsA, snapsB;
+    for (const SnapshotFile& f : listSnapshots(a))
+        snapsA.push_back(readFile(f.path));
+    for (const SnapshotFile& f : listSnapshots(b))
+        snapsB.push_back(readFile(f.path));
+    REQUIRE(snapsA == snapsB);
+}
+
+bool hasTemporaryFiles(const fs::path& run)
+{
+    for (const auto& e : fs::recursive_directory_iterator(run))
+        if (e.path().filename().string().find(".tmp-") != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("a run killed with SIGKILL at random moments resumes to the uninterrupted result", "[cli][resume]")
+{
+    const auto dir = tempDir("resume-kill");
+    const auto t0 = std::chrono::steady_clock::now();
+    const Result full = run("train " + kRun + " --threads 2 --out " + (dir / "full").string());
+    INFO(full.output);
+    REQUIRE(full.code == 0);
+    const double fullMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE(!fs::exists(dir / "full" / "checkpoint.rwm")); // a completed run drops its checkpoint
+
+    const fs::path k = dir / "killed";
+    std::mt19937 rng(20261202);
+    std::uniform_real_distribution<double> when(0.0, 0.6 * fullMs);
+    int kills = 0, starts = 0, cycles = 0;
+    // Each start is killed after a random delay; a run that completes is compared with the
+    // uninterrupted one and the next cycle begins, until 20 kills have landed. Then the last
+    // cycle finishes unkilled. Bounded: at most 300 starts.
+    bool fresh = true;
+    for (;;) {
+        REQUIRE(starts < 300);
+        // Alternate thread counts: results do not depend on them.
+        const std::string threads = starts % 2 ? " --threads 1" : " --threads 2";
+        const pid_t pid = spawn(fresh ? "train " + kRun + threads + " --out " + k.string()
+                                      : "train --resume " + k.string() + threads + " --quiet",
+                                dir / "log.txt");
+        fresh = false;
+        ++starts;
+        if (kills < 20) {
+            std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(when(rng)));
+            ::kill(pid, SIGKILL); // a process that already exited is a zombie until reaped: no error
+        }
+        const int code = reap(pid);
+        INFO("start " << starts << " ended with " << code << ": " << readFile(dir / "log.txt"));
+        if (code == 2 && !fs::exists(k / "config.json")) {
+            // Killed before the run folder held its config: there is no run to resume, and
+            // --resume says so; the user starts the run again.
+            REQUIRE(readFile(dir / "log.txt").find(fs::exists(k) ? "not a Rewire run folder (no config.json)"
+                                                                  : "no such run folder") != std::string::npos);
+            fs::remove_all(k);
+            fresh = true;
+            continue;
+        }
+        REQUIRE((code == -SIGKILL || code == 0));
+        kills += code == -SIGKILL;
+        // Never a folder that says it is running without a loadable checkpoint or model.
+        if (fs::exists(k / "summary.json")) {
+            const std::string s = runStatus(k);
+            INFO("status " << s);
+            if (s == "running")
+                REQUIRE_NOTHROW(loadModel(k / "checkpoint.rwm"));
+            else
+                REQUIRE_NOTHROW(loadModel(k / "model.rwm"));
+            const RunModel m = findRunModel(k);
+            REQUIRE_NOTHROW(loadNetworkOnly(m.path));
+        }
+        if (runStatus(k) == "completed") {
+            ++cycles;
+            requireSameRun(dir / "full", k);
+            REQUIRE(!fs::exists(k / "checkpoint.rwm"));
+            REQUIRE(!hasTemporaryFiles(k));
+            if (kills >= 20)
+                break;
+            fs::remove_all(k);
+            fresh = true;
+        }
+    }
+    WARN(kills << " kills in " << starts << " starts, " << cycles << " completed runs");
+    REQUIRE(kills >= 20);
+    const Json summary = Json::parse(readFile(k / "summary.json"), "summary.json");
+    REQUIRE(summary.find("epochs_completed")->asNumber() == 8);
+}
+
+TEST_CASE("resume removes torn checkpoint writes and continues from the last good checkpoint", "[cli][resume]")
+{
+    const auto dir = tempDir("resume-torn");
+    REQUIRE(run("train " + kRun + " --out " + (dir / "full").string()).code == 0);
+    const fs::path t = dir / "torn";
+    const pid_t pid = spawn("train " + kRun + " --out " + t.string());
+    // Wait until epoch 2's checkpoint exists, then kill.
+    for (int i = 0; i < 2000; ++i) {
+        if (fs::exists(t / "summary.json") && readFile(t / "summary.json").find("\"checkpoint_epoch\": 2") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::kill(pid, SIGKILL);
+    const int code = reap(pid);
+    if (code == 0) // the run finished before the kill: nothing to test on this machine
+        SUCCEED("finished before the kill");
+    else {
+        // The half-written next checkpoint and snapshot a kill leaves behind.
+        const std::string good = readFile(t / "checkpoint.rwm");
+        writeFile(t / "checkpoint.rwm.tmp-99999", good.substr(0, good.size() / 3));
+        writeFile(t / "snapshots" / "epoch_0004.rwm.tmp-99999", "RWMODEL");
+        const Result r = run("train --resume " + t.string());
+        INFO(r.output);
+        REQUIRE(r.code == 0);
+        REQUIRE(r.output.find("resuming") != std::string::npos);
+        REQUIRE(!hasTemporaryFiles(t));
+        requireSameRun(dir / "full", t);
+    }
+}
+
+TEST_CASE("resume without checkpoints starts again; an interrupted run resumes from its checkpoint", "[cli][resume]")
+{
+    const auto dir = tempDir("resume-modes");
+    REQUIRE(run("train " + kRun + " --out " + (dir / "full").string()).code == 0);
+
+    // --checkpoint-every 0: nothing to continue from, so the run starts again from its seed.
+    const fs::path none = dir / "none";
+    const pid_t pid = spawn("train " + kRun + " --checkpoint-every 0 --out " + none.string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    ::kill(pid, SIGKILL);
+    reap(pid);
+    if (fs::exists(none / "config.json")) {
+        REQUIRE(!fs::exists(none / "checkpoint.rwm"));
+        const Result r = run("train --resume " + none.string());
+        INFO(r.output);
+        REQUIRE(r.code == 0);
+        REQUIRE(r.output.find("from epoch 1: the run has no checkpoint") != std::string::npos);
+        requireSameRun(dir / "full", none);
+    }
+
+    // Ctrl-C ends an epoch early; its partial row and model are replaced by the resumed run's.
+    const fs::path stopped = dir / "stopped";
+    const pid_t p2 = spawn("train " + kRun + " --out " + stopped.string());
+    for (int i = 0; i < 2000 && !fs::exists(stopped / "checkpoint.rwm"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ::kill(p2, SIGINT);
+    const int code = reap(p2);
+    REQUIRE((code == 130 || code == 0));
+    if (code == 130) {
+        REQUIRE(runStatus(stopped) == "interrupted");
+        REQUIRE(fs::exists(stopped / "checkpoint.rwm"));
+        const Result r = run("train --resume " + stopped.string() + " --threads 1");
+        INFO(r.output);
+        REQUIRE(r.code == 0);
+        requireSameRun(dir / "full", stopped);
+    }
+}
+
+TEST_CASE("resume refuses what it cannot continue, naming the folder", "[cli][resume][errors]")
+{
+    const auto dir = tempDir("resume-errors");
+    const fs::path done = dir / "done";
+    REQUIRE(run("train " + kTiny + " --checkpoint-every 1 --out " + done.string()).code == 0);
+
+    const Result completed = run("train --resume " + done.string());
+    REQUIRE(completed.code == 2);
+    REQUIRE(completed.output.find(done.string() + ": the run completed") != std::string::npos);
+
+    const Result change = run("train --resume " + done.string() + " --lr 0.1");
+    REQUIRE(change.code == 2);
+    REQUIRE(change.output.find("--lr cannot change it") != std::string::npos);
+
+    const Result missing = run("train --resume " + (dir / "nothing").string());
+    REQUIRE(missing.code == 2);
+    REQUIRE(missing.output.find("no such run folder") != std::string::npos);
+
+    fs::create_directories(dir / "mine");
+    const Result foreign = run("train --resume " + (dir / "mine").string());
+    REQUIRE(foreign.code == 2);
+    REQUIRE(foreign.output.find("not a Rewire run folder") != std::string::npos);
+
+    // A folder a live process is writing: neither --resume nor --force touches it.
+    const fs::path live = dir / "live";
+    const pid_t pid = spawn("train " + kRun + " --epochs 200 --out " + live.string());
+    for (int i = 0; i < 5000 && !fs::exists(live / "summary.json"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const Result busy = run("train --resume " + live.string());
+    const Result forced = run("train " + kTiny + " --force --out " + live.string());
+    ::kill(pid, SIGKILL);
+    reap(pid);
+    INFO(busy.output << forced.output);
+    REQUIRE(busy.code == 2);
+    REQUIRE(busy.output.find("another process is writing this run folder") != std::string::npos);
+    REQUIRE(forced.code == 2);
+    REQUIRE(forced.output.find("another process is writing this run folder") != std::string::npos);
+
+    // A damaged checkpoint is a file error naming the file; nothing is removed.
+    if (fs::exists(live / "checkpoint.rwm")) {
+        std::string bytes = readFile(live / "checkpoint.rwm");
+        bytes[bytes.size() / 2] ^= 0x5a;
+        writeFile(live / "checkpoint.rwm", bytes);
+        const Result damaged = run("train --resume " + live.string());
+        REQUIRE(damaged.code == 1);
+        REQUIRE(damaged.output.find((live / "checkpoint.rwm").string() + ": checksum mismatch") != std::string::npos);
+        REQUIRE(readFile(live / "checkpoint.rwm") == bytes);
+    }
+}
+
+TEST_CASE("info, analyze and export open a killed run from its checkpoint", "[cli][resume][analysis]")
+{
+    const auto dir = tempDir("resume-open");
+    const fs::path live = dir / "run";
+    const pid_t pid = spawn("train " + kRun + " --epochs 40 --out " + live.string());
+    for (int i = 0; i < 10000; ++i) {
+        if (fs::exists(live / "summary.json") && readFile(live / "summary.json").find("\"checkpoint_epoch\": 1") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ::kill(pid, SIGKILL);
+    REQUIRE(reap(pid) == -SIGKILL);
+    REQUIRE(runStatus(live) == "running");
+    REQUIRE(!fs::exists(live / "model.rwm"));
+
+    const Result info = run("info " + live.string());
+    INFO(info.output);
+    REQUIRE(info.code == 0);
+    REQUIRE(info.output.find("using its last checkpoint") != std::string::npos);
+    REQUIRE(info.output.find("checkpoint    after epoch") != std::string::npos);
+    REQUIRE(info.output.find("velocity (per edge), bias_velocity (per neuron)") != std::string::npos);
+    REQUIRE(info.output.find("checkpoint.metrics") == std::string::npos);
+
+    const Result analyze = run("analyze " + live.string() + " --powerlaw-precision 0");
+    INFO(analyze.output);
+    REQUIRE(analyze.code == 0);
+    REQUIRE(fs::exists(live / "analysis" / "neurons.csv"));
+
+    const Result exported = run("export " + live.string() + " --format edgelist -o " + (dir / "edges.csv").string());
+    INFO(exported.output);
+    REQUIRE(exported.code == 0);
+    REQUIRE(readFile(dir / "edges.csv").find("velocity") == std::string::npos);
+
+    // The killed run then resumes as usual.
+    const Result resumed = run("train --resume " + live.string() + " --quiet");
+    REQUIRE(resumed.code == 0);
+    REQUIRE(runStatus(live) == "completed");
+}
