@@ -1,5 +1,7 @@
 #include "core/evolution.h"
 
+#include "graph/json.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -29,7 +31,7 @@ void markClosestToZero(std::vector<EdgeIndex>& idx, std::span<const float> w, st
 std::vector<std::uint8_t> setPruneMask(std::span<const float> weights, double zeta, EvolutionStats* stats)
 {
     if (!(zeta >= 0.0 && zeta <= 1.0))
-        throw std::invalid_argument("zeta must be in [0, 1], got " + std::to_string(zeta));
+        throw std::invalid_argument("zeta must be in [0, 1], got " + formatNumber(zeta));
     std::vector<std::uint8_t> keep(weights.size(), 1);
     std::vector<EdgeIndex> pos, neg;
     for (std::size_t e = 0; e < weights.size(); ++e)

@@ -1,5 +1,7 @@
 #include "core/init.h"
 
+#include "graph/json.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -61,7 +63,7 @@ NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, 
 double erdosRenyiProbability(NeuronIndex inputs, NeuronIndex outputs, double epsilon)
 {
     if (!(epsilon > 0.0) || !std::isfinite(epsilon))
-        throw std::invalid_argument("epsilon must be > 0, got " + std::to_string(epsilon));
+        throw std::invalid_argument("epsilon must be > 0, got " + formatNumber(epsilon));
     if (inputs <= 0 || outputs <= 0)
         throw std::invalid_argument("layer sizes must be positive, got " + std::to_string(inputs) + " x " +
                                     std::to_string(outputs));

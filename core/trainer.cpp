@@ -68,7 +68,7 @@ NetworkGraph buildNetwork(const TrainConfig& config)
     NetworkGraph g(std::move(layers));
     g.attributes()["activation"] = config.activation;
     g.attributes()["method"] = config.method;
-    g.attributes()["epsilon"] = std::to_string(config.epsilon);
+    g.attributes()["epsilon"] = formatNumber(config.epsilon);
     return g;
 }
 
@@ -143,14 +143,14 @@ bool Trainer::layerEvolves(int l) const
 void Trainer::setLearningRate(double lr)
 {
     if (!(lr > 0.0))
-        throw ConfigError("--lr " + std::to_string(lr) + ": must be > 0");
+        throw ConfigError("--lr " + formatNumber(lr) + ": must be > 0");
     m_config.lr = lr;
 }
 
 void Trainer::setZeta(double zeta)
 {
     if (!(zeta >= 0.0 && zeta < 1.0))
-        throw ConfigError("--zeta " + std::to_string(zeta) + ": must be in [0, 1)");
+        throw ConfigError("--zeta " + formatNumber(zeta) + ": must be in [0, 1)");
     m_config.zeta = zeta;
 }
 
@@ -225,7 +225,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ", batch " +
                                    std::to_string(bi + 1) + " of " + std::to_string(batches) +
                                    ": the loss is NaN or infinite (try a smaller --lr, now " +
-                                   std::to_string(m_config.lr) + ")");
+                                   formatNumber(m_config.lr) + ")");
         lossSum += r.lossSum;
         correct += r.correct;
         seen += b;
