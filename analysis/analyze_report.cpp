@@ -9,26 +9,12 @@
 #include "analysis/power_law.h"
 #include "graph/atomic_file.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 
 namespace rewire {
-
-namespace {
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
-    va_end(ap);
-    return buf;
-}
-
-} // namespace
 
 std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::filesystem::path& dir,
                                        const AnalysisOptions& options)
@@ -43,13 +29,13 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     std::string t = "layer,inputs,outputs,edges,density,mean_in_degree,max_in_degree,max_out_degree,isolated_inputs,"
                     "isolated_outputs,dead_outputs,mean_abs_weight,positive_fraction,assortativity\n";
     for (const LayerSummary& s : summarizeLayers(network))
-        t += fmt("%d,%d,%d,%lld,%.6f,%.4f,%d,%d,%d,%d,%lld,%.6f,%.6f,%s\n", s.layer, s.inputs, s.outputs,
+        t += fmt::format("{},{},{},{},{:.6f},{:.4f},{},{},{},{},{},{:.6f},{:.6f},{}\n", s.layer, s.inputs, s.outputs,
                  static_cast<long long>(s.edges), s.density, s.meanInDegree, s.maxInDegree, s.maxOutDegree,
                  s.isolatedInputs, s.isolatedOutputs, static_cast<long long>(dead[static_cast<std::size_t>(s.layer) + 1]),
                  s.meanAbsWeight, s.positiveFraction,
                  std::isnan(conn.assortativity[static_cast<std::size_t>(s.layer)])
                      ? "" // undefined: every edge has the same degrees at both ends
-                     : fmt("%.6f", conn.assortativity[static_cast<std::size_t>(s.layer)]).c_str());
+                     : fmt::format("{:.6f}", conn.assortativity[static_cast<std::size_t>(s.layer)]).c_str());
     writeTextFileAtomic(dir / "layers.csv", t);
     written.push_back("layers.csv");
 
@@ -57,7 +43,7 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     for (auto d : dead)
         deadTotal += d;
     t = "neurons,edges,weak_components,largest_component,edge_disjoint_paths,dead_neurons\n";
-    t += fmt("%llu,%lld,%lld,%lld,%.0f,%lld\n", static_cast<unsigned long long>(network.vertexCount()),
+    t += fmt::format("{},{},{},{},{:.0f},{}\n", static_cast<unsigned long long>(network.vertexCount()),
              static_cast<long long>(network.edgeCount()), static_cast<long long>(conn.weakComponents),
              static_cast<long long>(conn.largestComponent), conn.edgeDisjointPaths, deadTotal);
     writeTextFileAtomic(dir / "network.csv", t);
@@ -65,7 +51,7 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
 
     t = "layer,index,in_degree,out_degree,in_strength,out_strength,importance,dead\n"; // layer: 0 = inputs
     for (const NeuronRow& r : neurons.rows())
-        t += fmt("%d,%d,%lld,%lld,%.6g,%.6g,%.6g,%d\n", r.set, r.index, static_cast<long long>(r.inDegree),
+        t += fmt::format("{},{},{},{},{:.6g},{:.6g},{:.6g},{}\n", r.set, r.index, static_cast<long long>(r.inDegree),
                  static_cast<long long>(r.outDegree), r.inStrength, r.outStrength, r.importance, r.dead ? 1 : 0);
     writeTextFileAtomic(dir / "neurons.csv", t);
     written.push_back("neurons.csv");
@@ -76,10 +62,10 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
         for (Side side : {Side::In, Side::Out}) {
             const DegreeDistribution d = degreeDistribution(degreeSequence(network.layer(l), side));
             for (std::size_t k = 0; k < d.degree.size(); ++k)
-                t += fmt("%d,%s,%lld,%lld,%.6g\n", l, toString(side), static_cast<long long>(d.degree[k]),
+                t += fmt::format("{},{},{},{},{:.6g}\n", l, toString(side), static_cast<long long>(d.degree[k]),
                          static_cast<long long>(d.count[k]), d.ccdf[k]);
             for (const LogBin& b : d.logBins)
-                bins += fmt("%d,%s,%.0f,%.0f,%lld,%.6g\n", l, toString(side), b.lower, b.upper,
+                bins += fmt::format("{},{},{:.0f},{:.0f},{},{:.6g}\n", l, toString(side), b.lower, b.upper,
                             static_cast<long long>(b.count), b.density);
         }
     writeTextFileAtomic(dir / "degree_distribution.csv", t);
@@ -96,11 +82,11 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
             for (int q = 0; q < 2; ++q) {
                 const PowerLawFit f = fitPowerLaw(q == 0 ? degree : strength, q == 0, options.seed + static_cast<std::uint64_t>(l), options.powerLawPrecision);
                 if (f.fitted)
-                    t += fmt("%d,%s,%s,%lld,%.6g,%.4f,%lld,%.4f,%.4f,%d,%.4f,%s\n", l, toString(side), q == 0 ? "degree" : "strength",
+                    t += fmt::format("{},{},{},{},{:.6g},{:.4f},{},{:.4f},{:.4f},{},{:.4f},{}\n", l, toString(side), q == 0 ? "degree" : "strength",
                              static_cast<long long>(f.n), f.xmin, f.alpha, static_cast<long long>(f.tailSize), f.ksDistance,
                              f.pValue, f.bootstrapSamples, f.logLikelihood, f.verdict.c_str());
                 else
-                    t += fmt("%d,%s,%s,%lld,,,,,,,,%s\n", l, toString(side), q == 0 ? "degree" : "strength",
+                    t += fmt::format("{},{},{},{},,,,,,,,{}\n", l, toString(side), q == 0 ? "degree" : "strength",
                              static_cast<long long>(f.n), f.verdict.c_str());
             }
         }
@@ -111,7 +97,7 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
         const auto ranked = rankInputFeatures(network);
         t = "rank,feature,degree,strength\n";
         for (std::size_t r = 0; r < ranked.size(); ++r)
-            t += fmt("%zu,%d,%lld,%.6g\n", r + 1, ranked[r].feature, static_cast<long long>(ranked[r].degree),
+            t += fmt::format("{},{},{},{:.6g}\n", r + 1, ranked[r].feature, static_cast<long long>(ranked[r].degree),
                      ranked[r].strength);
         writeTextFileAtomic(dir / "features.csv", t);
         written.push_back("features.csv");
@@ -126,7 +112,7 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < cols; ++c) {
                 const std::size_t i = static_cast<std::size_t>(r) * cols + c;
-                t += fmt("%d,%d,%zu,%.0f,%.6g\n", r, c, i, degree[i], strength[i]);
+                t += fmt::format("{},{},{},{:.0f},{:.6g}\n", r, c, i, degree[i], strength[i]);
             }
         writeTextFileAtomic(dir / "input_map.csv", t);
         written.push_back("input_map.csv");

@@ -1,5 +1,8 @@
 #include "analysis/topology_evolution.h"
 
+#include <fmt/format.h>
+#include <iterator>
+
 #include "analysis/degrees.h"
 #include "analysis/layer_summary.h"
 
@@ -101,34 +104,25 @@ std::string topologyCsvHeader()
 
 std::string topologyCsvRow(const TopologyRow& r)
 {
-    char buf[400];
-    std::snprintf(buf, sizeof buf, "%d,%d,%lld,%.6f,%lld,%.4f,%lld,%.4f,%lld,%lld,%.6f,", r.epoch, r.layer,
-                  static_cast<long long>(r.edges), r.density, static_cast<long long>(r.maxInDegree), r.sdInDegree,
-                  static_cast<long long>(r.maxOutDegree), r.sdOutDegree, static_cast<long long>(r.isolatedInputs),
-                  static_cast<long long>(r.isolatedOutputs), r.meanAbsWeight);
-    std::string s = buf;
-    if (r.hasPrevious) {
-        std::snprintf(buf, sizeof buf, "%.6f,%lld,%lld\n", r.turnover.jaccardDistance,
-                      static_cast<long long>(r.turnover.added), static_cast<long long>(r.turnover.removed));
-        s += buf;
-    } else {
+    std::string s = fmt::format("{},{},{},{:.6f},{},{:.4f},{},{:.4f},{},{},{:.6f},", r.epoch, r.layer, r.edges, r.density,
+                                r.maxInDegree, r.sdInDegree, r.maxOutDegree, r.sdOutDegree, r.isolatedInputs,
+                                r.isolatedOutputs, r.meanAbsWeight);
+    if (r.hasPrevious)
+        fmt::format_to(std::back_inserter(s), "{:.6f},{},{}\n", r.turnover.jaccardDistance, r.turnover.added,
+                       r.turnover.removed);
+    else
         s += ",,\n";
-    }
     return s;
 }
 
 std::string snapshotDegreeRows(int epoch, const NetworkGraph& network)
 {
     std::string s;
-    char buf[128];
     for (int l = 0; l < network.layerCount(); ++l)
         for (Side side : {Side::In, Side::Out}) {
             const DegreeDistribution d = degreeDistribution(degreeSequence(network.layer(l), side));
-            for (std::size_t k = 0; k < d.degree.size(); ++k) {
-                std::snprintf(buf, sizeof buf, "%d,%d,%s,%lld,%lld\n", epoch, l, toString(side),
-                              static_cast<long long>(d.degree[k]), static_cast<long long>(d.count[k]));
-                s += buf;
-            }
+            for (std::size_t k = 0; k < d.degree.size(); ++k)
+                fmt::format_to(std::back_inserter(s), "{},{},{},{},{}\n", epoch, l, toString(side), d.degree[k], d.count[k]);
         }
     return s;
 }

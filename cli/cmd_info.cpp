@@ -4,6 +4,8 @@
 #include "cli/commands.h"
 #include "graph/model_io.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -49,9 +51,8 @@ int runInfo(int argc, char** argv)
     std::printf("\n%5s %15s %10s %9s %9s %7s %7s %9s %9s %9s\n", "layer", "size", "edges", "density", "mean in",
                 "max in", "max out", "no-out", "no-in", "mean |w|");
     for (const LayerSummary& s : summarizeLayers(g)) {
-        char size[32];
-        std::snprintf(size, sizeof size, "%dx%d", s.inputs, s.outputs);
-        std::printf("%5d %15s %10lld %8.3f%% %9.2f %7d %7d %9d %9d %9.4f\n", s.layer, size,
+        const std::string size = fmt::format("{}x{}", s.inputs, s.outputs);
+        std::printf("%5d %15s %10lld %8.3f%% %9.2f %7d %7d %9d %9d %9.4f\n", s.layer, size.c_str(),
                     static_cast<long long>(s.edges), 100.0 * s.density, s.meanInDegree, s.maxInDegree, s.maxOutDegree,
                     s.isolatedInputs, s.isolatedOutputs, s.meanAbsWeight);
     }

@@ -4,6 +4,7 @@
 #include "cli/run_folder.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
+#include "graph/atomic_file.h"
 
 #include <chrono>
 #include <cmath>
@@ -109,12 +110,13 @@ int runTrain(int argc, char** argv)
     }
     try {
         if (const std::string* file = args.option("config"); file && !resumeDir) {
-            std::ifstream in(*file);
-            if (!in)
-                throw ConfigError("--config " + *file + ": cannot read the file");
-            std::stringstream text;
-            text << in.rdbuf();
-            config.merge(Json::parse(text.str(), *file), *file);
+            std::string text;
+            try {
+                text = readWholeFile(*file, 64 << 20);
+            } catch (const std::runtime_error& e) {
+                throw ConfigError(std::string("--config ") + e.what());
+            }
+            config.merge(Json::parse(text, *file), *file);
         }
         if (!resumeDir) {
             for (const auto& [key, value] : args.options)
@@ -212,8 +214,8 @@ int runTrain(int argc, char** argv)
     }
     if (!quiet) {
         const double accuracy = run.last().testAccuracy;
-        std::printf("%s: test accuracy %s%s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
-                    formatMeasured(accuracy, "%.2f%%", 100).c_str(), std::isnan(accuracy) ? " (no test samples)" : "",
+        std::printf("%s: test accuracy %s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
+                    (formatMeasured(accuracy, 2, 100) + (std::isnan(accuracy) ? " (no test samples)" : "%")).c_str(),
                     trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }

@@ -57,15 +57,22 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network
     if (m_tty && !m_quiet)
         std::fprintf(stderr, "\r%80s\r", "");
     if (!m_quiet) {
-        const auto show = formatMeasured; // "n/a" for a split with no samples
+        // "n/a" for a split with no samples; accuracies right-aligned in 6 characters, then "%".
+        const auto loss = [](double x) { return formatMeasured(x, 4); };
+        const auto acc = [](double x) {
+            if (std::isnan(x))
+                return formatMeasured(x, 2);
+            const std::string t = formatMeasured(x, 2, 100);
+            return std::string(t.size() < 6 ? 6 - t.size() : 0, ' ') + t + "%";
+        };
         std::string val;
         if (m.hasValidation)
-            val = "  val loss " + show(m.validationLoss, "%.4f", 1) + " acc " + show(m.validationAccuracy, "%6.2f%%", 100);
+            val = "  val loss " + loss(m.validationLoss) + " acc " + acc(m.validationAccuracy);
         std::printf("epoch %*d/%d  train loss %s acc %s%s  test loss %s acc %s  connections %lld  "
                     "%.2fs (+%.2fs evolution, %.2fs eval)\n",
                     m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs,
-                    show(m.trainLoss, "%.4f", 1).c_str(), show(m.trainAccuracy, "%6.2f%%", 100).c_str(), val.c_str(),
-                    show(m.testLoss, "%.4f", 1).c_str(), show(m.testAccuracy, "%6.2f%%", 100).c_str(),
+                    loss(m.trainLoss).c_str(), acc(m.trainAccuracy).c_str(), val.c_str(), loss(m.testLoss).c_str(),
+                    acc(m.testAccuracy).c_str(),
                     static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
         std::fflush(stdout);
     }

@@ -4,6 +4,8 @@
 #include "graph/atomic_file.h"
 #include "graph/model_io.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
@@ -105,12 +107,7 @@ std::optional<std::string> summaryStatus(const fs::path& runDir)
 
 std::string readText(const fs::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw std::runtime_error(file.string() + ": cannot read the file");
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return readWholeFile(file, 256 << 20);
 }
 
 // --force: the old run's files go, so nothing stale (snapshots of epochs this run will not reach,
@@ -419,9 +416,7 @@ void RunWriter::recordChange(int fromEpoch, const std::string& key, const std::s
 
 void RunWriter::snapshot(int epoch, const NetworkGraph& net, std::shared_ptr<const NetworkGraph> topology)
 {
-    char name[32];
-    std::snprintf(name, sizeof name, "epoch_%04d.rwm", epoch);
-    saveModel(net, m_dir / "snapshots" / name);
+    saveModel(net, m_dir / "snapshots" / fmt::format("epoch_{:04d}.rwm", epoch));
     for (const TopologyRow& r : topologyRows(epoch, net, m_previous.get()))
         m_topology << topologyCsvRow(r);
     m_topologyDegrees << snapshotDegreeRows(epoch, net);
@@ -545,30 +540,25 @@ std::string metricsCsvHeader(int layers, bool validation)
     return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
 }
 
-std::string formatMeasured(double x, const char* format, double scale)
+std::string formatMeasured(double x, int decimals, double scale)
 {
     if (std::isnan(x))
         return "n/a";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, format, scale * x);
-    return buf;
+    return fmt::format("{:.{}f}", scale * x, decimals);
 }
 
 std::string metricsCsvRow(const EpochMetrics& m)
 {
-    char buf[256];
-    const auto measured = [](double x) { return formatMeasured(x, "%.6f"); };
+    const auto measured = [](double x) { return formatMeasured(x, 6); };
     std::string row = std::to_string(m.epoch) + "," + measured(m.trainLoss) + "," + measured(m.trainAccuracy) + ",";
     if (m.hasValidation)
         row += measured(m.validationLoss) + "," + measured(m.validationAccuracy) + ",";
     row += measured(m.testLoss) + "," + measured(m.testAccuracy) + "," + std::to_string(m.connections);
-    for (EdgeIndex c : m.connectionsPerLayer) {
-        std::snprintf(buf, sizeof buf, ",%lld", static_cast<long long>(c));
-        row += buf;
-    }
-    std::snprintf(buf, sizeof buf, ",%lld,%lld,%.4f,%.4f,%.4f", static_cast<long long>(m.pruned),
-                  static_cast<long long>(m.regrown), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
-    return row + buf;
+    for (EdgeIndex c : m.connectionsPerLayer)
+        fmt::format_to(std::back_inserter(row), ",{}", c);
+    fmt::format_to(std::back_inserter(row), ",{},{},{:.4f},{:.4f},{:.4f}", m.pruned, m.regrown, m.epochSeconds,
+                   m.evolutionSeconds, m.evalSeconds);
+    return row;
 }
 
 namespace {
@@ -655,11 +645,11 @@ std::vector<SnapshotFile> listSnapshots(const fs::path& runDir)
         const std::string stem = e.path().stem().string();
         if (e.path().extension() != ".rwm" || stem.rfind("epoch_", 0) != 0)
             continue;
-        char* end = nullptr;
-        const long epoch = std::strtol(stem.c_str() + 6, &end, 10);
-        if (end == stem.c_str() + 6 || *end != '\0')
+        int epoch = 0;
+        const auto r = std::from_chars(stem.data() + 6, stem.data() + stem.size(), epoch);
+        if (r.ec != std::errc() || r.ptr != stem.data() + stem.size() || stem.size() == 6 || epoch < 0)
             continue;
-        out.push_back({static_cast<int>(epoch), e.path()});
+        out.push_back({epoch, e.path()});
     }
     std::sort(out.begin(), out.end(), [](const SnapshotFile& a, const SnapshotFile& b) { return a.epoch < b.epoch; });
     return out;

@@ -115,9 +115,9 @@ private:
 // "runs/<prefix>-YYYYmmdd-HHMMSS".
 std::string defaultRunDir(const std::string& prefix);
 double peakRssMiB();
-// A loss or accuracy printed with `format` (a printf format of one double, after `scale`), or
-// "n/a" for a split with no samples (NaN): metrics.csv and the console say the same.
-std::string formatMeasured(double x, const char* format, double scale = 1.0);
+// A loss or accuracy (times `scale`) with `decimals` digits after the point, whatever the locale,
+// or "n/a" for a split with no samples (NaN): metrics.csv and the console say the same.
+std::string formatMeasured(double x, int decimals, double scale = 1.0);
 double currentRssMiB();
 double median(std::vector<double> values);
 

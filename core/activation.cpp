@@ -48,11 +48,11 @@ Activation Activation::parse(const std::string& text)
 
 std::string Activation::toString() const
 {
-    char buf[32];
+    // The shortest text that reads back to the same alpha, whatever the locale (%g kept 6 digits).
     switch (kind) {
     case ActivationKind::Relu: return "relu";
-    case ActivationKind::LeakyRelu: std::snprintf(buf, sizeof buf, "leakyrelu:%g", alpha); return buf;
-    case ActivationKind::AllRelu: std::snprintf(buf, sizeof buf, "allrelu:%g", alpha); return buf;
+    case ActivationKind::LeakyRelu: return "leakyrelu:" + formatNumber(alpha);
+    case ActivationKind::AllRelu: return "allrelu:" + formatNumber(alpha);
     case ActivationKind::Sigmoid: return "sigmoid";
     case ActivationKind::Tanh: return "tanh";
     case ActivationKind::Linear: return "linear";

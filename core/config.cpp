@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "datasets/registry.h"
+
 #include "core/init.h"
 #include "core/network.h"
 
@@ -125,6 +127,20 @@ void TrainConfig::validate() const
             "expected auto, 0 (no checkpoints) or a number of epochs >= 1");
     if (threads < 0 || threads > 1024)
         bad("threads", std::to_string(threads), "expected auto or a count from 1 to 1024");
+    // Spec mistakes are usage errors, found before any data is read.
+    for (const auto& [key, spec] : {std::pair<const char*, const std::string&>{"dataset", dataset},
+                                    {"test-dataset", testDataset},
+                                    {"validation-dataset", validationDataset}})
+        if (!spec.empty() && spec != "auto") {
+            try {
+                parseDatasetSpec(spec);
+            } catch (const std::invalid_argument& e) {
+                std::string what = e.what(); // "--dataset SPEC: ...", named by the flag that holds it
+                if (what.rfind("--dataset ", 0) == 0)
+                    what = "--" + std::string(key) + " " + what.substr(10);
+                throw ConfigError(what);
+            }
+        }
     try {
         Activation::parse(activation);
         parseWeightInit(init);
@@ -208,8 +224,10 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "checkpoint-every") {
         if (value == "auto")
             checkpointEvery = -1;
+        else if (const long long k = parseInteger(key, value); k < 0)
+            bad(key, value, "expected auto, 0 (no checkpoints) or a number of epochs >= 1");
         else
-            checkpointEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -2, 1 << 30));
+            checkpointEvery = static_cast<int>(std::min<long long>(k, 1 << 30));
     }
     else if (key == "snapshot-every") snapshotEvery = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
     else if (key == "seed") {

@@ -1,5 +1,7 @@
 #include "core/trainer.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cmath>
@@ -100,9 +102,8 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     m_init = parseWeightInit(m_config.init);
     const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
     if (have > 0 && need > 0.9 * have) {
-        char msg[256];
-        std::snprintf(msg, sizeof msg, ": the %s model needs about %.1f GiB to train, %.1f GiB of memory is available",
-                      m_config.method.c_str(), need / (1 << 30), have / (1 << 30));
+        const std::string msg = fmt::format(": the {} model needs about {:.1f} GiB to train, {:.1f} GiB of memory is available",
+                                            m_config.method, need / (1 << 30), have / (1 << 30));
         throw ConfigError("--arch " + m_config.arch + msg +
                           (m_method == Method::Dense ? " (a sparse --method with a small --epsilon needs far less)"
                                                      : " (lower --epsilon or the layer sizes)"));

@@ -27,10 +27,15 @@ std::vector<char> readAll(const std::filesystem::path& path)
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         throw DatasetError(path.string() + ": file not found");
+    if (std::filesystem::is_directory(path, ec))
+        throw DatasetError(path.string() + ": is a directory, expected a file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw DatasetError(path.string() + ": cannot open");
-    return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad())
+        throw DatasetError(path.string() + ": read error");
+    return bytes;
 }
 
 } // namespace

@@ -11,6 +11,8 @@
 #include "datasets/npy_loader.h"
 #include "datasets/synthetic.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -71,6 +73,20 @@ double number(const std::string& spec, const std::map<std::string, std::string>&
     return v;
 }
 
+// A whole number in [lo, hi]; checked before any cast, so 1e300 is an error and not undefined.
+std::int64_t whole(const std::string& spec, const std::map<std::string, std::string>& kv, const std::string& key,
+                   std::int64_t def, std::int64_t lo, std::int64_t hi)
+{
+    const auto it = kv.find(key);
+    if (it == kv.end())
+        return def;
+    const double v = number(spec, kv, key, 0.0);
+    if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != std::floor(v))
+        badSpec(spec, key + "=" + it->second + ": expected a whole number from " + std::to_string(lo) + " to " +
+                          std::to_string(hi));
+    return static_cast<std::int64_t>(v);
+}
+
 // PATH[,k=v...]: splits the options that follow the path.
 std::pair<std::string, std::map<std::string, std::string>> pathAndOptions(const std::string& spec, const std::string& rest,
                                                                           const std::vector<std::string>& allowed)
@@ -82,37 +98,83 @@ std::pair<std::string, std::map<std::string, std::string>> pathAndOptions(const 
             cut = std::min(cut, p);
     }
     const std::string path = rest.substr(0, cut);
+    if (path.empty())
+        badSpec(spec, "no file name");
     return {path, cut < rest.size() ? keyValues(spec, rest.substr(cut + 1), allowed) : std::map<std::string, std::string>{}};
+}
+
+// Two comma-separated paths (idx:IMAGES,LABELS and npy:X,Y).
+void twoPaths(const std::string& spec, const std::string& rest, const char* expected, DatasetSpec& out)
+{
+    const auto comma = rest.find(',');
+    if (comma == std::string::npos || comma == 0 || comma + 1 == rest.size())
+        badSpec(spec, std::string("expected ") + expected);
+    out.paths = {rest.substr(0, comma), rest.substr(comma + 1)};
+}
+
+constexpr std::int64_t kMaxSamples = std::int64_t(1) << 40, kMaxCount = 1 << 30;
+
+void parseSynthetic(const std::string& spec, DatasetSpec& out)
+{
+    const std::string rest = spec.substr(std::string("synthetic:").size());
+    const auto colon = rest.find(':');
+    out.name = rest.substr(0, colon);
+    const std::string params = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    const auto seedOf = [&](const std::map<std::string, std::string>& kv) {
+        if (!kv.count("seed"))
+            return;
+        const std::string& t = kv.at("seed");
+        std::uint64_t v = 0;
+        const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+        if (r.ec != std::errc() || r.ptr != t.data() + t.size())
+            badSpec(spec, "seed=" + t + ": expected an integer from 0 to 2^64-1");
+        out.seed = v;
+    };
+    if (out.name == "madelon") {
+        const auto kv = keyValues(spec, params, {"samples", "features", "informative", "redundant", "repeated", "classes",
+                                                 "clusters", "class_sep", "flip_y", "seed"});
+        MadelonOptions& o = out.madelon;
+        o.samples = whole(spec, kv, "samples", o.samples, 1, kMaxSamples);
+        o.features = whole(spec, kv, "features", o.features, 1, kMaxCount);
+        o.informative = static_cast<int>(whole(spec, kv, "informative", o.informative, 0, kMaxCount));
+        o.redundant = static_cast<int>(whole(spec, kv, "redundant", o.redundant, 0, kMaxCount));
+        o.repeated = static_cast<int>(whole(spec, kv, "repeated", o.repeated, 0, kMaxCount));
+        o.classes = static_cast<int>(whole(spec, kv, "classes", o.classes, 1, kMaxCount));
+        o.clustersPerClass = static_cast<int>(whole(spec, kv, "clusters", o.clustersPerClass, 1, kMaxCount));
+        o.classSep = number(spec, kv, "class_sep", o.classSep);
+        o.flipY = number(spec, kv, "flip_y", o.flipY);
+        seedOf(kv);
+    } else if (out.name == "xor") {
+        const auto kv = keyValues(spec, params, {"samples", "noise", "seed"});
+        out.samples = whole(spec, kv, "samples", 1000, 1, kMaxSamples);
+        out.noise = number(spec, kv, "noise", 0.3);
+        seedOf(kv);
+    } else if (out.name == "spirals") {
+        const auto kv = keyValues(spec, params, {"samples", "classes", "turns", "noise", "seed"});
+        out.samples = whole(spec, kv, "samples", 1500, 1, kMaxSamples);
+        out.classes = static_cast<int>(whole(spec, kv, "classes", 3, 1, kMaxCount));
+        out.turns = number(spec, kv, "turns", 1.0);
+        out.noise = number(spec, kv, "noise", 0.02);
+        seedOf(kv);
+    } else {
+        badSpec(spec, "unknown synthetic generator \"" + out.name + "\" (expected madelon, xor or spirals)");
+    }
 }
 
 // ownTest, when given, receives a stratified test part of testFraction (madelon generates it
 // directly, so the big matrix is never copied).
-Dataset makeSynthetic(const std::string& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
+Dataset makeSynthetic(const DatasetSpec& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
 {
-    const std::string rest = spec.substr(std::string("synthetic:").size());
-    const auto colon = rest.find(':');
-    const std::string kind = rest.substr(0, colon);
-    const std::string params = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    const std::uint64_t s = spec.seed.value_or(seed);
     Dataset d;
-    if (kind == "madelon") {
-        const auto kv = keyValues(spec, params, {"samples", "features", "informative", "redundant", "repeated", "classes",
-                                                 "clusters", "class_sep", "flip_y", "seed"});
-        MadelonOptions o;
-        o.samples = static_cast<std::int64_t>(number(spec, kv, "samples", static_cast<double>(o.samples)));
-        o.features = static_cast<std::int64_t>(number(spec, kv, "features", static_cast<double>(o.features)));
-        o.informative = static_cast<int>(number(spec, kv, "informative", o.informative));
-        o.redundant = static_cast<int>(number(spec, kv, "redundant", o.redundant));
-        o.repeated = static_cast<int>(number(spec, kv, "repeated", o.repeated));
-        o.classes = static_cast<int>(number(spec, kv, "classes", o.classes));
-        o.clustersPerClass = static_cast<int>(number(spec, kv, "clusters", o.clustersPerClass));
-        o.classSep = number(spec, kv, "class_sep", o.classSep);
-        o.flipY = number(spec, kv, "flip_y", o.flipY);
-        o.seed = static_cast<std::uint64_t>(number(spec, kv, "seed", static_cast<double>(seed)));
+    if (spec.name == "madelon") {
+        MadelonOptions o = spec.madelon;
+        o.seed = s;
         if (ownTest) {
             DataSplit split = makeMadelonSplit(o, testFraction);
             d = std::move(split.train);
             *ownTest = std::move(split.test);
-            ownTest->name = spec + " (test split)";
+            ownTest->name = spec.text + " (test split)";
             if (o.features == 784)
                 ownTest->shape = {28, 28};
         } else {
@@ -120,20 +182,12 @@ Dataset makeSynthetic(const std::string& spec, std::uint64_t seed, Dataset* ownT
         }
         if (o.features == 784)
             d.shape = {28, 28};
-    } else if (kind == "xor") {
-        const auto kv = keyValues(spec, params, {"samples", "noise", "seed"});
-        d = makeXor(static_cast<std::int64_t>(number(spec, kv, "samples", 1000)), number(spec, kv, "noise", 0.3),
-                    static_cast<std::uint64_t>(number(spec, kv, "seed", static_cast<double>(seed))));
-    } else if (kind == "spirals") {
-        const auto kv = keyValues(spec, params, {"samples", "classes", "turns", "noise", "seed"});
-        d = makeSpirals(static_cast<std::int64_t>(number(spec, kv, "samples", 1500)),
-                        static_cast<int>(number(spec, kv, "classes", 3)), number(spec, kv, "turns", 1.0),
-                        number(spec, kv, "noise", 0.02),
-                        static_cast<std::uint64_t>(number(spec, kv, "seed", static_cast<double>(seed))));
+    } else if (spec.name == "xor") {
+        d = makeXor(spec.samples, spec.noise, s);
     } else {
-        badSpec(spec, "unknown synthetic generator \"" + kind + "\" (expected madelon, xor or spirals)");
+        d = makeSpirals(spec.samples, spec.classes, spec.turns, spec.noise, s);
     }
-    d.name = spec;
+    d.name = spec.text;
     return d;
 }
 
@@ -173,111 +227,164 @@ fs::path findNamed(const std::string& name)
     return {};
 }
 
-// A dataset from a spec; `ownTest` receives the format's own test split if there is one.
-Dataset loadOne(const std::string& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
+// A dataset from a parsed spec; `ownTest` receives the format's own test split if there is one.
+Dataset loadOne(const DatasetSpec& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
 {
     auto withTest = [&](DataSplit s) {
         if (ownTest && s.test.samples() > 0)
             *ownTest = std::move(s.test);
         return std::move(s.train);
     };
-    if (markers().count(spec)) {
-        const fs::path dir = findNamed(spec);
+    using Kind = DatasetSpec::Kind;
+    const std::string& text = spec.text;
+    switch (spec.kind) {
+    case Kind::Named: {
+        const std::string& name = spec.name;
+        const fs::path dir = findNamed(name);
         if (dir.empty()) {
             std::string where;
-            for (const auto& d : searchPath(spec))
+            for (const auto& d : searchPath(name))
                 where += (where.empty() ? "" : ", ") + d.string();
-            throw DatasetError("--dataset " + spec + ": not found in " + where +
-                               (spec == "fashion-mnist" ? " (apt-get install dataset-fashion-mnist)" : ""));
+            throw DatasetError("--dataset " + name + ": not found in " + where +
+                               (name == "fashion-mnist" ? " (apt-get install dataset-fashion-mnist)" : ""));
         }
-        if (spec == "cifar10")
+        if (name == "cifar10")
             return withTest(loadCifar10(dir));
-        if (spec == "higgs")
+        if (name == "higgs")
             return loadHiggs(fs::exists(dir / "HIGGS.csv") ? dir / "HIGGS.csv" : dir / "HIGGS.csv.gz");
-        if (spec == "madelon")
+        if (name == "madelon")
             return withTest(loadNips((dir / "madelon").string()));
-        DataSplit s = loadMnistDirectory(dir, spec);
-        if (spec == "fashion-mnist")
+        DataSplit s = loadMnistDirectory(dir, name);
+        if (name == "fashion-mnist")
             s.train.classNames = s.test.classNames = kFashionClasses;
         return withTest(std::move(s));
     }
-    if (startsWith(spec, "synthetic:"))
-        return makeSynthetic(spec, seed, startsWith(spec, "synthetic:madelon") ? ownTest : nullptr, testFraction);
-    const auto colon = spec.find(':');
-    const std::string prefix = colon == std::string::npos ? "" : spec.substr(0, colon);
-    const std::string rest = colon == std::string::npos ? spec : spec.substr(colon + 1);
-    if (prefix == "idx") {
-        const auto comma = rest.find(',');
-        if (comma == std::string::npos)
-            badSpec(spec, "expected idx:IMAGES,LABELS");
-        return loadIdx(rest.substr(0, comma), rest.substr(comma + 1));
+    case Kind::Synthetic:
+        return makeSynthetic(spec, seed, spec.name == "madelon" ? ownTest : nullptr, testFraction);
+    case Kind::Idx:
+        return loadIdx(spec.paths[0], spec.paths[1]);
+    case Kind::Npy:
+        return datasetFromArrays(loadNpy(spec.paths[0]), loadNpy(spec.paths[1]), spec.paths[0]);
+    case Kind::Csv:
+        return loadCsv(spec.paths[0], spec.csv);
+    case Kind::Higgs:
+        return loadHiggs(spec.paths[0], spec.higgsLowLevel);
+    case Kind::Libsvm:
+        return loadLibsvm(spec.paths[0], spec.libsvmFeatures);
+    case Kind::Madelon:
+        return withTest(loadNips(spec.paths[0]));
+    case Kind::Cifar10:
+        return withTest(loadCifar10(spec.paths[0]));
+    case Kind::Npz:
+        return withTest(loadNpzDataset(spec.paths[0]));
+    case Kind::Path:
+        break;
     }
-    if (prefix == "npy") {
-        const auto comma = rest.find(',');
-        if (comma == std::string::npos)
-            badSpec(spec, "expected npy:X.npy,Y.npy");
-        return datasetFromArrays(loadNpy(rest.substr(0, comma)), loadNpy(rest.substr(comma + 1)), rest.substr(0, comma));
-    }
-    if (prefix == "csv") {
-        const auto [path, kv] = pathAndOptions(spec, rest, {"label", "header", "delimiter"});
-        CsvOptions o;
-        if (kv.count("label")) {
-            const std::string& l = kv.at("label");
-            char* end = nullptr;
-            const long idx = std::strtol(l.c_str(), &end, 10);
-            if (!l.empty() && *end == '\0')
-                o.labelColumn = static_cast<int>(idx);
-            else
-                o.labelName = l;
-        }
-        if (kv.count("header")) {
-            const std::string& h = kv.at("header");
-            o.header = h == "yes" ? 1 : h == "no" ? 0 : h == "auto" ? -1 : (badSpec(spec, "header=" + h + ": expected yes, no or auto"), -1);
-        }
-        if (kv.count("delimiter")) {
-            const std::string& dl = kv.at("delimiter");
-            o.delimiter = dl == "tab" ? '\t' : dl == "space" ? ' ' : dl.size() == 1 ? dl[0] : (badSpec(spec, "delimiter=" + dl + ": expected one character, tab or space"), ',');
-        }
-        return loadCsv(path, o);
-    }
-    if (prefix == "higgs") {
-        const auto [path, kv] = pathAndOptions(spec, rest, {"features"});
-        const double f = number(spec, kv, "features", 28);
-        if (f != 21 && f != 28)
-            badSpec(spec, "features=" + kv.at("features") + ": expected 21 (low-level) or 28 (all)");
-        return loadHiggs(path, f == 21);
-    }
-    if (prefix == "libsvm") {
-        const auto [path, kv] = pathAndOptions(spec, rest, {"features"});
-        return loadLibsvm(path, static_cast<std::int64_t>(number(spec, kv, "features", 0)));
-    }
-    if (prefix == "madelon")
-        return withTest(loadNips(rest));
-    if (prefix == "cifar10")
-        return withTest(loadCifar10(rest));
-    if (prefix == "npz")
-        return withTest(loadNpzDataset(rest));
-    if (!prefix.empty() && prefix.find('/') == std::string::npos && prefix.size() > 1)
-        badSpec(spec, "unknown format prefix \"" + prefix + ":\" (expected idx, csv, higgs, libsvm, madelon, cifar10, npz, "
-                      "npy or synthetic)");
-    const fs::path p(spec);
+    const fs::path p(text);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
         if (fs::exists(p / "data_batch_1.bin", ec) || fs::exists(p / "cifar-10-batches-bin", ec))
             return withTest(loadCifar10(p));
         return withTest(loadMnistDirectory(p, p.filename().string()));
     }
-    if (endsWith(spec, ".csv") || endsWith(spec, ".csv.gz") || endsWith(spec, ".tsv"))
+    if (endsWith(text, ".csv") || endsWith(text, ".csv.gz") || endsWith(text, ".tsv"))
         return loadCsv(p);
-    if (endsWith(spec, ".npz"))
+    if (endsWith(text, ".npz"))
         return withTest(loadNpzDataset(p));
     if (!fs::exists(p, ec))
-        throw DatasetError("--dataset " + spec + ": no such file, directory or built-in name (run `rewire datasets` "
+        throw DatasetError("--dataset " + text + ": no such file, directory or built-in name (run `rewire datasets` "
                            "for the names and formats)");
-    throw DatasetError("--dataset " + spec + ": cannot tell the format; prefix it (csv:, libsvm:, npz:, ...)");
+    throw DatasetError("--dataset " + text + ": cannot tell the format; prefix it (csv:, libsvm:, npz:, ...)");
+}
+
+Dataset loadOne(const std::string& spec, std::uint64_t seed, Dataset* ownTest, double testFraction)
+{
+    return loadOne(parseDatasetSpec(spec), seed, ownTest, testFraction);
 }
 
 } // namespace
+
+DatasetSpec parseDatasetSpec(const std::string& spec)
+{
+    using Kind = DatasetSpec::Kind;
+    DatasetSpec out;
+    out.text = spec;
+    if (spec.empty())
+        badSpec(spec, "empty (run `rewire datasets` for the names and formats)");
+    if (markers().count(spec)) {
+        out.kind = Kind::Named;
+        out.name = spec;
+        return out;
+    }
+    if (startsWith(spec, "synthetic:")) {
+        out.kind = Kind::Synthetic;
+        parseSynthetic(spec, out);
+        return out;
+    }
+    const auto colon = spec.find(':');
+    const std::string prefix = colon == std::string::npos ? "" : spec.substr(0, colon);
+    const std::string rest = colon == std::string::npos ? spec : spec.substr(colon + 1);
+    if (prefix == "idx") {
+        out.kind = Kind::Idx;
+        twoPaths(spec, rest, "idx:IMAGES,LABELS", out);
+    } else if (prefix == "npy") {
+        out.kind = Kind::Npy;
+        twoPaths(spec, rest, "npy:X.npy,Y.npy", out);
+    } else if (prefix == "csv") {
+        out.kind = Kind::Csv;
+        const auto [path, kv] = pathAndOptions(spec, rest, {"label", "header", "delimiter"});
+        out.paths = {path};
+        CsvOptions& o = out.csv;
+        if (kv.count("label")) {
+            const std::string& l = kv.at("label");
+            int idx = 0;
+            const auto r = std::from_chars(l.data(), l.data() + l.size(), idx);
+            if (!l.empty() && r.ec == std::errc() && r.ptr == l.data() + l.size())
+                o.labelColumn = idx;
+            else if (!l.empty() && r.ec == std::errc::result_out_of_range)
+                badSpec(spec, "label=" + l + ": column index out of range");
+            else
+                o.labelName = l;
+        }
+        if (kv.count("header")) {
+            const std::string& h = kv.at("header");
+            if (h != "yes" && h != "no" && h != "auto")
+                badSpec(spec, "header=" + h + ": expected yes, no or auto");
+            o.header = h == "yes" ? 1 : h == "no" ? 0 : -1;
+        }
+        if (kv.count("delimiter")) {
+            const std::string& dl = kv.at("delimiter");
+            if (dl != "tab" && dl != "space" && dl.size() != 1)
+                badSpec(spec, "delimiter=" + dl + ": expected one character, tab or space");
+            o.delimiter = dl == "tab" ? '\t' : dl == "space" ? ' ' : dl[0];
+        }
+    } else if (prefix == "higgs") {
+        out.kind = Kind::Higgs;
+        const auto [path, kv] = pathAndOptions(spec, rest, {"features"});
+        out.paths = {path};
+        const std::int64_t f = whole(spec, kv, "features", 28, 1, 28);
+        if (f != 21 && f != 28)
+            badSpec(spec, "features=" + kv.at("features") + ": expected 21 (low-level) or 28 (all)");
+        out.higgsLowLevel = f == 21;
+    } else if (prefix == "libsvm") {
+        out.kind = Kind::Libsvm;
+        const auto [path, kv] = pathAndOptions(spec, rest, {"features"});
+        out.paths = {path};
+        out.libsvmFeatures = whole(spec, kv, "features", 0, 0, kMaxCount);
+    } else if (prefix == "madelon" || prefix == "cifar10" || prefix == "npz") {
+        out.kind = prefix == "madelon" ? Kind::Madelon : prefix == "cifar10" ? Kind::Cifar10 : Kind::Npz;
+        if (rest.empty())
+            badSpec(spec, "no file name after \"" + prefix + ":\"");
+        out.paths = {rest};
+    } else if (!prefix.empty() && prefix.find('/') == std::string::npos && prefix.size() > 1) {
+        badSpec(spec, "unknown format prefix \"" + prefix + ":\" (expected idx, csv, higgs, libsvm, madelon, cifar10, npz, "
+                      "npy or synthetic)");
+    } else {
+        out.kind = Kind::Path;
+        out.paths = {spec};
+    }
+    return out;
+}
 
 fs::path findFashionMnist() { return findNamed("fashion-mnist"); }
 

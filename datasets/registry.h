@@ -18,10 +18,14 @@
 //   npy:X.npy,Y.npy               two NumPy arrays
 //   DIR, FILE.csv[.gz], FILE.npz  recognised by shape or extension
 
+#include "datasets/csv_loader.h"
 #include "datasets/dataset.h"
+#include "datasets/synthetic.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace rewire {
 
@@ -39,6 +43,26 @@ struct LoadedData {
     DataSplit split;
     std::string description;     // what was loaded, for logs (mentions a fallback)
 };
+
+// A spec taken apart, before anything is read: what loadDataset will load.
+struct DatasetSpec {
+    enum class Kind { Named, Synthetic, Idx, Npy, Csv, Higgs, Libsvm, Madelon, Cifar10, Npz, Path };
+    Kind kind = Kind::Path;
+    std::string text;               // the spec as given
+    std::string name;               // Named: the built-in name; Synthetic: the generator
+    std::vector<std::string> paths; // the file(s) or folder (idx and npy: two)
+    MadelonOptions madelon;         // synthetic:madelon (its seed: `seed`)
+    std::int64_t samples = 0;       // synthetic:xor and :spirals
+    int classes = 0;
+    double turns = 0.0, noise = 0.0;
+    std::optional<std::uint64_t> seed; // a synthetic seed=; absent: the run's seed
+    CsvOptions csv;
+    bool higgsLowLevel = false;
+    std::int64_t libsvmFeatures = 0;
+};
+// Parses a spec without touching the file system. Throws std::invalid_argument "--dataset SPEC:
+// what is wrong" (a usage error).
+DatasetSpec parseDatasetSpec(const std::string& spec);
 
 // Throws DatasetError (bad data) or std::invalid_argument (bad spec), naming the spec or file.
 LoadedData loadDataset(const DatasetRequest& request);

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -89,6 +90,39 @@ void writeTextFileAtomic(const std::filesystem::path& path, const std::string& t
     AtomicFile f(path);
     f.stream() << text;
     f.commit();
+}
+
+std::string readWholeFile(const std::filesystem::path& path, std::uint64_t maxBytes)
+{
+    namespace fs = std::filesystem;
+    const std::string name = path.string();
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st))
+        throw std::runtime_error(name + ": no such file");
+    if (fs::is_directory(st))
+        throw std::runtime_error(name + ": is a directory, expected a file");
+    std::FILE* f = std::fopen(name.c_str(), "rb");
+    if (!f)
+        throw std::runtime_error(name + ": cannot open (" + std::strerror(errno) + ")");
+    std::string out;
+    char buf[1 << 16];
+    for (;;) {
+        const std::size_t got = std::fread(buf, 1, sizeof buf, f);
+        out.append(buf, got);
+        if (out.size() > maxBytes) {
+            std::fclose(f);
+            throw std::runtime_error(name + ": larger than " + std::to_string(maxBytes >> 20) + " MiB, not a file of this kind");
+        }
+        if (got < sizeof buf)
+            break;
+    }
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    std::fclose(f);
+    if (failed)
+        throw std::runtime_error(name + ": read error (" + std::strerror(err) + ")");
+    return out;
 }
 
 } // namespace rewire

@@ -5,6 +5,7 @@
 // points to is replaced, the link stays); a FIFO, a device or another non-regular file is written
 // through, never replaced by a regular file.
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -32,5 +33,10 @@ private:
 
 // Writes the whole text atomically.
 void writeTextFileAtomic(const std::filesystem::path& path, const std::string& text);
+
+// The whole file as bytes. Throws std::runtime_error "PATH: what went wrong" (no such file, a
+// directory, unreadable, a read error), never the C++ library's own text. At most `maxBytes`
+// (default 1 GiB) are read: more is an error, so /dev/zero or a huge file cannot exhaust memory.
+std::string readWholeFile(const std::filesystem::path& path, std::uint64_t maxBytes = std::uint64_t(1) << 30);
 
 } // namespace rewire

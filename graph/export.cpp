@@ -3,6 +3,8 @@
 #include "graph/atomic_file.h"
 #include "graph/igraph_bridge.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -34,13 +36,6 @@ template <typename Fn> void forEachEdge(const NetworkGraph& g, Fn fn)
             for (EdgeIndex e = s.rowPtr()[j]; e < s.rowPtr()[j + 1]; ++e)
                 fn(l, in0 + static_cast<VertexId>(s.colIdx()[e]), out0 + static_cast<VertexId>(j), s.weights()[e]);
     }
-}
-
-std::string fmt(const char* f, long long a, long long b, long long c, double w)
-{
-    char buf[160];
-    std::snprintf(buf, sizeof buf, f, a, b, c, w);
-    return buf;
 }
 
 void writeGraphMl(const NetworkGraph& g, const std::filesystem::path& path)
@@ -117,11 +112,10 @@ void writeGexf(const NetworkGraph& g, const std::filesystem::path& path)
     o << "    </nodes>\n    <edges>\n";
     long long id = 0;
     forEachEdge(g, [&](int l, VertexId s, VertexId t, float w) {
-        char buf[256];
-        std::snprintf(buf, sizeof buf,
-                      "      <edge id=\"%lld\" source=\"%llu\" target=\"%llu\" weight=\"%.9g\"><attvalues><attvalue "
-                      "for=\"w\" value=\"%.9g\"/><attvalue for=\"layer\" value=\"%d\"/></attvalues></edge>\n",
-                      id++, static_cast<unsigned long long>(s), static_cast<unsigned long long>(t), std::fabs(w), w, l);
+        const std::string buf = fmt::format(
+            "      <edge id=\"{}\" source=\"{}\" target=\"{}\" weight=\"{:.9g}\"><attvalues><attvalue "
+            "for=\"w\" value=\"{:.9g}\"/><attvalue for=\"layer\" value=\"{}\"/></attvalues></edge>\n",
+            id++, s, t, std::fabs(w), w, l);
         o << buf;
     });
     o << "    </edges>\n  </graph>\n</gexf>\n";
@@ -146,7 +140,7 @@ std::vector<std::filesystem::path> exportNetwork(const NetworkGraph& g, ExportFo
         AtomicFile f(path);
         f.stream() << "source,target,layer,weight\n";
         forEachEdge(g, [&](int l, VertexId s, VertexId t, float w) {
-            f.stream() << fmt("%lld,%lld,%lld,%.9g\n", static_cast<long long>(s), static_cast<long long>(t), l, w);
+            f.stream() << fmt::format("{},{},{},{:.9g}\n", s, t, l, w);
         });
         f.commit();
         written.push_back(path);
@@ -163,11 +157,7 @@ std::vector<std::filesystem::path> exportNetwork(const NetworkGraph& g, ExportFo
                        << s.outputs() << " " << s.inputs() << " " << s.edgeCount() << "\n";
             for (NeuronIndex j = 0; j < s.outputs(); ++j)
                 for (EdgeIndex e = s.rowPtr()[j]; e < s.rowPtr()[j + 1]; ++e)
-                {
-                    char line[96];
-                    std::snprintf(line, sizeof line, "%d %d %.9g\n", j + 1, s.colIdx()[e] + 1, s.weights()[e]);
-                    f.stream() << line;
-                }
+                    f.stream() << fmt::format("{} {} {:.9g}\n", j + 1, s.colIdx()[e] + 1, s.weights()[e]);
             f.commit();
             written.push_back(p);
         }

@@ -154,6 +154,9 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
 NetworkGraph loadModel(const std::filesystem::path& path)
 {
     const std::string name = path.string();
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw ModelFileError(name + ": is a directory, expected a model file (.rwm)");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw ModelFileError(name + ": cannot open model file (" + std::strerror(errno) + ")");

@@ -2,9 +2,11 @@
 
 #include "cli/run_folder.h"
 #include "core/config.h"
+#include "graph/atomic_file.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -17,7 +19,10 @@ namespace {
 int epochsTrained(const NetworkGraph& g, int fallback)
 {
     const auto it = g.attributes().find("epochs_trained");
-    return it == g.attributes().end() ? fallback : std::atoi(it->second.c_str());
+    int epochs = fallback;
+    if (it != g.attributes().end())
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), epochs);
+    return epochs;
 }
 } // namespace
 
@@ -33,12 +38,10 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         if (fs::exists(path / "metrics.csv"))
             metrics = readMetricsCsv(path / "metrics.csv");
         if (fs::exists(path / "config.json")) {
-            std::ifstream in(path / "config.json");
-            std::stringstream text;
-            text << in.rdbuf();
             TrainConfig config;
             try {
-                config.merge(Json::parse(text.str(), (path / "config.json").string()), (path / "config.json").string());
+                config.merge(Json::parse(readWholeFile(path / "config.json", 64 << 20), (path / "config.json").string()),
+                             (path / "config.json").string());
             } catch (const std::exception& e) {
                 throw std::runtime_error(e.what());
             }

@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Installs every Debian package Rewire needs to build, test and run (Debian 12).
-# Usage: scripts/setup.sh [--gui] [--bench]   (idempotent; needs root or sudo)
+# Usage: scripts/setup.sh [--gui] [--bench] [--sanitizers]   (idempotent; needs root or sudo)
 #   --gui    adds the Qt 6 packages
+#   --sanitizers  adds clang 14 with libFuzzer and its sanitizer runtimes (scripts/sanitizers.sh)
 #   --bench  adds the peers of bench/suite.py: PyTorch, SciPy and OpenBLAS (without OpenBLAS,
 #            Debian's torch runs on the reference BLAS and is no fair peer)
 set -euo pipefail
 
 pkgs=(
   build-essential g++ cmake ninja-build pkg-config git
-  libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev
+  libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev libfmt-dev
   libigraph-dev libarpack2-dev libglpk-dev libplfit-dev
   catch2 locales
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
+sanitizer_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)
 for arg in "$@"; do
   case "$arg" in
     --gui) pkgs+=("${gui_pkgs[@]}");;
     --bench) pkgs+=("${bench_pkgs[@]}");;
-    *) echo "setup: unknown option $arg (expected --gui or --bench)" >&2; exit 2;;
+    --sanitizers) pkgs+=("${sanitizer_pkgs[@]}");;
+    *) echo "setup: unknown option $arg (expected --gui, --bench or --sanitizers)" >&2; exit 2;;
   esac
 done
 

@@ -167,7 +167,14 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
         // ~470 GB by the estimate: refused before anything is allocated (CI has 24 GiB).
         {"--arch 20-200000000-3 --method dense", "--arch 20-200000000-3: the dense model needs about", 2},
         {"--dataset csv:/no/such/file.csv", "/no/such/file.csv: file not found", 1},
-        {"--config /no/such.json", "--config /no/such.json: cannot read", 2},
+        {"--config /no/such.json", "--config /no/such.json: no such file", 2},
+        // Reading a directory as a file raised the C++ library's own "basic_filebuf::underflow".
+        {"--config /tmp", "--config /tmp: is a directory, expected a file", 2},
+        {"--dataset npy:/tmp,/tmp", "/tmp: is a directory, expected a file", 1},
+        {"--dataset npz:/tmp", "/tmp: is a directory, expected a file", 1},
+        {"--checkpoint-every -3", "--checkpoint-every -3: expected auto, 0 (no checkpoints) or a number of epochs >= 1", 2},
+        {"--checkpoint-every often", "--checkpoint-every often: expected an integer", 2},
+        {"--dataset synthetic:xor:samples=1e300", "samples=1e300: expected a whole number from 1 to", 2},
     };
     for (const auto& c : cases) {
         // Flags after kTiny override its values.

@@ -144,6 +144,53 @@ TEST_CASE("registry resolves specs and standardises with training statistics", "
     REQUIRE_THROWS_WITH(loadDataset(r), Catch::Contains("unknown key \"colour\""));
 }
 
+TEST_CASE("dataset specs are parsed without reading files, and every mistake names the spec", "[datasets][spec]")
+{
+    const DatasetSpec csv = parseDatasetSpec("csv:/no/such/file.csv,label=target,header=no,delimiter=tab");
+    REQUIRE(csv.kind == DatasetSpec::Kind::Csv);
+    REQUIRE(csv.paths == std::vector<std::string>{"/no/such/file.csv"});
+    REQUIRE(csv.csv.labelName == "target");
+    REQUIRE(csv.csv.header == 0);
+    REQUIRE(csv.csv.delimiter == '\t');
+    REQUIRE(parseDatasetSpec("csv:d.csv,label=-2").csv.labelColumn == -2);
+    const DatasetSpec idx = parseDatasetSpec("idx:a.gz,b.gz");
+    REQUIRE(idx.paths == std::vector<std::string>{"a.gz", "b.gz"});
+    const DatasetSpec syn = parseDatasetSpec("synthetic:spirals:samples=200,classes=4,seed=18446744073709551615");
+    REQUIRE(syn.samples == 200);
+    REQUIRE(syn.classes == 4);
+    REQUIRE(syn.seed == 18446744073709551615ULL);
+    REQUIRE(!parseDatasetSpec("synthetic:xor").seed);
+    REQUIRE(parseDatasetSpec("higgs:H.csv,features=21").higgsLowLevel);
+    REQUIRE(parseDatasetSpec("fashion-mnist").kind == DatasetSpec::Kind::Named);
+    REQUIRE(parseDatasetSpec("runs/x.csv").kind == DatasetSpec::Kind::Path);
+
+    // Numbers that do not fit were cast before they were checked (undefined behaviour): now errors.
+    const std::pair<const char*, const char*> bad[] = {
+        {"synthetic:madelon:samples=1e300", "samples=1e300: expected a whole number from 1 to"},
+        {"synthetic:xor:samples=2.5", "samples=2.5: expected a whole number"},
+        {"synthetic:spirals:classes=-3", "classes=-3: expected a whole number from 1"},
+        {"synthetic:madelon:seed=-1", "seed=-1: expected an integer from 0 to 2^64-1"},
+        {"libsvm:a.txt,features=1e20", "features=1e20: expected a whole number"},
+        {"higgs:H.csv,features=22", "features=22: expected 21 (low-level) or 28 (all)"},
+        {"csv:d.csv,header=maybe", "header=maybe: expected yes, no or auto"},
+        {"csv:d.csv,delimiter=ab", "delimiter=ab: expected one character, tab or space"},
+        {"csv:d.csv,label=99999999999", "label=99999999999: column index out of range"},
+        {"csv:,label=1", "no file name"},
+        {"idx:onlyone", "expected idx:IMAGES,LABELS"},
+        {"npy:x.npy,", "expected npy:X.npy,Y.npy"},
+        {"npz:", "no file name after \"npz:\""},
+        {"synthetic:noise", "unknown synthetic generator \"noise\""},
+        {"parquet:x", "unknown format prefix \"parquet:\""},
+        {"", "empty"},
+    };
+    for (const auto& [spec, message] : bad) {
+        INFO(spec);
+        REQUIRE_THROWS_AS(parseDatasetSpec(spec), std::invalid_argument);
+        REQUIRE_THROWS_WITH(parseDatasetSpec(spec), Catch::Contains(std::string("--dataset ") + spec) &&
+                                                        Catch::Contains(message));
+    }
+}
+
 TEST_CASE("non-finite values are rejected by the loader, and so are values that scaling overflows", "[datasets]")
 {
     const auto dir = tempDir("nonfinite");
