@@ -45,8 +45,12 @@ template <typename T> std::string raw(std::initializer_list<T> v)
 void le16(std::string& s, unsigned v) { s += char(v & 0xFF), s += char((v >> 8) & 0xFF); }
 void le32(std::string& s, unsigned long v) { le16(s, v & 0xFFFF), le16(s, (v >> 16) & 0xFFFF); }
 
+void le64(std::string& s, unsigned long long v) { le32(s, v & 0xFFFFFFFFull), le32(s, v >> 32); }
+
 // A minimal zip writer (stored or raw-deflated members), as numpy.savez[_compressed] produces.
-std::string zip(const std::vector<std::pair<std::string, std::string>>& members, bool compress)
+// zip64: the sizes in ZIP64 extra fields (0xFFFFFFFF in the 32-bit ones), as Python's zipfile
+// writes members past 4 GiB (or any member with force_zip64).
+std::string zip(const std::vector<std::pair<std::string, std::string>>& members, bool compress, bool zip64 = false)
 {
     std::string out, central;
     for (const auto& [name, data] : members) {
@@ -65,14 +69,20 @@ std::string zip(const std::vector<std::pair<std::string, std::string>>& members,
         }
         const auto crc = crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
         const std::size_t offset = out.size();
-        le32(out, 0x04034b50), le16(out, 20), le16(out, 0), le16(out, compress ? 8 : 0), le32(out, 0);
-        le32(out, crc), le32(out, body.size()), le32(out, data.size()), le16(out, name.size()), le16(out, 0);
-        out += name + body;
-        le32(central, 0x02014b50), le16(central, 20), le16(central, 20), le16(central, 0), le16(central, compress ? 8 : 0);
-        le32(central, 0), le32(central, crc), le32(central, body.size()), le32(central, data.size());
-        le16(central, name.size()), le16(central, 0), le16(central, 0), le16(central, 0), le16(central, 0);
+        std::string extra;
+        if (zip64)
+            le16(extra, 0x0001), le16(extra, 16), le64(extra, data.size()), le64(extra, body.size());
+        const unsigned version = zip64 ? 45 : 20;
+        const unsigned long compSize = zip64 ? 0xFFFFFFFFul : body.size(), size = zip64 ? 0xFFFFFFFFul : data.size();
+        le32(out, 0x04034b50), le16(out, version), le16(out, 0), le16(out, compress ? 8 : 0), le32(out, 0);
+        le32(out, crc), le32(out, compSize), le32(out, size), le16(out, name.size()), le16(out, extra.size());
+        out += name + extra + body;
+        le32(central, 0x02014b50), le16(central, version), le16(central, version), le16(central, 0),
+            le16(central, compress ? 8 : 0);
+        le32(central, 0), le32(central, crc), le32(central, compSize), le32(central, size);
+        le16(central, name.size()), le16(central, extra.size()), le16(central, 0), le16(central, 0), le16(central, 0);
         le32(central, 0), le32(central, offset);
-        central += name;
+        central += name + extra;
     }
     const std::size_t cd = out.size();
     out += central;
@@ -266,6 +276,19 @@ TEST_CASE("NumPy .npy and .npz, stored and deflated", "[datasets][npy]")
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "neg.npz", zip({{"x.npy", x}, {"y.npy", neg}}, false))),
                         Catch::Contains("is not a class index"));
     REQUIRE_THROWS_WITH(loadNpz(writeFile(dir / "text.npz", "hello, not a zip archive at all")), Catch::Contains("not a zip"));
+
+    // ZIP64 members (sizes in the extra field), stored and deflated, read like any other.
+    for (bool deflate : {false, true}) {
+        const DataSplit s64 = loadNpzDataset(writeFile(dir / "z64.npz", zip({{"x.npy", x}, {"y.npy", y}}, deflate, true)));
+        REQUIRE(s64.train.samples() == 3);
+        REQUIRE(s64.train.x(2, 1) == 6.0f);
+    }
+    // Every member's CRC is checked: a flipped data byte in a stored member is found, named.
+    std::string flipped = zip({{"x.npy", x}, {"y.npy", y}}, false);
+    const std::size_t payload = flipped.find("\x93NUMPY") + x.size() - 2; // inside x's float data
+    flipped[payload] ^= 0x01;
+    REQUIRE_THROWS_WITH(loadNpz(writeFile(dir / "crc.npz", flipped)),
+                        Catch::Contains("crc.npz: member x.npy: CRC error") && Catch::Contains("damaged"));
 }
 
 TEST_CASE("registry: prefixes, options, scaling, toys", "[datasets][registry]")
@@ -328,21 +351,30 @@ TEST_CASE("npz members are bounded: sizes that deflate cannot reach, empty store
     const auto dir = tempDir("fmt-npz-bomb");
     const std::string x = npy("<f4", "3, 2", raw<float>({1, 2, 3, 4, 5, 6}));
     std::string z = zip({{"x.npy", x}, {"y.npy", x}}, true);
-    // Patch the central directory's uncompressed size of the first member to 3 GB: a 4-byte
-    // field at offset 24 of the entry; the allocation came first before.
-    const std::size_t cd = z.find(std::string("PK\x01\x02", 4));
-    REQUIRE(cd != std::string::npos);
+    // The first member's uncompressed size patched to 3 GB, in the central directory (a 4-byte
+    // field at offset 24 of the entry) and the local header (offset 22); the allocation came
+    // first before.
     const std::uint32_t lie = 3000000000u;
-    std::memcpy(&z[cd + 24], &lie, 4);
+    const auto patchSize = [&](std::string& archive) {
+        const std::size_t cd = archive.find(std::string("PK\x01\x02", 4));
+        REQUIRE(cd != std::string::npos);
+        std::memcpy(&archive[cd + 24], &lie, 4);
+        std::memcpy(&archive[22], &lie, 4);
+    };
+    patchSize(z);
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "bomb.npz", z)),
                         Catch::Contains("bomb.npz") && Catch::Contains("claims 3000000000 bytes from") &&
                             Catch::Contains("more than deflate can expand"));
     // A stored member whose two sizes disagree: refused before the 3 GB buffer (fuzz_npy).
     std::string stored = zip({{"x.npy", x}, {"y.npy", x}}, false);
-    const std::size_t cd2 = stored.find(std::string("PK\x01\x02", 4));
-    std::memcpy(&stored[cd2 + 24], &lie, 4);
+    patchSize(stored);
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "stored.npz", stored)),
                         Catch::Contains("stored member x.npy has inconsistent sizes"));
+    // Central directory and local header disagree: a damaged archive (libzip's consistency check).
+    std::string mismatch = zip({{"x.npy", x}, {"y.npy", x}}, true);
+    std::memcpy(&mismatch[mismatch.find(std::string("PK\x01\x02", 4)) + 24], &lie, 4);
+    REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "mismatch.npz", mismatch)),
+                        Catch::Contains("mismatch.npz: not a zip archive, or a damaged one"));
     // Found by fuzz_npy: an empty stored member (memcpy from a null buffer under UBSan); now a
     // plain "not a .npy" error.
     REQUIRE_THROWS_WITH(loadNpzDataset(writeFile(dir / "empty.npz", zip({{"x.npy", ""}, {"y.npy", x}}, false))),
