@@ -15,12 +15,16 @@
 
 #include "core/trainer.h"
 #include "datasets/registry.h"
+#include "graph/atomic_file.h"
+#include "graph/json.h"
 #include "graph/model_io.h"
+#include "helpers.h"
 
 #include <QFile>
 #include <QImage>
 #include <QLabel>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -132,6 +136,7 @@ private slots:
     void workerReportsBadConfigAsFailure();
     void neuronTableMatchesRewireAnalyze();
     void opensKilledRunFromCheckpoint();
+    void germanDesktopDemoWritesLocaleFreeFiles();
     void timelineShowsSavedSnapshotsOfARunFolder();
     void windowTrainsLiveAndExports();
     void viewsRenderAndSelectNeurons();
@@ -705,6 +710,44 @@ void GuiTest::opensKilledRunFromCheckpoint()
     QCOMPARE(run.snapshots[2]->epoch, 3);
     QCOMPARE(run.snapshots[2]->metrics.size(), std::size_t(3));
     QCOMPARE(run.snapshots[2]->totalEpochs, 6);
+}
+
+void GuiTest::germanDesktopDemoWritesLocaleFreeFiles()
+{
+    // `LC_ALL=de_DE.UTF-8 rewire-gui --demo --epochs 1 --screenshot x.png`, the default run: it
+    // could not start before ("0.6" was not a number under a decimal comma).
+    rewire::test::GermanNumbers german; // builds de_DE.UTF-8 with localedef and sets LOCPATH
+    QVERIFY2(german.active(), "localedef could not build de_DE.UTF-8 (Debian package locales)");
+    const char* gui = std::getenv("REWIRE_GUI_BIN");
+    QVERIFY2(gui, "REWIRE_GUI_BIN is not set");
+    QTemporaryDir dir;
+    QProcess app;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("LC_ALL", "de_DE.UTF-8");
+    env.insert("LANG", "de_DE.UTF-8");
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    app.setProcessEnvironment(env);
+    app.setWorkingDirectory(dir.path());
+    app.start(QString::fromLocal8Bit(gui), {"--demo", "--epochs", "1", "--out", dir.filePath("run"), "--screenshot", "x.png"});
+    QVERIFY(app.waitForFinished(280000));
+    const QByteArray output = app.readAllStandardOutput() + app.readAllStandardError();
+    QVERIFY2(app.exitCode() == 0, output.constData());
+    QVERIFY(QFile(dir.filePath("x.png")).size() > 1000);
+    const std::filesystem::path run = dir.filePath("run").toStdString();
+    for (const char* file : {"config.json", "summary.json"}) {
+        const Json j = Json::parse(readWholeFile(run / file), file); // throws on invalid JSON
+        QVERIFY(j.isObject());
+    }
+    const Json config = Json::parse(readWholeFile(run / "config.json"), "config.json");
+    QCOMPARE(config.find("activation")->asString(), std::string("allrelu:0.6"));
+    QCOMPARE(config.find("lr")->asNumber(), 0.01);
+    QCOMPARE(Json::parse(readWholeFile(run / "summary.json"), "summary.json").find("status")->asString(),
+             std::string("completed"));
+    // Numbers with a decimal point, not a comma: metrics.csv parses, and its accuracy is a fraction.
+    const std::vector<EpochMetrics> rows = readMetricsCsv(run / "metrics.csv");
+    QCOMPARE(rows.size(), std::size_t(1));
+    QVERIFY(rows[0].testAccuracy > 0.1 && rows[0].testAccuracy <= 1.0);
+    QVERIFY(loadModel(run / "model.rwm").attributes().at("activation") == "allrelu:0.6");
 }
 
 #include "test_gui.moc"
