@@ -74,12 +74,17 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     written.push_back("degree_logbins.csv");
 
     t = "layer,side,quantity,n,xmin,alpha,tail_size,ks_distance,p_value,bootstrap_samples,log_likelihood,verdict\n";
+    int fitsDone = 0;
     for (int l = 0; l < network.layerCount(); ++l)
         for (Side side : {Side::In, Side::Out}) {
             const auto deg = degreeSequence(network.layer(l), side);
             const std::vector<double> degree(deg.begin(), deg.end());
             const std::vector<double> strength = strengthSequence(network.layer(l), side);
             for (int q = 0; q < 2; ++q) {
+                if (options.progress)
+                    options.progress(fitsDone, 4 * network.layerCount(),
+                                     fmt::format("layer {} {}-{}", l, toString(side), q == 0 ? "degree" : "strength"));
+                ++fitsDone;
                 const PowerLawFit f = fitPowerLaw(q == 0 ? degree : strength, q == 0, options.seed + static_cast<std::uint64_t>(l), options.powerLawPrecision);
                 if (f.fitted)
                     t += fmt::format("{},{},{},{},{:.6g},{:.4f},{},{:.4f},{:.4f},{},{:.4f},{}\n", l, toString(side), q == 0 ? "degree" : "strength",
@@ -90,6 +95,8 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
                              static_cast<long long>(f.n), f.verdict.c_str());
             }
         }
+    if (options.progress)
+        options.progress(fitsDone, fitsDone, "");
     writeTextFileAtomic(dir / "powerlaw.csv", t);
     written.push_back("powerlaw.csv");
 

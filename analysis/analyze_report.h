@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ namespace rewire {
 struct AnalysisOptions {
     std::uint64_t seed = 1;          // bootstrap p-values of the power-law fits
     double powerLawPrecision = 0.1; // p-value precision (25 bootstrap samples); 0 skips the bootstrap
+    // Called before each power-law fit (the slow part: 0.25 / precision^2 bootstrap samples each)
+    // with the fits done and their total, and what the next one fits ("layer 2 in-degree").
+    std::function<void(int done, int total, const std::string& what)> progress;
 };
 
 // Returns the names of the files written. Time complexity: O(V log V + E) plus the bootstrap.

@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <unistd.h>
 #include <cstdio>
 #include <algorithm>
 #include <filesystem>
@@ -53,6 +54,16 @@ int runAnalyze(int argc, char** argv)
                              ": expected 0 (no p-values) or a value in [0.01, 1): 0.25 / precision^2 bootstrap "
                              "samples per fit, at most 2,500");
     }
+    // Power-law p-values take a while (0.25 / precision^2 bootstrap samples per fit): on a
+    // terminal, a line says which fit runs and how many are done.
+    if (options.powerLawPrecision > 0 && ::isatty(2))
+        options.progress = [](int done, int total, const std::string& what) {
+            if (done < total)
+                std::fprintf(stderr, "\r  power-law fits %d/%d: %s (bootstrap p-values)   ", done, total, what.c_str());
+            else
+                std::fprintf(stderr, "\r%78s\r", "");
+            std::fflush(stderr);
+        };
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph g = loadNetworkOnly(model);
     const fs::path out = args.option("out") ? fs::path(*args.option("out")) : model.parent_path() / "analysis";

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <tuple>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -123,6 +125,20 @@ TEST_CASE("a valid model with a 0-input first layer and an input_shape analyses 
     std::getline(in, header);
     REQUIRE(header == "row,col,feature,out_degree,strength");
     REQUIRE(!std::getline(in, row)); // no inputs, no rows
+}
+
+TEST_CASE("writeAnalysis reports each power-law fit before it runs", "[analysis]")
+{
+    const auto dir = tempDir("analysis-progress");
+    std::vector<std::tuple<int, int, std::string>> calls;
+    AnalysisOptions options;
+    options.progress = [&](int done, int total, const std::string& what) { calls.emplace_back(done, total, what); };
+    writeAnalysis(handBuilt(), dir, options);
+    const int layers = handBuilt().layerCount();
+    REQUIRE(calls.size() == static_cast<std::size_t>(4 * layers + 1));
+    REQUIRE(calls.front() == std::tuple<int, int, std::string>{0, 4 * layers, "layer 0 in-degree"});
+    REQUIRE(calls[3] == std::tuple<int, int, std::string>{3, 4 * layers, "layer 0 out-strength"});
+    REQUIRE(calls.back() == std::tuple<int, int, std::string>{4 * layers, 4 * layers, ""});
 }
 
 TEST_CASE("rewire analyze tables match golden files", "[analysis][golden]")
