@@ -218,22 +218,23 @@ NetworkGraph loadModel(const std::filesystem::path& path)
             r.fail("layer " + std::to_string(l) + ": " + e.what());
         }
         std::copy(bias.begin(), bias.end(), layer.bias().begin());
-        const auto props = r.pod<std::uint32_t>("edge property count");
-        for (std::uint32_t p = 0; p < props; ++p) {
-            const std::string pname = r.string("edge property name");
-            auto values = r.array<float>(static_cast<std::uint64_t>(edges), "edge property");
-            const int id = layer.addEdgeProperty(pname);
-            std::copy(values.begin(), values.end(), layer.edgeProperty(id).begin());
-        }
-        if (version >= 2) {
-            const auto neuronProps = r.pod<std::uint32_t>("neuron property count");
-            for (std::uint32_t p = 0; p < neuronProps; ++p) {
-                const std::string pname = r.string("neuron property name");
-                auto values = r.array<float>(static_cast<std::uint64_t>(outputs), "neuron property");
-                const int id = layer.addNeuronProperty(pname);
-                std::copy(values.begin(), values.end(), layer.neuronProperty(id).begin());
+        // Named arrays: edge properties, then (format 2) neuron properties.
+        const auto readProperties = [&](const char* what, std::uint64_t length, auto add, auto values) {
+            const auto count = r.pod<std::uint32_t>(what);
+            for (std::uint32_t p = 0; p < count; ++p) {
+                const std::string pname = r.string("property name");
+                const auto saved = r.array<float>(length, "property values");
+                const std::span<float> dst = values(add(pname));
+                std::copy(saved.begin(), saved.end(), dst.begin());
             }
-        }
+        };
+        readProperties("edge property count", static_cast<std::uint64_t>(edges),
+                       [&](const std::string& n) { return layer.addEdgeProperty(n); },
+                       [&](int id) { return layer.edgeProperty(id); });
+        if (version >= 2)
+            readProperties("neuron property count", static_cast<std::uint64_t>(outputs),
+                           [&](const std::string& n) { return layer.addNeuronProperty(n); },
+                           [&](int id) { return layer.neuronProperty(id); });
         layers.push_back(std::move(layer));
     }
     if (!r.atEnd())

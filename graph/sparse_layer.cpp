@@ -98,77 +98,49 @@ std::size_t SparseLayer::memoryBytes() const
                         (m_colIdx.size() + m_cscRow.size()) * sizeof(NeuronIndex) +
                         (m_cscPerm.size() + m_cscIndex.size()) * sizeof(std::int32_t) +
                         (m_weights.size() + m_bias.size()) * sizeof(float);
-    for (const std::vector<float>& p : m_props)
-        bytes += p.size() * sizeof(float);
-    for (const std::vector<float>& p : m_neuronProps)
-        bytes += p.size() * sizeof(float);
+    for (const PropertyTable* t : {&m_edgeProps, &m_neuronProps})
+        for (const std::vector<float>& p : t->values)
+            bytes += p.size() * sizeof(float);
     return bytes;
 }
 
+int SparseLayer::PropertyTable::add(const std::string& name, std::size_t length)
+{
+    const int existing = find(name);
+    if (existing >= 0)
+        return existing;
+    names.push_back(name);
+    values.emplace_back(length, 0.0f);
+    return static_cast<int>(values.size()) - 1;
+}
+
+int SparseLayer::PropertyTable::find(const std::string& name) const
+{
+    for (size_t i = 0; i < names.size(); ++i)
+        if (names[i] == name)
+            return static_cast<int>(i);
+    return -1;
+}
+
+int SparseLayer::addEdgeProperty(const std::string& name) { return m_edgeProps.add(name, m_colIdx.size()); }
+int SparseLayer::findEdgeProperty(const std::string& name) const { return m_edgeProps.find(name); }
+std::span<float> SparseLayer::edgeProperty(int id) { return m_edgeProps.values.at(static_cast<size_t>(id)); }
+std::span<const float> SparseLayer::edgeProperty(int id) const { return m_edgeProps.values.at(static_cast<size_t>(id)); }
+const std::string& SparseLayer::edgePropertyName(int id) const { return m_edgeProps.names.at(static_cast<size_t>(id)); }
+
 int SparseLayer::addNeuronProperty(const std::string& name)
 {
-    const int existing = findNeuronProperty(name);
-    if (existing >= 0)
-        return existing;
-    m_neuronPropNames.push_back(name);
-    m_neuronProps.emplace_back(static_cast<size_t>(m_outputs), 0.0f);
-    return static_cast<int>(m_neuronProps.size()) - 1;
+    return m_neuronProps.add(name, static_cast<size_t>(m_outputs));
 }
-
-int SparseLayer::findNeuronProperty(const std::string& name) const
-{
-    for (size_t i = 0; i < m_neuronPropNames.size(); ++i)
-        if (m_neuronPropNames[i] == name)
-            return static_cast<int>(i);
-    return -1;
-}
-
-std::span<float> SparseLayer::neuronProperty(int id)
-{
-    return m_neuronProps.at(static_cast<size_t>(id));
-}
-
+int SparseLayer::findNeuronProperty(const std::string& name) const { return m_neuronProps.find(name); }
+std::span<float> SparseLayer::neuronProperty(int id) { return m_neuronProps.values.at(static_cast<size_t>(id)); }
 std::span<const float> SparseLayer::neuronProperty(int id) const
 {
-    return m_neuronProps.at(static_cast<size_t>(id));
+    return m_neuronProps.values.at(static_cast<size_t>(id));
 }
-
 const std::string& SparseLayer::neuronPropertyName(int id) const
 {
-    return m_neuronPropNames.at(static_cast<size_t>(id));
-}
-
-int SparseLayer::addEdgeProperty(const std::string& name)
-{
-    const int existing = findEdgeProperty(name);
-    if (existing >= 0)
-        return existing;
-    m_propNames.push_back(name);
-    m_props.emplace_back(m_colIdx.size(), 0.0f);
-    return static_cast<int>(m_props.size()) - 1;
-}
-
-int SparseLayer::findEdgeProperty(const std::string& name) const
-{
-    for (size_t i = 0; i < m_propNames.size(); ++i)
-        if (m_propNames[i] == name)
-            return static_cast<int>(i);
-    return -1;
-}
-
-std::span<float> SparseLayer::edgeProperty(int id)
-{
-    return m_props.at(static_cast<size_t>(id));
-}
-
-std::span<const float> SparseLayer::edgeProperty(int id) const
-{
-    return m_props.at(static_cast<size_t>(id));
-}
-
-const std::string& SparseLayer::edgePropertyName(int id) const
-{
-    return m_propNames.at(static_cast<size_t>(id));
+    return m_neuronProps.names.at(static_cast<size_t>(id));
 }
 
 void SparseLayer::editTopology(std::span<const std::uint8_t> keep, std::vector<NewEdge> added)
@@ -236,7 +208,7 @@ void SparseLayer::editTopology(std::span<const std::uint8_t> keep, std::vector<N
         throw std::length_error("SparseLayer: " + std::to_string(colIdx.size()) +
                                 " edges in one layer exceed the 2^31-1 limit of the CSC permutation");
 
-    for (auto& prop : m_props) {
+    for (auto& prop : m_edgeProps.values) {
         std::vector<float> remapped(oldOfNew.size());
         for (size_t i = 0; i < oldOfNew.size(); ++i)
             remapped[i] = oldOfNew[i] >= 0 ? prop[static_cast<size_t>(oldOfNew[i])] : 0.0f;
@@ -301,7 +273,7 @@ void SparseLayer::checkCsr() const
                 fail("inputs of output " + std::to_string(j) + " not strictly increasing");
         }
     }
-    for (const auto& p : m_props)
+    for (const auto& p : m_edgeProps.values)
         if (p.size() != m_colIdx.size())
             fail("edge property not aligned with edges");
 }

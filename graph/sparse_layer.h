@@ -77,7 +77,7 @@ public:
     std::span<float> edgeProperty(int id);
     std::span<const float> edgeProperty(int id) const;
     const std::string& edgePropertyName(int id) const;
-    int edgePropertyCount() const { return static_cast<int>(m_propNames.size()); }
+    int edgePropertyCount() const { return static_cast<int>(m_edgeProps.names.size()); }
     // Per-output-neuron float arrays (bias optimiser state, trainable activation parameters),
     // outputs() values each, untouched by topology edits. Adding an existing name returns its id.
     int addNeuronProperty(const std::string& name);
@@ -85,7 +85,7 @@ public:
     std::span<float> neuronProperty(int id);
     std::span<const float> neuronProperty(int id) const;
     const std::string& neuronPropertyName(int id) const;
-    int neuronPropertyCount() const { return static_cast<int>(m_neuronPropNames.size()); }
+    int neuronPropertyCount() const { return static_cast<int>(m_neuronProps.names.size()); }
     // Bytes of the layer's arrays: CSR, CSC view, weights, biases, edge and neuron properties.
     std::size_t memoryBytes() const;
 
@@ -115,10 +115,14 @@ private:
     std::vector<NeuronIndex> m_cscRow;
     std::vector<std::int32_t> m_cscPerm;
     std::vector<std::int32_t> m_cscIndex;
-    std::vector<std::string> m_propNames;
-    std::vector<std::vector<float>> m_props;
-    std::vector<std::string> m_neuronPropNames;
-    std::vector<std::vector<float>> m_neuronProps;
+    // Named float arrays of one length: per edge (aligned with colIdx) or per output neuron.
+    struct PropertyTable {
+        std::vector<std::string> names;
+        std::vector<std::vector<float>> values;
+        int add(const std::string& name, std::size_t length); // the existing id, or a new zeroed array
+        int find(const std::string& name) const;               // -1 when absent
+    };
+    PropertyTable m_edgeProps, m_neuronProps;
     std::uint64_t m_version = 0;
 };
 

@@ -91,6 +91,18 @@ void requireSameRun(const fs::path& a, const fs::path& b)
     REQUIRE(snapsA == snapsB);
 }
 
+// Waits (at most 30 s) until the run's summary.json names its checkpoint after `epoch`.
+void waitForCheckpoint(const fs::path& run, int epoch)
+{
+    const std::string key = "\"checkpoint_epoch\": " + std::to_string(epoch);
+    for (int i = 0; i < 30000; ++i) {
+        if (fs::exists(run / "summary.json") && readFile(run / "summary.json").find(key) != std::string::npos)
+            return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    FAIL("no checkpoint after epoch " << epoch << " in " << run << " within 30 s");
+}
+
 bool hasTemporaryFiles(const fs::path& run)
 {
     for (const auto& e : fs::recursive_directory_iterator(run))
@@ -176,70 +188,58 @@ TEST_CASE("a run killed with SIGKILL at random moments resumes to the uninterrup
 TEST_CASE("resume removes torn checkpoint writes and continues from the last good checkpoint", "[cli][resume]")
 {
     const auto dir = tempDir("resume-torn");
-    REQUIRE(run("train " + kRun + " --out " + (dir / "full").string()).code == 0);
+    const std::string longer = kRun + " --epochs 30"; // still training when the kill lands
+    REQUIRE(run("train " + longer + " --out " + (dir / "full").string()).code == 0);
     const fs::path t = dir / "torn";
-    const pid_t pid = spawn("train " + kRun + " --out " + t.string());
-    // Wait until epoch 2's checkpoint exists, then kill.
-    for (int i = 0; i < 2000; ++i) {
-        if (fs::exists(t / "summary.json") && readFile(t / "summary.json").find("\"checkpoint_epoch\": 2") != std::string::npos)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    const pid_t pid = spawn("train " + longer + " --out " + t.string());
+    waitForCheckpoint(t, 2);
     ::kill(pid, SIGKILL);
-    const int code = reap(pid);
-    if (code == 0) // the run finished before the kill: nothing to test on this machine
-        SUCCEED("finished before the kill");
-    else {
-        // The half-written next checkpoint and snapshot a kill leaves behind.
-        const std::string good = readFile(t / "checkpoint.rwm");
-        writeFile(t / "checkpoint.rwm.tmp-99999", good.substr(0, good.size() / 3));
-        writeFile(t / "snapshots" / "epoch_0004.rwm.tmp-99999", "RWMODEL");
-        const Result r = run("train --resume " + t.string());
-        INFO(r.output);
-        REQUIRE(r.code == 0);
-        REQUIRE(r.output.find("resuming") != std::string::npos);
-        REQUIRE(!hasTemporaryFiles(t));
-        requireSameRun(dir / "full", t);
-    }
+    REQUIRE(reap(pid) == -SIGKILL);
+    // The half-written next checkpoint and snapshot a kill leaves behind.
+    const std::string good = readFile(t / "checkpoint.rwm");
+    writeFile(t / "checkpoint.rwm.tmp-99999", good.substr(0, good.size() / 3));
+    writeFile(t / "snapshots" / "epoch_0004.rwm.tmp-99999", "RWMODEL");
+    const Result r = run("train --resume " + t.string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.output.find("resuming") != std::string::npos);
+    REQUIRE(!hasTemporaryFiles(t));
+    requireSameRun(dir / "full", t);
 }
 
 TEST_CASE("resume without checkpoints starts again; an interrupted run resumes from its checkpoint", "[cli][resume]")
 {
     const auto dir = tempDir("resume-modes");
-    REQUIRE(run("train " + kRun + " --out " + (dir / "full").string()).code == 0);
+    const std::string longer = kRun + " --epochs 30"; // still training when the signals land
+    REQUIRE(run("train " + longer + " --out " + (dir / "full").string()).code == 0);
 
     // --checkpoint-every 0: nothing to continue from, so the run starts again from its seed.
     const fs::path none = dir / "none";
-    const pid_t pid = spawn("train " + kRun + " --checkpoint-every 0 --out " + none.string());
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    const pid_t pid = spawn("train " + longer + " --checkpoint-every 0 --out " + none.string());
+    for (int i = 0; i < 30000 && readFile(none / "metrics.csv").find("\n2,") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     ::kill(pid, SIGKILL);
-    reap(pid);
-    if (fs::exists(none / "config.json")) {
-        REQUIRE(!fs::exists(none / "checkpoint.rwm"));
-        const Result r = run("train --resume " + none.string());
-        INFO(r.output);
-        REQUIRE(r.code == 0);
-        REQUIRE(r.output.find("from epoch 1: the run has no checkpoint") != std::string::npos);
-        requireSameRun(dir / "full", none);
-    }
+    REQUIRE(reap(pid) == -SIGKILL);
+    REQUIRE(!fs::exists(none / "checkpoint.rwm"));
+    const Result r = run("train --resume " + none.string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.output.find("from epoch 1: the run has no checkpoint") != std::string::npos);
+    requireSameRun(dir / "full", none);
 
     // Ctrl-C ends an epoch early; its partial row and model are replaced by the resumed run's.
     const fs::path stopped = dir / "stopped";
-    const pid_t p2 = spawn("train " + kRun + " --out " + stopped.string());
-    for (int i = 0; i < 2000 && !fs::exists(stopped / "checkpoint.rwm"); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const pid_t p2 = spawn("train " + longer + " --out " + stopped.string());
+    waitForCheckpoint(stopped, 2);
     ::kill(p2, SIGINT);
-    const int code = reap(p2);
-    REQUIRE((code == 130 || code == 0));
-    if (code == 130) {
-        REQUIRE(runStatus(stopped) == "interrupted");
-        REQUIRE(fs::exists(stopped / "checkpoint.rwm"));
-        const Result r = run("train --resume " + stopped.string() + " --threads 1");
-        INFO(r.output);
-        REQUIRE(r.code == 0);
-        requireSameRun(dir / "full", stopped);
-    }
+    REQUIRE(reap(p2) == 130);
+    REQUIRE(runStatus(stopped) == "interrupted");
+    REQUIRE(fs::exists(stopped / "checkpoint.rwm"));
+    REQUIRE(fs::exists(stopped / "model.rwm")); // the interrupted epoch's, kept until the resume
+    const Result again = run("train --resume " + stopped.string() + " --threads 1");
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    requireSameRun(dir / "full", stopped);
 }
 
 TEST_CASE("resume refuses what it cannot continue, naming the folder", "[cli][resume][errors]")
@@ -268,8 +268,7 @@ TEST_CASE("resume refuses what it cannot continue, naming the folder", "[cli][re
     // A folder a live process is writing: neither --resume nor --force touches it.
     const fs::path live = dir / "live";
     const pid_t pid = spawn("train " + kRun + " --epochs 200 --out " + live.string());
-    for (int i = 0; i < 5000 && !fs::exists(live / "summary.json"); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    waitForCheckpoint(live, 0);
     const Result busy = run("train --resume " + live.string());
     const Result forced = run("train " + kTiny + " --force --out " + live.string());
     ::kill(pid, SIGKILL);
@@ -281,15 +280,13 @@ TEST_CASE("resume refuses what it cannot continue, naming the folder", "[cli][re
     REQUIRE(forced.output.find("another process is writing this run folder") != std::string::npos);
 
     // A damaged checkpoint is a file error naming the file; nothing is removed.
-    if (fs::exists(live / "checkpoint.rwm")) {
-        std::string bytes = readFile(live / "checkpoint.rwm");
-        bytes[bytes.size() / 2] ^= 0x5a;
-        writeFile(live / "checkpoint.rwm", bytes);
-        const Result damaged = run("train --resume " + live.string());
-        REQUIRE(damaged.code == 1);
-        REQUIRE(damaged.output.find((live / "checkpoint.rwm").string() + ": checksum mismatch") != std::string::npos);
-        REQUIRE(readFile(live / "checkpoint.rwm") == bytes);
-    }
+    std::string bytes = readFile(live / "checkpoint.rwm");
+    bytes[bytes.size() / 2] ^= 0x5a;
+    writeFile(live / "checkpoint.rwm", bytes);
+    const Result damaged = run("train --resume " + live.string());
+    REQUIRE(damaged.code == 1);
+    REQUIRE(damaged.output.find((live / "checkpoint.rwm").string() + ": checksum mismatch") != std::string::npos);
+    REQUIRE(readFile(live / "checkpoint.rwm") == bytes);
 }
 
 TEST_CASE("info, analyze and export open a killed run from its checkpoint", "[cli][resume][analysis]")
@@ -297,11 +294,7 @@ TEST_CASE("info, analyze and export open a killed run from its checkpoint", "[cl
     const auto dir = tempDir("resume-open");
     const fs::path live = dir / "run";
     const pid_t pid = spawn("train " + kRun + " --epochs 40 --out " + live.string());
-    for (int i = 0; i < 10000; ++i) {
-        if (fs::exists(live / "summary.json") && readFile(live / "summary.json").find("\"checkpoint_epoch\": 1") != std::string::npos)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    waitForCheckpoint(live, 1);
     ::kill(pid, SIGKILL);
     REQUIRE(reap(pid) == -SIGKILL);
     REQUIRE(runStatus(live) == "running");
