@@ -5,6 +5,7 @@
 #         across thread counts, and the app's snapshot hand-off between threads
 #   fuzz  every libFuzzer target (clang, ASan + UBSan) for FUZZ_SECONDS (30) from its seed corpus
 # Usage: scripts/sanitizers.sh [asan] [tsan] [fuzz]   (none: all three). Installs what it needs.
+# The sanitizer builds use -O1 with assertions on: they compile in about half the time of -O2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=("$@")
@@ -24,13 +25,13 @@ for job in "${jobs[@]}"; do
   start=$SECONDS
   case "$job" in
     asan)
-      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DREWIRE_SANITIZE=address \
+      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1" -DREWIRE_SANITIZE=address \
         -DREWIRE_BUILD_TESTS=ON -DREWIRE_BUILD_GUI=ON
       cmake --build build-asan -j "$n"
       ctest --test-dir build-asan --output-on-failure -j "$n" --timeout 900
       ;;
     tsan)
-      cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release -DREWIRE_SANITIZE=thread \
+      cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1" -DREWIRE_SANITIZE=thread \
         -DREWIRE_BUILD_TESTS=ON -DREWIRE_BUILD_GUI=ON
       cmake --build build-tsan -j "$n" --target test_core test_gui rewire
       # The threaded code: the pool and its kernels, same results for 1-3 threads (busy or not),
