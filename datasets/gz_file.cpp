@@ -70,16 +70,28 @@ std::vector<unsigned char> GzFile::readBytes(std::uint64_t n, const char* what)
 
 bool GzFile::readLine(std::string& line)
 {
+    constexpr std::size_t kMaxLineBytes = std::size_t(256) << 20; // 30+ million features of text
     line.clear();
     char buf[1 << 14];
     bool any = false;
+    z_off_t before = gztell(m_f);
     while (gzgets(m_f, buf, sizeof buf)) {
         any = true;
         const std::size_t len = std::char_traits<char>::length(buf);
+        const z_off_t after = gztell(m_f);
+        // gzgets stops at a newline, a full buffer or the end; fewer characters than it consumed
+        // means a NUL byte, which text never has (and which made /dev/zero loop forever).
+        if (after >= 0 && before >= 0 && static_cast<std::size_t>(after - before) != len)
+            throw DatasetError(m_name + ":" + std::to_string(m_line + 1) + ": a NUL byte at offset " +
+                               std::to_string(m_offset + len) + ": binary data, not a text file");
+        before = after;
         m_offset += len;
         line.append(buf, len);
         if (!line.empty() && line.back() == '\n')
             break;
+        if (line.size() > kMaxLineBytes)
+            throw DatasetError(m_name + ":" + std::to_string(m_line + 1) + ": a line longer than " +
+                               std::to_string(kMaxLineBytes >> 20) + " MiB: not a text table of this kind");
     }
     if (!any) {
         int err = 0;

@@ -30,7 +30,8 @@ public:
     std::vector<unsigned char> readBytes(std::uint64_t n, const char* what);
     // Reads up to n bytes; returns how many (0 at the end).
     std::size_t readSome(void* dst, std::size_t n);
-    // Next line without its "\n" / "\r\n"; false at the end of the file.
+    // Next line without its "\n" / "\r\n"; false at the end of the file. Throws DatasetError for a NUL
+    // byte (binary data) and for a line over 256 MiB.
     bool readLine(std::string& line);
 
     const std::string& name() const { return m_name; }

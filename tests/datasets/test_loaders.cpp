@@ -1,4 +1,5 @@
 #include "datasets/csv_loader.h"
+#include "datasets/libsvm_loader.h"
 #include "datasets/idx_loader.h"
 #include "datasets/registry.h"
 #include "helpers.h"
@@ -113,6 +114,14 @@ TEST_CASE("malformed CSV fails with file, line and column", "[datasets][csv]")
     REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "empty.csv", "")), Catch::Contains("no data rows"));
     REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "hdr.csv", "a,b,c\n")), Catch::Contains("no data rows"));
     REQUIRE_THROWS_WITH(loadCsv(dir / "absent.csv"), Catch::Contains("absent.csv: file not found"));
+    // NUL bytes (binary data) looped forever: zlib's gzgets gave empty strings (csv:/dev/zero hung).
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "nul.csv", std::string("1,2,0\n3,4", 9) + std::string(40000, '\0'))),
+                        Catch::Contains("nul.csv:2: a NUL byte at offset 9: binary data, not a text file"));
+    REQUIRE_THROWS_WITH(loadCsv(writeFile(dir / "nul.csv.gz", std::string(100000, '\0'), true)),
+                        Catch::Contains("nul.csv.gz:1: a NUL byte"));
+    REQUIRE_THROWS_WITH(loadLibsvm(writeFile(dir / "nul.svm", std::string("1 1:2\n\0", 8))),
+                        Catch::Contains("nul.svm:2: a NUL byte"));
+    REQUIRE_THROWS_WITH(loadCsv("/dev/zero"), Catch::Contains("/dev/zero:1: a NUL byte"));
 }
 
 TEST_CASE("registry resolves specs and standardises with training statistics", "[datasets][registry]")
