@@ -6,6 +6,8 @@
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -188,8 +190,25 @@ int runTrain(int argc, char** argv)
     }
     RunWriter& run = *writer;
     run.setThreads(trainer->threads());
-    ProgressPrinter progress(config.epochs, config.batch, quiet,
-                             [&](const EpochMetrics& m, const NetworkGraph& net) { run.epoch(m, net); });
+    // A resumed run replays the hyper-parameter changes (the app's lr and zeta) that the killed
+    // run had made after its checkpoint, each before the epoch it applied to.
+    const auto applyChanges = [&](int nextEpoch) {
+        for (const RecordedChange& c : resumed.laterChanges)
+            if (c.epoch == nextEpoch) {
+                double v = 0.0;
+                readNumber(c.value, v);
+                if (c.key == "lr")
+                    trainer->setLearningRate(v);
+                else
+                    trainer->setZeta(v);
+                run.recordChange(c.epoch, c.key, c.value);
+            }
+    };
+    applyChanges(trainer->epochsDone() + 1);
+    ProgressPrinter progress(config.epochs, config.batch, quiet, [&](const EpochMetrics& m, const NetworkGraph& net) {
+        run.epoch(m, net);
+        applyChanges(m.epoch + 1);
+    });
     progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) { run.trained(m, net); };
     installStopHandler();
     std::string status = "completed";
@@ -200,6 +219,11 @@ int runTrain(int argc, char** argv)
         if (!trainer->finished()) {
             status = "interrupted";
             code = 130;
+            if (trainer->partialBatches() > 0)
+                run.setNote(fmt::format("model.rwm holds {} complete epochs and {} of the {} batches of epoch {}; "
+                                        "metrics.csv and the checkpoint hold complete epochs only",
+                                        trainer->epochsDone(), trainer->partialBatches(), trainer->batchesPerEpoch(),
+                                        trainer->epochsDone() + 1));
         }
     } catch (const TrainingDiverged& e) {
         status = "diverged";
@@ -219,6 +243,14 @@ int runTrain(int argc, char** argv)
                     trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }
+    if (code == 130)
+        std::fprintf(stderr, "rewire train: interrupted after %d complete epochs%s; continue with `rewire train --resume %s`\n",
+                     trainer->epochsDone(),
+                     trainer->partialBatches() > 0
+                         ? fmt::format(" and {} of {} batches of the next", trainer->partialBatches(),
+                                       trainer->batchesPerEpoch()).c_str()
+                         : "",
+                     out.string().c_str());
     return code;
 }
 

@@ -22,6 +22,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace rewire {
 
@@ -42,9 +43,55 @@ void requireWritten(const std::ofstream& out, const fs::path& file)
         throw std::runtime_error("write error on " + file.string() + " (disk full?)");
 }
 
+// AtomicFile's temporary name for a run file: NAME.tmp-PID.
+bool isTemporaryOf(const std::string& file, const std::string& name)
+{
+    const std::string prefix = name + ".tmp-";
+    return file.size() > prefix.size() && file.rfind(prefix, 0) == 0 &&
+           std::all_of(file.begin() + static_cast<std::ptrdiff_t>(prefix.size()), file.end(),
+                       [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool isSnapshotName(const std::string& file)
+{
+    return file.size() > 10 && file.rfind("epoch_", 0) == 0 && file.compare(file.size() - 4, 4, ".rwm") == 0 &&
+           std::all_of(file.begin() + 6, file.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Temporary files of writes that a killed process never renamed: run files' and snapshots'
+// NAME.tmp-PID, and nothing else (a user's notes.tmp-2024.txt stays).
+void removeOrphans(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string file = e.path().filename().string();
+        for (const char* name : kRunFiles)
+            if (isTemporaryOf(file, name))
+                fs::remove(e.path(), ec);
+    }
+    if (fs::is_directory(dir / "snapshots", ec))
+        for (const auto& e : fs::directory_iterator(dir / "snapshots", ec)) {
+            const std::string file = e.path().filename().string();
+            const auto tmp = file.find(".tmp-");
+            if (tmp != std::string::npos && isSnapshotName(file.substr(0, tmp)) && isTemporaryOf(file, file.substr(0, tmp)))
+                fs::remove(e.path(), ec);
+        }
+}
+
+// A folder Rewire wrote: any of its run files, a temporary one of a write a kill cut short, or
+// snapshots/. So a run killed at any point (even before its config.json existed) can be
+// replaced with --force.
 bool isRunFolder(const fs::path& dir)
 {
-    return fs::exists(dir / "config.json") || fs::exists(dir / "metrics.csv");
+    std::error_code ec;
+    for (const char* name : kRunFiles)
+        if (fs::exists(dir / name, ec))
+            return true;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+        for (const char* name : kRunFiles)
+            if (isTemporaryOf(e.path().filename().string(), name))
+                return true;
+    return fs::is_directory(dir / "snapshots", ec);
 }
 
 // Data written to a file so far reaches the disk (any descriptor of a file syncs the file).
@@ -60,13 +107,15 @@ void syncFile(const fs::path& file)
         throw std::runtime_error("write error on " + file.string() + " (" + std::strerror(err) + ")");
 }
 
-// Whether another process holds the run folder's lock (a RunWriter that is still writing).
+// Whether another process holds the run folder's lock (a RunWriter that is still writing). The
+// probe takes a shared lock, so it never makes a starting writer fail... for longer than the
+// writer's retries (RunWriter::lock).
 bool lockedByOther(const fs::path& dir)
 {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return false;
-    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
     ::close(fd); // releases the lock when this call took it
     return busy;
 }
@@ -77,20 +126,7 @@ std::string busyMessage(const fs::path& dir)
                           "or stop it first";
 }
 
-// Temporary files of writes that a killed process never renamed (AtomicFile's NAME.tmp-PID).
-void removeOrphans(const fs::path& dir)
-{
-    std::error_code ec;
-    for (const auto& sub : {dir, dir / "snapshots"}) {
-        if (!fs::is_directory(sub, ec))
-            continue;
-        for (const auto& e : fs::directory_iterator(sub, ec))
-            if (e.path().filename().string().find(".tmp-") != std::string::npos)
-                fs::remove(e.path(), ec);
-    }
-}
-
-std::string readText(const fs::path& file);
+std::string readText(const fs::path& file) { return readWholeFile(file, 256 << 20); }
 
 // summary.json's "status", when the file exists and has one. Throws for a damaged file.
 std::optional<std::string> summaryStatus(const fs::path& runDir)
@@ -105,28 +141,48 @@ std::optional<std::string> summaryStatus(const fs::path& runDir)
     return status->asString();
 }
 
-std::string readText(const fs::path& file)
-{
-    return readWholeFile(file, 256 << 20);
-}
-
 // --force: the old run's files go, so nothing stale (snapshots of epochs this run will not reach,
 // topology tables of a run without snapshots) survives next to the new run. Anything else in
-// the folder is the user's and stays.
+// the folder is the user's and stays. config.json and metrics.csv go last: until then a kill
+// leaves a folder that still reads as a run folder.
 void removeOldRun(const fs::path& dir)
 {
     std::error_code ec;
-    for (const char* name : kRunFiles)
-        fs::remove(dir / name, ec);
     removeOrphans(dir);
-    if (fs::is_directory(dir / "snapshots", ec))
-        for (const auto& e : fs::directory_iterator(dir / "snapshots", ec)) {
-            const std::string name = e.path().filename().string();
-            if (name.rfind("epoch_", 0) == 0 && e.path().extension() == ".rwm")
+    if (fs::is_directory(dir / "snapshots", ec)) {
+        for (const auto& e : fs::directory_iterator(dir / "snapshots", ec))
+            if (isSnapshotName(e.path().filename().string()))
                 fs::remove(e.path(), ec);
-        }
-    if (fs::is_directory(dir / "snapshots", ec) && fs::is_empty(dir / "snapshots", ec))
-        fs::remove(dir / "snapshots", ec);
+        if (fs::is_empty(dir / "snapshots", ec))
+            fs::remove(dir / "snapshots", ec);
+    }
+    for (const char* name : kRunFiles)
+        if (std::string(name) != "config.json" && std::string(name) != "metrics.csv")
+            fs::remove(dir / name, ec);
+    fs::remove(dir / "metrics.csv", ec);
+    fs::remove(dir / "config.json", ec);
+}
+
+// Rows of a changes.csv text ("epoch,key,value" and rows), skipping what does not parse.
+std::vector<RecordedChange> parseChanges(const std::string& text)
+{
+    std::vector<RecordedChange> out;
+    std::stringstream in(text);
+    std::string line;
+    std::getline(in, line); // header
+    while (std::getline(in, line)) {
+        const auto a = line.find(','), b = line.find(',', a == std::string::npos ? a : a + 1);
+        if (a == std::string::npos || b == std::string::npos)
+            continue;
+        RecordedChange c;
+        const auto r = std::from_chars(line.data(), line.data() + a, c.epoch);
+        c.key = line.substr(a + 1, b - a - 1);
+        c.value = line.substr(b + 1);
+        double v = 0.0;
+        if (r.ec == std::errc() && r.ptr == line.data() + a && (c.key == "lr" || c.key == "zeta") && readNumber(c.value, v))
+            out.push_back(std::move(c));
+    }
+    return out;
 }
 
 } // namespace
@@ -166,6 +222,34 @@ RunWriter::RunWriter(fs::path dir, const ResumePoint& resumed)
     : m_dir(std::move(dir)), m_config(resumed.config)
 {
     lock();
+    // Another resume may have finished the run between loadResume and this lock.
+    if (summaryStatus(m_dir).value_or("") == "completed")
+        throw std::invalid_argument(m_dir.string() + ": the run completed meanwhile; there is nothing to resume");
+    // Everything that can fail is checked before anything in the folder changes.
+    const std::vector<EpochMetrics> rows = parseMetricsCsv(resumed.metrics, "checkpoint.rwm (its metrics)");
+    std::shared_ptr<const NetworkGraph> previous;
+    std::vector<std::pair<fs::path, std::uintmax_t>> tables;
+    if (m_config.snapshotEvery > 0) {
+        for (const auto& [name, bytes] : {std::pair{"topology.csv", resumed.topologyBytes},
+                                          std::pair{"topology_degrees.csv", resumed.topologyDegreesBytes}}) {
+            const fs::path file = m_dir / name;
+            std::error_code ec;
+            const std::uintmax_t size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
+            if (ec || size < bytes)
+                throw std::runtime_error(file.string() + ": " + std::to_string(size) + " bytes, its checkpoint recorded " +
+                                         std::to_string(bytes) + "; the file was changed since, so the run cannot "
+                                         "continue it");
+            tables.emplace_back(file, bytes);
+        }
+        // The newest snapshot the checkpoint covers: the turnover of the next one is measured from it.
+        fs::path newest;
+        for (const SnapshotFile& f : listSnapshots(m_dir)) // by epoch
+            if (f.epoch <= resumed.epochs)
+                newest = f.path;
+        if (!newest.empty())
+            previous = std::make_shared<const NetworkGraph>(loadModel(newest).topologyCopy());
+    }
+
     removeOrphans(m_dir);
     std::error_code ec;
     fs::remove(m_dir / "model.rwm", ec); // an interrupted run's, from an epoch this run trains again
@@ -184,23 +268,12 @@ RunWriter::RunWriter(fs::path dir, const ResumePoint& resumed)
         throw std::runtime_error("cannot write " + (m_dir / "metrics.csv").string());
     if (m_config.snapshotEvery > 0) {
         // Rows written after the checkpoint go; the epochs that wrote them run again.
-        for (const auto& [name, bytes] : {std::pair{"topology.csv", resumed.topologyBytes},
-                                          std::pair{"topology_degrees.csv", resumed.topologyDegreesBytes}}) {
-            const fs::path file = m_dir / name;
-            const std::uintmax_t size = fs::exists(file) ? fs::file_size(file) : 0;
-            if (size < bytes)
-                throw std::runtime_error(file.string() + ": " + std::to_string(size) + " bytes, its checkpoint recorded " +
-                                         std::to_string(bytes) + "; the file was changed since, so the run cannot "
-                                         "continue it");
+        for (const auto& [file, bytes] : tables)
             fs::resize_file(file, bytes);
-        }
         fs::create_directories(m_dir / "snapshots");
         openTables(std::ios::app);
-        const std::vector<SnapshotFile> snaps = listSnapshots(m_dir);
-        if (!snaps.empty())
-            m_previous = std::make_shared<const NetworkGraph>(loadModel(snaps.back().path).topologyCopy());
+        m_previous = std::move(previous);
     }
-    const std::vector<EpochMetrics> rows = readMetricsCsv(m_dir / "metrics.csv");
     if (!rows.empty())
         m_last = rows.back();
     m_trainSeconds = resumed.trainSeconds;
@@ -211,21 +284,30 @@ RunWriter::RunWriter(fs::path dir, const ResumePoint& resumed)
     writeRunning();
 }
 
-RunWriter::~RunWriter()
+RunWriter::~RunWriter() = default;
+
+RunWriter::FolderLock::~FolderLock()
 {
-    if (m_lock >= 0)
-        ::close(m_lock);
+    if (fd >= 0)
+        ::close(fd); // and with it the flock
 }
 
 void RunWriter::lock()
 {
-    m_lock = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (m_lock < 0)
+    m_lock.fd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m_lock.fd < 0)
         throw std::runtime_error("cannot open " + m_dir.string() + ": " + std::strerror(errno));
-    if (::flock(m_lock, LOCK_EX | LOCK_NB) != 0) {
-        ::close(m_lock);
-        m_lock = -1;
-        throw std::invalid_argument(busyMessage(m_dir));
+    // A few retries: lockedByOther's probe holds a shared lock for microseconds.
+    for (int attempt = 0;; ++attempt) {
+        if (::flock(m_lock.fd, LOCK_EX | LOCK_NB) == 0)
+            return;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK)
+            throw std::runtime_error("cannot lock " + m_dir.string() + ": " + std::strerror(errno));
+        if (attempt == 20)
+            throw std::invalid_argument(busyMessage(m_dir));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
 
@@ -269,70 +351,113 @@ ResumePoint RunWriter::loadResume(const fs::path& dir)
 {
     if (!fs::is_directory(dir))
         throw std::invalid_argument(dir.string() + ": no such run folder");
-    if (!fs::exists(dir / "config.json"))
+    if (!fs::exists(dir / "config.json")) {
+        if (isRunFolder(dir))
+            throw std::invalid_argument(dir.string() + ": the run was killed before it wrote config.json, so there is "
+                                        "nothing to continue; start it again with its options and --out " +
+                                        dir.string() + " --force");
         throw std::invalid_argument(dir.string() + ": not a Rewire run folder (no config.json)");
+    }
     if (lockedByOther(dir))
         throw std::invalid_argument(busyMessage(dir));
     ResumePoint r;
-    r.status = "unknown";
-    if (fs::exists(dir / "summary.json")) {
-        r.status = summaryStatus(dir).value_or("unknown");
-        if (r.status == "completed")
-            throw std::invalid_argument(dir.string() + ": the run completed; there is nothing to resume");
-        if (r.status == "diverged")
-            throw std::invalid_argument(dir.string() + ": the run diverged; resuming would diverge again at the same "
-                                        "batch (start a new run with a smaller --lr)");
-    }
+    r.status = summaryStatus(dir).value_or("unknown");
     const fs::path file = dir / "checkpoint.rwm";
-    if (!fs::exists(file)) { // start again from the seed
-        r.config.merge(Json::parse(readText(dir / "config.json"), (dir / "config.json").string()),
-                       (dir / "config.json").string());
-        r.config.validate();
+    if (r.status == "completed")
+        throw std::invalid_argument(dir.string() + ": the run completed; there is nothing to resume" +
+                                    (fs::exists(file) ? std::string(" (checkpoint.rwm is left from a kill during its "
+                                                                    "last writes and can be deleted)")
+                                                      : std::string()));
+    if (r.status == "diverged")
+        throw std::invalid_argument(dir.string() + ": the run diverged; resuming would diverge again at the same "
+                                    "batch (start a new run with a smaller --lr)");
+    TrainConfig original;
+    original.merge(Json::parse(readText(dir / "config.json"), (dir / "config.json").string()),
+                   (dir / "config.json").string());
+    original.validate();
+    const std::string changesText = fs::exists(dir / "changes.csv") ? readText(dir / "changes.csv") : std::string();
+    if (!fs::exists(file)) { // start again from the seed, replaying the changes the run had made
+        r.config = original;
+        r.laterChanges = parseChanges(changesText);
         return r;
     }
     NetworkGraph g = loadModel(file);
     auto& attrs = g.attributes();
-    const auto get = [&](const std::string& key, bool required = true) -> std::string {
+    const auto bad = [&](const std::string& what) -> ModelFileError {
+        return ModelFileError(file.string() + ": " + what + "; not a checkpoint of this run");
+    };
+    const auto get = [&](const std::string& key) -> std::string {
         const auto it = attrs.find(kCheckpointPrefix + key);
-        if (it == attrs.end()) {
-            if (required)
-                throw ModelFileError(file.string() + ": not a checkpoint (no " + kCheckpointPrefix + key + " attribute)");
-            return {};
-        }
+        if (it == attrs.end())
+            throw bad("no " + kCheckpointPrefix + key + " attribute");
         return it->second;
     };
-    const auto integer = [&](const std::string& key) {
-        const std::string text = get(key, false);
+    const auto count = [&](const std::string& key) {
+        const std::string text = get(key);
         std::uint64_t v = 0;
         const auto res = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (!text.empty() && (res.ec != std::errc() || res.ptr != text.data() + text.size()))
-            throw ModelFileError(file.string() + ": attribute " + kCheckpointPrefix + key + " is not a count: \"" + text +
-                                 "\"");
+        if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size())
+            throw bad("attribute " + kCheckpointPrefix + key + " is not a count: \"" + text.substr(0, 40) + "\"");
         return v;
     };
     try {
         r.config.merge(Json::parse(get("config"), file.string() + " (" + kCheckpointPrefix + "config)"), file.string());
         r.config.validate();
     } catch (const ConfigError& e) {
+        throw ModelFileError(file.string() + " (" + kCheckpointPrefix + "config): " + e.what());
+    } catch (const std::runtime_error& e) {
         throw ModelFileError(e.what());
     }
-    get("epochs");
-    const std::uint64_t epochs = integer("epochs");
-    if (epochs > static_cast<std::uint64_t>(r.config.epochs))
-        throw ModelFileError(file.string() + ": checkpoint after epoch " + std::to_string(epochs) + " of a run of " +
-                             std::to_string(r.config.epochs));
+    // The checkpoint must be this run's: every option but those a run may change on the way
+    // (lr and zeta from the app; threads and checkpoint cadence, which do not change results).
+    TrainConfig same = r.config;
+    same.lr = original.lr;
+    same.zeta = original.zeta;
+    same.threads = original.threads;
+    same.checkpointEvery = original.checkpointEvery;
+    if (same.toJson().dump() != original.toJson().dump())
+        throw bad("its options differ from " + (dir / "config.json").string());
+    const std::uint64_t epochs = count("epochs");
+    if (epochs >= static_cast<std::uint64_t>(r.config.epochs))
+        throw bad("checkpoint after epoch " + std::to_string(epochs) + " of a run of " + std::to_string(r.config.epochs));
     r.epochs = static_cast<int>(epochs);
     r.metrics = get("metrics");
-    r.changes = get("changes", false);
-    r.topologyBytes = integer("topology_bytes");
-    r.topologyDegreesBytes = integer("topology_degrees_bytes");
-    readNumber(get("train_seconds", false), r.trainSeconds);
-    std::stringstream wall(get("wall_seconds", false));
-    for (std::string cell; std::getline(wall, cell, ',');) {
-        double w = 0.0;
-        if (readNumber(cell, w))
-            r.wallSeconds.push_back(w);
+    const std::vector<EpochMetrics> rows = parseMetricsCsv(r.metrics, file.string() + " (" + kCheckpointPrefix + "metrics)");
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].epoch != static_cast<int>(i) + 1)
+            throw bad("its metrics list epoch " + std::to_string(rows[i].epoch) + " in row " + std::to_string(i + 1));
+    if (rows.size() != epochs)
+        throw bad("its metrics hold " + std::to_string(rows.size()) + " epochs, it says " + std::to_string(epochs));
+    if (r.config.snapshotEvery > 0) {
+        r.topologyBytes = count("topology_bytes");
+        r.topologyDegreesBytes = count("topology_degrees_bytes");
+        for (const auto& [name, bytes] : {std::pair{"topology.csv", r.topologyBytes},
+                                          std::pair{"topology_degrees.csv", r.topologyDegreesBytes}}) {
+            std::error_code ec;
+            const std::uintmax_t size = fs::exists(dir / name, ec) ? fs::file_size(dir / name, ec) : 0;
+            if (ec || size < bytes)
+                throw std::runtime_error((dir / name).string() + ": " + std::to_string(size) +
+                                         " bytes, its checkpoint recorded " + std::to_string(bytes) +
+                                         "; the file was changed since, so the run cannot continue it");
+        }
     }
+    r.changes = attrs.count(kCheckpointPrefix + "changes") ? get("changes") : std::string();
+    for (RecordedChange& c : parseChanges(changesText)) // made after the checkpoint: replayed
+        if (c.epoch > r.epochs)
+            r.laterChanges.push_back(std::move(c));
+    if (attrs.count(kCheckpointPrefix + "train_seconds"))
+        readNumber(get("train_seconds"), r.trainSeconds);
+    if (attrs.count(kCheckpointPrefix + "wall_seconds")) {
+        std::stringstream wall(get("wall_seconds"));
+        for (std::string cell; std::getline(wall, cell, ',');) {
+            double w = 0.0;
+            if (readNumber(cell, w))
+                r.wallSeconds.push_back(w);
+        }
+    }
+    for (const SparseLayer& l : g.layers())
+        if (l.findEdgeProperty("velocity") < 0 || l.findNeuronProperty("bias_velocity") < 0)
+            throw bad("no optimiser state (velocity, bias_velocity) in a layer");
     for (auto it = attrs.begin(); it != attrs.end();)
         it = it->first.rfind(kCheckpointPrefix, 0) == 0 ? attrs.erase(it) : std::next(it);
     r.network = std::move(g);
@@ -449,6 +574,8 @@ void RunWriter::finish(const std::string& status, const std::string& error, int 
         summary.set("error", error);
     if (m_resumedFrom >= 0)
         summary.set("resumed_from_epoch", m_resumedFrom);
+    if (!m_note.empty())
+        summary.set("note", m_note);
     if (status != "diverged") {
         saveModel(network, m_dir / "model.rwm");
         summary.set("model", "model.rwm");
@@ -575,9 +702,16 @@ std::vector<std::string> splitComma(const std::string& line)
 
 std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
 {
-    std::ifstream in(file);
-    if (!in)
-        throw std::runtime_error(file.string() + ": cannot read the file");
+    return parseMetricsCsv(readText(file), file.string());
+}
+
+std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::string& source)
+{
+    struct Named { // messages name `source`, as they named the file
+        const std::string& s;
+        std::string string() const { return s; }
+    } file{source};
+    std::istringstream in(text);
     std::string line;
     if (!std::getline(in, line))
         throw std::runtime_error(file.string() + ": empty file, expected a metrics.csv header");
@@ -614,8 +748,17 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
                                          ": not a number: \"" + cells[it->second] + "\"");
             return v;
         };
+        // Counts: whole and in range before the cast (a hostile file's 1e300 is an error).
+        auto whole = [&](const std::string& name, double max) {
+            const double v = num(name);
+            if (!(v >= 0 && v <= max && v == std::floor(v)))
+                throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": column " + name +
+                                         ": expected a count, got \"" + cells[col.at(name)] + "\"");
+            return v;
+        };
+        constexpr double kMaxEdges = 9.0e18;
         EpochMetrics m;
-        m.epoch = static_cast<int>(num("epoch"));
+        m.epoch = static_cast<int>(whole("epoch", 2147483647.0));
         m.trainLoss = num("train_loss");
         m.trainAccuracy = num("train_accuracy");
         m.hasValidation = col.count("validation_loss") > 0;
@@ -623,11 +766,11 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
         m.validationAccuracy = num("validation_accuracy");
         m.testLoss = num("test_loss");
         m.testAccuracy = num("test_accuracy");
-        m.connections = static_cast<EdgeIndex>(num("connections"));
+        m.connections = static_cast<EdgeIndex>(whole("connections", kMaxEdges));
         for (std::size_t c : layerCols)
-            m.connectionsPerLayer.push_back(static_cast<EdgeIndex>(num(header[c])));
-        m.pruned = static_cast<EdgeIndex>(num("pruned"));
-        m.regrown = static_cast<EdgeIndex>(num("regrown"));
+            m.connectionsPerLayer.push_back(static_cast<EdgeIndex>(whole(header[c], kMaxEdges)));
+        m.pruned = col.count("pruned") ? static_cast<EdgeIndex>(whole("pruned", kMaxEdges)) : 0;
+        m.regrown = col.count("regrown") ? static_cast<EdgeIndex>(whole("regrown", kMaxEdges)) : 0;
         m.epochSeconds = num("epoch_seconds");
         m.evolutionSeconds = num("evolution_seconds");
         m.evalSeconds = num("eval_seconds");

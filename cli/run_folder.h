@@ -28,6 +28,12 @@
 
 namespace rewire {
 
+// A row of changes.csv: `key` (lr or zeta) took `value` from epoch `epoch` on.
+struct RecordedChange {
+    int epoch = 0;
+    std::string key, value;
+};
+
 // What `rewire train --resume` continues from: read from a run folder by RunWriter::loadResume.
 struct ResumePoint {
     TrainConfig config;                  // the run's, with the lr and zeta of its last checkpointed epoch
@@ -38,6 +44,7 @@ struct ResumePoint {
     std::uint64_t topologyBytes = 0, topologyDegreesBytes = 0;
     double trainSeconds = 0.0;
     std::vector<double> wallSeconds;
+    std::vector<RecordedChange> laterChanges; // changes.csv rows after `epochs`: replayed on resume
 };
 
 class RunWriter {
@@ -82,6 +89,8 @@ public:
 
     // The threads the run trains on (what --threads auto resolved to), for summary.json.
     void setThreads(int threads) { m_threads = threads; }
+    // A sentence for summary.json ("note"): what an interrupted run's model holds.
+    void setNote(std::string note) { m_note = std::move(note); }
 
     const std::filesystem::path& dir() const { return m_dir; }
     // Wall time of each epoch from the end of the previous one (training, evaluation, topology
@@ -93,11 +102,18 @@ public:
 private:
     std::filesystem::path m_dir;
     TrainConfig m_config; // with the changes recorded so far
-    int m_lock = -1;      // flock'ed descriptor of m_dir
+    struct FolderLock { // flock'ed descriptor of m_dir, released however the writer ends
+        int fd = -1;
+        FolderLock() = default;
+        FolderLock(const FolderLock&) = delete;
+        FolderLock& operator=(const FolderLock&) = delete;
+        ~FolderLock();
+    } m_lock;
     std::ofstream m_metrics, m_topology, m_topologyDegrees;
     std::string m_metricsText, m_changesText; // what metrics.csv and changes.csv hold, for checkpoints
     int m_checkpointEpoch = -1; // of the newest checkpoint written or resumed from
     int m_resumedFrom = -1;
+    std::string m_note;
     std::shared_ptr<const NetworkGraph> m_previous; // topology of the last snapshot, for turnover
     EpochMetrics m_last;
     double m_trainSeconds = 0.0;
@@ -125,6 +141,8 @@ std::string metricsCsvHeader(int layers, bool validation);
 std::string metricsCsvRow(const EpochMetrics& metrics);
 // Reads a metrics.csv written by RunWriter. Throws std::runtime_error naming the file and line.
 std::vector<EpochMetrics> readMetricsCsv(const std::filesystem::path& file);
+// The same from its text; `source` names it in messages.
+std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::string& source);
 
 // The model a run folder stands for: model.rwm, else (a killed or running run) its checkpoint,
 // else its newest snapshot. `note` says which, when it is not model.rwm. Throws

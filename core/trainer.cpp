@@ -235,6 +235,15 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     }
     m.epochSeconds = secondsSince(t0);
     m.complete = seen == n;
+    if (!m.complete) {
+        // Stopped mid-epoch: the network holds part of this epoch's training. The epoch does not
+        // count: no evaluation, no topology step, no observer calls, epochsDone() unchanged; a
+        // resume continues from a checkpoint of whole epochs.
+        m_partialBatches = static_cast<int>((seen + cap - 1) / cap);
+        m_batchesPerEpoch = batches;
+        return m;
+    }
+    m_partialBatches = 0;
     const double none = std::numeric_limits<double>::quiet_NaN(); // stopped before the first batch
     m.trainLoss = seen ? lossSum / static_cast<double>(seen) : none;
     m.trainAccuracy = seen ? static_cast<double>(correct) / static_cast<double>(seen) : none;

@@ -16,7 +16,8 @@ namespace rewire {
 
 struct EpochMetrics {
     int epoch = 0;              // 1-based
-    bool complete = true;       // false when a stop request cut the epoch's training short
+    bool complete = true;       // false when a stop request cut the epoch short (then only the
+                                // training figures are set, and the epoch does not count)
     double trainLoss = 0.0;     // mean over the epoch's batches, with dropout active
     double trainAccuracy = 0.0; // same batches, same caveat
     bool hasValidation = false;
@@ -80,11 +81,16 @@ public:
     // Runs the remaining epochs. Throws TrainingDiverged.
     void run(TrainingObserver* observer = nullptr);
     // One epoch: training pass, evaluation of the trained network, then the topology step (not
-    // after the last epoch).
+    // after the last epoch). An epoch a stop request cuts short returns early (complete = false)
+    // and does not count.
     EpochMetrics trainEpoch(TrainingObserver* observer = nullptr);
     Evaluation evaluate(const Dataset& data);
 
     int epochsDone() const { return m_epochsDone; }
+    // After a stop request cut an epoch short: how many of its batchesPerEpoch() batches ran (the
+    // network holds them); 0 otherwise.
+    int partialBatches() const { return m_partialBatches; }
+    int batchesPerEpoch() const { return m_batchesPerEpoch; }
     bool finished() const { return m_epochsDone >= m_config.epochs; }
     const TrainConfig& config() const { return m_config; }
     // The engine's threads: config().threads, or what auto (0) resolved to.
@@ -107,6 +113,7 @@ private:
     NetworkGraph m_network;
     std::unique_ptr<MlpEngine> m_engine;
     int m_epochsDone = 0;
+    int m_partialBatches = 0, m_batchesPerEpoch = 0;
     std::uint64_t m_dropoutBase = 0; // per-run key; each batch hashes it with (epoch, batch)
 };
 

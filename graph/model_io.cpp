@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <set>
 
 namespace rewire {
 
@@ -16,6 +17,7 @@ namespace {
 
 constexpr std::array<char, 8> kMagic{'R', 'W', 'M', 'O', 'D', 'E', 'L', '\0'};
 constexpr size_t kHeaderBytes = 32;
+constexpr std::uint32_t kMaxProperties = 256; // per layer, of each kind
 
 class CrcWriter {
 public:
@@ -221,8 +223,16 @@ NetworkGraph loadModel(const std::filesystem::path& path)
         // Named arrays: edge properties, then (format 2) neuron properties.
         const auto readProperties = [&](const char* what, std::uint64_t length, auto add, auto values) {
             const auto count = r.pod<std::uint32_t>(what);
+            // Each name is looked up among the others: a bound keeps a hostile file from making
+            // that quadratic (optimiser state is a handful of arrays).
+            if (count > kMaxProperties)
+                r.fail("layer " + std::to_string(l) + ": " + std::to_string(count) + " properties (" + what +
+                       "), at most " + std::to_string(kMaxProperties));
+            std::set<std::string> seen;
             for (std::uint32_t p = 0; p < count; ++p) {
                 const std::string pname = r.string("property name");
+                if (!seen.insert(pname).second)
+                    r.fail("layer " + std::to_string(l) + ": property \"" + pname.substr(0, 64) + "\" appears twice");
                 const auto saved = r.array<float>(length, "property values");
                 const std::span<float> dst = values(add(pname));
                 std::copy(saved.begin(), saved.end(), dst.begin());

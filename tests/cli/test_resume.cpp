@@ -207,7 +207,7 @@ TEST_CASE("resume removes torn checkpoint writes and continues from the last goo
     requireSameRun(dir / "full", t);
 }
 
-TEST_CASE("resume without checkpoints starts again; an interrupted run resumes from its checkpoint", "[cli][resume]")
+TEST_CASE("resume without checkpoints starts again, and an interrupted run resumes from its checkpoint", "[cli][resume]")
 {
     const auto dir = tempDir("resume-modes");
     const std::string longer = kRun + " --epochs 30"; // still training when the signals land
@@ -322,4 +322,144 @@ TEST_CASE("info, analyze and export open a killed run from its checkpoint", "[cl
     const Result resumed = run("train --resume " + live.string() + " --quiet");
     REQUIRE(resumed.code == 0);
     REQUIRE(runStatus(live) == "completed");
+}
+
+TEST_CASE("Ctrl-C in the last epoch is an interruption, not a completed run", "[cli][resume][signals]")
+{
+    const auto dir = tempDir("resume-last");
+    // Epochs of a few hundred milliseconds, so the signal lands inside the last one.
+    const std::string slow = "--dataset synthetic:madelon:samples=40000,features=20,informative=5,redundant=3,classes=3 "
+                             "--arch 20-1000-1000-3 --epsilon 5 --epochs 3 --batch 32 --lr 0.05 --seed 7 --quiet "
+                             "--checkpoint-every 1";
+    REQUIRE(run("train " + slow + " --out " + (dir / "full").string()).code == 0);
+    const fs::path k = dir / "run";
+    const pid_t pid = spawn("train " + slow + " --out " + k.string(), dir / "log.txt");
+    waitForCheckpoint(k, 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ::kill(pid, SIGINT);
+    REQUIRE(reap(pid) == 130);
+    INFO(readFile(dir / "log.txt"));
+    REQUIRE(readFile(dir / "log.txt").find("interrupted after 2 complete epochs and") != std::string::npos);
+    REQUIRE(runStatus(k) == "interrupted");
+    const Json summary = Json::parse(readFile(k / "summary.json"), "summary.json");
+    REQUIRE(summary.find("epochs_completed")->asNumber() == 2);
+    REQUIRE(summary.find("note")->asString().find("model.rwm holds 2 complete epochs and") != std::string::npos);
+    REQUIRE(metricsWithoutTimes(k / "metrics.csv").size() == 1 + 2); // whole epochs only
+    REQUIRE(fs::exists(k / "checkpoint.rwm"));
+    REQUIRE(run("train --resume " + k.string()).code == 0);
+    REQUIRE(readFile(dir / "full" / "model.rwm") == readFile(k / "model.rwm"));
+    REQUIRE(metricsWithoutTimes(dir / "full" / "metrics.csv") == metricsWithoutTimes(k / "metrics.csv"));
+}
+
+TEST_CASE("a checkpoint that is not this run's is refused before anything changes", "[cli][resume][errors]")
+{
+    const auto dir = tempDir("resume-foreign");
+    const std::string args = kRun + " --epochs 30";
+    const fs::path k = dir / "run";
+    const pid_t pid = spawn("train " + args + " --out " + k.string());
+    waitForCheckpoint(k, 3);
+    ::kill(pid, SIGKILL);
+    REQUIRE(reap(pid) == -SIGKILL);
+    const std::string good = readFile(k / "checkpoint.rwm");
+    const auto folder = [&] {
+        std::string all;
+        for (const char* f : {"metrics.csv", "topology.csv", "topology_degrees.csv", "summary.json"})
+            all += readFile(k / f);
+        for (const SnapshotFile& f : listSnapshots(k))
+            all += f.path.string();
+        return all;
+    };
+    const std::string before = folder();
+    const auto tampered = [&](const std::string& key, const std::string& value) {
+        NetworkGraph g = loadModel(k / "checkpoint.rwm");
+        std::map<std::string, std::string> extra{{key, value}};
+        saveModel(g, k / "checkpoint.rwm", true, &extra);
+    };
+    std::string otherSeed = loadModel(k / "checkpoint.rwm").attributes().at("checkpoint.config");
+    REQUIRE(otherSeed.find("\"seed\": 7") != std::string::npos);
+    otherSeed.replace(otherSeed.find("\"seed\": 7"), 9, "\"seed\": 8");
+    const std::pair<std::pair<const char*, std::string>, const char*> cases[] = {
+        {{"checkpoint.config", otherSeed}, "its options differ from"}, // another run's checkpoint
+        {{"checkpoint.epochs", ""}, "checkpoint.epochs is not a count"},
+        {{"checkpoint.epochs", "2"}, "its metrics hold 3 epochs, it says 2"},
+        {{"checkpoint.epochs", "30"}, "checkpoint after epoch 30 of a run of 30"},
+        {{"checkpoint.metrics", "epoch,train_loss\n1,0.5\n"}, "header lacks the column"},
+        {{"checkpoint.topology_bytes", "999999999"}, "its checkpoint recorded 999999999"},
+    };
+    for (const auto& [attr, message] : cases) {
+        INFO(attr.first << " = " << attr.second.substr(0, 80));
+        writeFile(k / "checkpoint.rwm", good);
+        tampered(attr.first, attr.second);
+        const Result r = run("train --resume " + k.string());
+        INFO(r.output);
+        REQUIRE(r.code != 0);
+        REQUIRE(r.output.find(message) != std::string::npos);
+        REQUIRE(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+        REQUIRE(folder() == before); // nothing deleted, truncated or rewritten
+    }
+    // The user's own files with ".tmp-" in their names are not orphans of Rewire's writes.
+    writeFile(k / "checkpoint.rwm", good);
+    writeFile(k / "notes.tmp-2024.txt", "mine");
+    writeFile(k / "snapshots" / "my.tmp-keep", "mine");
+    REQUIRE(run("train --resume " + k.string()).code == 0);
+    REQUIRE(readFile(k / "notes.tmp-2024.txt") == "mine");
+    REQUIRE(readFile(k / "snapshots" / "my.tmp-keep") == "mine");
+}
+
+TEST_CASE("changes the killed run made after its checkpoint are replayed at their epochs", "[cli][resume]")
+{
+    // As the app records them: "from epoch 5, lr 0.02". Two copies killed after different
+    // checkpoints (2 and 3) both replay the change before epoch 5, so they end identical, and
+    // differently from a run without the change.
+    const auto dir = tempDir("resume-changes");
+    const std::string args = kRun + " --epochs 30";
+    REQUIRE(run("train " + kRun + " --epochs 8 --out " + (dir / "plain").string()).code == 0);
+    for (int at : {2, 3}) {
+        const fs::path k = dir / ("run" + std::to_string(at));
+        const pid_t pid = spawn("train " + kRun + " --epochs 8 --out " + k.string());
+        waitForCheckpoint(k, at);
+        ::kill(pid, SIGKILL);
+        REQUIRE(reap(pid) == -SIGKILL);
+        writeFile(k / "changes.csv", "epoch,key,value\n5,lr,0.02\n");
+        const Result r = run("train --resume " + k.string());
+        INFO(r.output);
+        REQUIRE(r.code == 0);
+        REQUIRE(readFile(k / "changes.csv") == "epoch,key,value\n5,lr,0.02\n");
+    }
+    REQUIRE(readFile(dir / "run2" / "model.rwm") == readFile(dir / "run3" / "model.rwm"));
+    REQUIRE(metricsWithoutTimes(dir / "run2" / "metrics.csv") == metricsWithoutTimes(dir / "run3" / "metrics.csv"));
+    REQUIRE(readFile(dir / "run2" / "model.rwm") != readFile(dir / "plain" / "model.rwm"));
+    const auto plain = metricsWithoutTimes(dir / "plain" / "metrics.csv"), changed = metricsWithoutTimes(dir / "run2" / "metrics.csv");
+    REQUIRE(std::vector(plain.begin(), plain.begin() + 5) == std::vector(changed.begin(), changed.begin() + 5)); // epochs 1-4
+    REQUIRE(plain[5] != changed[5]);                                                                              // epoch 5
+}
+
+TEST_CASE("a folder a kill left half-created is still a run folder", "[cli][resume][files]")
+{
+    const auto dir = tempDir("resume-half");
+    const fs::path k = dir / "run";
+    fs::create_directories(k);
+    writeFile(k / "config.json.tmp-4242", "{\"ep");
+    const Result resume = run("train --resume " + k.string());
+    REQUIRE(resume.code == 2);
+    REQUIRE(resume.output.find("killed before it wrote config.json") != std::string::npos);
+    const Result refused = run("train " + kTiny + " --out " + k.string());
+    REQUIRE(refused.code == 2);
+    REQUIRE(refused.output.find("already holds a run") != std::string::npos);
+    REQUIRE(run("train " + kTiny + " --out " + k.string() + " --force").code == 0);
+    REQUIRE(!fs::exists(k / "config.json.tmp-4242"));
+    REQUIRE(runStatus(k) == "completed");
+}
+
+TEST_CASE("a writer that fails after taking the folder's lock releases it", "[cli][resume][files]")
+{
+    const auto dir = tempDir("resume-lock");
+    TrainConfig config;
+    config.arch = "4-8-2";
+    config.snapshotEvery = 1;
+    NetworkGraph g({SparseLayer::fromEdges(4, 8, {{0, 0, 1.0f}}), SparseLayer::fromEdges(8, 2, {{0, 0, 1.0f}})});
+    writeFile(dir / "snapshots", "a file where the snapshots folder goes");
+    REQUIRE_THROWS(RunWriter(dir, config, g, false, true));
+    fs::remove(dir / "snapshots");
+    REQUIRE_NOTHROW(RunWriter(dir, config, g, false, true)); // not "another process is writing"
 }
