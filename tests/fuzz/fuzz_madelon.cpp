@@ -1,0 +1,21 @@
+// The NIPS 2003 format (Madelon): PREFIX_train.data and PREFIX_train.labels; the first byte says
+// where the input splits into the two files.
+#include "datasets/madelon_loader.h"
+#include "tests/fuzz/fuzz_input.h"
+
+#include <string>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    if (size < 1)
+        return 0;
+    const std::size_t cut = 1 + std::min<std::size_t>(size - 1, static_cast<std::size_t>(data[0]) * 4);
+    const rewire::fuzz::InputFile labels(data + 1, cut - 1, "m_train.labels");
+    const rewire::fuzz::InputFile values(data + cut, size - cut, "m_train.data");
+    const std::string path = values.path().string();
+    try {
+        (void)rewire::loadNipsPart(path.substr(0, path.size() - std::string("_train.data").size()), "train");
+    } catch (const rewire::DatasetError&) {
+    }
+    return 0;
+}
