@@ -103,6 +103,16 @@ void waitForCheckpoint(const fs::path& run, int epoch)
     FAIL("no checkpoint after epoch " << epoch << " in " << run << " within 30 s");
 }
 
+// Starts `rewire train ARGS --out RUN`, and kills it with SIGKILL once its checkpoint after
+// `epoch` exists (ARGS must train long enough for the kill to land).
+void killAfterCheckpoint(const std::string& args, const fs::path& run, int epoch)
+{
+    const pid_t pid = spawn("train " + args + " --out " + run.string());
+    waitForCheckpoint(run, epoch);
+    ::kill(pid, SIGKILL);
+    REQUIRE(reap(pid) == -SIGKILL);
+}
+
 bool hasTemporaryFiles(const fs::path& run)
 {
     for (const auto& e : fs::recursive_directory_iterator(run))
@@ -191,10 +201,7 @@ TEST_CASE("resume removes torn checkpoint writes and continues from the last goo
     const std::string longer = kRun + " --epochs 30"; // still training when the kill lands
     REQUIRE(run("train " + longer + " --out " + (dir / "full").string()).code == 0);
     const fs::path t = dir / "torn";
-    const pid_t pid = spawn("train " + longer + " --out " + t.string());
-    waitForCheckpoint(t, 2);
-    ::kill(pid, SIGKILL);
-    REQUIRE(reap(pid) == -SIGKILL);
+    killAfterCheckpoint(longer, t, 2);
     // The half-written next checkpoint and snapshot a kill leaves behind.
     const std::string good = readFile(t / "checkpoint.rwm");
     writeFile(t / "checkpoint.rwm.tmp-99999", good.substr(0, good.size() / 3));
@@ -293,10 +300,7 @@ TEST_CASE("info, analyze and export open a killed run from its checkpoint", "[cl
 {
     const auto dir = tempDir("resume-open");
     const fs::path live = dir / "run";
-    const pid_t pid = spawn("train " + kRun + " --epochs 40 --out " + live.string());
-    waitForCheckpoint(live, 1);
-    ::kill(pid, SIGKILL);
-    REQUIRE(reap(pid) == -SIGKILL);
+    killAfterCheckpoint(kRun + " --epochs 40", live, 1);
     REQUIRE(runStatus(live) == "running");
     REQUIRE(!fs::exists(live / "model.rwm"));
 
@@ -356,10 +360,7 @@ TEST_CASE("a checkpoint that is not this run's is refused before anything change
     const auto dir = tempDir("resume-foreign");
     const std::string args = kRun + " --epochs 30";
     const fs::path k = dir / "run";
-    const pid_t pid = spawn("train " + args + " --out " + k.string());
-    waitForCheckpoint(k, 3);
-    ::kill(pid, SIGKILL);
-    REQUIRE(reap(pid) == -SIGKILL);
+    killAfterCheckpoint(args, k, 3);
     const std::string good = readFile(k / "checkpoint.rwm");
     const auto folder = [&] {
         std::string all;
@@ -412,14 +413,10 @@ TEST_CASE("changes the killed run made after its checkpoint are replayed at thei
     // checkpoints (2 and 3) both replay the change before epoch 5, so they end identical, and
     // differently from a run without the change.
     const auto dir = tempDir("resume-changes");
-    const std::string args = kRun + " --epochs 30";
     REQUIRE(run("train " + kRun + " --epochs 8 --out " + (dir / "plain").string()).code == 0);
     for (int at : {2, 3}) {
         const fs::path k = dir / ("run" + std::to_string(at));
-        const pid_t pid = spawn("train " + kRun + " --epochs 8 --out " + k.string());
-        waitForCheckpoint(k, at);
-        ::kill(pid, SIGKILL);
-        REQUIRE(reap(pid) == -SIGKILL);
+        killAfterCheckpoint(kRun + " --epochs 8", k, at);
         writeFile(k / "changes.csv", "epoch,key,value\n5,lr,0.02\n");
         const Result r = run("train --resume " + k.string());
         INFO(r.output);
