@@ -112,13 +112,11 @@ int runTrain(int argc, char** argv)
     }
     try {
         if (const std::string* file = args.option("config"); file && !resumeDir) {
-            std::string text;
             try {
-                text = readWholeFile(*file, 64 << 20);
-            } catch (const std::runtime_error& e) {
+                config = TrainConfig::load(*file);
+            } catch (const ConfigError& e) {
                 throw ConfigError(std::string("--config ") + e.what());
             }
-            config.merge(Json::parse(text, *file), *file);
         }
         if (!resumeDir) {
             for (const auto& [key, value] : args.options)
@@ -128,8 +126,6 @@ int runTrain(int argc, char** argv)
         }
     } catch (const ConfigError& e) {
         throw UsageError(e.what());
-    } catch (const std::runtime_error& e) { // JSON syntax
-        throw UsageError(std::string("--config: ") + e.what());
     }
 
     const fs::path out = resumeDir ? fs::path(*resumeDir)

@@ -371,9 +371,7 @@ ResumePoint RunWriter::loadResume(const fs::path& dir)
     if (r.status == "diverged")
         throw std::invalid_argument(dir.string() + ": the run diverged; resuming would diverge again at the same "
                                     "batch (start a new run with a smaller --lr)");
-    TrainConfig original;
-    original.merge(Json::parse(readText(dir / "config.json"), (dir / "config.json").string()),
-                   (dir / "config.json").string());
+    const TrainConfig original = TrainConfig::load(dir / "config.json");
     original.validate();
     const std::string changesText = fs::exists(dir / "changes.csv") ? readText(dir / "changes.csv") : std::string();
     if (!fs::exists(file)) { // start again from the seed, replaying the changes the run had made
@@ -707,21 +705,17 @@ std::vector<EpochMetrics> readMetricsCsv(const fs::path& file)
 
 std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::string& source)
 {
-    struct Named { // messages name `source`, as they named the file
-        const std::string& s;
-        std::string string() const { return s; }
-    } file{source};
     std::istringstream in(text);
     std::string line;
     if (!std::getline(in, line))
-        throw std::runtime_error(file.string() + ": empty file, expected a metrics.csv header");
+        throw std::runtime_error(source + ": empty file, expected a metrics.csv header");
     const std::vector<std::string> header = splitComma(line);
     std::map<std::string, std::size_t> col;
     for (std::size_t i = 0; i < header.size(); ++i)
         col[header[i]] = i;
     for (const char* required : {"epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "connections"})
         if (!col.count(required))
-            throw std::runtime_error(file.string() + ": header lacks the column \"" + required + "\"");
+            throw std::runtime_error(source + ": header lacks the column \"" + required + "\"");
     std::vector<std::size_t> layerCols;
     for (int l = 0; col.count("connections_l" + std::to_string(l)); ++l)
         layerCols.push_back(col["connections_l" + std::to_string(l)]);
@@ -734,7 +728,7 @@ std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::st
             continue;
         const std::vector<std::string> cells = splitComma(line);
         if (cells.size() != header.size())
-            throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": " + std::to_string(cells.size()) +
+            throw std::runtime_error(source + ":" + std::to_string(lineNo) + ": " + std::to_string(cells.size()) +
                                      " fields, the header has " + std::to_string(header.size()));
         auto num = [&](const std::string& name, double fallback = 0.0) {
             const auto it = col.find(name);
@@ -744,7 +738,7 @@ std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::st
             if (cells[it->second] == "n/a")
                 return std::numeric_limits<double>::quiet_NaN();
             if (!readNumber(cells[it->second], v))
-                throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": column " + name +
+                throw std::runtime_error(source + ":" + std::to_string(lineNo) + ": column " + name +
                                          ": not a number: \"" + cells[it->second] + "\"");
             return v;
         };
@@ -752,7 +746,7 @@ std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::st
         auto whole = [&](const std::string& name, double max) {
             const double v = num(name);
             if (!(v >= 0 && v <= max && v == std::floor(v)))
-                throw std::runtime_error(file.string() + ":" + std::to_string(lineNo) + ": column " + name +
+                throw std::runtime_error(source + ":" + std::to_string(lineNo) + ": column " + name +
                                          ": expected a count, got \"" + cells[col.at(name)] + "\"");
             return v;
         };

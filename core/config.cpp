@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include "datasets/registry.h"
+#include "graph/atomic_file.h"
 
 #include "core/init.h"
 #include "core/network.h"
@@ -238,6 +239,19 @@ void TrainConfig::set(const std::string& key, const std::string& value)
         seed = s;
     } else
         throw ConfigError("unknown option --" + key);
+}
+
+TrainConfig TrainConfig::load(const std::filesystem::path& file)
+{
+    TrainConfig c;
+    try {
+        c.merge(Json::parse(readWholeFile(file, 64 << 20), file.string()), file.string());
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const std::runtime_error& e) { // unreadable, or not JSON: the message names the file
+        throw ConfigError(e.what());
+    }
+    return c;
 }
 
 void TrainConfig::merge(const Json& json, const std::string& source)

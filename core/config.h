@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,9 @@ struct TrainConfig {
     // Sets one key from text, as the CLI flag --key value would. Throws ConfigError.
     void set(const std::string& key, const std::string& value);
     static const std::vector<std::string>& keys();
+    // The options of a JSON file (a run folder's config.json, a --config file), merged over the
+    // defaults (not validated: flags may still override them). Throws ConfigError whose message starts with the file's name.
+    static TrainConfig load(const std::filesystem::path& file);
 };
 
 } // namespace rewire

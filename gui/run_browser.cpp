@@ -32,6 +32,7 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     LoadedRun run;
     std::vector<std::pair<int, fs::path>> files;
     std::vector<EpochMetrics> metrics;
+    std::shared_ptr<NetworkGraph> checkpoint; // a killed run's, loaded once
     int totalEpochs = 0;
     if (fs::is_directory(path)) {
         run.runDir = path;
@@ -40,9 +41,8 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         if (fs::exists(path / "config.json")) {
             TrainConfig config;
             try {
-                config.merge(Json::parse(readWholeFile(path / "config.json", 64 << 20), (path / "config.json").string()),
-                             (path / "config.json").string());
-            } catch (const std::exception& e) {
+                config = TrainConfig::load(path / "config.json");
+            } catch (const ConfigError& e) {
                 throw std::runtime_error(e.what());
             }
             totalEpochs = config.epochs;
@@ -56,9 +56,11 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         if (!found.note.empty()) {
             run.description += " (killed or still training: " + found.path.filename().string() + ")";
             // The checkpoint is newer than the snapshots when it holds later epochs.
-            if (found.path.filename() == "checkpoint.rwm" &&
-                (files.empty() || epochsTrained(loadNetworkOnly(found.path), 0) > files.back().first))
-                files.emplace_back(-1, found.path);
+            if (found.path.filename() == "checkpoint.rwm") {
+                checkpoint = std::make_shared<NetworkGraph>(loadNetworkOnly(found.path));
+                if (files.empty() || epochsTrained(*checkpoint, 0) > files.back().first)
+                    files.emplace_back(-1, found.path);
+            }
         } else if (files.empty()) {
             files.emplace_back(-1, found.path);
         }
@@ -75,7 +77,8 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     int done = 0;
     for (const auto& [fileEpoch, file] : files) {
         auto s = std::make_shared<Snapshot>();
-        auto network = std::make_shared<NetworkGraph>(loadNetworkOnly(file));
+        auto network = checkpoint && file.filename() == "checkpoint.rwm" ? checkpoint
+                                                                          : std::make_shared<NetworkGraph>(loadNetworkOnly(file));
         s->generation = generation;
         s->epoch = fileEpoch >= 0 ? fileEpoch : epochsTrained(*network, metrics.empty() ? 0 : metrics.back().epoch);
         s->totalEpochs = std::max(totalEpochs, s->epoch);

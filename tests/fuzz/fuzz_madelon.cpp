@@ -9,10 +9,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 {
     if (size < 1)
         return 0;
-    const std::size_t cut = 1 + std::min<std::size_t>(size - 1, static_cast<std::size_t>(data[0]) * 4);
-    const rewire::fuzz::InputFile labels(data + 1, cut - 1, "m_train.labels");
-    const rewire::fuzz::InputFile values(data + cut, size - cut, "m_train.data");
-    const std::string path = values.path().string();
+    const rewire::fuzz::TwoFiles files(data, size, "m_train.labels", "m_train.data");
+    const std::string path = files.second.path().string();
     try {
         (void)rewire::loadNipsPart(path.substr(0, path.size() - std::string("_train.data").size()), "train");
     } catch (const rewire::DatasetError&) {
