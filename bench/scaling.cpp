@@ -10,7 +10,7 @@
 // Prints one CSV row: width,epsilon,edges,hidden_density,batches,s_per_batch,s_per_epoch,
 //                     evolution_s,peak_rss_mib,data_rss_mib
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 

@@ -1,5 +1,5 @@
 #include "cli/args.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 
 #include <cstdio>
 

@@ -5,7 +5,7 @@
 #include "graph/atomic_file.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "graph/model_io.h"
 
 #include <charconv>

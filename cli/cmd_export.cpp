@@ -1,5 +1,5 @@
 #include "cli/args.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "cli/commands.h"
 #include "graph/export.h"
 #include "graph/model_io.h"

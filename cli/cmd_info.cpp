@@ -1,6 +1,6 @@
 #include "analysis/layer_summary.h"
 #include "cli/args.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "cli/commands.h"
 #include "graph/model_io.h"
 

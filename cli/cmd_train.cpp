@@ -1,7 +1,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
@@ -188,30 +188,35 @@ int runTrain(int argc, char** argv)
     run.setThreads(trainer->threads());
     // A resumed run replays the hyper-parameter changes (the app's lr and zeta) that the killed
     // run had made after its checkpoint, each before the epoch it applied to.
-    const auto applyChanges = [&](int nextEpoch) {
-        for (const RecordedChange& c : resumed.laterChanges)
-            if (c.epoch == nextEpoch) {
-                double v = 0.0;
-                readNumber(c.value, v);
-                if (c.key == "lr")
-                    trainer->setLearningRate(v);
-                else
-                    trainer->setZeta(v);
-                run.recordChange(c.epoch, c.key, c.value);
-            }
-    };
-    applyChanges(trainer->epochsDone() + 1);
-    ProgressPrinter progress(config.epochs, config.batch, quiet, [&](const EpochMetrics& m, const NetworkGraph& net) {
-        run.epoch(m, net);
-        applyChanges(m.epoch + 1);
-    });
-    progress.m_onTrained = [&](const EpochMetrics& m, const NetworkGraph& net) { run.trained(m, net); };
+    struct ChangeReplay : TrainingObserver {
+        Trainer& trainer;
+        RunWriter& run;
+        const std::vector<RecordedChange>& changes;
+        ChangeReplay(Trainer& t, RunWriter& r, const std::vector<RecordedChange>& c) : trainer(t), run(r), changes(c) {}
+        void apply(int nextEpoch)
+        {
+            for (const RecordedChange& c : changes)
+                if (c.epoch == nextEpoch) {
+                    double v = 0.0;
+                    readNumber(c.value, v);
+                    if (c.key == "lr")
+                        trainer.setLearningRate(v);
+                    else
+                        trainer.setZeta(v);
+                    run.recordChange(c.epoch, c.key, c.value);
+                }
+        }
+        void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { apply(m.epoch + 1); }
+    } replay(*trainer, run, resumed.laterChanges);
+    replay.apply(trainer->epochsDone() + 1);
+    ProgressPrinter progress(config.epochs, config.batch, quiet);
+    ObserverList observers{&progress, &run, &replay};
     installStopHandler();
     std::string status = "completed";
     int code = 0;
     std::string error;
     try {
-        trainer->run(&progress);
+        trainer->run(&observers);
         if (!trainer->finished()) {
             status = "interrupted";
             code = 130;

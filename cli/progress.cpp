@@ -1,6 +1,6 @@
 #include "cli/progress.h"
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 
 #include <atomic>
 #include <cmath>
@@ -25,10 +25,8 @@ void installStopHandler()
 
 bool stopSignalled() { return g_stop != 0; }
 
-ProgressPrinter::ProgressPrinter(int epochs, int batchSize, bool quiet,
-                                 std::function<void(const EpochMetrics&, const NetworkGraph&)> onEpochDone)
-    : m_epochs(epochs), m_batchSize(batchSize), m_quiet(quiet), m_tty(::isatty(STDERR_FILENO) != 0),
-      m_onEpochDone(std::move(onEpochDone)), m_epochStart(std::chrono::steady_clock::now()), m_lastDraw(m_epochStart)
+ProgressPrinter::ProgressPrinter(int epochs, int batchSize, bool quiet)
+    : m_epochs(epochs), m_batchSize(batchSize), m_quiet(quiet), m_tty(::isatty(STDERR_FILENO) != 0), m_epochStart(std::chrono::steady_clock::now()), m_lastDraw(m_epochStart)
 {
 }
 
@@ -52,7 +50,7 @@ void ProgressPrinter::onBatch(int epoch, int batch, int batchCount)
     std::fflush(stderr);
 }
 
-void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network)
+void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& /*network*/)
 {
     if (m_tty && !m_quiet)
         std::fprintf(stderr, "\r%80s\r", "");
@@ -76,8 +74,6 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& network
                     static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
         std::fflush(stdout);
     }
-    if (m_onEpochDone)
-        m_onEpochDone(m, network);
 }
 
 bool ProgressPrinter::stopRequested() { return stopSignalled(); }

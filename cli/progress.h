@@ -5,22 +5,16 @@
 
 #include <chrono>
 #include <cstdio>
-#include <functional>
 
 namespace rewire::cli {
 
+// A TrainingObserver; `rewire train` composes it with the run writer in an ObserverList.
 class ProgressPrinter : public TrainingObserver {
 public:
-    // `onEpochDone` runs after the epoch line is printed (the CLI writes metrics there).
-    ProgressPrinter(int epochs, int batchSize, bool quiet, std::function<void(const EpochMetrics&, const NetworkGraph&)> onEpochDone);
+    ProgressPrinter(int epochs, int batchSize, bool quiet);
     void onBatch(int epoch, int batch, int batchCount) override;
     void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override;
-    void onTrained(const EpochMetrics& m, const NetworkGraph& network) override
-    {
-        if (m_onTrained)
-            m_onTrained(m, network);
-    }
-    std::function<void(const EpochMetrics&, const NetworkGraph&)> m_onTrained;
+    // SIGINT, SIGTERM or SIGHUP arrived (installStopHandler).
     bool stopRequested() override;
 
 private:
@@ -28,7 +22,6 @@ private:
     int m_batchSize;
     bool m_quiet;
     bool m_tty;
-    std::function<void(const EpochMetrics&, const NetworkGraph&)> m_onEpochDone;
     std::chrono::steady_clock::time_point m_epochStart;
     std::chrono::steady_clock::time_point m_lastDraw;
 };

@@ -286,6 +286,44 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     return m;
 }
 
+ObserverList::ObserverList(std::initializer_list<TrainingObserver*> members)
+{
+    for (TrainingObserver* m : members)
+        add(m);
+}
+
+void ObserverList::add(TrainingObserver* member)
+{
+    if (member)
+        m_members.push_back(member);
+}
+
+void ObserverList::onBatch(int epoch, int batch, int batchCount)
+{
+    for (TrainingObserver* m : m_members)
+        m->onBatch(epoch, batch, batchCount);
+}
+
+void ObserverList::onTrained(const EpochMetrics& metrics, const NetworkGraph& network)
+{
+    for (TrainingObserver* m : m_members)
+        m->onTrained(metrics, network);
+}
+
+void ObserverList::onEpoch(const EpochMetrics& metrics, const NetworkGraph& network)
+{
+    for (TrainingObserver* m : m_members)
+        m->onEpoch(metrics, network);
+}
+
+bool ObserverList::stopRequested()
+{
+    bool stop = false;
+    for (TrainingObserver* m : m_members)
+        stop = m->stopRequested() || stop; // every member is polled: a signal handler may reset state
+    return stop;
+}
+
 void Trainer::run(TrainingObserver* observer)
 {
     while (!finished()) {

@@ -8,6 +8,7 @@
 #include "datasets/dataset.h"
 #include "datasets/registry.h"
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,22 @@ public:
     virtual void onEpoch(const EpochMetrics& /*metrics*/, const NetworkGraph& /*network*/) {}
     // Polled between batches; true ends the current epoch early and stops training.
     virtual bool stopRequested() { return false; }
+};
+
+// Observers that compose: each call goes to every member in order (a progress printer, then the
+// run writer, then whatever the front end adds); a stop is requested when any member asks.
+class ObserverList : public TrainingObserver {
+public:
+    ObserverList() = default;
+    ObserverList(std::initializer_list<TrainingObserver*> members);
+    void add(TrainingObserver* member);
+    void onBatch(int epoch, int batch, int batchCount) override;
+    void onTrained(const EpochMetrics& metrics, const NetworkGraph& network) override;
+    void onEpoch(const EpochMetrics& metrics, const NetworkGraph& network) override;
+    bool stopRequested() override;
+
+private:
+    std::vector<TrainingObserver*> m_members;
 };
 
 class Trainer {

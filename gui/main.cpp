@@ -1,7 +1,7 @@
 // rewire-gui: the desktop app. Without options it opens the window; --open browses a run folder
 // or model; --demo trains the default configuration headless and saves a screenshot.
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/config.h"
 #include "graph/json.h"
 #include "gui/main_window.h"

@@ -1,7 +1,7 @@
 #include "gui/main_window.h"
 
 #include "analysis/analyze_report.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/trainer.h"
 #include "gui/adjacency_view.h"
 #include "gui/colormap.h"

@@ -1,6 +1,6 @@
 #include "gui/run_browser.h"
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/config.h"
 #include "graph/atomic_file.h"
 #include "graph/json.h"

@@ -1,6 +1,6 @@
 #include "gui/training_worker.h"
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 
@@ -79,12 +79,10 @@ public:
         // the run folder keeps the same copy for its turnover.
         m_trained = copy(network);
         if (m_writer)
-            m_writer->trained(m, network, m_trained);
+            m_writer->offerTopology(m_trained); // the writer comes after this observer in the list
     }
     void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override
     {
-        if (m_writer)
-            m_writer->epoch(m, network);
         m_history.push_back(m);
         m_worker.m_epochsDone = m.epoch;
         {
@@ -225,6 +223,7 @@ void TrainingWorker::run()
             writer->setThreads(trainer->threads());
         }
         Observer observer(*this, writer.get(), config.batch, trainer->network());
+        ObserverList observers{&observer, writer.get()};
         observer.publish(0, 0, 0, Observer::copy(trainer->network()));
 
         while (!trainer->finished() && !m_stop) {
@@ -256,7 +255,7 @@ void TrainingWorker::run()
                 m_status.message.clear();
                 m_status.batch = 0;
             }
-            trainer->trainEpoch(&observer);
+            trainer->trainEpoch(&observers);
         }
         const bool completed = trainer->finished();
         if (writer)

@@ -1,6 +1,6 @@
 // `rewire` end to end: the binary is run as a user would, on a tiny synthetic dataset.
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
 #include "cli/cli_helpers.h"

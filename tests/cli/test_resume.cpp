@@ -2,7 +2,7 @@
 // the uninterrupted run, bit for bit.
 
 #include "cli/cli_helpers.h"
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
 

@@ -1,6 +1,6 @@
 // Qt Test suite of the desktop app, run under QT_QPA_PLATFORM=offscreen.
 
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 #include "gui/curves_view.h"
 #include "gui/line_raster.h"
 #include "gui/degree_view.h"

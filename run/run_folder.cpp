@@ -1,4 +1,4 @@
-#include "cli/run_folder.h"
+#include "run/run_folder.h"
 
 #include "analysis/topology_evolution.h"
 #include "graph/atomic_file.h"

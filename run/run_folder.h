@@ -14,7 +14,7 @@
 //   changes.csv     hyper-parameters changed during the run (the desktop app's lr and zeta), if any
 // While a RunWriter lives it holds a lock (flock) on the folder: a second writer (--force,
 // --resume, the app) is refused, and the lock goes with the process however it ends.
-// Not Qt and not the engine's business: both front ends link this small library.
+// Not Qt and not the engine's business: both front ends link this library (run/).
 
 #include "core/trainer.h"
 
@@ -47,7 +47,9 @@ struct ResumePoint {
     std::vector<RecordedChange> laterChanges; // changes.csv rows after `epochs`: replayed on resume
 };
 
-class RunWriter {
+// A TrainingObserver: onTrained writes the snapshot that is due, onEpoch the metrics row and the
+// checkpoint that is due. Compose it with a progress printer in an ObserverList.
+class RunWriter : public TrainingObserver {
 public:
     // Throws std::invalid_argument naming the folder when it is a file, or already holds a run
     // (metrics.csv) and `force` is false. Writes config.json and the metrics.csv header; with
@@ -78,6 +80,14 @@ public:
     // checkpoint when one is due (config.checkpointEvery; never for an epoch cut short).
     // `network` is the trainer's, with its optimiser state.
     void epoch(const EpochMetrics& metrics, const NetworkGraph& network);
+    void onTrained(const EpochMetrics& metrics, const NetworkGraph& network) override
+    {
+        trained(metrics, network, std::move(m_offeredTopology));
+    }
+    void onEpoch(const EpochMetrics& metrics, const NetworkGraph& network) override { epoch(metrics, network); }
+    // A topology copy of the trained network that an observer before this one already made
+    // (the app's): the next onTrained keeps it for turnover instead of copying again.
+    void offerTopology(std::shared_ptr<const NetworkGraph> topology) { m_offeredTopology = std::move(topology); }
     // A hyper-parameter changed before epoch `fromEpoch` (1-based) started: appended to changes.csv
     // (epoch,key,value), so the run folder says which settings trained which epochs.
     void recordChange(int fromEpoch, const std::string& key, const std::string& value);
@@ -115,6 +125,7 @@ private:
     int m_resumedFrom = -1;
     std::string m_note;
     std::shared_ptr<const NetworkGraph> m_previous; // topology of the last snapshot, for turnover
+    std::shared_ptr<const NetworkGraph> m_offeredTopology;
     EpochMetrics m_last;
     double m_trainSeconds = 0.0;
     int m_threads = 0;
