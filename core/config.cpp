@@ -4,6 +4,7 @@
 #include "graph/atomic_file.h"
 
 #include "core/init.h"
+#include "core/methods/registry.h"
 #include "core/network.h"
 
 #include <charconv>
@@ -12,27 +13,6 @@
 #include <cstdio>
 
 namespace rewire {
-
-Method parseMethod(const std::string& text)
-{
-    if (text == "set")
-        return Method::Set;
-    if (text == "static")
-        return Method::Static;
-    if (text == "dense")
-        return Method::Dense;
-    throw ConfigError("--method " + text + ": unknown (expected set, static or dense)");
-}
-
-std::string toString(Method method)
-{
-    switch (method) {
-    case Method::Set: return "set";
-    case Method::Static: return "static";
-    case Method::Dense: return "dense";
-    }
-    return "?";
-}
 
 namespace {
 
@@ -69,7 +49,8 @@ const std::vector<std::string>& TrainConfig::keys()
                                             "epochs",  "batch",        "lr",         "momentum", "weight-decay",
                                             "dropout", "activation",   "method",     "init",     "loss",
                                             "threads", "precision",    "seed",       "snapshot-every",
-                                            "checkpoint-every"};
+                                            "checkpoint-every", "evolve-layers", "counts", "accset-k", "ratio-on",
+                                            "dynset-window", "importance-pruning"};
     return k;
 }
 
@@ -149,7 +130,18 @@ void TrainConfig::validate() const
     } catch (const std::invalid_argument& e) {
         throw ConfigError(e.what());
     }
-    parseMethod(method);
+    findMethod(method);
+    if (evolveLayers != "all" && evolveLayers != "hidden")
+        bad("evolve-layers", evolveLayers, "expected all (every sparse layer) or hidden (not the output layer)");
+    if (counts != "set" && counts != "accset" && counts != "lset")
+        bad("counts", counts, "expected set, accset or lset");
+    if (!(accsetK >= 0.0 && accsetK < 1.0))
+        bad("accset-k", formatNumber(accsetK), "must be in [0, 1) (0: θ = 1 − accuracy)");
+    if (ratioOn != "train" && ratioOn != "validation")
+        bad("ratio-on", ratioOn, "expected train or validation");
+    if (dynsetWindow < 1 || dynsetWindow > 1000)
+        bad("dynset-window", std::to_string(dynsetWindow), "must be in [1, 1000] epochs");
+    parseImportancePruning(importancePruning);
 }
 
 Json TrainConfig::toJson() const
@@ -184,6 +176,12 @@ Json TrainConfig::toJson() const
         j.set("seed", static_cast<double>(seed));
     else
         j.set("seed", std::to_string(seed));
+    j.set("evolve-layers", evolveLayers);
+    j.set("counts", counts);
+    j.set("accset-k", accsetK);
+    j.set("ratio-on", ratioOn);
+    j.set("dynset-window", dynsetWindow);
+    j.set("importance-pruning", importancePruning.empty() ? std::string("off") : importancePruning);
     j.set("snapshot-every", snapshotEvery);
     if (checkpointEvery < 0)
         j.set("checkpoint-every", "auto");
@@ -214,6 +212,12 @@ void TrainConfig::set(const std::string& key, const std::string& value)
     else if (key == "init") init = value;
     else if (key == "loss") loss = value;
     else if (key == "precision") precision = value;
+    else if (key == "evolve-layers") evolveLayers = value;
+    else if (key == "counts") counts = value;
+    else if (key == "accset-k") accsetK = parseNumber(key, value);
+    else if (key == "ratio-on") ratioOn = value;
+    else if (key == "dynset-window") dynsetWindow = static_cast<int>(std::clamp<long long>(parseInteger(key, value), -1, 1 << 30));
+    else if (key == "importance-pruning") importancePruning = value == "off" ? std::string() : value;
     else if (key == "threads") {
         if (value == "auto")
             threads = 0;

@@ -13,10 +13,6 @@
 
 namespace rewire {
 
-enum class Method { Set, Static, Dense };
-Method parseMethod(const std::string& text);
-std::string toString(Method method);
-
 // A bad value of a named key; the message reads "--KEY VALUE: what was expected".
 class ConfigError : public std::invalid_argument {
 public:
@@ -40,7 +36,13 @@ struct TrainConfig {
     double weightDecay = 2e-4;
     double dropout = 0.3;
     std::string activation = "allrelu:0.6";
-    std::string method = "set";
+    std::string method = "set";      // a name from methodRegistry() (core/methods/registry.h)
+    std::string evolveLayers = "all"; // all: every sparse layer (the papers) | hidden: not the output layer (SET's code)
+    std::string counts = "set";      // regrowth counts of dynset and neighbour-*: set | accset | lset
+    double accsetK = 0.0;            // AccSET's k in [0, 1)
+    std::string ratioOn = "train";   // AccSET/LSET ratios and the DynSET gate on: train | validation
+    int dynsetWindow = 3;            // DynSET compares the loss with that of this many epochs earlier
+    std::string importancePruning;   // "P:PERIOD:START" (seed 003 Alg. 2) or empty: off
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";
     int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once

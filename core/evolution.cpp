@@ -45,28 +45,30 @@ std::vector<std::uint8_t> setPruneMask(std::span<const float> weights, double ze
     return keep;
 }
 
-void pruneAndRegrow(SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count, WeightInit init,
-                    NeuronIndex fanIn, Rng& rng)
+std::vector<NewEdge> randomAbsentPositions(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+                                           Rng& rng, std::span<const std::uint64_t> excludeSorted)
 {
     EdgeIndex kept = 0;
     for (auto k : keep)
         kept += k != 0;
     const auto possible = static_cast<std::uint64_t>(layer.inputs()) * static_cast<std::uint64_t>(layer.outputs());
-    if (static_cast<std::uint64_t>(kept + count) > possible)
+    if (static_cast<std::uint64_t>(kept + count) + excludeSorted.size() > possible)
         throw std::invalid_argument("regrowth of " + std::to_string(count) + " edges impossible: " +
-                                    std::to_string(kept) + " kept of " + std::to_string(possible) + " positions");
-    auto isKept = [&](NeuronIndex j, NeuronIndex i) {
-        const EdgeIndex e = layer.findEdge(j, i);
-        return e >= 0 && keep[static_cast<std::size_t>(e)] != 0;
+                                    std::to_string(kept + static_cast<EdgeIndex>(excludeSorted.size())) + " taken of " +
+                                    std::to_string(possible) + " positions");
+    const auto inputs = static_cast<std::uint64_t>(layer.inputs());
+    auto taken = [&](std::uint64_t key) {
+        const EdgeIndex e = layer.findEdge(static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs));
+        return (e >= 0 && keep[static_cast<std::size_t>(e)] != 0) ||
+               std::binary_search(excludeSorted.begin(), excludeSorted.end(), key);
     };
     std::vector<NewEdge> added;
     added.reserve(static_cast<std::size_t>(count));
-    const auto inputs = static_cast<std::uint64_t>(layer.inputs());
     if (static_cast<std::uint64_t>(kept) * 2 > possible) {
         // Nearly dense: enumerate the free positions and pick without replacement.
         std::vector<std::uint64_t> freePos;
         for (std::uint64_t key = 0; key < possible; ++key)
-            if (!isKept(static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs)))
+            if (!taken(key))
                 freePos.push_back(key);
         for (EdgeIndex a = 0; a < count; ++a) {
             const std::uint64_t pick = a + rng.below(freePos.size() - static_cast<std::uint64_t>(a));
@@ -79,12 +81,18 @@ void pruneAndRegrow(SparseLayer& layer, std::span<const std::uint8_t> keep, Edge
         chosen.reserve(static_cast<std::size_t>(count) * 2);
         while (static_cast<EdgeIndex>(added.size()) < count) {
             const std::uint64_t key = rng.below(possible);
-            const auto j = static_cast<NeuronIndex>(key / inputs), i = static_cast<NeuronIndex>(key % inputs);
-            if (isKept(j, i) || !chosen.insert(key).second)
+            if (taken(key) || !chosen.insert(key).second)
                 continue;
-            added.push_back({j, i, 0.0f});
+            added.push_back({static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs), 0.0f});
         }
     }
+    return added;
+}
+
+void pruneAndRegrow(SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count, WeightInit init,
+                    NeuronIndex fanIn, Rng& rng)
+{
+    std::vector<NewEdge> added = randomAbsentPositions(layer, keep, count, rng);
     for (NewEdge& a : added)
         a.weight = drawWeight(init, fanIn, layer.outputs(), rng);
     layer.editTopology(keep, std::move(added));

@@ -17,6 +17,13 @@ struct EvolutionStats {
 // Time complexity: O(E) expected (nth_element).
 std::vector<std::uint8_t> setPruneMask(std::span<const float> weights, double zeta, EvolutionStats* stats = nullptr);
 
+// `count` uniformly random positions absent from the kept set and from `excludeSorted` (keys
+// output * inputs + input, sorted), weights left 0; a just-pruned position may return. Throws
+// std::invalid_argument when fewer than `count` positions are free.
+// Time complexity: O(count) expected draws while the layer is at most half full, else O(in * out).
+std::vector<NewEdge> randomAbsentPositions(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+                                           Rng& rng, std::span<const std::uint64_t> excludeSorted = {});
+
 // Adds `count` edges at uniformly random positions absent from the kept set (a just-pruned position
 // may return), weights from `init` (Zero for the RigL family), zero optimiser state; applies the
 // edit through SparseLayer::editTopology. Throws std::invalid_argument when fewer than `count`

@@ -17,14 +17,14 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Stream labels for Rng::derive, so each use of the seed draws independent numbers.
-constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4;
+constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4, kPruneStream = 5;
 
 } // namespace
 
 double estimateTrainingBytes(const TrainConfig& config)
 {
     const auto arch = config.architecture();
-    const bool dense = parseMethod(config.method) == Method::Dense;
+    const bool dense = findMethod(config.method).dense;
     double edges = 0, neurons = 0;
     for (std::size_t l = 0; l + 1 < arch.size(); ++l)
         edges += dense ? static_cast<double>(arch[l]) * arch[l + 1]
@@ -57,12 +57,12 @@ NetworkGraph buildNetwork(const TrainConfig& config)
 {
     config.validate();
     const auto arch = config.architecture();
-    const Method method = parseMethod(config.method);
+    const bool dense = findMethod(config.method).dense;
     const WeightInit init = parseWeightInit(config.init);
     std::vector<SparseLayer> layers;
     for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
         Rng rng = Rng::derive(config.seed, kInitStream * 1000 + l);
-        if (method == Method::Dense)
+        if (dense)
             layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
         else
             layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng));
@@ -98,14 +98,18 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     if (data.test.samples() > 0 && data.test.features() != train.features())
         throw ConfigError("--test-dataset: " + std::to_string(data.test.features()) + " features, training data has " +
                           std::to_string(train.features()));
-    m_method = parseMethod(m_config.method);
+    m_spec = &findMethod(m_config.method);
+    if (m_config.ratioOn == "validation" && data.validation.samples() == 0 &&
+        (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
+         m_config.counts != "set"))
+        throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
     m_init = parseWeightInit(m_config.init);
     const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
     if (have > 0 && need > 0.9 * have) {
         const std::string msg = fmt::format(": the {} model needs about {:.1f} GiB to train, {:.1f} GiB of memory is available",
                                             m_config.method, need / (1 << 30), have / (1 << 30));
         throw ConfigError("--arch " + m_config.arch + msg +
-                          (m_method == Method::Dense ? " (a sparse --method with a small --epsilon needs far less)"
+                          (m_spec->dense ? " (a sparse --method with a small --epsilon needs far less)"
                                                      : " (lower --epsilon or the layer sizes)"));
     }
     if (checkpoint) {
@@ -130,6 +134,20 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         m_network.attributes()["input_shape"] = s;
     }
     m_network.attributes()["dataset"] = train.name;
+    m_methods = makeTopologyMethods(m_config);
+    if (const auto it = m_network.attributes().find("topology.state"); checkpoint && it != m_network.attributes().end()) {
+        try {
+            m_topology = TopologyState::fromText(it->second, m_network.layerCount());
+        } catch (const std::invalid_argument& e) {
+            throw ConfigError(std::string("checkpoint: ") + e.what());
+        }
+        if (static_cast<int>(m_topology.history.size()) != m_epochsDone)
+            throw ConfigError("checkpoint: topology.state holds " + std::to_string(m_topology.history.size()) +
+                              " epochs, the checkpoint " + std::to_string(m_epochsDone));
+    } else {
+        for (const SparseLayer& l : m_network.layers())
+            m_topology.target.push_back(l.edgeCount());
+    }
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
                                            parseLoss(m_config.loss), m_config.batch, resolveThreads(m_config.threads));
     m_engine->setBf16Activations(m_config.precision == "bf16");
@@ -138,7 +156,8 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
 
 bool Trainer::layerEvolves(int l) const
 {
-    return m_method == Method::Set && !m_network.layer(l).isDense();
+    return m_spec->evolves && !m_network.layer(l).isDense() &&
+           (m_config.evolveLayers == "all" || l + 1 < m_network.layerCount());
 }
 
 void Trainer::setLearningRate(double lr)
@@ -264,17 +283,30 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     if (observer)
         observer->onTrained(m, m_network);
 
-    // SET: evolve after every epoch but the last.
-    const auto t1 = Clock::now();
-    if (epoch < m_config.epochs && m_config.zeta > 0.0) {
-        Rng rng = Rng::derive(m_config.seed, kEvolveStream * 1000000 + static_cast<std::uint64_t>(epoch));
-        for (int l = 0; l < m_network.layerCount(); ++l)
-            if (layerEvolves(l)) {
-                const EvolutionStats s = setEvolve(m_network.layer(l), m_config.zeta, m_init, rng);
-                m.pruned += s.pruned;
-                m.regrown += s.regrown;
-            }
+    // The topology step (not after the last epoch): Importance Pruning when on, then the method.
+    m.trainedConnections = m_network.edgeCount();
+    EpochRecord record{m.trainLoss, m.trainAccuracy, none, none};
+    if (m.hasValidation) {
+        record.validationLoss = m.validationLoss;
+        record.validationAccuracy = m.validationAccuracy;
     }
+    m_topology.history.push_back(record);
+    const auto t1 = Clock::now();
+    for (std::size_t k = 0; k < m_methods.size(); ++k) {
+        const bool main = k + 1 == m_methods.size();
+        TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init};
+        for (int l = 0; l < m_network.layerCount(); ++l)
+            ctx.evolving.push_back(main ? layerEvolves(l)
+                                        : !m_network.layer(l).isDense() &&
+                                              (m_config.evolveLayers == "all" || l + 1 < m_network.layerCount()));
+        // The method's draws keep the stream SET always used; the pruning step draws nothing.
+        Rng rng = Rng::derive(m_config.seed, (main ? kEvolveStream : kPruneStream) * 1000000 + static_cast<std::uint64_t>(epoch));
+        for (const LayerChange& c : m_methods[k]->step(ctx, rng)) {
+            m.pruned += c.pruned;
+            m.regrown += c.regrown;
+        }
+    }
+    m_network.attributes()["topology.state"] = m_topology.toText();
     m.evolutionSeconds = secondsSince(t1);
 
     for (const SparseLayer& l : m_network.layers())

@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/evolution.h"
+#include "core/methods/registry.h"
 #include "core/network.h"
 #include "datasets/dataset.h"
 #include "datasets/registry.h"
@@ -27,6 +28,7 @@ struct EpochMetrics {
     double testLoss = 0.0;
     double testAccuracy = 0.0;
     EdgeIndex connections = 0;  // after this epoch's topology step
+    EdgeIndex trainedConnections = 0; // of the network the epoch trained and evaluated (before the step)
     std::vector<EdgeIndex> connectionsPerLayer;
     EdgeIndex pruned = 0;
     EdgeIndex regrown = 0;
@@ -117,15 +119,21 @@ public:
     void setZeta(double zeta);
     NetworkGraph& network() { return m_network; }
     const NetworkGraph& network() const { return m_network; }
-    // Whether layer l evolves (SET on a layer that is not fully connected).
+    // Whether the method's topology step changes layer l (an evolving method, a layer that is not
+    // fully connected, and one --evolve-layers selects).
     bool layerEvolves(int l) const;
+    // The methods' state: per-layer edge targets and the epochs' figures (saved with checkpoints).
+    const TopologyState& topologyState() const { return m_topology; }
+
 
 private:
     Trainer(TrainConfig config, const DataSplit& data, std::optional<NetworkGraph> checkpoint, int epochsDone);
 
     TrainConfig m_config;
     const DataSplit& m_data;
-    Method m_method;
+    const MethodSpec* m_spec = nullptr;
+    std::vector<std::unique_ptr<TopologyMethod>> m_methods; // Importance Pruning (when on), then the method
+    TopologyState m_topology;
     WeightInit m_init;
     NetworkGraph m_network;
     std::unique_ptr<MlpEngine> m_engine;
@@ -150,7 +158,7 @@ int resolveThreads(int requested);
 DatasetRequest datasetRequest(const TrainConfig& config);
 
 // Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1), or all
-// dense for Method::Dense. Deterministic in config.seed.
+// dense for a dense method. Deterministic in config.seed.
 NetworkGraph buildNetwork(const TrainConfig& config);
 
 } // namespace rewire

@@ -72,7 +72,7 @@ public:
         if (k > 0 && batch % k == 0 && batch < batchCount)
             publish(epoch - 1, batch, batchCount, copy(m_network));
     }
-    void onTrained(const EpochMetrics& m, const NetworkGraph& network) override
+    void onTrained(const EpochMetrics& /*metrics*/, const NetworkGraph& network) override
     {
         // The trained network, before the topology step: the one the epoch's test figures describe
         // (the run folder's snapshots show the same). Published in onEpoch with complete metrics;
@@ -81,7 +81,7 @@ public:
         if (m_writer)
             m_writer->offerTopology(m_trained); // the writer comes after this observer in the list
     }
-    void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override
+    void onEpoch(const EpochMetrics& m, const NetworkGraph& /*network*/) override
     {
         m_history.push_back(m);
         m_worker.m_epochsDone = m.epoch;

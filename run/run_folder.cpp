@@ -662,7 +662,7 @@ std::string metricsCsvHeader(int layers, bool validation)
     h += "test_loss,test_accuracy,connections";
     for (int l = 0; l < layers; ++l)
         h += ",connections_l" + std::to_string(l);
-    return h + ",pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds";
+    return h + ",pruned,regrown,alpha,beta,epoch_seconds,evolution_seconds,eval_seconds";
 }
 
 std::string formatMeasured(double x, int decimals, double scale)
@@ -681,8 +681,14 @@ std::string metricsCsvRow(const EpochMetrics& m)
     row += measured(m.testLoss) + "," + measured(m.testAccuracy) + "," + std::to_string(m.connections);
     for (EdgeIndex c : m.connectionsPerLayer)
         fmt::format_to(std::back_inserter(row), ",{}", c);
-    fmt::format_to(std::back_inserter(row), ",{},{},{:.4f},{:.4f},{:.4f}", m.pruned, m.regrown, m.epochSeconds,
-                   m.evolutionSeconds, m.evalSeconds);
+    fmt::format_to(std::back_inserter(row), ",{},{},", m.pruned, m.regrown);
+    // Seed 002's efficiency: α = accuracy / connections, β = loss × connections, over the
+    // network the test figures describe (before the epoch's topology step).
+    const auto c = static_cast<double>(m.trainedConnections ? m.trainedConnections : m.connections);
+    row += c > 0 && !std::isnan(m.testAccuracy) ? fmt::format("{:.6e}", m.testAccuracy / c) : "n/a";
+    row += ',';
+    row += formatMeasured(m.testLoss * c, 3);
+    fmt::format_to(std::back_inserter(row), ",{:.4f},{:.4f},{:.4f}", m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
     return row;
 }
 

@@ -98,6 +98,35 @@ inline std::string readFile(const std::filesystem::path& p)
 }
 
 // A fresh empty directory under the system temp dir.
+// The lines of a text (no empty last line).
+inline std::vector<std::string> splitLines(const std::string& text)
+{
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t nl = text.find('\n', start);
+        out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+        if (nl == std::string::npos)
+            break;
+        start = nl + 1;
+    }
+    return out;
+}
+
+// The comma-separated cells of a CSV line (no quoting).
+inline std::vector<std::string> splitCells(const std::string& line)
+{
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t comma = line.find(',', start);
+        out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos)
+            return out;
+        start = comma + 1;
+    }
+}
+
 inline std::filesystem::path tempDir(const std::string& name)
 {
     auto p = std::filesystem::temp_directory_path() / ("rewire-test-" + name + "-" + std::to_string(::getpid()));

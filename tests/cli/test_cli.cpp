@@ -31,9 +31,25 @@ TEST_CASE("rewire train writes a complete run folder", "[cli]")
         REQUIRE(fs::exists(dir / "run" / f));
     const std::string metrics = readFile(dir / "run" / "metrics.csv");
     REQUIRE(metrics.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections,connections_l0,"
-                          "connections_l1,connections_l2,pruned,regrown,epoch_seconds,evolution_seconds,eval_seconds\n",
+                          "connections_l1,connections_l2,pruned,regrown,alpha,beta,epoch_seconds,evolution_seconds,"
+                          "eval_seconds\n",
                           0) == 0);
     REQUIRE(std::count(metrics.begin(), metrics.end(), '\n') == 4);
+    {
+        // Seed 002's efficiency columns: SET keeps the count, so α = accuracy / connections and
+        // β = loss × connections of the same row.
+        const auto lines = splitLines(metrics);
+        const auto head = splitCells(lines.front()), last = splitCells(lines.back());
+        auto cell = [&](const std::string& name) {
+            const auto at = std::find(head.begin(), head.end(), name) - head.begin();
+            REQUIRE(at < static_cast<std::ptrdiff_t>(last.size()));
+            return std::stod(last[static_cast<std::size_t>(at)]);
+        };
+        const double c = cell("connections");
+        REQUIRE(c > 0);
+        CHECK(cell("alpha") == Approx(cell("test_accuracy") / c).epsilon(1e-5));
+        CHECK(cell("beta") == Approx(cell("test_loss") * c).epsilon(1e-5));
+    }
     const NetworkGraph g = loadModel(dir / "run" / "model.rwm");
     REQUIRE(formatArchitecture(g.architecture()) == "20-40-30-3");
     REQUIRE(readFile(dir / "run" / "summary.json").find("\"status\": \"completed\"") != std::string::npos);

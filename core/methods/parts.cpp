@@ -1,0 +1,233 @@
+#include "core/methods/parts.h"
+
+#include "core/config.h"
+#include "core/evolution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace rewire {
+
+namespace {
+
+const EpochRecord& lastRecord(const TopologyContext& ctx)
+{
+    if (ctx.state.history.empty())
+        throw std::logic_error("topology step before any epoch was recorded");
+    return ctx.state.history.back();
+}
+
+} // namespace
+
+StepPlan EveryEpoch::plan(const TopologyContext& ctx) const
+{
+    StepPlan p;
+    p.active = ctx.config.zeta > 0.0;
+    p.dropFraction = ctx.config.zeta;
+    return p;
+}
+
+double AccuracyRatio::theta(double accuracy, double k)
+{
+    const double den = k - std::fabs(accuracy) * 2.0 * k + 1.0; // > 0 for k in [0, 1), accuracy in [0, 1]
+    const double t = 1.0 - (accuracy - accuracy * k) / den;
+    return std::clamp(t, 0.0, 1.0);
+}
+
+StepPlan AccuracyRatio::plan(const TopologyContext& ctx) const
+{
+    StepPlan p = EveryEpoch().plan(ctx);
+    const EpochRecord& r = lastRecord(ctx);
+    const double acc = m_validation ? r.validationAccuracy : r.trainAccuracy;
+    p.growRatio = std::isfinite(acc) ? theta(acc, m_k) : 1.0;
+    return p;
+}
+
+double LossRatio::theta(double loss, double firstLoss)
+{
+    if (!(firstLoss > 0.0))
+        return loss > 0.0 ? 1.0 : 0.0;
+    return std::clamp(loss / firstLoss, 0.0, 1.0);
+}
+
+StepPlan LossRatio::plan(const TopologyContext& ctx) const
+{
+    StepPlan p = EveryEpoch().plan(ctx);
+    const auto& h = ctx.state.history;
+    const EpochRecord& r = lastRecord(ctx);
+    const double loss = m_validation ? r.validationLoss : r.trainLoss;
+    const double first = m_validation ? h.front().validationLoss : h.front().trainLoss;
+    p.growRatio = std::isfinite(loss) && std::isfinite(first) ? theta(loss, first) : 1.0;
+    return p;
+}
+
+bool LossGate::paused(const std::vector<double>& losses, int window)
+{
+    const std::size_t n = losses.size();
+    if (window < 1 || n < static_cast<std::size_t>(window) + 2)
+        return false;
+    return losses[n - 1] > losses[n - 1 - static_cast<std::size_t>(window)];
+}
+
+StepPlan LossGate::plan(const TopologyContext& ctx) const
+{
+    std::vector<double> losses;
+    for (const EpochRecord& r : ctx.state.history)
+        losses.push_back(m_validation ? r.validationLoss : r.trainLoss);
+    if (paused(losses, m_window)) {
+        StepPlan p;
+        p.note = "paused: loss above that of " + std::to_string(m_window) + " epochs earlier";
+        return p;
+    }
+    return m_inner->plan(ctx);
+}
+
+StepPlan Periodic::plan(const TopologyContext& ctx) const
+{
+    StepPlan p;
+    p.active = ctx.epoch >= m_start && ctx.epoch % m_period == 0;
+    p.growRatio = 0.0;
+    return p;
+}
+
+std::vector<std::uint8_t> MagnitudeBySign::keep(const TopologyContext& ctx, int l, const StepPlan& plan) const
+{
+    return setPruneMask(ctx.network.layer(l).weights(), plan.dropFraction);
+}
+
+double ImportanceDrop::threshold(std::vector<double> importance, double percentile)
+{
+    if (importance.empty())
+        return -std::numeric_limits<double>::infinity();
+    std::sort(importance.begin(), importance.end());
+    const double rank = percentile / 100.0 * static_cast<double>(importance.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(rank));
+    const std::size_t hi = std::min(lo + 1, importance.size() - 1);
+    return importance[lo] + (rank - static_cast<double>(lo)) * (importance[hi] - importance[lo]);
+}
+
+std::vector<std::uint8_t> ImportanceDrop::keep(const TopologyContext& ctx, int l, const StepPlan& /*plan*/) const
+{
+    const SparseLayer& layer = ctx.network.layer(l);
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(layer.edgeCount()), 1);
+    if (l + 1 >= ctx.network.layerCount())
+        return keep;
+    const auto rows = layer.rowPtr();
+    const auto w = layer.weights();
+    std::vector<double> importance(static_cast<std::size_t>(layer.outputs()), 0.0), live;
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+        double s = 0.0;
+        for (EdgeIndex e = rows[j]; e < rows[j + 1]; ++e)
+            s += std::fabs(static_cast<double>(w[static_cast<std::size_t>(e)]));
+        importance[static_cast<std::size_t>(j)] = s;
+        if (rows[j + 1] > rows[j])
+            live.push_back(s);
+    }
+    const double t = threshold(std::move(live), m_percentile);
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+        if (importance[static_cast<std::size_t>(j)] <= t)
+            for (EdgeIndex e = rows[j]; e < rows[j + 1]; ++e)
+                keep[static_cast<std::size_t>(e)] = 0;
+    return keep;
+}
+
+std::vector<NewEdge> UniformGrow::grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+                                       Rng& rng) const
+{
+    return randomAbsentPositions(layer, keep, count, rng);
+}
+
+std::vector<NewEdge> NeighbourGrow::grow(const SparseLayer& layer, std::span<const std::uint8_t> keep,
+                                         EdgeIndex count, Rng& rng) const
+{
+    const auto inputs = static_cast<std::int64_t>(layer.inputs()), outputs = static_cast<std::int64_t>(layer.outputs());
+    const auto rows = layer.rowPtr();
+    const auto cols = layer.colIdx();
+    auto isKept = [&](std::int64_t j, std::int64_t i) {
+        const EdgeIndex e = layer.findEdge(static_cast<NeuronIndex>(j), static_cast<NeuronIndex>(i));
+        return e >= 0 && keep[static_cast<std::size_t>(e)] != 0;
+    };
+    // Every absent neighbour position of every kept edge, once per kept neighbour.
+    std::vector<std::uint64_t> keys;
+    for (std::int64_t j = 0; j < outputs; ++j)
+        for (EdgeIndex e = rows[static_cast<std::size_t>(j)]; e < rows[static_cast<std::size_t>(j) + 1]; ++e) {
+            if (!keep[static_cast<std::size_t>(e)])
+                continue;
+            const std::int64_t i = cols[static_cast<std::size_t>(e)];
+            for (std::int64_t dj = -1; dj <= 1; ++dj)
+                for (std::int64_t di = -1; di <= 1; ++di) {
+                    const std::int64_t jj = j + dj, ii = i + di;
+                    if ((di == 0 && dj == 0) || jj < 0 || jj >= outputs || ii < 0 || ii >= inputs || isKept(jj, ii))
+                        continue;
+                    keys.push_back(static_cast<std::uint64_t>(jj * inputs + ii));
+                }
+        }
+    std::sort(keys.begin(), keys.end());
+    struct Candidate {
+        std::uint64_t key;
+        std::uint32_t neighbours;
+    };
+    std::vector<Candidate> cand;
+    for (std::size_t a = 0; a < keys.size();) {
+        std::size_t b = a;
+        while (b < keys.size() && keys[b] == keys[a])
+            ++b;
+        cand.push_back({keys[a], static_cast<std::uint32_t>(b - a)});
+        a = b;
+    }
+    keys.clear();
+    keys.shrink_to_fit();
+    const std::size_t take = std::min(cand.size(), static_cast<std::size_t>(count));
+    if (m_most) {
+        const std::uint64_t salt = rng.next(); // seeded order among equal counts
+        std::partial_sort(cand.begin(), cand.begin() + static_cast<std::ptrdiff_t>(take), cand.end(),
+                          [salt](const Candidate& a, const Candidate& b) {
+                              if (a.neighbours != b.neighbours)
+                                  return a.neighbours > b.neighbours;
+                              const std::uint64_t ha = hashCounter(salt, a.key), hb = hashCounter(salt, b.key);
+                              return ha != hb ? ha < hb : a.key < b.key;
+                          });
+    } else {
+        for (std::size_t a = 0; a < take; ++a) // uniform without replacement
+            std::swap(cand[a], cand[a + rng.below(cand.size() - a)]);
+    }
+    std::vector<NewEdge> added;
+    added.reserve(static_cast<std::size_t>(count));
+    std::vector<std::uint64_t> chosen;
+    for (std::size_t a = 0; a < take; ++a) {
+        added.push_back({static_cast<NeuronIndex>(cand[a].key / static_cast<std::uint64_t>(inputs)),
+                         static_cast<NeuronIndex>(cand[a].key % static_cast<std::uint64_t>(inputs)), 0.0f});
+        chosen.push_back(cand[a].key);
+    }
+    if (static_cast<EdgeIndex>(take) < count) {
+        std::sort(chosen.begin(), chosen.end());
+        auto rest = randomAbsentPositions(layer, keep, count - static_cast<EdgeIndex>(take), rng, chosen);
+        added.insert(added.end(), rest.begin(), rest.end());
+    }
+    return added;
+}
+
+std::vector<EdgeIndex> PerLayerBudget::growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
+                                                  const StepPlan& plan) const
+{
+    std::vector<EdgeIndex> counts(kept.size(), 0);
+    for (std::size_t l = 0; l < kept.size(); ++l) {
+        if (!ctx.evolving[l])
+            continue;
+        const SparseLayer& layer = ctx.network.layer(static_cast<int>(l));
+        const EdgeIndex possible = static_cast<EdgeIndex>(layer.inputs()) * layer.outputs();
+        const EdgeIndex deficit = std::max<EdgeIndex>(0, ctx.state.target[l] - kept[l]);
+        const auto want = static_cast<EdgeIndex>(std::llround(plan.growRatio * static_cast<double>(deficit)));
+        counts[l] = std::min(want, possible - kept[l]);
+    }
+    return counts;
+}
+
+std::vector<EdgeIndex> ShrinkingBudget::growCounts(const TopologyContext& /*ctx*/, const std::vector<EdgeIndex>& kept,
+                                                   const StepPlan& /*plan*/) const
+{
+    return std::vector<EdgeIndex>(kept.size(), 0);
+}
+
+} // namespace rewire

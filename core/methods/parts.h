@@ -1,0 +1,146 @@
+#pragma once
+// The concrete parts the registered methods are made of (see method.h). Each part reads the live
+// TrainConfig through the context, so changes between epochs (the app's ζ) take effect.
+
+#include "core/methods/method.h"
+
+namespace rewire {
+
+// ---- schedules ----
+
+// SET: a step after every epoch but the last, dropping ζ (config.zeta), regrowing the deficit.
+class EveryEpoch : public Schedule {
+public:
+    StepPlan plan(const TopologyContext& ctx) const override;
+};
+
+// Never a step (static sparse, dense).
+class NoSteps : public Schedule {
+public:
+    StepPlan plan(const TopologyContext&) const override { return {}; }
+};
+
+// AccSET (seed 002, Algorithm 1): regrow θ of the deficit with
+// θ = 1 − (acc − acc·k) / (k − |acc|·2k + 1), acc the epoch's accuracy on the training or the
+// validation data; k in [0, 1) (k = 0: θ = 1 − acc).
+class AccuracyRatio : public Schedule {
+public:
+    AccuracyRatio(double k, bool onValidation) : m_k(k), m_validation(onValidation) {}
+    StepPlan plan(const TopologyContext& ctx) const override;
+    static double theta(double accuracy, double k);
+
+private:
+    double m_k;
+    bool m_validation;
+};
+
+// LSET: seed 002 names a loss-based ratio without a formula; Rewire uses
+// θ = clamp(loss_e / loss_1, 0, 1), loss_1 the first epoch's loss.
+class LossRatio : public Schedule {
+public:
+    explicit LossRatio(bool onValidation) : m_validation(onValidation) {}
+    StepPlan plan(const TopologyContext& ctx) const override;
+    static double theta(double loss, double firstLoss);
+
+private:
+    bool m_validation;
+};
+
+// DynSET (seed 002, Algorithm 2): the inner schedule's step, paused after epoch e when
+// e ≥ window + 2 and loss_e > loss_{e−window} (window 3 in the paper: lengthList > 4).
+class LossGate : public Schedule {
+public:
+    LossGate(std::unique_ptr<Schedule> inner, int window, bool onValidation)
+        : m_inner(std::move(inner)), m_window(window), m_validation(onValidation)
+    {
+    }
+    StepPlan plan(const TopologyContext& ctx) const override;
+    // Whether the rule pauses after the last entry of `losses` (epochs 1..n).
+    static bool paused(const std::vector<double>& losses, int window);
+
+private:
+    std::unique_ptr<Schedule> m_inner;
+    int m_window;
+    bool m_validation;
+};
+
+// Importance Pruning's timing (seed 003, Algorithm 2): after epoch e when e ≥ start and
+// e % period == 0.
+class Periodic : public Schedule {
+public:
+    Periodic(int period, int start) : m_period(period), m_start(start) {}
+    StepPlan plan(const TopologyContext& ctx) const override;
+
+private:
+    int m_period, m_start;
+};
+
+// ---- drop rules ----
+
+// SET: the fraction of non-negative weights closest to zero and the same fraction of negative
+// weights closest to zero (setPruneMask).
+class MagnitudeBySign : public DropRule {
+public:
+    std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+};
+
+// Importance Pruning (seed 003, eq. 4 and Algorithm 2): importance I_j = Σ_i |w_ij| over a
+// neuron's incoming edges; every incoming edge of the neurons with I_j ≤ t goes, t the P-th
+// percentile (linear interpolation, as numpy's) of the importances of the layer's neurons that
+// still have incoming edges. Only layers into hidden neurons: pruning output neurons would
+// remove classes.
+class ImportanceDrop : public DropRule {
+public:
+    explicit ImportanceDrop(double percentile) : m_percentile(percentile) {}
+    std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+    // The threshold over `importance` (live neurons only), for tests.
+    static double threshold(std::vector<double> importance, double percentile);
+
+private:
+    double m_percentile;
+};
+
+// ---- grow rules ----
+
+// Uniformly random absent positions (SET).
+class UniformGrow : public GrowRule {
+public:
+    std::vector<NewEdge> grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+                              Rng& rng) const override;
+};
+
+// Seed 002 §4.1: the 8 neighbours of position (input i, output j) are (i±1, j±1), (i±1, j) and
+// (i, j±1) in the weight matrix. One: uniformly random among the absent positions with at least
+// one kept neighbour (as rejection sampling would draw). Most: the absent positions with the
+// most kept neighbours, ties in a seeded random order. Candidates come from the kept edges'
+// neighbourhoods (8 per edge), never from a scan of the matrix. When fewer candidates exist
+// than needed, the rest are uniformly random.
+class NeighbourGrow : public GrowRule {
+public:
+    explicit NeighbourGrow(bool most) : m_most(most) {}
+    std::vector<NewEdge> grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+                              Rng& rng) const override;
+
+private:
+    bool m_most;
+};
+
+// ---- budgets ----
+
+// Per layer: regrow round(θ · (target − kept)), at most the free positions. Dropped edges are
+// refilled towards the layer's target, which stays fixed.
+class PerLayerBudget : public Budget {
+public:
+    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
+                                      const StepPlan& plan) const override;
+};
+
+// Pruning: nothing regrows and every drop lowers the layer's target for good.
+class ShrinkingBudget : public Budget {
+public:
+    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
+                                      const StepPlan& plan) const override;
+    bool shrinks() const override { return true; }
+};
+
+} // namespace rewire

@@ -1,0 +1,145 @@
+#include "core/methods/registry.h"
+
+#include "core/config.h"
+#include "core/methods/parts.h"
+#include "graph/json.h"
+
+#include <charconv>
+
+namespace rewire {
+
+namespace {
+
+// The count schedule --counts names: SET's full refill, AccSET's or LSET's ratio.
+std::unique_ptr<Schedule> countSchedule(const TrainConfig& c)
+{
+    const bool validation = c.ratioOn == "validation";
+    if (c.counts == "accset")
+        return std::make_unique<AccuracyRatio>(c.accsetK, validation);
+    if (c.counts == "lset")
+        return std::make_unique<LossRatio>(validation);
+    return std::make_unique<EveryEpoch>();
+}
+
+std::unique_ptr<TopologyMethod> evolving(const std::string& name, std::unique_ptr<Schedule> schedule,
+                                         std::unique_ptr<GrowRule> grow)
+{
+    return std::make_unique<TopologyMethod>(name, std::move(schedule), std::make_unique<MagnitudeBySign>(),
+                                            std::move(grow), std::make_unique<PerLayerBudget>());
+}
+
+std::unique_ptr<TopologyMethod> none(const std::string& name)
+{
+    return std::make_unique<TopologyMethod>(name, std::make_unique<NoSteps>(), std::make_unique<MagnitudeBySign>(),
+                                            nullptr, std::make_unique<PerLayerBudget>());
+}
+
+} // namespace
+
+const std::vector<MethodSpec>& methodRegistry()
+{
+    static const std::vector<MethodSpec> registry = [] {
+        std::vector<MethodSpec> r;
+        r.push_back({"set", "Sparse Evolutionary Training: drop ζ of the weights closest to zero (per sign), regrow as many at random",
+                     "Mocanu et al. 2018, Nature Communications 9:2383 (seed 001)", {"zeta"}, false, true,
+                     [](const TrainConfig&) {
+                         return evolving("set", std::make_unique<EveryEpoch>(), std::make_unique<UniformGrow>());
+                     }});
+        r.push_back({"accset", "SET that regrows θ = 1 − accuracy (with k) of the deficit: the network shrinks as it learns",
+                     "Scholte 2022, Algorithm 1 (seed 002)", {"zeta", "accset-k", "ratio-on"}, false, true,
+                     [](const TrainConfig& c) {
+                         return evolving("accset", std::make_unique<AccuracyRatio>(c.accsetK, c.ratioOn == "validation"),
+                                         std::make_unique<UniformGrow>());
+                     }});
+        r.push_back({"lset", "SET that regrows θ = clamp(loss / first-epoch loss, 0, 1) of the deficit",
+                     "Scholte 2022, §4.2 (seed 002; the formula is Rewire's)", {"zeta", "ratio-on"}, false, true,
+                     [](const TrainConfig& c) {
+                         return evolving("lset", std::make_unique<LossRatio>(c.ratioOn == "validation"),
+                                         std::make_unique<UniformGrow>());
+                     }});
+        r.push_back({"dynset", "pauses the topology step after an epoch whose loss is above that of --dynset-window epochs earlier",
+                     "Scholte 2022, Algorithm 2 (seed 002)", {"zeta", "counts", "dynset-window", "accset-k", "ratio-on"},
+                     false, true,
+                     [](const TrainConfig& c) {
+                         return evolving("dynset",
+                                         std::make_unique<LossGate>(countSchedule(c), c.dynsetWindow,
+                                                                    c.ratioOn == "validation"),
+                                         std::make_unique<UniformGrow>());
+                     }});
+        r.push_back({"neighbour-one", "regrows at random positions that have at least one of their 8 mask neighbours",
+                     "Scholte 2022, §4.1.1 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
+                     [](const TrainConfig& c) {
+                         return evolving("neighbour-one", countSchedule(c), std::make_unique<NeighbourGrow>(false));
+                     }});
+        r.push_back({"neighbour-most", "regrows the absent positions with the most mask neighbours",
+                     "Scholte 2022, §4.1.2 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
+                     [](const TrainConfig& c) {
+                         return evolving("neighbour-most", countSchedule(c), std::make_unique<NeighbourGrow>(true));
+                     }});
+        r.push_back({"static", "static sparse: the Erdős–Rényi topology of the start, never changed",
+                     "Mocanu et al. 2021, Fig. 1 (seed 000)", {}, false, false,
+                     [](const TrainConfig&) { return none("static"); }});
+        r.push_back({"dense", "fully connected layers (the dense baseline)", "seed 000, Fig. 1; seed 003, Table 2", {},
+                     true, false, [](const TrainConfig&) { return none("dense"); }});
+        return r;
+    }();
+    return registry;
+}
+
+const MethodSpec& findMethod(const std::string& name)
+{
+    std::string names;
+    for (const MethodSpec& m : methodRegistry()) {
+        if (m.name == name)
+            return m;
+        names += (names.empty() ? "" : ", ") + m.name;
+    }
+    throw ConfigError("--method " + name + ": unknown (expected " + names + ")");
+}
+
+std::optional<ImportancePruning> parseImportancePruning(const std::string& text)
+{
+    if (text.empty() || text == "off")
+        return std::nullopt;
+    const auto bad = [&](const std::string& why) -> ConfigError {
+        return ConfigError("--importance-pruning " + text + ": " + why +
+                           " (expected P:PERIOD:START, e.g. 20:10:200, or off)");
+    };
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t colon = text.find(':', start);
+        parts.push_back(text.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+        if (colon == std::string::npos)
+            break;
+        start = colon + 1;
+    }
+    if (parts.size() != 3)
+        throw bad("three values needed");
+    ImportancePruning ip;
+    if (!readNumber(parts[0], ip.percentile) || !(ip.percentile > 0.0 && ip.percentile < 100.0))
+        throw bad("the percentile P must be a number in (0, 100)");
+    auto integer = [&](const std::string& s, int& out, const char* what) {
+        long long v = 0;
+        const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v < 1 || v > (1 << 30))
+            throw bad(std::string(what) + " must be a whole number >= 1");
+        out = static_cast<int>(v);
+    };
+    integer(parts[1], ip.period, "PERIOD");
+    integer(parts[2], ip.start, "START");
+    return ip;
+}
+
+std::vector<std::unique_ptr<TopologyMethod>> makeTopologyMethods(const TrainConfig& config)
+{
+    std::vector<std::unique_ptr<TopologyMethod>> methods;
+    if (const auto ip = parseImportancePruning(config.importancePruning))
+        methods.push_back(std::make_unique<TopologyMethod>(
+            "importance-pruning", std::make_unique<Periodic>(ip->period, ip->start),
+            std::make_unique<ImportanceDrop>(ip->percentile), nullptr, std::make_unique<ShrinkingBudget>()));
+    methods.push_back(findMethod(config.method).make(config));
+    return methods;
+}
+
+} // namespace rewire

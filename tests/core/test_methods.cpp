@@ -1,0 +1,412 @@
+// The method registry and the parts its methods are made of (core/methods/).
+
+#include "core/methods/parts.h"
+#include "core/methods/registry.h"
+#include "core/trainer.h"
+#include "datasets/synthetic.h"
+#include "graph/model_io.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+DataSplit methodData()
+{
+    MadelonOptions o;
+    o.samples = 500;
+    o.features = 24;
+    o.informative = 6;
+    o.redundant = 4;
+    o.classes = 3;
+    o.classSep = 2.5;
+    o.seed = 5;
+    DataSplit s = splitByFraction(makeMadelon(o), 0.25, 1);
+    const Standardizer st = Standardizer::fit(s.train);
+    st.apply(s.train);
+    st.apply(s.test);
+    return s;
+}
+
+TrainConfig methodConfig(const std::string& method)
+{
+    TrainConfig c;
+    c.method = method;
+    c.arch = "24-48-40-3";
+    c.epsilon = 4;
+    c.epochs = 7;
+    c.batch = 25;
+    c.lr = 0.05;
+    c.zeta = 0.3;
+    c.threads = 2;
+    c.seed = 23;
+    c.evolveLayers = "all";
+    return c;
+}
+
+std::set<std::pair<NeuronIndex, NeuronIndex>> positions(const SparseLayer& l)
+{
+    std::set<std::pair<NeuronIndex, NeuronIndex>> p;
+    for (NeuronIndex j = 0; j < l.outputs(); ++j)
+        for (EdgeIndex e = l.rowPtr()[j]; e < l.rowPtr()[j + 1]; ++e)
+            p.insert({j, l.colIdx()[static_cast<std::size_t>(e)]});
+    return p;
+}
+
+// Keeps the trained network of each epoch (before its topology step) and checks the step.
+struct StepChecker : TrainingObserver {
+    std::string method;
+    std::vector<EdgeIndex> initial;
+    std::vector<double> trainLosses;
+    double firstLoss = 0.0;
+    NetworkGraph before;
+    int steps = 0, pauses = 0;
+    bool anyNewEdge = false;
+
+    void onTrained(const EpochMetrics& m, const NetworkGraph& net) override
+    {
+        before = net; // with its velocity property
+        trainLosses.push_back(m.trainLoss);
+    }
+    void onEpoch(const EpochMetrics& m, const NetworkGraph& after) override
+    {
+        INFO("method " << method << ", epoch " << m.epoch);
+        const bool last = m.epoch == 7;
+        const bool paused = method == "dynset" && LossGate::paused(trainLosses, 3);
+        pauses += paused && !last;
+        for (int l = 0; l < after.layerCount(); ++l) {
+            INFO("layer " << l);
+            const SparseLayer& b = before.layer(l);
+            const SparseLayer& a = after.layer(l);
+            const bool sparse = !b.isDense();
+            // Budget: what the step must leave, per the method's documentation.
+            const auto keep = setPruneMask(b.weights(), 0.3);
+            EdgeIndex kept = 0;
+            for (auto k : keep)
+                kept += k;
+            const EdgeIndex target = initial[static_cast<std::size_t>(l)];
+            EdgeIndex expected = b.edgeCount();
+            if (!last && sparse && !paused) {
+                if (method == "set" || method == "dynset" || method == "neighbour-one" || method == "neighbour-most")
+                    expected = target;
+                else if (method == "accset")
+                    expected = kept + std::llround(AccuracyRatio::theta(m.trainAccuracy, 0.0) * double(target - kept));
+                else if (method == "lset")
+                    expected = kept + std::llround(LossRatio::theta(m.trainLoss, trainLosses.front()) *
+                                                   double(target - kept));
+                else if (method == "static" || method == "dense")
+                    expected = b.edgeCount();
+                else
+                    FAIL("no documented budget for method " << method << ": add it to this test");
+            }
+            CHECK(a.edgeCount() == expected);
+            if (method == "dense")
+                CHECK(a.isDense());
+            // New edges (new positions, or a weight that changed at a kept position) start with
+            // zero optimiser state; the others keep theirs.
+            const int va = a.findEdgeProperty("velocity"), vb = b.findEdgeProperty("velocity");
+            REQUIRE(va >= 0);
+            REQUIRE(vb >= 0);
+            const auto old = positions(b);
+            for (NeuronIndex j = 0; j < a.outputs(); ++j)
+                for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
+                    const NeuronIndex i = a.colIdx()[static_cast<std::size_t>(e)];
+                    const EdgeIndex eb = b.findEdge(j, i);
+                    const bool fresh = eb < 0 || b.weights()[static_cast<std::size_t>(eb)] != a.weights()[static_cast<std::size_t>(e)];
+                    if (fresh) {
+                        anyNewEdge = true;
+                        REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] == 0.0f);
+                    } else {
+                        REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] ==
+                                b.edgeProperty(vb)[static_cast<std::size_t>(eb)]);
+                    }
+                }
+            if (method == "static" || method == "dense")
+                CHECK(positions(a) == old);
+        }
+        steps += !last;
+    }
+};
+
+std::string modelBytes(const NetworkGraph& g, const std::string& name)
+{
+    const auto file = tempDir("methods-bytes") / (name + ".rwm");
+    saveModel(g, file, true);
+    return readFile(file);
+}
+
+} // namespace
+
+TEST_CASE("every registered method keeps its budget, zeroes new state, repeats and resumes bit for bit", "[core][methods]")
+{
+    const DataSplit data = methodData();
+    REQUIRE(methodRegistry().size() >= 8);
+    for (const MethodSpec& spec : methodRegistry()) {
+        INFO("method " << spec.name);
+        const TrainConfig config = methodConfig(spec.name);
+        REQUIRE_FALSE(spec.summary.empty());
+        REQUIRE_FALSE(spec.source.empty());
+
+        Trainer t(config, data);
+        StepChecker check;
+        check.method = spec.name;
+        for (const SparseLayer& l : t.network().layers())
+            check.initial.push_back(l.edgeCount());
+        t.run(&check);
+        REQUIRE(t.epochsDone() == 7);
+        if (spec.evolves)
+            CHECK(check.anyNewEdge);
+        const std::string bytes = modelBytes(t.network(), spec.name + "-a");
+
+        // The same seed on 1 thread gives the same bytes.
+        TrainConfig one = config;
+        one.threads = 1;
+        Trainer again(one, data);
+        again.run();
+        CHECK(modelBytes(again.network(), spec.name + "-b") == bytes);
+
+        // Stopped after 3 epochs, saved with its state, resumed: the uninterrupted run's bytes.
+        Trainer first(config, data);
+        for (int e = 0; e < 3; ++e)
+            first.trainEpoch();
+        const auto ckpt = tempDir("methods-resume") / (spec.name + ".rwm");
+        saveModel(first.network(), ckpt, true);
+        Trainer resumed(config, data, loadModel(ckpt), 3);
+        resumed.run();
+        CHECK(modelBytes(resumed.network(), spec.name + "-c") == bytes);
+    }
+}
+
+TEST_CASE("AccSET and LSET ratios at their edge values", "[core][methods]")
+{
+    for (double k : {0.0, 0.3, 0.9}) {
+        INFO("k " << k);
+        CHECK(AccuracyRatio::theta(0.0, k) == Approx(1.0));
+        CHECK(AccuracyRatio::theta(1.0, k) == Approx(0.0).margin(1e-12));
+    }
+    CHECK(AccuracyRatio::theta(0.7, 0.0) == Approx(0.3));
+    // k = 0.5, acc = 0.25: 1 − (0.25 − 0.125) / (0.5 − 0.25 + 1) = 0.9
+    CHECK(AccuracyRatio::theta(0.25, 0.5) == Approx(0.9));
+    CHECK(LossRatio::theta(1.0, 2.0) == Approx(0.5));
+    CHECK(LossRatio::theta(2.0, 2.0) == Approx(1.0));
+    CHECK(LossRatio::theta(3.0, 2.0) == Approx(1.0)); // clamped
+    CHECK(LossRatio::theta(0.0, 2.0) == Approx(0.0));
+    CHECK(LossRatio::theta(0.5, 0.0) == Approx(1.0)); // a zero first loss: refill
+}
+
+TEST_CASE("DynSET pauses exactly after the epochs whose loss is above that of three epochs earlier", "[core][methods]")
+{
+    // Epochs 1..9; the rule needs five epochs of history (Algorithm 2: lengthList > 4).
+    const std::vector<double> losses{1.0, 0.9, 0.95, 0.97, 0.99, 0.8, 1.2, 0.7, 0.81};
+    std::vector<int> pausedAfter;
+    for (std::size_t n = 1; n <= losses.size(); ++n)
+        if (LossGate::paused(std::vector<double>(losses.begin(), losses.begin() + static_cast<std::ptrdiff_t>(n)), 3))
+            pausedAfter.push_back(static_cast<int>(n));
+    // e=4: history too short (0.97 > 1.0 is false anyway); e=5: 0.99 > 0.9 → pause;
+    // e=6: 0.8 > 0.95? no; e=7: 1.2 > 0.97 → pause; e=8: 0.7 > 0.99? no; e=9: 0.81 > 0.8 → pause.
+    CHECK(pausedAfter == std::vector<int>{5, 7, 9});
+    // An equal loss is not worse.
+    CHECK_FALSE(LossGate::paused({1, 1, 1, 1, 1}, 3));
+    CHECK(LossGate::paused({1, 1, 1, 1, 2}, 3));
+    CHECK_FALSE(LossGate::paused({1, 1, 1, 2}, 3)); // four entries: not yet
+}
+
+namespace {
+
+// Kept neighbours of absent position (input i, output j), brute force over the 8 neighbours.
+int neighbourCount(const SparseLayer& l, const std::vector<std::uint8_t>& keep, NeuronIndex j, NeuronIndex i)
+{
+    int n = 0;
+    for (int dj = -1; dj <= 1; ++dj)
+        for (int di = -1; di <= 1; ++di) {
+            const long jj = long(j) + dj, ii = long(i) + di;
+            if ((di == 0 && dj == 0) || jj < 0 || ii < 0 || jj >= l.outputs() || ii >= l.inputs())
+                continue;
+            const EdgeIndex e = l.findEdge(NeuronIndex(jj), NeuronIndex(ii));
+            n += e >= 0 && keep[std::size_t(e)];
+        }
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("neighbour regrowth creates only edges with a kept neighbour, and most picks the maximal counts", "[core][methods]")
+{
+    for (std::uint64_t seed : {1, 2, 3, 4}) {
+        INFO("seed " << seed);
+        const SparseLayer layer = randomLayer(37, 29, 0.06, seed);
+        std::vector<std::uint8_t> keep(std::size_t(layer.edgeCount()), 1);
+        for (std::size_t e = 0; e < keep.size(); e += 3)
+            keep[e] = 0;
+        // Brute force: every absent position's kept-neighbour count.
+        std::map<std::pair<NeuronIndex, NeuronIndex>, int> counts;
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+            for (NeuronIndex i = 0; i < layer.inputs(); ++i) {
+                const EdgeIndex e = layer.findEdge(j, i);
+                if (e >= 0 && keep[std::size_t(e)])
+                    continue;
+                counts[{j, i}] = neighbourCount(layer, keep, j, i);
+            }
+        int withNeighbour = 0;
+        for (const auto& [pos, c] : counts)
+            withNeighbour += c > 0;
+        const EdgeIndex count = 25;
+        REQUIRE(withNeighbour > count);
+
+        Rng rng(seed);
+        const auto one = NeighbourGrow(false).grow(layer, keep, count, rng);
+        REQUIRE(one.size() == std::size_t(count));
+        std::set<std::pair<NeuronIndex, NeuronIndex>> distinct;
+        for (const NewEdge& a : one) {
+            REQUIRE(counts.count({a.output, a.input}) == 1); // absent from the kept edges
+            CHECK(counts[{a.output, a.input}] >= 1);
+            distinct.insert({a.output, a.input});
+        }
+        CHECK(distinct.size() == one.size());
+
+        const auto most = NeighbourGrow(true).grow(layer, keep, count, rng);
+        REQUIRE(most.size() == std::size_t(count));
+        std::vector<int> all;
+        for (const auto& [pos, c] : counts)
+            all.push_back(c);
+        std::sort(all.rbegin(), all.rend());
+        std::vector<int> picked;
+        for (const NewEdge& a : most)
+            picked.push_back(counts.at({a.output, a.input}));
+        std::sort(picked.rbegin(), picked.rend());
+        CHECK(picked == std::vector<int>(all.begin(), all.begin() + count));
+    }
+    // Fewer candidates than needed: the rest are random, still distinct and absent.
+    const SparseLayer tiny = SparseLayer::fromEdges(10, 10, {{5, 5, 0.5f}});
+    std::vector<std::uint8_t> keepAll(1, 1);
+    Rng rng(9);
+    const auto grown = NeighbourGrow(true).grow(tiny, keepAll, 20, rng);
+    REQUIRE(grown.size() == 20);
+    std::set<std::pair<NeuronIndex, NeuronIndex>> distinct;
+    int adjacent = 0;
+    for (const NewEdge& a : grown) {
+        CHECK_FALSE((a.output == 5 && a.input == 5));
+        distinct.insert({a.output, a.input});
+        adjacent += std::abs(int(a.output) - 5) <= 1 && std::abs(int(a.input) - 5) <= 1;
+    }
+    CHECK(distinct.size() == 20);
+    CHECK(adjacent == 8); // all 8 neighbours first
+}
+
+TEST_CASE("Importance Pruning removes the incoming edges of exactly the neurons at or below the percentile", "[core][methods]")
+{
+    // Layer 0 of a 12-8-3 network: importances by construction, one neuron without edges.
+    std::vector<NewEdge> edges;
+    const std::vector<float> scale{0.1f, 0.7f, 0.3f, 0.0f, 0.5f, 0.3f, 0.9f, 0.2f};
+    for (NeuronIndex j = 0; j < 8; ++j)
+        if (j != 3)
+            for (NeuronIndex i = 0; i < 4; ++i)
+                edges.push_back({j, NeuronIndex(i * 3 + j % 3), (i % 2 ? -1.0f : 1.0f) * scale[j]});
+    NetworkGraph g({SparseLayer::fromEdges(12, 8, edges), SparseLayer::fromEdges(8, 3, {{0, 1, 0.5f}, {2, 4, 0.1f}})});
+    // Importances 0.4, 2.8, 1.2, (none), 2.0, 1.2, 3.6, 0.8 → live sorted 0.4 0.8 1.2 1.2 2.0 2.8 3.6;
+    // the 40th percentile: rank 0.4 · 6 = 2.4 → 1.2 + 0.4 · 0 = 1.2; neurons 0, 7, 2 and 5 go.
+    CHECK(ImportanceDrop::threshold({0.4, 2.8, 1.2, 2.0, 1.2, 3.6, 0.8}, 40) == Approx(1.2));
+    CHECK(ImportanceDrop::threshold({1, 2, 3, 4}, 50) == Approx(2.5));
+    TrainConfig c;
+    TopologyState state;
+    state.target = {g.layer(0).edgeCount(), g.layer(1).edgeCount()};
+    TopologyContext ctx{10, 20, c, g, state, {true, true}, WeightInit::HeUniform};
+    auto methods = makeTopologyMethods([] {
+        TrainConfig t;
+        t.method = "static";
+        t.importancePruning = "40:5:10";
+        return t;
+    }());
+    REQUIRE(methods.size() == 2);
+    Rng rng(1);
+    const auto changes = methods.front()->step(ctx, rng);
+    CHECK(changes[0].pruned == 16);
+    CHECK(changes[0].regrown == 0);
+    CHECK(changes[1].pruned == 0); // the output layer is never pruned by importance
+    for (NeuronIndex j : {0, 2, 5, 7, 3})
+        CHECK(g.layer(0).inDegree(j) == 0);
+    for (NeuronIndex j : {1, 4, 6})
+        CHECK(g.layer(0).inDegree(j) == 4);
+    CHECK(state.target[0] == 28 - 16); // the budget shrinks for good
+    // Not due at epoch 11 (period 5 from 10), nor after the last epoch.
+    ctx.epoch = 11;
+    CHECK(methods.front()->step(ctx, rng)[0].pruned == 0);
+    ctx.epoch = 20;
+    CHECK(methods.front()->step(ctx, rng)[0].pruned == 0);
+}
+
+TEST_CASE("Importance Pruning shrinks a SET run, and only from its start epoch", "[core][methods]")
+{
+    const DataSplit data = methodData();
+    TrainConfig c = methodConfig("set");
+    c.importancePruning = "20:2:3";
+    Trainer t(c, data);
+    std::vector<EdgeIndex> counts;
+    struct Counts : TrainingObserver {
+        std::vector<EdgeIndex>& c;
+        explicit Counts(std::vector<EdgeIndex>& v) : c(v) {}
+        void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { c.push_back(m.connections); }
+    } obs(counts);
+    const EdgeIndex start = t.network().edgeCount();
+    t.run(&obs);
+    REQUIRE(counts.size() == 7);
+    CHECK(counts[0] == start);
+    CHECK(counts[1] == start);
+    CHECK(counts[2] == start);
+    CHECK(counts[3] < counts[2]); // epoch 4: 4 % 2 == 0 and 4 >= 3
+    CHECK(counts[4] == counts[3]);
+    CHECK(counts[5] < counts[4]);
+    CHECK(counts[6] == counts[5]); // no step after the last epoch
+}
+
+TEST_CASE("method options are checked and named", "[core][methods][config]")
+{
+    TrainConfig c;
+    c.method = "sett";
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--method sett: unknown (expected set, accset, lset, dynset"));
+    c = TrainConfig();
+    c.importancePruning = "20:10";
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--importance-pruning 20:10: three values needed"));
+    c.importancePruning = "100:10:5";
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("percentile P must be a number in (0, 100)"));
+    c.importancePruning = "20:0:5";
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("PERIOD must be a whole number >= 1"));
+    c = TrainConfig();
+    c.accsetK = 1.0;
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--accset-k 1: must be in [0, 1)"));
+    c = TrainConfig();
+    c.set("ratio-on", "valid");
+    REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--ratio-on valid: expected train or validation"));
+    // Validation ratios without validation data are refused by the trainer.
+    const DataSplit data = methodData();
+    TrainConfig v = methodConfig("accset");
+    v.ratioOn = "validation";
+    REQUIRE_THROWS_WITH(Trainer(v, data), Catch::Contains("--ratio-on validation: the run has no validation data"));
+}
+
+TEST_CASE("evolve-layers hidden leaves the output layer alone", "[core][methods]")
+{
+    const DataSplit data = methodData();
+    TrainConfig c = methodConfig("set");
+    c.arch = "24-48-40-12"; // a sparse output layer
+    // Labels have 3 classes: use a 3-class output.
+    c.arch = "24-60-60-3";
+    c.epsilon = 1;
+    Trainer all(c, data);
+    REQUIRE_FALSE(all.network().layer(2).isDense());
+    CHECK(all.layerEvolves(2));
+    c.evolveLayers = "hidden";
+    Trainer hidden(c, data);
+    CHECK_FALSE(hidden.layerEvolves(2));
+    CHECK(hidden.layerEvolves(0));
+    const auto before = positions(hidden.network().layer(2));
+    hidden.run();
+    CHECK(positions(hidden.network().layer(2)) == before);
+}
