@@ -1,10 +1,11 @@
 #include "cli/args.h"
 #include "run/run_folder.h"
 
-#include <cstdio>
+#include <CLI/CLI.hpp>
 
-#include <cctype>
+#include <cstdio>
 #include <filesystem>
+#include <map>
 
 namespace rewire::cli {
 
@@ -17,40 +18,46 @@ const std::string* Args::option(const std::string& name) const
     return found;
 }
 
+void rethrowUnknown(const CLI::App& app)
+{
+    for (const std::string& extra : app.remaining())
+        if (extra.rfind("-", 0) == 0 && extra.size() > 1)
+            throw UsageError("unknown option " + (extra.rfind("--", 0) == 0 ? extra.substr(0, extra.find('=')) : extra));
+    if (!app.remaining().empty())
+        throw UsageError("unexpected argument \"" + app.remaining().front() + "\" (options start with --)");
+}
+
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans)
 {
+    CLI::App app;
+    app.set_help_flag(); // --help is one of `booleans` where a command has it
+    app.allow_extras();
     Args a;
-    for (int i = first; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (arg.size() == 2 && arg[0] == '-' && std::isalpha(static_cast<unsigned char>(arg[1])))
-            arg = "-" + arg; // -o is --o
-        if (arg.rfind("--", 0) != 0 || arg == "--") {
-            a.positional.push_back(arg);
-            continue;
-        }
-        std::string key = arg.substr(2), value;
-        const auto eq = key.find('=');
-        const bool inlineValue = eq != std::string::npos;
-        if (inlineValue) {
-            value = key.substr(eq + 1);
-            key = key.substr(0, eq);
-        }
-        if (booleans.count(key)) {
-            if (inlineValue)
-                throw UsageError("--" + key + " takes no value");
-            a.flags.insert(key);
-        } else if (valued.count(key)) {
-            if (!inlineValue) {
-                if (i + 1 >= argc)
-                    throw UsageError("--" + key + " needs a value");
-                value = argv[++i];
-            }
-            a.options.emplace_back(key, value);
-        } else {
-            throw UsageError("unknown option --" + key);
-        }
+    std::map<std::string, std::vector<std::string>> values;
+    std::map<std::string, CLI::Option*> flags;
+    for (const std::string& key : valued)
+        app.add_option((key.size() == 1 ? "-" : "--") + key, values[key])
+            ->type_size(1)
+            ->allow_extra_args(false)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    for (const std::string& key : booleans)
+        flags[key] = app.add_flag((key.size() == 1 ? "-" : "--") + key);
+    app.add_option("args", a.positional);
+    try {
+        std::vector<std::string> rest(argv + first, argv + argc);
+        std::reverse(rest.begin(), rest.end()); // CLI11 takes its arguments last first
+        app.parse(rest);
+    } catch (const CLI::ParseError& e) {
+        throw UsageError(e.what());
     }
+    rethrowUnknown(app);
+    for (auto& [key, v] : values)
+        for (std::string& x : v)
+            a.options.emplace_back(key, std::move(x));
+    for (const auto& [key, opt] : flags)
+        if (opt->count() > 0)
+            a.flags.insert(key);
     return a;
 }
 

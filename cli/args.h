@@ -1,11 +1,16 @@
 #pragma once
-// Command-line parsing: --key value, --key=value, boolean --flags, positional arguments.
+// Command-line parsing with CLI11 (libcli11-dev): --key value, --key=value, boolean --flags,
+// positional arguments. `rewire train` builds its parser from the options table (core/options.h).
 
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace CLI {
+class App;
+}
 
 namespace rewire::cli {
 
@@ -23,10 +28,14 @@ struct Args {
     const std::string* option(const std::string& name) const;
 };
 
-// `valued` lists options that take a value, `booleans` those that do not; anything else is a
-// UsageError naming it.
+// `valued` lists options that take a value (the last occurrence wins), `booleans` those that do
+// not; anything else is a UsageError naming it. One-letter names are short options (-o).
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans);
+
+// After a CLI11 parse that allowed extras: a UsageError naming the first unknown option or
+// stray argument, as every subcommand reports them.
+void rethrowUnknown(const CLI::App& app);
 
 // A model file, or the model a run folder stands for (findRunModel: model.rwm, else the checkpoint
 // or newest snapshot of a killed run, said on stderr).

@@ -1,4 +1,5 @@
 #include "cli/args.h"
+#include "core/options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "run/run_folder.h"
@@ -7,92 +8,160 @@
 #include "graph/atomic_file.h"
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace rewire::cli {
 
 namespace {
 
-const char* kTrainHelp = R"(usage: rewire train [options]
+const char* kGroupTitles[][2] = {{"data", "data"}, {"model", "model"}, {"method", "method options"},
+                                  {"training", "training"}, {"run", "run"}};
 
-Trains a sparse MLP and writes a run folder: config.json (resolved options, usable with --config),
-metrics.csv (one row per epoch), model.rwm (final model) and summary.json.
+std::string groupTitle(const std::string& group)
+{
+    for (const auto& g : kGroupTitles)
+        if (group == g[0])
+            return g[1];
+    return group;
+}
 
-data
-  --dataset SPEC        auto | fashion-mnist | mnist | kmnist | cifar10 | higgs | madelon |
-                        synthetic:madelon|xor|spirals[:k=v,...] | idx:IMAGES,LABELS |
-                        csv:FILE[,label=L] | higgs:FILE | libsvm:FILE | madelon:PREFIX |
-                        cifar10:DIR | npz:FILE | npy:X,Y | DIR | FILE.csv          [auto]
-  --test-dataset SPEC   separate test data (default: the format's test split, else a fraction)
-  --test-fraction F     stratified, seeded test share when there is no test split  [0.3]
-  --validation F        hold out this share of the training data (stratified, seeded) [0]
-  --validation-dataset SPEC  separate validation data
-  --scale S             standard | minmax | none, fitted on the training part      [standard]
-                        (`rewire datasets` lists the names and formats)
-model
-  --arch SIZES          layer sizes, input first                      [784-1000-1000-1000-10]
-  --method M            set | static | dense                                        [set]
-  --epsilon E           Erdős–Rényi sparsity: p = min(1, E(n_in+n_out)/(n_in n_out))  [20]
-  --activation A        relu | leakyrelu[:a] | allrelu[:a] | sigmoid | tanh | linear [allrelu:0.6]
-  --init I              he-uniform | he-sparse | xavier | normal | zero             [he-uniform]
-  --loss L              cross-entropy | mse                                         [cross-entropy]
-training
-  --epochs N            [10]      --batch B        [128]     --lr R           [0.01]
-  --momentum M          [0.9]     --weight-decay D [0.0002]  --dropout P      [0.3]
-  --zeta Z              fraction of weights pruned and regrown per SET step          [0.3]
-  --threads T           auto | 1-1024: auto = every core; at most this many train at once,
-                        fewer while other processes keep cores busy (checked every 10 ms);
-                        results do not depend on it                                 [auto]
-  --seed S              [1]
-  --precision P         fp32 | bf16: bf16 stores the activations the sparse forward gathers
-                        (fp32 accumulation, weights and gradients); faster on layers wider
-                        than ~5,000 neurons, slower on narrow ones            [fp32]
-run
-  --config FILE.json    options as a JSON object with the same keys (flags override it)
-  --out DIR             run folder                                  [runs/<method>-<time>]
-  --force               write into a DIR that already holds a run
-  --quiet               no per-epoch lines
-  --snapshot-every K    save snapshots/epoch_NNNN.rwm at epoch 0, every K epochs and the last,
-                        with topology.csv (per snapshot and layer: degrees, turnover) and
-                        topology_degrees.csv (degree distributions per snapshot)
-  --checkpoint-every K  auto | 0 | K: write checkpoint.rwm (model, optimiser state, counters,
-                        metrics so far) at epoch 0 and every K epochs; auto: after every epoch
-                        that took over a minute; 0: never                           [auto]
-  --resume DIR          continue the run in DIR (killed, interrupted or stopped) from its last
-                        checkpoint, or from the start without one; the result equals that of
-                        the uninterrupted run. Takes --threads, --checkpoint-every and --quiet
-)";
+std::string methodsText()
+{
+    std::string s = "methods (--method):\n";
+    for (const MethodSpec& m : methodRegistry())
+        s += fmt::format("  {:<15} {}\n  {:<15} [{}]\n", m.name, m.summary, "", m.source);
+    return s;
+}
+
+// Breaks help text into lines of at most `width` characters (CLI11 indents each continuation).
+std::string wrap(const std::string& text, std::size_t width = 72)
+{
+    std::string out, line, word;
+    auto flush = [&] {
+        if (word.empty())
+            return;
+        // UTF-8 continuation bytes take no column.
+        auto columns = [](const std::string& t) {
+            std::size_t n = 0;
+            for (unsigned char c : t)
+                n += (c & 0xC0) != 0x80;
+            return n;
+        };
+        if (!line.empty() && columns(line) + 1 + columns(word) > width) {
+            out += line + "\n";
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+        word.clear();
+    };
+    for (char c : text) {
+        if (c == ' ')
+            flush();
+        else
+            word += c;
+    }
+    flush();
+    return out + line;
+}
+
+// What `rewire train` parsed: the options table's values given on the command line (by key,
+// the last occurrence wins) and the run options.
+struct TrainArgs {
+    std::vector<std::pair<std::string, std::string>> options;
+    std::string config, out, resume;
+    bool force = false, quiet = false, markdown = false;
+};
+
+// The parser comes from the options table: one flag per option, its help with the range and
+// default, grouped as the table groups them. Returns false when --help was answered.
+bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
+{
+    CLI::App app("Trains a sparse MLP and writes a run folder: config.json (resolved options, usable with --config),\n"
+                 "metrics.csv (one row per epoch), model.rwm (final model) and summary.json.",
+                 "rewire train");
+    app.allow_extras();
+    app.get_formatter()->column_width(36);
+    app.footer(methodsText() +
+               "\nevery option is also a config.json key; README.md has the same table with its defaults.");
+    std::map<std::string, std::string> values;
+    std::vector<std::pair<std::string, CLI::Option*>> table;
+    for (const OptionSpec& o : trainOptions()) {
+        std::string help = o.help;
+        if (const std::string range = optionRange(o); !range.empty() && o.kind != OptionKind::Text)
+            help += " {" + range + "}";
+        CLI::Option* opt = app.add_option("--" + o.key, values[o.key], wrap(help));
+        opt->group(groupTitle(o.group))
+            ->type_name(o.valueName)
+            ->default_str(optionDefault(o))
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+        table.emplace_back(o.key, opt);
+    }
+    app.add_option("--config", a.config, "options as a JSON object with the same keys (flags override it)")
+        ->group("run")
+        ->type_name("FILE.json");
+    app.add_option("--out", a.out, "run folder [runs/<method>-<time>]")->group("run")->type_name("DIR");
+    app.add_flag("--force", a.force, "write into a DIR that already holds a run")->group("run");
+    app.add_flag("--quiet", a.quiet, "no per-epoch lines")->group("run");
+    app.add_option("--resume", a.resume,
+                   wrap("continue the run in DIR (killed, interrupted or stopped) from its last checkpoint, or from the "
+                   "start without one; the result equals that of the uninterrupted run. Takes --threads, "
+                   "--checkpoint-every and --quiet"))
+        ->group("run")
+        ->type_name("DIR");
+    app.add_flag("--options-markdown", a.markdown, "print the options table as Markdown (README.md holds it)")
+        ->group("run");
+    try {
+        std::vector<std::string> rest(argv + 2, argv + argc);
+        std::reverse(rest.begin(), rest.end()); // CLI11 takes its arguments last first
+        app.parse(rest);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        return false;
+    } catch (const CLI::ParseError& e) {
+        throw UsageError(e.what());
+    }
+    rethrowUnknown(app);
+    for (const auto& [key, opt] : table)
+        if (opt->count() > 0)
+            a.options.emplace_back(key, values[key]);
+    if (app.get_option("--resume")->count() == 0)
+        a.resume.clear();
+    return true;
+}
 
 } // namespace
 
 int runTrain(int argc, char** argv)
 {
-    std::set<std::string> valued(TrainConfig::keys().begin(), TrainConfig::keys().end());
-    valued.insert({"config", "out", "resume"});
-    const Args args = parseArgs(argc, argv, 2, valued, {"help", "force", "quiet"});
-    if (args.flag("help")) {
-        std::fputs(kTrainHelp, stdout);
+    TrainArgs args;
+    if (!parseTrainArgs(argc, argv, args))
+        return 0;
+    if (args.markdown) {
+        std::fputs(optionsMarkdown().c_str(), stdout);
         return 0;
     }
-    if (!args.positional.empty())
-        throw UsageError("unexpected argument \"" + args.positional.front() + "\" (options start with --)");
 
     namespace fs = std::filesystem;
-    const std::string* resumeDir = args.option("resume");
+    const std::string* resumeDir = args.resume.empty() ? nullptr : &args.resume;
     ResumePoint resumed;
     TrainConfig config;
     if (resumeDir) {
         for (const auto& [key, value] : args.options)
-            if (key != "resume" && key != "threads" && key != "checkpoint-every")
+            if (key != "threads" && key != "checkpoint-every")
                 throw UsageError("--resume continues the run as " + *resumeDir + "/config.json set it; --" + key +
                                  " cannot change it (only --threads, --checkpoint-every and --quiet can)");
-        if (args.flag("force"))
+        if (!args.config.empty() || !args.out.empty())
+            throw UsageError("--resume continues the run as " + *resumeDir + "/config.json set it; --" +
+                             (args.config.empty() ? "out" : "config") + " cannot change it");
+        if (args.force)
             throw UsageError("--resume continues a run and replaces nothing; --force does not apply");
         try {
             resumed = RunWriter::loadResume(*resumeDir);
@@ -102,8 +171,7 @@ int runTrain(int argc, char** argv)
         config = resumed.config;
         try {
             for (const auto& [key, value] : args.options)
-                if (key != "resume")
-                    config.set(key, value);
+                config.set(key, value);
             config.validate();
         } catch (const ConfigError& e) {
             throw UsageError(e.what());
@@ -111,17 +179,16 @@ int runTrain(int argc, char** argv)
         resumed.config = config;
     }
     try {
-        if (const std::string* file = args.option("config"); file && !resumeDir) {
+        if (!args.config.empty() && !resumeDir) {
             try {
-                config = TrainConfig::load(*file);
+                config = TrainConfig::load(args.config);
             } catch (const ConfigError& e) {
                 throw ConfigError(std::string("--config ") + e.what());
             }
         }
         if (!resumeDir) {
             for (const auto& [key, value] : args.options)
-                if (key != "config" && key != "out")
-                    config.set(key, value);
+                config.set(key, value);
             config.validate();
         }
     } catch (const ConfigError& e) {
@@ -129,11 +196,11 @@ int runTrain(int argc, char** argv)
     }
 
     const fs::path out = resumeDir ? fs::path(*resumeDir)
-                         : args.option("out") ? fs::path(*args.option("out"))
+                         : !args.out.empty() ? fs::path(args.out)
                                               : fs::path(defaultRunDir(config.method));
     if (!resumeDir) {
         try {
-            RunWriter::check(out, args.flag("force"));
+            RunWriter::check(out, args.force);
         } catch (const std::invalid_argument& e) {
             throw UsageError(std::string("--out ") + e.what());
         }
@@ -152,7 +219,7 @@ int runTrain(int argc, char** argv)
     } catch (const ConfigError& e) {
         throw UsageError(resumeDir ? "--resume " + *resumeDir + ": " + e.what() : std::string(e.what()));
     }
-    const bool quiet = args.flag("quiet");
+    const bool quiet = args.quiet;
     if (!quiet) {
         std::printf("data          %s (%.2fs)\n", data.description.c_str(), loadSeconds);
         std::printf("network       %s, %s, %lld connections (",
@@ -180,7 +247,7 @@ int runTrain(int argc, char** argv)
         writer = resumed.network ? std::make_unique<RunWriter>(out, resumed)
                                  : std::make_unique<RunWriter>(out, config, trainer->network(),
                                                                data.split.validation.samples() > 0,
-                                                               args.flag("force") || resumeDir);
+                                                               args.force || resumeDir);
     } catch (const std::invalid_argument& e) { // the folder became busy meanwhile
         throw UsageError(std::string(resumeDir ? "--resume " : "--out ") + e.what());
     }

@@ -123,7 +123,7 @@ std::vector<OptionSpec> buildTable()
          "", +[](const TrainConfig& c) { return c.arch; }, +[](TrainConfig& c, const std::string& v) { c.arch = v; },
          +[](const TrainConfig& c) { c.architecture(); }});
     add({"method", "model", K::Text, "M",
-         "method", "the training method (a preset of the registry; `rewire train --help` lists each with its paper)",
+         "method", "the training method: a preset of the method registry (`rewire train --help` lists each with its paper)",
          methodNames(), 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.method; },
          +[](TrainConfig& c, const std::string& v) { c.method = v; },
          +[](const TrainConfig& c) { findMethod(c.method); }});
