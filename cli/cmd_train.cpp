@@ -116,7 +116,7 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
                    "--checkpoint-every and --quiet"))
         ->group("run")
         ->type_name("DIR");
-    app.add_flag("--options-markdown", a.markdown, "print the options table as Markdown (README.md holds it)")
+    app.add_flag("--options-markdown", a.markdown, "print the option and method tables as Markdown (README.md holds them)")
         ->group("run");
     try {
         std::vector<std::string> rest(argv + 2, argv + argc);
@@ -145,7 +145,8 @@ int runTrain(int argc, char** argv)
     if (!parseTrainArgs(argc, argv, args))
         return 0;
     if (args.markdown) {
-        std::fputs(optionsMarkdown().c_str(), stdout);
+        std::printf("<!-- options:begin -->\n%s<!-- options:end -->\n\n<!-- methods:begin -->\n%s<!-- methods:end -->\n",
+                    optionsMarkdown().c_str(), methodsMarkdown().c_str());
         return 0;
     }
 

@@ -366,4 +366,12 @@ std::string optionsMarkdown()
     return s;
 }
 
+std::string methodsMarkdown()
+{
+    std::string s = "| method | what it does | source |\n|---|---|---|\n";
+    for (const MethodSpec& m : methodRegistry())
+        s += fmt::format("| `{}` | {} | {} |\n", m.name, m.summary, m.source);
+    return s;
+}
+
 } // namespace rewire

@@ -52,5 +52,7 @@ std::vector<std::string> optionMethods(const OptionSpec& option);
 void checkOption(const OptionSpec& option, const TrainConfig& config);
 // The README's option table (Markdown), generated from the table.
 std::string optionsMarkdown();
+// The README's method table (Markdown), generated from the method registry.
+std::string methodsMarkdown();
 
 } // namespace rewire

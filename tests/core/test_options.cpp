@@ -1,0 +1,106 @@
+// The options table: one source for the flags, config.json, the app's form and the README.
+
+#include "core/methods/registry.h"
+#include "core/options.h"
+#include "helpers.h"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace rewire;
+using namespace rewire::test;
+
+namespace {
+
+std::string section(const std::string& text, const std::string& name)
+{
+    const std::string begin = "<!-- " + name + ":begin -->\n", end = "<!-- " + name + ":end -->";
+    const auto a = text.find(begin), b = text.find(end);
+    REQUIRE(a != std::string::npos);
+    REQUIRE(b != std::string::npos);
+    return text.substr(a + begin.size(), b - a - begin.size());
+}
+
+} // namespace
+
+TEST_CASE("README's option and method tables are the ones the tables generate", "[core][options]")
+{
+    const std::string readme = readFile(std::filesystem::path(REWIRE_SOURCE_DIR) / "README.md");
+    CHECK(section(readme, "options") == optionsMarkdown());
+    CHECK(section(readme, "methods") == methodsMarkdown());
+}
+
+TEST_CASE("every option round-trips through set, toJson and merge, and its default validates", "[core][options]")
+{
+    std::set<std::string> keys;
+    for (const OptionSpec& o : trainOptions()) {
+        INFO("--" << o.key);
+        REQUIRE(keys.insert(o.key).second); // unique
+        REQUIRE(o.get != nullptr);
+        REQUIRE(o.set != nullptr);
+        REQUIRE_FALSE(o.help.empty());
+        REQUIRE_FALSE(o.label.empty());
+        REQUIRE_FALSE(o.valueName.empty());
+        CHECK(std::set<std::string>{"data", "model", "method", "training", "run"}.count(o.group) == 1);
+        if (o.kind == OptionKind::Choice) {
+            REQUIRE_FALSE(o.choices.empty());
+            // Every choice is accepted; anything else is refused with the choices named.
+            for (const std::string& c : o.choices) {
+                TrainConfig t;
+                t.set(o.key, c);
+                CHECK_NOTHROW(checkOption(o, t));
+                CHECK(o.get(t) == c);
+            }
+            TrainConfig t;
+            t.set(o.key, "no-such-value");
+            CHECK_THROWS_WITH(checkOption(o, t), Catch::Contains("--" + o.key + " no-such-value: expected " + o.choices.front()));
+        }
+        if (o.kind == OptionKind::Number || o.kind == OptionKind::Integer) {
+            // Just outside the range is refused, naming the flag and the range.
+            TrainConfig t;
+            const double outside = o.minOpen ? o.min : o.min - 1;
+            CHECK_THROWS_WITH(
+                [&] {
+                    t.set(o.key, formatNumber(outside));
+                    t.validate();
+                }(),
+                Catch::Contains("--" + o.key + " " + formatNumber(outside)));
+        }
+        // The default validates and survives config.json.
+        TrainConfig d;
+        CHECK_NOTHROW(checkOption(o, d));
+        TrainConfig back;
+        back.merge(d.toJson(), "config.json");
+        CHECK(o.get(back) == optionDefault(o));
+    }
+    CHECK(keys.size() == TrainConfig::keys().size());
+    // A non-default value of every kind round-trips through JSON.
+    TrainConfig c;
+    for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+             {"method", "dynset"}, {"counts", "lset"}, {"accset-k", "0.25"}, {"importance-pruning", "30:5:10"},
+             {"evolve-layers", "hidden"}, {"threads", "3"}, {"checkpoint-every", "0"}, {"seed", "18446744073709551615"}})
+        c.set(k, v);
+    TrainConfig back;
+    back.merge(Json::parse(c.toJson().dump()), "config.json");
+    CHECK(back.toJson().dump() == c.toJson().dump());
+    CHECK(back.seed == 18446744073709551615ULL);
+    CHECK(back.importancePruning == "30:5:10");
+}
+
+TEST_CASE("method options name the registered methods that read them", "[core][options]")
+{
+    for (const MethodSpec& m : methodRegistry())
+        for (const std::string& key : m.options) {
+            INFO(m.name << " reads --" << key);
+            const OptionSpec* o = findOption(key);
+            REQUIRE(o != nullptr);
+            const auto users = optionMethods(*o);
+            CHECK(std::find(users.begin(), users.end(), m.name) != users.end());
+        }
+    const auto accK = optionMethods(*findOption("accset-k"));
+    CHECK(std::find(accK.begin(), accK.end(), "accset") != accK.end());
+    CHECK(std::find(accK.begin(), accK.end(), "set") == accK.end());
+    CHECK(optionMethods(*findOption("importance-pruning")).empty()); // every method
+    CHECK(optionMethods(*findOption("lr")).empty());
+}
