@@ -1,13 +1,16 @@
 // rewire-gui: the desktop app. Without options it opens the window; --open browses a run folder
 // or model; --demo trains the default configuration headless and saves a screenshot.
 
-#include "run/run_folder.h"
 #include "core/config.h"
+#include "core/options.h"
+#include "run/run_folder.h"
 #include "graph/json.h"
 #include "gui/main_window.h"
 #include "gui/network_view.h"
 #include "gui/neuron_table_view.h"
 #include "gui/timeline_widget.h"
+
+#include <CLI/CLI.hpp>
 
 #include <QApplication>
 #include <QDir>
@@ -18,32 +21,12 @@
 #include <filesystem>
 #include <unistd.h>
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 namespace {
-
-const char* kHelp = R"(usage: rewire-gui [options]
-
-Opens the Rewire desktop app: set up a run (the same keys as `rewire train`), Start / Pause /
-Step / Stop / Reset, and watch the topology evolve in the network, adjacency, input-map, degree,
-neuron-table and curve views; scrub the timeline of snapshots.
-
-  --open PATH          browse a run folder or a .rwm model without training
-  --out DIR            run folder for the training                    [runs/gui-<time>]
-  --force              write into a DIR that already holds a run
-  --KEY VALUE          any `rewire train` option, e.g. --epochs 20 --dataset mnist --zeta 0.2
-headless
-  --demo               train the form's configuration (default: the reference one) at once and
-                       quit at the end; without a display it runs on Qt's offscreen platform
-  --screenshot FILE    with --demo or --open: save a PNG of the whole window at the end
-  --views DIR          with --demo or --open: save a PNG of each view into DIR
-  --frames DIR         with --demo or --open: save the timeline as DIR/frame_NNNN.png
-  --view NAME          tab to show: curves | degrees | input | adjacency | neurons   [curves]
-  --size WxH           window size                                               [1280x800]
-  --help
-)";
 
 struct Options {
     bool demo = false;
@@ -59,53 +42,67 @@ struct Options {
     std::exit(2);
 }
 
+// CLI11 (libcli11-dev): the app's own options, and every `rewire train` option from the options
+// table (core/options.h), which set the form's fields.
 Options parse(int argc, char** argv)
 {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
-            std::fputs(kHelp, stdout);
-            std::exit(0);
-        }
-        if (a == "--demo") {
-            o.demo = true;
-            continue;
-        }
-        if (a == "--force") {
-            o.force = true;
-            continue;
-        }
-        if (a.rfind("--", 0) != 0)
-            usage("unexpected argument \"" + a + "\" (options start with --)");
-        std::string key = a.substr(2), value;
-        if (const auto eq = key.find('='); eq != std::string::npos) {
-            value = key.substr(eq + 1);
-            key = key.substr(0, eq);
-        } else {
-            if (i + 1 >= argc)
-                usage("--" + key + " needs a value");
-            value = argv[++i];
-        }
-        const QString v = QString::fromStdString(value);
-        if (key == "open") o.open = v;
-        else if (key == "screenshot") o.screenshot = v;
-        else if (key == "views") o.views = v;
-        else if (key == "frames") o.frames = v;
-        else if (key == "view") o.view = v;
-        else if (key == "out") o.out = v;
-        else if (key == "size") {
-            if (std::sscanf(value.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240)
-                usage("--size " + value + ": expected WxH, at least 320x240");
-        } else {
-            bool known = false;
-            for (const std::string& k : rewire::TrainConfig::keys())
-                known |= k == key;
-            if (!known)
-                usage("unknown option --" + key);
-            o.config.emplace_back(key, value);
-        }
+    CLI::App app("Opens the Rewire desktop app: set up a run (the same keys as `rewire train`), Start / Pause /\n"
+                 "Step / Stop / Reset, and watch the topology evolve in the network, adjacency, input-map, degree,\n"
+                 "neuron-table and curve views; scrub the timeline of snapshots.",
+                 "rewire-gui");
+    app.allow_extras();
+    app.get_formatter()->column_width(30);
+    std::string open, out, screenshot, views, frames, view = "curves", size;
+    app.add_option("--open", open, "browse a run folder or a .rwm model without training")->type_name("PATH");
+    app.add_option("--out", out, "run folder for the training [runs/gui-<time>]")->type_name("DIR");
+    app.add_flag("--force", o.force, "write into a DIR that already holds a run");
+    app.add_flag("--demo", o.demo,
+                 "train the form's configuration (default: the reference one) at once and quit at the end; "
+                 "without a display it runs on Qt's offscreen platform")
+        ->group("headless");
+    app.add_option("--screenshot", screenshot, "with --demo or --open: save a PNG of the whole window at the end")
+        ->group("headless")
+        ->type_name("FILE");
+    app.add_option("--views", views, "with --demo or --open: save a PNG of each view into DIR")
+        ->group("headless")
+        ->type_name("DIR");
+    app.add_option("--frames", frames, "with --demo or --open: save the timeline as DIR/frame_NNNN.png")
+        ->group("headless")
+        ->type_name("DIR");
+    app.add_option("--view", view, "tab to show: curves | degrees | input | adjacency | neurons [curves]")
+        ->group("headless")
+        ->type_name("NAME");
+    app.add_option("--size", size, "window size [1280x800]")->group("headless")->type_name("WxH");
+    std::map<std::string, std::string> values;
+    std::vector<std::pair<std::string, CLI::Option*>> table;
+    for (const rewire::OptionSpec& spec : rewire::trainOptions())
+        table.emplace_back(spec.key, app.add_option("--" + spec.key, values[spec.key], spec.help)
+                                         ->group("training options (as rewire train; they fill the form)")
+                                         ->type_name(spec.valueName)
+                                         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        std::exit(0);
+    } catch (const CLI::ParseError& e) {
+        usage(e.what());
     }
+    for (const std::string& extra : app.remaining())
+        usage(extra.rfind("-", 0) == 0 ? "unknown option " + extra.substr(0, extra.find('='))
+                                       : "unexpected argument \"" + extra + "\" (options start with --)");
+    o.open = QString::fromStdString(open);
+    o.out = QString::fromStdString(out);
+    o.screenshot = QString::fromStdString(screenshot);
+    o.views = QString::fromStdString(views);
+    o.frames = QString::fromStdString(frames);
+    o.view = QString::fromStdString(view);
+    if (!size.empty() && (std::sscanf(size.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240))
+        usage("--size " + size + ": expected WxH, at least 320x240");
+    for (const auto& [key, opt] : table)
+        if (opt->count() > 0)
+            o.config.emplace_back(key, values[key]);
     if (!o.demo && o.open.isEmpty() && (!o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty()))
         usage("--screenshot, --views and --frames need --demo or --open");
     return o;

@@ -2,6 +2,7 @@
 
 #include "analysis/analyze_report.h"
 #include "run/run_folder.h"
+#include "core/options.h"
 #include "core/trainer.h"
 #include "gui/adjacency_view.h"
 #include "gui/colormap.h"
@@ -43,46 +44,23 @@ namespace rewire::gui {
 
 namespace {
 
-struct FieldSpec {
-    const char* key;
-    const char* label;
-    const char* tip;
-    std::vector<const char*> choices; // non-empty: an editable combo box
-};
+const char* kFormGroups[][2] = {{"data", "Data"}, {"model", "Model"}, {"method", "Method"},
+                                 {"training", "Training"}, {"run", "Run"}};
 
-// Grouped as `rewire train --help` groups them.
-const std::vector<std::pair<const char*, std::vector<FieldSpec>>>& formSpec()
+// The tooltip of an option's field: the flag, its help, range or choices, and the methods that
+// read it.
+QString fieldTip(const OptionSpec& o)
 {
-    static const std::vector<std::pair<const char*, std::vector<FieldSpec>>> spec{
-        {"Data",
-         {{"dataset", "dataset", "auto = Fashion-MNIST when installed, else a synthetic 28x28 set; or any --dataset spec",
-           {"auto", "fashion-mnist", "mnist", "kmnist", "cifar10", "higgs", "madelon", "synthetic:madelon",
-            "synthetic:xor", "synthetic:spirals"}},
-          {"scale", "scale", "standardisation fitted on the training part", {"standard", "minmax", "none"}},
-          {"validation", "validation share", "hold out this share of the training data", {}}}},
-        {"Model",
-         {{"arch", "architecture", "layer sizes, input first", {}},
-          {"method", "method", "set: Sparse Evolutionary Training; static: sparse, fixed; dense", {"set", "static", "dense"}},
-          {"epsilon", "ε (sparsity)", "Erdős–Rényi: p = min(1, ε(n_in+n_out)/(n_in n_out))", {}},
-          {"activation", "activation", "", {"allrelu:0.6", "relu", "leakyrelu:0.01", "sigmoid", "tanh"}},
-          {"init", "init", "", {"he-uniform", "he-sparse", "xavier", "normal"}},
-          {"loss", "loss", "", {"cross-entropy", "mse"}}}},
-        {"Training",
-         {{"epochs", "epochs", "", {}},
-          {"lr", "learning rate", "may change between epochs while training", {}},
-          {"zeta", "ζ (prune share)", "share of each layer's weights pruned and regrown per epoch; may change while training", {}},
-          {"batch", "batch", "", {}},
-          {"momentum", "momentum", "", {}},
-          {"weight-decay", "weight decay", "", {}},
-          {"dropout", "dropout", "", {}},
-          {"threads", "threads", "auto: every core, fewer while other programs keep cores busy; results do not depend on it", {}},
-          {"precision", "precision", "bf16: activations gathered by the sparse forward stored in bf16; "
-                                     "faster on layers wider than ~5,000 neurons", {"fp32", "bf16"}},
-          {"seed", "seed", "same seed = same results, whatever the threads", {}}}},
-        {"Run",
-         {{"snapshot-every", "snapshot every", "save snapshots/epoch_NNNN.rwm every K epochs (0 = none)", {}}}},
-    };
-    return spec;
+    std::string tip = "--" + o.key + ": " + o.help;
+    if (const std::string range = optionRange(o); !range.empty() && o.kind != OptionKind::Text)
+        tip += " {" + range + "}";
+    if (const auto users = optionMethods(o); !users.empty()) {
+        tip += " (read by ";
+        for (std::size_t i = 0; i < users.size(); ++i)
+            tip += (i ? ", " : "") + users[i];
+        tip += ")";
+    }
+    return QString::fromStdString(tip);
 }
 
 std::string jsonText(const Json& j)
@@ -187,20 +165,23 @@ QWidget* MainWindow::buildForm()
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(4, 2, 4, 2);
     layout->setSpacing(2);
-    const Json defaults = TrainConfig().toJson();
-    for (const auto& [group, fields] : formSpec()) {
-        auto* box = new QGroupBox(tr(group));
+    // One field per option of the options table (core/options.h) that belongs in the form;
+    // a method's own options show while that method is chosen.
+    for (const auto& [group, title] : kFormGroups) {
+        auto* box = new QGroupBox(tr(title));
         auto* form = new QFormLayout(box);
         form->setContentsMargins(6, 2, 6, 2);
         form->setVerticalSpacing(2);
-        for (const FieldSpec& f : fields) {
-            const QString value = QString::fromStdString(jsonText(*defaults.find(f.key)));
+        for (const OptionSpec& o : trainOptions()) {
+            if (o.group != group || !o.inForm)
+                continue;
+            const QString value = QString::fromStdString(optionDefault(o));
             QWidget* w;
-            if (!f.choices.empty()) {
+            if (!o.choices.empty()) {
                 auto* combo = new QComboBox;
-                combo->setEditable(true);
-                for (const char* c : f.choices)
-                    combo->addItem(QString::fromUtf8(c));
+                combo->setEditable(o.kind != OptionKind::Choice); // suggestions for free text
+                for (const std::string& c : o.choices)
+                    combo->addItem(QString::fromStdString(c));
                 combo->setCurrentText(value);
                 w = combo;
             } else {
@@ -208,12 +189,14 @@ QWidget* MainWindow::buildForm()
                 edit->setCursorPosition(0);
                 w = edit;
             }
-            w->setToolTip(QStringLiteral("--%1%2%3").arg(f.key, *f.tip ? ": " : "", QString::fromUtf8(f.tip)));
+            w->setToolTip(fieldTip(o));
             w->setMaximumWidth(118);
-            form->addRow(tr(f.label), w);
-            m_fields[f.key] = w;
+            form->addRow(QString::fromStdString(o.label), w);
+            m_fields[o.key] = w;
+            if (!optionMethods(o).empty())
+                m_methodRows.push_back({form, w, optionMethods(o)});
         }
-        if (std::string(group) == "Run") {
+        if (std::string(group) == "run") {
             auto* out = new QLineEdit;
             out->setPlaceholderText(tr("runs/gui-<time>"));
             out->setToolTip(tr("run folder (config.json, metrics.csv, snapshots, model.rwm, summary.json)"));
@@ -228,6 +211,9 @@ QWidget* MainWindow::buildForm()
         }
         layout->addWidget(box);
     }
+    auto* methodBox = qobject_cast<QComboBox*>(m_fields["method"]);
+    connect(methodBox, &QComboBox::currentTextChanged, this, [this] { showMethodFields(); });
+    showMethodFields();
     // The GUI keeps every epoch on the timeline: default to a snapshot per epoch in the run folder.
     static_cast<QLineEdit*>(m_fields["snapshot-every"])->setText(QStringLiteral("1"));
 
@@ -342,6 +328,13 @@ void MainWindow::showView(const QString& name)
         for (const auto& [n, w] : views())
             if (n == name && m_tabs->widget(i) == w)
                 m_tabs->setCurrentIndex(i);
+}
+
+void MainWindow::showMethodFields()
+{
+    const std::string method = fieldText("method").toStdString();
+    for (const MethodRow& r : m_methodRows)
+        r.form->setRowVisible(r.field, std::find(r.methods.begin(), r.methods.end(), method) != r.methods.end());
 }
 
 QString MainWindow::fieldText(const std::string& key) const

@@ -17,6 +17,7 @@
 class QLabel;
 class QPushButton;
 class QTabWidget;
+class QFormLayout;
 class QTimer;
 class QWidget;
 
@@ -117,6 +118,13 @@ private:
 
     std::map<std::string, QWidget*> m_fields;
     std::map<std::string, std::string> m_extra; // keys without a field, set by setConfigValue
+    struct MethodRow { // a method option's form row, shown while one of `methods` is chosen
+        QFormLayout* form;
+        QWidget* field;
+        std::vector<std::string> methods;
+    };
+    std::vector<MethodRow> m_methodRows;
+    void showMethodFields();
     int m_totalEpochs = 0;
     SnapshotPtr m_shown; // the snapshot the views show
     QPushButton *m_start, *m_pause, *m_step, *m_stop, *m_reset;
