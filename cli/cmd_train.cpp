@@ -1,4 +1,5 @@
 #include "cli/args.h"
+#include "cli/option_flags.h"
 #include "core/options.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -22,54 +23,12 @@ namespace rewire::cli {
 
 namespace {
 
-const char* kGroupTitles[][2] = {{"data", "data"}, {"model", "model"}, {"method", "method options"},
-                                  {"training", "training"}, {"run", "run"}};
-
-std::string groupTitle(const std::string& group)
-{
-    for (const auto& g : kGroupTitles)
-        if (group == g[0])
-            return g[1];
-    return group;
-}
-
 std::string methodsText()
 {
     std::string s = "methods (--method):\n";
     for (const MethodSpec& m : methodRegistry())
         s += fmt::format("  {:<15} {}\n  {:<15} [{}]\n", m.name, m.summary, "", m.source);
     return s;
-}
-
-// Breaks help text into lines of at most `width` characters (CLI11 indents each continuation).
-std::string wrap(const std::string& text, std::size_t width = 72)
-{
-    std::string out, line, word;
-    auto flush = [&] {
-        if (word.empty())
-            return;
-        // UTF-8 continuation bytes take no column.
-        auto columns = [](const std::string& t) {
-            std::size_t n = 0;
-            for (unsigned char c : t)
-                n += (c & 0xC0) != 0x80;
-            return n;
-        };
-        if (!line.empty() && columns(line) + 1 + columns(word) > width) {
-            out += line + "\n";
-            line.clear();
-        }
-        line += (line.empty() ? "" : " ") + word;
-        word.clear();
-    };
-    for (char c : text) {
-        if (c == ' ')
-            flush();
-        else
-            word += c;
-    }
-    flush();
-    return out + line;
 }
 
 // What `rewire train` parsed: the options table's values given on the command line (by key,
@@ -91,19 +50,8 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
     app.get_formatter()->column_width(36);
     app.footer(methodsText() +
                "\nevery option is also a config.json key; README.md has the same table with its defaults.");
-    std::map<std::string, std::string> values;
-    std::vector<std::pair<std::string, CLI::Option*>> table;
-    for (const OptionSpec& o : trainOptions()) {
-        std::string help = o.help;
-        if (const std::string range = optionRange(o); !range.empty() && o.kind != OptionKind::Text)
-            help += " {" + range + "}";
-        CLI::Option* opt = app.add_option("--" + o.key, values[o.key], wrap(help));
-        opt->group(groupTitle(o.group))
-            ->type_name(o.valueName)
-            ->default_str(optionDefault(o))
-            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-        table.emplace_back(o.key, opt);
-    }
+    OptionFlags table;
+    table.addTo(app);
     app.add_option("--config", a.config, "options as a JSON object with the same keys (flags override it)")
         ->group("run")
         ->type_name("FILE.json");
@@ -111,7 +59,7 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
     app.add_flag("--force", a.force, "write into a DIR that already holds a run")->group("run");
     app.add_flag("--quiet", a.quiet, "no per-epoch lines")->group("run");
     app.add_option("--resume", a.resume,
-                   wrap("continue the run in DIR (killed, interrupted or stopped) from its last checkpoint, or from the "
+                   wrapHelp("continue the run in DIR (killed, interrupted or stopped) from its last checkpoint, or from the "
                    "start without one; the result equals that of the uninterrupted run. Takes --threads, "
                    "--checkpoint-every and --quiet"))
         ->group("run")
@@ -129,9 +77,7 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
         throw UsageError(e.what());
     }
     rethrowUnknown(app);
-    for (const auto& [key, opt] : table)
-        if (opt->count() > 0)
-            a.options.emplace_back(key, values[key]);
+    a.options = table.given();
     if (app.get_option("--resume")->count() == 0)
         a.resume.clear();
     return true;

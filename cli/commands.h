@@ -5,6 +5,7 @@
 namespace rewire::cli {
 
 int runTrain(int argc, char** argv);
+int runCompare(int argc, char** argv);
 int runInfo(int argc, char** argv);
 int runDatasets(int argc, char** argv);
 int runAnalyze(int argc, char** argv);

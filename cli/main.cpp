@@ -19,7 +19,8 @@ struct Command {
 
 // The one list of subcommands: dispatch, the usage text and the unknown-command message use it.
 const Command kCommands[] = {
-    {"train", rewire::cli::runTrain, "train a sparse MLP (SET, static sparse or dense) and write a run folder"},
+    {"train", rewire::cli::runTrain, "train a sparse MLP with any registered method and write a run folder"},
+    {"compare", rewire::cli::runCompare, "train several methods on the same data and seeds; summary, table and plot"},
     {"info", rewire::cli::runInfo, "print the layers, sizes and densities of a model file"},
     {"analyze", rewire::cli::runAnalyze, "degree distributions, strengths, dead neurons, input maps of a model (CSV, PNG)"},
     {"distance", rewire::cli::runDistance, "NNSTD topology distance between two models, per layer and mean"},

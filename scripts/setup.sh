@@ -9,7 +9,7 @@ set -euo pipefail
 
 pkgs=(
   build-essential g++ cmake ninja-build pkg-config git
-  libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev libfmt-dev libzip-dev libcli11-dev
+  libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev libfmt-dev libzip-dev libcli11-dev libcairo2-dev
   libigraph-dev libarpack2-dev libglpk-dev libplfit-dev
   catch2 locales
   dataset-fashion-mnist

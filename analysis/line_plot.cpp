@@ -1,0 +1,247 @@
+#include "analysis/line_plot.h"
+
+#include "graph/atomic_file.h"
+
+#include <cairo.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+namespace rewire {
+
+namespace {
+
+// Tableau 10, the matplotlib default cycle: distinguishable and familiar.
+constexpr double kPalette[][3] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, {0.173, 0.627, 0.173},
+                                  {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+                                  {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
+                                  {0.090, 0.745, 0.812}};
+
+std::string tickLabel(double v, double step)
+{
+    if (v == 0)
+        return "0";
+    const double a = std::fabs(v);
+    if (a >= 1e5 || a < 1e-3)
+        return fmt::format("{:.2g}", v);
+    const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+    return fmt::format("{:.{}f}", v, decimals);
+}
+
+struct Surface {
+    cairo_surface_t* s;
+    cairo_t* cr;
+    Surface(int w, int h) : s(cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h)), cr(cairo_create(s)) {}
+    ~Surface()
+    {
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+    }
+};
+
+void text(cairo_t* cr, double x, double y, const std::string& t, double size, double alignX, double alignY,
+          bool bold = false, bool vertical = false)
+{
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, size);
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, t.c_str(), &e);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    if (vertical)
+        cairo_rotate(cr, -M_PI / 2);
+    cairo_move_to(cr, -e.x_bearing - alignX * e.width, -e.y_bearing - alignY * e.height);
+    cairo_show_text(cr, t.c_str());
+    cairo_restore(cr);
+}
+
+void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, double h)
+{
+    double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
+    for (const PlotSeries& s : p.series)
+        for (std::size_t i = 0; i < s.x.size(); ++i) {
+            const auto take = [&](double v) {
+                if (std::isfinite(v)) {
+                    ymin = std::min(ymin, v);
+                    ymax = std::max(ymax, v);
+                }
+            };
+            if (!std::isfinite(s.x[i]))
+                continue;
+            xmin = std::min(xmin, s.x[i]);
+            xmax = std::max(xmax, s.x[i]);
+            take(s.y[i]);
+            if (!s.low.empty()) {
+                take(s.low[i]);
+                take(s.high[i]);
+            }
+        }
+    if (!std::isfinite(xmin)) {
+        xmin = 0;
+        xmax = 1;
+        ymin = 0;
+        ymax = 1;
+    }
+    if (xmax == xmin)
+        xmax = xmin + 1;
+    if (ymax == ymin) {
+        ymin -= 0.5 * std::max(1.0, std::fabs(ymin) * 0.1);
+        ymax += 0.5 * std::max(1.0, std::fabs(ymax) * 0.1);
+    }
+    const double pad = 0.04 * (ymax - ymin);
+    ymin -= pad;
+    ymax += pad;
+    const double left = x0 + 78, right = x0 + w - 16, top = y0 + 40, bottom = y0 + h - 58;
+    const auto px = [&](double x) { return left + (x - xmin) / (xmax - xmin) * (right - left); };
+    const auto py = [&](double y) { return bottom - (y - ymin) / (ymax - ymin) * (bottom - top); };
+
+    // Frame, grid and ticks.
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    text(cr, (left + right) / 2, y0 + 12, p.title, 16, 0.5, 0.0, true);
+    const auto yt = niceTicks(ymin, ymax), xt = niceTicks(xmin, xmax, 8);
+    cairo_set_line_width(cr, 1.0);
+    for (double v : yt) {
+        if (v < ymin || v > ymax)
+            continue;
+        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+        cairo_move_to(cr, left, std::round(py(v)) + 0.5);
+        cairo_line_to(cr, right, std::round(py(v)) + 0.5);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text(cr, left - 6, py(v), tickLabel(v, yt.size() > 1 ? yt[1] - yt[0] : 1), 12, 1.0, 0.5);
+    }
+    for (double v : xt) {
+        if (v < xmin || v > xmax)
+            continue;
+        cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+        cairo_move_to(cr, std::round(px(v)) + 0.5, top);
+        cairo_line_to(cr, std::round(px(v)) + 0.5, bottom);
+        cairo_stroke(cr);
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+        text(cr, px(v), bottom + 6, tickLabel(v, xt.size() > 1 ? xt[1] - xt[0] : 1), 12, 0.5, 0.0);
+    }
+    cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
+    cairo_rectangle(cr, left + 0.5, top + 0.5, right - left, bottom - top);
+    cairo_stroke(cr);
+    text(cr, (left + right) / 2, bottom + 28, p.xLabel, 13, 0.5, 0.0);
+    text(cr, x0 + 14, (top + bottom) / 2, p.yLabel, 13, 0.5, 0.5, false, true);
+
+    // Bands first, then lines, clipped to the frame.
+    cairo_save(cr);
+    cairo_rectangle(cr, left, top, right - left, bottom - top);
+    cairo_clip(cr);
+    for (std::size_t k = 0; k < p.series.size(); ++k) {
+        const PlotSeries& s = p.series[k];
+        const double* c = kPalette[k % 10];
+        if (!s.low.empty()) {
+            cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.18);
+            bool started = false;
+            for (std::size_t i = 0; i < s.x.size(); ++i)
+                if (std::isfinite(s.low[i])) {
+                    (started ? cairo_line_to : cairo_move_to)(cr, px(s.x[i]), py(s.low[i]));
+                    started = true;
+                }
+            for (std::size_t i = s.x.size(); i-- > 0;)
+                if (std::isfinite(s.high[i]))
+                    cairo_line_to(cr, px(s.x[i]), py(s.high[i]));
+            cairo_close_path(cr);
+            cairo_fill(cr);
+        }
+    }
+    cairo_set_line_width(cr, 2.0);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    for (std::size_t k = 0; k < p.series.size(); ++k) {
+        const PlotSeries& s = p.series[k];
+        const double* c = kPalette[k % 10];
+        cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        bool drawing = false;
+        for (std::size_t i = 0; i < s.x.size(); ++i) {
+            if (!std::isfinite(s.y[i])) {
+                drawing = false;
+                continue;
+            }
+            (drawing ? cairo_line_to : cairo_move_to)(cr, px(s.x[i]), py(s.y[i]));
+            drawing = true;
+        }
+        cairo_stroke(cr);
+    }
+    cairo_restore(cr);
+}
+
+} // namespace
+
+std::vector<double> niceTicks(double lo, double hi, int target)
+{
+    std::vector<double> t;
+    if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi))
+        return t;
+    const double raw = (hi - lo) / std::max(1, target);
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (m * mag >= raw) {
+            step = m * mag;
+            break;
+        }
+    for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+        t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+    return t;
+}
+
+void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width, int height)
+{
+    for (const PlotPanel& p : panels)
+        for (const PlotSeries& s : p.series)
+            if (s.y.size() != s.x.size() || (!s.low.empty() && (s.low.size() != s.x.size() || s.high.size() != s.x.size())))
+                throw std::invalid_argument("plot series \"" + s.label + "\": x, y and band lengths differ");
+    const int n = std::max<int>(1, static_cast<int>(panels.size()));
+    // Room for the legend below the panels: one row per 4 series.
+    std::size_t series = 0;
+    for (const PlotPanel& p : panels)
+        series = std::max(series, p.series.size());
+    const int legendRows = static_cast<int>((series + 3) / 4);
+    const int total = height + 24 * legendRows + 10;
+    Surface surface(width, total);
+    cairo_t* cr = surface.cr;
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    const double w = static_cast<double>(width) / n;
+    for (int i = 0; i < n && i < static_cast<int>(panels.size()); ++i)
+        drawPanel(cr, panels[static_cast<std::size_t>(i)], i * w, 0, w, height);
+    // One legend for all panels (their series share labels and colours).
+    if (!panels.empty()) {
+        const auto& s = panels.front().series;
+        const double colW = width / 4.0;
+        for (std::size_t k = 0; k < s.size(); ++k) {
+            const double lx = 40 + static_cast<double>(k % 4) * colW, ly = height + 12 + 24.0 * static_cast<double>(k / 4);
+            const double* c = kPalette[k % 10];
+            cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+            cairo_set_line_width(cr, 3);
+            cairo_move_to(cr, lx, ly);
+            cairo_line_to(cr, lx + 28, ly);
+            cairo_stroke(cr);
+            cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+            text(cr, lx + 36, ly, s[k].label, 13, 0.0, 0.5);
+        }
+    }
+    cairo_surface_flush(surface.s);
+    std::string png;
+    const auto status = cairo_surface_write_to_png_stream(
+        surface.s,
+        [](void* closure, const unsigned char* data, unsigned int length) {
+            static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+            return CAIRO_STATUS_SUCCESS;
+        },
+        &png);
+    if (status != CAIRO_STATUS_SUCCESS)
+        throw std::runtime_error(path.string() + ": cairo could not encode the PNG: " + cairo_status_to_string(status));
+    AtomicFile out(path, true);
+    out.stream().write(png.data(), static_cast<std::streamsize>(png.size()));
+    out.commit();
+}
+
+} // namespace rewire

@@ -1,0 +1,32 @@
+#pragma once
+// Line charts as PNG, drawn with cairo (libcairo2-dev): panels side by side, one line per series
+// with an optional band (min..max or mean ± std over seeds), a legend, axes with round ticks.
+// For `rewire compare` and the analysis pictures; locale-free (every label goes through fmt).
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace rewire {
+
+struct PlotSeries {
+    std::string label;
+    std::vector<double> x, y;       // the line (NaN y values leave a gap)
+    std::vector<double> low, high;  // the band, empty for none; same length as x
+};
+
+struct PlotPanel {
+    std::string title, xLabel, yLabel;
+    std::vector<PlotSeries> series;
+};
+
+// Writes the panels in one row, each about width / panels wide, atomically. Throws
+// std::runtime_error naming the file when it cannot be written, std::invalid_argument for
+// mismatched series lengths. Time complexity: O(points).
+void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width = 1400,
+                      int height = 520);
+
+// Round tick values covering [lo, hi]: about `target` of them at 1, 2 or 5 x 10^k steps.
+std::vector<double> niceTicks(double lo, double hi, int target = 6);
+
+} // namespace rewire
