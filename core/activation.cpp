@@ -35,9 +35,11 @@ Activation Activation::parse(const std::string& text)
         a.kind = ActivationKind::Tanh;
     } else if (name == "linear") {
         a.kind = ActivationKind::Linear;
+    } else if (name == "srelu") {
+        a.kind = ActivationKind::SRelu;
     } else {
         throw std::invalid_argument("--activation " + text +
-                                    ": unknown (expected relu, leakyrelu[:A], allrelu[:A], sigmoid, tanh, linear)");
+                                    ": unknown (expected relu, leakyrelu[:A], allrelu[:A], sigmoid, tanh, linear, srelu)");
     }
     if (hasParam && a.kind != ActivationKind::LeakyRelu && a.kind != ActivationKind::AllRelu)
         throw std::invalid_argument("--activation " + text + ": " + name + " takes no parameter");
@@ -56,6 +58,7 @@ std::string Activation::toString() const
     case ActivationKind::Sigmoid: return "sigmoid";
     case ActivationKind::Tanh: return "tanh";
     case ActivationKind::Linear: return "linear";
+    case ActivationKind::SRelu: return "srelu";
     }
     return "?";
 }

@@ -5,13 +5,15 @@
 
 namespace rewire {
 
-enum class ActivationKind { Relu, LeakyRelu, AllRelu, Sigmoid, Tanh, Linear };
+// SRelu: four trainable parameters per hidden neuron, kept as neuron properties of the layer
+// that feeds it (sreluPropertyNames); the engine applies it after a linear kernel epilogue.
+enum class ActivationKind { Relu, LeakyRelu, AllRelu, Sigmoid, Tanh, Linear, SRelu };
 
 struct Activation {
     ActivationKind kind = ActivationKind::Relu;
     float alpha = 0.0f; // LeakyReLU slope, or All-ReLU's alpha
 
-    // Parses "relu", "leakyrelu[:A]", "allrelu[:A]", "sigmoid", "tanh", "linear".
+    // Parses "relu", "leakyrelu[:A]", "allrelu[:A]", "sigmoid", "tanh", "linear", "srelu".
     // Throws std::invalid_argument naming the text and the accepted forms.
     static Activation parse(const std::string& text);
     std::string toString() const;
@@ -25,5 +27,10 @@ struct Activation {
     // the sign: -alpha, +alpha, -alpha, ... for hidden layers 1, 2, 3, ...
     float negativeSlope(int hidden) const;
 };
+
+// The neuron properties of an SReLU layer: t_l, a_l, t_r, a_r, then their momentum velocities.
+inline constexpr const char* kSreluParams[4] = {"srelu_tl", "srelu_al", "srelu_tr", "srelu_ar"};
+inline constexpr const char* kSreluVelocities[4] = {"srelu_tl_velocity", "srelu_al_velocity", "srelu_tr_velocity",
+                                                    "srelu_ar_velocity"};
 
 } // namespace rewire

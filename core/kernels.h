@@ -167,6 +167,25 @@ private:
     const GateMask* m_gateBitsPrev;
 };
 
+// SReLU (Jin et al. 2016; the alternative to All-ReLU in seed 003), four trainable parameters per
+// neuron: f(z) = t_r + a_r (z − t_r) for z ≥ t_r, else t_l + a_l (z − t_l) for z ≤ t_l, else z.
+struct SreluParams {
+    std::span<const float> tl, al, tr, ar; // one per neuron of the set
+};
+struct SreluGrads {
+    std::span<float> tl, al, tr, ar;
+};
+// In place over a layer's linear outputs: `a` holds z on entry and f(z) * m on return (m the
+// inverted-dropout scale of epi, 0 in padding columns); `pre`, when not null, keeps z for the
+// backward. One pool job, a unit per block of neurons. Time complexity: O(neurons * ld).
+void sreluForward(WorkPool& pool, NeuronBuffer& a, NeuronBuffer* pre, int batch, const ForwardEpilogue& epi,
+                  const SreluParams& params);
+// `delta` holds dL/dA on entry and dL/dZ = dL/dA * m * f'(z) on return; `grads` receive the sums
+// over the batch of dL/dA * m * ∂f/∂θ for each parameter θ. `epi` must be the forward's (the same
+// dropout mask). Each neuron by one unit, in batch order: the same bits on any thread count.
+void sreluBackward(WorkPool& pool, NeuronBuffer& delta, const NeuronBuffer& pre, int batch, const ForwardEpilogue& epi,
+                   const SreluParams& params, const SreluGrads& grads);
+
 // Dense twins through Eigen GEMM for fully connected layers (weights row-major outputs x inputs,
 // which is exactly a dense SparseLayer's CSR weight array): single-threaded GEMMs on blocks of 64
 // outputs (or inputs, for dX) run as pool units, so the results do not depend on the thread count.

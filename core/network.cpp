@@ -90,8 +90,61 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
         m_state[l].velocity = network.layer(l).addEdgeProperty("velocity");
         m_state[l].biasVelocity = network.layer(l).addNeuronProperty("bias_velocity");
     }
+    if (srelu()) {
+        const int sets = static_cast<int>(arch.size());
+        m_pre.resize(static_cast<std::size_t>(sets));
+        m_sreluEpi.resize(static_cast<std::size_t>(sets));
+        m_sreluParam.assign(static_cast<std::size_t>(sets), {-1, -1, -1, -1});
+        m_sreluVelocity.assign(static_cast<std::size_t>(sets), {-1, -1, -1, -1});
+        m_sreluGrads.resize(static_cast<std::size_t>(sets > 2 ? sets - 2 : 0));
+        for (int k = 1; k + 1 < sets; ++k) {
+            SparseLayer& feeding = network.layer(k - 1);
+            for (int q = 0; q < 4; ++q) {
+                const int id = feeding.findNeuronProperty(kSreluParams[q]);
+                if (id < 0)
+                    throw std::invalid_argument("MlpEngine: --activation srelu, but layer " + std::to_string(k) +
+                                                " has no neuron property " + kSreluParams[q] +
+                                                " (a network built for another activation)");
+                m_sreluParam[static_cast<std::size_t>(k)][static_cast<std::size_t>(q)] = id;
+                m_sreluVelocity[static_cast<std::size_t>(k)][static_cast<std::size_t>(q)] =
+                    feeding.addNeuronProperty(kSreluVelocities[q]);
+                m_sreluGrads[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(q)].assign(
+                    static_cast<std::size_t>(arch[static_cast<std::size_t>(k)]), 0.0f);
+            }
+        }
+    }
     m_pool = std::make_unique<WorkPool>(threads);
     refreshUnits();
+}
+
+SreluParams MlpEngine::sreluParams(int set) const
+{
+    const SparseLayer& feeding = m_net.layer(set - 1);
+    const auto& id = m_sreluParam[static_cast<std::size_t>(set)];
+    return {feeding.neuronProperty(id[0]), feeding.neuronProperty(id[1]), feeding.neuronProperty(id[2]),
+            feeding.neuronProperty(id[3])};
+}
+
+// The SReLU backward of hidden set `set`: m_delta[set] holds dL/dA (the layer above ran without
+// gates); afterwards dL/dZ, and the parameters' gradients are in m_sreluGrads. `update`: one
+// momentum step on the parameters (no weight decay: they are not weights).
+void MlpEngine::sreluStep(int set, int batch, const SgdStep& step, bool update)
+{
+    auto& g = m_sreluGrads[static_cast<std::size_t>(set - 1)];
+    sreluBackward(*m_pool, m_delta[static_cast<std::size_t>(set)], m_pre[static_cast<std::size_t>(set)], batch,
+                  m_sreluEpi[static_cast<std::size_t>(set)], sreluParams(set), {g[0], g[1], g[2], g[3]});
+    if (!update)
+        return;
+    SparseLayer& feeding = m_net.layer(set - 1);
+    for (int q = 0; q < 4; ++q) {
+        auto p = feeding.neuronProperty(m_sreluParam[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]);
+        auto v = feeding.neuronProperty(m_sreluVelocity[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]);
+        const auto& gq = g[static_cast<std::size_t>(q)];
+        for (std::size_t j = 0; j < p.size(); ++j) {
+            v[j] = step.momentum * v[j] - step.learningRate * gq[j];
+            p[j] += v[j];
+        }
+    }
 }
 
 void MlpEngine::refreshUnits()
@@ -167,9 +220,16 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             epi.keepProbability = keepProbability;
             epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
         }
+        const bool srel = !last && srelu();
+        ForwardEpilogue kernelEpi = epi;
+        if (srel) { // the kernel writes z; the SReLU pass below applies f and the dropout mask
+            kernelEpi.activation.kind = ActivationKind::Linear;
+            kernelEpi.negativeSlope = 1.0f;
+            kernelEpi.keepProbability = 1.0f;
+        }
         const bool bits = !last && keepGates && gateBits(l + 1);
         NeuronBuffer* gate = nullptr;
-        if (!last && keepGates && !bits) {
+        if (!last && keepGates && !bits && !srel) {
             gate = &m_gate[l + 1];
             if (gate->neurons() != m_act[l + 1].neurons())
                 gate->resize(m_act[l + 1].neurons(), m_capacity);
@@ -177,15 +237,26 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
         GateMask* gateMask = bits ? &m_gateBits[l + 1] : nullptr;
         const LayerKernel kernel = kernelFor(layer);
         if (kernel == LayerKernel::Gemm) {
-            denseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi);
+            denseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, kernelEpi);
         } else if (kernel == LayerKernel::Narrow) {
-            narrowForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi);
+            narrowForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, kernelEpi);
         } else if (m_bf16) {
             m_act16.resize(static_cast<std::size_t>(L));
-            sparseForwardBf16(*m_pool, layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, epi,
+            sparseForwardBf16(*m_pool, layer, m_act[l], m_act16[l], m_act[l + 1], gate, batch, kernelEpi,
                               m_state[l].rowUnits, gateMask);
         } else {
-            sparseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, epi, m_state[l].rowUnits, gateMask);
+            sparseForward(*m_pool, layer, m_act[l], m_act[l + 1], gate, batch, kernelEpi, m_state[l].rowUnits,
+                          gateMask);
+        }
+        if (srel) {
+            NeuronBuffer* pre = nullptr;
+            if (keepGates) {
+                pre = &m_pre[static_cast<std::size_t>(l + 1)];
+                if (pre->neurons() != m_act[l + 1].neurons())
+                    pre->resize(m_act[l + 1].neurons(), m_capacity);
+            }
+            m_sreluEpi[static_cast<std::size_t>(l + 1)] = epi;
+            sreluForward(*m_pool, m_act[l + 1], pre, batch, epi, sreluParams(l + 1));
         }
     }
 }
@@ -290,12 +361,13 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             biasStep(*m_pool, layer, layer.neuronProperty(s.biasVelocity), m_delta[l + 1], batch, step, bg);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const bool bits = l > 0 && gateBits(l);
-        const NeuronBuffer* gatePrev = l > 0 && !bits ? &m_gate[l] : nullptr;
+        const bool srel = l > 0 && srelu(); // dX stays ungated: sreluStep gates it
+        const NeuronBuffer* gatePrev = l > 0 && !bits && !srel ? &m_gate[l] : nullptr;
         const GateMask* gateMaskPrev = bits ? &m_gateBits[l] : nullptr;
         auto velocity = layer.edgeProperty(s.velocity);
         const LayerKernel kernel = kernelFor(layer);
         std::span<float> rowSums; // the narrow and sparse kernels sum dX's rows on the way
-        if (l > 0 && kernel != LayerKernel::Gemm) {
+        if (l > 0 && kernel != LayerKernel::Gemm && !srel) {
             m_state[l - 1].biasGrad.resize(static_cast<std::size_t>(layer.inputs()));
             rowSums = m_state[l - 1].biasGrad;
         }
@@ -315,6 +387,8 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
                 narrowBackward(*m_pool, layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg,
                                rowSums, gateMaskPrev);
         }
+        if (srel)
+            sreluStep(l, batch, step, weightGrads == nullptr);
         haveBiasGrad = !rowSums.empty();
     }
     m_pool->run({pending});

@@ -5,6 +5,7 @@
 #include "core/kernels.h"
 #include "graph/network_graph.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -54,6 +55,10 @@ public:
     BatchResult gradients(int batch, std::span<const std::int32_t> labels, std::vector<std::vector<float>>& weightGrads,
                           std::vector<std::vector<float>>& biasGrads);
 
+    // With SReLU: the gradients of its parameters from the last gradients() call, per hidden set
+    // k = 1..L-1 at index k - 1, each {t_l, a_l, t_r, a_r} x neurons (for checks).
+    const std::vector<std::array<std::vector<float>, 4>>& activationGrads() const { return m_sreluGrads; }
+
     // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
     const NeuronBuffer& outputs() const { return m_act.back(); }
     int threads() const { return m_threads; }
@@ -95,6 +100,16 @@ private:
     std::vector<Bf16Buffer> m_act16;   // bf16 copies of m_act[l] for layer l's forward (when m_bf16)
     bool m_bf16 = false;
     std::vector<LayerState> m_state;
+    // SReLU, per neuron set k (index k; hidden sets only): the pre-activations of the training
+    // forward, its epilogue (the dropout mask to replay), property ids of the parameters and their
+    // velocities on layer k - 1, and the parameter gradients of the last backward.
+    bool srelu() const { return m_activation.kind == ActivationKind::SRelu; }
+    SreluParams sreluParams(int set) const;
+    void sreluStep(int set, int batch, const SgdStep& step, bool update);
+    std::vector<NeuronBuffer> m_pre;
+    std::vector<ForwardEpilogue> m_sreluEpi;
+    std::vector<std::array<int, 4>> m_sreluParam, m_sreluVelocity;
+    std::vector<std::array<std::vector<float>, 4>> m_sreluGrads;
     std::vector<float> m_scratch;
     std::vector<float> m_lossScratch;
 };

@@ -132,8 +132,9 @@ std::vector<OptionSpec> buildTable()
          "edges per neuron scale, e.g. 20", true, "", +[](const TrainConfig& c) { return formatNumber(c.epsilon); },
          +[](TrainConfig& c, const std::string& v) { c.epsilon = number("epsilon", v); }});
     add({"activation", "model", K::Text, "A", "activation",
-         "relu | leakyrelu[:a] | allrelu[:a] | sigmoid | tanh | linear", {"allrelu:0.6", "relu", "leakyrelu:0.01",
-                                                                          "sigmoid", "tanh"},
+         "relu | leakyrelu[:a] | allrelu[:a] (seed 003: slopes −a, +a, … by hidden layer) | sigmoid | tanh | "
+         "linear | srelu (four trainable parameters per hidden neuron)",
+         {"allrelu:0.6", "relu", "leakyrelu:0.01", "sigmoid", "tanh", "srelu"},
          0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.activation; },
          +[](TrainConfig& c, const std::string& v) { c.activation = v; },
          +[](const TrainConfig& c) { rethrowAsConfig([&] { Activation::parse(c.activation); }); }});

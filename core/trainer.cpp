@@ -67,6 +67,22 @@ NetworkGraph buildNetwork(const TrainConfig& config)
         else
             layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng));
     }
+    // SReLU's parameters, per hidden neuron, as the issue and Jin et al. initialise them:
+    // t_l = 0, a_l ~ U(0, 1), t_r ~ U(0, 5), a_r = 1.
+    if (Activation::parse(config.activation).kind == ActivationKind::SRelu)
+        for (std::size_t l = 0; l + 2 < arch.size(); ++l) {
+            SparseLayer& layer = layers[l];
+            Rng rng = Rng::derive(config.seed, kInitStream * 1000 + 500 + l);
+            int id[4];
+            for (int q = 0; q < 4; ++q)
+                id[q] = layer.addNeuronProperty(kSreluParams[q]);
+            for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+                layer.neuronProperty(id[0])[static_cast<std::size_t>(j)] = 0.0f;
+                layer.neuronProperty(id[1])[static_cast<std::size_t>(j)] = rng.uniform(0.0f, 1.0f);
+                layer.neuronProperty(id[2])[static_cast<std::size_t>(j)] = rng.uniform(0.0f, 5.0f);
+                layer.neuronProperty(id[3])[static_cast<std::size_t>(j)] = 1.0f;
+            }
+        }
     NetworkGraph g(std::move(layers));
     g.attributes()["activation"] = config.activation;
     g.attributes()["method"] = config.method;

@@ -100,6 +100,11 @@ private:
 void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withState,
                const std::map<std::string, std::string>* extraAttributes)
 {
+    // Format 2 carries properties: the state of a checkpoint, or a model's own parameters.
+    bool format2 = withState;
+    for (const SparseLayer& l : network.layers())
+        for (int p = 0; p < l.neuronPropertyCount(); ++p)
+            format2 = format2 || !isOptimiserState(l.neuronPropertyName(p));
     AtomicFile file(path, true);
     std::ofstream& out = file.stream();
     const std::array<char, kHeaderBytes> blank{};
@@ -127,15 +132,21 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
         w.array(l.colIdx());
         w.array(l.weights());
         w.array(l.bias());
-        const int props = withState ? l.edgePropertyCount() : 0;
-        w.pod(static_cast<std::uint32_t>(props));
-        for (int p = 0; p < props; ++p) {
+        std::vector<int> edgeProps, neuronProps;
+        for (int p = 0; p < l.edgePropertyCount(); ++p)
+            if (withState || !isOptimiserState(l.edgePropertyName(p)))
+                edgeProps.push_back(p);
+        for (int p = 0; p < l.neuronPropertyCount(); ++p)
+            if (withState || !isOptimiserState(l.neuronPropertyName(p)))
+                neuronProps.push_back(p);
+        w.pod(static_cast<std::uint32_t>(edgeProps.size()));
+        for (int p : edgeProps) {
             w.string(l.edgePropertyName(p));
             w.array(l.edgeProperty(p));
         }
-        if (withState) { // format 2
-            w.pod(static_cast<std::uint32_t>(l.neuronPropertyCount()));
-            for (int p = 0; p < l.neuronPropertyCount(); ++p) {
+        if (format2) {
+            w.pod(static_cast<std::uint32_t>(neuronProps.size()));
+            for (int p : neuronProps) {
                 w.string(l.neuronPropertyName(p));
                 w.array(l.neuronProperty(p));
             }
@@ -143,7 +154,7 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
     }
     out.seekp(0);
     out.write(kMagic.data(), kMagic.size());
-    const std::uint32_t version = withState ? 2u : 1u, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
+    const std::uint32_t version = format2 ? 2u : 1u, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
     const std::uint64_t size = w.size();
     out.write(reinterpret_cast<const char*>(&version), 4);
     out.write(reinterpret_cast<const char*>(&flags), 4);

@@ -27,8 +27,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Writes atomically (temporary file, fsync, rename, fsync of the folder). Edge and neuron
-// properties (optimiser state) are saved only when asked (`withState`, for checkpoints).
+// Writes atomically (temporary file, fsync, rename, fsync of the folder). Optimiser state (edge
+// and neuron properties, isOptimiserState) is saved only when asked (`withState`, for
+// checkpoints); model parameters among the neuron properties always are. A file without any
+// property is format 1, else format 2.
 // `extraAttributes`, when given, are saved as attributes too (over the network's own of the same
 // key) without copying the network. Time complexity: O(V + E).
 void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withState = false,

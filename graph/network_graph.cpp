@@ -72,11 +72,24 @@ NetworkGraph NetworkGraph::topologyCopy() const
                                                 {l.colIdx().begin(), l.colIdx().end()},
                                                 {l.weights().begin(), l.weights().end()});
         std::copy(l.bias().begin(), l.bias().end(), copy.bias().begin());
+        for (int p = 0; p < l.neuronPropertyCount(); ++p)
+            if (!isOptimiserState(l.neuronPropertyName(p))) {
+                const auto from = l.neuronProperty(p);
+                const int id = copy.addNeuronProperty(l.neuronPropertyName(p));
+                std::copy(from.begin(), from.end(), copy.neuronProperty(id).begin());
+            }
         layers.push_back(std::move(copy));
     }
     NetworkGraph g(std::move(layers));
     g.m_attributes = m_attributes;
     return g;
+}
+
+bool isOptimiserState(const std::string& name)
+{
+    const std::string suffix = "velocity";
+    return name.rfind("opt_", 0) == 0 ||
+           (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 std::string formatArchitecture(const std::vector<NeuronIndex>& sizes)

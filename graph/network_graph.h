@@ -41,6 +41,7 @@ public:
 
     // The topology, weights, biases and attributes without any edge property (optimiser state):
     // what snapshots and turnover need. Time complexity: O(V + E).
+    // Model parameters among the neuron properties (SReLU's) are copied too.
     NetworkGraph topologyCopy() const;
 
     // Free-form metadata saved with the model (activation, dataset shape, ...).
@@ -55,5 +56,9 @@ private:
 
 // "784-1000-10" for the given sizes.
 std::string formatArchitecture(const std::vector<NeuronIndex>& sizes);
+
+// Whether a property is optimiser state (checkpoints only) rather than a model parameter
+// (SReLU's srelu_tl ..., saved with every model): state names end in "velocity" or start "opt_".
+bool isOptimiserState(const std::string& propertyName);
 
 } // namespace rewire

@@ -30,6 +30,20 @@ void checkGradients(const std::string& activationText, Loss loss, bool denseLast
     } else {
         layers.push_back(randomLayer(6, 3, 0.7, 13));
     }
+    const bool srelu = activationText == "srelu";
+    if (srelu) // hidden neurons' parameters spread so that every region of SReLU is hit
+        for (int l = 0; l < 2; ++l) {
+            Rng rng(40 + l);
+            int id[4];
+            for (int q = 0; q < 4; ++q)
+                id[q] = layers[l].addNeuronProperty(kSreluParams[q]);
+            for (NeuronIndex j = 0; j < layers[l].outputs(); ++j) {
+                layers[l].neuronProperty(id[0])[j] = rng.uniform(-0.6f, 0.0f);
+                layers[l].neuronProperty(id[1])[j] = rng.uniform(0.0f, 1.0f);
+                layers[l].neuronProperty(id[2])[j] = rng.uniform(0.05f, 0.8f);
+                layers[l].neuronProperty(id[3])[j] = rng.uniform(0.5f, 1.5f);
+            }
+        }
     NetworkGraph net(std::move(layers));
     const int batch = 5;
     MlpEngine engine(net, Activation::parse(activationText), loss, batch, 1);
@@ -45,7 +59,7 @@ void checkGradients(const std::string& activationText, Loss loss, bool denseLast
     // cross a kink of some neuron's ReLU; the analytic gradient then equals the one-sided
     // difference on the side of the current point, so a match with either side is accepted and
     // counted.
-    const bool piecewise = Activation::parse(activationText).piecewiseLinear();
+    const bool piecewise = Activation::parse(activationText).piecewiseLinear() || srelu;
     auto compare = [&](float analytic, double up, double down, float h) {
         const double central = (up - down) / (2 * h), fwd = (up - base) / h, bwd = (base - down) / h;
         auto close = [&](double numeric) { return std::fabs(analytic - numeric) <= 1e-3 + 0.03 * std::fabs(numeric); };
@@ -83,6 +97,30 @@ void checkGradients(const std::string& activationText, Loss loss, bool denseLast
             compare(bg[l][j], up, down, h);
         }
     }
+    if (srelu) {
+        // SReLU's four parameters per hidden neuron (set k's live on layer k - 1).
+        int nonzero = 0;
+        for (int k = 1; k <= 2; ++k) {
+            SparseLayer& feeding = net.layer(k - 1);
+            for (int q = 0; q < 4; ++q) {
+                auto p = feeding.neuronProperty(feeding.findNeuronProperty(kSreluParams[q]));
+                const auto& g = engine.activationGrads()[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(q)];
+                REQUIRE(g.size() == p.size());
+                for (std::size_t j = 0; j < p.size(); ++j) {
+                    const float p0 = p[j], h = 5e-4f;
+                    p[j] = p0 + h;
+                    const double up = meanLoss(engine, batch, labels);
+                    p[j] = p0 - h;
+                    const double down = meanLoss(engine, batch, labels);
+                    p[j] = p0;
+                    INFO("set " << k << " parameter " << kSreluParams[q] << " neuron " << j);
+                    compare(g[j], up, down, h);
+                    nonzero += g[j] != 0.0f;
+                }
+            }
+        }
+        REQUIRE(nonzero > 10); // the regions were hit, so the check saw real gradients
+    }
     REQUIRE(checked > 50);
     REQUIRE(kinks <= checked / 10);
 }
@@ -96,6 +134,8 @@ TEST_CASE("gradients match finite differences", "[core][gradients]")
     SECTION("leaky relu, mse") { checkGradients("leakyrelu:0.1", Loss::Mse, false); }
     SECTION("sigmoid, cross-entropy") { checkGradients("sigmoid", Loss::CrossEntropy, true); }
     SECTION("tanh, mse, dense output") { checkGradients("tanh", Loss::Mse, true); }
+    SECTION("srelu (weights, biases and its four parameters), cross-entropy") { checkGradients("srelu", Loss::CrossEntropy, false); }
+    SECTION("srelu, mse, dense output") { checkGradients("srelu", Loss::Mse, true); }
 }
 
 TEST_CASE("fillInput transposes sampled rows into the neuron-major input, padding zero", "[core][engine]")

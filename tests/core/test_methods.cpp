@@ -410,3 +410,54 @@ TEST_CASE("evolve-layers hidden leaves the output layer alone", "[core][methods]
     hidden.run();
     CHECK(positions(hidden.network().layer(2)) == before);
 }
+
+TEST_CASE("SReLU trains, its parameters move, models keep them and a resumed run is bit-identical", "[core][methods][srelu]")
+{
+    const DataSplit data = methodData();
+    TrainConfig c = methodConfig("set");
+    c.activation = "srelu";
+    Trainer t(c, data);
+    // Initialised as specified: t_l = 0, a_l in [0, 1), t_r in [0, 5), a_r = 1, per hidden neuron.
+    const SparseLayer& first = t.network().layer(0);
+    auto prop = [](const SparseLayer& l, const char* name) {
+        const int id = l.findNeuronProperty(name);
+        REQUIRE(id >= 0);
+        return std::vector<float>(l.neuronProperty(id).begin(), l.neuronProperty(id).end());
+    };
+    const auto tl0 = prop(first, "srelu_tl"), al0 = prop(first, "srelu_al"), tr0 = prop(first, "srelu_tr"),
+               ar0 = prop(first, "srelu_ar");
+    REQUIRE(tl0.size() == 48);
+    for (std::size_t j = 0; j < tl0.size(); ++j) {
+        CHECK(tl0[j] == 0.0f);
+        CHECK((al0[j] >= 0.0f && al0[j] < 1.0f));
+        CHECK((tr0[j] >= 0.0f && tr0[j] < 5.0f));
+        CHECK(ar0[j] == 1.0f);
+    }
+    CHECK(t.network().layer(2).findNeuronProperty("srelu_tl") < 0); // the output layer has none
+    t.run();
+    CHECK(prop(t.network().layer(0), "srelu_tl") != tl0); // trained
+    CHECK(t.evaluate(data.test).accuracy > 0.5);
+
+    // A plain model keeps the parameters (not their velocities) and evaluates the same.
+    const auto file = tempDir("srelu") / "model.rwm";
+    saveModel(t.network(), file);
+    NetworkGraph loaded = loadModel(file);
+    CHECK(loaded.layer(0).findNeuronProperty("srelu_ar") >= 0);
+    CHECK(loaded.layer(0).findNeuronProperty("srelu_ar_velocity") < 0);
+    CHECK(loaded.layer(0).findEdgeProperty("velocity") < 0);
+    CHECK(prop(loaded.layer(1), "srelu_tr") == prop(t.network().layer(1), "srelu_tr"));
+    Trainer fromModel(c, data, loaded, c.epochs);
+    CHECK(fromModel.evaluate(data.test).loss == t.evaluate(data.test).loss);
+
+    // Checkpoint after 3 epochs, resume: the uninterrupted run's bytes, on 1 thread too.
+    Trainer first3(c, data);
+    for (int e = 0; e < 3; ++e)
+        first3.trainEpoch();
+    const auto ckpt = tempDir("srelu") / "ckpt.rwm";
+    saveModel(first3.network(), ckpt, true);
+    TrainConfig one = c;
+    one.threads = 1;
+    Trainer resumed(one, data, loadModel(ckpt), 3);
+    resumed.run();
+    CHECK(modelBytes(resumed.network(), "srelu-r") == modelBytes(t.network(), "srelu-u"));
+}
