@@ -26,7 +26,7 @@ std::string tickLabel(double v, double step)
     if (v == 0)
         return "0";
     const double a = std::fabs(v);
-    if (a >= 1e5 || a < 1e-3)
+    if (a >= 1e7 || a < 1e-3)
         return fmt::format("{:.2g}", v);
     const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
     return fmt::format("{:.{}f}", v, decimals);

@@ -20,7 +20,7 @@ struct KernelFixture {
     int velocity = -1;
     int threads = 1;
     ForwardEpilogue epilogue; // All-ReLU 0.6 with dropout 0.3, as in the reference configuration
-    SgdStep step{0.01f, 0.9f, 2e-4f};
+    UpdatePolicy step{0.01f, 0.9f, 2e-4f};
 
     KernelFixture(int in, int out, double epsilon, int batch, int threadCount) : threads(threadCount)
     {

@@ -32,13 +32,14 @@ struct TrainConfig {
     int epochs = 10;
     int batch = 128;
     double lr = 0.01;
+    std::string optimizer = "momentum-sgd"; // the update policy (core/kernels.h, UpdatePolicy)
     double momentum = 0.9;
     double weightDecay = 2e-4;
     double dropout = 0.3;
     std::string activation = "allrelu:0.6";
     std::string method = "set";      // a name from methodRegistry() (core/methods/registry.h)
     std::string evolveLayers = "all"; // all: every sparse layer (the papers) | hidden: not the output layer (SET's code)
-    std::string counts = "set";      // regrowth counts of dynset and neighbour-*: set | accset | lset
+    std::string counts = "auto";     // regrowth counts of dynset and neighbour-*: auto (the paper's) | set | accset | lset
     double accsetK = 0.0;            // AccSET's k in [0, 1)
     std::string ratioOn = "train";   // AccSET/LSET ratios and the DynSET gate on: train | validation
     int dynsetWindow = 3;            // DynSET compares the loss with that of this many epochs earlier

@@ -403,10 +403,10 @@ void requireNarrow(const SparseLayer& layer, const char* who)
                                     std::to_string(layer.outputs()) + " outputs");
 }
 
-void checkVelocity(const SparseLayer& layer, std::span<float> velocity, std::span<float> gradOut, const char* who)
+void checkVelocity(const SparseLayer& layer, const ParamState& state, std::span<float> gradOut, const char* who)
 {
-    if (gradOut.empty() && velocity.size() != static_cast<std::size_t>(layer.edgeCount()))
-        throw std::invalid_argument(std::string(who) + ": velocity has " + std::to_string(velocity.size()) +
+    if (gradOut.empty() && state.first.size() != static_cast<std::size_t>(layer.edgeCount()))
+        throw std::invalid_argument(std::string(who) + ": velocity has " + std::to_string(state.first.size()) +
                                     " entries for " + std::to_string(layer.edgeCount()) + " edges");
 }
 
@@ -483,6 +483,14 @@ std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads)
     const auto n = static_cast<NeuronIndex>(ptr.size() - 1);
     const EdgeIndex units = std::clamp<EdgeIndex>(ptr.back() / kMinEdgesPerUnit, 1, 16 * std::max(threads, 1));
     return balancedPartition(ptr, static_cast<int>(std::min<EdgeIndex>(units, std::max<NeuronIndex>(n, 1))));
+}
+
+std::vector<std::string> optimizerStateNames(Optimizer optimizer, bool biases)
+{
+    switch (optimizer) {
+    case Optimizer::MomentumSgd: return {biases ? "bias_velocity" : "velocity"};
+    }
+    return {};
 }
 
 std::vector<NeuronIndex> balancedPartition(std::span<const EdgeIndex> ptr, int parts)
@@ -631,7 +639,7 @@ namespace {
 // The one momentum step of every weight and bias: v = mu v - lr g; w = w + (v - wd w), fused
 // where the CPU has FMA. sgdUpdateRange's vector path computes exactly this, so an edge gets the
 // same bits whichever path (and so whichever thread partition) updates it.
-inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
+inline void sgdUpdate(float& w, float& v, float g, const UpdatePolicy& step)
 {
 #ifdef __FMA__
     v = std::fma(-step.learningRate, g, step.momentum * v);
@@ -640,6 +648,16 @@ inline void sgdUpdate(float& w, float& v, float g, const SgdStep& step)
     v = step.momentum * v - step.learningRate * g;
     w += v - step.weightDecay * w;
 #endif
+}
+
+// The policy's step of parameter e (scalar): the one place that dispatches on the optimiser.
+inline void applyUpdate(float& w, const ParamState& s, std::size_t e, float g, const UpdatePolicy& p)
+{
+    switch (p.optimizer) {
+    case Optimizer::MomentumSgd:
+        sgdUpdate(w, s.first[e], g, p);
+        return;
+    }
 }
 
 // Phase 1 of the sparse backward for input neurons [colBegin, colEnd): gradCsc for their
@@ -681,7 +699,7 @@ void gradientRange(const SparseLayer& layer, const NeuronBuffer& x, const Neuron
 // (measured: 34 us per thread per 1000 x 1000 layer).
 template <bool Gathered>
 void sgdUpdateEdges(float* __restrict w, float* __restrict v, const float* __restrict g,
-                    const std::int32_t* __restrict index, EdgeIndex e0, EdgeIndex e1, const SgdStep& step)
+                    const std::int32_t* __restrict index, EdgeIndex e0, EdgeIndex e1, const UpdatePolicy& step)
 {
     EdgeIndex e = e0;
 #ifdef __AVX512F__
@@ -703,9 +721,21 @@ void sgdUpdateEdges(float* __restrict w, float* __restrict v, const float* __res
         sgdUpdate(w[e], v[e], Gathered ? g[index[e]] : g[e], step);
 }
 
+// The policy's step of edges [e0, e1) of w, whose state starts at `offset` in s (vector paths).
+template <bool Gathered>
+void updateEdges(float* __restrict w, const ParamState& s, std::size_t offset, const float* __restrict g,
+                 const std::int32_t* __restrict index, EdgeIndex e0, EdgeIndex e1, const UpdatePolicy& p)
+{
+    switch (p.optimizer) {
+    case Optimizer::MomentumSgd:
+        sgdUpdateEdges<Gathered>(w, s.first.data() + offset, g, index, e0, e1, p);
+        return;
+    }
+}
+
 // Phase 2 for output neurons [rowBegin, rowEnd): their edges' CSC-ordered gradients applied (or
 // reported in gradOut).
-void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* gradCsc, const SgdStep& step,
+void sgdUpdateRange(SparseLayer& layer, const ParamState& state, const float* gradCsc, const UpdatePolicy& step,
                     std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
     const EdgeIndex e0 = layer.rowPtr()[rowBegin], e1 = layer.rowPtr()[rowEnd];
@@ -716,14 +746,14 @@ void sgdUpdateRange(SparseLayer& layer, std::span<float> velocity, const float* 
             out[e] = gradCsc[cscIndex[e]];
         return;
     }
-    sgdUpdateEdges<true>(layer.weights().data(), velocity.data(), gradCsc, cscIndex, e0, e1, step);
+    updateEdges<true>(layer.weights().data(), state, 0, gradCsc, cscIndex, e0, e1, step);
 }
 
 // Without dX (the first layer) there is nothing to sum in CSC order: output neurons
 // [rowBegin, rowEnd)'s in-edge gradients in CSR order (dZ[j] held in registers), updated at once
 // (or reported in gradOut).
-void rowGradientRange(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                      int batch, const SgdStep& step, std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
+void rowGradientRange(SparseLayer& layer, const ParamState& state, const NeuronBuffer& x, const NeuronBuffer& dz,
+                      int batch, const UpdatePolicy& step, std::span<float> gradOut, NeuronIndex rowBegin, NeuronIndex rowEnd)
 {
     const int width = roundUp16(batch);
     NeuronIndex maxDegree = 0;
@@ -742,23 +772,24 @@ void rowGradientRange(SparseLayer& layer, std::span<float> velocity, const Neuro
                                                           x.data() + t0, ld, GateRow{}, nullptr, grad, t0 > 0, nullptr);
         });
         if (scratch)
-            sgdUpdateEdges<false>(layer.weights().data() + e0, velocity.data() + e0, grad, nullptr, 0, e1 - e0, step);
+            updateEdges<false>(layer.weights().data() + e0, state, static_cast<std::size_t>(e0), grad, nullptr, 0, e1 - e0,
+                               step);
     }
 }
 
 } // namespace
 
-SparseBackward::SparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+SparseBackward::SparseBackward(SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                                const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                               const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                               const UpdatePolicy& step, std::span<float> gradOut, std::vector<float>& gradCsc,
                                const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
                                std::span<float> dxRowSums, const GateMask* gateBitsPrev)
-    : m_layer(layer), m_velocity(velocity), m_x(x), m_dz(dz), m_gatePrev(gatePrev), m_dxPrev(dxPrev), m_batch(batch),
+    : m_layer(layer), m_state(state), m_x(x), m_dz(dz), m_gatePrev(gatePrev), m_dxPrev(dxPrev), m_batch(batch),
       m_step(step), m_gradOut(gradOut), m_gradCsc(gradCsc), m_colUnits(colUnits), m_rowUnits(rowUnits),
       m_dxRowSums(dxRowSums), m_gateBitsPrev(gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "sparseBackward");
-    checkVelocity(layer, velocity, gradOut, "sparseBackward");
+    checkVelocity(layer, state, gradOut, "sparseBackward");
     checkRowSums(layer, dxPrev, dxRowSums, "sparseBackward");
     requireUnits(rowUnits, layer.outputs(), "sparseBackward");
     if (dxPrev) {
@@ -774,7 +805,7 @@ WorkPart SparseBackward::gradients()
         // rows (the forward's units), so no gradient buffer and no second phase.
         return {unitCount(m_rowUnits), this, [](void* self, int u) {
                     auto& b = *static_cast<SparseBackward*>(self);
-                    rowGradientRange(b.m_layer, b.m_velocity, b.m_x, b.m_dz, b.m_batch, b.m_step, b.m_gradOut,
+                    rowGradientRange(b.m_layer, b.m_state, b.m_x, b.m_dz, b.m_batch, b.m_step, b.m_gradOut,
                                      b.m_rowUnits[u], b.m_rowUnits[u + 1]);
                 }};
     }
@@ -792,18 +823,18 @@ WorkPart SparseBackward::updates()
         return {};
     return {unitCount(m_rowUnits), this, [](void* self, int u) {
                 auto& b = *static_cast<SparseBackward*>(self);
-                sgdUpdateRange(b.m_layer, b.m_velocity, b.m_gradCsc.data(), b.m_step, b.m_gradOut, b.m_rowUnits[u],
+                sgdUpdateRange(b.m_layer, b.m_state, b.m_gradCsc.data(), b.m_step, b.m_gradOut, b.m_rowUnits[u],
                                b.m_rowUnits[u + 1]);
             }};
 }
 
-void sparseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void sparseBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                     const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                    const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                    const UpdatePolicy& step, std::span<float> gradOut, std::vector<float>& gradCsc,
                     const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
                     std::span<float> dxRowSums, const GateMask* gateBitsPrev)
 {
-    SparseBackward backward(layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut, gradCsc, colUnits, rowUnits,
+    SparseBackward backward(layer, state, x, dz, gatePrev, dxPrev, batch, step, gradOut, gradCsc, colUnits, rowUnits,
                             dxRowSums, gateBitsPrev);
     pool.run({backward.gradients()});
     pool.run({backward.updates()});
@@ -868,13 +899,13 @@ void denseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& 
     });
 }
 
-void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void denseBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                   const SgdStep& step, std::span<float> gradOut, std::vector<float>& scratch)
+                   const UpdatePolicy& step, std::span<float> gradOut, std::vector<float>& scratch)
 {
     checkBuffers(layer, x, dz, batch, "denseBackward");
     requireDense(layer, "denseBackward");
-    checkVelocity(layer, velocity, gradOut, "denseBackward");
+    checkVelocity(layer, state, gradOut, "denseBackward");
     const int width = roundUp16(batch);
     const std::size_t n = static_cast<std::size_t>(layer.edgeCount());
     const NeuronIndex inputs = layer.inputs(), outputs = layer.outputs();
@@ -889,7 +920,6 @@ void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity
         });
     float* g = gradOut.empty() ? (scratch.resize(n), scratch.data()) : gradOut.data();
     float* w = layer.weights().data();
-    float* v = velocity.data();
     pool.run(denseUnits(outputs), [&](int u) {
         const NeuronIndex j0 = u * kDenseBlock, m = std::min(kDenseBlock, outputs - j0);
         Eigen::Map<ColMajor>(g, inputs, outputs).middleCols(j0, m).noalias() =
@@ -898,25 +928,25 @@ void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity
             return;
         const std::size_t e1 = static_cast<std::size_t>(j0 + m) * inputs;
         for (std::size_t e = static_cast<std::size_t>(j0) * inputs; e < e1; ++e)
-            sgdUpdate(w[e], v[e], g[e], step);
+            applyUpdate(w[e], state, e, g[e], step);
     });
 }
 
 namespace {
 
 // Bias j's gradient g: reported in gradOut when given, else applied.
-inline void biasStepAt(std::span<float> bias, std::span<float> biasVelocity, std::size_t j, float g,
-                       const SgdStep& step, std::span<float> gradOut)
+inline void biasStepAt(std::span<float> bias, const ParamState& biasState, std::size_t j, float g,
+                       const UpdatePolicy& step, std::span<float> gradOut)
 {
     if (!gradOut.empty())
         gradOut[j] = g;
     else
-        sgdUpdate(bias[j], biasVelocity[j], g, step);
+        applyUpdate(bias[j], biasState, j, g, step);
 }
 
 } // namespace
 
-void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<const float> grad, const SgdStep& step,
+void biasUpdate(SparseLayer& layer, ParamState biasState, std::span<const float> grad, const UpdatePolicy& step,
                 std::span<float> gradOut)
 {
     auto bias = layer.bias();
@@ -924,11 +954,11 @@ void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<con
         throw std::invalid_argument("biasUpdate: " + std::to_string(grad.size()) + " gradients for " +
                                     std::to_string(bias.size()) + " biases");
     for (std::size_t j = 0; j < bias.size(); ++j)
-        biasStepAt(bias, biasVelocity, j, grad[j], step, gradOut);
+        biasStepAt(bias, biasState, j, grad[j], step, gradOut);
 }
 
-void biasStep(WorkPool& pool, SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut)
+void biasStep(WorkPool& pool, SparseLayer& layer, ParamState biasState, const NeuronBuffer& dz, int batch,
+              const UpdatePolicy& step, std::span<float> gradOut)
 {
     const int width = roundUp16(batch);
     auto bias = layer.bias();
@@ -942,7 +972,7 @@ void biasStep(WorkPool& pool, SparseLayer& layer, std::span<float> biasVelocity,
             v16 acc = v16{};
             for (int t = 0; t < width; t += kLanes)
                 acc += *reinterpret_cast<const v16*>(d + t);
-            biasStepAt(bias, biasVelocity, static_cast<std::size_t>(j), hsum(acc), step, gradOut);
+            biasStepAt(bias, biasState, static_cast<std::size_t>(j), hsum(acc), step, gradOut);
         }
     });
 }
@@ -1041,15 +1071,14 @@ void narrowForwardJ(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer
 }
 
 template <int J>
-void narrowBackwardJ(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void narrowBackwardJ(WorkPool& pool, SparseLayer& layer, const ParamState& state, const NeuronBuffer& x,
                      const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                     const SgdStep& step, std::span<float> gradOut, float* dxRowSums, const GateMask* gateBitsPrev)
+                     const UpdatePolicy& step, std::span<float> gradOut, float* dxRowSums, const GateMask* gateBitsPrev)
 {
     const int inputs = layer.inputs();
     const int vectors = roundUp16(batch) / kLanes;
     const std::size_t stride = static_cast<std::size_t>(inputs);
     float* w = layer.weights().data();
-    float* vel = velocity.data();
     const v16* dzRow[J];
     for (int j = 0; j < J; ++j)
         dzRow[j] = reinterpret_cast<const v16*>(dz.row(j));
@@ -1104,7 +1133,7 @@ void narrowBackwardJ(WorkPool& pool, SparseLayer& layer, std::span<float> veloci
                 if (!gradOut.empty())
                     gradOut[e] = g[j];
                 else
-                    sgdUpdate(w[e], vel[e], g[j], step);
+                    applyUpdate(w[e], state, e, g[j], step);
             }
         }
     });
@@ -1136,17 +1165,17 @@ void narrowForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer&
     });
 }
 
-void narrowBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void narrowBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                     const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                    const SgdStep& step, std::span<float> gradOut, std::span<float> dxRowSums,
+                    const UpdatePolicy& step, std::span<float> gradOut, std::span<float> dxRowSums,
                     const GateMask* gateBitsPrev)
 {
     checkBuffers(layer, x, dz, batch, "narrowBackward");
     checkRowSums(layer, dxPrev, dxRowSums, "narrowBackward");
     requireNarrow(layer, "narrowBackward");
-    checkVelocity(layer, velocity, gradOut, "narrowBackward");
+    checkVelocity(layer, state, gradOut, "narrowBackward");
     withConstant<12>(layer.outputs(), [&](auto outputs) {
-        narrowBackwardJ<decltype(outputs)::value>(pool, layer, velocity, x, dz, gatePrev, dxPrev, batch, step, gradOut,
+        narrowBackwardJ<decltype(outputs)::value>(pool, layer, state, x, dz, gatePrev, dxPrev, batch, step, gradOut,
                                                   dxRowSums.empty() ? nullptr : dxRowSums.data(), gateBitsPrev);
     });
 }

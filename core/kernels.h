@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace rewire {
@@ -104,10 +105,32 @@ void sparseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer&
                    int batch, const ForwardEpilogue& epi, const std::vector<NeuronIndex>& rowUnits,
                    GateMask* gateBits = nullptr);
 
-struct SgdStep {
+// Optimisers are update policies (DESIGN.md, "Methods"): the step each parameter takes from its
+// gradient, and the state arrays the step keeps. The state lives in the graph, as edge properties
+// (weights) and neuron properties (biases) named by optimizerStateNames, so every topology edit
+// keeps it aligned, new edges start at zero, and checkpoints carry it. The kernels apply the
+// policy where they hold a gradient (fused: the first and narrow layers keep no gradient buffer);
+// a new optimiser is a new Optimizer value and a case of applyUpdate / updateEdges in
+// kernels.cpp, not a new kernel.
+enum class Optimizer {
+    MomentumSgd // v ← μv − η·g; w ← w + v − λw (the SET reference code's)
+};
+struct UpdatePolicy {
     float learningRate = 0.01f;
     float momentum = 0.9f;
     float weightDecay = 0.0f;
+    Optimizer optimizer = Optimizer::MomentumSgd;
+};
+// The names of an optimiser's state properties, for weights (edge properties) or biases (neuron
+// properties): momentum SGD keeps {"velocity"} and {"bias_velocity"}.
+std::vector<std::string> optimizerStateNames(Optimizer optimizer, bool biases);
+
+// A parameter array's optimiser state: up to two arrays aligned with it (empty when unused).
+// A single span converts, for the one-array optimisers.
+struct ParamState {
+    std::span<float> first, second;
+    ParamState() = default;
+    ParamState(std::span<float> a, std::span<float> b = {}) : first(a), second(b) {}
 };
 
 // The sparse backward pass, two phases (two pool jobs; SparseBackward hands them out as parts, so
@@ -117,23 +140,25 @@ struct SgdStep {
 //       dXprev[i]  = gatePrev[i] * sum_k w_k dZ[j_k]      (old weights; the gates from gatePrev,
 //                    or from gateBitsPrev, or 1 when both are null)
 //  2. CSR order, a unit per range of output neurons in rowUnits, for every edge e with
-//     g = gradCsc[cscIndex[e]]:  v_e = momentum v_e - lr g;  w_e += v_e - weightDecay w_e
+//     g = gradCsc[cscIndex[e]]: the policy's step (momentum SGD: v_e = momentum v_e - lr g;
+//     w_e += v_e - weightDecay w_e)
 //     or, when gradOut is not empty, gradOut[e] = g and no update (checks, gradient methods).
 // Why not one fused CSC pass: the update would write w and v at canonical positions scattered over
 // the whole array, and two threads then fight over the same cache lines (measured 1.3x slower on
 // 2 threads than on 1). Split, every thread writes only its own contiguous ranges. Keeping the
 // weights and velocity in CSC order instead (fused update, no second phase) measured no faster:
 // the forward then gathers each row's weights through cscIndex (bench/RESULTS.md).
-// velocity: the layer's per-edge momentum, aligned with weights; gradCsc is resized as needed.
+// state: the policy's per-edge state (momentum SGD: the velocity), aligned with the weights;
+// gradCsc is resized as needed.
 // dxRowSums (optional, one per input, needs dXprev): sum_b dXprev[i][b], which is the previous
 // layer's bias gradient, summed while the row is still in registers (saves biasStep a pass).
 // Without dXprev (the first layer) there is nothing to sum in CSC order: each unit of rowUnits
 // computes its rows' in-edge gradients in CSR order (dZ[j] held in registers) and updates them at
 // once, in one phase; colUnits and gradCsc are then not used.
 // Time complexity: O(E * ld).
-void sparseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void sparseBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                     const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                    const SgdStep& step, std::span<float> gradOut, std::vector<float>& gradCsc,
+                    const UpdatePolicy& step, std::span<float> gradOut, std::vector<float>& gradCsc,
                     const std::vector<NeuronIndex>& colUnits, const std::vector<NeuronIndex>& rowUnits,
                     std::span<float> dxRowSums = {}, const GateMask* gateBitsPrev = nullptr);
 
@@ -142,8 +167,8 @@ void sparseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocit
 // sparseBackward) and sizes gradCsc; everything referenced must outlive the jobs.
 class SparseBackward {
 public:
-    SparseBackward(SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x, const NeuronBuffer& dz,
-                   const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const SgdStep& step,
+    SparseBackward(SparseLayer& layer, ParamState state, const NeuronBuffer& x, const NeuronBuffer& dz,
+                   const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch, const UpdatePolicy& step,
                    std::span<float> gradOut, std::vector<float>& gradCsc, const std::vector<NeuronIndex>& colUnits,
                    const std::vector<NeuronIndex>& rowUnits, std::span<float> dxRowSums = {},
                    const GateMask* gateBitsPrev = nullptr);
@@ -152,13 +177,13 @@ public:
 
 private:
     SparseLayer& m_layer;
-    std::span<float> m_velocity;
+    ParamState m_state;
     const NeuronBuffer& m_x;
     const NeuronBuffer& m_dz;
     const NeuronBuffer* m_gatePrev;
     NeuronBuffer* m_dxPrev;
     int m_batch;
-    SgdStep m_step;
+    UpdatePolicy m_step;
     std::span<float> m_gradOut;
     std::vector<float>& m_gradCsc;
     const std::vector<NeuronIndex>& m_colUnits;
@@ -191,9 +216,9 @@ void sreluBackward(WorkPool& pool, NeuronBuffer& delta, const NeuronBuffer& pre,
 // outputs (or inputs, for dX) run as pool units, so the results do not depend on the thread count.
 void denseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
                   int batch, const ForwardEpilogue& epi);
-void denseBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void denseBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                    const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                   const SgdStep& step, std::span<float> gradOut, std::vector<float>& scratch);
+                   const UpdatePolicy& step, std::span<float> gradOut, std::vector<float>& scratch);
 
 // Which kernels train a layer: Eigen GEMM for fully connected layers with both sides of 64 neurons
 // or more (a full layer with a narrow side runs faster through the kernels below), the narrow
@@ -209,17 +234,17 @@ LayerKernel kernelFor(const SparseLayer& layer);
 bool narrowKernelFits(const SparseLayer& layer);
 void narrowForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer& x, NeuronBuffer& a, NeuronBuffer* gate,
                    int batch, const ForwardEpilogue& epi);
-void narrowBackward(WorkPool& pool, SparseLayer& layer, std::span<float> velocity, const NeuronBuffer& x,
+void narrowBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const NeuronBuffer& x,
                     const NeuronBuffer& dz, const NeuronBuffer* gatePrev, NeuronBuffer* dxPrev, int batch,
-                    const SgdStep& step, std::span<float> gradOut, std::span<float> dxRowSums = {},
+                    const UpdatePolicy& step, std::span<float> gradOut, std::span<float> dxRowSums = {},
                     const GateMask* gateBitsPrev = nullptr);
 
-// Bias gradient sum_b dZ[j][b] and the same momentum step as the weights (the reference code
+// Bias gradient sum_b dZ[j][b] and the same policy step as the weights (the reference code
 // decays biases too). gradOut, when not empty, receives the gradient instead of the update.
 // The same step from a gradient already summed (the row sums a backward kernel returned).
-void biasUpdate(SparseLayer& layer, std::span<float> biasVelocity, std::span<const float> grad, const SgdStep& step,
+void biasUpdate(SparseLayer& layer, ParamState biasState, std::span<const float> grad, const UpdatePolicy& step,
                 std::span<float> gradOut);
-void biasStep(WorkPool& pool, SparseLayer& layer, std::span<float> biasVelocity, const NeuronBuffer& dz, int batch,
-              const SgdStep& step, std::span<float> gradOut);
+void biasStep(WorkPool& pool, SparseLayer& layer, ParamState biasState, const NeuronBuffer& dz, int batch,
+              const UpdatePolicy& step, std::span<float> gradOut);
 
 } // namespace rewire

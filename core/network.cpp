@@ -86,10 +86,7 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
         m_delta.emplace_back(k > 0 ? arch[k] : 0, k > 0 ? batchCapacity : 0);
     }
     m_state.resize(static_cast<std::size_t>(network.layerCount()));
-    for (int l = 0; l < network.layerCount(); ++l) {
-        m_state[l].velocity = network.layer(l).addEdgeProperty("velocity");
-        m_state[l].biasVelocity = network.layer(l).addNeuronProperty("bias_velocity");
-    }
+    setOptimizer(Optimizer::MomentumSgd);
     if (srelu()) {
         const int sets = static_cast<int>(arch.size());
         m_pre.resize(static_cast<std::size_t>(sets));
@@ -117,6 +114,38 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
     refreshUnits();
 }
 
+void MlpEngine::setOptimizer(Optimizer optimizer)
+{
+    // The policy's state arrays as properties of every layer: created at zero where absent (a new
+    // run), kept where present (a loaded checkpoint continues with its state).
+    m_optimizer = optimizer;
+    for (int l = 0; l < m_net.layerCount(); ++l) {
+        LayerState& s = m_state[static_cast<std::size_t>(l)];
+        s.weightState.clear();
+        s.biasState.clear();
+        for (const std::string& name : optimizerStateNames(optimizer, false))
+            s.weightState.push_back(m_net.layer(l).addEdgeProperty(name));
+        for (const std::string& name : optimizerStateNames(optimizer, true))
+            s.biasState.push_back(m_net.layer(l).addNeuronProperty(name));
+    }
+}
+
+ParamState MlpEngine::weightState(int l)
+{
+    const auto& ids = m_state[static_cast<std::size_t>(l)].weightState;
+    SparseLayer& layer = m_net.layer(l);
+    return {ids.size() > 0 ? layer.edgeProperty(ids[0]) : std::span<float>(),
+            ids.size() > 1 ? layer.edgeProperty(ids[1]) : std::span<float>()};
+}
+
+ParamState MlpEngine::biasState(int l)
+{
+    const auto& ids = m_state[static_cast<std::size_t>(l)].biasState;
+    SparseLayer& layer = m_net.layer(l);
+    return {ids.size() > 0 ? layer.neuronProperty(ids[0]) : std::span<float>(),
+            ids.size() > 1 ? layer.neuronProperty(ids[1]) : std::span<float>()};
+}
+
 SreluParams MlpEngine::sreluParams(int set) const
 {
     const SparseLayer& feeding = m_net.layer(set - 1);
@@ -128,7 +157,7 @@ SreluParams MlpEngine::sreluParams(int set) const
 // The SReLU backward of hidden set `set`: m_delta[set] holds dL/dA (the layer above ran without
 // gates); afterwards dL/dZ, and the parameters' gradients are in m_sreluGrads. `update`: one
 // momentum step on the parameters (no weight decay: they are not weights).
-void MlpEngine::sreluStep(int set, int batch, const SgdStep& step, bool update)
+void MlpEngine::sreluStep(int set, int batch, const UpdatePolicy& step, bool update)
 {
     auto& g = m_sreluGrads[static_cast<std::size_t>(set - 1)];
     sreluBackward(*m_pool, m_delta[static_cast<std::size_t>(set)], m_pre[static_cast<std::size_t>(set)], batch,
@@ -337,7 +366,7 @@ BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> 
     return r;
 }
 
-void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
+void MlpEngine::backward(int batch, const UpdatePolicy& step, std::vector<std::vector<float>>* weightGrads,
                          std::vector<std::vector<float>>* biasGrads)
 {
     bool haveBiasGrad = false; // layer l's bias gradient came with layer l + 1's dX
@@ -356,15 +385,15 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
             bg = (*biasGrads)[l];
         }
         if (haveBiasGrad)
-            biasUpdate(layer, layer.neuronProperty(s.biasVelocity), s.biasGrad, step, bg);
+            biasUpdate(layer, biasState(l), s.biasGrad, step, bg);
         else
-            biasStep(*m_pool, layer, layer.neuronProperty(s.biasVelocity), m_delta[l + 1], batch, step, bg);
+            biasStep(*m_pool, layer, biasState(l), m_delta[l + 1], batch, step, bg);
         NeuronBuffer* dxPrev = l > 0 ? &m_delta[l] : nullptr;
         const bool bits = l > 0 && gateBits(l);
         const bool srel = l > 0 && srelu(); // dX stays ungated: sreluStep gates it
         const NeuronBuffer* gatePrev = l > 0 && !bits && !srel ? &m_gate[l] : nullptr;
         const GateMask* gateMaskPrev = bits ? &m_gateBits[l] : nullptr;
-        auto velocity = layer.edgeProperty(s.velocity);
+        const ParamState velocity = weightState(l);
         const LayerKernel kernel = kernelFor(layer);
         std::span<float> rowSums; // the narrow and sparse kernels sum dX's rows on the way
         if (l > 0 && kernel != LayerKernel::Gemm && !srel) {
@@ -394,9 +423,11 @@ void MlpEngine::backward(int batch, const SgdStep& step, std::vector<std::vector
     m_pool->run({pending});
 }
 
-BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const SgdStep& step,
+BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
                                   float keepProbability, std::uint64_t dropoutKey)
 {
+    if (step.optimizer != m_optimizer)
+        throw std::invalid_argument("MlpEngine: the update policy's optimiser is not the one the engine keeps state for");
     FlushDenormals flush;
     forward(batch, keepProbability, dropoutKey, true);
     BatchResult r = lossAndGradient(batch, labels, true);
@@ -420,7 +451,7 @@ BatchResult MlpEngine::gradients(int batch, std::span<const std::int32_t> labels
     BatchResult r = lossAndGradient(batch, labels, true);
     weightGrads.resize(static_cast<std::size_t>(m_net.layerCount()));
     biasGrads.resize(static_cast<std::size_t>(m_net.layerCount()));
-    backward(batch, SgdStep{}, &weightGrads, &biasGrads);
+    backward(batch, UpdatePolicy{}, &weightGrads, &biasGrads);
     return r;
 }
 

@@ -23,8 +23,9 @@ struct BatchResult {
     bool finite = true;    // false when the loss or an output is NaN/Inf
 };
 
-// Owns the activation buffers for one network; its optimiser state lives in the network, as the
-// "velocity" edge property and the "bias_velocity" neuron property, so checkpoints carry it and
+// Owns the activation buffers for one network; its optimiser state lives in the network, as edge
+// and neuron properties (optimizerStateNames: "velocity" and "bias_velocity" for momentum SGD),
+// so topology edits keep it aligned, checkpoints carry it and
 // an engine built over a loaded checkpoint continues where the saved one stopped. Hidden layers use `activation`; the output layer is linear followed by the loss
 // (softmax + cross-entropy, or MSE on the linear outputs). Each layer runs through the kernels
 // kernelFor() picks (Eigen GEMM, narrow or sparse) on the engine's WorkPool; work units follow
@@ -46,7 +47,7 @@ public:
     void fillInput(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows);
 
     // Forward (dropout with keepProbability < 1), loss, backward and momentum-SGD update.
-    BatchResult trainBatch(int batch, std::span<const std::int32_t> labels, const SgdStep& step,
+    BatchResult trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
                            float keepProbability, std::uint64_t dropoutKey);
     // Forward without dropout; loss and accuracy only.
     BatchResult evaluateBatch(int batch, std::span<const std::int32_t> labels);
@@ -68,23 +69,29 @@ public:
     void setBf16Activations(bool on) { m_bf16 = on; }
     bool bf16Activations() const { return m_bf16; }
     int batchCapacity() const { return m_capacity; }
+    // The optimiser whose state the engine keeps (momentum SGD from the start): its state arrays
+    // become properties of every layer (zero where new, kept where a checkpoint brought them).
+    // trainBatch's policy must name the same optimiser.
+    void setOptimizer(Optimizer optimizer);
 
 private:
     struct LayerState {
-        int velocity = -1;     // edge property id
-        int biasVelocity = -1; // neuron property id (both saved with checkpoints)
+        std::vector<int> weightState, biasState; // the optimiser's edge and neuron property ids
         std::vector<NeuronIndex> rowUnits, colUnits; // workUnits of rowPtr and colPtr
         std::vector<float> gradCsc; // per-edge gradient in CSC order, reused every batch
         std::vector<float> biasGrad; // this layer's bias gradient, when the next layer's backward summed it
         std::uint64_t version = ~0ULL;
     };
     void refreshUnits();
+    ParamState weightState(int l);
+    ParamState biasState(int l);
+    Optimizer m_optimizer = Optimizer::MomentumSgd;
     // Whether hidden neuron set k keeps its gates as a GateMask: piecewise-linear activations,
     // written by the sparse forward and read by the sparse or narrow backward.
     bool gateBits(int set) const;
     void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates);
     BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient);
-    void backward(int batch, const SgdStep& step, std::vector<std::vector<float>>* weightGrads,
+    void backward(int batch, const UpdatePolicy& step, std::vector<std::vector<float>>* weightGrads,
                   std::vector<std::vector<float>>* biasGrads);
 
     NetworkGraph& m_net;
@@ -105,7 +112,7 @@ private:
     // velocities on layer k - 1, and the parameter gradients of the last backward.
     bool srelu() const { return m_activation.kind == ActivationKind::SRelu; }
     SreluParams sreluParams(int set) const;
-    void sreluStep(int set, int batch, const SgdStep& step, bool update);
+    void sreluStep(int set, int batch, const UpdatePolicy& step, bool update);
     std::vector<NeuronBuffer> m_pre;
     std::vector<ForwardEpilogue> m_sreluEpi;
     std::vector<std::array<int, 4>> m_sreluParam, m_sreluVelocity;

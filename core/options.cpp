@@ -158,8 +158,9 @@ std::vector<OptionSpec> buildTable()
          {"all", "hidden"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.evolveLayers; },
          +[](TrainConfig& c, const std::string& v) { c.evolveLayers = v; }});
     add({"counts", "method", K::Choice, "C", "regrowth counts",
-         "how many edges dynset and neighbour-* regrow: set (all dropped), accset or lset (a ratio of the deficit)",
-         {"set", "accset", "lset"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.counts; },
+         "how many edges dynset and neighbour-* regrow: auto = as seed 002 ran them (dynset: lset, its best variant in "
+         "Table 2; neighbour-*: accset, which §5.1 compares them with), set (all dropped), accset or lset",
+         {"auto", "set", "accset", "lset"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.counts; },
          +[](TrainConfig& c, const std::string& v) { c.counts = v; }});
     add({"accset-k", "method", K::Number, "K", "AccSET k",
          "AccSET's k (seed 002, Algorithm 1): θ = 1 − (acc − acc·k)/(k − 2k·acc + 1); 0 gives θ = 1 − acc", {}, 0, 1,
@@ -191,6 +192,11 @@ std::vector<OptionSpec> buildTable()
     add({"lr", "training", K::Number, "R", "learning rate", "learning rate; may change between epochs while training", {},
          0, kUnbounded, true, false, "", true, "", +[](const TrainConfig& c) { return formatNumber(c.lr); },
          +[](TrainConfig& c, const std::string& v) { c.lr = number("lr", v); }});
+    add({"optimizer", "training", K::Choice, "O", "optimizer",
+         "the update policy; its state (momentum SGD: one velocity per weight and bias) lives as edge and neuron "
+         "properties of the graph, so topology edits keep it aligned and checkpoints carry it",
+         {"momentum-sgd"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.optimizer; },
+         +[](TrainConfig& c, const std::string& v) { c.optimizer = v; }});
     add({"momentum", "training", K::Number, "M", "momentum", "momentum SGD: v ← μv − η·g", {}, 0, 1, false, true, "",
          true, "", +[](const TrainConfig& c) { return formatNumber(c.momentum); },
          +[](TrainConfig& c, const std::string& v) { c.momentum = number("momentum", v); }});

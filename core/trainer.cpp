@@ -117,7 +117,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     m_spec = &findMethod(m_config.method);
     if (m_config.ratioOn == "validation" && data.validation.samples() == 0 &&
         (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
-         m_config.counts != "set"))
+         m_config.method.rfind("neighbour-", 0) == 0))
         throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
     m_init = parseWeightInit(m_config.init);
     const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
@@ -236,8 +236,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     for (std::int64_t i = n - 1; i > 0; --i)
         std::swap(order[static_cast<std::size_t>(i)], order[shuffle.below(static_cast<std::uint64_t>(i) + 1)]);
 
-    const SgdStep step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),
-                       static_cast<float>(m_config.weightDecay)};
+    const UpdatePolicy step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),
+                            static_cast<float>(m_config.weightDecay), Optimizer::MomentumSgd};
     const float keep = static_cast<float>(1.0 - m_config.dropout);
     const int cap = m_config.batch;
     const int batches = static_cast<int>((n + cap - 1) / cap);

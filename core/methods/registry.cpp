@@ -10,13 +10,15 @@ namespace rewire {
 
 namespace {
 
-// The count schedule --counts names: SET's full refill, AccSET's or LSET's ratio.
-std::unique_ptr<Schedule> countSchedule(const TrainConfig& c)
+// The count schedule --counts names: SET's full refill, AccSET's or LSET's ratio; auto is the
+// method's own in seed 002 (`paper`).
+std::unique_ptr<Schedule> countSchedule(const TrainConfig& c, const std::string& paper)
 {
     const bool validation = c.ratioOn == "validation";
-    if (c.counts == "accset")
+    const std::string counts = c.counts == "auto" ? paper : c.counts;
+    if (counts == "accset")
         return std::make_unique<AccuracyRatio>(c.accsetK, validation);
-    if (c.counts == "lset")
+    if (counts == "lset")
         return std::make_unique<LossRatio>(validation);
     return std::make_unique<EveryEpoch>();
 }
@@ -57,24 +59,24 @@ const std::vector<MethodSpec>& methodRegistry()
                          return evolving("lset", std::make_unique<LossRatio>(c.ratioOn == "validation"),
                                          std::make_unique<UniformGrow>());
                      }});
-        r.push_back({"dynset", "pauses the topology step after an epoch whose loss is above that of --dynset-window epochs earlier",
+        r.push_back({"dynset", "LSET counts (by default), with the topology step paused after an epoch whose loss is above that of --dynset-window epochs earlier",
                      "Scholte 2022, Algorithm 2 (seed 002)", {"zeta", "counts", "dynset-window", "accset-k", "ratio-on"},
                      false, true,
                      [](const TrainConfig& c) {
                          return evolving("dynset",
-                                         std::make_unique<LossGate>(countSchedule(c), c.dynsetWindow,
+                                         std::make_unique<LossGate>(countSchedule(c, "lset"), c.dynsetWindow,
                                                                     c.ratioOn == "validation"),
                                          std::make_unique<UniformGrow>());
                      }});
-        r.push_back({"neighbour-one", "regrows at random positions that have at least one of their 8 mask neighbours",
+        r.push_back({"neighbour-one", "AccSET counts (by default), regrown at random positions with at least one of their 8 mask neighbours",
                      "Scholte 2022, §4.1.1 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
                      [](const TrainConfig& c) {
-                         return evolving("neighbour-one", countSchedule(c), std::make_unique<NeighbourGrow>(false));
+                         return evolving("neighbour-one", countSchedule(c, "accset"), std::make_unique<NeighbourGrow>(false));
                      }});
-        r.push_back({"neighbour-most", "regrows the absent positions with the most mask neighbours",
+        r.push_back({"neighbour-most", "AccSET counts (by default), regrown at the absent positions with the most mask neighbours",
                      "Scholte 2022, §4.1.2 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
                      [](const TrainConfig& c) {
-                         return evolving("neighbour-most", countSchedule(c), std::make_unique<NeighbourGrow>(true));
+                         return evolving("neighbour-most", countSchedule(c, "accset"), std::make_unique<NeighbourGrow>(true));
                      }});
         r.push_back({"static", "static sparse: the Erdős–Rényi topology of the start, never changed",
                      "Mocanu et al. 2021, Fig. 1 (seed 000)", {}, false, false,

@@ -37,7 +37,7 @@ Dense derivative(const Dense& z, float s) { return z.unaryExpr([s](float v) { re
 // Every edge took one momentum step from (w0, v0) with gradient grad: v = mu v0 - lr g,
 // w = w0 + v - wd w0.
 void requireMomentumStep(SparseLayer& layer, int vel, const std::vector<float>& w0, const std::vector<float>& v0,
-                         const std::vector<float>& grad, const SgdStep& step)
+                         const std::vector<float>& grad, const UpdatePolicy& step)
 {
     for (EdgeIndex e = 0; e < layer.edgeCount(); ++e) {
         const float v = step.momentum * v0[e] - step.learningRate * grad[e];
@@ -178,7 +178,7 @@ TEST_CASE("fused sparse backward matches dense dX, dW and the momentum update", 
     const Dense w = toDense(layer);
     std::vector<float> w0(layer.weights().begin(), layer.weights().end());
     std::vector<float> v0(layer.edgeProperty(vel).begin(), layer.edgeProperty(vel).end());
-    const SgdStep step{0.05f, 0.9f, 1e-3f};
+    const UpdatePolicy step{0.05f, 0.9f, 1e-3f};
 
     // Gradient only.
     std::vector<float> grad(static_cast<size_t>(layer.edgeCount()));
@@ -237,7 +237,7 @@ TEST_CASE("dense backward (Eigen) matches the sparse kernel on a full layer", "[
     toBuffer(randomDense(23, batch, 1), xb);
     toBuffer(randomDense(9, batch, 2), dzb);
     toBuffer(randomDense(23, batch, 3), gb);
-    const SgdStep step{0.1f, 0.5f, 0.01f};
+    const UpdatePolicy step{0.1f, 0.5f, 0.01f};
     std::vector<float> scratch;
     std::vector<float> gradCsc;
     sparseBackward(pool(2), a, a.edgeProperty(va), xb, dzb, &gb, &dx1, batch, step, {}, gradCsc,
@@ -296,7 +296,7 @@ TEST_CASE("narrow kernels (full layers of 1-12 outputs) match dense references",
     const Dense w = toDense(layer);
     const std::vector<float> w0(layer.weights().begin(), layer.weights().end());
     const std::vector<float> v0(layer.edgeProperty(vel).begin(), layer.edgeProperty(vel).end());
-    const SgdStep step{0.05f, 0.9f, 1e-3f};
+    const UpdatePolicy step{0.05f, 0.9f, 1e-3f};
     std::vector<float> grad(static_cast<std::size_t>(layer.edgeCount()));
     narrowBackward(pool(threads), layer, layer.edgeProperty(vel), xb, dzb, &gpb, &dxb, c.batch, step, grad);
     const Dense dW = dz * x.transpose();
@@ -367,7 +367,7 @@ TEST_CASE("gate bits decode to exactly the fp32 gates, in the forward and the ba
     const int v1 = next.addEdgeProperty("velocity"), v2 = next2.addEdgeProperty("velocity");
     NeuronBuffer dz(9, c.batch), dx1(c.out, c.batch), dx2(c.out, c.batch);
     toBuffer(randomDense(9, c.batch, 64), dz);
-    const SgdStep step{0.05f, 0.9f, 1e-3f};
+    const UpdatePolicy step{0.05f, 0.9f, 1e-3f};
     std::vector<float> gc1, gc2;
     sparseBackward(pool(threads), next, next.edgeProperty(v1), a1, dz, &g, &dx1, c.batch, step, {}, gc1,
                    workUnits(next.colPtr(), threads), workUnits(next.rowPtr(), threads));

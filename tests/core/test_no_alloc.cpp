@@ -96,7 +96,7 @@ TEST_CASE("a training step allocates nothing once warmed up", "[core][engine]")
     const Dense data = randomDense(samples, 50, 44); // column-major: take it as 50 x 90 row-major
     std::vector<std::int64_t> rows(40);
     std::vector<std::int32_t> labels(40);
-    const SgdStep step{0.01f, 0.9f, 2e-4f};
+    const UpdatePolicy step{0.01f, 0.9f, 2e-4f};
     std::uint64_t key = 1;
     auto trainOne = [&](int batch) {
         for (int b = 0; b < batch; ++b) {
