@@ -13,6 +13,7 @@
 #include "gui/timeline_widget.h"
 #include "gui/training_worker.h"
 
+#include "core/options.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
@@ -143,6 +144,7 @@ private slots:
     void openRejectsWhatIsNotARun();
     void lineRasterBlendsLikeSourceOver();
     void midEpochSnapshotsEveryKBatches();
+    void formFollowsTheOptionsTableAndShowsMethodFields();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -675,7 +677,6 @@ void GuiTest::timelineStaysWithinItsMemoryBudget()
     QCOMPARE(w.history().back()->epoch, 6);
 }
 
-QTEST_MAIN(GuiTest)
 void GuiTest::opensKilledRunFromCheckpoint()
 {
     // A run that died after 3 of 6 epochs (its writer never finished): snapshots up to epoch 2,
@@ -751,3 +752,59 @@ void GuiTest::germanDesktopDemoWritesLocaleFreeFiles()
 }
 
 #include "test_gui.moc"
+
+void GuiTest::formFollowsTheOptionsTableAndShowsMethodFields()
+{
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    QApplication::processEvents();
+    // Every option the table puts in the form has a field, with its flag and help as tooltip.
+    int fields = 0;
+    for (const OptionSpec& o : trainOptions()) {
+        if (!o.inForm) {
+            QVERIFY(!w.field(o.key));
+            continue;
+        }
+        QWidget* f = w.field(o.key);
+        QVERIFY2(f, o.key.c_str());
+        QVERIFY2(f->toolTip().startsWith(QString::fromStdString("--" + o.key + ": ")), o.key.c_str());
+        ++fields;
+    }
+    QVERIFY(fields >= 25);
+    // A method's own options show while it is chosen; options of every method always do.
+    auto shown = [&](const char* key) { return !w.field(key)->isHidden(); };
+    w.setConfigValue("method", "set");
+    QApplication::processEvents();
+    QVERIFY(shown("zeta"));
+    QVERIFY(!shown("accset-k"));
+    QVERIFY(!shown("dynset-window"));
+    QVERIFY(shown("importance-pruning"));
+    QVERIFY(shown("evolve-layers"));
+    w.setConfigValue("method", "dynset");
+    QApplication::processEvents();
+    QVERIFY(shown("dynset-window"));
+    QVERIFY(shown("counts"));
+    QVERIFY(shown("ratio-on"));
+    w.setConfigValue("method", "static");
+    QApplication::processEvents();
+    QVERIFY(!shown("zeta")); // static sparse never drops anything
+    QVERIFY(!shown("dynset-window"));
+    // The fields make the config, checked by the table's rules.
+    w.setConfigValue("method", "dynset");
+    w.setConfigValue("dynset-window", "5");
+    w.setConfigValue("importance-pruning", "30:5:10");
+    const TrainConfig c = w.configFromForm();
+    QCOMPARE(c.method, std::string("dynset"));
+    QCOMPARE(c.dynsetWindow, 5);
+    QCOMPARE(c.importancePruning, std::string("30:5:10"));
+    w.setConfigValue("dynset-window", "0");
+    bool refused = false;
+    try {
+        (void)w.configFromForm();
+    } catch (const ConfigError& e) {
+        refused = std::string(e.what()).find("--dynset-window 0") != std::string::npos;
+    }
+    QVERIFY(refused);
+}
+QTEST_MAIN(GuiTest)
