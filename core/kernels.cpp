@@ -1182,8 +1182,19 @@ void narrowBackward(WorkPool& pool, SparseLayer& layer, ParamState state, const 
 
 namespace {
 
-// Blocks of 64 neurons per unit: an SReLU pass reads and writes each value once.
-int sreluUnits(int neurons) { return std::max(1, std::min(1024, (neurons + 63) / 64)); }
+// An SReLU pass: body(j) for every neuron j, blocks of about 64 neurons per unit (each value is
+// read and written once, so a unit needs no more).
+template <typename F>
+void forEachNeuron(WorkPool& pool, int n, F&& body)
+{
+    const int units = std::max(1, std::min(1024, (n + 63) / 64));
+    pool.run(units, [&](int u) {
+        const int begin = static_cast<int>(static_cast<long long>(n) * u / units);
+        const int end = static_cast<int>(static_cast<long long>(n) * (u + 1) / units);
+        for (int j = begin; j < end; ++j)
+            body(j);
+    });
+}
 
 } // namespace
 
@@ -1197,24 +1208,19 @@ void sreluForward(WorkPool& pool, NeuronBuffer& a, NeuronBuffer* pre, int batch,
                                     std::to_string(n) + " neurons");
     if (pre && (pre->neurons() != n || pre->ld() != a.ld()))
         throw std::invalid_argument("sreluForward: the pre-activation buffer does not match the layer");
-    const int units = sreluUnits(n);
     const int width = (batch + kLanes - 1) / kLanes * kLanes;
-    pool.run(units, [&](int u) {
-        const int begin = static_cast<int>(static_cast<long long>(n) * u / units);
-        const int end = static_cast<int>(static_cast<long long>(n) * (u + 1) / units);
-        for (int j = begin; j < end; ++j) {
-            float* row = a.row(j);
-            if (pre)
-                std::copy(row, row + a.ld(), pre->row(j));
-            const DropoutMask mask(epi, batch, static_cast<NeuronIndex>(j));
-            const float tl = p.tl[j], al = p.al[j], tr = p.tr[j], ar = p.ar[j];
-            for (int b = 0; b < width; b += kLanes) {
-                const v16 m = mask.at(b);
-                for (int k = 0; k < kLanes; ++k) {
-                    const float z = row[b + k];
-                    const float f = z >= tr ? tr + ar * (z - tr) : z <= tl ? tl + al * (z - tl) : z;
-                    row[b + k] = f * m[k];
-                }
+    forEachNeuron(pool, n, [&](int j) {
+        float* row = a.row(j);
+        if (pre)
+            std::copy(row, row + a.ld(), pre->row(j));
+        const DropoutMask mask(epi, batch, static_cast<NeuronIndex>(j));
+        const float tl = p.tl[j], al = p.al[j], tr = p.tr[j], ar = p.ar[j];
+        for (int b = 0; b < width; b += kLanes) {
+            const v16 m = mask.at(b);
+            for (int k = 0; k < kLanes; ++k) {
+                const float z = row[b + k];
+                const float f = z >= tr ? tr + ar * (z - tr) : z <= tl ? tl + al * (z - tl) : z;
+                row[b + k] = f * m[k];
             }
         }
     });
@@ -1228,40 +1234,35 @@ void sreluBackward(WorkPool& pool, NeuronBuffer& delta, const NeuronBuffer& pre,
         g.al.size() != p.tl.size() || g.tr.size() != p.tl.size() || g.ar.size() != p.tl.size())
         throw std::invalid_argument("sreluBackward: buffers, parameters and gradients of " + std::to_string(n) +
                                     " neurons expected");
-    const int units = sreluUnits(n);
     const int width = (batch + kLanes - 1) / kLanes * kLanes;
-    pool.run(units, [&](int u) {
-        const int begin = static_cast<int>(static_cast<long long>(n) * u / units);
-        const int end = static_cast<int>(static_cast<long long>(n) * (u + 1) / units);
-        for (int j = begin; j < end; ++j) {
-            float* d = delta.row(j);
-            const float* zr = pre.row(j);
-            const DropoutMask mask(epi, batch, static_cast<NeuronIndex>(j));
-            const float tl = p.tl[j], al = p.al[j], tr = p.tr[j], ar = p.ar[j];
-            double gtl = 0, gal = 0, gtr = 0, gar = 0;
-            for (int b = 0; b < width; b += kLanes) {
-                const v16 m = mask.at(b);
-                for (int k = 0; k < kLanes; ++k) {
-                    const float z = zr[b + k];
-                    const float dm = d[b + k] * m[k]; // dL/dA * m: the gradient reaching f(z)
-                    float slope = 1.0f;
-                    if (z >= tr) {
-                        slope = ar;
-                        gtr += static_cast<double>(dm) * (1.0f - ar);
-                        gar += static_cast<double>(dm) * (z - tr);
-                    } else if (z <= tl) {
-                        slope = al;
-                        gtl += static_cast<double>(dm) * (1.0f - al);
-                        gal += static_cast<double>(dm) * (z - tl);
-                    }
-                    d[b + k] = dm * slope;
+    forEachNeuron(pool, n, [&](int j) {
+        float* d = delta.row(j);
+        const float* zr = pre.row(j);
+        const DropoutMask mask(epi, batch, static_cast<NeuronIndex>(j));
+        const float tl = p.tl[j], al = p.al[j], tr = p.tr[j], ar = p.ar[j];
+        double gtl = 0, gal = 0, gtr = 0, gar = 0;
+        for (int b = 0; b < width; b += kLanes) {
+            const v16 m = mask.at(b);
+            for (int k = 0; k < kLanes; ++k) {
+                const float z = zr[b + k];
+                const float dm = d[b + k] * m[k]; // dL/dA * m: the gradient reaching f(z)
+                float slope = 1.0f;
+                if (z >= tr) {
+                    slope = ar;
+                    gtr += static_cast<double>(dm) * (1.0f - ar);
+                    gar += static_cast<double>(dm) * (z - tr);
+                } else if (z <= tl) {
+                    slope = al;
+                    gtl += static_cast<double>(dm) * (1.0f - al);
+                    gal += static_cast<double>(dm) * (z - tl);
                 }
+                d[b + k] = dm * slope;
             }
-            g.tl[j] = static_cast<float>(gtl);
-            g.al[j] = static_cast<float>(gal);
-            g.tr[j] = static_cast<float>(gtr);
-            g.ar[j] = static_cast<float>(gar);
         }
+        g.tl[j] = static_cast<float>(gtl);
+        g.al[j] = static_cast<float>(gal);
+        g.tr[j] = static_cast<float>(gtr);
+        g.ar[j] = static_cast<float>(gar);
     });
 }
 

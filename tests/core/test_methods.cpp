@@ -6,6 +6,7 @@
 #include "datasets/synthetic.h"
 #include "graph/model_io.h"
 #include "helpers.h"
+#include "toy_data.h"
 
 #include <catch2/catch.hpp>
 
@@ -18,22 +19,7 @@ using namespace rewire::test;
 
 namespace {
 
-DataSplit methodData()
-{
-    MadelonOptions o;
-    o.samples = 500;
-    o.features = 24;
-    o.informative = 6;
-    o.redundant = 4;
-    o.classes = 3;
-    o.classSep = 2.5;
-    o.seed = 5;
-    DataSplit s = splitByFraction(makeMadelon(o), 0.25, 1);
-    const Standardizer st = Standardizer::fit(s.train);
-    st.apply(s.train);
-    st.apply(s.test);
-    return s;
-}
+DataSplit methodData() { return toyMadelon(500, 24, 2.5, 5); }
 
 TrainConfig methodConfig(const std::string& method)
 {

@@ -1,6 +1,7 @@
 #include "core/trainer.h"
 #include "datasets/synthetic.h"
 #include "helpers.h"
+#include "toy_data.h"
 
 #include <catch2/catch.hpp>
 
@@ -13,19 +14,8 @@ namespace {
 
 DataSplit toyData()
 {
-    MadelonOptions o;
-    o.samples = 600;
-    o.features = 30;
-    o.informative = 6;
-    o.redundant = 4;
-    o.classes = 3;
-    o.classSep = 3.0; // well separated: the tests check learning, not the data's difficulty
-    o.seed = 3;
-    DataSplit s = splitByFraction(makeMadelon(o), 0.25, 1);
-    const Standardizer st = Standardizer::fit(s.train);
-    st.apply(s.train);
-    st.apply(s.test);
-    return s;
+    // Well separated: the tests check learning, not the data's difficulty.
+    return test::toyMadelon(600, 30, 3.0, 3);
 }
 
 TrainConfig toyConfig()
