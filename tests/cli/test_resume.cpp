@@ -460,3 +460,42 @@ TEST_CASE("a writer that fails after taking the folder's lock releases it", "[cl
     fs::remove(dir / "snapshots");
     REQUIRE_NOTHROW(RunWriter(dir, config, g, false, true)); // not "another process is writing"
 }
+
+TEST_CASE("rewire compare continues after a kill: finished runs are kept, the killed one resumes", "[cli][resume][compare]")
+{
+    const auto dir = tempDir("resume-compare");
+    const std::string args = "compare --methods set,accset --seeds 1 " + kRun;
+    const Result full = run(args + " --out " + (dir / "full").string());
+    INFO(full.output);
+    REQUIRE(full.code == 0);
+
+    const fs::path k = dir / "killed";
+    const pid_t pid = spawn(args + " --out " + k.string());
+    waitForCheckpoint(k / "runs" / "accset-seed7", 2);
+    ::kill(pid, SIGKILL);
+    REQUIRE(reap(pid) == -SIGKILL);
+    REQUIRE(runStatus(k / "runs" / "set-seed7") == "completed");
+    REQUIRE(runStatus(k / "runs" / "accset-seed7") == "running");
+
+    // The finished run is kept as it is (kRun is --quiet, so its file says so, not the console).
+    const auto setModelTime = fs::last_write_time(k / "runs" / "set-seed7" / "model.rwm");
+    const Result again = run(args + " --out " + k.string());
+    INFO(again.output);
+    REQUIRE(again.code == 0);
+    CHECK(fs::last_write_time(k / "runs" / "set-seed7" / "model.rwm") == setModelTime);
+    for (const char* r : {"set-seed7", "accset-seed7"})
+        requireSameRun(dir / "full" / "runs" / r, k / "runs" / r);
+    // The summaries agree but for the seconds column.
+    auto withoutSeconds = [](const fs::path& f) {
+        std::string out;
+        for (const std::string& line : splitLines(readFile(f))) {
+            auto cells = splitCells(line);
+            cells.erase(cells.begin() + 9);
+            for (const std::string& c : cells)
+                out += c + ",";
+            out += "\n";
+        }
+        return out;
+    };
+    CHECK(withoutSeconds(dir / "full" / "summary.csv") == withoutSeconds(k / "summary.csv"));
+}
