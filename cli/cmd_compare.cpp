@@ -62,23 +62,30 @@ std::string methodParams(const TrainConfig& c)
     return s;
 }
 
+// Over the measured values (NaN: a split without samples) only; NaN when there are none.
 double meanOf(const std::vector<double>& v)
 {
     double s = 0;
+    int n = 0;
     for (double x : v)
-        s += x;
-    return v.empty() ? std::nan("") : s / static_cast<double>(v.size());
+        if (!std::isnan(x)) {
+            s += x;
+            ++n;
+        }
+    return n ? s / n : std::nan("");
 }
 
 double stdOf(const std::vector<double>& v)
 {
-    if (v.size() < 2)
-        return 0.0;
     const double m = meanOf(v);
     double s = 0;
+    int n = 0;
     for (double x : v)
-        s += (x - m) * (x - m);
-    return std::sqrt(s / static_cast<double>(v.size() - 1)); // sample std over seeds
+        if (!std::isnan(x)) {
+            s += (x - m) * (x - m);
+            ++n;
+        }
+    return n < 2 ? (n ? 0.0 : std::nan("")) : std::sqrt(s / (n - 1)); // sample std over seeds
 }
 
 // Per-epoch progress of one run on a terminal; a line per finished run otherwise.
@@ -208,12 +215,14 @@ int runCompare(int argc, char** argv)
             if (fs::exists(runDir / "summary.json")) {
                 const Json summary = Json::parse(readWholeFile(runDir / "summary.json", 16 << 20), (runDir / "summary.json").string());
                 const Json* status = summary.find("status");
-                if (status && status->isString() && status->asString() == "completed" && !force) {
+                // Diverged runs count as done: the same seed diverges again at the same batch.
+                const std::string st = status && status->isString() ? status->asString() : "";
+                if ((st == "completed" || st == "diverged") && !force) {
                     result.metrics = readMetricsCsv(runDir / "metrics.csv");
                     for (const EpochMetrics& m : result.metrics)
                         result.seconds += m.epochSeconds + m.evolutionSeconds;
                     if (!quiet)
-                        std::printf("%s: done before (%s)\n", label.c_str(), runDir.string().c_str());
+                        std::printf("%s: done before, %s (%s)\n", label.c_str(), st.c_str(), runDir.string().c_str());
                     runs.push_back(std::move(result));
                     continue;
                 }
@@ -221,8 +230,10 @@ int runCompare(int argc, char** argv)
                     try {
                         resumed = RunWriter::loadResume(runDir);
                         resume = resumed.network.has_value();
-                    } catch (const std::invalid_argument&) {
-                        resume = false; // diverged, or no checkpoint: train it again from its seed
+                    } catch (const std::exception& e) { // no checkpoint, or a damaged one: train it again
+                        resume = false;
+                        if (!quiet)
+                            std::printf("%s: starting again (%s)\n", label.c_str(), e.what());
                     }
                 }
             }
@@ -295,14 +306,14 @@ int runCompare(int argc, char** argv)
         if (r.metrics.empty())
             continue;
         const EpochMetrics& last = r.metrics.back();
-        double best = -1;
+        double best = std::nan("");
         for (const EpochMetrics& m : r.metrics)
-            if (!std::isnan(m.testAccuracy))
-                best = std::max(best, m.testAccuracy);
+            if (!std::isnan(m.testAccuracy) && !(best >= m.testAccuracy))
+                best = m.testAccuracy;
         const double c = static_cast<double>(last.connections);
         const double alpha = last.testAccuracy / c, beta = last.testLoss * c;
         csv += fmt::format("{},{},{},{},{},{},{},{:.6e},{:.3f},{:.2f},{}\n", r.method, r.seed, r.metrics.size(),
-                           formatMeasured(last.testAccuracy, 6), best < 0 ? "n/a" : formatMeasured(best, 6),
+                           formatMeasured(last.testAccuracy, 6), formatMeasured(best, 6),
                            formatMeasured(last.testLoss, 6), last.connections, alpha, beta, r.seconds, r.params);
         Agg& a = agg[r.method];
         a.finalAcc.push_back(last.testAccuracy);
@@ -332,6 +343,8 @@ int runCompare(int argc, char** argv)
             continue;
         const Agg& a = it->second;
         auto pm = [](const std::vector<double>& v, double scale, int decimals) {
+            if (std::isnan(meanOf(v)))
+                return std::string("n/a");
             return fmt::format("{:.{}f} ± {:.{}f}", meanOf(v) * scale, decimals, stdOf(v) * scale, decimals);
         };
         std::printf("%s\n", (cell(m, 16) + cell(std::to_string(a.finalAcc.size()), 7) + cell(pm(a.finalAcc, 100, 2), 18) +

@@ -68,10 +68,11 @@ Json TrainConfig::toJson() const
     for (const OptionSpec& o : trainOptions()) {
         const std::string text = o.get(*this);
         double v = 0.0;
-        // Numbers as JSON numbers, words (auto, off) as strings; JSON numbers are doubles, so
-        // seeds beyond 2^53 stay strings to stay exact.
+        // Numbers as JSON numbers, words (auto, off) as strings. Seeds of 10^15 and more stay
+        // strings: JSON numbers are doubles, and formatNumber writes such a one with an exponent,
+        // which an integer option does not read back.
         const bool numeric = (o.kind == OptionKind::Number || o.kind == OptionKind::Integer ||
-                              (o.key == "seed" && seed < (1ULL << 53))) &&
+                              (o.key == "seed" && seed < 1000000000000000ULL)) &&
                              readNumber(text, v);
         if (numeric)
             j.set(o.key, v);

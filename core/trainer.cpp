@@ -117,7 +117,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     m_spec = &findMethod(m_config.method);
     if (m_config.ratioOn == "validation" && data.validation.samples() == 0 &&
         (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
-         m_config.method.rfind("neighbour-", 0) == 0))
+         (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
         throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
     m_init = parseWeightInit(m_config.init);
     const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
@@ -312,9 +312,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         const bool main = k + 1 == m_methods.size();
         TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init};
         for (int l = 0; l < m_network.layerCount(); ++l)
-            ctx.evolving.push_back(main ? layerEvolves(l)
-                                        : !m_network.layer(l).isDense() &&
-                                              (m_config.evolveLayers == "all" || l + 1 < m_network.layerCount()));
+            ctx.evolving.push_back(main ? layerEvolves(l) // pruning also thins fully connected layers
+                                        : m_config.evolveLayers == "all" || l + 1 < m_network.layerCount());
         // The method's draws keep the stream SET always used; the pruning step draws nothing.
         Rng rng = Rng::derive(m_config.seed, (main ? kEvolveStream : kPruneStream) * 1000000 + static_cast<std::uint64_t>(epoch));
         for (const LayerChange& c : m_methods[k]->step(ctx, rng)) {

@@ -257,6 +257,18 @@ RunWriter::RunWriter(fs::path dir, const ResumePoint& resumed)
         if (f.epoch > resumed.epochs)
             fs::remove(f.path, ec);
     m_metricsText = resumed.metrics;
+    // A run an older Rewire started has an older header (no alpha and beta columns): its rows
+    // are written again in today's format, so every row of the file matches its header.
+    const std::string oldHeader = m_metricsText.substr(0, m_metricsText.find('\n'));
+    int layers = 0;
+    for (std::size_t at = 0; (at = oldHeader.find(",connections_l", at)) != std::string::npos; ++at)
+        ++layers;
+    const std::string header = metricsCsvHeader(layers, oldHeader.find(",validation_loss,") != std::string::npos);
+    if (oldHeader != header) {
+        m_metricsText = header + '\n';
+        for (const EpochMetrics& m : rows)
+            m_metricsText += metricsCsvRow(m) + '\n';
+    }
     writeTextFileAtomic(m_dir / "metrics.csv", m_metricsText);
     m_changesText = resumed.changes;
     if (m_changesText.empty())

@@ -10,7 +10,6 @@ namespace rewire {
 
 namespace {
 
-Json number(double x) { return std::isfinite(x) ? Json(x) : Json(nullptr); }
 double number(const Json& j)
 {
     if (j.isNull())
@@ -24,16 +23,19 @@ double number(const Json& j)
 
 std::string TopologyState::toText() const
 {
-    Json::Array t, h;
-    for (EdgeIndex e : target)
-        t.push_back(Json(static_cast<double>(e)));
-    for (const EpochRecord& r : history)
-        h.push_back(Json(Json::Array{number(r.trainLoss), number(r.trainAccuracy), number(r.validationLoss),
-                                     number(r.validationAccuracy)}));
-    Json j;
-    j.set("target", Json(std::move(t)));
-    j.set("history", Json(std::move(h)));
-    return j.dump(-1);
+    // Written directly (JSON, numbers exact and locale-free): a Json tree of this size draws
+    // GCC 12's maybe-uninitialized false positives on std::variant in sanitizer builds.
+    const auto num = [](double x) { return std::isfinite(x) ? formatNumber(x) : std::string("null"); };
+    std::string out = "{\"target\": [";
+    for (std::size_t l = 0; l < target.size(); ++l)
+        out += (l ? ", " : "") + std::to_string(target[l]);
+    out += "], \"history\": [";
+    for (std::size_t e = 0; e < history.size(); ++e) {
+        const EpochRecord& r = history[e];
+        out += (e ? ", [" : "[") + num(r.trainLoss) + ", " + num(r.trainAccuracy) + ", " + num(r.validationLoss) + ", " +
+               num(r.validationAccuracy) + "]";
+    }
+    return out + "]}";
 }
 
 TopologyState TopologyState::fromText(const std::string& text, int layers)

@@ -125,8 +125,14 @@ std::vector<std::uint8_t> ImportanceDrop::keep(const TopologyContext& ctx, int l
             live.push_back(s);
     }
     const double t = threshold(std::move(live), m_percentile);
+    // The most important live neuron always stays (the first of equals), so a round never empties
+    // a layer, even when every importance is the same.
+    NeuronIndex top = -1;
     for (NeuronIndex j = 0; j < layer.outputs(); ++j)
-        if (importance[static_cast<std::size_t>(j)] <= t)
+        if (rows[j + 1] > rows[j] && (top < 0 || importance[static_cast<std::size_t>(j)] > importance[static_cast<std::size_t>(top)]))
+            top = j;
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+        if (j != top && importance[static_cast<std::size_t>(j)] <= t)
             for (EdgeIndex e = rows[j]; e < rows[j + 1]; ++e)
                 keep[static_cast<std::size_t>(e)] = 0;
     return keep;

@@ -87,8 +87,8 @@ public:
 // Importance Pruning (seed 003, eq. 4 and Algorithm 2): importance I_j = Σ_i |w_ij| over a
 // neuron's incoming edges; every incoming edge of the neurons with I_j ≤ t goes, t the P-th
 // percentile (linear interpolation, as numpy's) of the importances of the layer's neurons that
-// still have incoming edges. Only layers into hidden neurons: pruning output neurons would
-// remove classes.
+// still have incoming edges; the most important neuron always stays, so no layer is emptied.
+// Only layers into hidden neurons: pruning output neurons would remove classes.
 class ImportanceDrop : public DropRule {
 public:
     explicit ImportanceDrop(double percentile) : m_percentile(percentile) {}

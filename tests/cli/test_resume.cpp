@@ -499,3 +499,54 @@ TEST_CASE("rewire compare continues after a kill: finished runs are kept, the ki
     };
     CHECK(withoutSeconds(dir / "full" / "summary.csv") == withoutSeconds(k / "summary.csv"));
 }
+
+TEST_CASE("a run an older Rewire started (metrics without alpha and beta) resumes with whole rows", "[cli][resume][files]")
+{
+    const auto dir = tempDir("resume-old-format");
+    REQUIRE(run("train " + kRun + " --out " + (dir / "full").string()).code == 0);
+    const fs::path k = dir / "run";
+    killAfterCheckpoint(kRun, k, 2);
+    // The format before the efficiency columns, in metrics.csv and in the checkpoint's copy.
+    const auto older = [](const std::string& text) {
+        std::string out;
+        std::vector<std::size_t> drop;
+        for (const std::string& line : splitLines(text)) {
+            auto cells = splitCells(line);
+            if (drop.empty())
+                for (std::size_t c = cells.size(); c-- > 0;)
+                    if (cells[c] == "alpha" || cells[c] == "beta")
+                        drop.push_back(c);
+            for (std::size_t c : drop) // from the right
+                cells.erase(cells.begin() + static_cast<std::ptrdiff_t>(c));
+            for (std::size_t c = 0; c < cells.size(); ++c)
+                out += (c ? "," : "") + cells[c];
+            out += "\n";
+        }
+        return out;
+    };
+    NetworkGraph g = loadModel(k / "checkpoint.rwm");
+    const std::map<std::string, std::string> extra{{"checkpoint.metrics", older(g.attributes().at("checkpoint.metrics"))}};
+    REQUIRE(extra.begin()->second.find("alpha") == std::string::npos);
+    saveModel(g, k / "checkpoint.rwm", true, &extra);
+    writeFile(k / "metrics.csv", older(readFile(k / "metrics.csv")));
+    const Result r = run("train --resume " + k.string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    // Every row matches the header again, and the run is the uninterrupted one. The old rows'
+    // alpha and beta are recomputed from the 6-decimal figures, so they may differ in the 7th
+    // digit; everything else is the same.
+    const auto lines = splitLines(readFile(k / "metrics.csv"));
+    for (const std::string& line : lines)
+        CHECK(splitCells(line).size() == splitCells(lines.front()).size());
+    REQUIRE(readFile(dir / "full" / "model.rwm") == readFile(k / "model.rwm"));
+    const auto joined = [](const std::vector<std::string>& rows) {
+        std::string t;
+        for (const std::string& r : rows)
+            t += r + "\n";
+        return t;
+    };
+    CHECK(older(joined(metricsWithoutTimes(dir / "full" / "metrics.csv"))) ==
+          older(joined(metricsWithoutTimes(k / "metrics.csv"))));
+    for (const char* f : {"topology.csv", "topology_degrees.csv"})
+        CHECK(readFile(dir / "full" / f) == readFile(k / f));
+}

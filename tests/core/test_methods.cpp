@@ -322,6 +322,22 @@ TEST_CASE("Importance Pruning removes the incoming edges of exactly the neurons 
     for (NeuronIndex j : {1, 4, 6})
         CHECK(g.layer(0).inDegree(j) == 4);
     CHECK(state.target[0] == 28 - 16); // the budget shrinks for good
+    {
+        // Equal importances everywhere: the percentile is that value, yet the layer keeps its
+        // first neuron instead of emptying.
+        std::vector<NewEdge> same;
+        for (NeuronIndex j = 0; j < 5; ++j)
+            for (NeuronIndex i = 0; i < 3; ++i)
+                same.push_back({j, i, 0.5f});
+        NetworkGraph flat({SparseLayer::fromEdges(6, 5, same), SparseLayer::fromEdges(5, 2, {{0, 0, 1.0f}})});
+        TopologyState st;
+        st.target = {15, 1};
+        TopologyContext fc{10, 20, c, flat, st, {true, true}, WeightInit::HeUniform};
+        Rng r(2);
+        CHECK(methods.front()->step(fc, r)[0].pruned == 12);
+        CHECK(flat.layer(0).inDegree(0) == 3);
+        CHECK(flat.layer(0).edgeCount() == 3);
+    }
     // Not due at epoch 11 (period 5 from 10), nor after the last epoch.
     ctx.epoch = 11;
     CHECK(methods.front()->step(ctx, rng)[0].pruned == 0);
@@ -447,4 +463,20 @@ TEST_CASE("SReLU trains, its parameters move, models keep them and a resumed run
     Trainer resumed(one, data, loadModel(ckpt), 3);
     resumed.run();
     CHECK(modelBytes(resumed.network(), "srelu-r") == modelBytes(t.network(), "srelu-u"));
+}
+
+TEST_CASE("Importance Pruning thins the fully connected layers of the dense method too", "[core][methods]")
+{
+    const DataSplit data = methodData();
+    TrainConfig c = methodConfig("dense");
+    c.importancePruning = "20:1:1";
+    c.epochs = 4;
+    Trainer t(c, data);
+    REQUIRE(t.network().layer(0).isDense());
+    const EdgeIndex start = t.network().edgeCount();
+    t.run();
+    CHECK(t.network().edgeCount() < start);
+    CHECK_FALSE(t.network().layer(0).isDense());
+    CHECK(t.network().layer(2).isDense()); // the output layer is never pruned
+    CHECK(t.evaluate(data.test).accuracy > 0.4); // still trains on the sparse kernels
 }

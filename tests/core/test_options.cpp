@@ -85,6 +85,14 @@ TEST_CASE("every option round-trips through set, toJson and merge, and its defau
     back.merge(Json::parse(c.toJson().dump()), "config.json");
     CHECK(back.toJson().dump() == c.toJson().dump());
     CHECK(back.seed == 18446744073709551615ULL);
+    // Seeds that a double holds exactly but formatNumber would write with an exponent.
+    for (std::uint64_t seed : {999999999999999ULL, 1000000000000000ULL, 1234567890123456ULL, (1ULL << 53) + 1}) {
+        TrainConfig s;
+        s.seed = seed;
+        TrainConfig r;
+        r.merge(Json::parse(s.toJson().dump()), "config.json");
+        CHECK(r.seed == seed);
+    }
     CHECK(back.importancePruning == "30:5:10");
 }
 
