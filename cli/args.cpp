@@ -27,6 +27,22 @@ void rethrowUnknown(const CLI::App& app)
         throw UsageError("unexpected argument \"" + app.remaining().front() + "\" (options start with --)");
 }
 
+bool parseCommand(CLI::App& app, int argc, char** argv, int first)
+{
+    try {
+        std::vector<std::string> rest(argv + first, argv + argc);
+        std::reverse(rest.begin(), rest.end()); // CLI11 takes its arguments last first
+        app.parse(rest);
+    } catch (const CLI::CallForHelp&) {
+        std::fputs(app.help().c_str(), stdout);
+        return false;
+    } catch (const CLI::ParseError& e) {
+        throw UsageError(e.what());
+    }
+    rethrowUnknown(app);
+    return true;
+}
+
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans)
 {
@@ -44,14 +60,7 @@ Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& va
     for (const std::string& key : booleans)
         flags[key] = app.add_flag((key.size() == 1 ? "-" : "--") + key);
     app.add_option("args", a.positional);
-    try {
-        std::vector<std::string> rest(argv + first, argv + argc);
-        std::reverse(rest.begin(), rest.end()); // CLI11 takes its arguments last first
-        app.parse(rest);
-    } catch (const CLI::ParseError& e) {
-        throw UsageError(e.what());
-    }
-    rethrowUnknown(app);
+    parseCommand(app, argc, argv, first); // no help flag here: the commands answer --help
     for (auto& [key, v] : values)
         for (std::string& x : v)
             a.options.emplace_back(key, std::move(x));

@@ -33,6 +33,10 @@ struct Args {
 Args parseArgs(int argc, char** argv, int first, const std::set<std::string>& valued,
                const std::set<std::string>& booleans);
 
+// Parses argv[first..argc) with `app` (which must allow extras): true, or false after printing
+// the help for --help. A parse error or an unknown option is a UsageError naming it.
+bool parseCommand(CLI::App& app, int argc, char** argv, int first);
+
 // After a CLI11 parse that allowed extras: a UsageError naming the first unknown option or
 // stray argument, as every subcommand reports them.
 void rethrowUnknown(const CLI::App& app);

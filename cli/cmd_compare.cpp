@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/option_flags.h"
 #include "cli/progress.h"
+#include "graph/json.h"
 #include "core/methods/registry.h"
 #include "core/options.h"
 #include "core/trainer.h"
@@ -27,20 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> splitList(const std::string& text)
-{
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t comma = text.find(',', start);
-        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!item.empty())
-            out.push_back(item);
-        if (comma == std::string::npos)
-            return out;
-        start = comma + 1;
-    }
-}
 
 // One finished (or resumed-to-finish) run of the comparison.
 struct CompareRun {
@@ -135,20 +122,14 @@ int runCompare(int argc, char** argv)
     app.add_flag("--quiet", quiet, "no progress")->group("comparison");
     OptionFlags table;
     table.addTo(app, {"method"});
-    try {
-        std::vector<std::string> rest(argv + 2, argv + argc);
-        std::reverse(rest.begin(), rest.end());
-        app.parse(rest);
-    } catch (const CLI::CallForHelp&) {
-        std::fputs(app.help().c_str(), stdout);
+    if (!parseCommand(app, argc, argv, 2))
         return 0;
-    } catch (const CLI::ParseError& e) {
-        throw UsageError(e.what());
-    }
-    rethrowUnknown(app);
 
     TrainConfig base;
-    const std::vector<std::string> methods = splitList(methodsText);
+    std::vector<std::string> methods;
+    for (std::string& m : splitText(methodsText, ','))
+        if (!m.empty())
+            methods.push_back(std::move(m));
     try {
         if (!configFile.empty()) {
             try {
@@ -329,9 +310,7 @@ int runCompare(int argc, char** argv)
     // Mean ± std over seeds, in --methods order.
     // Padded by characters, not bytes ("±" is two bytes of UTF-8).
     auto cell = [](const std::string& t, std::size_t width) {
-        std::size_t chars = 0;
-        for (unsigned char c : t)
-            chars += (c & 0xC0) != 0x80;
+        const std::size_t chars = displayWidth(t);
         return t + std::string(chars < width ? width - chars : 0, ' ');
     };
     std::printf("\n%s\n", (cell("method", 16) + cell("seeds", 7) + cell("final test acc %", 18) +

@@ -66,17 +66,8 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
         ->type_name("DIR");
     app.add_flag("--options-markdown", a.markdown, "print the option and method tables as Markdown (README.md holds them)")
         ->group("run");
-    try {
-        std::vector<std::string> rest(argv + 2, argv + argc);
-        std::reverse(rest.begin(), rest.end()); // CLI11 takes its arguments last first
-        app.parse(rest);
-    } catch (const CLI::CallForHelp&) {
-        std::fputs(app.help().c_str(), stdout);
+    if (!parseCommand(app, argc, argv, 2))
         return false;
-    } catch (const CLI::ParseError& e) {
-        throw UsageError(e.what());
-    }
-    rethrowUnknown(app);
     a.options = table.given();
     if (app.get_option("--resume")->count() == 0)
         a.resume.clear();

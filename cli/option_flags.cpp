@@ -19,16 +19,18 @@ std::string groupTitle(const std::string& group)
 
 } // namespace
 
+std::size_t displayWidth(const std::string& text)
+{
+    std::size_t n = 0;
+    for (unsigned char c : text)
+        n += (c & 0xC0) != 0x80;
+    return n;
+}
+
 std::string wrapHelp(const std::string& text, std::size_t width)
 {
     std::string out, line, word;
-    // UTF-8 continuation bytes take no column.
-    auto columns = [](const std::string& t) {
-        std::size_t n = 0;
-        for (unsigned char c : t)
-            n += (c & 0xC0) != 0x80;
-        return n;
-    };
+    const auto columns = displayWidth;
     auto flush = [&] {
         if (word.empty())
             return;

@@ -24,6 +24,9 @@ private:
     std::vector<std::pair<std::string, CLI::Option*>> m_options;
 };
 
+// Columns a UTF-8 text takes in a terminal (continuation bytes take none).
+std::size_t displayWidth(const std::string& text);
+
 // Breaks help text into lines of at most `width` columns (CLI11 indents each continuation).
 std::string wrapHelp(const std::string& text, std::size_t width = 72);
 

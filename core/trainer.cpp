@@ -170,10 +170,14 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
 }
 
+bool Trainer::layerSelected(int l) const
+{
+    return m_config.evolveLayers == "all" || l + 1 < m_network.layerCount();
+}
+
 bool Trainer::layerEvolves(int l) const
 {
-    return m_spec->evolves && !m_network.layer(l).isDense() &&
-           (m_config.evolveLayers == "all" || l + 1 < m_network.layerCount());
+    return m_spec->evolves && !m_network.layer(l).isDense() && layerSelected(l);
 }
 
 void Trainer::setLearningRate(double lr)
@@ -312,8 +316,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         const bool main = k + 1 == m_methods.size();
         TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init};
         for (int l = 0; l < m_network.layerCount(); ++l)
-            ctx.evolving.push_back(main ? layerEvolves(l) // pruning also thins fully connected layers
-                                        : m_config.evolveLayers == "all" || l + 1 < m_network.layerCount());
+            ctx.evolving.push_back(main ? layerEvolves(l) : layerSelected(l)); // pruning also thins full layers
         // The method's draws keep the stream SET always used; the pruning step draws nothing.
         Rng rng = Rng::derive(m_config.seed, (main ? kEvolveStream : kPruneStream) * 1000000 + static_cast<std::uint64_t>(epoch));
         for (const LayerChange& c : m_methods[k]->step(ctx, rng)) {

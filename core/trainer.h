@@ -122,6 +122,8 @@ public:
     // Whether the method's topology step changes layer l (an evolving method, a layer that is not
     // fully connected, and one --evolve-layers selects).
     bool layerEvolves(int l) const;
+    // Whether --evolve-layers lets topology steps touch layer l (all, or not the output layer).
+    bool layerSelected(int l) const;
     // The methods' state: per-layer edge targets and the epochs' figures (saved with checkpoints).
     const TopologyState& topologyState() const { return m_topology; }
 

@@ -132,6 +132,19 @@ Json fromParsed(const Parsed& p)
 
 } // namespace
 
+std::vector<std::string> splitText(std::string_view text, char separator)
+{
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const std::size_t at = text.find(separator, start);
+        parts.emplace_back(text.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+        if (at == std::string_view::npos)
+            return parts;
+        start = at + 1;
+    }
+}
+
 std::string formatNumber(double x)
 {
     // std::to_chars, never printf or strtod: those follow LC_NUMERIC, which Qt sets from the

@@ -18,6 +18,8 @@ std::string formatNumber(double x);
 // hex, no spaces, no locale). False when it is not one. Every number Rewire reads from a flag, a
 // spec or a file it wrote goes through it or std::from_chars.
 bool readNumber(std::string_view text, double& out);
+// The parts of `text` between the separators, empty ones included ("a,,b" has three).
+std::vector<std::string> splitText(std::string_view text, char separator);
 
 class Json {
 public:

@@ -3,6 +3,7 @@
 
 #include "core/kernels.h"
 #include "core/rng.h"
+#include "graph/json.h"
 #include "graph/sparse_layer.h"
 
 #include <Eigen/Core>
@@ -114,18 +115,7 @@ inline std::vector<std::string> splitLines(const std::string& text)
 }
 
 // The comma-separated cells of a CSV line (no quoting).
-inline std::vector<std::string> splitCells(const std::string& line)
-{
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t comma = line.find(',', start);
-        out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-        if (comma == std::string::npos)
-            return out;
-        start = comma + 1;
-    }
-}
+inline std::vector<std::string> splitCells(const std::string& line) { return splitText(line, ','); }
 
 inline std::filesystem::path tempDir(const std::string& name)
 {

@@ -107,15 +107,7 @@ std::optional<ImportancePruning> parseImportancePruning(const std::string& text)
         return ConfigError("--importance-pruning " + text + ": " + why +
                            " (expected P:PERIOD:START, e.g. 20:10:200, or off)");
     };
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t colon = text.find(':', start);
-        parts.push_back(text.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
-        if (colon == std::string::npos)
-            break;
-        start = colon + 1;
-    }
+    const std::vector<std::string> parts = splitText(text, ':');
     if (parts.size() != 3)
         throw bad("three values needed");
     ImportancePruning ip;
