@@ -278,9 +278,9 @@ int runCompare(int argc, char** argv)
 
     // summary.csv: one row per run.
     std::string csv = "method,seed,epochs,final_test_accuracy,best_test_accuracy,final_test_loss,connections,alpha,beta,"
-                      "seconds,params\n";
+                      "weight_updates,train_flops,seconds,params\n";
     struct Agg {
-        std::vector<double> finalAcc, bestAcc, loss, connections, alpha, beta, seconds;
+        std::vector<double> finalAcc, bestAcc, loss, connections, alpha, beta, updates, flops, seconds;
     };
     std::map<std::string, Agg> agg;
     for (const CompareRun& r : runs) {
@@ -293,9 +293,10 @@ int runCompare(int argc, char** argv)
                 best = m.testAccuracy;
         const double c = static_cast<double>(last.connections);
         const double alpha = last.testAccuracy / c, beta = last.testLoss * c;
-        csv += fmt::format("{},{},{},{},{},{},{},{:.6e},{:.3f},{:.2f},{}\n", r.method, r.seed, r.metrics.size(),
+        csv += fmt::format("{},{},{},{},{},{},{},{:.6e},{:.3f},{},{:.6e},{:.2f},{}\n", r.method, r.seed, r.metrics.size(),
                            formatMeasured(last.testAccuracy, 6), formatMeasured(best, 6),
-                           formatMeasured(last.testLoss, 6), last.connections, alpha, beta, r.seconds, r.params);
+                           formatMeasured(last.testLoss, 6), last.connections, alpha, beta, last.weightUpdates,
+                           last.trainFlops, r.seconds, r.params);
         Agg& a = agg[r.method];
         a.finalAcc.push_back(last.testAccuracy);
         a.bestAcc.push_back(best);
@@ -303,6 +304,8 @@ int runCompare(int argc, char** argv)
         a.connections.push_back(c);
         a.alpha.push_back(alpha);
         a.beta.push_back(beta);
+        a.updates.push_back(static_cast<double>(last.weightUpdates));
+        a.flops.push_back(last.trainFlops);
         a.seconds.push_back(r.seconds);
     }
     writeTextFileAtomic(dir / "summary.csv", csv);
@@ -314,7 +317,8 @@ int runCompare(int argc, char** argv)
         return t + std::string(chars < width ? width - chars : 0, ' ');
     };
     std::printf("\n%s\n", (cell("method", 16) + cell("seeds", 7) + cell("final test acc %", 18) +
-                            cell("best test acc %", 18) + cell("test loss", 18) + cell("connections", 18) + "seconds")
+                            cell("best test acc %", 18) + cell("test loss", 18) + cell("connections", 18) +
+                            cell("weight updates", 16) + cell("train GFLOP", 13) + "seconds")
                                .c_str());
     for (const std::string& m : methods) {
         const auto it = agg.find(m);
@@ -328,7 +332,8 @@ int runCompare(int argc, char** argv)
         };
         std::printf("%s\n", (cell(m, 16) + cell(std::to_string(a.finalAcc.size()), 7) + cell(pm(a.finalAcc, 100, 2), 18) +
                              cell(pm(a.bestAcc, 100, 2), 18) + cell(pm(a.loss, 1, 4), 18) +
-                             cell(pm(a.connections, 1, 0), 18) + pm(a.seconds, 1, 2))
+                             cell(pm(a.connections, 1, 0), 18) + cell(fmt::format("{:.3e}", meanOf(a.updates)), 16) +
+                             cell(fmt::format("{:.1f}", meanOf(a.flops) / 1e9), 13) + pm(a.seconds, 1, 2))
                                 .c_str());
     }
 

@@ -28,9 +28,8 @@ struct Activation {
     float negativeSlope(int hidden) const;
 };
 
-// The neuron properties of an SReLU layer: t_l, a_l, t_r, a_r, then their momentum velocities.
+// The neuron properties of an SReLU layer: t_l, a_l, t_r, a_r (their optimiser state is named by
+// optimizerStateNames, e.g. "srelu_tl_velocity").
 inline constexpr const char* kSreluParams[4] = {"srelu_tl", "srelu_al", "srelu_tr", "srelu_ar"};
-inline constexpr const char* kSreluVelocities[4] = {"srelu_tl_velocity", "srelu_al_velocity", "srelu_tr_velocity",
-                                                    "srelu_ar_velocity"};
 
 } // namespace rewire

@@ -32,8 +32,9 @@ struct TrainConfig {
     int epochs = 10;
     int batch = 128;
     double lr = 0.01;
-    std::string optimizer = "momentum-sgd"; // the update policy (core/kernels.h, UpdatePolicy)
+    std::string optimizer = "sgd"; // the update policy (core/kernels.h, UpdatePolicy): sgd (momentum) | adam
     double momentum = 0.9;
+    double adamBeta1 = 0.9, adamBeta2 = 0.999, adamEpsilon = 1e-8;
     double weightDecay = 2e-4;
     double dropout = 0.3;
     std::string activation = "allrelu:0.6";
@@ -44,6 +45,10 @@ struct TrainConfig {
     std::string ratioOn = "train";   // AccSET/LSET ratios and the DynSET gate on: train | validation
     int dynsetWindow = 3;            // DynSET compares the loss with that of this many epochs earlier
     std::string importancePruning;   // "P:PERIOD:START" (seed 003 Alg. 2) or empty: off
+    std::string zetaSchedule = "constant"; // constant | cosine (seed 004 §3.1: ζ annealed to 0 at 3/4 of the run)
+    int evolveEvery = 1;             // a topology step after every t-th epoch
+    std::string newWeights = "auto"; // auto (the method's) | zero | init (a draw from --init)
+    int inducedLossSamples = 2048;   // training samples the loss before/after each step is measured on (0: off)
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";
     int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once

@@ -20,7 +20,10 @@ WeightInit parseWeightInit(const std::string& text)
         return WeightInit::Normal;
     if (text == "zero")
         return WeightInit::Zero;
-    throw std::invalid_argument("--init " + text + ": unknown (expected he-uniform, he-sparse, xavier, normal, zero)");
+    if (text == "uniform-fanin")
+        return WeightInit::UniformFanIn;
+    throw std::invalid_argument("--init " + text +
+                                ": unknown (expected he-uniform, he-sparse, xavier, normal, zero, uniform-fanin)");
 }
 
 std::string toString(WeightInit init)
@@ -31,6 +34,7 @@ std::string toString(WeightInit init)
     case WeightInit::XavierUniform: return "xavier";
     case WeightInit::Normal: return "normal";
     case WeightInit::Zero: return "zero";
+    case WeightInit::UniformFanIn: return "uniform-fanin";
     }
     return "?";
 }
@@ -49,13 +53,17 @@ float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rn
     }
     case WeightInit::Normal: return static_cast<float>(0.1 * rng.normal());
     case WeightInit::Zero: return 0.0f;
+    case WeightInit::UniformFanIn: {
+        const float limit = 1.0f / static_cast<float>(std::max(fanIn, 1));
+        return rng.uniform(-limit, limit);
+    }
     }
     return 0.0f;
 }
 
 NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, EdgeIndex edges)
 {
-    if (init != WeightInit::HeUniformSparse || outputs <= 0)
+    if ((init != WeightInit::HeUniformSparse && init != WeightInit::UniformFanIn) || outputs <= 0)
         return inputs;
     return static_cast<NeuronIndex>(std::max<EdgeIndex>(1, (edges + outputs / 2) / outputs));
 }
@@ -83,7 +91,42 @@ SparseLayer denseLayer(NeuronIndex inputs, NeuronIndex outputs, WeightInit init,
     std::vector<float> w(static_cast<std::size_t>(inputs) * static_cast<std::size_t>(outputs));
     for (float& x : w)
         x = drawWeight(init, inputs, outputs, rng);
-    return SparseLayer::dense(inputs, outputs, std::move(w));
+    SparseLayer layer = SparseLayer::dense(inputs, outputs, std::move(w));
+    if (init == WeightInit::UniformFanIn) {
+        const float limit = 1.0f / std::sqrt(static_cast<float>(std::max(inputs, 1)));
+        for (float& b : layer.bias())
+            b = rng.uniform(-limit, limit);
+    }
+    return layer;
+}
+
+SparseLayer uniformFanInLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, Rng& rng)
+{
+    const EdgeIndex count = erdosRenyiEdgeCount(inputs, outputs, epsilon);
+    const auto n = static_cast<NeuronIndex>(
+        std::clamp<EdgeIndex>((count + outputs / 2) / std::max<NeuronIndex>(outputs, 1), 1, inputs));
+    if (n == inputs)
+        return denseLayer(inputs, outputs, WeightInit::UniformFanIn, rng);
+    const EdgeIndex edges = static_cast<EdgeIndex>(n) * outputs;
+    std::vector<EdgeIndex> rowPtr(static_cast<std::size_t>(outputs) + 1);
+    std::vector<NeuronIndex> colIdx(static_cast<std::size_t>(edges));
+    std::vector<float> weights(static_cast<std::size_t>(edges));
+    const float wLimit = 1.0f / static_cast<float>(n), bLimit = 1.0f / std::sqrt(static_cast<float>(n));
+    std::vector<float> bias(static_cast<std::size_t>(outputs));
+    for (NeuronIndex j = 0; j < outputs; ++j) {
+        const EdgeIndex e0 = static_cast<EdgeIndex>(j) * n;
+        rowPtr[static_cast<std::size_t>(j) + 1] = e0 + n;
+        for (NeuronIndex p = 0; p < n; ++p) { // partition p: inputs [p·in/n, (p+1)·in/n)
+            const auto lo = static_cast<NeuronIndex>(static_cast<std::int64_t>(p) * inputs / n);
+            const auto hi = static_cast<NeuronIndex>(static_cast<std::int64_t>(p + 1) * inputs / n);
+            colIdx[static_cast<std::size_t>(e0 + p)] = lo + static_cast<NeuronIndex>(rng.below(static_cast<std::uint64_t>(hi - lo)));
+            weights[static_cast<std::size_t>(e0 + p)] = rng.uniform(-wLimit, wLimit);
+        }
+        bias[static_cast<std::size_t>(j)] = rng.uniform(-bLimit, bLimit);
+    }
+    SparseLayer layer = SparseLayer::fromCsr(inputs, outputs, std::move(rowPtr), std::move(colIdx), std::move(weights));
+    std::copy(bias.begin(), bias.end(), layer.bias().begin());
+    return layer;
 }
 
 SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, WeightInit init, Rng& rng)

@@ -8,19 +8,21 @@
 
 namespace rewire {
 
-enum class WeightInit { HeUniform, HeUniformSparse, XavierUniform, Normal, Zero };
+enum class WeightInit { HeUniform, HeUniformSparse, XavierUniform, Normal, Zero, UniformFanIn };
 
-// Parses "he-uniform", "he-sparse", "xavier", "normal", "zero"; throws std::invalid_argument.
+// Parses "he-uniform", "he-sparse", "xavier", "normal", "zero", "uniform-fanin"; throws
+// std::invalid_argument.
 WeightInit parseWeightInit(const std::string& text);
 std::string toString(WeightInit init);
 
 // One weight from the init distribution of a layer with the given fan-in/fan-out:
-// he-uniform U(±sqrt(6/fanIn)), xavier U(±sqrt(6/(fanIn+fanOut))), normal N(0, 0.1).
+// he-uniform U(±sqrt(6/fanIn)), xavier U(±sqrt(6/(fanIn+fanOut))), normal N(0, 0.1),
+// uniform-fanin U(±1/fanIn).
 float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng);
 
 // The fan-in drawWeight uses for a layer: the dense fan-in (inputs) for every init but
-// he-sparse, which uses the mean in-degree edges/outputs, so that a sparse neuron's
-// pre-activation has the variance He-uniform gives a dense one.
+// he-sparse and uniform-fanin, which use the mean in-degree edges/outputs (he-sparse: so that a
+// sparse neuron's pre-activation has the variance He-uniform gives a dense one).
 NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, EdgeIndex edges);
 
 // Erdős–Rényi edge probability p = min(1, epsilon (in + out) / (in * out)).
@@ -33,7 +35,13 @@ EdgeIndex erdosRenyiEdgeCount(NeuronIndex inputs, NeuronIndex outputs, double ep
 // Time complexity: O(E log E); transient memory 8 bytes per edge.
 SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, WeightInit init, Rng& rng);
 
-// A fully connected layer with weights from `init`.
+// Seed 004 §3 (after Ertl): every output neuron gets the same in-degree n = round(E / outputs)
+// (E = erdosRenyiEdgeCount, so the density is the Erdős–Rényi layer's up to rounding; 1 ≤ n ≤
+// inputs); its inputs are split into n contiguous partitions of near-equal size and one input is
+// drawn uniformly in each. Weights U(±1/n), biases U(±1/√n). Time complexity: O(E).
+SparseLayer uniformFanInLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, Rng& rng);
+
+// A fully connected layer with weights from `init` (uniform-fanin: also biases U(±1/√inputs)).
 SparseLayer denseLayer(NeuronIndex inputs, NeuronIndex outputs, WeightInit init, Rng& rng);
 
 } // namespace rewire

@@ -113,17 +113,35 @@ void sparseForward(WorkPool& pool, const SparseLayer& layer, const NeuronBuffer&
 // a new optimiser is a new Optimizer value and a case of applyUpdate / updateEdges in
 // kernels.cpp, not a new kernel.
 enum class Optimizer {
-    MomentumSgd // v ← μv − η·g; w ← w + v − λw (the SET reference code's)
+    MomentumSgd, // v ← μv − η·g; w ← w + v − λw (the SET reference code's)
+    Adam         // Kingma & Ba with PyTorch's conventions (L2 decay added to g; see adamPolicy)
 };
 struct UpdatePolicy {
     float learningRate = 0.01f;
     float momentum = 0.9f;
     float weightDecay = 0.0f;
     Optimizer optimizer = Optimizer::MomentumSgd;
+    // Adam: β1, β2, ε, and the bias corrections of the current step (adamPolicy sets them).
+    float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
+    float oneMinusBeta1 = 0.1f, oneMinusBeta2 = 0.001f;
+    float adamStep = 0.0f;  // η / (1 − β1^t)
+    float adamScale = 1.0f; // 1 / √(1 − β2^t)
 };
-// The names of an optimiser's state properties, for weights (edge properties) or biases (neuron
-// properties): momentum SGD keeps {"velocity"} and {"bias_velocity"}.
-std::vector<std::string> optimizerStateNames(Optimizer optimizer, bool biases);
+// Adam's policy for step t ≥ 1 (t counts the batches trained so far, this one included):
+//   g ← g + λw;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;
+//   w ← w − η/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε)
+// as torch.optim.Adam computes it. A new edge starts at m = v = 0 under the run's t, as a masked
+// dense Adam would treat a position that had seen zero gradients.
+UpdatePolicy adamPolicy(double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+                        std::int64_t t);
+// The names of an optimiser's state properties for the parameters named `param`: "" for the
+// weights (edge properties), "bias" for the biases and the SReLU parameter names for those
+// (neuron properties). Momentum SGD keeps {"velocity"}, {"bias_velocity"}, {"srelu_tl_velocity"};
+// Adam {"opt_adam_m", "opt_adam_v"}, {"opt_adam_bias_m", "opt_adam_bias_v"}, ... (isOptimiserState
+// recognises both).
+std::vector<std::string> optimizerStateNames(Optimizer optimizer, const std::string& param = "");
+// "sgd" (momentum SGD; "momentum-sgd" is accepted) or "adam"; throws std::invalid_argument.
+Optimizer parseOptimizer(const std::string& text);
 
 // A parameter array's optimiser state: up to two arrays aligned with it (empty when unused).
 // A single span converts, for the one-array optimisers.
@@ -246,5 +264,8 @@ void biasUpdate(SparseLayer& layer, ParamState biasState, std::span<const float>
                 std::span<float> gradOut);
 void biasStep(WorkPool& pool, SparseLayer& layer, ParamState biasState, const NeuronBuffer& dz, int batch,
               const UpdatePolicy& step, std::span<float> gradOut);
+// The policy's step of every parameter of `params` (state aligned with it) from `grads`: for
+// small per-neuron arrays (SReLU's parameters).
+void updateParams(std::span<float> params, ParamState state, std::span<const float> grads, const UpdatePolicy& step);
 
 } // namespace rewire

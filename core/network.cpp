@@ -66,7 +66,8 @@ void transpose16(v16* r)
 
 } // namespace
 
-MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads)
+MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads,
+                     Optimizer optimizer)
     : m_net(network), m_activation(activation), m_loss(loss), m_capacity(batchCapacity), m_threads(threads)
 {
     if (network.layerCount() < 1)
@@ -86,13 +87,12 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
         m_delta.emplace_back(k > 0 ? arch[k] : 0, k > 0 ? batchCapacity : 0);
     }
     m_state.resize(static_cast<std::size_t>(network.layerCount()));
-    setOptimizer(Optimizer::MomentumSgd);
     if (srelu()) {
         const int sets = static_cast<int>(arch.size());
         m_pre.resize(static_cast<std::size_t>(sets));
         m_sreluEpi.resize(static_cast<std::size_t>(sets));
         m_sreluParam.assign(static_cast<std::size_t>(sets), {-1, -1, -1, -1});
-        m_sreluVelocity.assign(static_cast<std::size_t>(sets), {-1, -1, -1, -1});
+        m_sreluState.resize(static_cast<std::size_t>(sets));
         m_sreluGrads.resize(static_cast<std::size_t>(sets > 2 ? sets - 2 : 0));
         for (int k = 1; k + 1 < sets; ++k) {
             SparseLayer& feeding = network.layer(k - 1);
@@ -103,13 +103,12 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
                                                 " has no neuron property " + kSreluParams[q] +
                                                 " (a network built for another activation)");
                 m_sreluParam[static_cast<std::size_t>(k)][static_cast<std::size_t>(q)] = id;
-                m_sreluVelocity[static_cast<std::size_t>(k)][static_cast<std::size_t>(q)] =
-                    feeding.addNeuronProperty(kSreluVelocities[q]);
                 m_sreluGrads[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(q)].assign(
                     static_cast<std::size_t>(arch[static_cast<std::size_t>(k)]), 0.0f);
             }
         }
     }
+    setOptimizer(optimizer);
     m_pool = std::make_unique<WorkPool>(threads);
     refreshUnits();
 }
@@ -123,11 +122,18 @@ void MlpEngine::setOptimizer(Optimizer optimizer)
         LayerState& s = m_state[static_cast<std::size_t>(l)];
         s.weightState.clear();
         s.biasState.clear();
-        for (const std::string& name : optimizerStateNames(optimizer, false))
+        for (const std::string& name : optimizerStateNames(optimizer))
             s.weightState.push_back(m_net.layer(l).addEdgeProperty(name));
-        for (const std::string& name : optimizerStateNames(optimizer, true))
+        for (const std::string& name : optimizerStateNames(optimizer, "bias"))
             s.biasState.push_back(m_net.layer(l).addNeuronProperty(name));
     }
+    for (std::size_t k = 1; k + 1 < m_sreluState.size(); ++k)
+        for (int q = 0; q < 4; ++q) {
+            auto& ids = m_sreluState[k][static_cast<std::size_t>(q)];
+            ids.clear();
+            for (const std::string& name : optimizerStateNames(optimizer, kSreluParams[q]))
+                ids.push_back(m_net.layer(static_cast<int>(k) - 1).addNeuronProperty(name));
+        }
 }
 
 ParamState MlpEngine::weightState(int l)
@@ -156,7 +162,7 @@ SreluParams MlpEngine::sreluParams(int set) const
 
 // The SReLU backward of hidden set `set`: m_delta[set] holds dL/dA (the layer above ran without
 // gates); afterwards dL/dZ, and the parameters' gradients are in m_sreluGrads. `update`: one
-// momentum step on the parameters (no weight decay: they are not weights).
+// step of the optimiser on the parameters (no weight decay: they are not weights).
 void MlpEngine::sreluStep(int set, int batch, const UpdatePolicy& step, bool update)
 {
     auto& g = m_sreluGrads[static_cast<std::size_t>(set - 1)];
@@ -165,14 +171,14 @@ void MlpEngine::sreluStep(int set, int batch, const UpdatePolicy& step, bool upd
     if (!update)
         return;
     SparseLayer& feeding = m_net.layer(set - 1);
+    UpdatePolicy policy = step;
+    policy.weightDecay = 0.0f;
     for (int q = 0; q < 4; ++q) {
-        auto p = feeding.neuronProperty(m_sreluParam[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]);
-        auto v = feeding.neuronProperty(m_sreluVelocity[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]);
-        const auto& gq = g[static_cast<std::size_t>(q)];
-        for (std::size_t j = 0; j < p.size(); ++j) {
-            v[j] = step.momentum * v[j] - step.learningRate * gq[j];
-            p[j] += v[j];
-        }
+        const auto& ids = m_sreluState[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)];
+        const ParamState state{ids.size() > 0 ? feeding.neuronProperty(ids[0]) : std::span<float>(),
+                               ids.size() > 1 ? feeding.neuronProperty(ids[1]) : std::span<float>()};
+        updateParams(feeding.neuronProperty(m_sreluParam[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]),
+                     state, g[static_cast<std::size_t>(q)], policy);
     }
 }
 

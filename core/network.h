@@ -24,9 +24,10 @@ struct BatchResult {
 };
 
 // Owns the activation buffers for one network; its optimiser state lives in the network, as edge
-// and neuron properties (optimizerStateNames: "velocity" and "bias_velocity" for momentum SGD),
-// so topology edits keep it aligned, checkpoints carry it and
-// an engine built over a loaded checkpoint continues where the saved one stopped. Hidden layers use `activation`; the output layer is linear followed by the loss
+// and neuron properties (optimizerStateNames: "velocity" and "bias_velocity" for momentum SGD,
+// "opt_adam_m"/"opt_adam_v" and the bias pair for Adam), so topology edits keep it aligned,
+// checkpoints carry it and an engine built over a loaded checkpoint continues where the saved one
+// stopped. Hidden layers use `activation`; the output layer is linear followed by the loss
 // (softmax + cross-entropy, or MSE on the linear outputs). Each layer runs through the kernels
 // kernelFor() picks (Eigen GEMM, narrow or sparse) on the engine's WorkPool; work units follow
 // topology edits by watching SparseLayer::topologyVersion(). A batch is ten pool jobs for the
@@ -37,7 +38,8 @@ class MlpEngine {
 public:
     // Throws std::invalid_argument for batchCapacity < 1, threads < 1 or an empty network.
     // `network` is referenced and must outlive the engine.
-    MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads);
+    MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads,
+              Optimizer optimizer = Optimizer::MomentumSgd);
     MlpEngine(const MlpEngine&) = delete;
     MlpEngine& operator=(const MlpEngine&) = delete;
 
@@ -60,6 +62,10 @@ public:
     // k = 1..L-1 at index k - 1, each {t_l, a_l, t_r, a_r} x neurons (for checks).
     const std::vector<std::array<std::vector<float>, 4>>& activationGrads() const { return m_sreluGrads; }
 
+    // Neuron set k's activations (k = 0: the input batch) and, for k ≥ 1, its dL/dz from the last
+    // backward (training or gradients()): neurons x ld. Layer l reads set l and writes set l + 1.
+    const NeuronBuffer& activations(int set) const { return m_act[static_cast<std::size_t>(set)]; }
+    const NeuronBuffer& deltas(int set) const { return m_delta[static_cast<std::size_t>(set)]; }
     // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
     const NeuronBuffer& outputs() const { return m_act.back(); }
     int threads() const { return m_threads; }
@@ -69,10 +75,12 @@ public:
     void setBf16Activations(bool on) { m_bf16 = on; }
     bool bf16Activations() const { return m_bf16; }
     int batchCapacity() const { return m_capacity; }
-    // The optimiser whose state the engine keeps (momentum SGD from the start): its state arrays
-    // become properties of every layer (zero where new, kept where a checkpoint brought them).
-    // trainBatch's policy must name the same optimiser.
+    // The optimiser whose state the engine keeps (the constructor's from the start): its state
+    // arrays become properties of every layer, for weights, biases and SReLU's parameters (zero
+    // where new, kept where a checkpoint brought them). trainBatch's policy must name the same
+    // optimiser.
     void setOptimizer(Optimizer optimizer);
+    Optimizer optimizer() const { return m_optimizer; }
 
 private:
     struct LayerState {
@@ -115,7 +123,8 @@ private:
     void sreluStep(int set, int batch, const UpdatePolicy& step, bool update);
     std::vector<NeuronBuffer> m_pre;
     std::vector<ForwardEpilogue> m_sreluEpi;
-    std::vector<std::array<int, 4>> m_sreluParam, m_sreluVelocity;
+    std::vector<std::array<int, 4>> m_sreluParam;
+    std::vector<std::array<std::vector<int>, 4>> m_sreluState; // the optimiser's property ids
     std::vector<std::array<std::vector<float>, 4>> m_sreluGrads;
     std::vector<float> m_scratch;
     std::vector<float> m_lossScratch;

@@ -139,9 +139,9 @@ std::vector<OptionSpec> buildTable()
          +[](TrainConfig& c, const std::string& v) { c.activation = v; },
          +[](const TrainConfig& c) { rethrowAsConfig([&] { Activation::parse(c.activation); }); }});
     add({"init", "model", K::Choice, "I", "init",
-         "weight initialisation: he-uniform U(±√(6/n_in)); he-sparse scales on the mean in-degree", {"he-uniform",
-                                                                                                     "he-sparse", "xavier",
-                                                                                                     "normal", "zero"},
+         "weight initialisation: he-uniform U(±√(6/n_in)); he-sparse scales on the mean in-degree; uniform-fanin "
+         "(seed 004): n inputs per neuron, one per partition of the inputs, weights U(±1/n), biases U(±1/√n)",
+         {"he-uniform", "he-sparse", "xavier", "normal", "zero", "uniform-fanin"},
          0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.init; },
          +[](TrainConfig& c, const std::string& v) { c.init = v; }});
     add({"loss", "model", K::Choice, "L", "loss", "softmax + cross-entropy, or MSE on the linear outputs",
@@ -153,6 +153,20 @@ std::vector<OptionSpec> buildTable()
          0, 1, false, true, "fraction of weights pruned per epoch, e.g. 0.3", true, "",
          +[](const TrainConfig& c) { return formatNumber(c.zeta); },
          +[](TrainConfig& c, const std::string& v) { c.zeta = number("zeta", v); }});
+    add({"zeta-schedule", "method", K::Choice, "S", "ζ schedule",
+         "constant: ζ after every step; cosine (seed 004 §3.1, RigL): ζ/2·(1 + cos(π e/T)) after epoch e, T = 3/4 of the "
+         "epochs, and no steps from T on",
+         {"constant", "cosine"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.zetaSchedule; },
+         +[](TrainConfig& c, const std::string& v) { c.zetaSchedule = v; }});
+    add({"evolve-every", "method", K::Integer, "T", "step every",
+         "a topology step after every T-th epoch (seed 004's t)", {}, 1, 1000000, false, false, "epochs", true, "",
+         +[](const TrainConfig& c) { return std::to_string(c.evolveEvery); },
+         +[](TrainConfig& c, const std::string& v) { c.evolveEvery = clampedInt("evolve-every", v); }});
+    add({"new-weights", "method", K::Choice, "W", "new weights",
+         "the weight of a regrown edge: auto = the method's (zero for the gradient and second-order methods, as seed 004 "
+         "and RigL; a draw from --init for the SET family), zero, or init",
+         {"auto", "zero", "init"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.newWeights; },
+         +[](TrainConfig& c, const std::string& v) { c.newWeights = v; }});
     add({"evolve-layers", "method", K::Choice, "W", "evolving layers",
          "all: every sparse layer evolves (the papers); hidden: not the output layer (the SET reference code)",
          {"all", "hidden"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.evolveLayers; },
@@ -174,6 +188,12 @@ std::vector<OptionSpec> buildTable()
          "DynSET pauses after an epoch whose loss is above that of N epochs earlier (seed 002: 3)", {}, 1, 1000, false,
          false, "epochs", true, "", +[](const TrainConfig& c) { return std::to_string(c.dynsetWindow); },
          +[](TrainConfig& c, const std::string& v) { c.dynsetWindow = clampedInt("dynset-window", v); }});
+    add({"induced-loss-samples", "method", K::Integer, "N", "induced-loss samples",
+         "the training loss before and after each topology step (seed 004 Fig. 3) is measured on this many training "
+         "samples, the same every epoch; 0 = off",
+         {}, 0, 1 << 30, false, false, "samples", true, "",
+         +[](const TrainConfig& c) { return std::to_string(c.inducedLossSamples); },
+         +[](TrainConfig& c, const std::string& v) { c.inducedLossSamples = clampedInt("induced-loss-samples", v); }});
     add({"importance-pruning", "method", K::Text, "P:PERIOD:START", "importance pruning",
          "Importance Pruning (seed 003, Algorithm 2) with any method: after epoch e ≥ START with e % PERIOD = 0, drop the "
          "incoming edges of hidden neurons whose importance Σ|w| is at or below the P-th percentile; the edge count "
@@ -193,14 +213,23 @@ std::vector<OptionSpec> buildTable()
          0, kUnbounded, true, false, "", true, "", +[](const TrainConfig& c) { return formatNumber(c.lr); },
          +[](TrainConfig& c, const std::string& v) { c.lr = number("lr", v); }});
     add({"optimizer", "training", K::Choice, "O", "optimizer",
-         "the update policy; its state (momentum SGD: one velocity per weight and bias) lives as edge and neuron "
-         "properties of the graph, so topology edits keep it aligned and checkpoints carry it",
-         {"momentum-sgd"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.optimizer; },
-         +[](TrainConfig& c, const std::string& v) { c.optimizer = v; }});
-    add({"momentum", "training", K::Number, "M", "momentum", "momentum SGD: v ← μv − η·g", {}, 0, 1, false, true, "",
+         "the update policy: momentum SGD (one velocity per weight and bias) or Adam (two moments each); the state "
+         "lives as edge and neuron properties of the graph, so topology edits keep it aligned and checkpoints carry it",
+         {"sgd", "adam"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.optimizer; },
+         +[](TrainConfig& c, const std::string& v) { c.optimizer = v == "momentum-sgd" ? "sgd" : v; }});
+    add({"momentum", "training", K::Number, "M", "momentum", "sgd: v ← μv − η·g", {}, 0, 1, false, true, "",
          true, "", +[](const TrainConfig& c) { return formatNumber(c.momentum); },
          +[](TrainConfig& c, const std::string& v) { c.momentum = number("momentum", v); }});
-    add({"weight-decay", "training", K::Number, "D", "weight decay", "w ← w + v − λw", {}, 0, 1, false, true, "", true,
+    add({"adam-beta1", "training", K::Number, "B", "Adam β1", "adam: decay of the first moment", {}, 0, 1, false, true,
+         "", true, "", +[](const TrainConfig& c) { return formatNumber(c.adamBeta1); },
+         +[](TrainConfig& c, const std::string& v) { c.adamBeta1 = number("adam-beta1", v); }});
+    add({"adam-beta2", "training", K::Number, "B", "Adam β2", "adam: decay of the second moment", {}, 0, 1, false, true,
+         "", true, "", +[](const TrainConfig& c) { return formatNumber(c.adamBeta2); },
+         +[](TrainConfig& c, const std::string& v) { c.adamBeta2 = number("adam-beta2", v); }});
+    add({"adam-eps", "training", K::Number, "E", "Adam ε", "adam: added to √v̂ in the denominator", {}, 0, 1, true, false,
+         "", true, "", +[](const TrainConfig& c) { return formatNumber(c.adamEpsilon); },
+         +[](TrainConfig& c, const std::string& v) { c.adamEpsilon = number("adam-eps", v); }});
+    add({"weight-decay", "training", K::Number, "D", "weight decay", "sgd: w ← w + v − λw; adam: λw added to the gradient (L2, as torch.optim.Adam)", {}, 0, 1, false, true, "", true,
          "", +[](const TrainConfig& c) { return formatNumber(c.weightDecay); },
          +[](TrainConfig& c, const std::string& v) { c.weightDecay = number("weight-decay", v); }});
     add({"dropout", "training", K::Number, "P", "dropout", "inverted dropout on hidden activations", {}, 0, 1, false, true,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cmath>
@@ -17,7 +18,49 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Stream labels for Rng::derive, so each use of the seed draws independent numbers.
-constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4, kPruneStream = 5;
+constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, kDropoutStream = 4, kPruneStream = 5,
+                        kProbeStream = 6, kInducedStream = 7;
+
+// The gradient-based methods' batch: up to one batch of training samples drawn for the epoch
+// (seeded), run forward and backward without dropout and without an update.
+class EngineProbe : public GradientProbe {
+public:
+    EngineProbe(MlpEngine& engine, const Dataset& train, std::uint64_t seed, int epoch)
+        : m_engine(engine), m_train(train), m_seed(seed), m_epoch(epoch)
+    {
+    }
+    void compute() override
+    {
+        const std::int64_t n = m_train.samples();
+        m_batch = static_cast<int>(std::min<std::int64_t>(m_engine.batchCapacity(), n));
+        Rng rng = Rng::derive(m_seed, kProbeStream * 1000000 + static_cast<std::uint64_t>(m_epoch));
+        std::vector<std::int64_t> rows(static_cast<std::size_t>(m_batch));
+        std::vector<std::int32_t> labels(static_cast<std::size_t>(m_batch));
+        for (int b = 0; b < m_batch; ++b) { // with replacement: cheap, and any batch will do
+            rows[static_cast<std::size_t>(b)] = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(n)));
+            labels[static_cast<std::size_t>(b)] = m_train.y[static_cast<std::size_t>(rows[static_cast<std::size_t>(b)])];
+        }
+        m_engine.fillInput(m_train.x.data(), m_train.features(), rows);
+        m_engine.gradients(m_batch, labels, m_weightGrads, m_biasGrads);
+        EdgeIndex edges = 0;
+        for (const auto& g : m_weightGrads)
+            edges += static_cast<EdgeIndex>(g.size());
+        flops += 6.0 * static_cast<double>(edges) * m_batch;
+    }
+    const NeuronBuffer& inputs(int l) const override { return m_engine.activations(l); }
+    const NeuronBuffer& deltas(int l) const override { return m_engine.deltas(l + 1); }
+    std::span<const float> edgeGradients(int l) const override { return m_weightGrads[static_cast<std::size_t>(l)]; }
+    int batch() const override { return m_batch; }
+    WorkPool& pool() override { return m_engine.pool(); }
+
+private:
+    MlpEngine& m_engine;
+    const Dataset& m_train;
+    std::uint64_t m_seed;
+    int m_epoch;
+    int m_batch = 0;
+    std::vector<std::vector<float>> m_weightGrads, m_biasGrads;
+};
 
 } // namespace
 
@@ -32,7 +75,8 @@ double estimateTrainingBytes(const TrainConfig& config)
     for (NeuronIndex n : arch)
         neurons += n;
     const double ld = (config.batch + 15) / 16 * 16;
-    return edges * 40.0 + neurons * ld * 4.0 * 3.0;
+    const double perEdge = parseOptimizer(config.optimizer) == Optimizer::Adam ? 44.0 : 40.0; // Adam: a second moment
+    return edges * perEdge + neurons * ld * 4.0 * 3.0;
 }
 
 int resolveThreads(int requested)
@@ -64,6 +108,8 @@ NetworkGraph buildNetwork(const TrainConfig& config)
         Rng rng = Rng::derive(config.seed, kInitStream * 1000 + l);
         if (dense)
             layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
+        else if (init == WeightInit::UniformFanIn)
+            layers.push_back(uniformFanInLayer(arch[l], arch[l + 1], config.epsilon, rng));
         else
             layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng));
     }
@@ -164,8 +210,27 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         for (const SparseLayer& l : m_network.layers())
             m_topology.target.push_back(l.edgeCount());
     }
+    if (checkpoint) { // the cost so far (absent from checkpoints of older runs: counted from here)
+        const auto& attrs = m_network.attributes();
+        double v = 0.0;
+        if (const auto it = attrs.find("cost.weight_updates"); it != attrs.end() && readNumber(it->second, v) && v >= 0 && v < 9e18)
+            m_weightUpdates = static_cast<std::int64_t>(v);
+        if (const auto it = attrs.find("cost.train_flops"); it != attrs.end() && readNumber(it->second, v) && v >= 0)
+            m_trainFlops = v;
+    }
+    if (m_config.inducedLossSamples > 0) { // a fixed sample of the training data, the same every epoch
+        Rng rng = Rng::derive(m_config.seed, kInducedStream);
+        const std::int64_t n = train.samples(), take = std::min<std::int64_t>(n, m_config.inducedLossSamples);
+        std::vector<std::int64_t> all(static_cast<std::size_t>(n));
+        std::iota(all.begin(), all.end(), 0);
+        for (std::int64_t i = 0; i < take; ++i)
+            std::swap(all[static_cast<std::size_t>(i)], all[static_cast<std::size_t>(i + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(n - i))))]);
+        m_inducedRows.assign(all.begin(), all.begin() + take);
+        std::sort(m_inducedRows.begin(), m_inducedRows.end());
+    }
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
-                                           parseLoss(m_config.loss), m_config.batch, resolveThreads(m_config.threads));
+                                           parseLoss(m_config.loss), m_config.batch, resolveThreads(m_config.threads),
+                                           parseOptimizer(m_config.optimizer));
     m_engine->setBf16Activations(m_config.precision == "bf16");
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
 }
@@ -192,6 +257,23 @@ void Trainer::setZeta(double zeta)
     if (!(zeta >= 0.0 && zeta < 1.0))
         throw ConfigError("--zeta " + formatNumber(zeta) + ": must be in [0, 1)");
     m_config.zeta = zeta;
+}
+
+double Trainer::lossOn(const Dataset& data, std::span<const std::int64_t> rows)
+{
+    const int cap = m_engine->batchCapacity();
+    std::vector<std::int32_t> labels;
+    double loss = 0.0;
+    for (std::size_t start = 0; start < rows.size(); start += static_cast<std::size_t>(cap)) {
+        const auto b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(cap), rows.size() - start));
+        const auto part = rows.subspan(start, static_cast<std::size_t>(b));
+        labels.resize(static_cast<std::size_t>(b));
+        for (int q = 0; q < b; ++q)
+            labels[static_cast<std::size_t>(q)] = data.y[static_cast<std::size_t>(part[static_cast<std::size_t>(q)])];
+        m_engine->fillInput(data.x.data(), data.features(), part);
+        loss += m_engine->evaluateBatch(b, labels).lossSum;
+    }
+    return rows.empty() ? std::numeric_limits<double>::quiet_NaN() : loss / static_cast<double>(rows.size());
 }
 
 Evaluation Trainer::evaluate(const Dataset& data)
@@ -240,14 +322,16 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     for (std::int64_t i = n - 1; i > 0; --i)
         std::swap(order[static_cast<std::size_t>(i)], order[shuffle.below(static_cast<std::uint64_t>(i) + 1)]);
 
-    const UpdatePolicy step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),
-                            static_cast<float>(m_config.weightDecay), Optimizer::MomentumSgd};
+    const Optimizer optimizer = parseOptimizer(m_config.optimizer);
+    UpdatePolicy step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),
+                      static_cast<float>(m_config.weightDecay), optimizer};
     const float keep = static_cast<float>(1.0 - m_config.dropout);
     const int cap = m_config.batch;
     const int batches = static_cast<int>((n + cap - 1) / cap);
     std::vector<std::int32_t> labels(static_cast<std::size_t>(cap));
     double lossSum = 0.0;
     std::int64_t correct = 0, seen = 0;
+    const EdgeIndex trainedEdges = m_network.edgeCount(); // no edit happens during the training pass
     const auto t0 = Clock::now();
     for (int bi = 0; bi < batches; ++bi) {
         if (observer && observer->stopRequested())
@@ -260,6 +344,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         m_engine->fillInput(train.x.data(), train.features(), rows);
         const std::uint64_t key = hashCounter(m_dropoutBase,
                                               (static_cast<std::uint64_t>(epoch) << 32) | static_cast<std::uint64_t>(bi));
+        if (optimizer == Optimizer::Adam) // t counts the run's batches: a resumed run continues the count
+            step = adamPolicy(m_config.lr, m_config.adamBeta1, m_config.adamBeta2, m_config.adamEpsilon,
+                              m_config.weightDecay, static_cast<std::int64_t>(epoch - 1) * batches + bi + 1);
         const BatchResult r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key);
         if (!r.finite)
             throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ", batch " +
@@ -269,6 +356,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         lossSum += r.lossSum;
         correct += r.correct;
         seen += b;
+        m_weightUpdates += trainedEdges;
+        m_trainFlops += 6.0 * static_cast<double>(trainedEdges) * b;
         if (observer)
             observer->onBatch(epoch, bi + 1, batches);
     }
@@ -312,9 +401,12 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     }
     m_topology.history.push_back(record);
     const auto t1 = Clock::now();
+    const bool mayStep = epoch < m_config.epochs && !m_inducedRows.empty() && (m_spec->evolves || m_methods.size() > 1);
+    const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
+    EngineProbe probe(*m_engine, train, m_config.seed, epoch);
     for (std::size_t k = 0; k < m_methods.size(); ++k) {
         const bool main = k + 1 == m_methods.size();
-        TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init};
+        TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, &probe};
         for (int l = 0; l < m_network.layerCount(); ++l)
             ctx.evolving.push_back(main ? layerEvolves(l) : layerSelected(l)); // pruning also thins full layers
         // The method's draws keep the stream SET always used; the pruning step draws nothing.
@@ -325,7 +417,16 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         }
     }
     m_network.attributes()["topology.state"] = m_topology.toText();
+    m_trainFlops += probe.flops;
     m.evolutionSeconds = secondsSince(t1);
+    if (mayStep && m.pruned + m.regrown > 0) { // outside the step's time: a measurement, not its cost
+        m.lossBeforeStep = lossBefore;
+        m.lossAfterStep = lossOn(train, m_inducedRows);
+    }
+    m.weightUpdates = m_weightUpdates;
+    m.trainFlops = m_trainFlops;
+    m_network.attributes()["cost.weight_updates"] = std::to_string(m_weightUpdates);
+    m_network.attributes()["cost.train_flops"] = formatNumber(m_trainFlops);
 
     for (const SparseLayer& l : m_network.layers())
         m.connectionsPerLayer.push_back(l.edgeCount());

@@ -10,6 +10,7 @@
 #include "datasets/registry.h"
 
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -32,6 +33,17 @@ struct EpochMetrics {
     std::vector<EdgeIndex> connectionsPerLayer;
     EdgeIndex pruned = 0;
     EdgeIndex regrown = 0;
+    // Seed 004 Fig. 3: the training loss on a fixed sample of the training data (--induced-loss-
+    // samples) just before and just after this epoch's topology step; NaN when no step changed
+    // the network.
+    double lossBeforeStep = std::numeric_limits<double>::quiet_NaN();
+    double lossAfterStep = std::numeric_limits<double>::quiet_NaN();
+    // Cost so far, this epoch included (seed 000, eqs. 1-6): weight updates = Σ over trained
+    // batches of the edges updated (biases not counted, as the equations); training FLOPs ≈
+    // 6 · edges per sample (forward 2, backward 4) plus the topology steps' own work (a
+    // gradient method's batch and its tiled dense scores: 2 · inputs · outputs · batch per layer).
+    std::int64_t weightUpdates = 0;
+    double trainFlops = 0.0;
     double epochSeconds = 0.0;     // forward + backward + update over the training set
     double evolutionSeconds = 0.0; // topology step
     double evalSeconds = 0.0;      // test-set evaluation
@@ -142,6 +154,10 @@ private:
     int m_epochsDone = 0;
     int m_partialBatches = 0, m_batchesPerEpoch = 0;
     std::uint64_t m_dropoutBase = 0; // per-run key; each batch hashes it with (epoch, batch)
+    std::int64_t m_weightUpdates = 0; // cumulative (saved as the attribute cost.weight_updates)
+    double m_trainFlops = 0.0;         // cumulative (cost.train_flops)
+    std::vector<std::int64_t> m_inducedRows; // the training samples the induced loss is measured on
+    double lossOn(const Dataset& data, std::span<const std::int64_t> rows);
 };
 
 // Bytes a training run of `config` needs besides its data: per edge ~40 (CSR and CSC arrays, the
@@ -159,8 +175,8 @@ int resolveThreads(int requested);
 // --validation-dataset, --scale and --seed (for the seeded splits).
 DatasetRequest datasetRequest(const TrainConfig& config);
 
-// Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1), or all
-// dense for a dense method. Deterministic in config.seed.
+// Builds the initial network of a config: Erdős–Rényi layers (dense where p reaches 1; equal
+// in-degree layers for --init uniform-fanin), or all dense for a dense method. Deterministic in config.seed.
 NetworkGraph buildNetwork(const TrainConfig& config);
 
 } // namespace rewire

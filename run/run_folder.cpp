@@ -674,7 +674,8 @@ std::string metricsCsvHeader(int layers, bool validation)
     h += "test_loss,test_accuracy,connections";
     for (int l = 0; l < layers; ++l)
         h += ",connections_l" + std::to_string(l);
-    return h + ",pruned,regrown,alpha,beta,epoch_seconds,evolution_seconds,eval_seconds";
+    return h + ",pruned,regrown,alpha,beta,loss_before_step,loss_after_step,weight_updates,train_flops,epoch_seconds,"
+               "evolution_seconds,eval_seconds";
 }
 
 std::string formatMeasured(double x, int decimals, double scale)
@@ -700,6 +701,8 @@ std::string metricsCsvRow(const EpochMetrics& m)
     row += c > 0 && !std::isnan(m.testAccuracy) ? fmt::format("{:.6e}", m.testAccuracy / c) : "n/a";
     row += ',';
     row += formatMeasured(m.testLoss * c, 3);
+    row += "," + measured(m.lossBeforeStep) + "," + measured(m.lossAfterStep);
+    fmt::format_to(std::back_inserter(row), ",{},{:.6e}", m.weightUpdates, m.trainFlops);
     fmt::format_to(std::back_inserter(row), ",{:.4f},{:.4f},{:.4f}", m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
     return row;
 }
@@ -783,6 +786,10 @@ std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::st
             m.connectionsPerLayer.push_back(static_cast<EdgeIndex>(whole(header[c], kMaxEdges)));
         m.pruned = col.count("pruned") ? static_cast<EdgeIndex>(whole("pruned", kMaxEdges)) : 0;
         m.regrown = col.count("regrown") ? static_cast<EdgeIndex>(whole("regrown", kMaxEdges)) : 0;
+        m.lossBeforeStep = num("loss_before_step", std::numeric_limits<double>::quiet_NaN());
+        m.lossAfterStep = num("loss_after_step", std::numeric_limits<double>::quiet_NaN());
+        m.weightUpdates = col.count("weight_updates") ? static_cast<std::int64_t>(whole("weight_updates", kMaxEdges)) : 0;
+        m.trainFlops = num("train_flops");
         m.epochSeconds = num("epoch_seconds");
         m.evolutionSeconds = num("evolution_seconds");
         m.evalSeconds = num("eval_seconds");

@@ -77,6 +77,11 @@ TopologyMethod::TopologyMethod(std::string name, std::unique_ptr<Schedule> sched
         throw std::invalid_argument("TopologyMethod " + m_name + ": schedule, drop rule and budget are required");
 }
 
+bool TopologyMethod::needsGradients() const
+{
+    return m_drop->needsGradients() || (m_grow && m_grow->needsGradients()) || m_budget->needsGradients();
+}
+
 std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) const
 {
     const int layers = ctx.network.layerCount();
@@ -86,6 +91,11 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
     const StepPlan plan = m_schedule->plan(ctx);
     if (!plan.active)
         return changes;
+    if (needsGradients()) {
+        if (!ctx.probe)
+            throw std::logic_error(m_name + ": the step needs a training batch's gradients and none was given");
+        ctx.probe->compute();
+    }
     std::vector<std::vector<std::uint8_t>> keep(static_cast<std::size_t>(layers));
     std::vector<EdgeIndex> kept(static_cast<std::size_t>(layers), 0);
     for (int l = 0; l < layers; ++l) {
@@ -100,7 +110,7 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
             k += f != 0;
         kept[static_cast<std::size_t>(l)] = k;
     }
-    const std::vector<EdgeIndex> counts = m_budget->growCounts(ctx, kept, plan);
+    const std::vector<EdgeIndex> counts = m_budget->growCounts(ctx, keep, kept, plan);
     for (int l = 0; l < layers; ++l) {
         if (!ctx.evolving[static_cast<std::size_t>(l)])
             continue;
@@ -111,19 +121,21 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
         const EdgeIndex count = counts[static_cast<std::size_t>(l)];
         std::vector<NewEdge> added;
         if (m_grow && count > 0)
-            added = m_grow->grow(layer, k, count, rng);
+            added = m_grow->grow(ctx, l, k, count, rng);
         if (static_cast<EdgeIndex>(added.size()) != count)
             throw std::invalid_argument(m_name + ": layer " + std::to_string(l + 1) + " has room for " +
                                         std::to_string(added.size()) + " new edges, the budget asks for " +
                                         std::to_string(count));
         for (NewEdge& a : added)
-            a.weight = drawWeight(ctx.init, fanIn, layer.outputs(), rng);
+            a.weight = m_zeroNew ? 0.0f : drawWeight(ctx.init, fanIn, layer.outputs(), rng);
         if (pruned == 0 && added.empty())
             continue;
         layer.editTopology(k, std::move(added));
         changes[static_cast<std::size_t>(l)] = {pruned, count};
         if (m_budget->shrinks())
             ctx.state.target[static_cast<std::size_t>(l)] -= pruned - count;
+        else if (m_budget->retargets())
+            ctx.state.target[static_cast<std::size_t>(l)] = layer.edgeCount();
     }
     return changes;
 }

@@ -9,6 +9,7 @@
 // stays aligned and new edges start with zero state.
 
 #include "core/init.h"
+#include "core/methods/gradient.h"
 #include "core/rng.h"
 #include "graph/network_graph.h"
 
@@ -44,6 +45,7 @@ struct TopologyContext {
     TopologyState& state;
     std::vector<bool> evolving; // per layer: sparse and chosen by --evolve-layers
     WeightInit init;
+    GradientProbe* probe = nullptr; // a training batch's gradients, for the parts that need them
 };
 
 struct StepPlan {
@@ -68,25 +70,35 @@ public:
     virtual ~DropRule() = default;
     // Keep flags over layer l's edges (1 = kept).
     virtual std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const = 0;
+    // Whether keep() reads ctx.probe (computed once per step, before any edit).
+    virtual bool needsGradients() const { return false; }
 };
 
 class GrowRule {
 public:
     virtual ~GrowRule() = default;
-    // `count` positions absent from the kept edges of `layer` (a just-dropped position may
-    // return); weights are set by the caller. Fewer only when fewer positions are free.
-    virtual std::vector<NewEdge> grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
-                                      Rng& rng) const = 0;
+    // `count` positions absent from the kept edges of layer l (a just-dropped position may
+    // return); weights are set by the caller. Fewer only when fewer positions are free. Layers
+    // before l are already edited; ctx.probe describes the network before the step.
+    virtual std::vector<NewEdge> grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep,
+                                      EdgeIndex count, Rng& rng) const = 0;
+    virtual bool needsGradients() const { return false; }
 };
 
 class Budget {
 public:
     virtual ~Budget() = default;
-    // Edges to add per layer, given what each layer kept and the plan.
-    virtual std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
-                                              const StepPlan& plan) const = 0;
+    // Edges to add per layer, given each layer's keep flags (empty for layers that do not
+    // evolve), what each layer kept, and the plan.
+    virtual std::vector<EdgeIndex> growCounts(const TopologyContext& ctx,
+                                              const std::vector<std::vector<std::uint8_t>>& keep,
+                                              const std::vector<EdgeIndex>& kept, const StepPlan& plan) const = 0;
     // Whether drops lower the layers' targets for good (pruning methods) or are refilled.
     virtual bool shrinks() const { return false; }
+    // Whether each layer's target becomes its edge count after the step (a global budget moves
+    // edges between layers; their sum stays).
+    virtual bool retargets() const { return false; }
+    virtual bool needsGradients() const { return false; }
 };
 
 class TopologyMethod {
@@ -99,6 +111,11 @@ public:
     std::vector<LayerChange> step(TopologyContext& ctx, Rng& rng) const;
     const std::string& name() const { return m_name; }
     const Schedule& schedule() const { return *m_schedule; }
+    // New edges start at weight 0 (seed 004, RigL) instead of a draw from the run's init.
+    void setZeroNewWeights(bool on) { m_zeroNew = on; }
+    bool zeroNewWeights() const { return m_zeroNew; }
+    // Whether a step reads a training batch's gradients (the trainer then provides ctx.probe).
+    bool needsGradients() const;
 
 private:
     std::string m_name;
@@ -106,6 +123,7 @@ private:
     std::unique_ptr<DropRule> m_drop;
     std::unique_ptr<GrowRule> m_grow;
     std::unique_ptr<Budget> m_budget;
+    bool m_zeroNew = false;
 };
 
 } // namespace rewire

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 namespace rewire {
 
@@ -20,11 +21,25 @@ const EpochRecord& lastRecord(const TopologyContext& ctx)
 
 } // namespace
 
+double EveryEpoch::fraction(const TrainConfig& config, int epoch, int epochs)
+{
+    if (config.evolveEvery > 1 && epoch % config.evolveEvery != 0)
+        return 0.0;
+    if (config.zetaSchedule != "cosine")
+        return config.zeta;
+    const double end = 0.75 * epochs;
+    if (epoch >= end)
+        return 0.0;
+    return 0.5 * config.zeta * (1.0 + std::cos(std::numbers::pi * epoch / end));
+}
+
 StepPlan EveryEpoch::plan(const TopologyContext& ctx) const
 {
     StepPlan p;
-    p.active = ctx.config.zeta > 0.0;
-    p.dropFraction = ctx.config.zeta;
+    p.dropFraction = fraction(ctx.config, ctx.epoch, ctx.epochs);
+    p.active = p.dropFraction > 0.0;
+    if (!p.active && ctx.config.zeta > 0.0)
+        p.note = "no step after this epoch (--evolve-every, --zeta-schedule)";
     return p;
 }
 
@@ -96,6 +111,27 @@ std::vector<std::uint8_t> MagnitudeBySign::keep(const TopologyContext& ctx, int 
     return setPruneMask(ctx.network.layer(l).weights(), plan.dropFraction);
 }
 
+std::vector<std::uint8_t> MagnitudeDrop::keep(const TopologyContext& ctx, int l, const StepPlan& plan) const
+{
+    const auto w = ctx.network.layer(l).weights();
+    const auto n = static_cast<EdgeIndex>(w.size());
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 1);
+    const auto drop = std::min<EdgeIndex>(n, static_cast<EdgeIndex>(std::llround(plan.dropFraction * static_cast<double>(n))));
+    if (drop <= 0)
+        return keep;
+    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
+    for (EdgeIndex e = 0; e < n; ++e)
+        order[static_cast<std::size_t>(e)] = e;
+    const auto smaller = [&](EdgeIndex a, EdgeIndex b) {
+        const float wa = std::fabs(w[static_cast<std::size_t>(a)]), wb = std::fabs(w[static_cast<std::size_t>(b)]);
+        return wa != wb ? wa < wb : a < b;
+    };
+    std::nth_element(order.begin(), order.begin() + (drop - 1), order.end(), smaller);
+    for (EdgeIndex q = 0; q < drop; ++q)
+        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 0;
+    return keep;
+}
+
 double ImportanceDrop::threshold(std::vector<double> importance, double percentile)
 {
     if (importance.empty())
@@ -138,15 +174,16 @@ std::vector<std::uint8_t> ImportanceDrop::keep(const TopologyContext& ctx, int l
     return keep;
 }
 
-std::vector<NewEdge> UniformGrow::grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
-                                       Rng& rng) const
+std::vector<NewEdge> UniformGrow::grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep,
+                                       EdgeIndex count, Rng& rng) const
 {
-    return randomAbsentPositions(layer, keep, count, rng);
+    return randomAbsentPositions(ctx.network.layer(l), keep, count, rng);
 }
 
-std::vector<NewEdge> NeighbourGrow::grow(const SparseLayer& layer, std::span<const std::uint8_t> keep,
+std::vector<NewEdge> NeighbourGrow::grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep,
                                          EdgeIndex count, Rng& rng) const
 {
+    const SparseLayer& layer = ctx.network.layer(l);
     const auto inputs = static_cast<std::int64_t>(layer.inputs()), outputs = static_cast<std::int64_t>(layer.outputs());
     const auto rows = layer.rowPtr();
     const auto cols = layer.colIdx();
@@ -214,8 +251,83 @@ std::vector<NewEdge> NeighbourGrow::grow(const SparseLayer& layer, std::span<con
     return added;
 }
 
-std::vector<EdgeIndex> PerLayerBudget::growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
-                                                  const StepPlan& plan) const
+std::vector<NewEdge> GradientGrow::grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep,
+                                        EdgeIndex count, Rng& /*rng*/) const
+{
+    std::vector<ScoredPosition> chosen;
+    if (m_selection && m_selection->epoch == ctx.epoch &&
+        static_cast<std::size_t>(l) < m_selection->perLayer.size())
+        chosen = std::move(m_selection->perLayer[static_cast<std::size_t>(l)]);
+    else {
+        const SparseLayer& layer = ctx.network.layer(l);
+        chosen = topAbsentGradients(ctx.probe->pool(), layer, keep, ctx.probe->inputs(l), ctx.probe->deltas(l),
+                                    ctx.probe->batch(), count);
+        ctx.probe->flops += 2.0 * layer.inputs() * layer.outputs() * ctx.probe->batch();
+    }
+    if (static_cast<EdgeIndex>(chosen.size()) > count)
+        chosen.resize(static_cast<std::size_t>(count));
+    std::vector<NewEdge> added;
+    added.reserve(chosen.size());
+    for (const ScoredPosition& c : chosen)
+        added.push_back({c.output, c.input, 0.0f});
+    return added;
+}
+
+std::vector<std::vector<ScoredPosition>> GlobalGradientBudget::selectGlobal(std::vector<std::vector<ScoredPosition>> perLayer,
+                                                                             EdgeIndex k)
+{
+    // A k-way merge of the sorted lists under (score, layer, output, input).
+    std::vector<std::size_t> at(perLayer.size(), 0);
+    std::vector<std::vector<ScoredPosition>> out(perLayer.size());
+    for (EdgeIndex taken = 0; taken < k; ++taken) {
+        int best = -1;
+        for (std::size_t l = 0; l < perLayer.size(); ++l) {
+            if (at[l] >= perLayer[l].size())
+                continue;
+            const ScoredPosition& c = perLayer[l][at[l]];
+            // Between layers only the score decides; equal scores go to the lower layer.
+            if (best < 0 || c.score > perLayer[static_cast<std::size_t>(best)][at[static_cast<std::size_t>(best)]].score)
+                best = static_cast<int>(l);
+        }
+        if (best < 0)
+            break;
+        out[static_cast<std::size_t>(best)].push_back(perLayer[static_cast<std::size_t>(best)][at[static_cast<std::size_t>(best)]++]);
+    }
+    return out;
+}
+
+std::vector<EdgeIndex> GlobalGradientBudget::growCounts(const TopologyContext& ctx,
+                                                        const std::vector<std::vector<std::uint8_t>>& keep,
+                                                        const std::vector<EdgeIndex>& kept, const StepPlan& plan) const
+{
+    EdgeIndex deficit = 0;
+    for (std::size_t l = 0; l < kept.size(); ++l)
+        if (ctx.evolving[l])
+            deficit += std::max<EdgeIndex>(0, ctx.state.target[l] - kept[l]);
+    const auto k = static_cast<EdgeIndex>(std::llround(plan.growRatio * static_cast<double>(deficit)));
+    // One layer at a time: its best k, merged at once into the running global best k.
+    std::vector<std::vector<ScoredPosition>> best(kept.size());
+    for (std::size_t l = 0; l < kept.size(); ++l) {
+        if (!ctx.evolving[l])
+            continue;
+        const int li = static_cast<int>(l);
+        const SparseLayer& layer = ctx.network.layer(li);
+        best[l] = topAbsentGradients(ctx.probe->pool(), layer, keep[l], ctx.probe->inputs(li), ctx.probe->deltas(li),
+                                     ctx.probe->batch(), k);
+        ctx.probe->flops += 2.0 * layer.inputs() * layer.outputs() * ctx.probe->batch();
+        best = selectGlobal(std::move(best), k);
+    }
+    std::vector<EdgeIndex> counts(kept.size(), 0);
+    for (std::size_t l = 0; l < kept.size(); ++l)
+        counts[l] = static_cast<EdgeIndex>(best[l].size());
+    m_selection->epoch = ctx.epoch;
+    m_selection->perLayer = std::move(best);
+    return counts;
+}
+
+std::vector<EdgeIndex> PerLayerBudget::growCounts(const TopologyContext& ctx,
+                                                  const std::vector<std::vector<std::uint8_t>>& /*keep*/,
+                                                  const std::vector<EdgeIndex>& kept, const StepPlan& plan) const
 {
     std::vector<EdgeIndex> counts(kept.size(), 0);
     for (std::size_t l = 0; l < kept.size(); ++l) {
@@ -230,8 +342,9 @@ std::vector<EdgeIndex> PerLayerBudget::growCounts(const TopologyContext& ctx, co
     return counts;
 }
 
-std::vector<EdgeIndex> ShrinkingBudget::growCounts(const TopologyContext& /*ctx*/, const std::vector<EdgeIndex>& kept,
-                                                   const StepPlan& /*plan*/) const
+std::vector<EdgeIndex> ShrinkingBudget::growCounts(const TopologyContext& /*ctx*/,
+                                                   const std::vector<std::vector<std::uint8_t>>& /*keep*/,
+                                                   const std::vector<EdgeIndex>& kept, const StepPlan& /*plan*/) const
 {
     return std::vector<EdgeIndex>(kept.size(), 0);
 }

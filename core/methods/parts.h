@@ -4,14 +4,21 @@
 
 #include "core/methods/method.h"
 
+#include <memory>
+
 namespace rewire {
 
 // ---- schedules ----
 
 // SET: a step after every epoch but the last, dropping ζ (config.zeta), regrowing the deficit.
+// With --evolve-every t only after epochs e with e % t == 0; with --zeta-schedule cosine (seed
+// 004 §3.1, after RigL) the fraction is ζ/2 · (1 + cos(π e / T)), T = 3/4 of the run's epochs,
+// and no step runs from e ≥ T on (the rest is fine-tuning).
 class EveryEpoch : public Schedule {
 public:
     StepPlan plan(const TopologyContext& ctx) const override;
+    // The fraction dropped after epoch e of `epochs` under the config's ζ schedule (0: no step).
+    static double fraction(const TrainConfig& config, int epoch, int epochs);
 };
 
 // Never a step (static sparse, dense).
@@ -100,12 +107,19 @@ private:
     double m_percentile;
 };
 
+// RigL and seed 004's redistribution: the fraction of the layer's edges with the smallest |w|
+// (ties: the lower edge index goes first), whatever their sign.
+class MagnitudeDrop : public DropRule {
+public:
+    std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+};
+
 // ---- grow rules ----
 
 // Uniformly random absent positions (SET).
 class UniformGrow : public GrowRule {
 public:
-    std::vector<NewEdge> grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+    std::vector<NewEdge> grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep, EdgeIndex count,
                               Rng& rng) const override;
 };
 
@@ -118,11 +132,29 @@ public:
 class NeighbourGrow : public GrowRule {
 public:
     explicit NeighbourGrow(bool most) : m_most(most) {}
-    std::vector<NewEdge> grow(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
+    std::vector<NewEdge> grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep, EdgeIndex count,
                               Rng& rng) const override;
 
 private:
     bool m_most;
+};
+
+// RigL (Redr-Gradient): the absent positions with the largest |∂L/∂w| on the probe's batch
+// (topAbsentGradients: tiles, never the dense gradient). With a shared GradientSelection (the
+// global budget filled it) the positions chosen there.
+struct GradientSelection {
+    int epoch = -1;
+    std::vector<std::vector<ScoredPosition>> perLayer;
+};
+class GradientGrow : public GrowRule {
+public:
+    explicit GradientGrow(std::shared_ptr<GradientSelection> selection = {}) : m_selection(std::move(selection)) {}
+    std::vector<NewEdge> grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep, EdgeIndex count,
+                              Rng& rng) const override;
+    bool needsGradients() const override { return true; }
+
+private:
+    std::shared_ptr<GradientSelection> m_selection;
 };
 
 // ---- budgets ----
@@ -131,15 +163,35 @@ private:
 // refilled towards the layer's target, which stays fixed.
 class PerLayerBudget : public Budget {
 public:
-    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
-                                      const StepPlan& plan) const override;
+    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<std::vector<std::uint8_t>>& keep,
+                                      const std::vector<EdgeIndex>& kept, const StepPlan& plan) const override;
+};
+
+// Redr-Gradient-Global (seed 004 §2.3): the layers' freed edges, round(θ · Σ(target − kept)),
+// go to the absent positions with the largest |∂L/∂w| across all evolving layers. Each layer's
+// candidates are found in tiles, one layer at a time, and merged into one running top-k (ties:
+// the lower layer, then output, then input), so no dense gradient is held. Per-layer densities
+// move; the total stays. The chosen positions go to the GradientGrow sharing `selection`.
+class GlobalGradientBudget : public Budget {
+public:
+    explicit GlobalGradientBudget(std::shared_ptr<GradientSelection> selection) : m_selection(std::move(selection)) {}
+    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<std::vector<std::uint8_t>>& keep,
+                                      const std::vector<EdgeIndex>& kept, const StepPlan& plan) const override;
+    bool retargets() const override { return true; }
+    bool needsGradients() const override { return true; }
+    // The global top-k over per-layer candidate lists (each in betterScore order).
+    static std::vector<std::vector<ScoredPosition>> selectGlobal(std::vector<std::vector<ScoredPosition>> perLayer,
+                                                                 EdgeIndex k);
+
+private:
+    std::shared_ptr<GradientSelection> m_selection;
 };
 
 // Pruning: nothing regrows and every drop lowers the layer's target for good.
 class ShrinkingBudget : public Budget {
 public:
-    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<EdgeIndex>& kept,
-                                      const StepPlan& plan) const override;
+    std::vector<EdgeIndex> growCounts(const TopologyContext& ctx, const std::vector<std::vector<std::uint8_t>>& keep,
+                                      const std::vector<EdgeIndex>& kept, const StepPlan& plan) const override;
     bool shrinks() const override { return true; }
 };
 

@@ -30,6 +30,37 @@ std::unique_ptr<TopologyMethod> evolving(const std::string& name, std::unique_pt
                                             std::move(grow), std::make_unique<PerLayerBudget>());
 }
 
+// A regrowing method with the --new-weights rule applied (`zeroByDefault`: the method's auto).
+std::unique_ptr<TopologyMethod> withNewWeights(std::unique_ptr<TopologyMethod> m, const TrainConfig& c, bool zeroByDefault)
+{
+    m->setZeroNewWeights(c.newWeights == "zero" || (c.newWeights == "auto" && zeroByDefault));
+    return m;
+}
+
+// Options every regrowing method reads besides its own.
+std::vector<std::string> stepOptions(const std::vector<std::string>& own)
+{
+    std::vector<std::string> all{"zeta", "zeta-schedule", "evolve-every", "new-weights"};
+    all.insert(all.end(), own.begin(), own.end());
+    return all;
+}
+
+// RigL's parts with a per-layer or a global budget (the selection passes the global choice to
+// the grow rule).
+std::unique_ptr<TopologyMethod> gradientMethod(const std::string& name, const TrainConfig& c, bool global)
+{
+    auto selection = std::make_shared<GradientSelection>();
+    std::unique_ptr<Budget> budget;
+    if (global)
+        budget = std::make_unique<GlobalGradientBudget>(selection);
+    else
+        budget = std::make_unique<PerLayerBudget>();
+    return withNewWeights(std::make_unique<TopologyMethod>(name, std::make_unique<EveryEpoch>(),
+                                                           std::make_unique<MagnitudeDrop>(),
+                                                           std::make_unique<GradientGrow>(selection), std::move(budget)),
+                          c, true);
+}
+
 std::unique_ptr<TopologyMethod> none(const std::string& name)
 {
     return std::make_unique<TopologyMethod>(name, std::make_unique<NoSteps>(), std::make_unique<MagnitudeBySign>(),
@@ -43,41 +74,58 @@ const std::vector<MethodSpec>& methodRegistry()
     static const std::vector<MethodSpec> registry = [] {
         std::vector<MethodSpec> r;
         r.push_back({"set", "Sparse Evolutionary Training: drop ζ of the weights closest to zero (per sign), regrow as many at random",
-                     "Mocanu et al. 2018, Nature Communications 9:2383 (seed 001)", {"zeta"}, false, true,
-                     [](const TrainConfig&) {
-                         return evolving("set", std::make_unique<EveryEpoch>(), std::make_unique<UniformGrow>());
+                     "Mocanu et al. 2018, Nature Communications 9:2383 (seed 001)", stepOptions({}), false, true,
+                     [](const TrainConfig& c) {
+                         return withNewWeights(evolving("set", std::make_unique<EveryEpoch>(), std::make_unique<UniformGrow>()),
+                                               c, false);
                      }});
         r.push_back({"accset", "SET that regrows θ = 1 − accuracy (with k) of the deficit: the network shrinks as it learns",
-                     "Scholte 2022, Algorithm 1 (seed 002)", {"zeta", "accset-k", "ratio-on"}, false, true,
+                     "Scholte 2022, Algorithm 1 (seed 002)", stepOptions({"accset-k", "ratio-on"}), false, true,
                      [](const TrainConfig& c) {
-                         return evolving("accset", std::make_unique<AccuracyRatio>(c.accsetK, c.ratioOn == "validation"),
-                                         std::make_unique<UniformGrow>());
+                         return withNewWeights(evolving("accset",
+                                                        std::make_unique<AccuracyRatio>(c.accsetK, c.ratioOn == "validation"),
+                                                        std::make_unique<UniformGrow>()),
+                                               c, false);
                      }});
         r.push_back({"lset", "SET that regrows θ = clamp(loss / first-epoch loss, 0, 1) of the deficit",
-                     "Scholte 2022, §4.2 (seed 002; the formula is Rewire's)", {"zeta", "ratio-on"}, false, true,
+                     "Scholte 2022, §4.2 (seed 002; the formula is Rewire's)", stepOptions({"ratio-on"}), false, true,
                      [](const TrainConfig& c) {
-                         return evolving("lset", std::make_unique<LossRatio>(c.ratioOn == "validation"),
-                                         std::make_unique<UniformGrow>());
+                         return withNewWeights(evolving("lset", std::make_unique<LossRatio>(c.ratioOn == "validation"),
+                                                        std::make_unique<UniformGrow>()),
+                                               c, false);
                      }});
         r.push_back({"dynset", "LSET counts (by default), with the topology step paused after an epoch whose loss is above that of --dynset-window epochs earlier",
-                     "Scholte 2022, Algorithm 2 (seed 002)", {"zeta", "counts", "dynset-window", "accset-k", "ratio-on"},
+                     "Scholte 2022, Algorithm 2 (seed 002)", stepOptions({"counts", "dynset-window", "accset-k", "ratio-on"}),
                      false, true,
                      [](const TrainConfig& c) {
-                         return evolving("dynset",
-                                         std::make_unique<LossGate>(countSchedule(c, "lset"), c.dynsetWindow,
-                                                                    c.ratioOn == "validation"),
-                                         std::make_unique<UniformGrow>());
+                         return withNewWeights(evolving("dynset",
+                                                        std::make_unique<LossGate>(countSchedule(c, "lset"), c.dynsetWindow,
+                                                                                   c.ratioOn == "validation"),
+                                                        std::make_unique<UniformGrow>()),
+                                               c, false);
                      }});
         r.push_back({"neighbour-one", "AccSET counts (by default), regrown at random positions with at least one of their 8 mask neighbours",
-                     "Scholte 2022, §4.1.1 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
+                     "Scholte 2022, §4.1.1 (seed 002)", stepOptions({"counts", "accset-k", "ratio-on"}), false, true,
                      [](const TrainConfig& c) {
-                         return evolving("neighbour-one", countSchedule(c, "accset"), std::make_unique<NeighbourGrow>(false));
+                         return withNewWeights(evolving("neighbour-one", countSchedule(c, "accset"),
+                                                        std::make_unique<NeighbourGrow>(false)),
+                                               c, false);
                      }});
         r.push_back({"neighbour-most", "AccSET counts (by default), regrown at the absent positions with the most mask neighbours",
-                     "Scholte 2022, §4.1.2 (seed 002)", {"zeta", "counts", "accset-k", "ratio-on"}, false, true,
+                     "Scholte 2022, §4.1.2 (seed 002)", stepOptions({"counts", "accset-k", "ratio-on"}), false, true,
                      [](const TrainConfig& c) {
-                         return evolving("neighbour-most", countSchedule(c, "accset"), std::make_unique<NeighbourGrow>(true));
+                         return withNewWeights(evolving("neighbour-most", countSchedule(c, "accset"),
+                                                        std::make_unique<NeighbourGrow>(true)),
+                                               c, false);
                      }});
+        r.push_back({"rigl", "Redr-Gradient (RigL): drop ζ of each layer's weights by |w|, regrow at the absent positions with the "
+                     "largest |∂L/∂w| on a training batch, new weights zero; the gradient is scored in tiles, never held dense",
+                     "Evci et al. 2020, ICML; seed 004 §2.2", stepOptions({}), false, true,
+                     [](const TrainConfig& c) { return gradientMethod("rigl", c, false); }});
+        r.push_back({"rigl-global", "Redr-Gradient-Global: drop ζ of each layer's weights by |w|, regrow the freed total at the "
+                     "largest |∂L/∂w| across all layers (per-layer densities move)",
+                     "seed 004 §2.3", stepOptions({}), false, true,
+                     [](const TrainConfig& c) { return gradientMethod("rigl-global", c, true); }});
         r.push_back({"static", "static sparse: the Erdős–Rényi topology of the start, never changed",
                      "Mocanu et al. 2021, Fig. 1 (seed 000)", {}, false, false,
                      [](const TrainConfig&) { return none("static"); }});

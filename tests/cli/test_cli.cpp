@@ -31,8 +31,8 @@ TEST_CASE("rewire train writes a complete run folder", "[cli]")
         REQUIRE(fs::exists(dir / "run" / f));
     const std::string metrics = readFile(dir / "run" / "metrics.csv");
     REQUIRE(metrics.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections,connections_l0,"
-                          "connections_l1,connections_l2,pruned,regrown,alpha,beta,epoch_seconds,evolution_seconds,"
-                          "eval_seconds\n",
+                          "connections_l1,connections_l2,pruned,regrown,alpha,beta,loss_before_step,loss_after_step,"
+                          "weight_updates,train_flops,epoch_seconds,evolution_seconds,eval_seconds\n",
                           0) == 0);
     REQUIRE(std::count(metrics.begin(), metrics.end(), '\n') == 4);
     {
@@ -176,7 +176,7 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
         {"--epochs 0", "--epochs 0: must be >= 1", 2},
         {"--lr abc", "--lr abc: expected a number", 2},
         {"--activation swish", "--activation swish: unknown", 2},
-        {"--method rigl", "--method rigl: unknown", 2},
+        {"--method sparse-momentum", "--method sparse-momentum: unknown", 2},
         {"--frobnicate 3", "unknown option --frobnicate", 2},
         {"--threads 0", "--threads 0: expected auto or a count from 1 to 1024", 2},
         {"--threads many", "--threads many: expected an integer", 2},

@@ -25,11 +25,11 @@ TEST_CASE("rewire compare runs every method and seed, summarises, plots and cont
     const auto lines = splitLines(readFile(dir / "cmp" / "summary.csv"));
     REQUIRE(lines.size() == 5);
     CHECK(lines[0] == "method,seed,epochs,final_test_accuracy,best_test_accuracy,final_test_loss,connections,alpha,beta,"
-                      "seconds,params");
+                      "weight_updates,train_flops,seconds,params");
     // Each row agrees with its run folder's last metrics row.
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto cells = splitCells(lines[i]);
-        REQUIRE(cells.size() == 11);
+        REQUIRE(cells.size() == 13);
         const auto metrics = splitLines(readFile(dir / "cmp" / "runs" / (cells[0] + "-seed" + cells[1]) / "metrics.csv"));
         const auto head = splitCells(metrics.front()), last = splitCells(metrics.back());
         auto col = [&](const std::string& name) {
@@ -39,9 +39,12 @@ TEST_CASE("rewire compare runs every method and seed, summarises, plots and cont
         CHECK(cells[3] == col("test_accuracy"));
         CHECK(cells[6] == col("connections"));
         CHECK(std::stod(cells[4]) >= std::stod(cells[3]));
-        CHECK(cells[10].find("zeta=0.3") != std::string::npos);
+        CHECK(cells[9] == col("weight_updates")); // the cost of the whole run
+        CHECK(std::stod(cells[10]) == Approx(std::stod(col("train_flops"))).epsilon(1e-6));
+        CHECK(std::stod(cells[10]) > 0.0);
+        CHECK(cells[12].find("zeta=0.3") != std::string::npos);
         if (cells[0] == "accset")
-            CHECK(cells[10].find("accset-k=0") != std::string::npos);
+            CHECK(cells[12].find("accset-k=0") != std::string::npos);
     }
     // AccSET ends with fewer connections than SET (θ < 1 once the accuracy is above 0).
     CHECK(std::stoll(splitCells(lines[2])[6]) < std::stoll(splitCells(lines[1])[6]));

@@ -1,9 +1,11 @@
 #include "core/evolution.h"
 #include "core/init.h"
+#include "core/trainer.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -102,4 +104,55 @@ TEST_CASE("regrowth works on nearly dense layers", "[core][evolution]")
     REQUIRE(s.regrown == s.pruned);
     REQUIRE(l.edgeCount() == 90);
     REQUIRE_NOTHROW(l.checkInvariants());
+}
+
+TEST_CASE("uniform fan-in gives every neuron one input per partition, weights within ±1/n and biases within ±1/√n", "[core][init]")
+{
+    struct FanCase {
+        NeuronIndex in, out;
+        double epsilon;
+    };
+    const auto c = GENERATE(FanCase{784, 256, 20}, FanCase{101, 37, 3}, FanCase{10, 7, 2}, FanCase{5, 40, 30});
+    INFO("in " << c.in << " out " << c.out << " epsilon " << c.epsilon);
+    Rng rng(9);
+    const SparseLayer layer = uniformFanInLayer(c.in, c.out, c.epsilon, rng);
+    layer.checkInvariants();
+    const EdgeIndex er = erdosRenyiEdgeCount(c.in, c.out, c.epsilon);
+    const NeuronIndex n = static_cast<NeuronIndex>(std::clamp<EdgeIndex>((er + c.out / 2) / c.out, 1, c.in));
+    REQUIRE(layer.edgeCount() == static_cast<EdgeIndex>(n) * c.out);
+    const double wl = 1.0 / n, bl = 1.0 / std::sqrt(double(n));
+    std::vector<int> hits(static_cast<std::size_t>(c.in), 0);
+    for (NeuronIndex j = 0; j < c.out; ++j) {
+        REQUIRE(layer.inDegree(j) == n);
+        for (NeuronIndex p = 0; p < n; ++p) { // the p-th input lies in partition p
+            const NeuronIndex i = layer.colIdx()[static_cast<std::size_t>(layer.rowPtr()[j] + p)];
+            REQUIRE(i >= static_cast<NeuronIndex>(std::int64_t(p) * c.in / n));
+            REQUIRE(i < static_cast<NeuronIndex>(std::int64_t(p + 1) * c.in / n));
+            ++hits[static_cast<std::size_t>(i)];
+        }
+        REQUIRE(std::abs(layer.bias()[static_cast<std::size_t>(j)]) <= bl);
+    }
+    for (float w : layer.weights())
+        REQUIRE(std::abs(w) <= wl);
+    // The bounds are used, not a narrower range.
+    const float maxW = *std::max_element(layer.weights().begin(), layer.weights().end());
+    CHECK(maxW > 0.8 * wl);
+    if (n == c.in) // a full layer
+        REQUIRE(layer.isDense());
+}
+
+TEST_CASE("uniform-fanin builds every sparse layer of a run with equal in-degrees", "[core][init]")
+{
+    TrainConfig c;
+    c.arch = "50-30-20-4";
+    c.epsilon = 3;
+    c.init = "uniform-fanin";
+    const NetworkGraph g = buildNetwork(c);
+    for (const SparseLayer& l : g.layers()) {
+        for (NeuronIndex j = 0; j < l.outputs(); ++j)
+            REQUIRE(l.inDegree(j) == l.inDegree(0));
+        CHECK(std::any_of(l.bias().begin(), l.bias().end(), [](float b) { return b != 0.0f; }));
+    }
+    c.init = "he-uniform";
+    CHECK(buildNetwork(c).layer(0).bias()[0] == 0.0f);
 }

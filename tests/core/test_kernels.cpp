@@ -400,3 +400,78 @@ TEST_CASE("balanced partitions split edges evenly and cover every neuron", "[cor
     const auto one = balancedPartition(ptr, 1);
     REQUIRE(one == std::vector<NeuronIndex>{0, 7});
 }
+
+TEST_CASE("Adam's step matches torch.optim.Adam's formula in every backward kernel and the bias step", "[core][kernels][adam]")
+{
+    // Each kernel path once: sparse with dX (CSC update), sparse first layer (CSR, fused), dense
+    // (Eigen GEMM), narrow (fused), on one and two threads; the reference is computed in double.
+    struct AdamCase {
+        const char* kernel;
+        NeuronIndex in, out;
+        double density;
+        int batch;
+    };
+    const auto c = GENERATE(AdamCase{"sparse", 37, 29, 0.3, 21}, AdamCase{"first", 37, 29, 0.3, 21},
+                            AdamCase{"dense", 70, 64, 1.0, 19}, AdamCase{"narrow", 300, 10, 1.0, 37});
+    const int threads = GENERATE(1, 2);
+    const std::int64_t t = GENERATE(1, 7);
+    INFO(c.kernel << " threads " << threads << " t " << t);
+    SparseLayer layer = randomLayer(c.in, c.out, c.density, 71);
+    const auto names = optimizerStateNames(Optimizer::Adam);
+    REQUIRE(names == std::vector<std::string>{"opt_adam_m", "opt_adam_v"});
+    const int m = layer.addEdgeProperty(names[0]), v = layer.addEdgeProperty(names[1]);
+    Rng rng(72);
+    for (float& x : layer.edgeProperty(m))
+        x = rng.uniform(-0.01f, 0.01f);
+    for (float& x : layer.edgeProperty(v))
+        x = rng.uniform(0.0f, 1e-4f);
+    const Dense x = randomDense(c.in, c.batch, 73), dz = randomDense(c.out, c.batch, 74), gate = randomDense(c.in, c.batch, 75);
+    NeuronBuffer xb(c.in, c.batch), dzb(c.out, c.batch), gb(c.in, c.batch), dxb(c.in, c.batch);
+    toBuffer(x, xb);
+    toBuffer(dz, dzb);
+    toBuffer(gate, gb);
+    const std::vector<float> w0(layer.weights().begin(), layer.weights().end());
+    const std::vector<float> m0(layer.edgeProperty(m).begin(), layer.edgeProperty(m).end());
+    const std::vector<float> v0(layer.edgeProperty(v).begin(), layer.edgeProperty(v).end());
+    const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 1e-3;
+    const UpdatePolicy step = adamPolicy(lr, b1, b2, eps, wd, t);
+    REQUIRE(step.optimizer == Optimizer::Adam);
+    const Dense dW = dz * x.transpose();
+    const ParamState state{layer.edgeProperty(m), layer.edgeProperty(v)};
+    const std::string kernel = c.kernel;
+    std::vector<float> scratch, gradCsc;
+    if (kernel == "sparse")
+        sparseBackward(pool(threads), layer, state, xb, dzb, &gb, &dxb, c.batch, step, {}, gradCsc,
+                       workUnits(layer.colPtr(), threads), workUnits(layer.rowPtr(), threads));
+    else if (kernel == "first")
+        sparseBackward(pool(threads), layer, state, xb, dzb, nullptr, nullptr, c.batch, step, {}, gradCsc,
+                       workUnits(layer.colPtr(), threads), workUnits(layer.rowPtr(), threads));
+    else if (kernel == "dense")
+        denseBackward(pool(threads), layer, state, xb, dzb, &gb, &dxb, c.batch, step, {}, scratch);
+    else
+        narrowBackward(pool(threads), layer, state, xb, dzb, &gb, &dxb, c.batch, step, {});
+    for (NeuronIndex j = 0; j < c.out; ++j)
+        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
+            const double g = dW(j, layer.colIdx()[e]) + wd * w0[e];
+            const double me = b1 * m0[e] + (1 - b1) * g, ve = b2 * v0[e] + (1 - b2) * g * g;
+            const double w = w0[e] - lr / (1 - std::pow(b1, t)) * me / (std::sqrt(ve) / std::sqrt(1 - std::pow(b2, t)) + eps);
+            REQUIRE(layer.edgeProperty(m)[e] == Approx(me).epsilon(1e-4).margin(1e-7));
+            REQUIRE(layer.edgeProperty(v)[e] == Approx(ve).epsilon(1e-4).margin(1e-9));
+            REQUIRE(layer.weights()[e] == Approx(w).epsilon(1e-5).margin(1e-6));
+        }
+    // The bias step: the same formula from the summed dZ.
+    std::vector<float> bm(static_cast<std::size_t>(c.out), 0.0f), bv(static_cast<std::size_t>(c.out), 0.0f);
+    const std::vector<float> bias0(layer.bias().begin(), layer.bias().end());
+    biasStep(pool(threads), layer, {bm, bv}, dzb, c.batch, step, {});
+    for (NeuronIndex j = 0; j < c.out; ++j) {
+        const double g = dz.row(j).sum() + wd * bias0[j];
+        const double me = (1 - b1) * g, ve = (1 - b2) * g * g;
+        const double b = bias0[j] - lr / (1 - std::pow(b1, t)) * me / (std::sqrt(ve) / std::sqrt(1 - std::pow(b2, t)) + eps);
+        REQUIRE(layer.bias()[j] == Approx(b).epsilon(1e-5).margin(1e-6));
+    }
+    // The first step of Adam moves every parameter by about lr (|m̂ / √v̂| = 1).
+    if (t == 1)
+        for (NeuronIndex j = 0; j < c.out; ++j)
+            if (std::abs(dz.row(j).sum() + wd * bias0[j]) > 1e-3)
+                REQUIRE(std::abs(layer.bias()[j] - bias0[j]) == Approx(lr).epsilon(1e-3));
+}

@@ -49,6 +49,7 @@ std::set<std::pair<NeuronIndex, NeuronIndex>> positions(const SparseLayer& l)
 // Keeps the trained network of each epoch (before its topology step) and checks the step.
 struct StepChecker : TrainingObserver {
     std::string method;
+    std::vector<std::string> state{"velocity"}; // the optimiser's edge properties
     std::vector<EdgeIndex> initial;
     std::vector<double> trainLosses;
     double firstLoss = 0.0;
@@ -81,8 +82,10 @@ struct StepChecker : TrainingObserver {
             EdgeIndex expected = b.edgeCount();
             if (!last && sparse && !paused) {
                 // dynset and neighbour-* count as seed 002 ran them (--counts auto): LSET, AccSET.
-                if (method == "set")
+                if (method == "set" || method == "rigl")
                     expected = target;
+                else if (method == "rigl-global") // edges move between layers: checked below, in sum
+                    expected = a.edgeCount();
                 else if (method == "accset" || method == "neighbour-one" || method == "neighbour-most")
                     expected = kept + std::llround(AccuracyRatio::theta(m.trainAccuracy, 0.0) * double(target - kept));
                 else if (method == "lset" || method == "dynset")
@@ -94,33 +97,67 @@ struct StepChecker : TrainingObserver {
                     FAIL("no documented budget for method " << method << ": add it to this test");
             }
             CHECK(a.edgeCount() == expected);
+            if (method == "rigl-global" && !last) {
+                // At least what magnitude dropping kept, at most the layer's positions.
+                const auto dropped = std::llround(0.3 * double(b.edgeCount()));
+                CHECK(a.edgeCount() >= b.edgeCount() - dropped);
+                CHECK(a.edgeCount() <= EdgeIndex(a.inputs()) * a.outputs());
+            }
             if (method == "dense")
                 CHECK(a.isDense());
             // New edges (new positions, or a weight that changed at a kept position) start with
             // zero optimiser state; the others keep theirs.
-            const int va = a.findEdgeProperty("velocity"), vb = b.findEdgeProperty("velocity");
-            REQUIRE(va >= 0);
-            REQUIRE(vb >= 0);
             const auto old = positions(b);
-            for (NeuronIndex j = 0; j < a.outputs(); ++j)
-                for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
-                    const NeuronIndex i = a.colIdx()[static_cast<std::size_t>(e)];
-                    const EdgeIndex eb = b.findEdge(j, i);
-                    const bool fresh = eb < 0 || b.weights()[static_cast<std::size_t>(eb)] != a.weights()[static_cast<std::size_t>(e)];
-                    if (fresh) {
-                        anyNewEdge = true;
-                        REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] == 0.0f);
-                    } else {
-                        REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] ==
-                                b.edgeProperty(vb)[static_cast<std::size_t>(eb)]);
+            for (const std::string& name : state) {
+                INFO("state " << name);
+                const int va = a.findEdgeProperty(name), vb = b.findEdgeProperty(name);
+                REQUIRE(va >= 0);
+                REQUIRE(vb >= 0);
+                for (NeuronIndex j = 0; j < a.outputs(); ++j)
+                    for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
+                        const NeuronIndex i = a.colIdx()[static_cast<std::size_t>(e)];
+                        const EdgeIndex eb = b.findEdge(j, i);
+                        const bool fresh =
+                            eb < 0 || b.weights()[static_cast<std::size_t>(eb)] != a.weights()[static_cast<std::size_t>(e)];
+                        if (fresh) {
+                            anyNewEdge = true;
+                            if (method.rfind("rigl", 0) == 0) // seed 004 and RigL: new weights start at zero
+                                REQUIRE(a.weights()[static_cast<std::size_t>(e)] == 0.0f);
+                            REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] == 0.0f);
+                        } else {
+                            REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] ==
+                                    b.edgeProperty(vb)[static_cast<std::size_t>(eb)]);
+                        }
                     }
-                }
+            }
             if (method == "static" || method == "dense")
                 CHECK(positions(a) == old);
         }
+        if (method == "rigl-global") { // the total stays; per-layer densities are free
+            EdgeIndex total = 0, start = 0;
+            for (int l = 0; l < after.layerCount(); ++l) {
+                total += after.layer(l).edgeCount();
+                start += initial[static_cast<std::size_t>(l)];
+            }
+            CHECK(total == start);
+            for (int l = 0; l < after.layerCount(); ++l)
+                movedBetweenLayers |= after.layer(l).edgeCount() != initial[static_cast<std::size_t>(l)];
+        }
         steps += !last;
     }
+    bool movedBetweenLayers = false;
 };
+
+// A grow rule's positions for a lone layer (a one-layer network around it).
+std::vector<NewEdge> growIn(const GrowRule& rule, const SparseLayer& layer, std::span<const std::uint8_t> keep,
+                            EdgeIndex count, Rng& rng)
+{
+    NetworkGraph g(std::vector<SparseLayer>{layer});
+    const TrainConfig c;
+    TopologyState state;
+    TopologyContext ctx{1, 2, c, g, state, {true}, WeightInit::HeUniform};
+    return rule.grow(ctx, 0, keep, count, rng);
+}
 
 std::string modelBytes(const NetworkGraph& g, const std::string& name)
 {
@@ -150,6 +187,8 @@ TEST_CASE("every registered method keeps its budget, zeroes new state, repeats a
         REQUIRE(t.epochsDone() == 7);
         if (spec.evolves)
             CHECK(check.anyNewEdge);
+        if (spec.name == "rigl-global")
+            CHECK(check.movedBetweenLayers);
         const std::string bytes = modelBytes(t.network(), spec.name + "-a");
 
         // The same seed on 1 thread gives the same bytes.
@@ -248,7 +287,7 @@ TEST_CASE("neighbour regrowth creates only edges with a kept neighbour, and most
         REQUIRE(withNeighbour > count);
 
         Rng rng(seed);
-        const auto one = NeighbourGrow(false).grow(layer, keep, count, rng);
+        const auto one = growIn(NeighbourGrow(false), layer, keep, count, rng);
         REQUIRE(one.size() == std::size_t(count));
         std::set<std::pair<NeuronIndex, NeuronIndex>> distinct;
         for (const NewEdge& a : one) {
@@ -258,7 +297,7 @@ TEST_CASE("neighbour regrowth creates only edges with a kept neighbour, and most
         }
         CHECK(distinct.size() == one.size());
 
-        const auto most = NeighbourGrow(true).grow(layer, keep, count, rng);
+        const auto most = growIn(NeighbourGrow(true), layer, keep, count, rng);
         REQUIRE(most.size() == std::size_t(count));
         std::vector<int> all;
         for (const auto& [pos, c] : counts)
@@ -274,7 +313,7 @@ TEST_CASE("neighbour regrowth creates only edges with a kept neighbour, and most
     const SparseLayer tiny = SparseLayer::fromEdges(10, 10, {{5, 5, 0.5f}});
     std::vector<std::uint8_t> keepAll(1, 1);
     Rng rng(9);
-    const auto grown = NeighbourGrow(true).grow(tiny, keepAll, 20, rng);
+    const auto grown = growIn(NeighbourGrow(true), tiny, keepAll, 20, rng);
     REQUIRE(grown.size() == 20);
     std::set<std::pair<NeuronIndex, NeuronIndex>> distinct;
     int adjacent = 0;
@@ -479,4 +518,106 @@ TEST_CASE("Importance Pruning thins the fully connected layers of the dense meth
     CHECK_FALSE(t.network().layer(0).isDense());
     CHECK(t.network().layer(2).isDense()); // the output layer is never pruned
     CHECK(t.evaluate(data.test).accuracy > 0.4); // still trains on the sparse kernels
+}
+
+TEST_CASE("Adam's moments follow the edges through prune and regrow, and a resumed Adam run is bit-identical", "[core][methods][adam]")
+{
+    const DataSplit data = methodData();
+    TrainConfig config = methodConfig("set");
+    config.optimizer = "adam";
+    config.lr = 0.01;
+    Trainer t(config, data);
+    StepChecker check;
+    check.method = "set";
+    check.state = optimizerStateNames(Optimizer::Adam);
+    for (const SparseLayer& l : t.network().layers())
+        check.initial.push_back(l.edgeCount());
+    t.run(&check);
+    CHECK(check.anyNewEdge);
+    CHECK(check.steps == 6);
+    for (const SparseLayer& l : t.network().layers()) {
+        CHECK(l.findEdgeProperty("velocity") < 0); // no momentum state kept beside Adam's
+        const int v = l.findEdgeProperty("opt_adam_v");
+        REQUIRE(v >= 0);
+        double sum = 0;
+        for (float x : l.edgeProperty(v)) {
+            REQUIRE(x >= 0.0f);
+            sum += x;
+        }
+        CHECK(sum > 0.0);
+        CHECK(l.findNeuronProperty("opt_adam_bias_m") >= 0);
+    }
+    CHECK(t.evaluate(data.train).accuracy > 0.6);
+    const std::string bytes = modelBytes(t.network(), "adam-a");
+    Trainer first(config, data);
+    for (int e = 0; e < 3; ++e)
+        first.trainEpoch();
+    const auto ckpt = tempDir("methods-resume") / "adam.rwm";
+    saveModel(first.network(), ckpt, true);
+    Trainer resumed(config, data, loadModel(ckpt), 3);
+    resumed.run();
+    CHECK(modelBytes(resumed.network(), "adam-c") == bytes);
+    // Another optimiser changes the result (the policy is really applied).
+    TrainConfig sgd = config;
+    sgd.optimizer = "sgd";
+    Trainer other(sgd, data);
+    other.run();
+    CHECK(modelBytes(other.network(), "adam-d") != bytes);
+}
+
+TEST_CASE("weight updates and FLOPs follow seed 000's equations on a hand-computed case", "[core][methods][cost]")
+{
+    // 375 training samples, batch 25: 15 batches per epoch.
+    const DataSplit data = methodData();
+    REQUIRE(data.train.samples() == 375);
+    struct Recorder : TrainingObserver {
+        std::vector<EpochMetrics> rows;
+        void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { rows.push_back(m); }
+    };
+    for (const std::string method : {"static", "dense", "set", "accset", "rigl", "rigl-global"}) {
+        INFO("method " << method);
+        TrainConfig c = methodConfig(method);
+        Trainer t(c, data);
+        const EdgeIndex start = t.network().edgeCount();
+        Recorder rec;
+        t.run(&rec);
+        REQUIRE(rec.rows.size() == 7);
+        const std::int64_t batches = 15;
+        if (method == "static" || method == "dense" || method == "set" || method == "rigl" || method == "rigl-global") {
+            // Equations 1, 5, 6: k · |T|/b · |E| (the edge count never changes).
+            CHECK(rec.rows.back().weightUpdates == 7 * batches * start);
+        }
+        // In general (equations 2-4 sum the same way): Σ over epochs of |T|/b · |E_k|, E_k the
+        // edges the epoch trained.
+        std::int64_t updates = 0;
+        double flops = 0;
+        for (const EpochMetrics& m : rec.rows) {
+            updates += batches * m.trainedConnections;
+            flops += 6.0 * double(m.trainedConnections) * 375;
+            CHECK(m.weightUpdates == updates);
+        }
+        if (method == "accset")
+            CHECK(rec.rows.back().weightUpdates < 7 * batches * start); // the network shrank
+        // FLOPs: 6 per edge and sample, plus, for the gradient methods, each step's batch (6 per
+        // edge and sample of its 25) and its dense scores (2 · in · out · 25 per evolving layer).
+        if (method.rfind("rigl", 0) == 0) {
+            for (std::size_t e = 0; e + 1 < rec.rows.size(); ++e) {
+                flops += 6.0 * double(rec.rows[e].trainedConnections) * 25;
+                for (int l = 0; l < t.network().layerCount(); ++l)
+                    if (t.layerEvolves(l))
+                        flops += 2.0 * t.network().layer(l).inputs() * t.network().layer(l).outputs() * 25;
+            }
+        }
+        CHECK(rec.rows.back().trainFlops == Approx(flops).epsilon(1e-12));
+        // Induced loss: measured around every step that changed the network, n/a otherwise.
+        for (const EpochMetrics& m : rec.rows) {
+            const bool changed = m.pruned + m.regrown > 0;
+            CHECK(std::isnan(m.lossBeforeStep) == !changed);
+            CHECK(std::isnan(m.lossAfterStep) == !changed);
+            if (changed) {
+                CHECK(m.lossBeforeStep > 0.0);
+                CHECK(m.lossAfterStep > 0.0);
+            }
+        }
+    }
 }
