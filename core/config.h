@@ -48,6 +48,10 @@ struct TrainConfig {
     std::string zetaSchedule = "constant"; // constant | cosine (seed 004 §3.1: ζ annealed to 0 at 3/4 of the run)
     int evolveEvery = 1;             // a topology step after every t-th epoch
     std::string newWeights = "auto"; // auto (the method's) | zero | init (a draw from --init)
+    double lossNeurons = 0.3;        // Redr-Loss: the share of a layer's neurons (by |error|) that receive new edges
+    int fisherBatches = 32;          // WoodFisher/WoodTaylor: the epoch's last batches whose gradients build F
+    int fisherBlock = 34;            // ... the block size of the block-diagonal F (seed 004: 34)
+    double fisherDamping = -1.0;     // ... λ in F = λI + (1/m) Σ g gᵀ; -1 = auto (1e-3, woodtaylor 0.1)
     int inducedLossSamples = 2048;   // training samples the loss before/after each step is measured on (0: off)
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";

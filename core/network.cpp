@@ -168,8 +168,12 @@ void MlpEngine::sreluStep(int set, int batch, const UpdatePolicy& step, bool upd
     auto& g = m_sreluGrads[static_cast<std::size_t>(set - 1)];
     sreluBackward(*m_pool, m_delta[static_cast<std::size_t>(set)], m_pre[static_cast<std::size_t>(set)], batch,
                   m_sreluEpi[static_cast<std::size_t>(set)], sreluParams(set), {g[0], g[1], g[2], g[3]});
-    if (!update)
-        return;
+    if (update)
+        sreluUpdate(set, step);
+}
+
+void MlpEngine::sreluUpdate(int set, const UpdatePolicy& step)
+{
     SparseLayer& feeding = m_net.layer(set - 1);
     UpdatePolicy policy = step;
     policy.weightDecay = 0.0f;
@@ -178,7 +182,7 @@ void MlpEngine::sreluStep(int set, int batch, const UpdatePolicy& step, bool upd
         const ParamState state{ids.size() > 0 ? feeding.neuronProperty(ids[0]) : std::span<float>(),
                                ids.size() > 1 ? feeding.neuronProperty(ids[1]) : std::span<float>()};
         updateParams(feeding.neuronProperty(m_sreluParam[static_cast<std::size_t>(set)][static_cast<std::size_t>(q)]),
-                     state, g[static_cast<std::size_t>(q)], policy);
+                     state, m_sreluGrads[static_cast<std::size_t>(set - 1)][static_cast<std::size_t>(q)], policy);
     }
 }
 
@@ -430,15 +434,31 @@ void MlpEngine::backward(int batch, const UpdatePolicy& step, std::vector<std::v
 }
 
 BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
-                                  float keepProbability, std::uint64_t dropoutKey)
+                                  float keepProbability, std::uint64_t dropoutKey, Gradients* capture)
 {
     if (step.optimizer != m_optimizer)
         throw std::invalid_argument("MlpEngine: the update policy's optimiser is not the one the engine keeps state for");
     FlushDenormals flush;
     forward(batch, keepProbability, dropoutKey, true);
     BatchResult r = lossAndGradient(batch, labels, true);
-    if (r.finite)
+    if (!r.finite)
+        return r;
+    if (!capture) {
         backward(batch, step, nullptr, nullptr);
+        return r;
+    }
+    const int L = m_net.layerCount();
+    capture->weights.resize(static_cast<std::size_t>(L));
+    capture->biases.resize(static_cast<std::size_t>(L));
+    backward(batch, step, &capture->weights, &capture->biases);
+    for (int l = 0; l < L; ++l) {
+        SparseLayer& layer = m_net.layer(l);
+        updateParams(layer.weights(), weightState(l), capture->weights[static_cast<std::size_t>(l)], step);
+        updateParams(layer.bias(), biasState(l), capture->biases[static_cast<std::size_t>(l)], step);
+    }
+    if (srelu()) // sreluStep kept the parameters' gradients (no later pass reads the parameters)
+        for (int k = 1; k < L; ++k)
+            sreluUpdate(k, step);
     return r;
 }
 

@@ -49,8 +49,15 @@ public:
     void fillInput(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows);
 
     // Forward (dropout with keepProbability < 1), loss, backward and momentum-SGD update.
+    // With `capture`: the same step, bit for bit, with the batch's gradients (of the mean loss, with
+    // dropout) kept in capture->weights[l] (aligned with layer l's edges) and capture->biases[l]:
+    // the backward runs in gradient mode and the policy is applied afterwards, edge by edge (the
+    // scalar step is the vector kernels' bits).
+    struct Gradients {
+        std::vector<std::vector<float>> weights, biases;
+    };
     BatchResult trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
-                           float keepProbability, std::uint64_t dropoutKey);
+                           float keepProbability, std::uint64_t dropoutKey, Gradients* capture = nullptr);
     // Forward without dropout; loss and accuracy only.
     BatchResult evaluateBatch(int batch, std::span<const std::int32_t> labels);
     // Gradients of the mean batch loss without dropout and without updating (for checks and
@@ -121,6 +128,7 @@ private:
     bool srelu() const { return m_activation.kind == ActivationKind::SRelu; }
     SreluParams sreluParams(int set) const;
     void sreluStep(int set, int batch, const UpdatePolicy& step, bool update);
+    void sreluUpdate(int set, const UpdatePolicy& step); // one policy step from m_sreluGrads
     std::vector<NeuronBuffer> m_pre;
     std::vector<ForwardEpilogue> m_sreluEpi;
     std::vector<std::array<int, 4>> m_sreluParam;

@@ -188,6 +188,26 @@ std::vector<OptionSpec> buildTable()
          "DynSET pauses after an epoch whose loss is above that of N epochs earlier (seed 002: 3)", {}, 1, 1000, false,
          false, "epochs", true, "", +[](const TrainConfig& c) { return std::to_string(c.dynsetWindow); },
          +[](TrainConfig& c, const std::string& v) { c.dynsetWindow = clampedInt("dynset-window", v); }});
+    add({"loss-neurons", "method", K::Number, "F", "Redr-Loss neurons",
+         "redr-loss: the share of each layer's neurons, ranked by |error| (δ summed over a batch), that split the new "
+         "edges (seed 004: 0.3)",
+         {}, 0, 1, true, false, "", true, "", +[](const TrainConfig& c) { return formatNumber(c.lossNeurons); },
+         +[](TrainConfig& c, const std::string& v) { c.lossNeurons = number("loss-neurons", v); }});
+    add({"fisher-batches", "method", K::Integer, "M", "Fisher batches",
+         "woodfisher/woodtaylor: the empirical Fisher is built from the gradients of the last M training batches before "
+         "each step (kept as training computes them; M gradient arrays in memory)",
+         {}, 1, 100000, false, false, "batches", true, "", +[](const TrainConfig& c) { return std::to_string(c.fisherBatches); },
+         +[](TrainConfig& c, const std::string& v) { c.fisherBatches = clampedInt("fisher-batches", v); }});
+    add({"fisher-block", "method", K::Integer, "B", "Fisher block",
+         "woodfisher/woodtaylor: block size of the block-diagonal inverse Fisher (seed 004: 34)", {}, 1, 4096, false,
+         false, "edges", true, "", +[](const TrainConfig& c) { return std::to_string(c.fisherBlock); },
+         +[](TrainConfig& c, const std::string& v) { c.fisherBlock = clampedInt("fisher-block", v); }});
+    add({"fisher-damping", "method", K::Number, "L", "Fisher damping λ",
+         "woodfisher/woodtaylor: λ in F = λI + (1/M) Σ g gᵀ; auto = 1e-3 for woodfisher, 0.1 for woodtaylor, whose "
+         "Newton term −F⁻¹ḡ grows as 1/λ (training diverged at 1e-3 in the tests; seed 004 §4.3.3 found it sensitive)",
+         {}, 0, 1e6, true, false, "", true, "auto",
+         +[](const TrainConfig& c) { return c.fisherDamping == -1.0 ? std::string("auto") : formatNumber(c.fisherDamping); },
+         +[](TrainConfig& c, const std::string& v) { c.fisherDamping = v == "auto" ? -1.0 : number("fisher-damping", v); }});
     add({"induced-loss-samples", "method", K::Integer, "N", "induced-loss samples",
          "the training loss before and after each topology step (seed 004 Fig. 3) is measured on this many training "
          "samples, the same every epoch; 0 = off",

@@ -25,9 +25,16 @@ constexpr std::uint64_t kInitStream = 1, kShuffleStream = 2, kEvolveStream = 3, 
 // (seeded), run forward and backward without dropout and without an update.
 class EngineProbe : public GradientProbe {
 public:
-    EngineProbe(MlpEngine& engine, const Dataset& train, std::uint64_t seed, int epoch)
-        : m_engine(engine), m_train(train), m_seed(seed), m_epoch(epoch)
+    EngineProbe(MlpEngine& engine, const Dataset& train, std::uint64_t seed, int epoch,
+                const std::vector<MlpEngine::Gradients>& captured, int capturedCount)
+        : m_engine(engine), m_train(train), m_seed(seed), m_epoch(epoch), m_captured(captured),
+          m_capturedCount(capturedCount)
     {
+    }
+    int capturedBatches() const override { return m_capturedCount; }
+    std::span<const float> captured(int n, int l) const override
+    {
+        return m_captured[static_cast<std::size_t>(n)].weights[static_cast<std::size_t>(l)];
     }
     void compute() override
     {
@@ -58,6 +65,8 @@ private:
     const Dataset& m_train;
     std::uint64_t m_seed;
     int m_epoch;
+    const std::vector<MlpEngine::Gradients>& m_captured;
+    int m_capturedCount;
     int m_batch = 0;
     std::vector<std::vector<float>> m_weightGrads, m_biasGrads;
 };
@@ -197,6 +206,12 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     }
     m_network.attributes()["dataset"] = train.name;
     m_methods = makeTopologyMethods(m_config);
+    if (m_methods.back()->needsCapturedGradients()) {
+        if (m_methods.size() > 1)
+            throw ConfigError("--importance-pruning: does not combine with --method " + m_config.method +
+                              " (its Fisher gradients describe the network before Importance Pruning's edit)");
+        m_captureBatches = m_config.fisherBatches;
+    }
     if (const auto it = m_network.attributes().find("topology.state"); checkpoint && it != m_network.attributes().end()) {
         try {
             m_topology = TopologyState::fromText(it->second, m_network.layerCount());
@@ -347,7 +362,15 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         if (optimizer == Optimizer::Adam) // t counts the run's batches: a resumed run continues the count
             step = adamPolicy(m_config.lr, m_config.adamBeta1, m_config.adamBeta2, m_config.adamEpsilon,
                               m_config.weightDecay, static_cast<std::int64_t>(epoch - 1) * batches + bi + 1);
-        const BatchResult r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key);
+        // The second-order methods' Fisher: the gradients of the epoch's last batches, as computed.
+        const int slot = bi - (batches - std::min(batches, m_captureBatches));
+        MlpEngine::Gradients* capture = nullptr;
+        if (m_captureBatches > 0 && slot >= 0) {
+            m_captured.resize(static_cast<std::size_t>(std::min(batches, m_captureBatches)));
+            capture = &m_captured[static_cast<std::size_t>(slot)];
+        }
+        const BatchResult r =
+            m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key, capture);
         if (!r.finite)
             throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ", batch " +
                                    std::to_string(bi + 1) + " of " + std::to_string(batches) +
@@ -403,7 +426,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     const auto t1 = Clock::now();
     const bool mayStep = epoch < m_config.epochs && !m_inducedRows.empty() && (m_spec->evolves || m_methods.size() > 1);
     const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
-    EngineProbe probe(*m_engine, train, m_config.seed, epoch);
+    EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
+                      m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);
     for (std::size_t k = 0; k < m_methods.size(); ++k) {
         const bool main = k + 1 == m_methods.size();
         TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, &probe};

@@ -157,6 +157,8 @@ private:
     std::int64_t m_weightUpdates = 0; // cumulative (saved as the attribute cost.weight_updates)
     double m_trainFlops = 0.0;         // cumulative (cost.train_flops)
     std::vector<std::int64_t> m_inducedRows; // the training samples the induced loss is measured on
+    int m_captureBatches = 0;                // the epoch's last batches whose gradients are kept (second-order methods)
+    std::vector<MlpEngine::Gradients> m_captured;
     double lossOn(const Dataset& data, std::span<const std::int64_t> rows);
 };
 

@@ -35,6 +35,11 @@ public:
     virtual std::span<const float> edgeGradients(int l) const = 0;
     virtual int batch() const = 0;
     virtual WorkPool& pool() = 0;
+    // The per-batch gradients training kept from the last epoch's final batches (--fisher-batches),
+    // for the second-order methods: batch n's gradient of layer l, aligned with its edges as they
+    // were then (the step runs before any edit).
+    virtual int capturedBatches() const { return 0; }
+    virtual std::span<const float> captured(int /*n*/, int /*l*/) const { return {}; }
     // Floating-point operations spent for the step (compute() and the callers' scoring), for the
     // runs' cost accounting.
     double flops = 0.0;

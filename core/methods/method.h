@@ -72,6 +72,8 @@ public:
     virtual std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const = 0;
     // Whether keep() reads ctx.probe (computed once per step, before any edit).
     virtual bool needsGradients() const { return false; }
+    // Whether keep() reads the gradients training captured (GradientProbe::captured).
+    virtual bool needsCapturedGradients() const { return false; }
 };
 
 class GrowRule {
@@ -116,6 +118,8 @@ public:
     bool zeroNewWeights() const { return m_zeroNew; }
     // Whether a step reads a training batch's gradients (the trainer then provides ctx.probe).
     bool needsGradients() const;
+    // Whether training must keep the last batches' gradients for the step (second-order removal).
+    bool needsCapturedGradients() const { return m_drop->needsCapturedGradients(); }
 
 private:
     std::string m_name;

@@ -273,6 +273,66 @@ std::vector<NewEdge> GradientGrow::grow(const TopologyContext& ctx, int l, std::
     return added;
 }
 
+std::vector<NeuronIndex> LossGrow::topNeurons(std::span<const double> error, double share)
+{
+    const auto n = static_cast<NeuronIndex>(error.size());
+    std::vector<NeuronIndex> order(error.size());
+    for (NeuronIndex j = 0; j < n; ++j)
+        order[static_cast<std::size_t>(j)] = j;
+    const auto take = std::clamp<NeuronIndex>(static_cast<NeuronIndex>(std::ceil(share * n - 1e-9)), n > 0 ? 1 : 0, n);
+    std::partial_sort(order.begin(), order.begin() + take, order.end(), [&](NeuronIndex a, NeuronIndex b) {
+        const double ea = error[static_cast<std::size_t>(a)], eb = error[static_cast<std::size_t>(b)];
+        return ea != eb ? ea > eb : a < b;
+    });
+    order.resize(static_cast<std::size_t>(take));
+    return order;
+}
+
+std::vector<NewEdge> LossGrow::grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep,
+                                    EdgeIndex count, Rng& rng) const
+{
+    const SparseLayer& layer = ctx.network.layer(l);
+    const NeuronBuffer& dz = ctx.probe->deltas(l);
+    const int batch = ctx.probe->batch();
+    std::vector<double> error(static_cast<std::size_t>(layer.outputs()));
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+        double sum = 0.0;
+        for (int b = 0; b < batch; ++b)
+            sum += dz.row(j)[b];
+        error[static_cast<std::size_t>(j)] = std::abs(sum);
+    }
+    const std::vector<NeuronIndex> ranked = topNeurons(error, m_share);
+    // Equal shares, the remainder to the first in rank; then the rows in ascending order for the
+    // tiled scoring.
+    std::vector<std::pair<NeuronIndex, EdgeIndex>> shares;
+    const auto k = static_cast<EdgeIndex>(ranked.size());
+    for (EdgeIndex r = 0; r < k; ++r)
+        shares.push_back({ranked[static_cast<std::size_t>(r)], count / k + (r < count % k ? 1 : 0)});
+    std::sort(shares.begin(), shares.end());
+    std::vector<NeuronIndex> rows;
+    std::vector<EdgeIndex> per;
+    for (const auto& [j, c] : shares) {
+        rows.push_back(j);
+        per.push_back(c);
+    }
+    const auto best = topAbsentGradientsPerRow(ctx.probe->pool(), layer, keep, ctx.probe->inputs(l), dz, batch, rows, per);
+    ctx.probe->flops += 2.0 * layer.inputs() * static_cast<double>(rows.size()) * batch;
+    std::vector<NewEdge> added;
+    std::vector<std::uint64_t> chosen;
+    for (const auto& list : best)
+        for (const ScoredPosition& c : list) {
+            added.push_back({c.output, c.input, 0.0f});
+            chosen.push_back(static_cast<std::uint64_t>(c.output) * static_cast<std::uint64_t>(layer.inputs()) +
+                             static_cast<std::uint64_t>(c.input));
+        }
+    if (static_cast<EdgeIndex>(added.size()) < count) {
+        std::sort(chosen.begin(), chosen.end());
+        auto rest = randomAbsentPositions(layer, keep, count - static_cast<EdgeIndex>(added.size()), rng, chosen);
+        added.insert(added.end(), rest.begin(), rest.end());
+    }
+    return added;
+}
+
 std::vector<std::vector<ScoredPosition>> GlobalGradientBudget::selectGlobal(std::vector<std::vector<ScoredPosition>> perLayer,
                                                                              EdgeIndex k)
 {

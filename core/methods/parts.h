@@ -157,6 +157,24 @@ private:
     std::shared_ptr<GradientSelection> m_selection;
 };
 
+// Redr-Loss (seed 004 §2.4, after Ertl): the layer's output neurons ranked by |error|, the
+// backpropagated δ summed over the probe's batch (ties: the lower index); the top `share` of them
+// (at least one) split the count equally (the first in rank take the remainder), each at its own
+// absent positions with the largest |∂L/∂w| (topAbsentGradientsPerRow: only their rows are
+// scored). What a full neuron cannot take is drawn at random among the layer's absent positions.
+class LossGrow : public GrowRule {
+public:
+    explicit LossGrow(double share) : m_share(share) {}
+    std::vector<NewEdge> grow(const TopologyContext& ctx, int l, std::span<const std::uint8_t> keep, EdgeIndex count,
+                              Rng& rng) const override;
+    bool needsGradients() const override { return true; }
+    // The neurons chosen from per-neuron errors, in rank order.
+    static std::vector<NeuronIndex> topNeurons(std::span<const double> error, double share);
+
+private:
+    double m_share;
+};
+
 // ---- budgets ----
 
 // Per layer: regrow round(θ · (target − kept)), at most the free positions. Dropped edges are

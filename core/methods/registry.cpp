@@ -1,6 +1,7 @@
 #include "core/methods/registry.h"
 
 #include "core/config.h"
+#include "core/methods/fisher.h"
 #include "core/methods/parts.h"
 #include "graph/json.h"
 
@@ -126,6 +127,36 @@ const std::vector<MethodSpec>& methodRegistry()
                      "largest |∂L/∂w| across all layers (per-layer densities move)",
                      "seed 004 §2.3", stepOptions({}), false, true,
                      [](const TrainConfig& c) { return gradientMethod("rigl-global", c, true); }});
+        for (const bool taylor : {false, true}) {
+            const std::string name = taylor ? "woodtaylor" : "woodfisher";
+            r.push_back({name,
+                         std::string(taylor ? "Redr-WoodTaylor" : "Redr-WoodFisher") +
+                             ": drop ζ of each layer's weights by the second-order loss estimate from a block-diagonal "
+                             "inverse empirical Fisher (Sherman–Morrison over the last --fisher-batches gradients), apply "
+                             "the optimal update to the rest" +
+                             (taylor ? " (with the gradient term)" : "") + ", regrow at random with zero weights",
+                         "seed 004 §2.5 (after Singh & Alistarh 2020)",
+                         stepOptions({"fisher-batches", "fisher-block", "fisher-damping"}), false, true,
+                         [name, taylor](const TrainConfig& c) {
+                             return withNewWeights(
+                                 std::make_unique<TopologyMethod>(
+                                     name, std::make_unique<EveryEpoch>(),
+                                     std::make_unique<SecondOrderDrop>(taylor, c.fisherBlock,
+                                                                       c.fisherDamping > 0 ? c.fisherDamping
+                                                                                           : (taylor ? 0.1 : 1e-3)),
+                                     std::make_unique<UniformGrow>(), std::make_unique<PerLayerBudget>()),
+                                 c, true);
+                         }});
+        }
+        r.push_back({"redr-loss", "Redr-Loss: drop ζ of each layer's weights by |w|; the top --loss-neurons of neurons by |error| "
+                     "share the new edges, each at its largest absent |∂L/∂w|",
+                     "seed 004 §2.4 (after Ertl)", stepOptions({"loss-neurons"}), false, true,
+                     [](const TrainConfig& c) {
+                         return withNewWeights(std::make_unique<TopologyMethod>(
+                                                   "redr-loss", std::make_unique<EveryEpoch>(), std::make_unique<MagnitudeDrop>(),
+                                                   std::make_unique<LossGrow>(c.lossNeurons), std::make_unique<PerLayerBudget>()),
+                                               c, true);
+                     }});
         r.push_back({"static", "static sparse: the Erdős–Rényi topology of the start, never changed",
                      "Mocanu et al. 2021, Fig. 1 (seed 000)", {}, false, false,
                      [](const TrainConfig&) { return none("static"); }});

@@ -2,11 +2,15 @@
 // GlobalGradientBudget) against brute-force dense computations.
 
 #include "core/config.h"
+#include "core/methods/fisher.h"
 #include "core/methods/parts.h"
+#include "core/network.h"
 #include "core/work_pool.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
+
+#include <Eigen/Dense>
 
 #include <algorithm>
 #include <cmath>
@@ -293,4 +297,219 @@ TEST_CASE("the cosine ζ schedule anneals to zero at 3/4 of the run, and evolve-
     c.evolveEvery = 3;
     CHECK(EveryEpoch::fraction(c, 4, 100) == 0.0);
     CHECK(EveryEpoch::fraction(c, 6, 100) == Approx(0.25 * (1 + std::cos(M_PI * 6 / 75))));
+}
+
+TEST_CASE("Redr-Loss gives the neurons with the largest error equal shares at their largest absent gradients", "[core][methods][gradient]")
+{
+    const SparseLayer layer = randomLayer(40, 20, 0.2, 111);
+    LayerData d(40, 20, 6, 112);
+    NetworkGraph g(std::vector<SparseLayer>{layer});
+    FakeProbe probe;
+    probe.layers = {&d};
+    probe.batchSize = 6;
+    TrainConfig config;
+    TopologyState state;
+    TopologyContext ctx{1, 10, config, g, state, {true}, WeightInit::HeUniform, &probe};
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(layer.edgeCount()), 1);
+    for (std::size_t e = 0; e < keep.size(); e += 3)
+        keep[e] = 0;
+    // Errors by hand: |Σ_b δ[j][b]|, top 30 % of 20 = 6 neurons, ties to the lower index.
+    std::vector<std::pair<double, NeuronIndex>> err;
+    for (NeuronIndex j = 0; j < 20; ++j)
+        err.push_back({-std::abs(double(d.dz.row(j).sum())), j});
+    std::sort(err.begin(), err.end());
+    std::vector<NeuronIndex> top;
+    for (int r = 0; r < 6; ++r)
+        top.push_back(err[static_cast<std::size_t>(r)].second);
+    std::vector<double> errors;
+    for (NeuronIndex j = 0; j < 20; ++j)
+        errors.push_back(std::abs(double(d.dz.row(j).sum())));
+    CHECK(LossGrow::topNeurons(errors, 0.3) == top);
+    // 20 new edges: 4, 4, 3, 3, 3, 3 in rank order.
+    Rng rng(3);
+    const auto added = LossGrow(0.3).grow(ctx, 0, keep, 20, rng);
+    REQUIRE(added.size() == 20);
+    const auto all = bruteForce(layer, keep, d.x, d.dz);
+    for (std::size_t r = 0; r < top.size(); ++r) {
+        const EdgeIndex share = r < 2 ? 4 : 3;
+        std::vector<std::pair<NeuronIndex, NeuronIndex>> want, got;
+        for (const ScoredPosition& p : all)
+            if (p.output == top[r] && EdgeIndex(want.size()) < share)
+                want.push_back({p.output, p.input});
+        for (const NewEdge& a : added)
+            if (a.output == top[r])
+                got.push_back({a.output, a.input});
+        std::sort(want.begin(), want.end());
+        std::sort(got.begin(), got.end());
+        INFO("neuron " << top[r] << ", rank " << r);
+        CHECK(got == want);
+    }
+    for (const NewEdge& a : added)
+        CHECK(std::find(top.begin(), top.end(), a.output) != top.end());
+}
+
+namespace {
+
+using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
+
+std::vector<std::vector<float>> randomGradients(int m, int n, std::uint64_t seed)
+{
+    Rng rng(seed);
+    std::vector<std::vector<float>> g(static_cast<std::size_t>(m), std::vector<float>(static_cast<std::size_t>(n)));
+    for (auto& row : g)
+        for (float& v : row)
+            v = rng.uniform(-0.05f, 0.05f);
+    return g;
+}
+
+std::vector<std::span<const float>> spans(const std::vector<std::vector<float>>& g)
+{
+    std::vector<std::span<const float>> out;
+    for (const auto& r : g)
+        out.emplace_back(r);
+    return out;
+}
+
+// F = λI + (1/m) Σ g gᵀ over edges [e0, e0 + b), dense.
+MatD denseFisher(const std::vector<std::vector<float>>& g, std::size_t e0, int b, double lambda)
+{
+    MatD f = MatD::Identity(b, b) * lambda;
+    for (const auto& row : g)
+        for (int i = 0; i < b; ++i)
+            for (int j = 0; j < b; ++j)
+                f(i, j) += double(row[e0 + std::size_t(i)]) * row[e0 + std::size_t(j)] / double(g.size());
+    return f;
+}
+
+} // namespace
+
+TEST_CASE("the Sherman–Morrison inverse Fisher equals a direct inverse on small blocks", "[core][methods][fisher]")
+{
+    for (const int b : {1, 5, 34}) {
+        for (const int m : {1, 7, 60}) {
+            for (const double lambda : {1e-4, 0.1}) {
+                INFO("block " << b << ", gradients " << m << ", damping " << lambda);
+                const auto g = randomGradients(m, b, 100 + b * m);
+                const auto inv = fisherInverseBlock(spans(g), b, lambda);
+                const MatD direct = denseFisher(g, 0, b, lambda).inverse();
+                double worst = 0;
+                for (int i = 0; i < b; ++i)
+                    for (int j = 0; j < b; ++j)
+                        worst = std::max(worst, std::abs(inv[std::size_t(i * b + j)] - direct(i, j)) /
+                                                    std::max(1.0, std::abs(direct(i, j))));
+                CHECK(worst < 1e-8);
+            }
+        }
+    }
+    REQUIRE_THROWS_WITH(fisherInverseBlock({}, 3, 0.0), Catch::Contains("damping > 0"));
+}
+
+TEST_CASE("WoodFisher and WoodTaylor statistics and updates equal a dense OBS computation on a tiny layer", "[core][methods][fisher]")
+{
+    const bool taylor = GENERATE(false, true);
+    const int threads = GENERATE(1, 2);
+    INFO((taylor ? "woodtaylor" : "woodfisher") << ", threads " << threads);
+    // 23 edges in blocks of 5 (the last block has 3), 9 gradients.
+    const int n = 23, b = 5, m = 9;
+    const double lambda = 1e-3;
+    Rng rng(7);
+    std::vector<float> w(n);
+    for (float& x : w)
+        x = rng.uniform(-0.5f, 0.5f);
+    const auto g = randomGradients(m, n, 8);
+    const SecondOrderDrop rule(taylor, b, lambda);
+    const auto rho = rule.statistics(threadsPool(threads), w, spans(g));
+    // Dense: the block-diagonal F assembled in full, inverted directly.
+    MatD f = MatD::Zero(n, n);
+    for (int e0 = 0; e0 < n; e0 += b) {
+        const int bs = std::min(b, n - e0);
+        f.block(e0, e0, bs, bs) = denseFisher(g, std::size_t(e0), bs, lambda);
+    }
+    const MatD inv = f.inverse();
+    Eigen::VectorXd gbar = Eigen::VectorXd::Zero(n), wv(n);
+    for (int e = 0; e < n; ++e) {
+        wv[e] = w[std::size_t(e)];
+        for (const auto& row : g)
+            gbar[e] += row[std::size_t(e)] / double(m);
+    }
+    const Eigen::VectorXd shift = taylor ? Eigen::VectorXd(inv * gbar) : Eigen::VectorXd::Zero(n);
+    for (int q = 0; q < n; ++q) {
+        const double want = std::pow(wv[q] - shift[q], 2) / (2 * inv(q, q));
+        REQUIRE(rho[std::size_t(q)] == Approx(want).epsilon(1e-8));
+    }
+    // Remove edges 1, 3 (block 0), 7 (block 1) and 21 (block 4): OBS with the constraint
+    // E_Qᵀ(w + δ) = 0 minimises gᵀδ + ½ δᵀFδ (g = 0 for WoodFisher) over the whole layer.
+    const std::vector<int> removed{1, 3, 7, 21};
+    std::vector<std::uint8_t> keep(n, 1);
+    for (int q : removed)
+        keep[std::size_t(q)] = 0;
+    std::vector<float> updated = w;
+    rule.update(threadsPool(threads), updated, spans(g), keep);
+    MatD e = MatD::Zero(n, Eigen::Index(removed.size()));
+    for (std::size_t a = 0; a < removed.size(); ++a)
+        e(removed[a], Eigen::Index(a)) = 1.0;
+    const Eigen::VectorXd gterm = taylor ? gbar : Eigen::VectorXd::Zero(n);
+    // δ = −F⁻¹(g + E μ), Eᵀ(w + δ) = 0  ⇒  (Eᵀ F⁻¹ E) μ = Eᵀ w − Eᵀ F⁻¹ g.
+    const MatD s = e.transpose() * inv * e;
+    const Eigen::VectorXd mu = s.ldlt().solve(e.transpose() * wv - e.transpose() * inv * gterm);
+    Eigen::VectorXd delta = -inv * (gterm + e * mu);
+    // WoodTaylor's Newton term applies in the blocks that lose an edge only (blocks 0, 1, 4).
+    if (taylor)
+        for (int q = 0; q < n; ++q) {
+            const int block = q / b;
+            if (block == 2 || block == 3)
+                delta[q] = 0.0;
+        }
+    for (int q = 0; q < n; ++q) {
+        INFO("edge " << q);
+        if (!keep[std::size_t(q)])
+            REQUIRE(updated[std::size_t(q)] == 0.0f);
+        else
+            REQUIRE(updated[std::size_t(q)] == Approx(wv[q] + delta[q]).epsilon(1e-5).margin(1e-6));
+    }
+    // The untouched blocks keep their weights exactly.
+    for (int q = 10; q < 20; ++q)
+        REQUIRE(updated[std::size_t(q)] == w[std::size_t(q)]);
+}
+
+TEST_CASE("training that keeps its gradients for the Fisher takes the same steps, bit for bit", "[core][methods][fisher]")
+{
+    const std::string optimizer = GENERATE(std::string("sgd"), std::string("adam"));
+    INFO(optimizer);
+    // Sparse hidden layers, a GEMM-sized full layer and the narrow output layer.
+    std::vector<SparseLayer> layers{randomLayer(70, 80, 0.2, 121), randomLayer(80, 64, 1.0, 122),
+                                    randomLayer(64, 10, 1.0, 123)};
+    NetworkGraph a(layers), b(layers);
+    const Optimizer opt = parseOptimizer(optimizer);
+    MlpEngine ea(a, Activation::parse("allrelu:0.6"), Loss::CrossEntropy, 37, 2, opt);
+    MlpEngine eb(b, Activation::parse("allrelu:0.6"), Loss::CrossEntropy, 37, 2, opt);
+    Rng rng(124);
+    std::vector<float> x(37 * 70);
+    for (float& v : x)
+        v = rng.uniform(-1.0f, 1.0f);
+    std::vector<std::int64_t> rows(37);
+    std::vector<std::int32_t> labels(37);
+    for (int i = 0; i < 37; ++i) {
+        rows[std::size_t(i)] = i;
+        labels[std::size_t(i)] = i % 10;
+    }
+    MlpEngine::Gradients captured;
+    for (int step = 1; step <= 3; ++step) {
+        const UpdatePolicy p = opt == Optimizer::Adam ? adamPolicy(0.01, 0.9, 0.999, 1e-8, 1e-4, step)
+                                                      : UpdatePolicy{0.05f, 0.9f, 1e-4f};
+        ea.fillInput(x.data(), 70, rows);
+        eb.fillInput(x.data(), 70, rows);
+        ea.trainBatch(37, labels, p, 0.8f, 99 + step);
+        eb.trainBatch(37, labels, p, 0.8f, 99 + step, &captured);
+    }
+    for (int l = 0; l < 3; ++l) {
+        INFO("layer " << l);
+        REQUIRE(std::equal(a.layer(l).weights().begin(), a.layer(l).weights().end(), b.layer(l).weights().begin()));
+        REQUIRE(std::equal(a.layer(l).bias().begin(), a.layer(l).bias().end(), b.layer(l).bias().begin()));
+        REQUIRE(captured.weights[std::size_t(l)].size() == std::size_t(b.layer(l).edgeCount()));
+        double norm = 0;
+        for (float v : captured.weights[std::size_t(l)])
+            norm += double(v) * v;
+        CHECK(norm > 0.0);
+    }
 }

@@ -82,7 +82,8 @@ struct StepChecker : TrainingObserver {
             EdgeIndex expected = b.edgeCount();
             if (!last && sparse && !paused) {
                 // dynset and neighbour-* count as seed 002 ran them (--counts auto): LSET, AccSET.
-                if (method == "set" || method == "rigl")
+                if (method == "set" || method == "rigl" || method == "redr-loss" || method == "woodfisher" ||
+                    method == "woodtaylor")
                     expected = target;
                 else if (method == "rigl-global") // edges move between layers: checked below, in sum
                     expected = a.edgeCount();
@@ -117,11 +118,15 @@ struct StepChecker : TrainingObserver {
                     for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
                         const NeuronIndex i = a.colIdx()[static_cast<std::size_t>(e)];
                         const EdgeIndex eb = b.findEdge(j, i);
+                        // The second-order methods move kept weights (the optimal update): there a new
+                        // edge is one whose weight is zero (new weights start at zero).
+                        const bool secondOrder = method == "woodfisher" || method == "woodtaylor";
                         const bool fresh =
-                            eb < 0 || b.weights()[static_cast<std::size_t>(eb)] != a.weights()[static_cast<std::size_t>(e)];
+                            eb < 0 || (secondOrder ? a.weights()[static_cast<std::size_t>(e)] == 0.0f
+                                                   : b.weights()[static_cast<std::size_t>(eb)] != a.weights()[static_cast<std::size_t>(e)]);
                         if (fresh) {
                             anyNewEdge = true;
-                            if (method.rfind("rigl", 0) == 0) // seed 004 and RigL: new weights start at zero
+                            if (method.rfind("rigl", 0) == 0 || method == "redr-loss" || secondOrder) // seed 004, RigL: new weights start at zero
                                 REQUIRE(a.weights()[static_cast<std::size_t>(e)] == 0.0f);
                             REQUIRE(a.edgeProperty(va)[static_cast<std::size_t>(e)] == 0.0f);
                         } else {
