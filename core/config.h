@@ -52,6 +52,8 @@ struct TrainConfig {
     int fisherBatches = 32;          // WoodFisher/WoodTaylor: the epoch's last batches whose gradients build F
     int fisherBlock = 34;            // ... the block size of the block-diagonal F (seed 004: 34)
     double fisherDamping = -1.0;     // ... λ in F = λI + (1/m) Σ g gᵀ; -1 = auto (1e-3, woodtaylor 0.1)
+    int pruneRounds = 3;             // IMP: pruning rounds (each after epochs / (rounds + 1) epochs)
+    std::string rewind = "on";       // IMP: rewind the kept weights to their initial values after each round
     int inducedLossSamples = 2048;   // training samples the loss before/after each step is measured on (0: off)
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";

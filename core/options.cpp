@@ -208,6 +208,16 @@ std::vector<OptionSpec> buildTable()
          {}, 0, 1e6, true, false, "", true, "auto",
          +[](const TrainConfig& c) { return c.fisherDamping == -1.0 ? std::string("auto") : formatNumber(c.fisherDamping); },
          +[](TrainConfig& c, const std::string& v) { c.fisherDamping = v == "auto" ? -1.0 : number("fisher-damping", v); }});
+    add({"prune-rounds", "method", K::Integer, "R", "IMP rounds",
+         "imp: pruning rounds; each comes after epochs/(R+1) epochs of training and keeps the same share of the remaining "
+         "edges, reaching the Erdős–Rényi density of --epsilon after the last",
+         {}, 1, 1000, false, false, "rounds", true, "", +[](const TrainConfig& c) { return std::to_string(c.pruneRounds); },
+         +[](TrainConfig& c, const std::string& v) { c.pruneRounds = clampedInt("prune-rounds", v); }});
+    add({"rewind", "method", K::Choice, "on|off", "IMP rewinding",
+         "imp: after each round the kept weights go back to their initial values and the optimiser state to zero (the "
+         "lottery-ticket procedure); off keeps the trained weights",
+         {"on", "off"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.rewind; },
+         +[](TrainConfig& c, const std::string& v) { c.rewind = v; }});
     add({"induced-loss-samples", "method", K::Integer, "N", "induced-loss samples",
          "the training loss before and after each topology step (seed 004 Fig. 3) is measured on this many training "
          "samples, the same every epoch; 0 = off",

@@ -248,6 +248,38 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
                                            parseOptimizer(m_config.optimizer));
     m_engine->setBf16Activations(m_config.precision == "bf16");
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
+    if (!checkpoint) {
+        // A new run: what the methods keep from the start (IMP's initial weights), then the
+        // one-shot steps before training (SNIP), on a batch drawn for "epoch 0".
+        FlushDenormals flush;
+        for (const auto& method : m_methods)
+            method->prepare(m_network);
+        if (std::any_of(m_methods.begin(), m_methods.end(), [](const auto& m) { return m->schedule().atStart(); })) {
+            EngineProbe probe(*m_engine, train, m_config.seed, 0, m_captured, 0);
+            topologySteps(0, probe);
+            m_network.attributes()["cost.train_flops"] = formatNumber(m_trainFlops);
+        }
+    }
+}
+
+LayerChange Trainer::topologySteps(int epoch, GradientProbe& probe)
+{
+    LayerChange total;
+    for (std::size_t k = 0; k < m_methods.size(); ++k) {
+        const bool main = k + 1 == m_methods.size();
+        TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, &probe};
+        for (int l = 0; l < m_network.layerCount(); ++l)
+            ctx.evolving.push_back(main ? layerEvolves(l) : layerSelected(l)); // pruning also thins full layers
+        // The method's draws keep the stream SET always used; the pruning step draws nothing.
+        Rng rng = Rng::derive(m_config.seed, (main ? kEvolveStream : kPruneStream) * 1000000 + static_cast<std::uint64_t>(epoch));
+        for (const LayerChange& c : m_methods[k]->step(ctx, rng)) {
+            total.pruned += c.pruned;
+            total.regrown += c.regrown;
+        }
+    }
+    m_network.attributes()["topology.state"] = m_topology.toText();
+    m_trainFlops += probe.flops;
+    return total;
 }
 
 bool Trainer::layerSelected(int l) const
@@ -257,7 +289,12 @@ bool Trainer::layerSelected(int l) const
 
 bool Trainer::layerEvolves(int l) const
 {
-    return m_spec->evolves && !m_network.layer(l).isDense() && layerSelected(l);
+    if (!m_spec->evolves || !layerSelected(l))
+        return false;
+    const SparseLayer& layer = m_network.layer(l);
+    if (m_spec->dense) // a pruning method: the layers an Erdős–Rényi net at --epsilon has sparse
+        return erdosRenyiProbability(layer.inputs(), layer.outputs(), m_config.epsilon) < 1.0;
+    return !layer.isDense();
 }
 
 void Trainer::setLearningRate(double lr)
@@ -428,20 +465,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
     EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
                       m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);
-    for (std::size_t k = 0; k < m_methods.size(); ++k) {
-        const bool main = k + 1 == m_methods.size();
-        TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, &probe};
-        for (int l = 0; l < m_network.layerCount(); ++l)
-            ctx.evolving.push_back(main ? layerEvolves(l) : layerSelected(l)); // pruning also thins full layers
-        // The method's draws keep the stream SET always used; the pruning step draws nothing.
-        Rng rng = Rng::derive(m_config.seed, (main ? kEvolveStream : kPruneStream) * 1000000 + static_cast<std::uint64_t>(epoch));
-        for (const LayerChange& c : m_methods[k]->step(ctx, rng)) {
-            m.pruned += c.pruned;
-            m.regrown += c.regrown;
-        }
-    }
-    m_network.attributes()["topology.state"] = m_topology.toText();
-    m_trainFlops += probe.flops;
+    const LayerChange change = topologySteps(epoch, probe);
+    m.pruned = change.pruned;
+    m.regrown = change.regrown;
     m.evolutionSeconds = secondsSince(t1);
     if (mayStep && m.pruned + m.regrown > 0) { // outside the step's time: a measurement, not its cost
         m.lossBeforeStep = lossBefore;

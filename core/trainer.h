@@ -160,6 +160,8 @@ private:
     int m_captureBatches = 0;                // the epoch's last batches whose gradients are kept (second-order methods)
     std::vector<MlpEngine::Gradients> m_captured;
     double lossOn(const Dataset& data, std::span<const std::int64_t> rows);
+    // Every method's step after `epoch` (0: the steps before training); the changes summed.
+    LayerChange topologySteps(int epoch, GradientProbe& probe);
 };
 
 // Bytes a training run of `config` needs besides its data: per edge ~40 (CSR and CSC arrays, the

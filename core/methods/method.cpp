@@ -86,7 +86,7 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
 {
     const int layers = ctx.network.layerCount();
     std::vector<LayerChange> changes(static_cast<std::size_t>(layers));
-    if (ctx.epoch >= ctx.epochs) // never after the last epoch: the final model is the trained one
+    if (ctx.epoch >= ctx.epochs || (ctx.epoch == 0 && !m_schedule->atStart())) // never after the last epoch
         return changes;
     const StepPlan plan = m_schedule->plan(ctx);
     if (!plan.active)

@@ -53,6 +53,9 @@ struct StepPlan {
     double dropFraction = 0.0; // of the layer's edges (the drop rule's meaning)
     double growRatio = 1.0;    // θ: share of the deficit (target - kept) regrown
     std::string note;          // why a step was skipped or scaled, for tests and logs
+    // Pruning schedules (GMP, IMP): the share x in [0, 1] of the way from dense to the final
+    // density a step prunes to (see PruneToTarget); negative when unused.
+    double pruneProgress = -1.0;
 };
 
 struct LayerChange {
@@ -63,6 +66,8 @@ class Schedule {
 public:
     virtual ~Schedule() = default;
     virtual StepPlan plan(const TopologyContext& ctx) const = 0;
+    // Whether the method also steps once before the first epoch (ctx.epoch = 0: SNIP).
+    virtual bool atStart() const { return false; }
 };
 
 class DropRule {
@@ -74,6 +79,8 @@ public:
     virtual bool needsGradients() const { return false; }
     // Whether keep() reads the gradients training captured (GradientProbe::captured).
     virtual bool needsCapturedGradients() const { return false; }
+    // Called once on a new run's network before training (IMP keeps the initial weights here).
+    virtual void prepare(NetworkGraph& /*network*/) const {}
 };
 
 class GrowRule {
@@ -120,6 +127,7 @@ public:
     bool needsGradients() const;
     // Whether training must keep the last batches' gradients for the step (second-order removal).
     bool needsCapturedGradients() const { return m_drop->needsCapturedGradients(); }
+    void prepare(NetworkGraph& network) const { m_drop->prepare(network); }
 
 private:
     std::string m_name;

@@ -2,6 +2,7 @@
 
 #include "core/config.h"
 #include "core/evolution.h"
+#include "core/init.h"
 
 #include <algorithm>
 #include <cmath>
@@ -104,6 +105,139 @@ StepPlan Periodic::plan(const TopologyContext& ctx) const
     p.active = ctx.epoch >= m_start && ctx.epoch % m_period == 0;
     p.growRatio = 0.0;
     return p;
+}
+
+StepPlan CubicPruning::plan(const TopologyContext& ctx) const
+{
+    StepPlan p;
+    const int end = endEpoch(ctx.epochs);
+    if (ctx.epoch < 1 || ctx.epoch > end) {
+        p.note = "fine-tuning: the final density was reached";
+        return p;
+    }
+    const double frac = static_cast<double>(ctx.epoch) / end;
+    p.active = true;
+    p.growRatio = 0.0;
+    p.pruneProgress = 1.0 - std::pow(1.0 - frac, 3.0);
+    return p;
+}
+
+StepPlan RoundPruning::plan(const TopologyContext& ctx) const
+{
+    StepPlan p;
+    const int length = std::max(1, ctx.epochs / (m_rounds + 1));
+    if (ctx.epoch % length != 0 || ctx.epoch / length > m_rounds) {
+        p.note = "training between pruning rounds";
+        return p;
+    }
+    p.active = true;
+    p.growRatio = 0.0;
+    p.pruneProgress = static_cast<double>(ctx.epoch / length) / m_rounds;
+    return p;
+}
+
+StepPlan AtStart::plan(const TopologyContext& ctx) const
+{
+    StepPlan p;
+    p.active = ctx.epoch == 0;
+    p.growRatio = 0.0;
+    return p;
+}
+
+EdgeIndex PruneToTarget::keepCount(EdgeIndex possible, EdgeIndex final, double x, bool geometric)
+{
+    x = std::clamp(x, 0.0, 1.0);
+    const double p = static_cast<double>(possible), f = static_cast<double>(final);
+    const double keep = geometric ? p * std::pow(f / p, x) : p - x * (p - f);
+    return std::clamp<EdgeIndex>(static_cast<EdgeIndex>(std::llround(keep)), final, possible);
+}
+
+void PruneToTarget::prepare(NetworkGraph& network) const
+{
+    if (!m_rewind)
+        return;
+    for (SparseLayer& layer : network.layers()) {
+        const int w = layer.addEdgeProperty("init_weight");
+        std::copy(layer.weights().begin(), layer.weights().end(), layer.edgeProperty(w).begin());
+        const int b = layer.addNeuronProperty("init_bias");
+        std::copy(layer.bias().begin(), layer.bias().end(), layer.neuronProperty(b).begin());
+    }
+}
+
+std::vector<std::uint8_t> PruneToTarget::keep(const TopologyContext& ctx, int l, const StepPlan& plan) const
+{
+    SparseLayer& layer = ctx.network.layer(l);
+    const auto n = layer.edgeCount();
+    const EdgeIndex possible = static_cast<EdgeIndex>(layer.inputs()) * layer.outputs();
+    const EdgeIndex final = erdosRenyiEdgeCount(layer.inputs(), layer.outputs(), ctx.config.epsilon);
+    const EdgeIndex target = std::min(n, keepCount(possible, final, plan.pruneProgress, m_geometric));
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
+    const auto w = layer.weights();
+    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
+    for (EdgeIndex e = 0; e < n; ++e)
+        order[static_cast<std::size_t>(e)] = e;
+    if (target > 0 && target < n)
+        std::nth_element(order.begin(), order.begin() + (target - 1), order.end(), [&](EdgeIndex a, EdgeIndex b) {
+            const float wa = std::fabs(w[static_cast<std::size_t>(a)]), wb = std::fabs(w[static_cast<std::size_t>(b)]);
+            return wa != wb ? wa > wb : a < b;
+        });
+    for (EdgeIndex q = 0; q < target; ++q)
+        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 1;
+    if (m_rewind) {
+        const int iw = layer.findEdgeProperty("init_weight"), ib = layer.findNeuronProperty("init_bias");
+        if (iw < 0 || ib < 0)
+            throw std::invalid_argument("layer " + std::to_string(l + 1) +
+                                        ": no init_weight/init_bias to rewind to (a network IMP did not start)");
+        std::copy(layer.edgeProperty(iw).begin(), layer.edgeProperty(iw).end(), layer.weights().begin());
+        std::copy(layer.neuronProperty(ib).begin(), layer.neuronProperty(ib).end(), layer.bias().begin());
+        for (int p = 0; p < layer.edgePropertyCount(); ++p)
+            if (isOptimiserState(layer.edgePropertyName(p)))
+                std::fill(layer.edgeProperty(p).begin(), layer.edgeProperty(p).end(), 0.0f);
+        for (int p = 0; p < layer.neuronPropertyCount(); ++p)
+            if (isOptimiserState(layer.neuronPropertyName(p)))
+                std::fill(layer.neuronProperty(p).begin(), layer.neuronProperty(p).end(), 0.0f);
+    }
+    return keep;
+}
+
+std::vector<std::uint8_t> SnipDrop::keep(const TopologyContext& ctx, int l, const StepPlan& /*plan*/) const
+{
+    if (m_cache->epoch != ctx.epoch) {
+        // Every sparsified layer's saliencies, one global cut.
+        struct Scored {
+            float score;
+            int layer;
+            EdgeIndex edge;
+        };
+        std::vector<Scored> all;
+        EdgeIndex budget = 0;
+        m_cache->keep.assign(static_cast<std::size_t>(ctx.network.layerCount()), {});
+        for (int k = 0; k < ctx.network.layerCount(); ++k) {
+            const SparseLayer& layer = ctx.network.layer(k);
+            m_cache->keep[static_cast<std::size_t>(k)].assign(static_cast<std::size_t>(layer.edgeCount()),
+                                                              ctx.evolving[static_cast<std::size_t>(k)] ? 0 : 1);
+            if (!ctx.evolving[static_cast<std::size_t>(k)])
+                continue;
+            budget += std::min(layer.edgeCount(), erdosRenyiEdgeCount(layer.inputs(), layer.outputs(), ctx.config.epsilon));
+            const auto g = ctx.probe->edgeGradients(k);
+            const auto w = layer.weights();
+            for (EdgeIndex e = 0; e < layer.edgeCount(); ++e)
+                all.push_back({std::fabs(g[static_cast<std::size_t>(e)] * w[static_cast<std::size_t>(e)]), k, e});
+        }
+        const auto better = [](const Scored& a, const Scored& b) {
+            if (a.score != b.score)
+                return a.score > b.score;
+            return a.layer != b.layer ? a.layer < b.layer : a.edge < b.edge;
+        };
+        budget = std::min<EdgeIndex>(budget, static_cast<EdgeIndex>(all.size()));
+        if (budget > 0)
+            std::nth_element(all.begin(), all.begin() + (budget - 1), all.end(), better);
+        for (EdgeIndex q = 0; q < budget; ++q)
+            m_cache->keep[static_cast<std::size_t>(all[static_cast<std::size_t>(q)].layer)]
+                         [static_cast<std::size_t>(all[static_cast<std::size_t>(q)].edge)] = 1;
+        m_cache->epoch = ctx.epoch;
+    }
+    return std::move(m_cache->keep[static_cast<std::size_t>(l)]);
 }
 
 std::vector<std::uint8_t> MagnitudeBySign::keep(const TopologyContext& ctx, int l, const StepPlan& plan) const

@@ -82,6 +82,34 @@ private:
     int m_period, m_start;
 };
 
+// Gradual magnitude pruning (Zhu & Gupta 2017): after epochs e = 1 .. E_end (E_end = 3/4 of the
+// run, at least 1) the density follows d(e) = d_f + (1 − d_f)(1 − e/E_end)³, from dense to the
+// layer's final density d_f (Erdős–Rényi at --epsilon); the rest of the run fine-tunes.
+class CubicPruning : public Schedule {
+public:
+    StepPlan plan(const TopologyContext& ctx) const override;
+    static int endEpoch(int epochs) { return std::max(1, static_cast<int>(0.75 * epochs)); }
+};
+
+// Iterative magnitude pruning: --prune-rounds r rounds of L = epochs / (r + 1) epochs; after
+// epoch k·L (k = 1 .. r) each layer keeps possible · (d_f)^(k/r) edges (the same share of the
+// remaining ones every round); the last L epochs (and the remainder) retrain the final network.
+class RoundPruning : public Schedule {
+public:
+    explicit RoundPruning(int rounds) : m_rounds(rounds) {}
+    StepPlan plan(const TopologyContext& ctx) const override;
+
+private:
+    int m_rounds;
+};
+
+// One step before the first epoch only (SNIP).
+class AtStart : public Schedule {
+public:
+    StepPlan plan(const TopologyContext& ctx) const override;
+    bool atStart() const override { return true; }
+};
+
 // ---- drop rules ----
 
 // SET: the fraction of non-negative weights closest to zero and the same fraction of negative
@@ -112,6 +140,39 @@ private:
 class MagnitudeDrop : public DropRule {
 public:
     std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+};
+
+// The pruning taxonomy's magnitude rule (GMP, IMP): layer l keeps its largest-|w| edges (ties:
+// the lower index), as many as the plan's progress x asks: possible − x·(possible − final) for
+// GMP's cubic, possible · (final/possible)^x for IMP's rounds (`geometric`). With `rewind` (IMP's
+// lottery-ticket rewinding) the kept edges go back to their initial weights (the "init_weight"
+// edge property prepare() stores), biases to "init_bias", and the optimiser state to zero.
+class PruneToTarget : public DropRule {
+public:
+    PruneToTarget(bool geometric, bool rewind) : m_geometric(geometric), m_rewind(rewind) {}
+    std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+    void prepare(NetworkGraph& network) const override;
+    // The edges layer l keeps at progress x (final: the Erdős–Rényi count at --epsilon).
+    static EdgeIndex keepCount(EdgeIndex possible, EdgeIndex final, double x, bool geometric);
+
+private:
+    bool m_geometric, m_rewind;
+};
+
+// SNIP (Lee et al. 2019), one-shot at initialisation: the saliency |g · w| of every edge on one
+// training batch; the Σ final edge counts best across the layers to be sparsified stay (ties:
+// the lower layer, then the lower edge index), the rest go; then static training.
+class SnipDrop : public DropRule {
+public:
+    std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;
+    bool needsGradients() const override { return true; }
+
+private:
+    struct Cache {
+        int epoch = -1;
+        std::vector<std::vector<std::uint8_t>> keep;
+    };
+    std::shared_ptr<Cache> m_cache = std::make_shared<Cache>();
 };
 
 // ---- grow rules ----

@@ -162,6 +162,30 @@ const std::vector<MethodSpec>& methodRegistry()
                      [](const TrainConfig&) { return none("static"); }});
         r.push_back({"dense", "fully connected layers (the dense baseline)", "seed 000, Fig. 1; seed 003, Table 2", {},
                      true, false, [](const TrainConfig&) { return none("dense"); }});
+        r.push_back({"imp", "iterative magnitude pruning: dense training, then --prune-rounds rounds of pruning by |w| and "
+                     "retraining (rewound to the initial weights with --rewind on), down to the Erdős–Rényi density of --epsilon",
+                     "seed 000 Fig. 1a and eq. 2 (Han et al. 2015; Frankle & Carbin 2019)", {"prune-rounds", "rewind"}, true, true,
+                     [](const TrainConfig& c) {
+                         return std::make_unique<TopologyMethod>("imp", std::make_unique<RoundPruning>(c.pruneRounds),
+                                                                 std::make_unique<PruneToTarget>(true, c.rewind == "on"),
+                                                                 nullptr, std::make_unique<ShrinkingBudget>());
+                     }});
+        r.push_back({"gmp", "gradual magnitude pruning during training: from dense to the Erdős–Rényi density of --epsilon by "
+                     "3/4 of the epochs on Zhu & Gupta's cubic schedule, then fine-tuning",
+                     "seed 000 Fig. 1b and eq. 3 (Zhu & Gupta 2017)", {}, true, true,
+                     [](const TrainConfig&) {
+                         return std::make_unique<TopologyMethod>("gmp", std::make_unique<CubicPruning>(),
+                                                                 std::make_unique<PruneToTarget>(false, false), nullptr,
+                                                                 std::make_unique<ShrinkingBudget>());
+                     }});
+        r.push_back({"snip", "one-shot pruning at initialisation: the edges with the largest |g·w| on one training batch, across "
+                     "layers, down to the Erdős–Rényi edge count of --epsilon; then static sparse training",
+                     "seed 000 Fig. 1c and eq. 4 (Lee et al. 2019, SNIP)", {}, true, true,
+                     [](const TrainConfig&) {
+                         return std::make_unique<TopologyMethod>("snip", std::make_unique<AtStart>(),
+                                                                 std::make_unique<SnipDrop>(), nullptr,
+                                                                 std::make_unique<ShrinkingBudget>());
+                     }});
         return r;
     }();
     return registry;

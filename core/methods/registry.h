@@ -17,7 +17,7 @@ struct MethodSpec {
     std::string summary;
     std::string source;              // the paper (and where in it)
     std::vector<std::string> options; // option keys (core/options.h) this method reads besides the common ones
-    bool dense = false;              // fully connected layers (a baseline), no topology step
+    bool dense = false;              // starts fully connected (the dense baseline; the pruning methods)
     bool evolves = true;             // has topology steps
     // The method's parts, built from a validated config.
     std::function<std::unique_ptr<TopologyMethod>(const TrainConfig&)> make;

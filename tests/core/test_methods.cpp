@@ -80,7 +80,19 @@ struct StepChecker : TrainingObserver {
                 kept += k;
             const EdgeIndex target = initial[static_cast<std::size_t>(l)];
             EdgeIndex expected = b.edgeCount();
-            if (!last && sparse && !paused) {
+            // The pruning methods start dense and prune the layers an Erdős–Rényi net has sparse.
+            const bool prunes = erdosRenyiProbability(b.inputs(), b.outputs(), 4) < 1.0;
+            const EdgeIndex possible = EdgeIndex(b.inputs()) * b.outputs();
+            const EdgeIndex final = erdosRenyiEdgeCount(b.inputs(), b.outputs(), 4);
+            if (method == "gmp" || method == "imp" || method == "snip") {
+                if (method == "gmp" && prunes && m.epoch <= CubicPruning::endEpoch(7))
+                    expected = PruneToTarget::keepCount(possible, final, 1 - std::pow(1 - m.epoch / 5.0, 3), false);
+                else if (method == "imp" && prunes && m.epoch <= 3) // 3 rounds of 7 / 4 = 1 epoch
+                    expected = PruneToTarget::keepCount(possible, final, m.epoch / 3.0, true);
+                CHECK(a.edgeCount() == expected);
+                if (method == "gmp" && prunes && m.epoch == 5)
+                    CHECK(a.edgeCount() == final); // the final density, exactly
+            } else if (!last && sparse && !paused) {
                 // dynset and neighbour-* count as seed 002 ran them (--counts auto): LSET, AccSET.
                 if (method == "set" || method == "rigl" || method == "redr-loss" || method == "woodfisher" ||
                     method == "woodtaylor")
@@ -190,7 +202,7 @@ TEST_CASE("every registered method keeps its budget, zeroes new state, repeats a
             check.initial.push_back(l.edgeCount());
         t.run(&check);
         REQUIRE(t.epochsDone() == 7);
-        if (spec.evolves)
+        if (spec.evolves && spec.name != "gmp" && spec.name != "snip") // pruning adds no edges (IMP rewinds)
             CHECK(check.anyNewEdge);
         if (spec.name == "rigl-global")
             CHECK(check.movedBetweenLayers);
@@ -579,10 +591,11 @@ TEST_CASE("weight updates and FLOPs follow seed 000's equations on a hand-comput
         std::vector<EpochMetrics> rows;
         void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { rows.push_back(m); }
     };
-    for (const std::string method : {"static", "dense", "set", "accset", "rigl", "rigl-global"}) {
+    for (const std::string method : {"static", "dense", "set", "accset", "rigl", "rigl-global", "imp", "gmp", "snip"}) {
         INFO("method " << method);
         TrainConfig c = methodConfig(method);
         Trainer t(c, data);
+        const EdgeIndex denseEdges = buildNetwork(c).edgeCount();
         const EdgeIndex start = t.network().edgeCount();
         Recorder rec;
         t.run(&rec);
@@ -601,8 +614,12 @@ TEST_CASE("weight updates and FLOPs follow seed 000's equations on a hand-comput
             flops += 6.0 * double(m.trainedConnections) * 375;
             CHECK(m.weightUpdates == updates);
         }
-        if (method == "accset")
-            CHECK(rec.rows.back().weightUpdates < 7 * batches * start); // the network shrank
+        if (method == "accset" || method == "imp" || method == "gmp") // the network shrank (eqs. 2, 3)
+            CHECK(rec.rows.back().weightUpdates < 7 * batches * rec.rows.front().trainedConnections);
+        if (method == "snip") { // eq. 4: one dense batch of saliencies (no update), then the sparse net
+            CHECK(rec.rows.front().trainedConnections < denseEdges);
+            flops += 6.0 * double(denseEdges) * 25;
+        }
         // FLOPs: 6 per edge and sample, plus, for the gradient methods, each step's batch (6 per
         // edge and sample of its 25) and its dense scores (2 · in · out · 25 per evolving layer).
         if (method.rfind("rigl", 0) == 0) {
@@ -625,4 +642,78 @@ TEST_CASE("weight updates and FLOPs follow seed 000's equations on a hand-comput
             }
         }
     }
+}
+
+TEST_CASE("SNIP, IMP and GMP reach exactly the requested density, and IMP rewinds to the initial weights", "[core][methods][pruning]")
+{
+    const DataSplit data = methodData();
+    for (const std::string method : {"snip", "imp", "gmp"}) {
+        INFO("method " << method);
+        TrainConfig c = methodConfig(method);
+        Trainer t(c, data);
+        const NetworkGraph start = buildNetwork(c); // the dense initial network, same seed
+        if (method == "snip") { // pruned before the first epoch, across layers
+            EdgeIndex total = 0, want = 0;
+            for (int l = 0; l < t.network().layerCount(); ++l) {
+                const SparseLayer& layer = t.network().layer(l);
+                if (t.layerEvolves(l)) {
+                    total += layer.edgeCount();
+                    want += erdosRenyiEdgeCount(layer.inputs(), layer.outputs(), c.epsilon);
+                } else {
+                    CHECK(layer.isDense());
+                }
+            }
+            CHECK(total == want);
+            CHECK(t.network().layer(0).edgeCount() < start.layer(0).edgeCount());
+        } else {
+            CHECK(t.network().layer(0).isDense());
+        }
+        struct Rewound : TrainingObserver {
+            const NetworkGraph* start = nullptr;
+            int checked = 0;
+            void onEpoch(const EpochMetrics& m, const NetworkGraph& g) override
+            {
+                if (m.epoch != 1)
+                    return;
+                // IMP's first round: every kept edge is back at its initial weight.
+                const SparseLayer& a = g.layer(0);
+                const SparseLayer& s = start->layer(0);
+                for (NeuronIndex j = 0; j < a.outputs(); ++j)
+                    for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
+                        const EdgeIndex se = s.findEdge(j, a.colIdx()[static_cast<std::size_t>(e)]);
+                        REQUIRE(se >= 0);
+                        REQUIRE(a.weights()[static_cast<std::size_t>(e)] == s.weights()[static_cast<std::size_t>(se)]);
+                        ++checked;
+                    }
+            }
+        } rewound;
+        rewound.start = &start;
+        t.run(method == "imp" ? &rewound : nullptr);
+        if (method == "imp")
+            CHECK(rewound.checked > 0);
+        for (int l = 0; l < t.network().layerCount(); ++l) {
+            const SparseLayer& layer = t.network().layer(l);
+            INFO("layer " << l);
+            if (!t.layerEvolves(l)) {
+                CHECK(layer.isDense());
+                continue;
+            }
+            if (method != "snip") // per layer, exactly the Erdős–Rényi count of --epsilon
+                CHECK(layer.edgeCount() == erdosRenyiEdgeCount(layer.inputs(), layer.outputs(), c.epsilon));
+            layer.checkInvariants();
+        }
+    }
+    // Without rewinding the trained weights stay.
+    TrainConfig c = methodConfig("imp");
+    c.rewind = "off";
+    Trainer t(c, data);
+    t.trainEpoch();
+    const NetworkGraph start = buildNetwork(c);
+    const SparseLayer& a = t.network().layer(0);
+    int same = 0;
+    for (NeuronIndex j = 0; j < a.outputs(); ++j)
+        for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e)
+            same += a.weights()[static_cast<std::size_t>(e)] ==
+                    start.layer(0).weights()[static_cast<std::size_t>(start.layer(0).findEdge(j, a.colIdx()[static_cast<std::size_t>(e)]))];
+    CHECK(same < a.edgeCount() / 10);
 }
