@@ -94,6 +94,8 @@ struct CompareProgress : TrainingObserver {
 
 } // namespace
 
+constexpr const char* kParamsBaseline = "dense-params";
+
 int runCompare(int argc, char** argv)
 {
     CLI::App app("Trains several methods with the same data, architecture and seeds, one run folder each\n"
@@ -106,6 +108,7 @@ int runCompare(int argc, char** argv)
     app.get_formatter()->column_width(36);
     std::string methodsText = "set,accset,lset,dynset,neighbour-one,neighbour-most", out, configFile;
     int seeds = 3;
+    double density = 0.0;
     bool force = false, quiet = false;
     app.add_option("--methods", methodsText, wrapHelp("comma-separated registry names (rewire train --help lists them)"))
         ->type_name("A,B,...")
@@ -114,6 +117,14 @@ int runCompare(int argc, char** argv)
     app.add_option("--seeds", seeds, "runs per method, with seeds --seed, --seed + 1, ...")
         ->default_str("3")
         ->group("comparison");
+    app.add_option("--density", density,
+                   wrapHelp("the sparse networks' overall density: sets --epsilon to the smallest ε whose Erdős–Rényi "
+                            "network of --arch has it (seed 004 compares at 0.1, 0.06, 0.03)"))
+        ->type_name("D")
+        ->group("comparison");
+    // Seed 004's baselines besides the registry's methods: "dense" (neuron-equivalent) and
+    // "dense-params" (parameter-equivalent: dense, every hidden layer of the smallest width whose
+    // parameters exceed the sparse network's at --epsilon).
     app.add_option("--out", out, "comparison folder [runs/compare-<time>]")->type_name("DIR")->group("comparison");
     app.add_option("--config", configFile, "training options as JSON (flags override it)")
         ->type_name("FILE.json")
@@ -140,10 +151,20 @@ int runCompare(int argc, char** argv)
         }
         for (const auto& [key, value] : table.given())
             base.set(key, value);
+        if (density != 0.0) {
+            const auto given = table.given();
+            if (std::any_of(given.begin(), given.end(), [](const auto& kv) { return kv.first == "epsilon"; }))
+                throw ConfigError("--density and --epsilon: give one of them");
+            try {
+                base.epsilon = epsilonForDensity(base.architecture(), density);
+            } catch (const std::invalid_argument&) {
+                throw ConfigError("--density " + formatNumber(density) + ": must be in (0, 1]");
+            }
+        }
         if (methods.empty())
             throw ConfigError("--methods " + methodsText + ": expected at least one method");
         for (const std::string& m : methods) {
-            base.method = m;
+            base.method = m == kParamsBaseline ? std::string("dense") : m;
             base.validate();
         }
         if (seeds < 1 || seeds > 1000)
@@ -184,6 +205,10 @@ int runCompare(int argc, char** argv)
             ++index;
             TrainConfig config = base;
             config.method = method;
+            if (method == kParamsBaseline) {
+                config.method = "dense";
+                config.arch = formatArchitecture(parameterEquivalentArch(base.architecture(), base.epsilon));
+            }
             config.seed = base.seed + static_cast<std::uint64_t>(k);
             const std::string name = fmt::format("{}-seed{}", method, config.seed);
             const fs::path runDir = dir / "runs" / name;

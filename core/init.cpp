@@ -86,6 +86,58 @@ EdgeIndex erdosRenyiEdgeCount(NeuronIndex inputs, NeuronIndex outputs, double ep
     return p >= 1.0 ? static_cast<EdgeIndex>(inputs) * outputs : static_cast<EdgeIndex>(std::llround(p * possible));
 }
 
+double erdosRenyiDensity(const std::vector<NeuronIndex>& arch, double epsilon)
+{
+    double edges = 0, possible = 0;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        edges += static_cast<double>(erdosRenyiEdgeCount(arch[l], arch[l + 1], epsilon));
+        possible += static_cast<double>(arch[l]) * arch[l + 1];
+    }
+    return possible > 0 ? edges / possible : 0.0;
+}
+
+double epsilonForDensity(const std::vector<NeuronIndex>& arch, double density)
+{
+    if (!(density > 0.0 && density <= 1.0))
+        throw std::invalid_argument("density " + formatNumber(density) + ": must be in (0, 1]");
+    double lo = 1e-9, hi = 1.0;
+    while (erdosRenyiDensity(arch, hi) < density)
+        hi *= 2.0;
+    if (erdosRenyiDensity(arch, lo) >= density)
+        return lo;
+    for (int i = 0; i < 200 && hi - lo > 1e-9 * hi; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (erdosRenyiDensity(arch, mid) >= density ? hi : lo) = mid;
+    }
+    return hi;
+}
+
+std::vector<NeuronIndex> parameterEquivalentArch(const std::vector<NeuronIndex>& arch, double epsilon)
+{
+    if (arch.size() < 3)
+        return arch; // no hidden layer to resize
+    double sparse = 0;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l)
+        sparse += static_cast<double>(erdosRenyiEdgeCount(arch[l], arch[l + 1], epsilon)) + arch[l + 1];
+    const auto params = [&](double h) {
+        std::vector<double> sizes{static_cast<double>(arch.front())};
+        for (std::size_t k = 1; k + 1 < arch.size(); ++k)
+            sizes.push_back(h);
+        sizes.push_back(static_cast<double>(arch.back()));
+        double p = 0;
+        for (std::size_t l = 0; l + 1 < sizes.size(); ++l)
+            p += sizes[l] * sizes[l + 1] + sizes[l + 1];
+        return p;
+    };
+    NeuronIndex h = 1;
+    while (params(h) <= sparse)
+        ++h;
+    std::vector<NeuronIndex> out(arch.size(), h);
+    out.front() = arch.front();
+    out.back() = arch.back();
+    return out;
+}
+
 SparseLayer denseLayer(NeuronIndex inputs, NeuronIndex outputs, WeightInit init, Rng& rng)
 {
     std::vector<float> w(static_cast<std::size_t>(inputs) * static_cast<std::size_t>(outputs));

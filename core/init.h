@@ -5,6 +5,7 @@
 #include "graph/sparse_layer.h"
 
 #include <string>
+#include <vector>
 
 namespace rewire {
 
@@ -29,6 +30,18 @@ NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, 
 double erdosRenyiProbability(NeuronIndex inputs, NeuronIndex outputs, double epsilon);
 // Number of edges drawn: round(p * in * out).
 EdgeIndex erdosRenyiEdgeCount(NeuronIndex inputs, NeuronIndex outputs, double epsilon);
+
+// The share of all possible edges an Erdős–Rényi network of `arch` at ε has (dense layers
+// included, where p reaches 1).
+double erdosRenyiDensity(const std::vector<NeuronIndex>& arch, double epsilon);
+// The ε whose network has the given overall density (to 1e-9 relative, by bisection; the density
+// is a step function of ε, so the result is the smallest ε reaching it). Throws
+// std::invalid_argument for a density outside (0, 1] or one below the output layer's share.
+double epsilonForDensity(const std::vector<NeuronIndex>& arch, double density);
+// Seed 004's parameter-equivalent dense network: the same input and output sizes and as many
+// hidden layers, all of the smallest width h whose parameters (weights and biases) exceed those of
+// the Erdős–Rényi network of `arch` at ε.
+std::vector<NeuronIndex> parameterEquivalentArch(const std::vector<NeuronIndex>& arch, double epsilon);
 
 // Exactly erdosRenyiEdgeCount() distinct edges, uniformly among all such sets (dense when p = 1),
 // weights from `init`, biases zero. Throws std::invalid_argument for epsilon <= 0.

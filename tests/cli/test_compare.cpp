@@ -1,12 +1,15 @@
 // rewire compare end to end: run folders, summary.csv, the table, the plot, continuing, refusing.
 
 #include "cli_helpers.h"
+#include "core/init.h"
+#include "graph/network_graph.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 
+using namespace rewire;
 using namespace rewire::test;
 namespace fs = std::filesystem;
 
@@ -69,4 +72,30 @@ TEST_CASE("rewire compare runs every method and seed, summarises, plots and cont
           std::string::npos);
     CHECK(run("compare --seeds 0 " + common + "--out " + (dir / "y").string()).output.find("--seeds 0") != std::string::npos);
     CHECK(run("compare --method set " + common).output.find("unknown option --method") != std::string::npos);
+}
+
+TEST_CASE("rewire compare runs seed 004's dense baselines at a given density", "[cli][compare]")
+{
+    const auto dir = tempDir("cli-compare-baselines");
+    const std::string common = "--dataset synthetic:madelon:samples=300,features=20,informative=5,redundant=3,classes=3 "
+                               "--arch 20-40-30-3 --epochs 2 --batch 32 --lr 0.05 --seed 3 --quiet ";
+    const Result r = run("compare --methods rigl,dense,dense-params --seeds 1 --density 0.25 " + common + "--out " +
+                         (dir / "cmp").string());
+    INFO(r.output);
+    REQUIRE(r.code == 0);
+    const Json sparse = Json::parse(readFile(dir / "cmp" / "runs" / "rigl-seed3" / "config.json"));
+    const Json params = Json::parse(readFile(dir / "cmp" / "runs" / "dense-params-seed3" / "config.json"));
+    const Json dense = Json::parse(readFile(dir / "cmp" / "runs" / "dense-seed3" / "config.json"));
+    const double eps = sparse.find("epsilon")->asNumber();
+    // The smallest ε whose network reaches the density (edge counts are whole: 523 of 2,090).
+    CHECK(erdosRenyiDensity({20, 40, 30, 3}, eps) >= 0.25);
+    CHECK(erdosRenyiDensity({20, 40, 30, 3}, eps * (1 - 1e-6)) < 0.25);
+    CHECK(dense.find("arch")->asString() == "20-40-30-3");
+    CHECK(params.find("method")->asString() == "dense");
+    const std::string arch = params.find("arch")->asString();
+    CHECK(arch == formatArchitecture(parameterEquivalentArch({20, 40, 30, 3}, eps)));
+    // --density and --epsilon together are refused.
+    const Result both = run("compare --methods set --density 0.1 --epsilon 3 " + common + "--out " + (dir / "x").string());
+    CHECK(both.code == 2);
+    CHECK(both.output.find("--density and --epsilon") != std::string::npos);
 }

@@ -156,3 +156,22 @@ TEST_CASE("uniform-fanin builds every sparse layer of a run with equal in-degree
     c.init = "he-uniform";
     CHECK(buildNetwork(c).layer(0).bias()[0] == 0.0f);
 }
+
+TEST_CASE("density to ε, and seed 004's parameter-equivalent dense network", "[core][init]")
+{
+    const std::vector<NeuronIndex> arch{784, 256, 256, 10};
+    // Density 0.1 of 268,800 possible weights: 26,880 (the 256 x 10 output layer is dense).
+    const double eps = epsilonForDensity(arch, 0.1);
+    CHECK(erdosRenyiDensity(arch, eps) == Approx(0.1).epsilon(1e-6));
+    CHECK(erdosRenyiDensity(arch, eps * (1 - 1e-6)) < 0.1);
+    EdgeIndex edges = 0;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l)
+        edges += erdosRenyiEdgeCount(arch[l], arch[l + 1], eps);
+    CHECK(edges == 26880);
+    // Parameters (weights and biases) of the sparse net: 26,880 + 522 = 27,402. Width 33 gives
+    // 784·33 + 33·33 + 33·10 + 76 = 27,367 (fewer), width 34 gives 28,186 (just more).
+    CHECK(parameterEquivalentArch(arch, eps) == std::vector<NeuronIndex>{784, 34, 34, 10});
+    CHECK(parameterEquivalentArch({20, 5}, 2.0) == std::vector<NeuronIndex>{20, 5}); // no hidden layer
+    REQUIRE_THROWS_WITH(epsilonForDensity(arch, 0.0), Catch::Contains("(0, 1]"));
+    CHECK(erdosRenyiDensity(arch, epsilonForDensity(arch, 1.0)) == 1.0);
+}
