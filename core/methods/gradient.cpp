@@ -12,6 +12,11 @@
 
 namespace rewire {
 
+namespace {
+// betterScore as a lambda: the standard algorithms inline it (a function pointer they call).
+constexpr auto better = [](const ScoredPosition& a, const ScoredPosition& b) { return betterScore(a, b); };
+} // namespace
+
 void TopK::push(const ScoredPosition& c)
 {
     if (!admits(c))
@@ -26,16 +31,25 @@ void TopK::compact()
     if (static_cast<EdgeIndex>(m_items.size()) <= m_k)
         return;
     const auto kth = m_items.begin() + static_cast<std::ptrdiff_t>(m_k);
-    std::nth_element(m_items.begin(), kth - 1, m_items.end(), betterScore);
+    std::nth_element(m_items.begin(), kth - 1, m_items.end(), better);
     m_threshold = *(kth - 1);
     m_full = true;
     m_items.erase(kth, m_items.end());
 }
 
+std::vector<ScoredPosition> TopK::takeUnsorted()
+{
+    compact();
+    std::vector<ScoredPosition> out;
+    out.swap(m_items);
+    m_full = false;
+    return out;
+}
+
 std::vector<ScoredPosition> TopK::take()
 {
     compact();
-    std::sort(m_items.begin(), m_items.end(), betterScore);
+    std::sort(m_items.begin(), m_items.end(), better);
     std::vector<ScoredPosition> out;
     out.swap(m_items);
     m_full = false;
@@ -139,7 +153,7 @@ std::vector<ScoredPosition> topAbsentGradients(WorkPool& pool, const SparseLayer
                        });
         });
         for (TopK& t : local)
-            best.merge(t.take());
+            best.merge(t.takeUnsorted());
     }
     return best.take();
 }

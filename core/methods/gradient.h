@@ -86,6 +86,8 @@ public:
     void push(const ScoredPosition& c);
     // The best k in betterScore order; the collector is left empty.
     std::vector<ScoredPosition> take();
+    // The best k in no particular order (for merging), the collector left empty.
+    std::vector<ScoredPosition> takeUnsorted();
     // Another collector's candidates (merging per-worker results).
     void merge(std::vector<ScoredPosition> other);
     // An empty collector of the same k that refuses what this one already refuses.
