@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 namespace rewire::cli {
 
@@ -108,7 +109,7 @@ int runCompare(int argc, char** argv)
     app.get_formatter()->column_width(36);
     std::string methodsText = "set,accset,lset,dynset,neighbour-one,neighbour-most", out, configFile;
     int seeds = 3;
-    double density = 0.0;
+    std::optional<double> density;
     bool force = false, quiet = false;
     app.add_option("--methods", methodsText, wrapHelp("comma-separated registry names (rewire train --help lists them)"))
         ->type_name("A,B,...")
@@ -151,15 +152,13 @@ int runCompare(int argc, char** argv)
         }
         for (const auto& [key, value] : table.given())
             base.set(key, value);
-        if (density != 0.0) {
+        if (density) {
             const auto given = table.given();
             if (std::any_of(given.begin(), given.end(), [](const auto& kv) { return kv.first == "epsilon"; }))
                 throw ConfigError("--density and --epsilon: give one of them");
-            try {
-                base.epsilon = epsilonForDensity(base.architecture(), density);
-            } catch (const std::invalid_argument&) {
-                throw ConfigError("--density " + formatNumber(density) + ": must be in (0, 1]");
-            }
+            if (!(*density > 0.0 && *density <= 1.0))
+                throw ConfigError("--density " + formatNumber(*density) + ": must be in (0, 1]");
+            base.epsilon = epsilonForDensity(base.architecture(), *density); // a bad --arch names itself
         }
         if (methods.empty())
             throw ConfigError("--methods " + methodsText + ": expected at least one method");

@@ -1093,6 +1093,11 @@ void biasStep(WorkPool& pool, SparseLayer& layer, ParamState biasState, const Ne
 
 void updateParams(std::span<float> params, ParamState state, std::span<const float> grads, const UpdatePolicy& step)
 {
+    if (grads.size() != params.size() || state.first.size() != params.size() ||
+        (step.optimizer == Optimizer::Adam && state.second.size() != params.size()))
+        throw std::invalid_argument("updateParams: " + std::to_string(params.size()) + " parameters, " +
+                                    std::to_string(grads.size()) + " gradients and optimiser state of " +
+                                    std::to_string(state.first.size()) + " and " + std::to_string(state.second.size()));
     for (std::size_t j = 0; j < params.size(); ++j)
         applyUpdate(params[j], state, j, grads[j], step);
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cmath>
@@ -84,7 +85,13 @@ double estimateTrainingBytes(const TrainConfig& config)
     for (NeuronIndex n : arch)
         neurons += n;
     const double ld = (config.batch + 15) / 16 * 16;
-    const double perEdge = parseOptimizer(config.optimizer) == Optimizer::Adam ? 44.0 : 40.0; // Adam: a second moment
+    double perEdge = parseOptimizer(config.optimizer) == Optimizer::Adam ? 44.0 : 40.0; // Adam: a second moment
+    if (config.method == "woodfisher" || config.method == "woodtaylor")
+        perEdge += 4.0 * config.fisherBatches; // the captured gradients of the epoch's last batches
+    else if (config.method == "imp")
+        perEdge += 4.0; // the initial weights to rewind to
+    else if (config.method == "snip")
+        perEdge += 20.0; // the saliencies of every dense edge, and the probe's gradients
     return edges * perEdge + neurons * ld * 4.0 * 3.0;
 }
 
@@ -170,6 +177,12 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         throw ConfigError("--test-dataset: " + std::to_string(data.test.features()) + " features, training data has " +
                           std::to_string(train.features()));
     m_spec = &findMethod(m_config.method);
+    if (m_config.method == "imp" && m_config.epochs < m_config.pruneRounds + 1)
+        throw ConfigError("--prune-rounds " + std::to_string(m_config.pruneRounds) + ": imp needs at least " +
+                          std::to_string(m_config.pruneRounds + 1) + " epochs (a round of training before each pruning, "
+                          "and one after the last); --epochs is " + std::to_string(m_config.epochs));
+    if (m_config.method == "gmp" && m_config.epochs < 2)
+        throw ConfigError("--epochs 1: gmp prunes after epochs 1 .. 3/4 of the run and fine-tunes after; give at least 2");
     if (m_config.ratioOn == "validation" && data.validation.samples() == 0 &&
         (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
          (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
@@ -228,8 +241,12 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     if (checkpoint) { // the cost so far (absent from checkpoints of older runs: counted from here)
         const auto& attrs = m_network.attributes();
         double v = 0.0;
-        if (const auto it = attrs.find("cost.weight_updates"); it != attrs.end() && readNumber(it->second, v) && v >= 0 && v < 9e18)
-            m_weightUpdates = static_cast<std::int64_t>(v);
+        if (const auto it = attrs.find("cost.weight_updates"); it != attrs.end()) {
+            std::int64_t n = 0; // exact: a double would round counts past 2^53
+            const auto r = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+            if (r.ec == std::errc() && r.ptr == it->second.data() + it->second.size() && n >= 0)
+                m_weightUpdates = n;
+        }
         if (const auto it = attrs.find("cost.train_flops"); it != attrs.end() && readNumber(it->second, v) && v >= 0)
             m_trainFlops = v;
     }
@@ -461,7 +478,13 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     }
     m_topology.history.push_back(record);
     const auto t1 = Clock::now();
-    const bool mayStep = epoch < m_config.epochs && !m_inducedRows.empty() && (m_spec->evolves || m_methods.size() > 1);
+    // Whether a step may run after this epoch (the schedules decide; measured only then).
+    bool mayStep = false;
+    if (epoch < m_config.epochs && !m_inducedRows.empty())
+        for (const auto& method : m_methods) {
+            TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, nullptr};
+            mayStep = mayStep || method->schedule().plan(ctx).active;
+        }
     const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
     EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
                       m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);

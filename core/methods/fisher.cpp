@@ -34,13 +34,16 @@ Vec meanGradient(const std::vector<std::span<const float>>& slices, int b)
     return slices.empty() ? g : g / static_cast<double>(slices.size());
 }
 
-int blockCount(std::size_t edges, int blockSize)
+std::int64_t blockCount(std::size_t edges, int blockSize)
 {
-    return static_cast<int>((edges + static_cast<std::size_t>(blockSize) - 1) / static_cast<std::size_t>(blockSize));
+    return static_cast<std::int64_t>((edges + static_cast<std::size_t>(blockSize) - 1) / static_cast<std::size_t>(blockSize));
 }
 
-// Work units of whole blocks: a unit covers [u·n/U, (u+1)·n/U) blocks.
-int unitsFor(int blocks, const WorkPool& pool) { return std::clamp(blocks / 64, 1, 16 * pool.threads()); }
+// Work units of whole blocks: a unit covers [u·n/U, (u+1)·n/U) blocks (64-bit: n can pass 2^31 / U).
+int unitsFor(std::int64_t blocks, const WorkPool& pool)
+{
+    return static_cast<int>(std::clamp<std::int64_t>(blocks / 64, 1, 16 * pool.threads()));
+}
 
 } // namespace
 
@@ -61,14 +64,22 @@ std::vector<double> fisherInverseBlock(const std::vector<std::span<const float>>
     return std::vector<double>(inv.data(), inv.data() + static_cast<std::size_t>(b) * b);
 }
 
+SecondOrderDrop::SecondOrderDrop(bool taylor, int blockSize, double damping)
+    : m_taylor(taylor), m_blockSize(blockSize), m_damping(damping)
+{
+    if (blockSize < 1 || !(damping > 0.0)) // checked here: the pool's bodies must not throw
+        throw std::invalid_argument("SecondOrderDrop: block size >= 1 and damping > 0 required");
+}
+
 std::vector<double> SecondOrderDrop::statistics(WorkPool& pool, std::span<const float> w,
                                                 const std::vector<std::span<const float>>& grads) const
 {
     const std::size_t edges = w.size();
     std::vector<double> rho(edges, 0.0);
-    const int blocks = blockCount(edges, m_blockSize), units = unitsFor(blocks, pool);
+    const std::int64_t blocks = blockCount(edges, m_blockSize);
+    const int units = unitsFor(blocks, pool);
     pool.run(units, [&](int u) {
-        for (int k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
+        for (std::int64_t k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
             const std::size_t e0 = static_cast<std::size_t>(k) * static_cast<std::size_t>(m_blockSize);
             const int b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), edges - e0));
             const auto slices = blockSlices(grads, e0, b);
@@ -90,9 +101,10 @@ void SecondOrderDrop::update(WorkPool& pool, std::span<float> w, const std::vect
                              std::span<const std::uint8_t> keep) const
 {
     const std::size_t edges = w.size();
-    const int blocks = blockCount(edges, m_blockSize), units = unitsFor(blocks, pool);
+    const std::int64_t blocks = blockCount(edges, m_blockSize);
+    const int units = unitsFor(blocks, pool);
     pool.run(units, [&](int u) {
-        for (int k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
+        for (std::int64_t k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
             const std::size_t e0 = static_cast<std::size_t>(k) * static_cast<std::size_t>(m_blockSize);
             const int b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), edges - e0));
             std::vector<int> removed;

@@ -31,10 +31,8 @@ std::vector<double> fisherInverseBlock(const std::vector<std::span<const float>>
 // The statistics and, given which edges go, the updated weights of one layer, block by block.
 class SecondOrderDrop : public DropRule {
 public:
-    SecondOrderDrop(bool taylor, int blockSize, double damping)
-        : m_taylor(taylor), m_blockSize(blockSize), m_damping(damping)
-    {
-    }
+    // Throws std::invalid_argument for blockSize < 1 or damping <= 0.
+    SecondOrderDrop(bool taylor, int blockSize, double damping);
     // Drops round(ζ · edges) by ρ (ties: the lower edge index) and applies the optimal update to
     // the kept weights of layer l (a drop rule that edits weights: the update is part of removal).
     std::vector<std::uint8_t> keep(const TopologyContext& ctx, int l, const StepPlan& plan) const override;

@@ -22,7 +22,7 @@ void TopK::push(const ScoredPosition& c)
     if (!admits(c))
         return;
     m_items.push_back(c);
-    if (static_cast<EdgeIndex>(m_items.size()) >= 2 * m_k + 64)
+    if (static_cast<EdgeIndex>(m_items.size()) >= m_k + m_k / 4 + 64) // memory ≤ 1.25 k + 64 per collector
         compact();
 }
 

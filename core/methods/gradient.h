@@ -77,7 +77,7 @@ std::vector<std::vector<ScoredPosition>> topAbsentGradientsPerRow(WorkPool& pool
                                                                   int batch, std::span<const NeuronIndex> rows,
                                                                   std::span<const EdgeIndex> perRow);
 
-// Keeps the best k of a stream of candidates in O(k) memory: candidates beyond 2k are cut back
+// Keeps the best k of a stream of candidates in O(k) memory: candidates beyond 1.25k are cut back
 // to k (nth_element), and anything not better than the k-th best is refused at once.
 class TopK {
 public:

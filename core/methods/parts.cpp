@@ -164,6 +164,22 @@ void PruneToTarget::prepare(NetworkGraph& network) const
     }
 }
 
+void PruneToTarget::rewindLayer(SparseLayer& layer, int l)
+{
+    const int iw = layer.findEdgeProperty("init_weight"), ib = layer.findNeuronProperty("init_bias");
+    if (iw < 0 || ib < 0)
+        throw std::invalid_argument("layer " + std::to_string(l + 1) +
+                                    ": no init_weight/init_bias to rewind to (a network IMP did not start)");
+    std::copy(layer.edgeProperty(iw).begin(), layer.edgeProperty(iw).end(), layer.weights().begin());
+    std::copy(layer.neuronProperty(ib).begin(), layer.neuronProperty(ib).end(), layer.bias().begin());
+    for (int p = 0; p < layer.edgePropertyCount(); ++p)
+        if (isOptimiserState(layer.edgePropertyName(p)))
+            std::fill(layer.edgeProperty(p).begin(), layer.edgeProperty(p).end(), 0.0f);
+    for (int p = 0; p < layer.neuronPropertyCount(); ++p)
+        if (isOptimiserState(layer.neuronPropertyName(p)))
+            std::fill(layer.neuronProperty(p).begin(), layer.neuronProperty(p).end(), 0.0f);
+}
+
 std::vector<std::uint8_t> PruneToTarget::keep(const TopologyContext& ctx, int l, const StepPlan& plan) const
 {
     SparseLayer& layer = ctx.network.layer(l);
@@ -184,18 +200,16 @@ std::vector<std::uint8_t> PruneToTarget::keep(const TopologyContext& ctx, int l,
     for (EdgeIndex q = 0; q < target; ++q)
         keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 1;
     if (m_rewind) {
-        const int iw = layer.findEdgeProperty("init_weight"), ib = layer.findNeuronProperty("init_bias");
-        if (iw < 0 || ib < 0)
-            throw std::invalid_argument("layer " + std::to_string(l + 1) +
-                                        ": no init_weight/init_bias to rewind to (a network IMP did not start)");
-        std::copy(layer.edgeProperty(iw).begin(), layer.edgeProperty(iw).end(), layer.weights().begin());
-        std::copy(layer.neuronProperty(ib).begin(), layer.neuronProperty(ib).end(), layer.bias().begin());
-        for (int p = 0; p < layer.edgePropertyCount(); ++p)
-            if (isOptimiserState(layer.edgePropertyName(p)))
-                std::fill(layer.edgeProperty(p).begin(), layer.edgeProperty(p).end(), 0.0f);
-        for (int p = 0; p < layer.neuronPropertyCount(); ++p)
-            if (isOptimiserState(layer.neuronPropertyName(p)))
-                std::fill(layer.neuronProperty(p).begin(), layer.neuronProperty(p).end(), 0.0f);
+        // This layer's mask is taken: rewind it. The layers the step leaves alone (the dense output
+        // layer) rewind with the last pruned one, after every mask was computed from trained weights.
+        rewindLayer(layer, l);
+        bool lastPruned = true;
+        for (int k = l + 1; k < ctx.network.layerCount(); ++k)
+            lastPruned = lastPruned && !ctx.evolving[static_cast<std::size_t>(k)];
+        if (lastPruned)
+            for (int k = 0; k < ctx.network.layerCount(); ++k)
+                if (!ctx.evolving[static_cast<std::size_t>(k)])
+                    rewindLayer(ctx.network.layer(k), k);
     }
     return keep;
 }

@@ -154,6 +154,8 @@ public:
     void prepare(NetworkGraph& network) const override;
     // The edges layer l keeps at progress x (final: the Erdős–Rényi count at --epsilon).
     static EdgeIndex keepCount(EdgeIndex possible, EdgeIndex final, double x, bool geometric);
+    // Initial weights and biases back, optimiser state zero (Adam's step count t runs on).
+    static void rewindLayer(SparseLayer& layer, int l);
 
 private:
     bool m_geometric, m_rewind;

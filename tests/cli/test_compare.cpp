@@ -93,9 +93,17 @@ TEST_CASE("rewire compare runs seed 004's dense baselines at a given density", "
     CHECK(dense.find("arch")->asString() == "20-40-30-3");
     CHECK(params.find("method")->asString() == "dense");
     const std::string arch = params.find("arch")->asString();
-    CHECK(arch == formatArchitecture(parameterEquivalentArch({20, 40, 30, 3}, eps)));
+    // 523 edges + 73 biases = 596 parameters; width 15 has 20·15 + 15·15 + 15·3 + 33 = 603 (14: 549).
+    CHECK(arch == "20-15-15-3");
     // --density and --epsilon together are refused.
     const Result both = run("compare --methods set --density 0.1 --epsilon 3 " + common + "--out " + (dir / "x").string());
     CHECK(both.code == 2);
     CHECK(both.output.find("--density and --epsilon") != std::string::npos);
+    const Result zero = run("compare --methods set --density 0 " + common + "--out " + (dir / "y").string());
+    CHECK(zero.code == 2);
+    CHECK(zero.output.find("--density 0: must be in (0, 1]") != std::string::npos);
+    const Result badArch = run("compare --methods set --density 0.1 --arch 20-x-3 --dataset synthetic:madelon:features=20 "
+                               "--out " + (dir / "z").string());
+    CHECK(badArch.code == 2);
+    CHECK(badArch.output.find("--arch") != std::string::npos);
 }

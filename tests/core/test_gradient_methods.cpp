@@ -5,6 +5,7 @@
 #include "core/methods/fisher.h"
 #include "core/methods/parts.h"
 #include "core/network.h"
+#include "core/trainer.h"
 #include "core/work_pool.h"
 #include "helpers.h"
 
@@ -472,17 +473,67 @@ TEST_CASE("WoodFisher and WoodTaylor statistics and updates equal a dense OBS co
         REQUIRE(updated[std::size_t(q)] == w[std::size_t(q)]);
 }
 
+TEST_CASE("second-order statistics and updates do not depend on the thread count over many blocks", "[core][methods][fisher]")
+{
+    // 300 blocks of 34 (and a short last one): several work units per thread.
+    const int n = 300 * 34 + 7, m = 6;
+    Rng rng(17);
+    std::vector<float> w(n);
+    for (float& x : w)
+        x = rng.uniform(-0.5f, 0.5f);
+    const auto g = randomGradients(m, n, 18);
+    std::vector<std::uint8_t> keep(n, 1);
+    for (int q = 0; q < n; q += 7)
+        keep[std::size_t(q)] = 0;
+    for (const bool taylor : {false, true}) {
+        const SecondOrderDrop rule(taylor, 34, 1e-2);
+        const auto one = rule.statistics(threadsPool(1), w, spans(g));
+        const auto two = rule.statistics(threadsPool(2), w, spans(g));
+        REQUIRE(one == two);
+        std::vector<float> a = w, b = w;
+        rule.update(threadsPool(1), a, spans(g), keep);
+        rule.update(threadsPool(2), b, spans(g), keep);
+        REQUIRE(a == b);
+        // Block 123 by hand: ρ from its own inverse.
+        const std::size_t e0 = 123 * 34;
+        std::vector<std::span<const float>> slice;
+        for (const auto& row : g)
+            slice.emplace_back(row.data() + e0, 34);
+        const auto inv = fisherInverseBlock(slice, 34, 1e-2);
+        if (!taylor)
+            for (int q = 0; q < 34; ++q)
+                REQUIRE(one[e0 + std::size_t(q)] ==
+                        Approx(double(w[e0 + std::size_t(q)]) * w[e0 + std::size_t(q)] / (2 * inv[std::size_t(q * 34 + q)])));
+    }
+    REQUIRE_THROWS_WITH(SecondOrderDrop(false, 0, 1e-3), Catch::Contains("block size >= 1"));
+    REQUIRE_THROWS_WITH(SecondOrderDrop(false, 34, 0.0), Catch::Contains("damping > 0"));
+}
+
 TEST_CASE("training that keeps its gradients for the Fisher takes the same steps, bit for bit", "[core][methods][fisher]")
 {
     const std::string optimizer = GENERATE(std::string("sgd"), std::string("adam"));
-    INFO(optimizer);
-    // Sparse hidden layers, a GEMM-sized full layer and the narrow output layer.
+    // gemm: a sparse first layer, a GEMM-sized full layer and the narrow output layer; sparse: three
+    // sparse layers (the CSC update with dX); srelu: the same with SReLU's parameters.
+    const std::string shape = GENERATE(std::string("gemm"), std::string("sparse"), std::string("srelu"));
+    INFO(optimizer << ", " << shape);
     std::vector<SparseLayer> layers{randomLayer(70, 80, 0.2, 121), randomLayer(80, 64, 1.0, 122),
                                     randomLayer(64, 10, 1.0, 123)};
+    std::string activation = "allrelu:0.6";
+    if (shape != "gemm") {
+        TrainConfig c;
+        c.arch = "70-80-60-10";
+        c.epsilon = 3;
+        if (shape == "srelu")
+            c.activation = activation = "srelu";
+        const NetworkGraph built = buildNetwork(c);
+        layers = built.layers();
+        for (const SparseLayer& l : layers)
+            REQUIRE_FALSE(l.isDense());
+    }
     NetworkGraph a(layers), b(layers);
     const Optimizer opt = parseOptimizer(optimizer);
-    MlpEngine ea(a, Activation::parse("allrelu:0.6"), Loss::CrossEntropy, 37, 2, opt);
-    MlpEngine eb(b, Activation::parse("allrelu:0.6"), Loss::CrossEntropy, 37, 2, opt);
+    MlpEngine ea(a, Activation::parse(activation), Loss::CrossEntropy, 37, 2, opt);
+    MlpEngine eb(b, Activation::parse(activation), Loss::CrossEntropy, 37, 2, opt);
     Rng rng(124);
     std::vector<float> x(37 * 70);
     for (float& v : x)
@@ -506,6 +557,11 @@ TEST_CASE("training that keeps its gradients for the Fisher takes the same steps
         INFO("layer " << l);
         REQUIRE(std::equal(a.layer(l).weights().begin(), a.layer(l).weights().end(), b.layer(l).weights().begin()));
         REQUIRE(std::equal(a.layer(l).bias().begin(), a.layer(l).bias().end(), b.layer(l).bias().begin()));
+        for (int p = 0; p < a.layer(l).neuronPropertyCount(); ++p) { // SReLU's parameters and every state
+            const auto pa = a.layer(l).neuronProperty(p);
+            const auto pb = b.layer(l).neuronProperty(b.layer(l).findNeuronProperty(a.layer(l).neuronPropertyName(p)));
+            REQUIRE(std::equal(pa.begin(), pa.end(), pb.begin()));
+        }
         REQUIRE(captured.weights[std::size_t(l)].size() == std::size_t(b.layer(l).edgeCount()));
         double norm = 0;
         for (float v : captured.weights[std::size_t(l)])

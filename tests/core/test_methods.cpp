@@ -675,16 +675,21 @@ TEST_CASE("SNIP, IMP and GMP reach exactly the requested density, and IMP rewind
             {
                 if (m.epoch != 1)
                     return;
-                // IMP's first round: every kept edge is back at its initial weight.
-                const SparseLayer& a = g.layer(0);
-                const SparseLayer& s = start->layer(0);
-                for (NeuronIndex j = 0; j < a.outputs(); ++j)
-                    for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
-                        const EdgeIndex se = s.findEdge(j, a.colIdx()[static_cast<std::size_t>(e)]);
-                        REQUIRE(se >= 0);
-                        REQUIRE(a.weights()[static_cast<std::size_t>(e)] == s.weights()[static_cast<std::size_t>(se)]);
-                        ++checked;
+                // IMP's first round: every kept edge of every layer (the dense output layer too) is
+                // back at its initial weight, every bias at its initial value.
+                for (int l = 0; l < g.layerCount(); ++l) {
+                    const SparseLayer& a = g.layer(l);
+                    const SparseLayer& s = start->layer(l);
+                    for (NeuronIndex j = 0; j < a.outputs(); ++j) {
+                        REQUIRE(a.bias()[static_cast<std::size_t>(j)] == s.bias()[static_cast<std::size_t>(j)]);
+                        for (EdgeIndex e = a.rowPtr()[j]; e < a.rowPtr()[j + 1]; ++e) {
+                            const EdgeIndex se = s.findEdge(j, a.colIdx()[static_cast<std::size_t>(e)]);
+                            REQUIRE(se >= 0);
+                            REQUIRE(a.weights()[static_cast<std::size_t>(e)] == s.weights()[static_cast<std::size_t>(se)]);
+                            ++checked;
+                        }
                     }
+                }
             }
         } rewound;
         rewound.start = &start;
