@@ -54,7 +54,7 @@ struct TrainConfig {
     double fisherDamping = -1.0;     // ... λ in F = λI + (1/m) Σ g gᵀ; -1 = auto (1e-3, woodtaylor 0.1)
     int pruneRounds = 3;             // IMP: pruning rounds (each after epochs / (rounds + 1) epochs)
     std::string rewind = "on";       // IMP: rewind the kept weights to their initial values after each round
-    int inducedLossSamples = 2048;   // training samples the loss before/after each step is measured on (0: off)
+    int inducedLossSamples = 1024;   // training samples the loss before/after each step is measured on (0: off)
     std::string init = "he-uniform";
     std::string loss = "cross-entropy";
     int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once
