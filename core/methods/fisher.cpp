@@ -45,6 +45,37 @@ int unitsFor(std::int64_t blocks, const WorkPool& pool)
     return static_cast<int>(std::clamp<std::int64_t>(blocks / 64, 1, 16 * pool.threads()));
 }
 
+// Runs fn(e0, b) for every block [e0, e0 + b) of `edges` edges, blocks split into work units.
+template <class F>
+void forEachBlock(WorkPool& pool, std::size_t edges, int blockSize, F&& fn)
+{
+    const std::int64_t blocks = blockCount(edges, blockSize);
+    const int units = unitsFor(blocks, pool);
+    pool.run(units, [&](int u) {
+        for (std::int64_t k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
+            const std::size_t e0 = static_cast<std::size_t>(k) * static_cast<std::size_t>(blockSize);
+            fn(e0, static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(blockSize), edges - e0)));
+        }
+    });
+}
+
+// One block's F⁻¹ and, for WoodTaylor, F⁻¹ḡ (zero otherwise).
+struct BlockInverse {
+    std::vector<double> data;
+    Vec shift;
+    BlockInverse(const std::vector<std::span<const float>>& grads, std::size_t e0, int b, double damping, bool taylor)
+    {
+        const auto slices = blockSlices(grads, e0, b);
+        data = fisherInverseBlock(slices, b, damping);
+        shift = taylor ? Vec(inverse() * meanGradient(slices, b)) : Vec(Vec::Zero(b));
+    }
+    Eigen::Map<const Mat> inverse() const
+    {
+        const auto b = static_cast<Eigen::Index>(std::lround(std::sqrt(static_cast<double>(data.size()))));
+        return Eigen::Map<const Mat>(data.data(), b, b);
+    }
+};
+
 } // namespace
 
 std::vector<double> fisherInverseBlock(const std::vector<std::span<const float>>& grads, int b, double damping)
@@ -74,24 +105,13 @@ SecondOrderDrop::SecondOrderDrop(bool taylor, int blockSize, double damping)
 std::vector<double> SecondOrderDrop::statistics(WorkPool& pool, std::span<const float> w,
                                                 const std::vector<std::span<const float>>& grads) const
 {
-    const std::size_t edges = w.size();
-    std::vector<double> rho(edges, 0.0);
-    const std::int64_t blocks = blockCount(edges, m_blockSize);
-    const int units = unitsFor(blocks, pool);
-    pool.run(units, [&](int u) {
-        for (std::int64_t k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
-            const std::size_t e0 = static_cast<std::size_t>(k) * static_cast<std::size_t>(m_blockSize);
-            const int b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), edges - e0));
-            const auto slices = blockSlices(grads, e0, b);
-            const std::vector<double> invData = fisherInverseBlock(slices, b, m_damping);
-            const Eigen::Map<const Mat> inv(invData.data(), b, b);
-            Vec shift = Vec::Zero(b); // F⁻¹ḡ for WoodTaylor
-            if (m_taylor)
-                shift = inv * meanGradient(slices, b);
-            for (int q = 0; q < b; ++q) {
-                const double num = static_cast<double>(w[e0 + static_cast<std::size_t>(q)]) - shift[q];
-                rho[e0 + static_cast<std::size_t>(q)] = num * num / (2.0 * inv(q, q));
-            }
+    std::vector<double> rho(w.size(), 0.0);
+    forEachBlock(pool, w.size(), m_blockSize, [&](std::size_t e0, int b) {
+        const BlockInverse block(grads, e0, b, m_damping, m_taylor);
+        const auto inv = block.inverse();
+        for (int q = 0; q < b; ++q) {
+            const double num = static_cast<double>(w[e0 + static_cast<std::size_t>(q)]) - block.shift[q];
+            rho[e0 + static_cast<std::size_t>(q)] = num * num / (2.0 * inv(q, q));
         }
     });
     return rho;
@@ -100,44 +120,33 @@ std::vector<double> SecondOrderDrop::statistics(WorkPool& pool, std::span<const 
 void SecondOrderDrop::update(WorkPool& pool, std::span<float> w, const std::vector<std::span<const float>>& grads,
                              std::span<const std::uint8_t> keep) const
 {
-    const std::size_t edges = w.size();
-    const std::int64_t blocks = blockCount(edges, m_blockSize);
-    const int units = unitsFor(blocks, pool);
-    pool.run(units, [&](int u) {
-        for (std::int64_t k = blocks * u / units; k < blocks * (u + 1) / units; ++k) {
-            const std::size_t e0 = static_cast<std::size_t>(k) * static_cast<std::size_t>(m_blockSize);
-            const int b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), edges - e0));
-            std::vector<int> removed;
-            for (int q = 0; q < b; ++q)
-                if (!keep[e0 + static_cast<std::size_t>(q)])
-                    removed.push_back(q);
-            if (removed.empty())
-                continue;
-            const auto slices = blockSlices(grads, e0, b);
-            const std::vector<double> invData = fisherInverseBlock(slices, b, m_damping);
-            const Eigen::Map<const Mat> inv(invData.data(), b, b);
-            Vec wb(b);
-            for (int q = 0; q < b; ++q)
-                wb[q] = w[e0 + static_cast<std::size_t>(q)];
-            Vec shift = Vec::Zero(b);
-            if (m_taylor)
-                shift = inv * meanGradient(slices, b);
-            const auto r = static_cast<Eigen::Index>(removed.size());
-            Mat invQQ(r, r), invQ(b, r);
-            Vec rhs(r);
-            for (Eigen::Index a = 0; a < r; ++a) {
-                rhs[a] = wb[removed[static_cast<std::size_t>(a)]] - shift[removed[static_cast<std::size_t>(a)]];
-                invQ.col(a) = inv.col(removed[static_cast<std::size_t>(a)]);
-                for (Eigen::Index c = 0; c < r; ++c)
-                    invQQ(a, c) = inv(removed[static_cast<std::size_t>(a)], removed[static_cast<std::size_t>(c)]);
-            }
-            const Vec mu = invQQ.ldlt().solve(rhs);
-            const Vec delta = -shift - invQ * mu;
-            for (int q = 0; q < b; ++q)
-                w[e0 + static_cast<std::size_t>(q)] = keep[e0 + static_cast<std::size_t>(q)]
-                                                           ? static_cast<float>(wb[q] + delta[q])
-                                                           : 0.0f;
+    forEachBlock(pool, w.size(), m_blockSize, [&](std::size_t e0, int b) {
+        std::vector<int> removed;
+        for (int q = 0; q < b; ++q)
+            if (!keep[e0 + static_cast<std::size_t>(q)])
+                removed.push_back(q);
+        if (removed.empty())
+            return;
+        const BlockInverse block(grads, e0, b, m_damping, m_taylor);
+        const auto inv = block.inverse();
+        Vec wb(b);
+        for (int q = 0; q < b; ++q)
+            wb[q] = w[e0 + static_cast<std::size_t>(q)];
+        const auto r = static_cast<Eigen::Index>(removed.size());
+        Mat invQQ(r, r), invQ(b, r);
+        Vec rhs(r);
+        for (Eigen::Index a = 0; a < r; ++a) {
+            const int qa = removed[static_cast<std::size_t>(a)];
+            rhs[a] = wb[qa] - block.shift[qa];
+            invQ.col(a) = inv.col(qa);
+            for (Eigen::Index c = 0; c < r; ++c)
+                invQQ(a, c) = inv(qa, removed[static_cast<std::size_t>(c)]);
         }
+        const Vec mu = invQQ.ldlt().solve(rhs);
+        const Vec delta = -block.shift - invQ * mu;
+        for (int q = 0; q < b; ++q)
+            w[e0 + static_cast<std::size_t>(q)] =
+                keep[e0 + static_cast<std::size_t>(q)] ? static_cast<float>(wb[q] + delta[q]) : 0.0f;
     });
 }
 
