@@ -167,15 +167,7 @@ std::vector<std::uint8_t> SecondOrderDrop::keep(const TopologyContext& ctx, int 
         if (g.size() != static_cast<std::size_t>(n))
             throw std::logic_error("SecondOrderDrop: captured gradients do not match layer " + std::to_string(l + 1));
     const std::vector<double> rho = statistics(ctx.probe->pool(), layer.weights(), grads);
-    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
-    for (EdgeIndex e = 0; e < n; ++e)
-        order[static_cast<std::size_t>(e)] = e;
-    std::nth_element(order.begin(), order.begin() + (drop - 1), order.end(), [&](EdgeIndex a, EdgeIndex b) {
-        const double ra = rho[static_cast<std::size_t>(a)], rb = rho[static_cast<std::size_t>(b)];
-        return ra != rb ? ra < rb : a < b;
-    });
-    for (EdgeIndex q = 0; q < drop; ++q)
-        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 0;
+    keep = dropSmallest(n, drop, [&](EdgeIndex e) { return rho[static_cast<std::size_t>(e)]; });
     update(ctx.probe->pool(), layer.weights(), grads, keep);
     // Flops: m rank-1 updates of b² per block, twice (statistics, update).
     ctx.probe->flops += 2.0 * 2.0 * static_cast<double>(grads.size()) * m_blockSize * static_cast<double>(n);

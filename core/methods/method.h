@@ -13,6 +13,7 @@
 #include "core/rng.h"
 #include "graph/network_graph.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,6 +62,27 @@ struct StepPlan {
 struct LayerChange {
     EdgeIndex pruned = 0, regrown = 0;
 };
+
+// Keep flags over n edges with the `drop` edges of smallest key(e) cleared (ties: the lower edge
+// index goes first), as every magnitude or statistic drop rule selects. O(n) (nth_element).
+template <class Key>
+std::vector<std::uint8_t> dropSmallest(EdgeIndex n, EdgeIndex drop, Key key)
+{
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 1);
+    drop = std::clamp<EdgeIndex>(drop, 0, n);
+    if (drop == 0)
+        return keep;
+    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
+    for (EdgeIndex e = 0; e < n; ++e)
+        order[static_cast<std::size_t>(e)] = e;
+    std::nth_element(order.begin(), order.begin() + (drop - 1), order.end(), [&](EdgeIndex a, EdgeIndex b) {
+        const auto ka = key(a), kb = key(b);
+        return ka != kb ? ka < kb : a < b;
+    });
+    for (EdgeIndex q = 0; q < drop; ++q)
+        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 0;
+    return keep;
+}
 
 class Schedule {
 public:

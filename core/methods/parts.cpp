@@ -187,18 +187,8 @@ std::vector<std::uint8_t> PruneToTarget::keep(const TopologyContext& ctx, int l,
     const EdgeIndex possible = static_cast<EdgeIndex>(layer.inputs()) * layer.outputs();
     const EdgeIndex final = erdosRenyiEdgeCount(layer.inputs(), layer.outputs(), ctx.config.epsilon);
     const EdgeIndex target = std::min(n, keepCount(possible, final, plan.pruneProgress, m_geometric));
-    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 0);
     const auto w = layer.weights();
-    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
-    for (EdgeIndex e = 0; e < n; ++e)
-        order[static_cast<std::size_t>(e)] = e;
-    if (target > 0 && target < n)
-        std::nth_element(order.begin(), order.begin() + (target - 1), order.end(), [&](EdgeIndex a, EdgeIndex b) {
-            const float wa = std::fabs(w[static_cast<std::size_t>(a)]), wb = std::fabs(w[static_cast<std::size_t>(b)]);
-            return wa != wb ? wa > wb : a < b;
-        });
-    for (EdgeIndex q = 0; q < target; ++q)
-        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 1;
+    const auto keep = dropSmallest(n, n - target, [&](EdgeIndex e) { return std::fabs(w[static_cast<std::size_t>(e)]); });
     if (m_rewind) {
         // This layer's mask is taken: rewind it. The layers the step leaves alone (the dense output
         // layer) rewind with the last pruned one, after every mask was computed from trained weights.
@@ -263,21 +253,8 @@ std::vector<std::uint8_t> MagnitudeDrop::keep(const TopologyContext& ctx, int l,
 {
     const auto w = ctx.network.layer(l).weights();
     const auto n = static_cast<EdgeIndex>(w.size());
-    std::vector<std::uint8_t> keep(static_cast<std::size_t>(n), 1);
-    const auto drop = std::min<EdgeIndex>(n, static_cast<EdgeIndex>(std::llround(plan.dropFraction * static_cast<double>(n))));
-    if (drop <= 0)
-        return keep;
-    std::vector<EdgeIndex> order(static_cast<std::size_t>(n));
-    for (EdgeIndex e = 0; e < n; ++e)
-        order[static_cast<std::size_t>(e)] = e;
-    const auto smaller = [&](EdgeIndex a, EdgeIndex b) {
-        const float wa = std::fabs(w[static_cast<std::size_t>(a)]), wb = std::fabs(w[static_cast<std::size_t>(b)]);
-        return wa != wb ? wa < wb : a < b;
-    };
-    std::nth_element(order.begin(), order.begin() + (drop - 1), order.end(), smaller);
-    for (EdgeIndex q = 0; q < drop; ++q)
-        keep[static_cast<std::size_t>(order[static_cast<std::size_t>(q)])] = 0;
-    return keep;
+    const auto drop = static_cast<EdgeIndex>(std::llround(plan.dropFraction * static_cast<double>(n)));
+    return dropSmallest(n, drop, [&](EdgeIndex e) { return std::fabs(w[static_cast<std::size_t>(e)]); });
 }
 
 double ImportanceDrop::threshold(std::vector<double> importance, double percentile)

@@ -143,7 +143,7 @@ public:
 };
 
 // The pruning taxonomy's magnitude rule (GMP, IMP): layer l keeps its largest-|w| edges (ties:
-// the lower index), as many as the plan's progress x asks: possible − x·(possible − final) for
+// the lower index goes first, as MagnitudeDrop), as many as the plan's progress x asks: possible − x·(possible − final) for
 // GMP's cubic, possible · (final/possible)^x for IMP's rounds (`geometric`). With `rewind` (IMP's
 // lottery-ticket rewinding) the kept edges go back to their initial weights (the "init_weight"
 // edge property prepare() stores), biases to "init_bias", and the optimiser state to zero.
