@@ -149,6 +149,7 @@ int runTrain(int argc, char** argv)
     LoadedData data = loadDataset(datasetRequest(config));
     const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart).count();
     std::unique_ptr<Trainer> trainer;
+    const auto initStart = std::chrono::steady_clock::now();
     try {
         if (resumed.network)
             trainer = std::make_unique<Trainer>(config, data.split, std::move(*resumed.network), resumed.epochs);
@@ -157,6 +158,7 @@ int runTrain(int argc, char** argv)
     } catch (const ConfigError& e) {
         throw UsageError(resumeDir ? "--resume " + *resumeDir + ": " + e.what() : std::string(e.what()));
     }
+    const double initSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - initStart).count();
     const bool quiet = args.quiet;
     if (!quiet) {
         std::printf("data          %s (%.2fs)\n", data.description.c_str(), loadSeconds);
@@ -165,7 +167,12 @@ int runTrain(int argc, char** argv)
                     static_cast<long long>(trainer->network().edgeCount()));
         for (int l = 0; l < trainer->network().layerCount(); ++l)
             std::printf("%s%.2f%%", l ? " " : "", 100.0 * trainer->network().layer(l).density());
-        std::printf(" density)\nthreads       %d", trainer->threads());
+        std::printf(" density)\ninit          %s%s (%.2fs)\nthreads       %d", toString(trainer->init()).c_str(),
+                    config.init == "auto" ? (trainer->init() == WeightInit::SparseFanIn
+                                                 ? " (auto: a layer starts below 1 % density)"
+                                                 : " (auto)")
+                                          : "",
+                    initSeconds, trainer->threads());
         if (config.threads == 0)
             std::printf(" (auto: every core; fewer while other processes keep cores busy)");
         std::printf("\n");

@@ -55,7 +55,7 @@ struct TrainConfig {
     int pruneRounds = 3;             // IMP: pruning rounds (each after epochs / (rounds + 1) epochs)
     std::string rewind = "on";       // IMP: rewind the kept weights to their initial values after each round
     int inducedLossSamples = 1024;   // training samples the loss before/after each step is measured on (0: off)
-    std::string init = "he-uniform";
+    std::string init = "auto";
     std::string loss = "cross-entropy";
     int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once
     std::string precision = "fp32";  // fp32 | bf16 (activations gathered by the sparse forward)

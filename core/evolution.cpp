@@ -93,8 +93,11 @@ void pruneAndRegrow(SparseLayer& layer, std::span<const std::uint8_t> keep, Edge
                     NeuronIndex fanIn, Rng& rng)
 {
     std::vector<NewEdge> added = randomAbsentPositions(layer, keep, count, rng);
-    for (NewEdge& a : added)
-        a.weight = drawWeight(init, fanIn, layer.outputs(), rng);
+    if (init == WeightInit::SparseFanIn)
+        drawNewWeights(added, layer, keep, init, 1.0f, rng);
+    else
+        for (NewEdge& a : added)
+            a.weight = drawWeight(init, fanIn, layer.outputs(), rng);
     layer.editTopology(keep, std::move(added));
 }
 

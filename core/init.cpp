@@ -1,10 +1,13 @@
 #include "core/init.h"
 
+#include "core/work_pool.h"
 #include "graph/json.h"
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace rewire {
 
@@ -22,8 +25,29 @@ WeightInit parseWeightInit(const std::string& text)
         return WeightInit::Zero;
     if (text == "uniform-fanin")
         return WeightInit::UniformFanIn;
-    throw std::invalid_argument("--init " + text +
-                                ": unknown (expected he-uniform, he-sparse, xavier, normal, zero, uniform-fanin)");
+    if (text == "sparse-fanin")
+        return WeightInit::SparseFanIn;
+    throw std::invalid_argument(
+        "--init " + text + ": unknown (expected auto, he-uniform, he-sparse, sparse-fanin, xavier, normal, zero, uniform-fanin)");
+}
+
+WeightInit resolveWeightInit(const std::string& text, const std::vector<NeuronIndex>& arch, double epsilon,
+                             bool startsDense)
+{
+    if (text != "auto")
+        return parseWeightInit(text);
+    if (!startsDense)
+        for (std::size_t l = 0; l + 1 < arch.size(); ++l)
+            if (erdosRenyiProbability(arch[l], arch[l + 1], epsilon) < kVerySparseDensity)
+                return WeightInit::SparseFanIn;
+    return WeightInit::HeUniform;
+}
+
+float readoutGain(double lastHiddenMeanInDegree, double readoutMeanInDegree)
+{
+    if (!(lastHiddenMeanInDegree > 0.0) || !(readoutMeanInDegree > lastHiddenMeanInDegree))
+        return 1.0f;
+    return static_cast<float>(std::sqrt(lastHiddenMeanInDegree / readoutMeanInDegree));
 }
 
 std::string toString(WeightInit init)
@@ -35,13 +59,18 @@ std::string toString(WeightInit init)
     case WeightInit::Normal: return "normal";
     case WeightInit::Zero: return "zero";
     case WeightInit::UniformFanIn: return "uniform-fanin";
+    case WeightInit::SparseFanIn: return "sparse-fanin";
     }
     return "?";
 }
 
-float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng)
+float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rng, float gain)
 {
     switch (init) {
+    case WeightInit::SparseFanIn: {
+        const float limit = gain * std::sqrt(6.0f / static_cast<float>(std::max(fanIn, 1)));
+        return rng.uniform(-limit, limit);
+    }
     case WeightInit::HeUniform:
     case WeightInit::HeUniformSparse: {
         const float limit = std::sqrt(6.0f / static_cast<float>(std::max(fanIn, 1)));
@@ -59,6 +88,38 @@ float drawWeight(WeightInit init, NeuronIndex fanIn, NeuronIndex fanOut, Rng& rn
     }
     }
     return 0.0f;
+}
+
+float initGain(WeightInit init, const NetworkGraph& network, int l)
+{
+    const int layers = network.layerCount();
+    if (init != WeightInit::SparseFanIn || l != layers - 2)
+        return 1.0f;
+    const auto meanInDegree = [&](int k) {
+        const SparseLayer& layer = network.layer(k);
+        return layer.outputs() > 0 ? static_cast<double>(layer.edgeCount()) / layer.outputs() : 0.0;
+    };
+    return readoutGain(meanInDegree(l), meanInDegree(l + 1));
+}
+
+void drawNewWeights(std::vector<NewEdge>& added, const SparseLayer& layer, std::span<const std::uint8_t> keep,
+                    WeightInit init, float gain, Rng& rng)
+{
+    if (init != WeightInit::SparseFanIn) {
+        const NeuronIndex fanIn = initFanIn(init, layer.inputs(), layer.outputs(), layer.edgeCount());
+        for (NewEdge& a : added)
+            a.weight = drawWeight(init, fanIn, layer.outputs(), rng, gain);
+        return;
+    }
+    std::vector<NeuronIndex> degree(static_cast<std::size_t>(layer.outputs()), 0);
+    const auto rowPtr = layer.rowPtr();
+    for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+        for (EdgeIndex e = rowPtr[static_cast<std::size_t>(j)]; e < rowPtr[static_cast<std::size_t>(j) + 1]; ++e)
+            degree[static_cast<std::size_t>(j)] += keep.empty() || keep[static_cast<std::size_t>(e)] != 0;
+    for (const NewEdge& a : added)
+        ++degree[static_cast<std::size_t>(a.output)];
+    for (NewEdge& a : added)
+        a.weight = drawWeight(init, degree[static_cast<std::size_t>(a.output)], layer.outputs(), rng, gain);
 }
 
 NeuronIndex initFanIn(WeightInit init, NeuronIndex inputs, NeuronIndex outputs, EdgeIndex edges)
@@ -181,49 +242,148 @@ SparseLayer uniformFanInLayer(NeuronIndex inputs, NeuronIndex outputs, double ep
     return layer;
 }
 
-SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, WeightInit init, Rng& rng)
+namespace {
+
+// Rng as a UniformRandomBitGenerator, for std::binomial_distribution.
+struct BitSource {
+    using result_type = std::uint64_t;
+    Rng* rng;
+    static constexpr result_type min() { return 0; }
+    static constexpr result_type max() { return ~result_type{0}; }
+    result_type operator()() { return rng->next(); }
+};
+
+// Rows per block of erdosRenyiLayer: a function of the layer's size only, so that the streams,
+// and with them the layer, do not depend on the thread count.
+NeuronIndex rowsPerBlock(NeuronIndex outputs)
+{
+    return std::max<NeuronIndex>(4096, static_cast<NeuronIndex>((static_cast<std::int64_t>(outputs) + 60000) / 60001));
+}
+
+// `k` distinct values of [0, n), sorted, into out[0, k): draw, sort, drop repeats, top up.
+// Expects k <= n / 2 (a few percent of draws repeat at most). Time complexity: O(k log k).
+void distinctSorted(NeuronIndex n, NeuronIndex k, Rng& rng, std::vector<NeuronIndex>& out)
+{
+    out.clear();
+    while (static_cast<NeuronIndex>(out.size()) < k) {
+        const std::size_t before = out.size();
+        for (NeuronIndex i = static_cast<NeuronIndex>(before); i < k; ++i)
+            out.push_back(static_cast<NeuronIndex>(rng.below(static_cast<std::uint64_t>(n))));
+        std::sort(out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+    }
+}
+
+template <class F>
+void forBlocks(WorkPool* pool, int blocks, F&& body)
+{
+    if (pool && pool->threads() > 1 && blocks > 1)
+        pool->run(blocks, body);
+    else
+        for (int b = 0; b < blocks; ++b)
+            body(b);
+}
+
+} // namespace
+
+SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsilon, WeightInit init, Rng& rng,
+                            WorkPool* pool, float gain)
 {
     const EdgeIndex count = erdosRenyiEdgeCount(inputs, outputs, epsilon);
     const auto possible = static_cast<std::uint64_t>(inputs) * static_cast<std::uint64_t>(outputs);
-    if (static_cast<std::uint64_t>(count) == possible)
-        return denseLayer(inputs, outputs, init, rng);
-    std::vector<std::uint64_t> keys; // output * inputs + input: sorted keys are CSR order
-    keys.reserve(static_cast<std::size_t>(count));
-    if (static_cast<std::uint64_t>(count) * 2 > possible) {
-        // Dense-ish: choose the absent positions instead of the present ones.
-        std::vector<std::uint64_t> all(possible);
-        for (std::uint64_t k = 0; k < possible; ++k)
-            all[k] = k;
-        for (std::uint64_t k = 0; k < static_cast<std::uint64_t>(count); ++k)
-            std::swap(all[k], all[k + rng.below(possible - k)]);
-        keys.assign(all.begin(), all.begin() + count);
-        std::sort(keys.begin(), keys.end());
+    if (static_cast<std::uint64_t>(count) == possible) {
+        SparseLayer dense = denseLayer(inputs, outputs, init, rng);
+        if (gain != 1.0f && init == WeightInit::SparseFanIn)
+            for (float& w : dense.weights())
+                w *= gain;
+        return dense;
+    }
+    const std::uint64_t seed = rng.next();
+    const NeuronIndex rows = rowsPerBlock(outputs);
+    const int blocks = static_cast<int>((static_cast<std::int64_t>(outputs) + rows - 1) / rows);
+    const double p = static_cast<double>(count) / static_cast<double>(possible);
+    // In-degrees, stored shifted by one in rowPtr until the prefix sum.
+    std::vector<EdgeIndex> rowPtr(static_cast<std::size_t>(outputs) + 1, 0);
+    forBlocks(pool, blocks, [&](int b) {
+        Rng r = Rng::derive(seed, 2 * static_cast<std::uint64_t>(b));
+        BitSource bits{&r};
+        std::binomial_distribution<NeuronIndex> degree(inputs, p);
+        const NeuronIndex end = std::min<NeuronIndex>(outputs, (b + 1) * rows);
+        for (NeuronIndex j = b * rows; j < end; ++j)
+            rowPtr[static_cast<std::size_t>(j) + 1] = degree(bits);
+    });
+    EdgeIndex total = 0;
+    for (NeuronIndex j = 0; j < outputs; ++j)
+        total += rowPtr[static_cast<std::size_t>(j) + 1];
+    Rng fix = Rng::derive(seed, ~std::uint64_t{0});
+    if (total > count) {
+        // Remove total - count edges chosen uniformly among the drawn ones: edge t of the
+        // row-major order belongs to the row whose prefix sum passes t.
+        std::unordered_set<std::uint64_t> picked;
+        const auto drop = static_cast<std::size_t>(total - count);
+        picked.reserve(drop * 2);
+        while (picked.size() < drop)
+            picked.insert(fix.below(static_cast<std::uint64_t>(total)));
+        std::vector<std::uint64_t> sorted(picked.begin(), picked.end());
+        std::sort(sorted.begin(), sorted.end());
+        std::uint64_t before = 0;
+        std::size_t next = 0;
+        for (NeuronIndex j = 0; j < outputs && next < sorted.size(); ++j) {
+            auto& d = rowPtr[static_cast<std::size_t>(j) + 1];
+            const std::uint64_t end = before + static_cast<std::uint64_t>(d);
+            EdgeIndex removed = 0;
+            while (next < sorted.size() && sorted[next] < end) {
+                ++removed;
+                ++next;
+            }
+            before = end;
+            d -= removed;
+        }
     } else {
-        // Draw, sort, drop duplicates, top up: each round loses only a few percent to collisions.
-        while (static_cast<EdgeIndex>(keys.size()) < count) {
-            const auto missing = static_cast<std::size_t>(count) - keys.size();
-            const std::size_t before = keys.size();
-            for (std::size_t k = 0; k < missing; ++k)
-                keys.push_back(rng.below(possible));
-            std::sort(keys.begin() + static_cast<std::ptrdiff_t>(before), keys.end());
-            std::inplace_merge(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(before), keys.end());
-            keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        // Add count - total absent positions, each uniform among the absent ones: a uniform
+        // position (j, c) counts as absent when c < inputs - d_j (row j has that many).
+        for (EdgeIndex a = total; a < count;) {
+            const auto j = static_cast<std::size_t>(fix.below(static_cast<std::uint64_t>(outputs)));
+            const auto c = static_cast<EdgeIndex>(fix.below(static_cast<std::uint64_t>(inputs)));
+            if (c < inputs - rowPtr[j + 1]) {
+                ++rowPtr[j + 1];
+                ++a;
+            }
         }
     }
-    std::vector<EdgeIndex> rowPtr(static_cast<std::size_t>(outputs) + 1, 0);
-    std::vector<NeuronIndex> colIdx(keys.size());
-    std::vector<float> weights(keys.size());
-    const NeuronIndex fanIn = initFanIn(init, inputs, outputs, count);
-    for (std::size_t e = 0; e < keys.size(); ++e) {
-        const auto j = static_cast<NeuronIndex>(keys[e] / static_cast<std::uint64_t>(inputs));
-        colIdx[e] = static_cast<NeuronIndex>(keys[e] % static_cast<std::uint64_t>(inputs));
-        ++rowPtr[static_cast<std::size_t>(j) + 1];
-        weights[e] = drawWeight(init, fanIn, outputs, rng);
-    }
     for (NeuronIndex j = 0; j < outputs; ++j)
-        rowPtr[j + 1] += rowPtr[j];
-    keys.clear();
-    keys.shrink_to_fit();
+        rowPtr[static_cast<std::size_t>(j) + 1] += rowPtr[static_cast<std::size_t>(j)];
+    std::vector<NeuronIndex> colIdx(static_cast<std::size_t>(count));
+    std::vector<float> weights(static_cast<std::size_t>(count));
+    const NeuronIndex layerFanIn = initFanIn(init, inputs, outputs, count);
+    forBlocks(pool, blocks, [&](int b) {
+        Rng r = Rng::derive(seed, 2 * static_cast<std::uint64_t>(b) + 1);
+        std::vector<NeuronIndex> pick, absent;
+        const NeuronIndex end = std::min<NeuronIndex>(outputs, (b + 1) * rows);
+        for (NeuronIndex j = b * rows; j < end; ++j) {
+            const EdgeIndex e0 = rowPtr[static_cast<std::size_t>(j)];
+            const auto k = static_cast<NeuronIndex>(rowPtr[static_cast<std::size_t>(j) + 1] - e0);
+            NeuronIndex* cols = colIdx.data() + e0;
+            if (k <= inputs / 2) {
+                distinctSorted(inputs, k, r, pick);
+                std::copy(pick.begin(), pick.end(), cols);
+            } else { // the complement: the inputs - k absent ones
+                distinctSorted(inputs, inputs - k, r, absent);
+                NeuronIndex w = 0;
+                std::size_t a = 0;
+                for (NeuronIndex i = 0; i < inputs; ++i) {
+                    if (a < absent.size() && absent[a] == i)
+                        ++a;
+                    else
+                        cols[w++] = i;
+                }
+            }
+            const NeuronIndex fanIn = init == WeightInit::SparseFanIn ? k : layerFanIn;
+            for (NeuronIndex e = 0; e < k; ++e)
+                weights[static_cast<std::size_t>(e0 + e)] = drawWeight(init, fanIn, outputs, r, gain);
+        }
+    });
     return SparseLayer::fromCsr(inputs, outputs, std::move(rowPtr), std::move(colIdx), std::move(weights));
 }
 

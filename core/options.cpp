@@ -139,9 +139,12 @@ std::vector<OptionSpec> buildTable()
          +[](TrainConfig& c, const std::string& v) { c.activation = v; },
          +[](const TrainConfig& c) { rethrowAsConfig([&] { Activation::parse(c.activation); }); }});
     add({"init", "model", K::Choice, "I", "init",
-         "weight initialisation: he-uniform U(±√(6/n_in)); he-sparse scales on the mean in-degree; uniform-fanin "
-         "(seed 004): n inputs per neuron, one per partition of the inputs, weights U(±1/n), biases U(±1/√n)",
-         {"he-uniform", "he-sparse", "xavier", "normal", "zero", "uniform-fanin"},
+         "weight initialisation. auto: sparse-fanin when a layer starts below 1 % density, else he-uniform. "
+         "he-uniform U(±√(6/n_in)) on the dense fan-in (the reference code's); sparse-fanin (Evci et al. 2022) "
+         "U(±√(6/k)) on each neuron's own in-degree k, with the last hidden layer scaled by √(k/k_readout) so a "
+         "wide readout stays stable; he-sparse on the mean in-degree; uniform-fanin (seed 004): n inputs per "
+         "neuron, one per partition of the inputs, weights U(±1/n), biases U(±1/√n)",
+         {"auto", "he-uniform", "sparse-fanin", "he-sparse", "xavier", "normal", "zero", "uniform-fanin"},
          0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.init; },
          +[](TrainConfig& c, const std::string& v) { c.init = v; }});
     add({"loss", "model", K::Choice, "L", "loss", "softmax + cross-entropy, or MSE on the linear outputs",

@@ -118,7 +118,8 @@ NetworkGraph buildNetwork(const TrainConfig& config)
     config.validate();
     const auto arch = config.architecture();
     const bool dense = findMethod(config.method).dense;
-    const WeightInit init = parseWeightInit(config.init);
+    const WeightInit init = resolveWeightInit(config.init, arch, config.epsilon, dense);
+    WorkPool pool(resolveThreads(config.threads));
     std::vector<SparseLayer> layers;
     for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
         Rng rng = Rng::derive(config.seed, kInitStream * 1000 + l);
@@ -126,8 +127,16 @@ NetworkGraph buildNetwork(const TrainConfig& config)
             layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
         else if (init == WeightInit::UniformFanIn)
             layers.push_back(uniformFanInLayer(arch[l], arch[l + 1], config.epsilon, rng));
-        else
-            layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng));
+        else {
+            float gain = 1.0f;
+            if (init == WeightInit::SparseFanIn && l + 2 == arch.size() - 1) {
+                const auto meanInDegree = [&](std::size_t k) {
+                    return static_cast<double>(erdosRenyiEdgeCount(arch[k], arch[k + 1], config.epsilon)) / arch[k + 1];
+                };
+                gain = readoutGain(meanInDegree(l), meanInDegree(l + 1));
+            }
+            layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng, &pool, gain));
+        }
     }
     // SReLU's parameters, per hidden neuron, as the issue and Jin et al. initialise them:
     // t_l = 0, a_l ~ U(0, 1), t_r ~ U(0, 5), a_r = 1.
@@ -149,6 +158,7 @@ NetworkGraph buildNetwork(const TrainConfig& config)
     g.attributes()["activation"] = config.activation;
     g.attributes()["method"] = config.method;
     g.attributes()["epsilon"] = formatNumber(config.epsilon);
+    g.attributes()["init"] = toString(init);
     return g;
 }
 
@@ -187,7 +197,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
          (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
         throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
-    m_init = parseWeightInit(m_config.init);
+    m_init = resolveWeightInit(m_config.init, arch, m_config.epsilon, m_spec->dense);
     const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
     if (have > 0 && need > 0.9 * have) {
         const std::string msg = fmt::format(": the {} model needs about {:.1f} GiB to train, {:.1f} GiB of memory is available",

@@ -126,6 +126,8 @@ public:
     const TrainConfig& config() const { return m_config; }
     // The engine's threads: config().threads, or what auto (0) resolved to.
     int threads() const { return m_engine->threads(); }
+    // The weight initialisation in use (--init auto resolved).
+    WeightInit init() const { return m_init; }
     // lr and zeta may change between epochs.
     void setLearningRate(double lr);
     void setZeta(double zeta);

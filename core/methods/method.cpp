@@ -116,7 +116,6 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
             continue;
         SparseLayer& layer = ctx.network.layer(l);
         const auto& k = keep[static_cast<std::size_t>(l)];
-        const NeuronIndex fanIn = initFanIn(ctx.init, layer.inputs(), layer.outputs(), layer.edgeCount());
         const EdgeIndex pruned = layer.edgeCount() - kept[static_cast<std::size_t>(l)];
         const EdgeIndex count = counts[static_cast<std::size_t>(l)];
         std::vector<NewEdge> added;
@@ -126,8 +125,8 @@ std::vector<LayerChange> TopologyMethod::step(TopologyContext& ctx, Rng& rng) co
             throw std::invalid_argument(m_name + ": layer " + std::to_string(l + 1) + " has room for " +
                                         std::to_string(added.size()) + " new edges, the budget asks for " +
                                         std::to_string(count));
-        for (NewEdge& a : added)
-            a.weight = m_zeroNew ? 0.0f : drawWeight(ctx.init, fanIn, layer.outputs(), rng);
+        if (!m_zeroNew)
+            drawNewWeights(added, layer, k, ctx.init, initGain(ctx.init, ctx.network, l), rng);
         if (pruned == 0 && added.empty())
             continue;
         layer.editTopology(k, std::move(added));

@@ -1,6 +1,7 @@
 #include "core/evolution.h"
 #include "core/init.h"
 #include "core/trainer.h"
+#include "core/work_pool.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
@@ -57,6 +58,110 @@ TEST_CASE("ER densities match p within sampling error across sizes", "[core][ini
     for (NeuronIndex i = 0; i < in; ++i)
         total += l.outDegree(i);
     REQUIRE(total / in == Approx(p * out).margin(1e-9 + 1.0 / in));
+}
+
+TEST_CASE("Erdős–Rényi layers are uniform over edge sets, exact in count and independent of the thread count",
+          "[core][init]")
+{
+    // Every position is present with probability C / N over many seeds (a chi-square over the 60
+    // positions), whether the binomial degrees overshoot (removal path) or undershoot (addition
+    // path) the exact count; the complement path (p > 1/2) too.
+    const auto [in, out, eps] = GENERATE(std::tuple{6, 10, 2.0}, std::tuple{6, 10, 3.5});
+    const EdgeIndex count = erdosRenyiEdgeCount(in, out, eps);
+    const int trials = 6000;
+    std::vector<int> hits(static_cast<std::size_t>(in * out), 0);
+    for (int t = 0; t < trials; ++t) {
+        Rng rng(static_cast<std::uint64_t>(t) * 7919 + 1);
+        const SparseLayer l = erdosRenyiLayer(in, out, eps, WeightInit::HeUniform, rng);
+        REQUIRE(l.edgeCount() == count);
+        REQUIRE_NOTHROW(l.checkInvariants());
+        for (NeuronIndex j = 0; j < out; ++j)
+            for (EdgeIndex e = l.rowPtr()[static_cast<std::size_t>(j)]; e < l.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+                ++hits[static_cast<std::size_t>(j * in + l.colIdx()[static_cast<std::size_t>(e)])];
+    }
+    const double expected = static_cast<double>(trials) * static_cast<double>(count) / (in * out);
+    double chi2 = 0;
+    for (int h : hits)
+        chi2 += (h - expected) * (h - expected) / expected;
+    // 59 degrees of freedom (one lost to the fixed total... each cell is binomial, so this is
+    // conservative): the 99.9 % quantile of chi-square(60) is 99.6.
+    REQUIRE(chi2 < 99.6);
+
+    // The same layer with and without two threads; blocks of 4096 rows meet in the middle.
+    Rng a(11), b(11);
+    WorkPool pool(2);
+    const SparseLayer one = erdosRenyiLayer(3000, 20000, 5, WeightInit::HeUniform, a);
+    const SparseLayer two = erdosRenyiLayer(3000, 20000, 5, WeightInit::HeUniform, b, &pool);
+    REQUIRE(one.edgeCount() == erdosRenyiEdgeCount(3000, 20000, 5));
+    REQUIRE(std::equal(one.rowPtr().begin(), one.rowPtr().end(), two.rowPtr().begin()));
+    REQUIRE(std::equal(one.colIdx().begin(), one.colIdx().end(), two.colIdx().begin()));
+    REQUIRE(std::equal(one.weights().begin(), one.weights().end(), two.weights().begin()));
+}
+
+TEST_CASE("sparse-fanin scales each neuron on its own in-degree and the readout's inputs by sqrt(k/k_readout)",
+          "[core][init]")
+{
+    Rng rng(3);
+    const SparseLayer l = erdosRenyiLayer(20000, 3000, 5, WeightInit::SparseFanIn, rng, nullptr, 0.5f);
+    for (NeuronIndex j = 0; j < l.outputs(); ++j) {
+        const NeuronIndex k = l.inDegree(j);
+        float largest = 0;
+        for (EdgeIndex e = l.rowPtr()[static_cast<std::size_t>(j)]; e < l.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+            largest = std::max(largest, std::fabs(l.weights()[static_cast<std::size_t>(e)]));
+        REQUIRE(largest <= 0.5f * std::sqrt(6.0f / static_cast<float>(k)));
+        if (k >= 30) // the largest of k uniform draws is close to the bound
+            REQUIRE(largest >= 0.8f * 0.5f * std::sqrt(6.0f / static_cast<float>(k)));
+    }
+    CHECK(readoutGain(20, 500000) == Approx(std::sqrt(20.0 / 500000)));
+    CHECK(readoutGain(20, 10) == 1.0f);
+
+    // auto: sparse-fanin when a layer starts below 1 % density, he-uniform for the reference
+    // configuration (4.5 %, 4 %, dense) and for methods that start dense.
+    REQUIRE(resolveWeightInit("auto", {784, 1000, 1000, 1000, 10}, 20, false) == WeightInit::HeUniform);
+    REQUIRE(resolveWeightInit("auto", {65536, 50000, 50000, 2}, 10, false) == WeightInit::SparseFanIn);
+    REQUIRE(resolveWeightInit("auto", {65536, 50000, 50000, 2}, 10, true) == WeightInit::HeUniform);
+    REQUIRE(resolveWeightInit("he-sparse", {65536, 50000, 50000, 2}, 10, false) == WeightInit::HeUniformSparse);
+
+    // A network built with auto: the last hidden layer carries the gain, the others do not; and
+    // SET's regrowth draws new weights on the same scale (each neuron's in-degree after the step).
+    TrainConfig c;
+    c.arch = "20000-3000-3000-2";
+    c.epsilon = 5;
+    NetworkGraph g = buildNetwork(c);
+    const auto bound = [](const SparseLayer& layer, float gain) {
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+            for (EdgeIndex e = layer.rowPtr()[static_cast<std::size_t>(j)]; e < layer.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+                if (std::fabs(layer.weights()[static_cast<std::size_t>(e)]) >
+                    gain * std::sqrt(6.0f / static_cast<float>(layer.inDegree(j))))
+                    return false;
+        return true;
+    };
+    const double kHidden = static_cast<double>(g.layer(1).edgeCount()) / 3000, kReadout = 3000;
+    const float gain = readoutGain(kHidden, kReadout);
+    REQUIRE(gain < 0.1f);
+    REQUIRE(initGain(WeightInit::SparseFanIn, g, 1) == Approx(gain));
+    REQUIRE(initGain(WeightInit::SparseFanIn, g, 0) == 1.0f);
+    REQUIRE(bound(g.layer(0), 1.0f));
+    REQUIRE(bound(g.layer(1), gain * 1.0001f));
+    REQUIRE_FALSE(bound(g.layer(1), gain * 0.5f));
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(g.layer(1).edgeCount()), 1);
+    for (std::size_t e = 0; e < keep.size(); e += 3)
+        keep[e] = 0;
+    EdgeIndex dropped = 0;
+    for (auto k : keep)
+        dropped += k == 0;
+    Rng grow(8);
+    std::vector<NewEdge> added = randomAbsentPositions(g.layer(1), keep, dropped, grow);
+    drawNewWeights(added, g.layer(1), keep, WeightInit::SparseFanIn, gain, grow);
+    const std::vector<NewEdge> fresh = added;
+    g.layer(1).editTopology(keep, std::move(added));
+    float largestRatio = 0;
+    for (const NewEdge& a : fresh) {
+        const float limit = gain * std::sqrt(6.0f / static_cast<float>(g.layer(1).inDegree(a.output)));
+        largestRatio = std::max(largestRatio, std::fabs(a.weight) / limit);
+    }
+    REQUIRE(largestRatio <= 1.0001f);
+    REQUIRE(largestRatio > 0.9f);
 }
 
 TEST_CASE("SET prunes zeta of positive and of negative weights closest to zero", "[core][evolution]")
