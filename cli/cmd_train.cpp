@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "run/run_folder.h"
+#include "core/memory_plan.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace rewire::cli {
@@ -36,8 +38,34 @@ std::string methodsText()
 struct TrainArgs {
     std::vector<std::pair<std::string, std::string>> options;
     std::string config, out, resume;
-    bool force = false, quiet = false, markdown = false;
+    bool force = false, quiet = false, markdown = false, dryRun = false;
 };
+
+// The data's shape when the spec alone tells it (generated sets, the built-in IDX sets), so that a
+// dry run and the memory check need not load or generate it. Only the total sample count matters
+// for memory, not how it is split.
+std::optional<DataShape> shapeFromSpec(const TrainConfig& config)
+{
+    if (!config.testDataset.empty() || !config.validationDataset.empty())
+        return std::nullopt;
+    const DatasetSpec spec = parseDatasetSpec(config.dataset);
+    if (spec.kind == DatasetSpec::Kind::Synthetic) {
+        if (spec.name == "madelon")
+            return DataShape{spec.madelon.samples, 0, 0, spec.madelon.features};
+        return DataShape{spec.samples, 0, 0, 2};
+    }
+    if (spec.kind == DatasetSpec::Kind::Named && (spec.name == "fashion-mnist" || spec.name == "mnist" ||
+                                                  spec.name == "kmnist" ||
+                                                  (spec.name == "auto" && !findFashionMnist().empty())))
+        return DataShape{70000, 0, 0, 784};
+    if (spec.kind == DatasetSpec::Kind::Named && spec.name == "auto")
+        return shapeFromSpec([] {
+            TrainConfig c;
+            c.dataset = kSyntheticDefaultSpec;
+            return c;
+        }());
+    return std::nullopt;
+}
 
 // The parser comes from the options table: one flag per option, its help with the range and
 // default, grouped as the table groups them. Returns false when --help was answered.
@@ -58,6 +86,10 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
     app.add_option("--out", a.out, "run folder [runs/<method>-<time>]")->group("run")->type_name("DIR");
     app.add_flag("--force", a.force, "write into a DIR that already holds a run")->group("run");
     app.add_flag("--quiet", a.quiet, "no per-epoch lines")->group("run");
+    app.add_flag("--dry-run", a.dryRun,
+                 wrapHelp("print the memory the run will need, part by part (edges, optimiser state, activations, "
+                          "data, transient peaks), and whether it fits; allocate and write nothing"))
+        ->group("run");
     app.add_option("--resume", a.resume,
                    wrapHelp("continue the run in DIR (killed, interrupted or stopped) from its last checkpoint, or from the "
                    "start without one; the result equals that of the uninterrupted run. Takes --threads, "
@@ -136,11 +168,41 @@ int runTrain(int argc, char** argv)
     const fs::path out = resumeDir ? fs::path(*resumeDir)
                          : !args.out.empty() ? fs::path(args.out)
                                               : fs::path(defaultRunDir(config.method));
-    if (!resumeDir) {
+    if (!resumeDir && !args.dryRun) {
         try {
             RunWriter::check(out, args.force);
         } catch (const std::invalid_argument& e) {
             throw UsageError(std::string("--out ") + e.what());
+        }
+    }
+
+    std::optional<DataShape> shape;
+    try {
+        shape = shapeFromSpec(config);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (args.dryRun) {
+        std::string how = "from the dataset spec";
+        if (!shape) {
+            const LoadedData loaded = loadDataset(datasetRequest(config));
+            const DataSplit& d = loaded.split;
+            shape = DataShape{d.train.samples(), d.test.samples(), d.validation.samples(), d.train.features()};
+            how = "loaded to learn its shape";
+        }
+        const MemoryPlan plan = planTrainingMemory(config, *shape);
+        std::printf("dry run       %s, %s, batch %d, %s (data %s)\n", config.arch.c_str(), config.method.c_str(),
+                    config.batch, config.optimizer.c_str(), how.c_str());
+        std::printf("%s", formatMemoryPlan(plan, availableMemoryBytes()).c_str());
+        return plan.peakBytes() <= 0.9 * availableMemoryBytes() || !(availableMemoryBytes() > 0) ? 0 : 1;
+    }
+    // A run that cannot fit is refused before its data is generated or loaded, when the spec tells
+    // the data's size; the Trainer checks again with the data in hand.
+    if (shape) {
+        try {
+            requirePlanFits(planTrainingMemory(config, *shape), config);
+        } catch (const ConfigError& e) {
+            throw UsageError(e.what());
         }
     }
 

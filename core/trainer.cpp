@@ -1,5 +1,7 @@
 #include "core/trainer.h"
 
+#include "core/memory_plan.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -73,27 +75,6 @@ private:
 };
 
 } // namespace
-
-double estimateTrainingBytes(const TrainConfig& config)
-{
-    const auto arch = config.architecture();
-    const bool dense = findMethod(config.method).dense;
-    double edges = 0, neurons = 0;
-    for (std::size_t l = 0; l + 1 < arch.size(); ++l)
-        edges += dense ? static_cast<double>(arch[l]) * arch[l + 1]
-                       : static_cast<double>(erdosRenyiEdgeCount(arch[l], arch[l + 1], config.epsilon));
-    for (NeuronIndex n : arch)
-        neurons += n;
-    const double ld = (config.batch + 15) / 16 * 16;
-    double perEdge = parseOptimizer(config.optimizer) == Optimizer::Adam ? 44.0 : 40.0; // Adam: a second moment
-    if (config.method == "woodfisher" || config.method == "woodtaylor")
-        perEdge += 4.0 * config.fisherBatches; // the captured gradients of the epoch's last batches
-    else if (config.method == "imp")
-        perEdge += 4.0; // the initial weights to rewind to
-    else if (config.method == "snip")
-        perEdge += 20.0; // the saliencies of every dense edge, and the probe's gradients
-    return edges * perEdge + neurons * ld * 4.0 * 3.0;
-}
 
 int resolveThreads(int requested)
 {
@@ -198,14 +179,9 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
          (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
         throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
     m_init = resolveWeightInit(m_config.init, arch, m_config.epsilon, m_spec->dense);
-    const double need = estimateTrainingBytes(m_config), have = availableMemoryBytes();
-    if (have > 0 && need > 0.9 * have) {
-        const std::string msg = fmt::format(": the {} model needs about {:.1f} GiB to train, {:.1f} GiB of memory is available",
-                                            m_config.method, need / (1 << 30), have / (1 << 30));
-        throw ConfigError("--arch " + m_config.arch + msg +
-                          (m_spec->dense ? " (a sparse --method with a small --epsilon needs far less)"
-                                                     : " (lower --epsilon or the layer sizes)"));
-    }
+    requirePlanFits(planTrainingMemory(m_config, {train.samples(), data.test.samples(), data.validation.samples(),
+                                                  train.features()}),
+                    m_config);
     if (checkpoint) {
         if (epochsDone < 0 || epochsDone > m_config.epochs)
             throw ConfigError("checkpoint: " + std::to_string(epochsDone) + " epochs done, the run has " +

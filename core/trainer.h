@@ -166,12 +166,6 @@ private:
     LayerChange topologySteps(int epoch, GradientProbe& probe);
 };
 
-// Bytes a training run of `config` needs besides its data: per edge ~40 (CSR and CSC arrays, the
-// CSC permutation and its inverse, weights, momentum, the gradient buffer, and the initialisation's
-// transient keys), per neuron the batch buffers (activations, gates, deltas). An estimate, used to
-// refuse a model before allocating it.
-double estimateTrainingBytes(const TrainConfig& config);
-
 // The thread count of a run: `requested`, or for 0 (auto) every core this process may use. While
 // other processes keep cores busy the engine's pool runs on fewer (WorkPool). Results do not
 // depend on either.

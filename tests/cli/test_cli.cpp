@@ -181,7 +181,9 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
         {"--threads 0", "--threads 0: expected auto or a count from 1 to 1024", 2},
         {"--threads many", "--threads many: expected an integer", 2},
         // ~470 GB by the estimate: refused before anything is allocated (CI has 24 GiB).
-        {"--arch 20-200000000-3 --method dense", "--arch 20-200000000-3: the dense model needs about", 2},
+        {"--arch 20-200000000-3 --method dense", "--arch 20-200000000-3: the dense run needs about", 2},
+        // Sparse, but 200M neurons x 128 batch columns of activations and deltas (~190 GiB).
+        {"--arch 20-100000000-100000000-3 --epsilon 1", "rewire train --dry-run shows every part", 2},
         {"--dataset csv:/no/such/file.csv", "/no/such/file.csv: file not found", 1},
         {"--config /no/such.json", "--config /no/such.json: no such file", 2},
         // Reading a directory as a file raised the C++ library's own "basic_filebuf::underflow".
@@ -204,6 +206,21 @@ TEST_CASE("bad flags end with one clear error and write nothing", "[cli][errors]
     const Result info = run("info " + (dir / "missing.rwm").string());
     REQUIRE(info.code == 1);
     REQUIRE(info.output.find("missing.rwm: cannot open model file") != std::string::npos);
+}
+
+TEST_CASE("train --dry-run prints the memory per part and whether it fits, and writes nothing", "[cli]")
+{
+    const auto dir = tempDir("cli-dry-run");
+    const Result fits = run("train " + kTiny + " --dry-run --out " + (dir / "x").string());
+    INFO(fits.output);
+    REQUIRE(fits.code == 0);
+    for (const char* part : {"edges", "optimiser state", "activations", "data", "topology step", "peak", "fits"})
+        REQUIRE(fits.output.find(part) != std::string::npos);
+    REQUIRE_FALSE(fs::exists(dir / "x"));
+    const Result huge = run("train " + kTiny + " --arch 20-100000000-100000000-3 --epsilon 1 --dry-run");
+    INFO(huge.output);
+    REQUIRE(huge.code == 1);
+    REQUIRE(huge.output.find("does not fit") != std::string::npos);
 }
 
 TEST_CASE("hostile --config files end in one clear error, nothing written", "[cli][errors]")

@@ -1,5 +1,6 @@
 #include "core/evolution.h"
 #include "core/init.h"
+#include "core/memory_plan.h"
 #include "core/trainer.h"
 #include "core/work_pool.h"
 #include "helpers.h"
@@ -279,4 +280,34 @@ TEST_CASE("density to ε, and seed 004's parameter-equivalent dense network", "[
     CHECK(parameterEquivalentArch({20, 5}, 2.0) == std::vector<NeuronIndex>{20, 5}); // no hidden layer
     REQUIRE_THROWS_WITH(epsilonForDensity(arch, 0.0), Catch::Contains("(0, 1]"));
     CHECK(erdosRenyiDensity(arch, epsilonForDensity(arch, 1.0)) == 1.0);
+}
+
+TEST_CASE("the memory plan counts the engine's arrays part by part", "[core][memory]")
+{
+    TrainConfig c;
+    c.arch = "100-200-3";
+    c.epsilon = 5;
+    c.batch = 20; // 32 batch columns
+    const MemoryPlan plan = planTrainingMemory(c, {700, 300, 0, 100});
+    const auto part = [&](const std::string& name) {
+        for (const MemoryPart& p : plan.resident)
+            if (p.name == name)
+                return p.bytes;
+        for (const MemoryPart& p : plan.transient)
+            if (p.name == name)
+                return p.bytes;
+        return -1.0;
+    };
+    const double e0 = static_cast<double>(erdosRenyiEdgeCount(100, 200, 5)), e1 = 600; // 200 x 3 is dense
+    REQUIRE(part("edges") == Approx((e0 + e1) * 20 + (100 + 200) * 8 + (200 + 3) * 12));
+    REQUIRE(part("optimiser state") == Approx((e0 + e1 + 203) * 4));
+    REQUIRE(part("gradient scratch") == -1.0); // the narrow output layer keeps none, the first layer neither
+    REQUIRE(part("activations") == Approx(303 * 32 * 4 + 203 * 32 * 4 + 200 * 32 / 4.0));
+    REQUIRE(part("data") == Approx(1000 * (100 * 4 + 4)));
+    REQUIRE(plan.peakBytes() == Approx(plan.residentBytes() + part("topology step")));
+    c.optimizer = "adam";
+    REQUIRE(planTrainingMemory(c, {700, 300, 0, 100}).peakBytes() > plan.peakBytes() + (e0 + e1) * 4);
+    const std::string table = formatMemoryPlan(plan, 1e12);
+    REQUIRE(table.find("fits") != std::string::npos);
+    REQUIRE(formatMemoryPlan(plan, 1000).find("does not fit") != std::string::npos);
 }
