@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
+#include <thread>
 #include <new>
 #include <stdexcept>
 #include <type_traits>
@@ -469,16 +471,41 @@ void NeuronBuffer::resize(int neurons, int batchCapacity)
     m_neurons = neurons;
     m_ld = std::max(kLanes, roundUp16(batchCapacity));
     const std::size_t bytes = static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float);
-    void* p = std::aligned_alloc(64, std::max<std::size_t>(64, bytes));
+    // Buffers of wide layers are gathered from at random, one row per edge: on 4 KiB pages nearly
+    // every gather misses the TLB, and the first touch faults once per page. Transparent huge
+    // pages (2 MiB, asked for before the first touch) cut both (bench/RESULTS.md, "Scale").
+    constexpr std::size_t kHuge = std::size_t{2} << 20;
+    const bool huge = bytes >= 2 * kHuge;
+    const std::size_t size = huge ? (bytes + kHuge - 1) / kHuge * kHuge : std::max<std::size_t>(64, bytes);
+    void* p = std::aligned_alloc(huge ? kHuge : 64, size);
     if (!p)
         throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+    if (huge)
+        madvise(p, size, MADV_HUGEPAGE); // advice only: without THP the buffer works on small pages
+#endif
     m_data.reset(static_cast<float*>(p));
     setZero();
 }
 
 void NeuronBuffer::setZero()
 {
-    std::memset(m_data.get(), 0, static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float));
+    const std::size_t bytes = static_cast<std::size_t>(m_neurons) * m_ld * sizeof(float);
+    // The first touch of a new buffer is the kernel clearing its pages (~0.5 GB/s per core on the
+    // project's VM): 10 GB of a 10M-neuron network's buffers took 16 s on one thread. Cut big
+    // buffers into pieces zeroed on every core.
+    const unsigned threads = std::min(16u, std::max(1u, std::thread::hardware_concurrency()));
+    if (bytes < (std::size_t{64} << 20) || threads < 2) {
+        std::memset(m_data.get(), 0, bytes);
+        return;
+    }
+    char* base = reinterpret_cast<char*>(m_data.get());
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t)
+        helpers.emplace_back([=] { std::memset(base + bytes * t / threads, 0, bytes * (t + 1) / threads - bytes * t / threads); });
+    std::memset(base, 0, bytes / threads);
+    for (std::thread& h : helpers)
+        h.join();
 }
 
 std::vector<NeuronIndex> workUnits(std::span<const EdgeIndex> ptr, int threads)

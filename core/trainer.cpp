@@ -463,15 +463,18 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         record.validationAccuracy = m.validationAccuracy;
     }
     m_topology.history.push_back(record);
-    const auto t1 = Clock::now();
-    // Whether a step may run after this epoch (the schedules decide; measured only then).
+    // Whether a step may run after this epoch (the schedules decide; measured only then). The
+    // induced-loss measurements are inference: their time goes to eval_seconds, not to the step's.
     bool mayStep = false;
     if (epoch < m_config.epochs && !m_inducedRows.empty())
         for (const auto& method : m_methods) {
             TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, nullptr};
             mayStep = mayStep || method->schedule().plan(ctx).active;
         }
+    const auto t3 = Clock::now();
     const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
+    m.evalSeconds += secondsSince(t3);
+    const auto t1 = Clock::now();
     EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
                       m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);
     const LayerChange change = topologySteps(epoch, probe);
@@ -479,8 +482,10 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m.regrown = change.regrown;
     m.evolutionSeconds = secondsSince(t1);
     if (mayStep && m.pruned + m.regrown > 0) { // outside the step's time: a measurement, not its cost
+        const auto t4 = Clock::now();
         m.lossBeforeStep = lossBefore;
         m.lossAfterStep = lossOn(train, m_inducedRows);
+        m.evalSeconds += secondsSince(t4);
     }
     m.weightUpdates = m_weightUpdates;
     m.trainFlops = m_trainFlops;
