@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <unordered_set>
 
 namespace rewire {
 
@@ -77,14 +76,49 @@ std::vector<NewEdge> randomAbsentPositions(const SparseLayer& layer, std::span<c
             added.push_back({static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs), 0.0f});
         }
     } else {
-        std::unordered_set<std::uint64_t> chosen;
-        chosen.reserve(static_cast<std::size_t>(count) * 2);
-        while (static_cast<EdgeIndex>(added.size()) < count) {
-            const std::uint64_t key = rng.below(possible);
-            if (taken(key) || !chosen.insert(key).second)
-                continue;
-            added.push_back({static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs), 0.0f});
+        // Batches of uniform draws, sorted: membership is then checked row after row (the rows'
+        // columns stream through the cache instead of one random row per draw), and no hash set
+        // allocates a node per position. Each batch's free, new positions are a uniform subset of
+        // the free positions; the surplus of the last batch is dropped uniformly, so the result is
+        // a uniform `count`-subset, as sequential rejection gives.
+        std::vector<std::uint64_t> chosen, draws, fresh;
+        chosen.reserve(static_cast<std::size_t>(count));
+        const double freeShare =
+            1.0 - (static_cast<double>(kept) + static_cast<double>(excludeSorted.size())) / static_cast<double>(possible);
+        while (static_cast<EdgeIndex>(chosen.size()) < count) {
+            const auto need = static_cast<double>(count) - static_cast<double>(chosen.size());
+            const auto m = static_cast<std::size_t>(need * 1.02 / std::max(freeShare, 0.5) + 64);
+            draws.resize(m);
+            for (std::uint64_t& key : draws)
+                key = rng.below(possible);
+            std::sort(draws.begin(), draws.end());
+            draws.erase(std::unique(draws.begin(), draws.end()), draws.end());
+            fresh.clear();
+            for (std::uint64_t key : draws)
+                if (!taken(key) && !std::binary_search(chosen.begin(), chosen.end(), key))
+                    fresh.push_back(key);
+            const std::size_t before = chosen.size();
+            chosen.insert(chosen.end(), fresh.begin(), fresh.end());
+            std::inplace_merge(chosen.begin(), chosen.begin() + static_cast<std::ptrdiff_t>(before), chosen.end());
         }
+        std::size_t surplus = chosen.size() - static_cast<std::size_t>(count);
+        if (surplus > 0) {
+            std::vector<std::uint8_t> drop(chosen.size(), 0);
+            while (surplus > 0) {
+                const auto i = static_cast<std::size_t>(rng.below(chosen.size()));
+                if (!drop[i]) {
+                    drop[i] = 1;
+                    --surplus;
+                }
+            }
+            std::size_t w = 0;
+            for (std::size_t i = 0; i < chosen.size(); ++i)
+                if (!drop[i])
+                    chosen[w++] = chosen[i];
+            chosen.resize(w);
+        }
+        for (std::uint64_t key : chosen)
+            added.push_back({static_cast<NeuronIndex>(key / inputs), static_cast<NeuronIndex>(key % inputs), 0.0f});
     }
     return added;
 }

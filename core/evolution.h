@@ -20,7 +20,9 @@ std::vector<std::uint8_t> setPruneMask(std::span<const float> weights, double ze
 // `count` uniformly random positions absent from the kept set and from `excludeSorted` (keys
 // output * inputs + input, sorted), weights left 0; a just-pruned position may return. Throws
 // std::invalid_argument when fewer than `count` positions are free.
-// Time complexity: O(count) expected draws while the layer is at most half full, else O(in * out).
+// Positions come sorted by (output, input) while the layer is at most half full.
+// Time complexity: O(count log count) expected while the layer is at most half full, else
+// O(in * out).
 std::vector<NewEdge> randomAbsentPositions(const SparseLayer& layer, std::span<const std::uint8_t> keep, EdgeIndex count,
                                            Rng& rng, std::span<const std::uint64_t> excludeSorted = {});
 

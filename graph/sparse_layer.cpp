@@ -152,9 +152,11 @@ void SparseLayer::editTopology(std::span<const std::uint8_t> keep, std::vector<N
         if (a.output < 0 || a.output >= m_outputs || a.input < 0 || a.input >= m_inputs)
             throw std::invalid_argument("SparseLayer::editTopology: new edge " + std::to_string(a.input) + "->" +
                                         std::to_string(a.output) + " outside " + sizes(m_inputs, m_outputs));
-    std::sort(added.begin(), added.end(), [](const NewEdge& a, const NewEdge& b) {
+    const auto byPosition = [](const NewEdge& a, const NewEdge& b) {
         return a.output != b.output ? a.output < b.output : a.input < b.input;
-    });
+    };
+    if (!std::is_sorted(added.begin(), added.end(), byPosition)) // random regrowth comes sorted
+        std::sort(added.begin(), added.end(), byPosition);
 
     const bool keepAll = keep.empty(); // no flags: keep every edge, only add
     std::vector<EdgeIndex> rowPtr(static_cast<size_t>(m_outputs) + 1, 0);

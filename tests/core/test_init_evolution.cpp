@@ -311,3 +311,51 @@ TEST_CASE("the memory plan counts the engine's arrays part by part", "[core][mem
     REQUIRE(table.find("fits") != std::string::npos);
     REQUIRE(formatMemoryPlan(plan, 1000).find("does not fit") != std::string::npos);
 }
+
+TEST_CASE("random regrowth picks a uniform subset of the free positions, sorted, never a taken or excluded one",
+          "[core][evolution]")
+{
+    // A 12 x 10 layer at ~30 % density: the batched sampler's branch. Over many draws every free
+    // position is chosen equally often (chi-square), taken and excluded positions never.
+    Rng build(4);
+    const SparseLayer layer = erdosRenyiLayer(12, 10, 2.0, WeightInit::HeUniform, build);
+    std::vector<std::uint8_t> keep(static_cast<std::size_t>(layer.edgeCount()), 1);
+    keep[0] = 0; // a just-pruned position may return
+    const std::vector<std::uint64_t> exclude{5, 77};
+    std::vector<int> hits(120, 0);
+    const EdgeIndex count = 9;
+    const int trials = 8000;
+    for (int t = 0; t < trials; ++t) {
+        Rng rng(static_cast<std::uint64_t>(t) + 100);
+        const auto added = randomAbsentPositions(layer, keep, count, rng, exclude);
+        REQUIRE(static_cast<EdgeIndex>(added.size()) == count);
+        for (std::size_t i = 0; i < added.size(); ++i) {
+            const auto key = static_cast<std::size_t>(added[i].output) * 12 + static_cast<std::size_t>(added[i].input);
+            if (i > 0)
+                REQUIRE(key > static_cast<std::size_t>(added[i - 1].output) * 12 + static_cast<std::size_t>(added[i - 1].input));
+            ++hits[key];
+        }
+    }
+    int freeCount = 0;
+    double chi2 = 0;
+    std::vector<bool> taken(120, false);
+    for (NeuronIndex j = 0; j < 10; ++j)
+        for (EdgeIndex e = layer.rowPtr()[static_cast<std::size_t>(j)]; e < layer.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+            taken[static_cast<std::size_t>(j) * 12 + static_cast<std::size_t>(layer.colIdx()[static_cast<std::size_t>(e)])] =
+                keep[static_cast<std::size_t>(e)] != 0;
+    for (auto k : exclude)
+        taken[k] = true;
+    for (std::size_t k = 0; k < 120; ++k)
+        freeCount += !taken[k];
+    const double expected = static_cast<double>(trials) * count / freeCount;
+    for (std::size_t k = 0; k < 120; ++k) {
+        if (taken[k]) {
+            REQUIRE(hits[k] == 0);
+            continue;
+        }
+        chi2 += (hits[k] - expected) * (hits[k] - expected) / expected;
+    }
+    // At most ~90 free positions: the 99.9 % quantile of chi-square(89) is 137.
+    REQUIRE(freeCount > 60);
+    REQUIRE(chi2 < 137.0);
+}
