@@ -48,23 +48,20 @@ std::optional<DataShape> shapeFromSpec(const TrainConfig& config)
 {
     if (!config.testDataset.empty() || !config.validationDataset.empty())
         return std::nullopt;
+    if (config.dataset == "auto" || config.dataset.empty()) {
+        if (!findFashionMnist().empty())
+            return DataShape{70000, 0, 0, 784};
+        TrainConfig fallback;
+        fallback.dataset = kSyntheticDefaultSpec;
+        return shapeFromSpec(fallback);
+    }
     const DatasetSpec spec = parseDatasetSpec(config.dataset);
     if (spec.kind == DatasetSpec::Kind::Synthetic) {
         if (spec.name == "madelon")
             return DataShape{spec.madelon.samples, 0, 0, spec.madelon.features};
         return DataShape{spec.samples, 0, 0, 2};
     }
-    if (spec.kind == DatasetSpec::Kind::Named && (spec.name == "fashion-mnist" || spec.name == "mnist" ||
-                                                  spec.name == "kmnist" ||
-                                                  (spec.name == "auto" && !findFashionMnist().empty())))
-        return DataShape{70000, 0, 0, 784};
-    if (spec.kind == DatasetSpec::Kind::Named && spec.name == "auto")
-        return shapeFromSpec([] {
-            TrainConfig c;
-            c.dataset = kSyntheticDefaultSpec;
-            return c;
-        }());
-    return std::nullopt;
+    return std::nullopt; // a named set may be missing: loading it says so, and tells its shape
 }
 
 // The parser comes from the options table: one flag per option, its help with the range and
@@ -190,11 +187,15 @@ int runTrain(int argc, char** argv)
             shape = DataShape{d.train.samples(), d.test.samples(), d.validation.samples(), d.train.features()};
             how = "loaded to learn its shape";
         }
+        if (config.architecture().front() != shape->features)
+            throw UsageError(fmt::format("--arch {}: input size {} does not match the {} features of {}", config.arch,
+                                         config.architecture().front(), shape->features, config.dataset));
         const MemoryPlan plan = planTrainingMemory(config, *shape);
         std::printf("dry run       %s, %s, batch %d, %s (data %s)\n", config.arch.c_str(), config.method.c_str(),
                     config.batch, config.optimizer.c_str(), how.c_str());
-        std::printf("%s", formatMemoryPlan(plan, availableMemoryBytes()).c_str());
-        return plan.peakBytes() <= 0.9 * availableMemoryBytes() || !(availableMemoryBytes() > 0) ? 0 : 1;
+        const double available = availableMemoryBytes();
+        std::printf("%s", formatMemoryPlan(plan, available).c_str());
+        return !(available > 0) || plan.peakBytes() <= 0.9 * available ? 0 : 1;
     }
     // A run that cannot fit is refused before its data is generated or loaded, when the spec tells
     // the data's size; the Trainer checks again with the data in hand.

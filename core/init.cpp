@@ -308,7 +308,7 @@ SparseLayer erdosRenyiLayer(NeuronIndex inputs, NeuronIndex outputs, double epsi
     forBlocks(pool, blocks, [&](int b) {
         Rng r = Rng::derive(seed, 2 * static_cast<std::uint64_t>(b));
         BitSource bits{&r};
-        std::binomial_distribution<NeuronIndex> degree(inputs, p);
+        std::binomial_distribution<std::int64_t> degree(inputs, p); // int: libstdc++ overflows near 2^29
         const NeuronIndex end = std::min<NeuronIndex>(outputs, (b + 1) * rows);
         for (NeuronIndex j = b * rows; j < end; ++j)
             rowPtr[static_cast<std::size_t>(j) + 1] = degree(bits);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
+#include <system_error>
 #include <thread>
 #include <new>
 #include <stdexcept>
@@ -500,10 +501,20 @@ void NeuronBuffer::setZero()
         return;
     }
     char* base = reinterpret_cast<char*>(m_data.get());
+    const auto piece = [=](unsigned t) {
+        std::memset(base + bytes * t / threads, 0, bytes * (t + 1) / threads - bytes * t / threads);
+    };
     std::vector<std::thread> helpers;
-    for (unsigned t = 1; t < threads; ++t)
-        helpers.emplace_back([=] { std::memset(base + bytes * t / threads, 0, bytes * (t + 1) / threads - bytes * t / threads); });
-    std::memset(base, 0, bytes / threads);
+    helpers.reserve(threads - 1);
+    unsigned t = 1;
+    try {
+        for (; t < threads; ++t)
+            helpers.emplace_back(piece, t);
+    } catch (const std::system_error&) { // no thread to be had: zero the rest here
+        for (unsigned r = t; r < threads; ++r)
+            piece(r);
+    }
+    piece(0);
     for (std::thread& h : helpers)
         h.join();
 }

@@ -60,18 +60,31 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
         fmt::format("{:.0f} edges x 20 B (CSR, weights, CSC view) + row and column offsets, biases", allEdges));
     add(plan.resident, "optimiser state", allEdges * stateBytes + nonInput * stateBytes,
         fmt::format("{} B per edge and bias ({})", stateBytes, adam ? "Adam's two moments" : "momentum"));
-    double scratch = 0;
-    for (std::size_t l = 1; l < layers; ++l) {
-        const bool narrow = edges[l] == static_cast<double>(arch[l]) * arch[l + 1] && arch[l + 1] <= 12;
-        if (!narrow)
-            scratch += edges[l] * 4.0; // the sparse backward's per-edge gradient; GEMM's weight gradient
+    // The kernel each layer starts on (kernelFor): GEMM for dense layers of 64+ on both sides,
+    // the narrow kernel for dense layers of at most 12 outputs, else sparse.
+    enum class Kernel { Gemm, Narrow, Sparse };
+    std::vector<Kernel> kernel(layers);
+    for (std::size_t l = 0; l < layers; ++l) {
+        const bool dense = edges[l] == static_cast<double>(arch[l]) * arch[l + 1];
+        kernel[l] = dense && std::min(arch[l], arch[l + 1]) >= 64 ? Kernel::Gemm
+                    : dense && arch[l + 1] <= 12                  ? Kernel::Narrow
+                                                                  : Kernel::Sparse;
     }
-    add(plan.resident, "gradient scratch", scratch, "4 B per edge of the sparse and GEMM layers past the first");
+    double scratch = 0, gemmScratch = 0;
+    for (std::size_t l = 0; l < layers; ++l) {
+        if (kernel[l] == Kernel::Gemm) // one shared weight-gradient matrix, the largest GEMM layer's
+            gemmScratch = std::max(gemmScratch, edges[l] * 4.0);
+        else if (kernel[l] == Kernel::Sparse && l > 0)
+            scratch += edges[l] * 4.0; // the sparse backward's per-edge gradient
+    }
+    scratch += gemmScratch;
+    add(plan.resident, "gradient scratch", scratch,
+        "4 B per edge of the sparse layers past the first, and of the largest GEMM layer");
     double method = 0;
     std::string methodDetail;
     if (config.method == "woodfisher" || config.method == "woodtaylor") {
-        method = allEdges * 4.0 * (config.fisherBatches + 1);
-        methodDetail = fmt::format("the gradients of the epoch's last {} batches and a probe's", config.fisherBatches);
+        method = allEdges * (4.0 * config.fisherBatches + 8.0);
+        methodDetail = fmt::format("the gradients of the epoch's last {} batches, and the statistic", config.fisherBatches);
     } else if (config.method == "imp") {
         method = allEdges * 4.0;
         methodDetail = "the initial weights to rewind to";
@@ -87,17 +100,24 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
     const Activation act = Activation::parse(config.activation);
     double activations = neurons * ld * 4.0 + nonInput * ld * 4.0; // values and deltas
     std::string actDetail = fmt::format("{:.0f} neurons x {:.0f} batch columns x 4 B, and deltas", neurons, ld);
-    if (act.kind == ActivationKind::SRelu) {
-        activations += hiddenNeurons * ld * 4.0; // pre-activations
-        actDetail += ", SReLU's pre-activations";
-    } else if (!act.piecewiseLinear()) {
-        activations += hiddenNeurons * ld * 4.0; // fp32 gates
-        actDetail += ", fp32 gates";
+    // Hidden set k keeps 2-bit gates when a sparse layer writes it and no GEMM layer reads it
+    // (MlpEngine::gateBits); otherwise fp32 gates, and SReLU keeps its pre-activations.
+    double fp32Gates = 0;
+    for (std::size_t k = 1; k + 1 < arch.size(); ++k)
+        if (act.kind == ActivationKind::SRelu || !act.piecewiseLinear() || kernel[k - 1] != Kernel::Sparse ||
+            kernel[k] == Kernel::Gemm)
+            fp32Gates += arch[k];
+    if (fp32Gates > 0) {
+        activations += fp32Gates * ld * 4.0;
+        actDetail += act.kind == ActivationKind::SRelu ? ", SReLU's pre-activations" : ", fp32 gates";
     }
     activations += hiddenNeurons * ld / 4.0; // 2-bit gates (allocated for every hidden set)
     actDetail += ", 2-bit gates";
     if (config.precision == "bf16") {
-        activations += (neurons - arch.back()) * ld * 2.0;
+        const double ld32 = static_cast<double>((config.batch + 31) / 32 * 32);
+        for (std::size_t l = 0; l < layers; ++l)
+            if (kernel[l] == Kernel::Sparse)
+                activations += arch[l] * ld32 * 2.0;
         actDetail += ", bf16 copies";
     }
     add(plan.resident, "activations", activations, actDetail);
@@ -110,8 +130,15 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
     if (spec.evolves) {
         const double zeta = std::clamp(config.zeta, 0.0, 1.0);
         const double props = 1.0 + (adam ? 2.0 : 1.0);
-        add(plan.transient, "topology step", largestLayer * (1.0 + 12.0 * zeta + 4.0 * (1.0 + props) + 12.0 + 40.0 * zeta),
-            fmt::format("the largest layer's {:.0f} edges rebuilt", largestLayer));
+        // keep flag 1, new edges 12ζ, remap table 8, new columns, weights and properties, the CSC
+        // view 12, the sorted draws of random regrowth 8ζ (x ~1.1 for duplicates and surplus).
+        double perEdge = 1.0 + 12.0 * zeta + 8.0 + 4.0 * (1.0 + props) + 12.0 + 9.0 * zeta;
+        std::string detail = fmt::format("the largest layer's {:.0f} edges rebuilt", largestLayer);
+        if (config.method.rfind("neighbour-", 0) == 0) {
+            perEdge += 192.0; // candidate keys (8 B) and scored candidates (16 B), up to 8 per kept edge
+            detail += ", with the neighbour candidates";
+        }
+        add(plan.transient, "topology step", largestLayer * perEdge, detail);
     }
     return plan;
 }
@@ -139,10 +166,21 @@ std::string formatMemoryPlan(const MemoryPlan& plan, double availableBytes)
     return out;
 }
 
-void requirePlanFits(const MemoryPlan& plan, const TrainConfig& config)
+double planPartBytes(const MemoryPlan& plan, std::initializer_list<const char*> names)
+{
+    double sum = 0;
+    for (const auto* list : {&plan.resident, &plan.transient})
+        for (const MemoryPart& p : *list)
+            for (const char* n : names)
+                if (p.name == n)
+                    sum += p.bytes;
+    return sum;
+}
+
+void requirePlanFits(const MemoryPlan& plan, const TrainConfig& config, double alreadyAllocated)
 {
     const double have = availableMemoryBytes(), need = plan.peakBytes();
-    if (!(have > 0) || need <= 0.9 * have)
+    if (!(have > 0) || need - alreadyAllocated <= 0.9 * have)
         return;
     std::vector<MemoryPart> parts = plan.resident;
     std::sort(parts.begin(), parts.end(), [](const MemoryPart& a, const MemoryPart& b) { return a.bytes > b.bytes; });

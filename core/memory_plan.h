@@ -6,6 +6,7 @@
 #include "core/config.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,13 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data);
 // The plan as an aligned table with the total and whether it fits in `availableBytes` (0: unknown).
 std::string formatMemoryPlan(const MemoryPlan& plan, double availableBytes);
 
-// Throws ConfigError naming the largest parts when the plan's peak exceeds 90 % of the memory
-// available now (/proc/meminfo); does nothing when that is unknown.
-void requirePlanFits(const MemoryPlan& plan, const TrainConfig& config);
+// The bytes of the parts named in `names` (e.g. {"data"}: what a caller has already allocated).
+double planPartBytes(const MemoryPlan& plan, std::initializer_list<const char*> names);
+
+// Throws ConfigError naming the largest parts when the plan's peak, less `alreadyAllocated` (parts
+// that exist already and so are no longer in the available memory: the loaded data, a resumed
+// checkpoint's network), exceeds 90 % of the memory available now (/proc/meminfo); does nothing
+// when that is unknown.
+void requirePlanFits(const MemoryPlan& plan, const TrainConfig& config, double alreadyAllocated = 0.0);
 
 } // namespace rewire

@@ -104,20 +104,25 @@ NetworkGraph buildNetwork(const TrainConfig& config)
     std::vector<SparseLayer> layers;
     for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
         Rng rng = Rng::derive(config.seed, kInitStream * 1000 + l);
-        if (dense)
-            layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
-        else if (init == WeightInit::UniformFanIn)
-            layers.push_back(uniformFanInLayer(arch[l], arch[l + 1], config.epsilon, rng));
-        else {
-            float gain = 1.0f;
-            if (init == WeightInit::SparseFanIn && l + 2 == arch.size() - 1) {
-                const auto meanInDegree = [&](std::size_t k) {
-                    return static_cast<double>(erdosRenyiEdgeCount(arch[k], arch[k + 1], config.epsilon)) / arch[k + 1];
-                };
-                gain = readoutGain(meanInDegree(l), meanInDegree(l + 1));
-            }
-            layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng, &pool, gain));
+        // sparse-fanin's gain on the last hidden layer, from the mean in-degrees the layers start
+        // with (initGain computes the same from the network at regrowth).
+        float gain = 1.0f;
+        if (init == WeightInit::SparseFanIn && l + 2 == arch.size() - 1) {
+            const auto meanInDegree = [&](std::size_t k) {
+                const double edges = dense ? static_cast<double>(arch[k]) * arch[k + 1]
+                                           : static_cast<double>(erdosRenyiEdgeCount(arch[k], arch[k + 1], config.epsilon));
+                return edges / arch[k + 1];
+            };
+            gain = readoutGain(meanInDegree(l), meanInDegree(l + 1));
         }
+        if (dense) {
+            layers.push_back(denseLayer(arch[l], arch[l + 1], init, rng));
+            for (float& w : layers.back().weights())
+                w *= gain;
+        } else if (init == WeightInit::UniformFanIn)
+            layers.push_back(uniformFanInLayer(arch[l], arch[l + 1], config.epsilon, rng));
+        else
+            layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], config.epsilon, init, rng, &pool, gain));
     }
     // SReLU's parameters, per hidden neuron, as the issue and Jin et al. initialise them:
     // t_l = 0, a_l ~ U(0, 1), t_r ~ U(0, 5), a_r = 1.
@@ -179,9 +184,15 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
          (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
         throw ConfigError("--ratio-on validation: the run has no validation data (set --validation or --validation-dataset)");
     m_init = resolveWeightInit(m_config.init, arch, m_config.epsilon, m_spec->dense);
-    requirePlanFits(planTrainingMemory(m_config, {train.samples(), data.test.samples(), data.validation.samples(),
-                                                  train.features()}),
-                    m_config);
+    {
+        // The data is loaded already, and a checkpoint's network with its optimiser state: both
+        // are gone from the available memory, so they are not asked for twice.
+        const MemoryPlan plan = planTrainingMemory(
+            m_config, {train.samples(), data.test.samples(), data.validation.samples(), train.features()});
+        requirePlanFits(plan, m_config,
+                        planPartBytes(plan, {"data"}) +
+                            (checkpoint ? planPartBytes(plan, {"edges", "optimiser state"}) : 0.0));
+    }
     if (checkpoint) {
         if (epochsDone < 0 || epochsDone > m_config.epochs)
             throw ConfigError("checkpoint: " + std::to_string(epochsDone) + " epochs done, the run has " +

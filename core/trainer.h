@@ -46,7 +46,7 @@ struct EpochMetrics {
     double trainFlops = 0.0;
     double epochSeconds = 0.0;     // forward + backward + update over the training set
     double evolutionSeconds = 0.0; // topology step
-    double evalSeconds = 0.0;      // test-set evaluation
+    double evalSeconds = 0.0;      // test (and validation) evaluation, and the induced-loss passes
 };
 
 // NaN loss and accuracy for an empty split: shown as "n/a" (metrics.csv, the progress line),

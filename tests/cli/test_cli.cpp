@@ -221,6 +221,10 @@ TEST_CASE("train --dry-run prints the memory per part and whether it fits, and w
     INFO(huge.output);
     REQUIRE(huge.code == 1);
     REQUIRE(huge.output.find("does not fit") != std::string::npos);
+    // The data's shape is known, so a mismatched input layer is an error, not a plan.
+    const Result mismatch = run("train " + kTiny + " --arch 7-5-3 --dry-run");
+    REQUIRE(mismatch.code == 2);
+    REQUIRE(mismatch.output.find("--arch 7-5-3: input size 7 does not match the 20 features") != std::string::npos);
 }
 
 TEST_CASE("hostile --config files end in one clear error, nothing written", "[cli][errors]")
