@@ -31,6 +31,7 @@ struct TrainConfig {
     double zeta = 0.3;
     int epochs = 10;
     int batch = 128;
+    int microBatch = 0;              // 0 = off; else the batch runs in parts of this many samples, gradients summed
     double lr = 0.01;
     std::string optimizer = "sgd"; // the update policy (core/kernels.h, UpdatePolicy): sgd (momentum) | adam
     double momentum = 0.9;

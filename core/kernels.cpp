@@ -80,13 +80,14 @@ struct DropoutMask {
     std::uint32_t key;       // hash of (dropout key, neuron)
     std::uint32_t threshold; // keep when the top 24 hash bits fall below keep * 2^24
     std::uint32_t batch;
+    std::uint32_t column0; // a micro-batch's columns are columns column0 + b of its full batch
     bool dropout;
 
     DropoutMask(const ForwardEpilogue& epi, int batchSize, NeuronIndex neuron)
         : scale(splat(dropoutScale(epi))),
           key(static_cast<std::uint32_t>(hashCounter(epi.dropoutKey, static_cast<std::uint64_t>(neuron)))),
           threshold(static_cast<std::uint32_t>(static_cast<double>(epi.keepProbability) * 16777216.0)),
-          batch(static_cast<std::uint32_t>(batchSize)), dropout(epi.keepProbability < 1.0f)
+          batch(static_cast<std::uint32_t>(batchSize)), column0(epi.dropoutColumn), dropout(epi.keepProbability < 1.0f)
     {
     }
     // The scale (kept) or 0 (dropped, or a padding column) for columns [b, b + 16).
@@ -95,7 +96,7 @@ struct DropoutMask {
         const u16x col = u16x{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15} + static_cast<std::uint32_t>(b);
         auto keep = col < batch;
         if (dropout) {
-            u16x x = col * 0x9E3779B9u + key;
+            u16x x = (col + column0) * 0x9E3779B9u + key;
             x ^= x >> 16;
             x *= 0x7feb352du;
             x ^= x >> 15;

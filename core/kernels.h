@@ -75,6 +75,7 @@ struct ForwardEpilogue {
     float negativeSlope = 0.0f;     // for piecewise-linear activations in this layer
     float keepProbability = 1.0f;   // inverted dropout when < 1
     std::uint64_t dropoutKey = 0;   // seeds the mask; the same key gives the same mask on any thread
+    std::uint32_t dropoutColumn = 0; // the batch's first column within its full batch (micro-batches)
 };
 
 // bf16 copy of a NeuronBuffer's rows (ld rounded up to 32), for the bf16 forward; each 64-byte

@@ -96,7 +96,12 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
         methodDetail = "one training batch's gradients per edge";
     }
     add(plan.resident, "method state", method, methodDetail);
-    const double ld = static_cast<double>((config.batch + 15) / 16 * 16);
+    const int columns = config.microBatch > 0 && config.microBatch < config.batch ? config.microBatch : config.batch;
+    const double ld = static_cast<double>((columns + 15) / 16 * 16);
+    if (columns < config.batch)
+        add(plan.resident, "micro-batch sums", allEdges * 8.0 + nonInput * 8.0,
+            fmt::format("the batch's summed gradients and one part's, 8 B per edge and bias ({} of {} samples per pass)",
+                        columns, config.batch));
     const Activation act = Activation::parse(config.activation);
     double activations = neurons * ld * 4.0 + nonInput * ld * 4.0; // values and deltas
     std::string actDetail = fmt::format("{:.0f} neurons x {:.0f} batch columns x 4 B, and deltas", neurons, ld);
@@ -114,7 +119,7 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
     activations += hiddenNeurons * ld / 4.0; // 2-bit gates (allocated for every hidden set)
     actDetail += ", 2-bit gates";
     if (config.precision == "bf16") {
-        const double ld32 = static_cast<double>((config.batch + 31) / 32 * 32);
+        const double ld32 = static_cast<double>((columns + 31) / 32 * 32);
         for (std::size_t l = 0; l < layers; ++l)
             if (kernel[l] == Kernel::Sparse)
                 activations += arch[l] * ld32 * 2.0;

@@ -242,7 +242,7 @@ bool MlpEngine::gateBits(int set) const
     return kernelFor(m_net.layer(set - 1)) == LayerKernel::Sparse && kernelFor(m_net.layer(set)) != LayerKernel::Gemm;
 }
 
-void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates)
+void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates, int column0)
 {
     refreshUnits();
     const int L = m_net.layerCount();
@@ -258,6 +258,7 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             epi.negativeSlope = m_activation.negativeSlope(l + 1);
             epi.keepProbability = keepProbability;
             epi.dropoutKey = hashCounter(dropoutKey, static_cast<std::uint64_t>(l));
+            epi.dropoutColumn = static_cast<std::uint32_t>(column0);
         }
         const bool srel = !last && srelu();
         ForwardEpilogue kernelEpi = epi;
@@ -300,14 +301,15 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
     }
 }
 
-BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient)
+BatchResult MlpEngine::lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient,
+                                       int normalizer)
 {
     BatchResult r;
     const NeuronBuffer& z = m_act.back();
     NeuronBuffer& dz = m_delta.back();
     const int classes = z.neurons();
     const int width = (batch + 15) / 16 * 16;
-    const float invB = 1.0f / static_cast<float>(batch);
+    const float invB = 1.0f / static_cast<float>(normalizer > 0 ? normalizer : batch);
     for (int b = 0; b < batch; ++b) {
         const int y = labels[static_cast<std::size_t>(b)];
         if (y < 0 || y >= classes)
@@ -460,6 +462,73 @@ BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> label
         for (int k = 1; k < L; ++k)
             sreluUpdate(k, step);
     return r;
+}
+
+BatchResult MlpEngine::accumulateBatch(int batch, std::span<const std::int32_t> labels, float keepProbability,
+                                       std::uint64_t dropoutKey, int column0, int fullBatch, Gradients& sum)
+{
+    if (srelu())
+        throw std::invalid_argument("micro-batches do not support srelu yet (its parameters' gradients are not summed)");
+    if (column0 < 0 || batch < 1 || column0 + batch > fullBatch)
+        throw std::invalid_argument("MlpEngine::accumulateBatch: columns [" + std::to_string(column0) + ", " +
+                                    std::to_string(column0 + batch) + ") outside a batch of " + std::to_string(fullBatch));
+    FlushDenormals flush;
+    forward(batch, keepProbability, dropoutKey, true, column0);
+    BatchResult r = lossAndGradient(batch, labels, true, fullBatch);
+    if (!r.finite)
+        return r;
+    const int L = m_net.layerCount();
+    m_part.weights.resize(static_cast<std::size_t>(L));
+    m_part.biases.resize(static_cast<std::size_t>(L));
+    backward(batch, UpdatePolicy{}, &m_part.weights, &m_part.biases);
+    sum.weights.resize(static_cast<std::size_t>(L));
+    sum.biases.resize(static_cast<std::size_t>(L));
+    for (int l = 0; l < L; ++l) {
+        const auto add = [&](std::vector<float>& to, const std::vector<float>& from) {
+            if (to.size() != from.size())
+                to.assign(from.size(), 0.0f);
+            const std::size_t n = from.size(), units = std::clamp<std::size_t>(n / 65536, 1, 256);
+            m_pool->run(static_cast<int>(units), [&](int u) {
+                const std::size_t e0 = n * static_cast<std::size_t>(u) / units, e1 = n * (static_cast<std::size_t>(u) + 1) / units;
+                for (std::size_t e = e0; e < e1; ++e)
+                    to[e] += from[e];
+            });
+        };
+        add(sum.weights[static_cast<std::size_t>(l)], m_part.weights[static_cast<std::size_t>(l)]);
+        add(sum.biases[static_cast<std::size_t>(l)], m_part.biases[static_cast<std::size_t>(l)]);
+    }
+    return r;
+}
+
+void MlpEngine::zeroGradients(Gradients& sum) const
+{
+    const int L = m_net.layerCount();
+    sum.weights.resize(static_cast<std::size_t>(L));
+    sum.biases.resize(static_cast<std::size_t>(L));
+    for (int l = 0; l < L; ++l) {
+        sum.weights[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(m_net.layer(l).edgeCount()), 0.0f);
+        sum.biases[static_cast<std::size_t>(l)].assign(static_cast<std::size_t>(m_net.layer(l).outputs()), 0.0f);
+    }
+}
+
+void MlpEngine::applyGradients(const Gradients& sum, const UpdatePolicy& step)
+{
+    if (step.optimizer != m_optimizer)
+        throw std::invalid_argument("MlpEngine: the update policy's optimiser is not the one the engine keeps state for");
+    FlushDenormals flush;
+    for (int l = 0; l < m_net.layerCount(); ++l) {
+        SparseLayer& layer = m_net.layer(l);
+        const ParamState state = weightState(l);
+        const std::span<const float> g = sum.weights.at(static_cast<std::size_t>(l));
+        const std::size_t n = g.size(), units = std::clamp<std::size_t>(n / 65536, 1, 256);
+        m_pool->run(static_cast<int>(units), [&](int u) { // each parameter's step is its own: any split gives the same bits
+            const std::size_t e0 = n * static_cast<std::size_t>(u) / units, e1 = n * (static_cast<std::size_t>(u) + 1) / units;
+            const auto part = [&](std::span<float> a) { return a.empty() ? a : a.subspan(e0, e1 - e0); };
+            updateParams(layer.weights().subspan(e0, e1 - e0), ParamState(part(state.first), part(state.second)),
+                         g.subspan(e0, e1 - e0), step);
+        });
+        updateParams(layer.bias(), biasState(l), sum.biases.at(static_cast<std::size_t>(l)), step);
+    }
 }
 
 BatchResult MlpEngine::evaluateBatch(int batch, std::span<const std::int32_t> labels)

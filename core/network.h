@@ -58,6 +58,18 @@ public:
     };
     BatchResult trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
                            float keepProbability, std::uint64_t dropoutKey, Gradients* capture = nullptr);
+    // Micro-batches: one part of a batch of `fullBatch` samples, whose first sample is column
+    // `column0` of that batch. The forward draws the full batch's dropout masks, and the gradients
+    // of the full batch's mean loss are added into `sum` (the caller zeroes it, e.g. with
+    // zeroGradients, before the first part); applyGradients then takes the one step. Together:
+    // trainBatch's step on the full batch, up to the order of the sums, with buffers for only
+    // `batch` columns. Throws std::invalid_argument with SReLU (its parameter gradients are not
+    // accumulated yet).
+    BatchResult accumulateBatch(int batch, std::span<const std::int32_t> labels, float keepProbability,
+                                std::uint64_t dropoutKey, int column0, int fullBatch, Gradients& sum);
+    void zeroGradients(Gradients& sum) const;
+    void applyGradients(const Gradients& sum, const UpdatePolicy& step);
+
     // Forward without dropout; loss and accuracy only.
     BatchResult evaluateBatch(int batch, std::span<const std::int32_t> labels);
     // Gradients of the mean batch loss without dropout and without updating (for checks and
@@ -104,8 +116,9 @@ private:
     // Whether hidden neuron set k keeps its gates as a GateMask: piecewise-linear activations,
     // written by the sparse forward and read by the sparse or narrow backward.
     bool gateBits(int set) const;
-    void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates);
-    BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient);
+    void forward(int batch, float keepProbability, std::uint64_t dropoutKey, bool keepGates, int column0 = 0);
+    // The loss gradient is of the mean over `normalizer` samples (0: over `batch`).
+    BatchResult lossAndGradient(int batch, std::span<const std::int32_t> labels, bool wantGradient, int normalizer = 0);
     void backward(int batch, const UpdatePolicy& step, std::vector<std::vector<float>>* weightGrads,
                   std::vector<std::vector<float>>* biasGrads);
 
@@ -135,6 +148,7 @@ private:
     std::vector<std::array<std::vector<int>, 4>> m_sreluState; // the optimiser's property ids
     std::vector<std::array<std::vector<float>, 4>> m_sreluGrads;
     std::vector<float> m_scratch;
+    Gradients m_part; // one micro-batch's gradients, before they are added up
     std::vector<float> m_lossScratch;
 };
 

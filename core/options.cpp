@@ -242,6 +242,13 @@ std::vector<OptionSpec> buildTable()
     add({"batch", "training", K::Integer, "B", "batch", "samples per batch", {}, 1, 65536, false, false, "", true, "",
          +[](const TrainConfig& c) { return std::to_string(c.batch); },
          +[](TrainConfig& c, const std::string& v) { c.batch = clampedInt("batch", v); }});
+    add({"micro-batch", "training", K::Integer, "M", "micro-batch",
+         "run each batch in parts of M samples and sum their gradients before the one step: the same step as the full "
+         "batch (the same dropout masks; sums in another order), with activation buffers for M columns instead of "
+         "--batch (bench/RESULTS.md, \"Scale\"); 0 = off",
+         {}, 0, 65536, false, false, "samples", true, "",
+         +[](const TrainConfig& c) { return std::to_string(c.microBatch); },
+         +[](TrainConfig& c, const std::string& v) { c.microBatch = clampedInt("micro-batch", v); }});
     add({"lr", "training", K::Number, "R", "learning rate", "learning rate; may change between epochs while training", {},
          0, kUnbounded, true, false, "", true, "", +[](const TrainConfig& c) { return formatNumber(c.lr); },
          +[](TrainConfig& c, const std::string& v) { c.lr = number("lr", v); }});

@@ -177,6 +177,12 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         throw ConfigError("--prune-rounds " + std::to_string(m_config.pruneRounds) + ": imp needs at least " +
                           std::to_string(m_config.pruneRounds + 1) + " epochs (a round of training before each pruning, "
                           "and one after the last); --epochs is " + std::to_string(m_config.epochs));
+    if (m_config.microBatch > m_config.batch)
+        throw ConfigError("--micro-batch " + std::to_string(m_config.microBatch) + ": more than --batch " +
+                          std::to_string(m_config.batch));
+    if (microBatch() < m_config.batch && Activation::parse(m_config.activation).kind == ActivationKind::SRelu)
+        throw ConfigError("--micro-batch " + std::to_string(m_config.microBatch) +
+                          ": not with --activation srelu yet (its parameters' gradients are not summed)");
     if (m_config.method == "gmp" && m_config.epochs < 2)
         throw ConfigError("--epochs 1: gmp prunes after epochs 1 .. 3/4 of the run and fine-tunes after; give at least 2");
     if (m_config.ratioOn == "validation" && data.validation.samples() == 0 &&
@@ -258,7 +264,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         std::sort(m_inducedRows.begin(), m_inducedRows.end());
     }
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
-                                           parseLoss(m_config.loss), m_config.batch, resolveThreads(m_config.threads),
+                                           parseLoss(m_config.loss), microBatch(), resolveThreads(m_config.threads),
                                            parseOptimizer(m_config.optimizer));
     m_engine->setBf16Activations(m_config.precision == "bf16");
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
@@ -407,7 +413,6 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         const std::span<const std::int64_t> rows(order.data() + start, static_cast<std::size_t>(b));
         for (int q = 0; q < b; ++q)
             labels[static_cast<std::size_t>(q)] = train.y[static_cast<std::size_t>(rows[q])];
-        m_engine->fillInput(train.x.data(), train.features(), rows);
         const std::uint64_t key = hashCounter(m_dropoutBase,
                                               (static_cast<std::uint64_t>(epoch) << 32) | static_cast<std::uint64_t>(bi));
         if (optimizer == Optimizer::Adam) // t counts the run's batches: a resumed run continues the count
@@ -420,8 +425,29 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             m_captured.resize(static_cast<std::size_t>(std::min(batches, m_captureBatches)));
             capture = &m_captured[static_cast<std::size_t>(slot)];
         }
-        const BatchResult r =
-            m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key, capture);
+        BatchResult r;
+        const int part = microBatch();
+        if (part >= b) {
+            m_engine->fillInput(train.x.data(), train.features(), rows);
+            r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key, capture);
+        } else { // micro-batches: the parts' gradients summed, then the batch's one step
+            m_engine->zeroGradients(m_microSum);
+            for (int c0 = 0; c0 < b && r.finite; c0 += part) {
+                const int m = std::min(part, b - c0);
+                m_engine->fillInput(train.x.data(), train.features(), rows.subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)));
+                const BatchResult p = m_engine->accumulateBatch(
+                    m, std::span(labels).subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)), keep, key, c0, b,
+                    m_microSum);
+                r.lossSum += p.lossSum;
+                r.correct += p.correct;
+                r.finite = r.finite && p.finite;
+            }
+            if (r.finite) {
+                m_engine->applyGradients(m_microSum, step);
+                if (capture)
+                    *capture = m_microSum;
+            }
+        }
         if (!r.finite)
             throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ", batch " +
                                    std::to_string(bi + 1) + " of " + std::to_string(batches) +

@@ -128,6 +128,11 @@ public:
     int threads() const { return m_engine->threads(); }
     // The weight initialisation in use (--init auto resolved).
     WeightInit init() const { return m_init; }
+    // Samples per forward/backward pass: --micro-batch when it splits the batch, else --batch.
+    int microBatch() const
+    {
+        return m_config.microBatch > 0 && m_config.microBatch < m_config.batch ? m_config.microBatch : m_config.batch;
+    }
     // lr and zeta may change between epochs.
     void setLearningRate(double lr);
     void setZeta(double zeta);
@@ -151,6 +156,7 @@ private:
     std::vector<std::unique_ptr<TopologyMethod>> m_methods; // Importance Pruning (when on), then the method
     TopologyState m_topology;
     WeightInit m_init;
+    MlpEngine::Gradients m_microSum; // a batch's summed gradients, with --micro-batch
     NetworkGraph m_network;
     std::unique_ptr<MlpEngine> m_engine;
     int m_epochsDone = 0;

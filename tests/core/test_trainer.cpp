@@ -157,6 +157,54 @@ TEST_CASE("bf16 activations train as well, deterministically, and differ from fp
     REQUIRE_THROWS_WITH(c.validate(), Catch::Contains("--precision fp16: expected fp32 or bf16"));
 }
 
+TEST_CASE("micro-batches take the full batch's step: same dropout masks, gradients summed", "[core][trainer]")
+{
+    // Batch 32 in parts of 8, 5, 16 and 32 (off) against the full batch: with dropout, momentum,
+    // weight decay, Adam and a topology step between epochs, the weights stay within rounding
+    // of each other. The sums run in another order, so bits differ, not values.
+    const DataSplit data = toyData();
+    for (const std::string optimizer : {"sgd", "adam"}) {
+        auto runOnce = [&](int part) {
+            TrainConfig c = toyConfig();
+            c.epochs = 2;
+            c.set("optimizer", optimizer);
+            c.set("dropout", "0.3");
+            c.microBatch = part;
+            Trainer t(c, data);
+            REQUIRE(t.microBatch() == (part > 0 && part < 32 ? part : 32));
+            Recorder rec;
+            t.run(&rec);
+            std::vector<float> w;
+            for (const SparseLayer& l : t.network().layers())
+                w.insert(w.end(), l.weights().begin(), l.weights().end());
+            return std::pair(rec.epochs, w);
+        };
+        const auto [full, wFull] = runOnce(0);
+        for (int part : {8, 5, 16, 32}) {
+            INFO(optimizer << ", parts of " << part);
+            const auto [m, w] = runOnce(part);
+            REQUIRE(w.size() == wFull.size());
+            double worst = 0, scale = 0;
+            for (std::size_t e = 0; e < w.size(); ++e) {
+                worst = std::max(worst, static_cast<double>(std::fabs(w[e] - wFull[e])));
+                scale = std::max(scale, static_cast<double>(std::fabs(wFull[e])));
+            }
+            REQUIRE(worst <= 1e-4 * scale);
+            REQUIRE(m.back().trainLoss == Approx(full.back().trainLoss).epsilon(1e-4));
+            if (part == 32)
+                REQUIRE(w == wFull); // off: the fused path itself
+            else
+                REQUIRE(worst > 0.0); // the parts' path was really taken
+        }
+    }
+    TrainConfig c = toyConfig();
+    c.microBatch = 64;
+    REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("--micro-batch 64: more than --batch 32"));
+    c.microBatch = 8;
+    c.activation = "srelu";
+    REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("not with --activation srelu"));
+}
+
 TEST_CASE("static and dense methods do not evolve", "[core][trainer]")
 {
     const DataSplit data = toyData();
