@@ -38,7 +38,7 @@ std::string methodsText()
 struct TrainArgs {
     std::vector<std::pair<std::string, std::string>> options;
     std::string config, out, resume;
-    bool force = false, quiet = false, markdown = false, dryRun = false;
+    bool force = false, quiet = false, markdown = false, dryRun = false, profile = false;
 };
 
 // The data's shape when the spec alone tells it (generated sets, the built-in IDX sets), so that a
@@ -83,6 +83,10 @@ bool parseTrainArgs(int argc, char** argv, TrainArgs& a)
     app.add_option("--out", a.out, "run folder [runs/<method>-<time>]")->group("run")->type_name("DIR");
     app.add_flag("--force", a.force, "write into a DIR that already holds a run")->group("run");
     app.add_flag("--quiet", a.quiet, "no per-epoch lines")->group("run");
+    app.add_flag("--profile", a.profile,
+                 wrapHelp("after each epoch line, the training pass's seconds per layer: forward, backward (bias "
+                          "step and gradient phase), update phase; and input filling and loss"))
+        ->group("run");
     app.add_flag("--dry-run", a.dryRun,
                  wrapHelp("print the memory the run will need, part by part (edges, optimiser state, activations, "
                           "data, transient peaks), and whether it fits; allocate and write nothing"))
@@ -284,6 +288,7 @@ int runTrain(int argc, char** argv)
         void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { apply(m.epoch + 1); }
     } replay(*trainer, run, resumed.laterChanges);
     replay.apply(trainer->epochsDone() + 1);
+    trainer->setProfiling(args.profile);
     ProgressPrinter progress(config.epochs, config.batch, quiet);
     ObserverList observers{&progress, &run, &replay};
     installStopHandler();

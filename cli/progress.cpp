@@ -72,6 +72,14 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& /*netwo
                     loss(m.trainLoss).c_str(), acc(m.trainAccuracy).c_str(), val.c_str(), loss(m.testLoss).c_str(),
                     acc(m.testAccuracy).c_str(),
                     static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
+        if (m.passTimes) { // --profile
+            const MlpEngine::Times& t = *m.passTimes;
+            std::printf("  profile  %10s %10s %10s   seconds of this epoch's training pass; input filling %.3fs, "
+                        "loss %.3fs\n",
+                        "forward", "backward", "update", t.input, t.loss);
+            for (std::size_t l = 0; l < t.forward.size(); ++l)
+                std::printf("  layer %-2zu %10.3f %10.3f %10.3f\n", l + 1, t.forward[l], t.backward[l], t.update[l]);
+        }
         std::fflush(stdout);
     }
 }

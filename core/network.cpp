@@ -3,6 +3,7 @@
 #include "core/rng.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -65,6 +66,30 @@ void transpose16(v16* r)
 }
 
 } // namespace
+
+namespace {
+
+double secondsBetween(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b)
+{
+    return std::chrono::duration<double>(b - a).count();
+}
+
+} // namespace
+
+void MlpEngine::setTiming(bool on)
+{
+    m_timing = on;
+    resetTimes();
+}
+
+void MlpEngine::resetTimes()
+{
+    const auto L = static_cast<std::size_t>(m_net.layerCount());
+    m_times = Times{};
+    m_times.forward.assign(L, 0.0);
+    m_times.backward.assign(L, 0.0);
+    m_times.update.assign(L, 0.0);
+}
 
 MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads,
                      Optimizer optimizer)
@@ -201,6 +226,17 @@ void MlpEngine::refreshUnits()
 
 void MlpEngine::fillInput(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows)
 {
+    const auto start = m_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    struct AddTime { // on every way out
+        bool on;
+        double& total;
+        std::chrono::steady_clock::time_point start;
+        ~AddTime()
+        {
+            if (on)
+                total += secondsBetween(start, std::chrono::steady_clock::now());
+        }
+    } addTime{m_timing, m_times.input, start};
     NeuronBuffer& in = input();
     if (featureCount != in.neurons())
         throw std::invalid_argument("MlpEngine: samples have " + std::to_string(featureCount) +
@@ -247,6 +283,7 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
     refreshUnits();
     const int L = m_net.layerCount();
     for (int l = 0; l < L; ++l) {
+        const auto layerStart = m_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         const SparseLayer& layer = m_net.layer(l);
         const bool last = l == L - 1;
         ForwardEpilogue epi;
@@ -298,6 +335,8 @@ void MlpEngine::forward(int batch, float keepProbability, std::uint64_t dropoutK
             m_sreluEpi[static_cast<std::size_t>(l + 1)] = epi;
             sreluForward(*m_pool, m_act[l + 1], pre, batch, epi, sreluParams(l + 1));
         }
+        if (m_timing)
+            m_times.forward[static_cast<std::size_t>(l)] += secondsBetween(layerStart, std::chrono::steady_clock::now());
     }
 }
 
@@ -386,7 +425,18 @@ void MlpEngine::backward(int batch, const UpdatePolicy& step, std::vector<std::v
     // gradient phase (they touch different layers), which saves a job per hidden layer.
     std::optional<SparseBackward> sparse[2];
     WorkPart pending;
+    int pendingLayer = -1;
+    using Clock = std::chrono::steady_clock;
+    const auto runPending = [&] { // alone, timed as its layer's update phase
+        const auto t = Clock::now();
+        m_pool->run({pending});
+        if (pendingLayer >= 0)
+            m_times.update[static_cast<std::size_t>(pendingLayer)] += secondsBetween(t, Clock::now());
+        pending = {};
+        pendingLayer = -1;
+    };
     for (int l = m_net.layerCount() - 1; l >= 0; --l) {
+        const auto layerStart = m_timing ? Clock::now() : Clock::time_point{};
         SparseLayer& layer = m_net.layer(l);
         LayerState& s = m_state[l];
         std::span<float> wg, bg;
@@ -416,11 +466,26 @@ void MlpEngine::backward(int batch, const UpdatePolicy& step, std::vector<std::v
             SparseBackward& job = sparse[l % 2].emplace(layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev,
                                                         batch, step, wg, s.gradCsc, s.colUnits, s.rowUnits, rowSums,
                                                         gateMaskPrev);
-            m_pool->run({pending, job.gradients()});
+            if (m_timing) {
+                const auto beforePending = Clock::now();
+                runPending();
+                const double pendingSeconds = secondsBetween(beforePending, Clock::now());
+                m_pool->run({job.gradients()});
+                m_times.backward[static_cast<std::size_t>(l)] -= pendingSeconds; // counted as an update
+            } else {
+                m_pool->run({pending, job.gradients()});
+            }
             pending = job.updates();
+            pendingLayer = l;
         } else {
-            m_pool->run({pending});
-            pending = {};
+            if (m_timing) {
+                const auto beforePending = Clock::now();
+                runPending();
+                m_times.backward[static_cast<std::size_t>(l)] -= secondsBetween(beforePending, Clock::now());
+            } else {
+                m_pool->run({pending});
+                pending = {};
+            }
             if (kernel == LayerKernel::Gemm)
                 denseBackward(*m_pool, layer, velocity, m_act[l], m_delta[l + 1], gatePrev, dxPrev, batch, step, wg,
                               m_scratch);
@@ -431,8 +496,13 @@ void MlpEngine::backward(int batch, const UpdatePolicy& step, std::vector<std::v
         if (srel)
             sreluStep(l, batch, step, weightGrads == nullptr);
         haveBiasGrad = !rowSums.empty();
+        if (m_timing)
+            m_times.backward[static_cast<std::size_t>(l)] += secondsBetween(layerStart, Clock::now());
     }
-    m_pool->run({pending});
+    if (m_timing)
+        runPending();
+    else
+        m_pool->run({pending});
 }
 
 BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> labels, const UpdatePolicy& step,
@@ -442,7 +512,10 @@ BatchResult MlpEngine::trainBatch(int batch, std::span<const std::int32_t> label
         throw std::invalid_argument("MlpEngine: the update policy's optimiser is not the one the engine keeps state for");
     FlushDenormals flush;
     forward(batch, keepProbability, dropoutKey, true);
+    const auto lossStart = m_timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     BatchResult r = lossAndGradient(batch, labels, true);
+    if (m_timing)
+        m_times.loss += secondsBetween(lossStart, std::chrono::steady_clock::now());
     if (!r.finite)
         return r;
     if (!capture) {

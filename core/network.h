@@ -70,6 +70,21 @@ public:
     void zeroGradients(Gradients& sum) const;
     void applyGradients(const Gradients& sum, const UpdatePolicy& step);
 
+    // Wall seconds per layer and phase, summed since resetTimes(), when timing is on (off by
+    // default: two clock reads per job). forward[l]: layer l's forward (kernel, epilogue, SReLU);
+    // backward[l]: its bias step and gradient phase (dX, and the update too for the narrow and
+    // GEMM kernels, which fuse them); update[l]: a sparse layer's update phase. With timing on, a
+    // sparse layer's update phase runs as a job of its own instead of beside the next layer's
+    // gradient phase, so that the phases separate; the results do not change.
+    struct Times {
+        std::vector<double> forward, backward, update;
+        double input = 0.0, loss = 0.0;
+    };
+    void setTiming(bool on);
+    bool timing() const { return m_timing; }
+    const Times& times() const { return m_times; }
+    void resetTimes();
+
     // Forward without dropout; loss and accuracy only.
     BatchResult evaluateBatch(int batch, std::span<const std::int32_t> labels);
     // Gradients of the mean batch loss without dropout and without updating (for checks and
@@ -149,6 +164,8 @@ private:
     std::vector<std::array<std::vector<float>, 4>> m_sreluGrads;
     std::vector<float> m_scratch;
     Gradients m_part; // one micro-batch's gradients, before they are added up
+    bool m_timing = false;
+    Times m_times;
     std::vector<float> m_lossScratch;
 };
 

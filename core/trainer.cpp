@@ -404,6 +404,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     double lossSum = 0.0;
     std::int64_t correct = 0, seen = 0;
     const EdgeIndex trainedEdges = m_network.edgeCount(); // no edit happens during the training pass
+    if (m_engine->timing())
+        m_engine->resetTimes();
     const auto t0 = Clock::now();
     for (int bi = 0; bi < batches; ++bi) {
         if (observer && observer->stopRequested())
@@ -462,6 +464,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             observer->onBatch(epoch, bi + 1, batches);
     }
     m.epochSeconds = secondsSince(t0);
+    if (m_engine->timing())
+        m.passTimes = m_engine->times();
     m.complete = seen == n;
     if (!m.complete) {
         // Stopped mid-epoch: the network holds part of this epoch's training. The epoch does not

@@ -28,6 +28,8 @@ struct EpochMetrics {
     double validationAccuracy = 0.0;
     double testLoss = 0.0;
     double testAccuracy = 0.0;
+    // With Trainer::setProfiling(true): the training pass's seconds per layer and phase.
+    std::optional<MlpEngine::Times> passTimes;
     EdgeIndex connections = 0;  // after this epoch's topology step
     EdgeIndex trainedConnections = 0; // of the network the epoch trained and evaluated (before the step)
     std::vector<EdgeIndex> connectionsPerLayer;
@@ -126,6 +128,9 @@ public:
     const TrainConfig& config() const { return m_config; }
     // The engine's threads: config().threads, or what auto (0) resolved to.
     int threads() const { return m_engine->threads(); }
+    // Times every training pass per layer and phase (MlpEngine::setTiming) into
+    // EpochMetrics::passTimes. Off by default.
+    void setProfiling(bool on) { m_engine->setTiming(on); }
     // The weight initialisation in use (--init auto resolved).
     WeightInit init() const { return m_init; }
     // Samples per forward/backward pass: --micro-batch when it splits the batch, else --batch.

@@ -205,6 +205,39 @@ TEST_CASE("micro-batches take the full batch's step: same dropout masks, gradien
     REQUIRE_THROWS_WITH(Trainer(c, data), Catch::Contains("not with --activation srelu"));
 }
 
+TEST_CASE("profiling times every layer's phases and changes no result", "[core][trainer]")
+{
+    const DataSplit data = toyData();
+    auto runOnce = [&](bool profile) {
+        TrainConfig c = toyConfig();
+        c.epochs = 2;
+        Trainer t(c, data);
+        t.setProfiling(profile);
+        Recorder rec;
+        t.run(&rec);
+        std::vector<float> w;
+        for (const SparseLayer& l : t.network().layers())
+            w.insert(w.end(), l.weights().begin(), l.weights().end());
+        return std::pair(rec.epochs, w);
+    };
+    const auto [plain, wPlain] = runOnce(false);
+    const auto [timed, wTimed] = runOnce(true);
+    REQUIRE(wPlain == wTimed); // the update phases run as jobs of their own: same bits
+    REQUIRE_FALSE(plain.back().passTimes);
+    REQUIRE(timed.back().passTimes);
+    const MlpEngine::Times& t = *timed.back().passTimes;
+    REQUIRE(t.forward.size() == 3);
+    double sum = t.input + t.loss;
+    for (std::size_t l = 0; l < 3; ++l) {
+        REQUIRE(t.forward[l] > 0.0);
+        REQUIRE(t.backward[l] > 0.0);
+        sum += t.forward[l] + t.backward[l] + t.update[l];
+    }
+    REQUIRE(t.update[1] > 0.0); // 64 -> 32 is sparse: its update phase is timed apart
+    REQUIRE(t.input > 0.0);
+    REQUIRE(sum <= timed.back().epochSeconds * 1.001);
+}
+
 TEST_CASE("static and dense methods do not evolve", "[core][trainer]")
 {
     const DataSplit data = toyData();
