@@ -5,6 +5,7 @@
 #include "cli/progress.h"
 #include "run/run_folder.h"
 #include "core/memory_plan.h"
+#include "core/parallel/wasap.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 #include "graph/atomic_file.h"
@@ -243,6 +244,13 @@ int runTrain(int argc, char** argv)
         if (config.threads == 0)
             std::printf(" (auto: every core; fewer while other processes keep cores busy)");
         std::printf("\n");
+        if (config.parallel != "off") {
+            const int phase1 = parallel::phase1Epochs(config);
+            std::printf("parallel      %s, %d worker threads x %d engine threads; phase 1 (parameter server) epochs 1-%d, "
+                        "phase 2 (local replicas, averaged) epochs %d-%d\n",
+                        config.parallel.c_str(), config.workers, parallel::workerThreads(config, config.workers), phase1,
+                        phase1 + 1, config.epochs);
+        }
         std::printf("run folder    %s\n", out.string().c_str());
         if (resumeDir && resumed.network)
             std::printf("resuming      after epoch %d of %d, from its checkpoint (the run was %s)\n", resumed.epochs,
@@ -296,7 +304,10 @@ int runTrain(int argc, char** argv)
     int code = 0;
     std::string error;
     try {
-        trainer->run(&observers);
+        if (config.parallel != "off")
+            parallel::trainThreaded(*trainer, data.split, &observers);
+        else
+            trainer->run(&observers);
         if (!trainer->finished()) {
             status = "interrupted";
             code = 130;

@@ -58,6 +58,9 @@ struct TrainConfig {
     int inducedLossSamples = 1024;   // training samples the loss before/after each step is measured on (0: off)
     std::string init = "auto";
     std::string loss = "cross-entropy";
+    std::string parallel = "off";    // off | wasap | wassp (seed 003 Algorithm 1; core/parallel/wasap.h)
+    int workers = 2;                 // --parallel: workers (threads); under mpirun the ranks
+    int localEpochs = -1;            // --parallel: phase 2's epochs; -1 = auto (a tenth of the run, at least 1)
     int threads = 0;                 // 0 = auto: every core (resolveThreads); at most that many run at once
     std::string precision = "fp32";  // fp32 | bf16 (activations gathered by the sparse forward)
     std::uint64_t seed = 1;

@@ -276,6 +276,29 @@ std::vector<OptionSpec> buildTable()
          "fraction of hidden activations dropped", true, "",
          +[](const TrainConfig& c) { return formatNumber(c.dropout); },
          +[](TrainConfig& c, const std::string& v) { c.dropout = number("dropout", v); }});
+    add({"parallel", "training", K::Choice, "P", "parallel training",
+         "data-parallel training (seed 003 Algorithm 1): phase 1 on a parameter server that applies the workers' "
+         "gradients (wasap: one worker at a time, in a fixed cyclic order; wassp: all workers' averaged, lr x K) and "
+         "evolves the topology once per epoch; phase 2: each worker trains and evolves its own replica, and their "
+         "average over the union of their topologies, pruned back to the target density, is the model. Threads with "
+         "--workers K, or ranks under mpirun",
+         {"off", "wasap", "wassp"}, 0, 0, false, false, "", true, "", +[](const TrainConfig& c) { return c.parallel; },
+         +[](TrainConfig& c, const std::string& v) { c.parallel = v; }});
+    add({"workers", "training", K::Integer, "K", "workers",
+         "--parallel: worker threads (under mpirun: the ranks, and this must match or stay unset)", {}, 1, 1024, false,
+         false, "", true, "", +[](const TrainConfig& c) { return std::to_string(c.workers); },
+         +[](TrainConfig& c, const std::string& v) { c.workers = clampedInt("workers", v); }});
+    add({"local-epochs", "training", K::Integer, "N", "local epochs",
+         "--parallel: the last N epochs are phase 2 (each worker trains its own replica; the replicas are averaged "
+         "after each); auto = a tenth of the run, at least 1",
+         {}, 0, kUnbounded, false, false, "", true, "auto",
+         +[](const TrainConfig& c) { return c.localEpochs < 0 ? std::string("auto") : std::to_string(c.localEpochs); },
+         +[](TrainConfig& c, const std::string& v) {
+             if (v == "auto")
+                 c.localEpochs = -1;
+             else if ((c.localEpochs = clampedInt("local-epochs", v)) < 0)
+                 bad("local-epochs", v, "expected auto or a number of epochs >= 0");
+         }});
     add({"threads", "training", K::Integer, "T", "threads",
          "auto = every core; at most this many train at once, fewer while other processes keep cores busy; results do "
          "not depend on it",

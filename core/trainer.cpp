@@ -228,6 +228,19 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
                               " (its Fisher gradients describe the network before Importance Pruning's edit)");
         m_captureBatches = m_config.fisherBatches;
     }
+    if (m_config.parallel != "off") {
+        if (parseOptimizer(m_config.optimizer) != Optimizer::MomentumSgd)
+            throw ConfigError("--optimizer " + m_config.optimizer + ": --parallel trains with momentum SGD (seed 003, eq. 1)");
+        if (Activation::parse(m_config.activation).kind == ActivationKind::SRelu)
+            throw ConfigError("--activation " + m_config.activation +
+                              ": not with --parallel yet (the workers' gradients do not carry SReLU's parameters)");
+        if (m_config.workers > train.samples())
+            throw ConfigError("--workers " + std::to_string(m_config.workers) + ": more workers than the " +
+                              std::to_string(train.samples()) + " training samples");
+        if (m_captureBatches > 0)
+            throw ConfigError("--method " + m_config.method +
+                              ": not with --parallel (its Fisher estimate needs the epoch's last batches on one engine)");
+    }
     if (const auto it = m_network.attributes().find("topology.state"); checkpoint && it != m_network.attributes().end()) {
         try {
             m_topology = TopologyState::fromText(it->second, m_network.layerCount());
@@ -300,6 +313,17 @@ LayerChange Trainer::topologySteps(int epoch, GradientProbe& probe)
     m_network.attributes()["topology.state"] = m_topology.toText();
     m_trainFlops += probe.flops;
     return total;
+}
+
+void Trainer::applyGradients(const MlpEngine::Gradients& gradients, int samples, double lrScale)
+{
+    FlushDenormals flush;
+    const UpdatePolicy step{static_cast<float>(m_config.lr * lrScale), static_cast<float>(m_config.momentum),
+                            static_cast<float>(m_config.weightDecay), Optimizer::MomentumSgd};
+    m_engine->applyGradients(gradients, step);
+    const EdgeIndex edges = m_network.edgeCount();
+    m_weightUpdates += edges;
+    m_trainFlops += 6.0 * static_cast<double>(edges) * samples;
 }
 
 bool Trainer::layerSelected(int l) const
@@ -407,7 +431,15 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     if (m_engine->timing())
         m_engine->resetTimes();
     const auto t0 = Clock::now();
-    for (int bi = 0; bi < batches; ++bi) {
+    bool passStopped = false;
+    if (m_pass) {
+        const TrainingPass::Figures f = m_pass->run(*this, epoch, observer);
+        lossSum = f.lossSum;
+        correct = f.correct;
+        seen = f.samples;
+        passStopped = f.stopped;
+    }
+    for (int bi = 0; m_pass == nullptr && bi < batches; ++bi) {
         if (observer && observer->stopRequested())
             break;
         const std::int64_t start = static_cast<std::int64_t>(bi) * cap;
@@ -466,7 +498,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m.epochSeconds = secondsSince(t0);
     if (m_engine->timing())
         m.passTimes = m_engine->times();
-    m.complete = seen == n;
+    m.complete = m_pass ? !passStopped : seen == n;
     if (!m.complete) {
         // Stopped mid-epoch: the network holds part of this epoch's training. The epoch does not
         // count: no evaluation, no topology step, no observer calls, epochsDone() unchanged; a
@@ -506,8 +538,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     m_topology.history.push_back(record);
     // Whether a step may run after this epoch (the schedules decide; measured only then). The
     // induced-loss measurements are inference: their time goes to eval_seconds, not to the step's.
+    const bool stepAfter = epoch < m_config.epochs && (m_pass == nullptr || m_pass->topologyStep(epoch));
     bool mayStep = false;
-    if (epoch < m_config.epochs && !m_inducedRows.empty())
+    if (stepAfter && !m_inducedRows.empty())
         for (const auto& method : m_methods) {
             TopologyContext ctx{epoch, m_config.epochs, m_config, m_network, m_topology, {}, m_init, nullptr};
             mayStep = mayStep || method->schedule().plan(ctx).active;
@@ -518,7 +551,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     const auto t1 = Clock::now();
     EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
                       m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);
-    const LayerChange change = topologySteps(epoch, probe);
+    const LayerChange change = m_pass && !m_pass->topologyStep(epoch) ? LayerChange{} : topologySteps(epoch, probe);
     m.pruned = change.pruned;
     m.regrown = change.regrown;
     m.evolutionSeconds = secondsSince(t1);

@@ -94,6 +94,26 @@ private:
     std::vector<TrainingObserver*> m_members;
 };
 
+class Trainer;
+
+// An epoch's training pass run by someone else: parallel training (core/parallel/) feeds the
+// trainer gradients its workers computed, or replaces its network by the average of theirs. The
+// trainer still evaluates, runs its topology step (when topologyStep() says so), reports to the
+// observers and counts epochs.
+class TrainingPass {
+public:
+    struct Figures {
+        double lossSum = 0.0;     // summed over the samples
+        std::int64_t correct = 0;
+        std::int64_t samples = 0;
+        bool stopped = false;     // a stop request cut the pass short
+    };
+    virtual ~TrainingPass() = default;
+    virtual Figures run(Trainer& trainer, int epoch, TrainingObserver* observer) = 0;
+    // Whether the trainer's topology step follows epoch `epoch` (as usual, not after the last).
+    virtual bool topologyStep(int /*epoch*/) const { return true; }
+};
+
 class Trainer {
 public:
     // Validates the config against the data (architecture vs features/classes) and builds the
@@ -131,6 +151,13 @@ public:
     // Times every training pass per layer and phase (MlpEngine::setTiming) into
     // EpochMetrics::passTimes. Off by default.
     void setProfiling(bool on) { m_engine->setTiming(on); }
+    // Parallel training: epochs run `pass` instead of the trainer's own batches (nullptr: its own).
+    void setTrainingPass(TrainingPass* pass) { m_pass = pass; }
+    // Applies gradients computed elsewhere (of a mean batch loss, aligned with network()'s edges)
+    // with this run's momentum-SGD step at lr × lrScale, and counts `samples` samples of training
+    // work over the current edges.
+    void applyGradients(const MlpEngine::Gradients& gradients, int samples, double lrScale = 1.0);
+    std::int64_t trainingSamples() const { return m_data.train.samples(); }
     // The weight initialisation in use (--init auto resolved).
     WeightInit init() const { return m_init; }
     // Samples per forward/backward pass: --micro-batch when it splits the batch, else --batch.
@@ -165,6 +192,7 @@ private:
     NetworkGraph m_network;
     std::unique_ptr<MlpEngine> m_engine;
     int m_epochsDone = 0;
+    TrainingPass* m_pass = nullptr;
     int m_partialBatches = 0, m_batchesPerEpoch = 0;
     std::uint64_t m_dropoutBase = 0; // per-run key; each batch hashes it with (epoch, batch)
     std::int64_t m_weightUpdates = 0; // cumulative (saved as the attribute cost.weight_updates)
