@@ -5,6 +5,7 @@
 #include "cli/progress.h"
 #include "run/run_folder.h"
 #include "core/memory_plan.h"
+#include "core/parallel/mpi_transport.h"
 #include "core/parallel/wasap.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -167,6 +169,31 @@ int runTrain(int argc, char** argv)
         throw UsageError(e.what());
     }
 
+    // Under mpirun, rank 0 is the parameter server and runs the run as usual (folder, output, the
+    // Trainer); the other ranks load the same data and work as workers 1..K-1.
+    std::unique_ptr<parallel::MpiSession> mpi;
+    if (parallel::launchedByMpirun() && !args.dryRun) {
+        if (config.parallel == "off")
+            throw UsageError("started by mpirun: add --parallel wasap or --parallel wassp (otherwise every rank would "
+                             "train the same network into the same folder)");
+        mpi = std::make_unique<parallel::MpiSession>();
+        const bool workersGiven = std::any_of(args.options.begin(), args.options.end(),
+                                              [](const auto& kv) { return kv.first == "workers"; });
+        if (workersGiven && config.workers != mpi->size()) {
+            mpi->setExitCode(2);
+            if (mpi->rank() == 0)
+                std::fprintf(stderr, "rewire train: --workers %d: under mpirun the workers are the %d ranks; leave --workers "
+                             "out or give %d\n", config.workers, mpi->size(), mpi->size());
+            return 2;
+        }
+        config.workers = mpi->size();
+        if (mpi->rank() > 0) {
+            const LoadedData data = loadDataset(datasetRequest(config));
+            parallel::workMpi(*mpi, config, data.split);
+            return 0;
+        }
+    }
+    auto body = [&]() -> int {
     const fs::path out = resumeDir ? fs::path(*resumeDir)
                          : !args.out.empty() ? fs::path(args.out)
                                               : fs::path(defaultRunDir(config.method));
@@ -246,10 +273,12 @@ int runTrain(int argc, char** argv)
         std::printf("\n");
         if (config.parallel != "off") {
             const int phase1 = parallel::phase1Epochs(config);
-            std::printf("parallel      %s, %d worker threads x %d engine threads; phase 1 (parameter server) epochs 1-%d, "
+            std::printf("parallel      %s, %d %s x %d engine threads; phase 1 (parameter server) epochs 1-%d, "
                         "phase 2 (local replicas, averaged) epochs %d-%d\n",
-                        config.parallel.c_str(), config.workers, parallel::workerThreads(config, config.workers), phase1,
-                        phase1 + 1, config.epochs);
+                        config.parallel.c_str(), config.workers, mpi ? "MPI ranks" : "worker threads",
+                        mpi ? (config.threads > 0 ? config.threads : mpi->threadsPerRank())
+                            : parallel::workerThreads(config, config.workers),
+                        phase1, phase1 + 1, config.epochs);
         }
         std::printf("run folder    %s\n", out.string().c_str());
         if (resumeDir && resumed.network)
@@ -304,7 +333,9 @@ int runTrain(int argc, char** argv)
     int code = 0;
     std::string error;
     try {
-        if (config.parallel != "off")
+        if (mpi)
+            parallel::trainMpi(*mpi, *trainer, data.split, &observers);
+        else if (config.parallel != "off")
             parallel::trainThreaded(*trainer, data.split, &observers);
         else
             trainer->run(&observers);
@@ -343,6 +374,23 @@ int runTrain(int argc, char** argv)
                                        trainer->batchesPerEpoch()).c_str()
                          : "",
                      out.string().c_str());
+    return code;
+    };
+    if (!mpi)
+        return body();
+    // The session ends the job (MPI_Abort) unless every worker was told to stop: print first.
+    int code = 1;
+    try {
+        code = body();
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "rewire train: %s\n", e.what());
+        code = 2;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "rewire train: out of memory (the model or the data needs more memory than is free)\n");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "rewire train: %s\n", e.what());
+    }
+    mpi->setExitCode(code);
     return code;
 }
 

@@ -12,6 +12,7 @@ pkgs=(
   libeigen3-dev libboost-graph-dev zlib1g-dev nlohmann-json3-dev libfmt-dev libzip-dev libcli11-dev libcairo2-dev
   libigraph-dev libarpack2-dev libglpk-dev libplfit-dev
   catch2 locales
+  libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
