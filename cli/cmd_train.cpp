@@ -172,7 +172,8 @@ int runTrain(int argc, char** argv)
     // Under mpirun, rank 0 is the parameter server and runs the run as usual (folder, output, the
     // Trainer); the other ranks load the same data and work as workers 1..K-1.
     std::unique_ptr<parallel::MpiSession> mpi;
-    if (parallel::launchedByMpirun() && !args.dryRun) {
+    const int ranks = parallel::mpirunWorldSize(); // 0: not started by mpirun
+    if (ranks > 0 && !args.dryRun && (config.parallel != "off" || ranks > 1)) {
         if (config.parallel == "off")
             throw UsageError("started by mpirun: add --parallel wasap or --parallel wassp (otherwise every rank would "
                              "train the same network into the same folder)");
@@ -188,9 +189,14 @@ int runTrain(int argc, char** argv)
         }
         config.workers = mpi->size();
         if (mpi->rank() > 0) {
-            const LoadedData data = loadDataset(datasetRequest(config));
-            parallel::workMpi(*mpi, config, data.split);
-            return 0;
+            try {
+                const LoadedData data = loadDataset(datasetRequest(config));
+                parallel::workMpi(*mpi, config, data.split);
+                return 0;
+            } catch (const std::exception& e) { // printed before the session ends the job
+                std::fprintf(stderr, "rewire train: %s: %s\n", mpi->rankName(mpi->rank()).c_str(), e.what());
+                return 1;
+            }
         }
     }
     auto body = [&]() -> int {

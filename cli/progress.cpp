@@ -1,5 +1,7 @@
 #include "cli/progress.h"
 
+#include <fmt/format.h>
+
 #include "run/run_folder.h"
 
 #include <atomic>
@@ -67,11 +69,12 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& /*netwo
         if (m.hasValidation)
             val = "  val loss " + loss(m.validationLoss) + " acc " + acc(m.validationAccuracy);
         std::printf("epoch %*d/%d  train loss %s acc %s%s  test loss %s acc %s  connections %lld  "
-                    "%.2fs (+%.2fs evolution, %.2fs eval)\n",
+                    "%.2fs (+%.2fs evolution, %.2fs eval%s)\n",
                     m_epochs >= 100 ? 3 : (m_epochs >= 10 ? 2 : 1), m.epoch, m_epochs,
                     loss(m.trainLoss).c_str(), acc(m.trainAccuracy).c_str(), val.c_str(), loss(m.testLoss).c_str(),
                     acc(m.testAccuracy).c_str(),
-                    static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
+                    static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds,
+                    m.measureSeconds > 0 ? fmt::format(", {:.2f}s induced loss", m.measureSeconds).c_str() : "");
         if (m.passTimes) { // --profile
             const MlpEngine::Times& t = *m.passTimes;
             std::printf("  profile  %10s %10s %10s   seconds of this epoch's training pass; input filling %.3fs, "

@@ -234,6 +234,11 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         if (Activation::parse(m_config.activation).kind == ActivationKind::SRelu)
             throw ConfigError("--activation " + m_config.activation +
                               ": not with --parallel yet (the workers' gradients do not carry SReLU's parameters)");
+        if (m_config.ratioOn == "validation" &&
+            (m_config.method == "accset" || m_config.method == "lset" || m_config.method == "dynset" ||
+             (m_config.method.rfind("neighbour-", 0) == 0 && m_config.counts != "set")))
+            throw ConfigError("--ratio-on validation: not with --parallel yet (phase 2's replicas train without the "
+                              "validation data)");
         if (m_config.workers > train.samples())
             throw ConfigError("--workers " + std::to_string(m_config.workers) + ": more workers than the " +
                               std::to_string(train.samples()) + " training samples");
@@ -536,8 +541,9 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         record.validationAccuracy = m.validationAccuracy;
     }
     m_topology.history.push_back(record);
+    m_network.attributes()["topology.state"] = m_topology.toText(); // the step below rewrites it (when it runs)
     // Whether a step may run after this epoch (the schedules decide; measured only then). The
-    // induced-loss measurements are inference: their time goes to eval_seconds, not to the step's.
+    // induced-loss measurements are neither the step nor evaluation: measure_seconds.
     const bool stepAfter = epoch < m_config.epochs && (m_pass == nullptr || m_pass->topologyStep(epoch));
     bool mayStep = false;
     if (stepAfter && !m_inducedRows.empty())
@@ -547,7 +553,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         }
     const auto t3 = Clock::now();
     const double lossBefore = mayStep ? lossOn(train, m_inducedRows) : std::numeric_limits<double>::quiet_NaN();
-    m.evalSeconds += secondsSince(t3);
+    m.measureSeconds += secondsSince(t3);
     const auto t1 = Clock::now();
     EngineProbe probe(*m_engine, train, m_config.seed, epoch, m_captured,
                       m_captureBatches > 0 ? static_cast<int>(m_captured.size()) : 0);
@@ -559,7 +565,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
         const auto t4 = Clock::now();
         m.lossBeforeStep = lossBefore;
         m.lossAfterStep = lossOn(train, m_inducedRows);
-        m.evalSeconds += secondsSince(t4);
+        m.measureSeconds += secondsSince(t4);
     }
     m.weightUpdates = m_weightUpdates;
     m.trainFlops = m_trainFlops;

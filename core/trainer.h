@@ -48,7 +48,8 @@ struct EpochMetrics {
     double trainFlops = 0.0;
     double epochSeconds = 0.0;     // forward + backward + update over the training set
     double evolutionSeconds = 0.0; // topology step
-    double evalSeconds = 0.0;      // test (and validation) evaluation, and the induced-loss passes
+    double evalSeconds = 0.0;      // test (and validation) evaluation
+    double measureSeconds = 0.0;   // the induced-loss passes before and after the topology step
 };
 
 // NaN loss and accuracy for an empty split: shown as "n/a" (metrics.csv, the progress line),

@@ -1,6 +1,7 @@
 #include "gui/training_worker.h"
 
 #include "run/run_folder.h"
+#include "core/parallel/wasap.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
 
@@ -217,6 +218,10 @@ void TrainingWorker::run()
             m_status.dataset = description;
         }
         trainer = std::make_unique<Trainer>(config, data.split);
+        // --parallel: the workers are threads beside this one; each epoch below runs on them.
+        std::unique_ptr<parallel::ThreadedWorkers> workers;
+        if (config.parallel != "off")
+            workers = std::make_unique<parallel::ThreadedWorkers>(*trainer, data.split);
         if (!m_options.runDir.empty()) {
             writer = std::make_unique<RunWriter>(m_options.runDir, config, trainer->network(),
                                                  data.split.validation.samples() > 0, m_options.force);
@@ -257,6 +262,8 @@ void TrainingWorker::run()
             }
             trainer->trainEpoch(&observers);
         }
+        if (workers)
+            workers->finish();
         const bool completed = trainer->finished();
         if (writer)
             writer->finish(completed ? "completed" : "stopped", {}, trainer->epochsDone(), trainer->network(), description);

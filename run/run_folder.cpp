@@ -516,7 +516,12 @@ void RunWriter::epoch(const EpochMetrics& m, const NetworkGraph& network)
 {
     const std::string row = metricsCsvRow(m) + '\n';
     m_metrics << row << std::flush;
-    requireWritten(m_metrics, m_dir / "metrics.csv");
+    if (!m_metrics) { // a full disk: the part of the row that got out is cut, so every row stays whole
+        m_metrics.close();
+        std::error_code ec;
+        fs::resize_file(m_dir / "metrics.csv", m_metricsText.size(), ec);
+        requireWritten(m_metrics, m_dir / "metrics.csv");
+    }
     m_metricsText += row;
     m_last = m;
     m_trainSeconds += m.epochSeconds;
@@ -675,7 +680,7 @@ std::string metricsCsvHeader(int layers, bool validation)
     for (int l = 0; l < layers; ++l)
         h += ",connections_l" + std::to_string(l);
     return h + ",pruned,regrown,alpha,beta,loss_before_step,loss_after_step,weight_updates,train_flops,epoch_seconds,"
-               "evolution_seconds,eval_seconds";
+               "evolution_seconds,eval_seconds,measure_seconds";
 }
 
 std::string formatMeasured(double x, int decimals, double scale)
@@ -703,7 +708,8 @@ std::string metricsCsvRow(const EpochMetrics& m)
     row += formatMeasured(m.testLoss * c, 3);
     row += "," + measured(m.lossBeforeStep) + "," + measured(m.lossAfterStep);
     fmt::format_to(std::back_inserter(row), ",{},{:.6e}", m.weightUpdates, m.trainFlops);
-    fmt::format_to(std::back_inserter(row), ",{:.4f},{:.4f},{:.4f}", m.epochSeconds, m.evolutionSeconds, m.evalSeconds);
+    fmt::format_to(std::back_inserter(row), ",{:.4f},{:.4f},{:.4f},{:.4f}", m.epochSeconds, m.evolutionSeconds, m.evalSeconds,
+                   m.measureSeconds);
     return row;
 }
 
@@ -793,6 +799,7 @@ std::vector<EpochMetrics> parseMetricsCsv(const std::string& text, const std::st
         m.epochSeconds = num("epoch_seconds");
         m.evolutionSeconds = num("evolution_seconds");
         m.evalSeconds = num("eval_seconds");
+        m.measureSeconds = num("measure_seconds"); // 0 in runs written before the column
         rows.push_back(std::move(m));
     }
     return rows;

@@ -54,23 +54,57 @@ ModelImage captureModel(const NetworkGraph& network, bool topology, bool propert
     return image;
 }
 
+void validateLayerImage(const LayerImage& li, std::size_t edges, const std::string& what)
+{
+    const auto fail = [&](const std::string& why) { throw std::invalid_argument(what + ": " + why); };
+    if (li.inputs < 0 || li.outputs < 0)
+        fail("negative size");
+    if (li.bias.size() != static_cast<std::size_t>(li.outputs))
+        fail(std::to_string(li.bias.size()) + " biases for " + std::to_string(li.outputs) + " neurons");
+    if (li.hasTopology()) {
+        bool valid = li.rowPtr.size() == static_cast<std::size_t>(li.outputs) + 1 && li.rowPtr.front() == 0 &&
+                     li.rowPtr.back() == static_cast<EdgeIndex>(li.colIdx.size());
+        for (std::size_t j = 0; valid && j + 1 < li.rowPtr.size(); ++j) {
+            valid = li.rowPtr[j] <= li.rowPtr[j + 1];
+            for (EdgeIndex e = li.rowPtr[j]; valid && e < li.rowPtr[j + 1]; ++e) {
+                const NeuronIndex c = li.colIdx[static_cast<std::size_t>(e)];
+                valid = c >= 0 && c < li.inputs && (e == li.rowPtr[j] || li.colIdx[static_cast<std::size_t>(e) - 1] < c);
+            }
+        }
+        if (!valid)
+            fail("the topology is not a canonical CSR");
+        edges = li.colIdx.size();
+    }
+    if (li.weights.size() != edges)
+        fail(std::to_string(li.weights.size()) + " weights for " + std::to_string(edges) + " edges");
+    for (const auto& [name, v] : li.edgeProperties)
+        if (v.size() != edges)
+            fail("property " + name + " has " + std::to_string(v.size()) + " values for " + std::to_string(edges) + " edges");
+    for (const auto& [name, v] : li.neuronProperties)
+        if (v.size() != li.bias.size())
+            fail("property " + name + " has " + std::to_string(v.size()) + " values for " + std::to_string(li.bias.size()) +
+                 " neurons");
+}
+
 void applyModel(NetworkGraph& network, const ModelImage& image)
 {
     if (static_cast<int>(image.layers.size()) != network.layerCount())
         throw std::invalid_argument("parallel model: " + std::to_string(image.layers.size()) + " layers for a network of " +
                                     std::to_string(network.layerCount()));
+    // Everything is checked before anything changes.
     for (std::size_t l = 0; l < image.layers.size(); ++l) {
         const LayerImage& li = image.layers[l];
-        SparseLayer& layer = network.layer(static_cast<int>(l));
-        if (li.inputs != layer.inputs() || li.outputs != layer.outputs() ||
-            li.bias.size() != static_cast<std::size_t>(layer.outputs()))
+        const SparseLayer& layer = network.layer(static_cast<int>(l));
+        if (li.inputs != layer.inputs() || li.outputs != layer.outputs())
             throw std::invalid_argument("parallel model: " + layerName(l) + " is " + std::to_string(li.inputs) + "x" +
                                         std::to_string(li.outputs) + ", the network's " + std::to_string(layer.inputs()) +
                                         "x" + std::to_string(layer.outputs()));
+        validateLayerImage(li, static_cast<std::size_t>(layer.edgeCount()), "parallel model: " + layerName(l));
+    }
+    for (std::size_t l = 0; l < image.layers.size(); ++l) {
+        const LayerImage& li = image.layers[l];
+        SparseLayer& layer = network.layer(static_cast<int>(l));
         if (li.hasTopology()) {
-            if (li.rowPtr.size() != static_cast<std::size_t>(li.outputs) + 1 ||
-                li.rowPtr.back() != static_cast<EdgeIndex>(li.colIdx.size()))
-                throw std::invalid_argument("parallel model: " + layerName(l) + "'s topology is inconsistent");
             // Merge row by row: the network's edges absent from the image go, the image's absent
             // from the network come (weights are written below).
             const auto rowPtr = layer.rowPtr();
@@ -81,8 +115,6 @@ void applyModel(NetworkGraph& network, const ModelImage& image)
             for (NeuronIndex j = 0; j < li.outputs; ++j) {
                 EdgeIndex a = rowPtr[static_cast<std::size_t>(j)], b = li.rowPtr[static_cast<std::size_t>(j)];
                 const EdgeIndex aEnd = rowPtr[static_cast<std::size_t>(j) + 1], bEnd = li.rowPtr[static_cast<std::size_t>(j) + 1];
-                if (b > bEnd || bEnd > static_cast<EdgeIndex>(li.colIdx.size()))
-                    throw std::invalid_argument("parallel model: " + layerName(l) + "'s topology is inconsistent");
                 while (a < aEnd || b < bEnd) {
                     const NeuronIndex ca = a < aEnd ? col[static_cast<std::size_t>(a)] : li.inputs;
                     const NeuronIndex cb = b < bEnd ? li.colIdx[static_cast<std::size_t>(b)] : li.inputs;
@@ -100,24 +132,15 @@ void applyModel(NetworkGraph& network, const ModelImage& image)
                 }
             }
             if (!same)
-                layer.editTopology(keep, std::move(added)); // validates the new edges
+                layer.editTopology(keep, std::move(added));
         }
-        if (li.weights.size() != static_cast<std::size_t>(layer.edgeCount()))
-            throw std::invalid_argument("parallel model: " + std::to_string(li.weights.size()) + " weights for " +
-                                        layerName(l) + "'s " + std::to_string(layer.edgeCount()) + " edges");
         std::copy(li.weights.begin(), li.weights.end(), layer.weights().begin());
         std::copy(li.bias.begin(), li.bias.end(), layer.bias().begin());
         for (const auto& [name, v] : li.edgeProperties) {
-            if (v.size() != li.weights.size())
-                throw std::invalid_argument("parallel model: " + layerName(l) + "'s property " + name + " has " +
-                                            std::to_string(v.size()) + " values");
             const int id = layer.addEdgeProperty(name);
             std::copy(v.begin(), v.end(), layer.edgeProperty(id).begin());
         }
         for (const auto& [name, v] : li.neuronProperties) {
-            if (v.size() != li.bias.size())
-                throw std::invalid_argument("parallel model: " + layerName(l) + "'s property " + name + " has " +
-                                            std::to_string(v.size()) + " values");
             const int id = layer.addNeuronProperty(name);
             std::copy(v.begin(), v.end(), layer.neuronProperty(id).begin());
         }
@@ -165,10 +188,12 @@ ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const
     ModelImage out;
     for (std::size_t l = 0; l < layers; ++l) {
         const LayerImage& first = replicas.front().layers[l];
-        for (const ModelImage& r : replicas)
+        for (const ModelImage& r : replicas) {
             if (r.layers.size() != layers || r.layers[l].inputs != first.inputs || r.layers[l].outputs != first.outputs ||
                 !r.layers[l].hasTopology())
                 throw std::invalid_argument("averageReplicas: the replicas' " + layerName(l) + " differ in shape or lack a topology");
+            validateLayerImage(r.layers[l], 0, "averageReplicas: a replica's " + layerName(l));
+        }
         // Properties every replica carries, in the first replica's order.
         std::vector<std::string> edgeProps, neuronProps;
         for (const auto& [name, v] : first.edgeProperties)
@@ -271,8 +296,7 @@ ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const
         }
         out.layers.push_back(std::move(o));
     }
-    out.attributes = replicas.front().attributes;
-    return out;
+    return out; // no attributes: the model's run state (topology targets, costs) stays the receiver's
 }
 
 void ByteWriter::text(const std::string& s)

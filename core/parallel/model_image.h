@@ -39,11 +39,16 @@ struct ModelImage {
 // neuron property and the attributes when `properties`.
 ModelImage captureModel(const NetworkGraph& network, bool topology, bool properties);
 
+// Throws std::invalid_argument (starting with `what`) unless the image is consistent: biases per
+// neuron, a canonical CSR when it has a topology, and weights and properties for its edges (for
+// `edges` edges when it has no topology).
+void validateLayerImage(const LayerImage& layer, std::size_t edges, const std::string& what);
+
 // Makes `network` hold `image`. A topology in the image is reached through SparseLayer::
 // editTopology (kept edges keep their properties, new ones start at zero), so an engine built over
 // `network` follows; without one the image must have the network's edge counts. Properties in the
-// image are created where missing and overwritten. Throws std::invalid_argument when the image does
-// not fit the network's architecture.
+// image are created where missing and overwritten. Throws std::invalid_argument, before changing
+// anything, when the image is inconsistent or does not fit the network's architecture.
 void applyModel(NetworkGraph& network, const ModelImage& image);
 
 // Seed 003 Algorithm 1, line 14: gradients computed on an older topology (`from`: canonical CSR,
@@ -59,7 +64,7 @@ std::vector<float> retainValidUpdates(std::span<const EdgeIndex> fromRowPtr, std
 // the union of their edges, an edge a replica lacks counting as 0 there; biases and every property
 // all replicas carry averaged the same way. Then each layer l keeps its keep[l] edges of largest
 // |w| (ties: the lower canonical index), so the layer's edge count is the target again. The result
-// carries the topology and the averaged properties. Throws std::invalid_argument when the
+// carries the topology and the averaged properties, not the replicas' attributes. Throws std::invalid_argument when the
 // replicas' architectures differ.
 ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const EdgeIndex> keep);
 

@@ -13,10 +13,12 @@
 
 namespace rewire::parallel {
 
-bool launchedByMpirun()
+int mpirunWorldSize()
 {
-    return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMI_SIZE") != nullptr ||
-           std::getenv("PMIX_RANK") != nullptr;
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+        if (const char* env = std::getenv(name))
+            return std::max(1, std::atoi(env));
+    return 0;
 }
 
 bool mpiAvailable()
@@ -45,6 +47,8 @@ std::size_t chunkBytes()
     return limit;
 }
 
+// REWIRE_MPI_TIMEOUT: seconds a rank may stay silent; unset or 0: no limit (a phase-2 local
+// epoch or the server's evaluation can take many minutes; a dead rank is mpirun's to notice).
 double timeoutSeconds()
 {
     if (const char* env = std::getenv("REWIRE_MPI_TIMEOUT")) {
@@ -52,23 +56,23 @@ double timeoutSeconds()
         if (v > 0)
             return v;
     }
-    return 600.0;
+    return 0.0;
 }
 
 // Waits for a request by polling: a blocked rank sleeps instead of spinning on its core.
-void waitFor(MPI_Request& request, const std::string& peer, const char* what)
+void waitFor(MPI_Request& request, const std::string& peer, const char* what, double limit = timeoutSeconds())
 {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
-    const double limit = timeoutSeconds();
     auto pause = std::chrono::microseconds(5);
     for (;;) {
         int done = 0;
         MPI_Test(&request, &done, MPI_STATUS_IGNORE);
         if (done)
             return;
-        if (std::chrono::duration<double>(Clock::now() - start).count() > limit) {
+        if (limit > 0 && std::chrono::duration<double>(Clock::now() - start).count() > limit) {
             MPI_Cancel(&request);
+            MPI_Request_free(&request);
             throw WorkerLost(peer + " did not " + what + " for " + std::to_string(static_cast<int>(limit)) +
                              " s (REWIRE_MPI_TIMEOUT): it hangs or died");
         }
@@ -91,12 +95,12 @@ void sendBytes(const std::vector<std::byte>& bytes, int to, const std::string& p
     }
 }
 
-std::vector<std::byte> receiveBytes(int from, const std::string& peer)
+std::vector<std::byte> receiveBytes(int from, const std::string& peer, double limit = timeoutSeconds())
 {
     std::uint64_t length = 0;
     MPI_Request r;
     MPI_Irecv(&length, 1, MPI_UINT64_T, from, kTagLength, MPI_COMM_WORLD, &r);
-    waitFor(r, peer, "send anything");
+    waitFor(r, peer, "send anything", limit);
     std::vector<std::byte> bytes(static_cast<std::size_t>(length));
     const std::size_t chunk = chunkBytes();
     for (std::size_t at = 0; at < bytes.size(); at += chunk) {
@@ -130,7 +134,7 @@ public:
         }
         Message m = decode(receiveBytes(k, workerName(k)));
         if (m.kind == Kind::Failure)
-            throw WorkerLost(workerName(k) + " failed: " + m.text);
+            throwFailure(m, workerName(k));
         return m;
     }
     void sendToServer(int k, Message m) override
@@ -146,6 +150,8 @@ public:
             return m_local->receiveFromServer(0);
         return decode(receiveBytes(0, "the server (" + m_session.rankName(0) + ")"));
     }
+    // After a failure: the server's answer (it ends the job), or nothing after `seconds`.
+    void awaitServer(double seconds) { (void)receiveBytes(0, "the server", seconds); }
 
 private:
     const MpiSession& m_session;
@@ -158,6 +164,10 @@ MpiSession::MpiSession()
 {
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    if (provided < MPI_THREAD_FUNNELED) {
+        MPI_Finalize();
+        throw std::runtime_error("the MPI library does not support threads beside MPI calls (MPI_THREAD_FUNNELED)");
+    }
     MPI_Comm_rank(MPI_COMM_WORLD, &m_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &m_size);
     char name[MPI_MAX_PROCESSOR_NAME] = {};
@@ -204,10 +214,7 @@ void trainMpi(MpiSession& session, Trainer& trainer, const DataSplit& data, Trai
         try {
             work(0, config, data, *transport, threads);
         } catch (const std::exception& e) {
-            Message failure;
-            failure.kind = Kind::Failure;
-            failure.text = e.what();
-            transport->sendToServer(0, std::move(failure));
+            transport->sendToServer(0, failureMessage(0, e));
         }
     });
     try {
@@ -231,12 +238,11 @@ void workMpi(MpiSession& session, const TrainConfig& config, const DataSplit& da
     try {
         work(session.rank(), config, data, *transport, threads);
     } catch (const std::exception& e) {
-        Message failure;
-        failure.kind = Kind::Failure;
-        failure.worker = session.rank();
-        failure.text = e.what();
+        // The server names this rank and ends the job; until it does, this rank waits (a few
+        // seconds at most), so that the server reads the failure before anything aborts.
         try {
-            transport->sendToServer(session.rank(), std::move(failure));
+            transport->sendToServer(session.rank(), failureMessage(session.rank(), e));
+            static_cast<MpiTransport&>(*transport).awaitServer(10.0);
         } catch (const std::exception&) {
         }
         throw;

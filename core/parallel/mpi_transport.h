@@ -6,7 +6,7 @@
 // sent as a length and chunks of at most 1 GiB (below MPI's 2^31-element count limit; the
 // environment variable REWIRE_MPI_CHUNK_BYTES lowers it, for tests). Waiting is polling with short
 // sleeps, so a waiting rank leaves its core to the ones computing, and a rank silent for longer
-// than REWIRE_MPI_TIMEOUT seconds (default 600) ends the job with an error naming it. A rank
+// than REWIRE_MPI_TIMEOUT seconds (unset: no limit) ends the job with an error naming it. A rank
 // that dies is noticed by mpirun, which ends the job and names the rank.
 
 #include "core/parallel/transport.h"
@@ -18,8 +18,9 @@
 
 namespace rewire::parallel {
 
-// Whether this process was started by mpirun (Open MPI's or a PMI launcher's environment).
-bool launchedByMpirun();
+// The number of ranks when this process was started by mpirun (Open MPI's or a PMI launcher's
+// environment), else 0.
+int mpirunWorldSize();
 // Whether this build has the MPI transport.
 bool mpiAvailable();
 

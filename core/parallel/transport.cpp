@@ -1,5 +1,7 @@
 #include "core/parallel/transport.h"
 
+#include "core/trainer.h"
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -23,6 +25,9 @@ std::vector<std::byte> encode(const Message& m)
     }
     write(out, m.model);
     out.text(m.text);
+    out.u64(m.diverged ? 1 : 0);
+    out.f64(m.lr);
+    out.f64(m.zeta);
     return out.take();
 }
 
@@ -50,9 +55,19 @@ Message decode(std::span<const std::byte> bytes)
     }
     m.model = readModelImage(in);
     m.text = in.text();
+    m.diverged = in.u64() != 0;
+    m.lr = in.f64();
+    m.zeta = in.f64();
     if (!in.done())
         throw std::runtime_error("parallel message: trailing bytes");
     return m;
+}
+
+void throwFailure(const Message& failure, const std::string& who)
+{
+    if (failure.diverged)
+        throw TrainingDiverged(failure.text + " (" + who + ")");
+    throw WorkerLost(who + " failed: " + failure.text);
 }
 
 namespace {
@@ -92,7 +107,7 @@ public:
     {
         Message m = m_toServer.at(static_cast<std::size_t>(k)).take();
         if (m.kind == Kind::Failure)
-            throw WorkerLost(workerName(k) + " failed: " + m.text);
+            throwFailure(m, workerName(k));
         return m;
     }
     void sendToServer(int k, Message m) override { m_toServer.at(static_cast<std::size_t>(k)).put(std::move(m)); }

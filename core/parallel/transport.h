@@ -31,7 +31,12 @@ struct Message {
     MlpEngine::Gradients gradients; // Gradient: of the batch's mean loss, aligned with that topology
     ModelImage model;               // Model, Local, Replica
     std::string text;               // Failure
+    bool diverged = false;          // Failure: the worker's training diverged (TrainingDiverged)
+    double lr = 0.0, zeta = -1.0;   // Local: the run's lr and zeta for this epoch (they may change)
 };
+
+// Throws the error a Failure message stands for: TrainingDiverged, or WorkerLost naming `who`.
+[[noreturn]] void throwFailure(const Message& failure, const std::string& who);
 
 std::vector<std::byte> encode(const Message& message);
 Message decode(std::span<const std::byte> bytes); // throws std::runtime_error

@@ -50,6 +50,8 @@ NetworkGraph networkFrom(const ModelImage& image)
     return net;
 }
 
+} // namespace
+
 class ServerPass : public TrainingPass {
 public:
     ServerPass(Trainer& trainer, Transport& transport)
@@ -64,7 +66,7 @@ public:
     Figures run(Trainer& trainer, int epoch, TrainingObserver* observer) override
     {
         noticeTopology();
-        return epoch <= m_phase1 ? phase1(trainer, epoch, observer) : phase2(trainer);
+        return epoch <= m_phase1 ? phase1(trainer, epoch, observer) : phase2(trainer, observer);
     }
 
     // Collects the gradients still in flight and tells every worker to stop.
@@ -123,10 +125,18 @@ private:
             throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) + ": " + m_transport.workerName(k) +
                                    "'s batch loss is NaN or infinite (try a smaller --lr, now " +
                                    formatNumber(m_trainer.config().lr) + ")");
+        const auto old = m_topologies.find(m.version);
+        if (old == m_topologies.end())
+            throw WorkerLost(m_transport.workerName(k) + " sent gradients of topology version " + std::to_string(m.version) +
+                             ", which it was never sent");
+        const std::size_t layers = old->second.colIdx.size();
+        bool fits = m.gradients.weights.size() == layers && m.gradients.biases.size() == layers;
+        for (std::size_t l = 0; fits && l < layers; ++l)
+            fits = m.gradients.weights[l].size() == old->second.colIdx[l].size() &&
+                   m.gradients.biases[l].size() + 1 == old->second.rowPtr[l].size();
+        if (!fits)
+            throw WorkerLost(m_transport.workerName(k) + " sent gradients that do not fit the model it was sent");
         if (m.version != m_current) { // seed 003 Algorithm 1, line 14
-            const auto old = m_topologies.find(m.version);
-            if (old == m_topologies.end())
-                throw std::logic_error("parallel: gradients of a forgotten topology version");
             const Topology& now = m_topologies.at(m_current);
             for (std::size_t l = 0; l < m.gradients.weights.size(); ++l) {
                 EdgeIndex dropped = 0;
@@ -165,7 +175,7 @@ private:
                     observer->onBatch(epoch, i + 1, batches);
             }
         } else {
-            const int steps = (batches + m_k - 1) / m_k;
+            const int steps = std::max(1, batches / m_k); // n/(B·K) steps of K batches
             for (int s = 0; s < steps; ++s) {
                 if (observer && observer->stopRequested()) {
                     f.stopped = true;
@@ -206,11 +216,18 @@ private:
         return f;
     }
 
-    Figures phase2(Trainer& trainer)
+    Figures phase2(Trainer& trainer, TrainingObserver* observer)
     {
+        Figures f;
+        if (observer && observer->stopRequested()) { // a local epoch is not cut short: stop before it
+            f.stopped = true;
+            return f;
+        }
         for (int k = 0; k < m_k; ++k) {
             Message m;
             m.kind = Kind::Local;
+            m.lr = trainer.config().lr; // they may change between epochs (the app, a resumed run's changes)
+            m.zeta = trainer.config().zeta;
             m.version = static_cast<std::uint64_t>(trainer.epochsDone()); // where the replica's run stands
             if (!m_local) { // the start of phase 2: the model with its optimiser state
                 if (m_pending[static_cast<std::size_t>(k)]) { // the last phase-1 gradients are not applied
@@ -223,7 +240,6 @@ private:
         }
         m_local = true;
         std::vector<ModelImage> replicas;
-        Figures f;
         for (int k = 0; k < m_k; ++k) {
             Message m = m_transport.receiveFromWorker(k);
             if (m.kind != Kind::Replica)
@@ -260,7 +276,15 @@ private:
     EdgeIndex m_dropped = 0;
 };
 
-} // namespace
+Message failureMessage(int k, const std::exception& e)
+{
+    Message failure;
+    failure.kind = Kind::Failure;
+    failure.worker = k;
+    failure.text = e.what();
+    failure.diverged = dynamic_cast<const TrainingDiverged*>(&e) != nullptr;
+    return failure;
+}
 
 Algorithm parseAlgorithm(const std::string& text)
 {
@@ -296,18 +320,23 @@ int workerThreads(const TrainConfig& config, int workersInProcess)
     return config.threads > 0 ? config.threads : std::max(1, resolveThreads(0) / std::max(1, workersInProcess));
 }
 
+ParameterServer::ParameterServer(Trainer& trainer, Transport& transport)
+    : m_trainer(trainer), m_pass(std::make_unique<ServerPass>(trainer, transport))
+{
+    trainer.setTrainingPass(m_pass.get());
+}
+
+ParameterServer::~ParameterServer() { m_trainer.setTrainingPass(nullptr); }
+
+void ParameterServer::finish() { m_pass->finish(); }
+
+EdgeIndex ParameterServer::droppedGradients() const { return m_pass->droppedGradients(); }
+
 void serve(Trainer& trainer, Transport& transport, TrainingObserver* observer)
 {
-    ServerPass pass(trainer, transport);
-    trainer.setTrainingPass(&pass);
-    try {
-        trainer.run(observer);
-    } catch (...) {
-        trainer.setTrainingPass(nullptr);
-        throw; // the caller stops the workers (threads) or aborts the job (MPI)
-    }
-    trainer.setTrainingPass(nullptr);
-    pass.finish();
+    ParameterServer server(trainer, transport);
+    trainer.run(observer); // a throw leaves the workers to the caller: stopped (threads) or aborted (MPI)
+    server.finish();
 }
 
 namespace {
@@ -410,6 +439,8 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
                 local.train = subset(train, shard);
                 trainer = std::make_unique<Trainer>(c, local, networkFrom(in.model), static_cast<int>(in.version));
             }
+            trainer->setLearningRate(in.lr);
+            trainer->setZeta(in.zeta);
             const EpochMetrics e = trainer->trainEpoch();
             Message out;
             out.kind = Kind::Replica;
@@ -425,39 +456,64 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
     }
 }
 
-void trainThreaded(Trainer& trainer, const DataSplit& data, TrainingObserver* observer)
+ThreadedWorkers::ThreadedWorkers(Trainer& trainer, const DataSplit& data)
+    : m_transport(makeThreadTransport(trainer.config().workers))
 {
     const TrainConfig& config = trainer.config();
-    const std::unique_ptr<Transport> transport = makeThreadTransport(config.workers);
     const int threads = workerThreads(config, config.workers);
-    std::vector<std::thread> workers;
+    Transport& transport = *m_transport;
+    m_server = std::make_unique<ParameterServer>(trainer, transport); // checks the options before any thread starts
+    m_threads.reserve(static_cast<std::size_t>(config.workers));
+    try {
     for (int k = 0; k < config.workers; ++k)
-        workers.emplace_back([&, k] {
+        m_threads.emplace_back([&transport, &data, config, threads, k] {
             try {
-                work(k, config, data, *transport, threads);
+                work(k, config, data, transport, threads);
             } catch (const std::exception& e) {
-                Message failure;
-                failure.kind = Kind::Failure;
-                failure.worker = k;
-                failure.text = e.what();
-                transport->sendToServer(k, std::move(failure));
+                transport.sendToServer(k, failureMessage(k, e));
             }
         });
-    std::exception_ptr error;
-    try {
-        serve(trainer, *transport, observer);
     } catch (...) {
-        error = std::current_exception();
-        for (int k = 0; k < config.workers; ++k) {
-            Message stop;
-            stop.kind = Kind::Stop;
-            transport->sendToWorker(k, std::move(stop));
-        }
+        stopAndJoin();
+        throw;
     }
-    for (std::thread& t : workers)
+}
+
+EdgeIndex ThreadedWorkers::droppedGradients() const { return m_server->droppedGradients(); }
+
+void ThreadedWorkers::finish()
+{
+    m_server->finish();
+    for (std::thread& t : m_threads)
         t.join();
-    if (error)
-        std::rethrow_exception(error);
+    m_threads.clear();
+}
+
+void ThreadedWorkers::stopAndJoin()
+{
+    if (m_threads.empty())
+        return;
+    for (int k = 0; k < m_transport->workers(); ++k) { // a worker past its last message ignores this
+        Message stop;
+        stop.kind = Kind::Stop;
+        m_transport->sendToWorker(k, std::move(stop));
+    }
+    for (std::thread& t : m_threads)
+        t.join();
+    m_threads.clear();
+}
+
+ThreadedWorkers::~ThreadedWorkers()
+{
+    m_server.reset();
+    stopAndJoin();
+}
+
+void trainThreaded(Trainer& trainer, const DataSplit& data, TrainingObserver* observer)
+{
+    ThreadedWorkers workers(trainer, data);
+    trainer.run(observer);
+    workers.finish();
 }
 
 } // namespace rewire::parallel

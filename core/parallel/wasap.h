@@ -22,6 +22,10 @@
 #include "core/parallel/transport.h"
 #include "core/trainer.h"
 
+#include <memory>
+#include <thread>
+#include <vector>
+
 namespace rewire::parallel {
 
 enum class Algorithm { Wasap, Wassp };
@@ -35,13 +39,36 @@ int phase1Epochs(const TrainConfig& config);
 // Worker k's training samples: a seeded partition of the training set into K near-equal parts.
 std::vector<std::int64_t> shardRows(std::int64_t samples, int workers, int k, std::uint64_t seed);
 
+// The Failure message for worker k's exception (diverged when it is a TrainingDiverged).
+Message failureMessage(int k, const std::exception& e);
+
 // Engine threads of each worker: --threads, or for auto a share of the cores (threaded workers).
 int workerThreads(const TrainConfig& config, int workersInProcess);
 
-// The parameter server: trains `trainer` (the global model) for its remaining epochs with the
-// transport's workers, reporting to `observer` as Trainer::run does, then tells every worker to
-// stop (also when it throws). Throws WorkerLost naming a worker that failed, TrainingDiverged when
-// a worker's gradients are not finite.
+class ServerPass;
+
+// The parameter server: while it lives, `trainer`'s epochs (Trainer::trainEpoch, run) train
+// `trainer`'s network (the global model) with the transport's workers; evaluation, phase 1's
+// topology steps, checkpoints and reports stay the trainer's. An epoch throws WorkerLost naming a
+// worker that failed, TrainingDiverged when a worker's loss is not finite.
+class ParameterServer {
+public:
+    ParameterServer(Trainer& trainer, Transport& transport);
+    ~ParameterServer(); // detaches from the trainer
+    ParameterServer(const ParameterServer&) = delete;
+    ParameterServer& operator=(const ParameterServer&) = delete;
+    // After the last epoch: collects the gradients still in flight and tells every worker to stop.
+    void finish();
+    // Gradients of edges pruned while they were computed, dropped so far (retain valid updates).
+    EdgeIndex droppedGradients() const;
+
+private:
+    Trainer& m_trainer;
+    std::unique_ptr<ServerPass> m_pass;
+};
+
+// Trains `trainer`'s remaining epochs through a ParameterServer, reporting to `observer` as
+// Trainer::run does, then stops the workers.
 void serve(Trainer& trainer, Transport& transport, TrainingObserver* observer);
 
 // Worker k, until the server says stop. `data` is the run's data (the worker uses its shard of the
@@ -49,7 +76,26 @@ void serve(Trainer& trainer, Transport& transport, TrainingObserver* observer);
 // to the server as a Failure message).
 void work(int k, const TrainConfig& config, const DataSplit& data, Transport& transport, int threads);
 
-// serve() with config.workers workers as threads of this process.
+// config.workers workers as threads of this process, with their server: while it lives,
+// `trainer`'s epochs train in parallel (the desktop app steps them one by one). finish() after the
+// last epoch stops the workers; the destructor stops them in any case (a failed epoch, a stop).
+class ThreadedWorkers {
+public:
+    ThreadedWorkers(Trainer& trainer, const DataSplit& data);
+    ~ThreadedWorkers();
+    ThreadedWorkers(const ThreadedWorkers&) = delete;
+    ThreadedWorkers& operator=(const ThreadedWorkers&) = delete;
+    void finish();
+    EdgeIndex droppedGradients() const;
+
+private:
+    std::unique_ptr<Transport> m_transport;
+    std::unique_ptr<ParameterServer> m_server;
+    std::vector<std::thread> m_threads;
+    void stopAndJoin();
+};
+
+// Trainer::run with ThreadedWorkers.
 void trainThreaded(Trainer& trainer, const DataSplit& data, TrainingObserver* observer);
 
 } // namespace rewire::parallel

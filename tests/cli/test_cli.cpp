@@ -32,7 +32,7 @@ TEST_CASE("rewire train writes a complete run folder", "[cli]")
     const std::string metrics = readFile(dir / "run" / "metrics.csv");
     REQUIRE(metrics.rfind("epoch,train_loss,train_accuracy,test_loss,test_accuracy,connections,connections_l0,"
                           "connections_l1,connections_l2,pruned,regrown,alpha,beta,loss_before_step,loss_after_step,"
-                          "weight_updates,train_flops,epoch_seconds,evolution_seconds,eval_seconds\n",
+                          "weight_updates,train_flops,epoch_seconds,evolution_seconds,eval_seconds,measure_seconds\n",
                           0) == 0);
     REQUIRE(std::count(metrics.begin(), metrics.end(), '\n') == 4);
     {

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <set>
+#include <thread>
 
 using namespace rewire;
 using namespace rewire::parallel;
@@ -166,9 +167,16 @@ TEST_CASE("WASAP and WASSP on threads learn like sequential training, the same e
         std::vector<double> finals;
         NetworkGraph first;
         for (int run = 0; run < 2; ++run) {
+            c.threads = run + 1; // the workers' engines with 1, then 2 threads: the same run
             Trainer t(c, data);
             Recorder r;
-            trainThreaded(t, data, &r);
+            {
+                ThreadedWorkers workers(t, data);
+                t.run(&r);
+                workers.finish();
+                if (std::string(algorithm) == "wasap") // in-flight gradients met the topology steps
+                    CHECK(workers.droppedGradients() > 0);
+            }
             REQUIRE(r.epochs.size() == 6);
             for (const EpochMetrics& m : r.epochs)
                 CHECK(m.complete);
@@ -213,4 +221,125 @@ TEST_CASE("a worker that fails ends the parallel run with an error naming it", "
     many.parallel = "wasap";
     many.workers = 500; // more workers than training samples
     CHECK_THROWS_WITH(Trainer(many, data), Catch::Contains("--workers 500") && Catch::Contains("training samples"));
+}
+
+TEST_CASE("the server moves stale gradients onto the new topology: removed edges get none, regrown ones none", "[parallel]")
+{
+    // One fake worker that always answers with gradients of 1 on the first model it received:
+    // epoch 1 applies them as they are; the topology step after it prunes and regrows; epoch 2
+    // must apply them to the edges that survived only.
+    const DataSplit data = test::toyMadelon(600, 30, 3.0, 3);
+    TrainConfig c = toyConfig();
+    c.parallel = "wasap";
+    c.workers = 1;
+    c.batch = 512; // every training sample in one batch: one gradient per epoch
+    c.epochs = 2;
+    c.localEpochs = 0;
+    c.momentum = 0.0;
+    c.weightDecay = 0.0;
+    Trainer t(c, data);
+    const auto transport = makeThreadTransport(1);
+    std::thread fake([&] {
+        const Message first = transport->receiveFromServer(0);
+        for (;;) {
+            Message g;
+            g.kind = Kind::Gradient;
+            g.version = first.version;
+            g.samples = 1;
+            for (const LayerImage& l : first.model.layers) {
+                g.gradients.weights.emplace_back(l.colIdx.size(), 1.0f);
+                g.gradients.biases.emplace_back(static_cast<std::size_t>(l.outputs), 0.0f);
+            }
+            transport->sendToServer(0, std::move(g));
+            if (transport->receiveFromServer(0).kind == Kind::Stop)
+                return;
+        }
+    });
+    ParameterServer server(t, *transport);
+    const NetworkGraph v1 = t.network();
+    const EpochMetrics e1 = t.trainEpoch();
+    REQUIRE(e1.pruned > 0);
+    const NetworkGraph v2 = t.network(); // after the step
+    t.trainEpoch();
+    server.finish();
+    fake.join();
+    // Exactly the worker's edges the step removed (a pruned position SET happened to regrow is an
+    // edge again, and keeps its gradient).
+    EdgeIndex removed = 0;
+    for (int l = 0; l < v1.layerCount(); ++l)
+        for (NeuronIndex j = 0; j < v1.layer(l).outputs(); ++j)
+            for (EdgeIndex e = v1.layer(l).rowPtr()[static_cast<std::size_t>(j)]; e < v1.layer(l).rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+                removed += v2.layer(l).findEdge(j, v1.layer(l).colIdx()[static_cast<std::size_t>(e)]) < 0;
+    CHECK(removed > 0);
+    CHECK(removed <= e1.pruned);
+    CHECK(server.droppedGradients() == removed);
+    const float lr = static_cast<float>(c.lr);
+    EdgeIndex kept = 0, regrown = 0;
+    for (int l = 0; l < t.network().layerCount(); ++l) {
+        const SparseLayer& now = t.network().layer(l);
+        const SparseLayer& before = v2.layer(l);
+        REQUIRE(now.edgeCount() == before.edgeCount()); // no step after the last epoch
+        for (NeuronIndex j = 0; j < now.outputs(); ++j)
+            for (EdgeIndex e = now.rowPtr()[static_cast<std::size_t>(j)]; e < now.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e) {
+                const NeuronIndex i = now.colIdx()[static_cast<std::size_t>(e)];
+                const float w = now.weights()[static_cast<std::size_t>(e)];
+                const float w0 = before.weights()[static_cast<std::size_t>(e)];
+                if (v1.layer(l).findEdge(j, i) >= 0) { // in the worker's topology: stepped by -lr * 1
+                    CHECK(w == Approx(w0 - lr).margin(1e-6));
+                    ++kept;
+                } else { // regrown after the worker took its model: untouched
+                    CHECK(w == w0);
+                    ++regrown;
+                }
+            }
+    }
+    CHECK(kept > 0);
+    CHECK(regrown == removed); // SET regrows what it prunes
+}
+
+TEST_CASE("a failing worker ends the epoch with an error naming it, without hanging", "[parallel]")
+{
+    const DataSplit data = test::toyMadelon(200, 30, 3.0, 3);
+    TrainConfig c = toyConfig();
+    c.parallel = "wasap";
+    c.workers = 2;
+    Trainer t(c, data);
+    const auto transport = makeThreadTransport(2);
+    std::thread good([&] { work(0, c, data, *transport, 1); });
+    std::thread bad([&] {
+        transport->receiveFromServer(1);
+        transport->sendToServer(1, failureMessage(1, std::runtime_error("out of disk")));
+    });
+    {
+        ParameterServer server(t, *transport);
+        CHECK_THROWS_WITH(t.trainEpoch(), Catch::Contains("worker 1 failed: out of disk"));
+    }
+    for (int k = 0; k < 2; ++k) {
+        Message stop;
+        stop.kind = Kind::Stop;
+        transport->sendToWorker(k, std::move(stop));
+    }
+    good.join();
+    bad.join();
+
+    // A worker whose training diverges is reported as divergence.
+    Message diverged = failureMessage(0, TrainingDiverged("loss is NaN"));
+    CHECK(diverged.diverged);
+    CHECK_THROWS_AS(throwFailure(diverged, "worker 0"), TrainingDiverged);
+}
+
+TEST_CASE("a parallel run's checkpoint after phase 2 epochs resumes", "[parallel]")
+{
+    const DataSplit data = test::toyMadelon(600, 30, 3.0, 3);
+    TrainConfig c = toyConfig();
+    c.parallel = "wasap";
+    c.epochs = 4;
+    c.localEpochs = 2;
+    Trainer t(c, data);
+    trainThreaded(t, data, nullptr);
+    NetworkGraph saved = t.network();
+    TrainConfig longer = c;
+    longer.epochs = 6;
+    Trainer resumed(longer, data, std::move(saved), 4); // topology.state holds the 4 epochs
+    CHECK(resumed.epochsDone() == 4);
 }
