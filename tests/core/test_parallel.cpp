@@ -23,22 +23,13 @@ SparseLayer layerOf(NeuronIndex in, NeuronIndex out, std::vector<NewEdge> edges)
 
 TrainConfig toyConfig()
 {
-    TrainConfig c;
-    c.arch = "30-64-32-3";
-    c.epsilon = 4;
-    c.epochs = 6;
-    c.batch = 32;
-    c.lr = 0.05;
+    TrainConfig c = test::toyTrainConfig();
     c.threads = 1;
-    c.seed = 17;
     c.inducedLossSamples = 0;
     return c;
 }
 
-struct Recorder : TrainingObserver {
-    std::vector<EpochMetrics> epochs;
-    void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { epochs.push_back(m); }
-};
+using test::Recorder;
 
 } // namespace
 

@@ -18,25 +18,8 @@ DataSplit toyData()
     return test::toyMadelon(600, 30, 3.0, 3);
 }
 
-TrainConfig toyConfig()
-{
-    TrainConfig c;
-    c.arch = "30-64-32-3";
-    c.epsilon = 4;
-    c.epochs = 6;
-    c.batch = 32;
-    c.lr = 0.05;
-    c.threads = 2;
-    c.seed = 17;
-    return c;
-}
-
-struct Recorder : TrainingObserver {
-    std::vector<EpochMetrics> epochs;
-    int batches = 0;
-    void onBatch(int, int, int) override { ++batches; }
-    void onEpoch(const EpochMetrics& m, const NetworkGraph&) override { epochs.push_back(m); }
-};
+TrainConfig toyConfig() { return test::toyTrainConfig(); }
+using test::Recorder;
 
 } // namespace
 
@@ -174,10 +157,7 @@ TEST_CASE("micro-batches take the full batch's step: same dropout masks, gradien
             REQUIRE(t.microBatch() == (part > 0 && part < 32 ? part : 32));
             Recorder rec;
             t.run(&rec);
-            std::vector<float> w;
-            for (const SparseLayer& l : t.network().layers())
-                w.insert(w.end(), l.weights().begin(), l.weights().end());
-            return std::pair(rec.epochs, w);
+            return std::pair(rec.epochs, test::allWeights(t.network()));
         };
         const auto [full, wFull] = runOnce(0);
         for (int part : {8, 5, 16, 32}) {
@@ -215,10 +195,7 @@ TEST_CASE("profiling times every layer's phases and changes no result", "[core][
         t.setProfiling(profile);
         Recorder rec;
         t.run(&rec);
-        std::vector<float> w;
-        for (const SparseLayer& l : t.network().layers())
-            w.insert(w.end(), l.weights().begin(), l.weights().end());
-        return std::pair(rec.epochs, w);
+        return std::pair(rec.epochs, test::allWeights(t.network()));
     };
     const auto [plain, wPlain] = runOnce(false);
     const auto [timed, wTimed] = runOnce(true);
