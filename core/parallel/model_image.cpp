@@ -196,14 +196,16 @@ ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const
         }
         // Properties every replica carries, in the first replica's order.
         std::vector<std::string> edgeProps, neuronProps;
-        for (const auto& [name, v] : first.edgeProperties)
-            if (std::all_of(replicas.begin(), replicas.end(),
-                            [&](const ModelImage& r) { return findProperty(r.layers[l].edgeProperties, name) != nullptr; }))
-                edgeProps.push_back(name);
-        for (const auto& [name, v] : first.neuronProperties)
-            if (std::all_of(replicas.begin(), replicas.end(),
-                            [&](const ModelImage& r) { return findProperty(r.layers[l].neuronProperties, name) != nullptr; }))
-                neuronProps.push_back(name);
+        for (const auto& property : first.edgeProperties) // (no structured binding: clang 14 cannot capture one)
+            if (std::all_of(replicas.begin(), replicas.end(), [&](const ModelImage& r) {
+                    return findProperty(r.layers[l].edgeProperties, property.first) != nullptr;
+                }))
+                edgeProps.push_back(property.first);
+        for (const auto& property : first.neuronProperties)
+            if (std::all_of(replicas.begin(), replicas.end(), [&](const ModelImage& r) {
+                    return findProperty(r.layers[l].neuronProperties, property.first) != nullptr;
+                }))
+                neuronProps.push_back(property.first);
         std::vector<const std::vector<float>*> props(replicas.size() * edgeProps.size());
         for (std::size_t r = 0; r < replicas.size(); ++r)
             for (std::size_t p = 0; p < edgeProps.size(); ++p)
