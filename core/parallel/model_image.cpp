@@ -65,7 +65,7 @@ void validateLayerImage(const LayerImage& li, std::size_t edges, const std::stri
         bool valid = li.rowPtr.size() == static_cast<std::size_t>(li.outputs) + 1 && li.rowPtr.front() == 0 &&
                      li.rowPtr.back() == static_cast<EdgeIndex>(li.colIdx.size());
         for (std::size_t j = 0; valid && j + 1 < li.rowPtr.size(); ++j) {
-            valid = li.rowPtr[j] <= li.rowPtr[j + 1];
+            valid = li.rowPtr[j] <= li.rowPtr[j + 1] && li.rowPtr[j + 1] <= static_cast<EdgeIndex>(li.colIdx.size());
             for (EdgeIndex e = li.rowPtr[j]; valid && e < li.rowPtr[j + 1]; ++e) {
                 const NeuronIndex c = li.colIdx[static_cast<std::size_t>(e)];
                 valid = c >= 0 && c < li.inputs && (e == li.rowPtr[j] || li.colIdx[static_cast<std::size_t>(e) - 1] < c);
