@@ -74,7 +74,7 @@ void ProgressPrinter::onEpoch(const EpochMetrics& m, const NetworkGraph& /*netwo
                     loss(m.trainLoss).c_str(), acc(m.trainAccuracy).c_str(), val.c_str(), loss(m.testLoss).c_str(),
                     acc(m.testAccuracy).c_str(),
                     static_cast<long long>(m.connections), m.epochSeconds, m.evolutionSeconds, m.evalSeconds,
-                    m.measureSeconds > 0 ? fmt::format(", {:.2f}s induced loss", m.measureSeconds).c_str() : "");
+                    m.measureSeconds >= 0.005 ? fmt::format(", {:.2f}s induced loss", m.measureSeconds).c_str() : "");
         if (m.passTimes) { // --profile
             const MlpEngine::Times& t = *m.passTimes;
             std::printf("  profile  %10s %10s %10s   seconds of this epoch's training pass; input filling %.3fs, "
