@@ -3,6 +3,8 @@
 // depend on which thread draws them (dropout masks).
 
 #include <cstdint>
+#include <utility>
+#include <span>
 
 namespace rewire {
 
@@ -33,6 +35,12 @@ public:
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     float uniform(float lo, float hi) { return lo + static_cast<float>(uniform()) * (hi - lo); }
     double normal();
+    // Fisher–Yates: for i = n-1 .. 1, swap v[i] with v[below(i + 1)].
+    template <class T> void shuffle(std::span<T> v)
+    {
+        for (std::size_t i = v.size(); i-- > 1;)
+            std::swap(v[i], v[static_cast<std::size_t>(below(i + 1))]);
+    }
 
 private:
     std::uint64_t m_s[4];

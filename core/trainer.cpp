@@ -420,8 +420,7 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
     std::vector<std::int64_t> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), 0);
     Rng shuffle = Rng::derive(m_config.seed, kShuffleStream * 1000000 + static_cast<std::uint64_t>(epoch));
-    for (std::int64_t i = n - 1; i > 0; --i)
-        std::swap(order[static_cast<std::size_t>(i)], order[shuffle.below(static_cast<std::uint64_t>(i) + 1)]);
+    shuffle.shuffle(std::span(order));
 
     const Optimizer optimizer = parseOptimizer(m_config.optimizer);
     UpdatePolicy step{static_cast<float>(m_config.lr), static_cast<float>(m_config.momentum),

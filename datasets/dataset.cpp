@@ -113,22 +113,24 @@ DataSplit splitByFraction(Dataset all, double testFraction, std::uint64_t seed)
     }
     std::sort(trainIdx.begin(), trainIdx.end());
     std::sort(testIdx.begin(), testIdx.end());
-    auto take = [&](const std::vector<std::int64_t>& idx, const std::string& suffix) {
-        Dataset d;
-        d.name = all.name + suffix;
-        d.classes = all.classes;
-        d.shape = all.shape;
-        d.classNames = all.classNames;
-        d.x.resize(static_cast<Eigen::Index>(idx.size()), all.x.cols());
-        d.y.resize(idx.size());
-        for (size_t k = 0; k < idx.size(); ++k) {
-            d.x.row(static_cast<Eigen::Index>(k)) = all.x.row(idx[k]);
-            d.y[k] = all.y[static_cast<size_t>(idx[k])];
-        }
-        return d;
-    };
-    DataSplit split{take(trainIdx, ""), take(testIdx, " (test split)"), {}};
+    DataSplit split{selectRows(all, trainIdx, all.name), selectRows(all, testIdx, all.name + " (test split)"), {}};
     return split;
+}
+
+Dataset selectRows(const Dataset& data, std::span<const std::int64_t> rows, std::string name)
+{
+    Dataset d;
+    d.name = std::move(name);
+    d.classes = data.classes;
+    d.shape = data.shape;
+    d.classNames = data.classNames;
+    d.x.resize(static_cast<Eigen::Index>(rows.size()), data.x.cols());
+    d.y.resize(rows.size());
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        d.x.row(static_cast<Eigen::Index>(k)) = data.x.row(static_cast<Eigen::Index>(rows[k]));
+        d.y[k] = data.y[static_cast<std::size_t>(rows[k])];
+    }
+    return d;
 }
 
 double availableMemoryBytes()

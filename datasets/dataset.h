@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <span>
 #include <vector>
 
 namespace rewire {
@@ -61,6 +62,9 @@ private:
     std::vector<float> m_mean;
     std::vector<float> m_scale;
 };
+
+// The samples `rows` of `data` (in that order), with its classes, shape and class names.
+Dataset selectRows(const Dataset& data, std::span<const std::int64_t> rows, std::string name);
 
 // Moves a seeded random fraction of `all` into a test set (per class, so class ratios hold).
 DataSplit splitByFraction(Dataset all, double testFraction, std::uint64_t seed);

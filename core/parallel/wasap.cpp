@@ -307,8 +307,7 @@ std::vector<std::int64_t> shardRows(std::int64_t samples, int workers, int k, st
     std::vector<std::int64_t> order(static_cast<std::size_t>(samples));
     std::iota(order.begin(), order.end(), 0);
     Rng rng = Rng::derive(seed, kShardStream * 1000000);
-    for (std::int64_t i = samples - 1; i > 0; --i)
-        std::swap(order[static_cast<std::size_t>(i)], order[rng.below(static_cast<std::uint64_t>(i) + 1)]);
+    rng.shuffle(std::span(order));
     const std::int64_t begin = samples * k / workers, end = samples * (k + 1) / workers;
     std::vector<std::int64_t> rows(order.begin() + begin, order.begin() + end);
     std::sort(rows.begin(), rows.end());
@@ -339,25 +338,6 @@ void serve(Trainer& trainer, Transport& transport, TrainingObserver* observer)
     server.finish();
 }
 
-namespace {
-
-Dataset subset(const Dataset& data, const std::vector<std::int64_t>& rows)
-{
-    Dataset d;
-    d.name = data.name;
-    d.classes = data.classes;
-    d.shape = data.shape;
-    d.classNames = data.classNames;
-    d.x.resize(static_cast<Eigen::Index>(rows.size()), data.x.cols());
-    d.y.resize(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        d.x.row(static_cast<Eigen::Index>(i)) = data.x.row(static_cast<Eigen::Index>(rows[i]));
-        d.y[i] = data.y[static_cast<std::size_t>(rows[i])];
-    }
-    return d;
-}
-
-} // namespace
 
 void work(int k, const TrainConfig& config, const DataSplit& data, Transport& transport, int threads)
 {
@@ -396,9 +376,7 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
                 applyModel(*replica, in.model);
             }
             if (at >= order.size()) { // a local epoch over the shard, in a fresh order
-                Rng rng = Rng::derive(key, ++localEpoch);
-                for (std::size_t i = order.size() - 1; i > 0; --i)
-                    std::swap(order[i], order[rng.below(i + 1)]);
+                Rng::derive(key, ++localEpoch).shuffle(std::span(order));
                 at = 0;
             }
             const int b = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(batch), order.size() - at));
@@ -436,7 +414,7 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
                 c.threads = threads;
                 c.inducedLossSamples = 0;
                 c.seed = hashCounter(config.seed, 0x5741534150ULL + static_cast<std::uint64_t>(k));
-                local.train = subset(train, shard);
+                local.train = selectRows(train, shard, train.name);
                 trainer = std::make_unique<Trainer>(c, local, networkFrom(in.model), static_cast<int>(in.version));
             }
             trainer->setLearningRate(in.lr);
