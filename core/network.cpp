@@ -584,6 +584,25 @@ void MlpEngine::zeroGradients(Gradients& sum) const
     }
 }
 
+BatchResult MlpEngine::batchGradients(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows,
+                                      std::span<const std::int32_t> labels, float keepProbability, std::uint64_t dropoutKey,
+                                      int part, Gradients& sum)
+{
+    zeroGradients(sum);
+    const int b = static_cast<int>(rows.size());
+    BatchResult r;
+    for (int c0 = 0; c0 < b && r.finite; c0 += part) {
+        const int m = std::min(part, b - c0);
+        fillInput(features, featureCount, rows.subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)));
+        const BatchResult p = accumulateBatch(m, labels.subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)),
+                                              keepProbability, dropoutKey, c0, b, sum);
+        r.lossSum += p.lossSum;
+        r.correct += p.correct;
+        r.finite = r.finite && p.finite;
+    }
+    return r;
+}
+
 void MlpEngine::applyGradients(const Gradients& sum, const UpdatePolicy& step)
 {
     if (step.optimizer != m_optimizer)

@@ -68,6 +68,12 @@ public:
     BatchResult accumulateBatch(int batch, std::span<const std::int32_t> labels, float keepProbability,
                                 std::uint64_t dropoutKey, int column0, int fullBatch, Gradients& sum);
     void zeroGradients(Gradients& sum) const;
+    // A whole batch's gradients in parts of `part` samples: `sum` zeroed, then accumulateBatch over
+    // the parts (features: a row-major matrix of featureCount columns; rows and labels: the batch).
+    // Stops at the first part whose loss is not finite.
+    BatchResult batchGradients(const float* features, std::int64_t featureCount, std::span<const std::int64_t> rows,
+                               std::span<const std::int32_t> labels, float keepProbability, std::uint64_t dropoutKey,
+                               int part, Gradients& sum);
     void applyGradients(const Gradients& sum, const UpdatePolicy& step);
 
     // Wall seconds per layer and phase, summed since resetTimes(), when timing is on (off by

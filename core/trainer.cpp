@@ -469,17 +469,8 @@ EpochMetrics Trainer::trainEpoch(TrainingObserver* observer)
             m_engine->fillInput(train.x.data(), train.features(), rows);
             r = m_engine->trainBatch(b, std::span(labels).first(static_cast<std::size_t>(b)), step, keep, key, capture);
         } else { // micro-batches: the parts' gradients summed, then the batch's one step
-            m_engine->zeroGradients(m_microSum);
-            for (int c0 = 0; c0 < b && r.finite; c0 += part) {
-                const int m = std::min(part, b - c0);
-                m_engine->fillInput(train.x.data(), train.features(), rows.subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)));
-                const BatchResult p = m_engine->accumulateBatch(
-                    m, std::span(labels).subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)), keep, key, c0, b,
-                    m_microSum);
-                r.lossSum += p.lossSum;
-                r.correct += p.correct;
-                r.finite = r.finite && p.finite;
-            }
+            r = m_engine->batchGradients(train.x.data(), train.features(), rows,
+                                         std::span(labels).first(static_cast<std::size_t>(b)), keep, key, part, m_microSum);
             if (r.finite) {
                 m_engine->applyGradients(m_microSum, step);
                 if (capture)

@@ -386,20 +386,13 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
             for (int q = 0; q < b; ++q)
                 labels[static_cast<std::size_t>(q)] = train.y[static_cast<std::size_t>(rows[static_cast<std::size_t>(q)])];
             const std::uint64_t dropoutKey = hashCounter(key, ++batches);
-            engine->zeroGradients(sum);
             Message out;
             out.kind = Kind::Gradient;
             out.worker = k;
             out.version = in.version;
-            for (int c0 = 0; c0 < b; c0 += part) {
-                const int m = std::min(part, b - c0);
-                engine->fillInput(train.x.data(), train.features(), rows.subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)));
-                const BatchResult r = engine->accumulateBatch(
-                    m, std::span(labels).subspan(static_cast<std::size_t>(c0), static_cast<std::size_t>(m)), keep, dropoutKey, c0,
-                    b, sum);
-                out.lossSum += r.finite ? r.lossSum : std::numeric_limits<double>::quiet_NaN();
-                out.correct += r.correct;
-            }
+            const BatchResult r = engine->batchGradients(train.x.data(), train.features(), rows, labels, keep, dropoutKey, part, sum);
+            out.lossSum = r.finite ? r.lossSum : std::numeric_limits<double>::quiet_NaN();
+            out.correct = r.correct;
             out.samples = b;
             out.gradients = sum;
             transport.sendToServer(k, std::move(out));
