@@ -13,11 +13,15 @@ int runExport(int argc, char** argv)
 {
     const Args args = parseArgs(argc, argv, 2, {"format", "o", "out"}, {"help"});
     if (args.flag("help")) {
-        std::puts("usage: rewire export MODEL.rwm|RUN_DIR --format graphml|gexf|edgelist|mtx -o FILE\n"
-                  "  graphml: igraph's writer (weight, abs_weight, layer; networkx and Gephi read it)\n"
-                  "  gexf:    Gephi 1.3 (edge weight |w|, signed w as an attribute)\n"
+        std::puts("usage: rewire export MODEL.rwm|RUN_DIR --format graphml|gexf|edgelist|mtx|npz -o FILE\n"
+                  "  graphml: GraphML (node layer and index as int; edge weight, abs_weight, layer;\n"
+                  "           networkx.read_graphml, igraph and Gephi read it)\n"
+                  "  gexf:    GEXF 1.2draft (edge weight |w|, signed w as an attribute; networkx.read_gexf\n"
+                  "           and Gephi read it)\n"
                   "  edgelist: CSV source,target,layer,weight with global vertex ids\n"
-                  "  mtx:     Matrix Market per layer, FILE_layerN.mtx (rows = outputs)");
+                  "  mtx:     Matrix Market per layer, FILE_layerN.mtx (rows = outputs)\n"
+                  "  npz:     scipy.sparse CSR per layer, FILE_layerN.npz (rows = outputs;\n"
+                  "           scipy.sparse.load_npz reads it)");
         return 0;
     }
     if (args.positional.size() != 1)

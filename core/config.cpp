@@ -9,6 +9,7 @@
 #include "core/network.h"
 
 #include <charconv>
+#include <string_view>
 #include <cmath>
 #include <algorithm>
 #include <cstdio>
@@ -42,11 +43,23 @@ std::vector<NeuronIndex> TrainConfig::architecture() const
     while (start <= arch.size()) {
         const std::size_t dash = arch.find('-', start);
         const std::string part = arch.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
-        long long v = 0;
-        const auto r = std::from_chars(part.data(), part.data() + part.size(), v);
-        if (part.empty() || r.ec != std::errc() || r.ptr != part.data() + part.size() || v < 1 || v > (1LL << 30))
-            bad("arch", arch, "expected sizes like 784-1000-1000-10, each between 1 and 2^30");
-        sizes.push_back(static_cast<NeuronIndex>(v));
+        // "5000000x10": ten layers of 5,000,000 neurons.
+        const std::size_t times = part.find('x');
+        const auto number = [&](std::string_view text, long long hi) {
+            long long v = 0;
+            const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || v < 1 || v > hi)
+                bad("arch", arch,
+                    "expected sizes like 784-1000-1000-10 or 784-1000x3-10, each between 1 and 2^30, repeated at most "
+                    "1000 times");
+            return v;
+        };
+        const std::string_view whole(part);
+        const long long v = number(whole.substr(0, times), 1LL << 30);
+        const long long n = times == std::string::npos ? 1 : number(whole.substr(times + 1), 1000);
+        if (sizes.size() + static_cast<std::size_t>(n) > 1001)
+            bad("arch", arch, "more than 1000 layers");
+        sizes.insert(sizes.end(), static_cast<std::size_t>(n), static_cast<NeuronIndex>(v));
         if (dash == std::string::npos)
             break;
         start = dash + 1;

@@ -119,7 +119,7 @@ std::vector<OptionSpec> buildTable()
          {"standard", "minmax", "none"}, 0, 0, false, false, "", true, "",
          +[](const TrainConfig& c) { return c.scale; }, +[](TrainConfig& c, const std::string& v) { c.scale = v; }});
     // ---- model ----
-    add({"arch", "model", K::Text, "SIZES", "architecture", "layer sizes, input first", {}, 0, 0, false, false, "", true,
+    add({"arch", "model", K::Text, "SIZES", "architecture", "layer sizes, input first; 5000000x10 is ten layers of 5,000,000", {}, 0, 0, false, false, "", true,
          "", +[](const TrainConfig& c) { return c.arch; }, +[](TrainConfig& c, const std::string& v) { c.arch = v; },
          +[](const TrainConfig& c) { c.architecture(); }});
     add({"method", "model", K::Text, "M",

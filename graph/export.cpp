@@ -1,10 +1,11 @@
 #include "graph/export.h"
 
 #include "graph/atomic_file.h"
-#include "graph/igraph_bridge.h"
+#include "graph/npz_writer.h"
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -21,7 +22,9 @@ ExportFormat parseExportFormat(const std::string& text)
         return ExportFormat::EdgeList;
     if (text == "mtx" || text == "matrixmarket")
         return ExportFormat::MatrixMarket;
-    throw std::invalid_argument("--format " + text + ": unknown (expected graphml, gexf, edgelist or mtx)");
+    if (text == "npz")
+        return ExportFormat::Npz;
+    throw std::invalid_argument("--format " + text + ": unknown (expected graphml, gexf, edgelist, mtx or npz)");
 }
 
 namespace {
@@ -38,59 +41,45 @@ template <typename Fn> void forEachEdge(const NetworkGraph& g, Fn fn)
     }
 }
 
+// GraphML written directly (igraph's writer declares every numeric attribute "double"; layer and
+// index are integers, declared "int" here so networkx and Gephi read them as such), streamed so a
+// network of any size needs no copy of its edges.
 void writeGraphMl(const NetworkGraph& g, const std::filesystem::path& path)
 {
-    installIgraphErrorHandler();
-    // Must precede the graph's creation. It stays installed for the process (igraph keeps one
-    // global table); later graphs then carry empty attribute storage, which costs little.
-    igraph_set_attribute_table(&igraph_cattribute_table);
-    IgraphNetwork ig(g);
-    igraph_t* graph = const_cast<igraph_t*>(ig.graph());
-    igraph_vector_t layer, index, weight, absWeight, edgeLayer;
-    igraph_vector_init(&layer, ig.vertexCount());
-    igraph_vector_init(&index, ig.vertexCount());
-    igraph_vector_init(&weight, ig.edgeCount());
-    igraph_vector_init(&absWeight, ig.edgeCount());
-    igraph_vector_init(&edgeLayer, ig.edgeCount());
+    AtomicFile f(path);
+    auto& o = f.stream();
+    o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+         "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+         "xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
+         "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
+         "  <key id=\"v_layer\" for=\"node\" attr.name=\"layer\" attr.type=\"int\"/>\n"
+         "  <key id=\"v_index\" for=\"node\" attr.name=\"index\" attr.type=\"int\"/>\n"
+         "  <key id=\"e_weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
+         "  <key id=\"e_abs_weight\" for=\"edge\" attr.name=\"abs_weight\" attr.type=\"double\"/>\n"
+         "  <key id=\"e_layer\" for=\"edge\" attr.name=\"layer\" attr.type=\"int\"/>\n"
+         "  <graph id=\"G\" edgedefault=\"directed\">\n";
     for (VertexId v = 0; v < g.vertexCount(); ++v) {
         const auto [set, local] = g.locate(v);
-        VECTOR(layer)[v] = set;
-        VECTOR(index)[v] = local;
+        o << fmt::format("    <node id=\"n{}\"><data key=\"v_layer\">{}</data><data key=\"v_index\">{}</data></node>\n", v,
+                         set, local);
     }
-    igraph_integer_t k = 0;
-    forEachEdge(g, [&](int l, VertexId, VertexId, float w) {
-        VECTOR(weight)[k] = w;
-        VECTOR(absWeight)[k] = std::fabs(w);
-        VECTOR(edgeLayer)[k] = l;
-        ++k;
+    forEachEdge(g, [&](int l, VertexId s, VertexId t, float w) {
+        o << fmt::format("    <edge source=\"n{}\" target=\"n{}\"><data key=\"e_weight\">{:.9g}</data><data "
+                         "key=\"e_abs_weight\">{:.9g}</data><data key=\"e_layer\">{}</data></edge>\n",
+                         s, t, w, std::fabs(w), l);
     });
-    igraph_error_t rc = SETVANV(graph, "layer", &layer);
-    if (rc == IGRAPH_SUCCESS) rc = SETVANV(graph, "index", &index);
-    if (rc == IGRAPH_SUCCESS) rc = SETEANV(graph, "weight", &weight);
-    if (rc == IGRAPH_SUCCESS) rc = SETEANV(graph, "abs_weight", &absWeight);
-    if (rc == IGRAPH_SUCCESS) rc = SETEANV(graph, "layer", &edgeLayer);
-    for (igraph_vector_t* v : {&layer, &index, &weight, &absWeight, &edgeLayer})
-        igraph_vector_destroy(v);
-    igraphCheck(rc, "setting GraphML attributes");
-    char* buffer = nullptr;
-    std::size_t size = 0;
-    FILE* mem = open_memstream(&buffer, &size);
-    if (!mem)
-        throw std::runtime_error("cannot allocate the GraphML buffer");
-    rc = igraph_write_graph_graphml(graph, mem, true); // prefixed key ids: "layer" exists for nodes and edges
-    std::fclose(mem);
-    std::string text(buffer, size);
-    std::free(buffer);
-    igraphCheck(rc, "igraph_write_graph_graphml");
-    writeTextFileAtomic(path, text);
+    o << "  </graph>\n</graphml>\n";
+    f.commit();
 }
 
+// GEXF 1.2draft: the version networkx (read_gexf, 2.8 included) and Gephi both read.
 void writeGexf(const NetworkGraph& g, const std::filesystem::path& path)
 {
     AtomicFile f(path);
     auto& o = f.stream();
     o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-         "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+         "<gexf xmlns=\"http://www.gexf.net/1.2draft\" version=\"1.2\">\n"
          "  <meta><creator>Rewire</creator><description>"
       << formatArchitecture(g.architecture())
       << " sparse network</description></meta>\n"
@@ -122,6 +111,43 @@ void writeGexf(const NetworkGraph& g, const std::filesystem::path& path)
     f.commit();
 }
 
+// PATH's stem + "_layerN" + ext, in PATH's folder (ext replaces whatever extension PATH had).
+std::filesystem::path layerPath(const std::filesystem::path& path, int layer, const char* ext)
+{
+    auto p = path;
+    p.replace_filename(path.stem().string() + "_layer" + std::to_string(layer) + ext);
+    return p;
+}
+
+void writeMatrixMarket(const SparseLayer& s, int l, const std::filesystem::path& p)
+{
+    AtomicFile f(p);
+    f.stream() << "%%MatrixMarket matrix coordinate real general\n% Rewire layer " << l
+               << ": rows = output neurons, columns = input neurons\n"
+               << s.outputs() << " " << s.inputs() << " " << s.edgeCount() << "\n";
+    for (NeuronIndex j = 0; j < s.outputs(); ++j)
+        for (EdgeIndex e = s.rowPtr()[j]; e < s.rowPtr()[j + 1]; ++e)
+            f.stream() << fmt::format("{} {} {:.9g}\n", j + 1, s.colIdx()[e] + 1, s.weights()[e]);
+    f.commit();
+}
+
+// One layer as scipy.sparse.save_npz writes a CSR matrix (outputs x inputs): members format
+// (b"csr"), shape (int64), data (float32 weights), indices (int32 inputs), indptr (int64), each a
+// .npy; the arrays stream from the layer into the archive without a copy.
+void writeNpz(const SparseLayer& s, const std::filesystem::path& p)
+{
+    const std::array<std::int64_t, 2> shape{s.outputs(), s.inputs()};
+    static const char csr[] = "csr";
+    const std::array<NpyMember, 5> members{
+        NpyMember{"format", "|S3", {}, csr, 3},
+        NpyMember{"shape", "<i8", {2}, shape.data(), sizeof shape},
+        NpyMember{"data", "<f4", {s.edgeCount()}, s.weights().data(), s.weights().size_bytes()},
+        NpyMember{"indices", "<i4", {s.edgeCount()}, s.colIdx().data(), s.colIdx().size_bytes()},
+        NpyMember{"indptr", "<i8", {static_cast<std::int64_t>(s.rowPtr().size())}, s.rowPtr().data(),
+                  s.rowPtr().size_bytes()}};
+    writeNpzArchive(p, members);
+}
+
 } // namespace
 
 std::vector<std::filesystem::path> exportNetwork(const NetworkGraph& g, ExportFormat format, const std::filesystem::path& path)
@@ -148,18 +174,14 @@ std::vector<std::filesystem::path> exportNetwork(const NetworkGraph& g, ExportFo
     }
     case ExportFormat::MatrixMarket:
         for (int l = 0; l < g.layerCount(); ++l) {
-            auto p = path;
-            p.replace_filename(path.stem().string() + "_layer" + std::to_string(l) + path.extension().string());
-            const SparseLayer& s = g.layer(l);
-            AtomicFile f(p);
-            f.stream() << "%%MatrixMarket matrix coordinate real general\n% Rewire layer " << l
-                       << ": rows = output neurons, columns = input neurons\n"
-                       << s.outputs() << " " << s.inputs() << " " << s.edgeCount() << "\n";
-            for (NeuronIndex j = 0; j < s.outputs(); ++j)
-                for (EdgeIndex e = s.rowPtr()[j]; e < s.rowPtr()[j + 1]; ++e)
-                    f.stream() << fmt::format("{} {} {:.9g}\n", j + 1, s.colIdx()[e] + 1, s.weights()[e]);
-            f.commit();
-            written.push_back(p);
+            written.push_back(layerPath(path, l, ".mtx"));
+            writeMatrixMarket(g.layer(l), l, written.back());
+        }
+        break;
+    case ExportFormat::Npz:
+        for (int l = 0; l < g.layerCount(); ++l) {
+            written.push_back(layerPath(path, l, ".npz"));
+            writeNpz(g.layer(l), written.back());
         }
         break;
     }

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=("$@")
 [[ ${#jobs[@]} -gt 0 ]] || jobs=(asan tsan fuzz)
-bash scripts/setup.sh --gui --sanitizers
+bash scripts/setup.sh --gui --tests --sanitizers
 n=$(nproc)
 here=$(pwd)
 

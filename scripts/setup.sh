@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package Rewire needs to build, test and run (Debian 12).
-# Usage: scripts/setup.sh [--gui] [--bench] [--sanitizers]   (idempotent; needs root or sudo)
+# Usage: scripts/setup.sh [--gui] [--tests] [--bench] [--sanitizers]   (idempotent; needs root or sudo)
 #   --gui    adds the Qt 6 packages
+#   --tests  adds the tests' independent readers: Debian's networkx, SciPy and NumPy
 #   --sanitizers  adds clang 14 with libFuzzer and its sanitizer runtimes (scripts/sanitizers.sh)
 #   --bench  adds the peers of bench/suite.py: PyTorch, SciPy and OpenBLAS (without OpenBLAS,
 #            Debian's torch runs on the reference BLAS and is no fair peer)
@@ -16,14 +17,16 @@ pkgs=(
   dataset-fashion-mnist
 )
 gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
+test_pkgs=(python3-networkx python3-scipy python3-numpy)
 sanitizer_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)
 for arg in "$@"; do
   case "$arg" in
     --gui) pkgs+=("${gui_pkgs[@]}");;
+    --tests) pkgs+=("${test_pkgs[@]}");;
     --bench) pkgs+=("${bench_pkgs[@]}");;
     --sanitizers) pkgs+=("${sanitizer_pkgs[@]}");;
-    *) echo "setup: unknown option $arg (expected --gui, --bench or --sanitizers)" >&2; exit 2;;
+    *) echo "setup: unknown option $arg (expected --gui, --tests, --bench or --sanitizers)" >&2; exit 2;;
   esac
 done
 

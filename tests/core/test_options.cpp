@@ -112,3 +112,24 @@ TEST_CASE("method options name the registered methods that read them", "[core][o
     CHECK(optionMethods(*findOption("importance-pruning")).empty()); // every method
     CHECK(optionMethods(*findOption("lr")).empty());
 }
+
+TEST_CASE("the architecture option: sizes, a repeated size, and what is refused", "[core][options]")
+{
+    TrainConfig c;
+    c.arch = "65536-5000000x10-2";
+    const auto sizes = c.architecture();
+    REQUIRE(sizes.size() == 12);
+    REQUIRE(sizes.front() == 65536);
+    REQUIRE(sizes[1] == 5000000);
+    REQUIRE(sizes[10] == 5000000);
+    REQUIRE(sizes.back() == 2);
+    c.arch = "784x1-1000x2-10";
+    REQUIRE(c.architecture() == std::vector<NeuronIndex>{784, 1000, 1000, 10});
+    for (const char* badArch : {"784-x2-10", "784-1000x-10", "784-1000x0-10", "784-1000x1001-10", "784-1000x2x2-10",
+                                "784--10", "784-0-10", "784-1073741825-10", "784-1000x3.5-10"}) {
+        c.arch = badArch;
+        REQUIRE_THROWS_WITH(c.architecture(), Catch::Contains("--arch " + std::string(badArch)));
+    }
+    c.arch = "10-5x1000-2"; // 1002 sets: too deep
+    REQUIRE_THROWS_WITH(c.architecture(), Catch::Contains("more than 1000 layers"));
+}
