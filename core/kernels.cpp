@@ -466,6 +466,18 @@ float* alignedScratch(std::size_t floats)
 
 void NeuronBuffer::Free::operator()(float* p) const { std::free(p); }
 
+NeuronBuffer NeuronBuffer::viewOf(NeuronBuffer& storage, int neurons)
+{
+    if (neurons < 0 || neurons > storage.m_neurons)
+        throw std::invalid_argument("NeuronBuffer: a view of " + std::to_string(neurons) + " rows of a buffer of " +
+                                    std::to_string(storage.m_neurons));
+    NeuronBuffer v;
+    v.m_neurons = neurons;
+    v.m_ld = storage.m_ld;
+    v.m_ptr = storage.m_ptr;
+    return v;
+}
+
 void NeuronBuffer::resize(int neurons, int batchCapacity)
 {
     if (neurons < 0 || batchCapacity < 0)
@@ -487,6 +499,7 @@ void NeuronBuffer::resize(int neurons, int batchCapacity)
         madvise(p, size, MADV_HUGEPAGE); // advice only: without THP the buffer works on small pages
 #endif
     m_data.reset(static_cast<float*>(p));
+    m_ptr = m_data.get();
     setZero();
 }
 
@@ -498,10 +511,10 @@ void NeuronBuffer::setZero()
     // buffers into pieces zeroed on every core.
     const unsigned threads = std::min(16u, std::max(1u, std::thread::hardware_concurrency()));
     if (bytes < (std::size_t{64} << 20) || threads < 2) {
-        std::memset(m_data.get(), 0, bytes);
+        std::memset(m_ptr, 0, bytes);
         return;
     }
-    char* base = reinterpret_cast<char*>(m_data.get());
+    char* base = reinterpret_cast<char*>(m_ptr);
     const auto piece = [=](unsigned t) {
         std::memset(base + bytes * t / threads, 0, bytes * (t + 1) / threads - bytes * t / threads);
     };

@@ -21,15 +21,18 @@ class NeuronBuffer {
 public:
     NeuronBuffer() = default;
     NeuronBuffer(int neurons, int batchCapacity) { resize(neurons, batchCapacity); }
-    // Contents are zeroed.
+    // The first `neurons` rows of `storage` (same ld), borrowed: storage must outlive the view and
+    // is not freed by it. Throws std::invalid_argument when storage has fewer rows.
+    static NeuronBuffer viewOf(NeuronBuffer& storage, int neurons);
+    // Contents are zeroed. A view becomes a buffer of its own.
     void resize(int neurons, int batchCapacity);
     void setZero();
     int neurons() const { return m_neurons; }
     int ld() const { return m_ld; }
-    float* row(int i) { return m_data.get() + static_cast<std::size_t>(i) * m_ld; }
-    const float* row(int i) const { return m_data.get() + static_cast<std::size_t>(i) * m_ld; }
-    float* data() { return m_data.get(); }
-    const float* data() const { return m_data.get(); }
+    float* row(int i) { return m_ptr + static_cast<std::size_t>(i) * m_ld; }
+    const float* row(int i) const { return m_ptr + static_cast<std::size_t>(i) * m_ld; }
+    float* data() { return m_ptr; }
+    const float* data() const { return m_ptr; }
 
 private:
     struct Free {
@@ -37,7 +40,9 @@ private:
     };
     int m_neurons = 0;
     int m_ld = 0;
-    std::unique_ptr<float[], Free> m_data;
+    std::unique_ptr<float[], Free> m_data; // empty for a view
+    float* m_ptr = nullptr;                // m_data's, or the viewed buffer's
+
 };
 
 // The gates G = f'(Z) * mask of a piecewise-linear activation with dropout take three values per

@@ -103,8 +103,22 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
             fmt::format("the batch's summed gradients and one part's, 8 B per edge and bias ({} of {} samples per pass)",
                         columns, config.batch));
     const Activation act = Activation::parse(config.activation);
-    double activations = neurons * ld * 4.0 + nonInput * ld * 4.0; // values and deltas
-    std::string actDetail = fmt::format("{:.0f} neurons x {:.0f} batch columns x 4 B, and deltas", neurons, ld);
+    // Deltas: one buffer per non-input set, or (shared deltas, MlpEngine::setSharedDeltas: the
+    // trainer's choice unless a method reads them) the output's and two for the hidden sets, each
+    // as wide as the widest hidden set of its parity.
+    const auto methods = makeTopologyMethods(config);
+    const bool sharedDeltas =
+        std::none_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGradients(); });
+    double deltaRows = nonInput;
+    if (sharedDeltas) {
+        double widest[2] = {0, 0};
+        for (std::size_t k = 1; k + 1 < arch.size(); ++k)
+            widest[k % 2] = std::max(widest[k % 2], static_cast<double>(arch[k]));
+        deltaRows = arch.back() + widest[0] + widest[1];
+    }
+    double activations = neurons * ld * 4.0 + deltaRows * ld * 4.0; // values and deltas
+    std::string actDetail = fmt::format("{:.0f} neurons x {:.0f} batch columns x 4 B, and deltas{}", neurons, ld,
+                                        sharedDeltas ? " in place (two hidden sets' worth)" : "");
     // Hidden set k keeps 2-bit gates when a sparse layer writes it and no GEMM layer reads it
     // (MlpEngine::gateBits); otherwise fp32 gates, and SReLU keeps its pre-activations.
     double fp32Gates = 0;

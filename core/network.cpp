@@ -138,6 +138,40 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
     refreshUnits();
 }
 
+const NeuronBuffer& MlpEngine::deltas(int set) const
+{
+    if (m_sharedDeltas && set > 0 && set + 1 < static_cast<int>(m_delta.size()))
+        throw std::logic_error("MlpEngine: hidden set " + std::to_string(set) +
+                               "'s deltas are not kept with shared deltas (setSharedDeltas(false) keeps them)");
+    return m_delta[static_cast<std::size_t>(set)];
+}
+
+void MlpEngine::setSharedDeltas(bool on)
+{
+    if (on == m_sharedDeltas)
+        return;
+    const int sets = static_cast<int>(m_delta.size());
+    if (on) {
+        int widest[2] = {0, 0};
+        for (int k = 1; k + 1 < sets; ++k) {
+            widest[k % 2] = std::max(widest[k % 2], m_delta[static_cast<std::size_t>(k)].neurons());
+            m_delta[static_cast<std::size_t>(k)] = NeuronBuffer(); // freed before the shared ones exist
+        }
+        for (int p = 0; p < 2; ++p)
+            if (widest[p] > 0)
+                m_deltaShared[p].resize(widest[p], m_capacity);
+        for (int k = 1; k + 1 < sets; ++k)
+            m_delta[static_cast<std::size_t>(k)] =
+                NeuronBuffer::viewOf(m_deltaShared[k % 2], m_act[static_cast<std::size_t>(k)].neurons());
+    } else {
+        for (int k = 1; k + 1 < sets; ++k)
+            m_delta[static_cast<std::size_t>(k)].resize(m_act[static_cast<std::size_t>(k)].neurons(), m_capacity);
+        for (NeuronBuffer& b : m_deltaShared)
+            b = NeuronBuffer();
+    }
+    m_sharedDeltas = on;
+}
+
 void MlpEngine::setOptimizer(Optimizer optimizer)
 {
     // The policy's state arrays as properties of every layer: created at zero where absent (a new

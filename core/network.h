@@ -105,7 +105,8 @@ public:
     // Neuron set k's activations (k = 0: the input batch) and, for k ≥ 1, its dL/dz from the last
     // backward (training or gradients()): neurons x ld. Layer l reads set l and writes set l + 1.
     const NeuronBuffer& activations(int set) const { return m_act[static_cast<std::size_t>(set)]; }
-    const NeuronBuffer& deltas(int set) const { return m_delta[static_cast<std::size_t>(set)]; }
+    // With shared deltas (below), a hidden set's deltas are not kept: std::logic_error.
+    const NeuronBuffer& deltas(int set) const;
     // Network outputs (linear, before softmax) of the last forward pass: outputs x ld.
     const NeuronBuffer& outputs() const { return m_act.back(); }
     int threads() const { return m_threads; }
@@ -115,6 +116,15 @@ public:
     void setBf16Activations(bool on) { m_bf16 = on; }
     bool bf16Activations() const { return m_bf16; }
     int batchCapacity() const { return m_capacity; }
+    // In-place deltas: the hidden sets' dL/dz live in two buffers, set k in buffer k % 2 (each as
+    // wide as the widest set of its parity), instead of one buffer per set. A backward needs only
+    // two at a time: layer l reads set l + 1's and writes set l's, and the update phase that runs
+    // beside the next gradient phase reads neither. Results are the same bit for bit; the memory
+    // for deltas drops from the sum of the hidden widths to two of them (bench/RESULTS.md, "Scale").
+    // deltas(k) of a hidden set is then unavailable, so methods that read them (gradient-based
+    // regrowth) need it off. Off by default; the trainer turns it on when its method allows.
+    void setSharedDeltas(bool on);
+    bool sharedDeltas() const { return m_sharedDeltas; }
     // The optimiser whose state the engine keeps (the constructor's from the start): its state
     // arrays become properties of every layer, for weights, biases and SReLU's parameters (zero
     // where new, kept where a checkpoint brought them). trainBatch's policy must name the same
@@ -152,7 +162,9 @@ private:
     std::vector<NeuronBuffer> m_act;   // m_act[k]: neuron set k (k = 0 input)
     std::vector<NeuronBuffer> m_gate;  // f'(z) * dropout scale for hidden sets (allocated when used)
     std::vector<GateMask> m_gateBits;  // the same as two bits per value, where gateBits(set)
-    std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set
+    std::vector<NeuronBuffer> m_delta; // dL/dz per non-input set (views of m_deltaShared when shared)
+    NeuronBuffer m_deltaShared[2];     // with shared deltas: the hidden sets' storage, by parity
+    bool m_sharedDeltas = false;
     std::vector<Bf16Buffer> m_act16;   // bf16 copies of m_act[l] for layer l's forward (when m_bf16)
     bool m_bf16 = false;
     std::vector<LayerState> m_state;

@@ -152,6 +152,10 @@ public:
     // Times every training pass per layer and phase (MlpEngine::setTiming) into
     // EpochMetrics::passTimes. Off by default.
     void setProfiling(bool on) { m_engine->setTiming(on); }
+    // In-place deltas (MlpEngine::setSharedDeltas): on from the start unless a method reads the
+    // deltas; for tests and measurements, which turn it off to compare.
+    void setSharedDeltas(bool on) { m_engine->setSharedDeltas(on); }
+    bool sharedDeltas() const { return m_engine->sharedDeltas(); }
     // Parallel training: epochs run `pass` instead of the trainer's own batches (nullptr: its own).
     void setTrainingPass(TrainingPass* pass) { m_pass = pass; }
     // Applies gradients computed elsewhere (of a mean batch loss, aligned with network()'s edges)

@@ -372,6 +372,7 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
                 engine = std::make_unique<MlpEngine>(*replica, Activation::parse(config.activation), parseLoss(config.loss), part,
                                                      threads);
                 engine->setBf16Activations(config.precision == "bf16");
+                engine->setSharedDeltas(true); // gradients only: nothing reads the deltas
             } else {
                 applyModel(*replica, in.model);
             }

@@ -309,3 +309,59 @@ TEST_CASE("options parse the same on a German desktop", "[core][config][locale]"
     REQUIRE(back.toJson().dump() == c.toJson().dump());
     REQUIRE(c.toJson().dump().find("\"lr\": 0.6") != std::string::npos);
 }
+
+TEST_CASE("in-place deltas: the same run bit for bit, and refused to methods that read them", "[core][trainer]")
+{
+    // Four hidden sets (two per shared buffer, of different widths), sparse and GEMM layers and the
+    // narrow output, dropout, a topology step, a last partial batch; with SReLU (its backward works
+    // in the shared buffer) and with micro-batches too.
+    const DataSplit data = toyData();
+    struct Case {
+        const char* arch;
+        const char* method;
+        const char* activation;
+        int microBatch;
+    };
+    for (const Case& k : {Case{"30-96-64-80-48-3", "set", "allrelu:0.6", 0}, Case{"30-96-64-80-48-3", "set", "allrelu:0.6", 8},
+                          Case{"30-70-64-64-40-3", "dense", "relu", 0}, Case{"30-96-64-80-48-3", "set", "srelu", 0}}) {
+        INFO(k.arch << " " << k.method << " " << k.activation << " micro-batch " << k.microBatch);
+        auto runOnce = [&](bool shared) {
+            TrainConfig c = toyConfig();
+            c.arch = k.arch;
+            c.epochs = 2;
+            c.batch = 40; // 450 training samples: a last batch of 10
+            c.set("method", k.method);
+            c.activation = k.activation;
+            c.set("dropout", "0.3");
+            c.microBatch = k.microBatch;
+            Trainer t(c, data);
+            REQUIRE(t.sharedDeltas()); // the trainer's default for these methods
+            t.setSharedDeltas(shared);
+            Recorder rec;
+            t.run(&rec);
+            return std::pair(rec.epochs.back().trainLoss, test::allWeights(t.network()));
+        };
+        const auto [lossShared, wShared] = runOnce(true);
+        const auto [lossOwn, wOwn] = runOnce(false);
+        REQUIRE(wShared == wOwn);
+        REQUIRE(lossShared == lossOwn);
+        REQUIRE(std::isfinite(lossShared));
+    }
+    // RigL reads the hidden sets' deltas for its regrowth: the trainer keeps them.
+    TrainConfig c = toyConfig();
+    c.set("method", "rigl");
+    Trainer rigl(c, data);
+    REQUIRE_FALSE(rigl.sharedDeltas());
+    Recorder rec;
+    rigl.run(&rec);
+    REQUIRE(rec.epochs.size() == 6);
+    // The engine refuses to hand out what it no longer keeps.
+    NetworkGraph net = buildNetwork(toyConfig());
+    MlpEngine engine(net, Activation::parse("relu"), Loss::CrossEntropy, 16, 1);
+    REQUIRE(engine.deltas(1).neurons() == 64);
+    engine.setSharedDeltas(true);
+    REQUIRE(engine.deltas(3).neurons() == 3); // the output's stay its own
+    REQUIRE_THROWS_WITH(engine.deltas(1), Catch::Contains("hidden set 1's deltas are not kept"));
+    engine.setSharedDeltas(false);
+    REQUIRE(engine.deltas(2).neurons() == 32);
+}
