@@ -252,10 +252,12 @@ void WorkPool::run(std::initializer_list<WorkPart> parts)
     if (units > 0xffff)
         throw std::invalid_argument("WorkPool::run: " + std::to_string(units) + " units, at most 65535");
     FlushDenormals flush;
-    if (m_threads > 1 && ++m_jobsSinceSample >= 64) {
-        m_jobsSinceSample = 0;
+    // Every job, whatever its length: gated by a count of jobs instead, a pool whose jobs take
+    // seconds (a 10M-neuron layer on one thread) sampled once a minute and needed ten samples to
+    // take a freed core back (bench/RESULTS.md, "Scale, third part"). sampleContention reads the
+    // clock and, at most every 10 ms, /proc/loadavg.
+    if (m_threads > 1)
         sampleContention();
-    }
     if (m_threads == 1 || units == 1 || m_active.load(std::memory_order_relaxed) == 1) { // no job to post
         for (const WorkPart& p : parts)
             for (int u = 0; u < p.units; ++u)

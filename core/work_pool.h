@@ -121,7 +121,6 @@ private:
     std::atomic<std::uint32_t> m_parked{0};
     int m_cores = 1;
     int m_lowerVotes = 0, m_raiseVotes = 0;
-    int m_jobsSinceSample = 0;
     std::chrono::steady_clock::time_point m_lastSample{};
     alignas(64) std::atomic<std::uint32_t> m_remaining{0};
     std::atomic<std::uint32_t> m_callerWaiting{0};
