@@ -1,4 +1,5 @@
 #include "datasets/npy_loader.h"
+#include "graph/npz_writer.h"
 
 #include "datasets/gz_file.h"
 
@@ -243,13 +244,9 @@ std::map<std::string, NpyArray> loadNpz(const std::filesystem::path& path)
     // libzip: ZIP64, CRC checks, and consistency of the local and central headers (CHECKCONS).
     int code = 0;
     zip_t* archive = zip_open(name.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
-    if (!archive) {
-        zip_error_t error;
-        zip_error_init_with_code(&error, code);
-        const std::string why = zip_error_strerror(&error);
-        zip_error_fini(&error);
-        throw DatasetError(name + ": not a zip archive, or a damaged one (libzip: " + why + "); an .npz is a zip of .npy files");
-    }
+    if (!archive)
+        throw DatasetError(name + ": not a zip archive, or a damaged one (libzip: " + zipErrorText(code) +
+                           "); an .npz is a zip of .npy files");
     const std::unique_ptr<zip_t, void (*)(zip_t*)> closer(archive, [](zip_t* z) { zip_discard(z); });
     std::map<std::string, NpyArray> out;
     const zip_int64_t entries = zip_get_num_entries(archive, 0);

@@ -27,15 +27,22 @@ bool syncPath(const fs::path& p, bool directory)
 
 } // namespace
 
+fs::path linkTarget(const fs::path& path)
+{
+    std::error_code ec;
+    if (fs::is_symlink(fs::symlink_status(path, ec))) {
+        fs::path target = fs::canonical(path, ec);
+        if (!ec)
+            return target;
+    }
+    return path;
+}
+
 AtomicFile::AtomicFile(fs::path path, bool binary) : m_path(std::move(path))
 {
     const auto mode = binary ? std::ios::out | std::ios::binary | std::ios::trunc : std::ios::out | std::ios::trunc;
+    m_path = linkTarget(m_path); // replace what the link points to; the link stays
     std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(m_path, ec))) {
-        const fs::path target = fs::canonical(m_path, ec);
-        if (!ec)
-            m_path = target; // replace what the link points to; the link stays
-    }
     const fs::file_status st = fs::status(m_path, ec);
     if (fs::exists(st) && !fs::is_regular_file(st)) {
         // A FIFO, a terminal, /dev/null...: write into it, never rename a file over it.

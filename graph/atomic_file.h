@@ -31,6 +31,10 @@ private:
     bool m_committed = false;
 };
 
+// What a write to `path` should replace: the file a symbolic link points to (the link stays),
+// else path itself (also when the link dangles).
+std::filesystem::path linkTarget(const std::filesystem::path& path);
+
 // Writes the whole text atomically.
 void writeTextFileAtomic(const std::filesystem::path& path, const std::string& text);
 

@@ -1,5 +1,7 @@
 #include "graph/npz_writer.h"
 
+#include "graph/atomic_file.h"
+
 #include <zip.h>
 
 #include <algorithm>
@@ -29,6 +31,15 @@ std::string npyHeader(const NpyMember& m)
     out += static_cast<char>(dict.size() & 0xff);
     out += static_cast<char>((dict.size() >> 8) & 0xff);
     return out + dict;
+}
+
+std::string zipErrorText(int code)
+{
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    std::string why = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    return why;
 }
 
 namespace {
@@ -92,26 +103,16 @@ zip_int64_t readMember(void* user, void* out, zip_uint64_t len, zip_source_cmd_t
 
 void writeNpzArchive(const fs::path& requested, std::span<const NpyMember> members)
 {
-    fs::path path = requested;
+    const fs::path path = linkTarget(requested);
     std::error_code ec;
-    if (fs::is_symlink(fs::symlink_status(path, ec))) {
-        const fs::path target = fs::canonical(path, ec);
-        if (!ec)
-            path = target;
-    }
     const fs::file_status st = fs::status(path, ec);
     if (fs::exists(st) && !fs::is_regular_file(st))
         throw std::runtime_error("cannot write " + requested.string() + ": " +
                                  (fs::is_directory(st) ? "it is a directory" : "an .npz archive must be a regular file"));
     int code = 0;
     zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code);
-    if (!archive) {
-        zip_error_t error;
-        zip_error_init_with_code(&error, code);
-        const std::string why = zip_error_strerror(&error);
-        zip_error_fini(&error);
-        throw std::runtime_error("cannot write " + requested.string() + ": " + why);
-    }
+    if (!archive)
+        throw std::runtime_error("cannot write " + requested.string() + ": " + zipErrorText(code));
     std::unique_ptr<zip_t, void (*)(zip_t*)> discard(archive, [](zip_t* z) { zip_discard(z); });
     for (const NpyMember& m : members) {
         auto* source = new MemberSource{npyHeader(m), static_cast<const char*>(m.data), m.bytes};

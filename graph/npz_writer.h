@@ -21,6 +21,9 @@ struct NpyMember {
     std::size_t bytes = 0;
 };
 
+// libzip's text for an error code of zip_open.
+std::string zipErrorText(int code);
+
 // The .npy header (format 1.0, padded to a multiple of 64 bytes) for a member.
 std::string npyHeader(const NpyMember& member);
 
