@@ -106,9 +106,7 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
     // Deltas: one buffer per non-input set, or (shared deltas, MlpEngine::setSharedDeltas: the
     // trainer's choice unless a method reads them) the output's and two for the hidden sets, each
     // as wide as the widest hidden set of its parity.
-    const auto methods = makeTopologyMethods(config);
-    const bool sharedDeltas =
-        std::none_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGradients(); });
+    const bool sharedDeltas = !methodsNeedGradients(makeTopologyMethods(config));
     double deltaRows = nonInput;
     if (sharedDeltas) {
         double widest[2] = {0, 0};

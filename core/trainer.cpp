@@ -286,8 +286,7 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
                                            parseOptimizer(m_config.optimizer));
     m_engine->setBf16Activations(m_config.precision == "bf16");
     // In-place deltas, unless a method reads the hidden sets' deltas (gradient-based regrowth).
-    m_engine->setSharedDeltas(
-        std::none_of(m_methods.begin(), m_methods.end(), [](const auto& m) { return m->needsGradients(); }));
+    m_engine->setSharedDeltas(!methodsNeedGradients(m_methods));
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
     if (!checkpoint) {
         // A new run: what the methods keep from the start (IMP's initial weights), then the

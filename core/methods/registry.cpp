@@ -1,5 +1,7 @@
 #include "core/methods/registry.h"
 
+#include <algorithm>
+
 #include "core/config.h"
 #include "core/methods/fisher.h"
 #include "core/methods/parts.h"
@@ -237,6 +239,15 @@ std::vector<std::unique_ptr<TopologyMethod>> makeTopologyMethods(const TrainConf
             std::make_unique<ImportanceDrop>(ip->percentile), nullptr, std::make_unique<ShrinkingBudget>()));
     methods.push_back(findMethod(config.method).make(config));
     return methods;
+}
+
+} // namespace rewire
+
+namespace rewire {
+
+bool methodsNeedGradients(const std::vector<std::unique_ptr<TopologyMethod>>& methods)
+{
+    return std::any_of(methods.begin(), methods.end(), [](const auto& m) { return m->needsGradients(); });
 }
 
 } // namespace rewire

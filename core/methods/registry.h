@@ -41,5 +41,8 @@ std::optional<ImportancePruning> parseImportancePruning(const std::string& text)
 // The topology methods a run applies after each epoch, in order: Importance Pruning (when on),
 // then the method's own step.
 std::vector<std::unique_ptr<TopologyMethod>> makeTopologyMethods(const TrainConfig& config);
+// Whether any of them reads a training batch's gradients, and with them the hidden sets' deltas:
+// the engine then keeps one delta buffer per set (MlpEngine::setSharedDeltas(false)).
+bool methodsNeedGradients(const std::vector<std::unique_ptr<TopologyMethod>>& methods);
 
 } // namespace rewire
