@@ -73,32 +73,61 @@ std::vector<std::string> writeAnalysis(const NetworkGraph& network, const std::f
     writeTextFileAtomic(dir / "degree_logbins.csv", bins);
     written.push_back("degree_logbins.csv");
 
-    t = "layer,side,quantity,n,xmin,alpha,tail_size,ks_distance,p_value,bootstrap_samples,log_likelihood,verdict\n";
+    t = "layer,side,quantity,n,fitted_on,xmin,alpha,alpha_error,tail_size,ks_distance,p_value,p_value_error,"
+        "bootstrap_samples,log_likelihood,verdict\n";
+    std::string tests = "layer,side,quantity,alternative,parameters,log_likelihood,ratio,normalised_ratio,p_value,nested,"
+                        "outcome\n";
     int fitsDone = 0;
+    const int fitsTotal = 4 * network.layerCount();
+    // A verdict may hold commas: quoted.
+    auto quoted = [](const std::string& s) { return "\"" + s + "\""; };
     for (int l = 0; l < network.layerCount(); ++l)
         for (Side side : {Side::In, Side::Out}) {
             const auto deg = degreeSequence(network.layer(l), side);
             const std::vector<double> degree(deg.begin(), deg.end());
             const std::vector<double> strength = strengthSequence(network.layer(l), side);
             for (int q = 0; q < 2; ++q) {
+                const std::string quantity = q == 0 ? "degree" : "strength";
+                const std::string what = fmt::format("layer {} {}-{}", l, toString(side), quantity);
                 if (options.progress)
-                    options.progress(fitsDone, 4 * network.layerCount(),
-                                     fmt::format("layer {} {}-{}", l, toString(side), q == 0 ? "degree" : "strength"));
+                    options.progress(fitsDone, fitsTotal, what);
+                PowerLawOptions po;
+                po.bootstrapSamples = options.bootstrapSamples;
+                po.minTail = options.minTail;
+                po.threads = options.threads;
+                po.seed = options.seed + static_cast<std::uint64_t>(l);
+                if (options.progress)
+                    po.progress = [&, last = -1](int done, int total) mutable {
+                        // at most every percent
+                        const int pct = static_cast<int>(100LL * done / std::max(total, 1));
+                        if (pct != last)
+                            options.progress(fitsDone, fitsTotal, fmt::format("{}, bootstrap {}/{}", what, done, total));
+                        last = pct;
+                    };
+                const PowerLawFit f = fitPowerLaw(q == 0 ? degree : strength, q == 0, po);
                 ++fitsDone;
-                const PowerLawFit f = fitPowerLaw(q == 0 ? degree : strength, q == 0, options.seed + static_cast<std::uint64_t>(l), options.powerLawPrecision);
-                if (f.fitted)
-                    t += fmt::format("{},{},{},{},{:.6g},{:.4f},{},{:.4f},{:.4f},{},{:.4f},{}\n", l, toString(side), q == 0 ? "degree" : "strength",
-                             static_cast<long long>(f.n), f.xmin, f.alpha, static_cast<long long>(f.tailSize), f.ksDistance,
-                             f.pValue, f.bootstrapSamples, f.logLikelihood, f.verdict.c_str());
-                else
-                    t += fmt::format("{},{},{},{},,,,,,,,{}\n", l, toString(side), q == 0 ? "degree" : "strength",
-                             static_cast<long long>(f.n), f.verdict.c_str());
+                if (f.fitted) {
+                    t += fmt::format("{},{},{},{},{},{:.10g},{:.8f},{:.8f},{},{:.8f},{:.4f},{:.4f},{},{:.6f},{}\n", l,
+                                     toString(side), quantity, static_cast<long long>(f.n),
+                                     static_cast<long long>(f.fittedOn), f.xmin, f.alpha, f.alphaError,
+                                     static_cast<long long>(f.tailSize), f.ksDistance, f.pValue, f.pValueError,
+                                     f.bootstrapSamples, f.logLikelihood, quoted(f.verdict));
+                    for (const DistributionComparison& c : f.comparisons)
+                        tests += fmt::format("{},{},{},{},{},{:.6f},{:.6f},{:.6f},{:.6g},{},{}\n", l, toString(side),
+                                             quantity, c.alternative, c.parameters, c.logLikelihood, c.ratio,
+                                             c.normalisedRatio, c.pValue, c.nested ? "yes" : "no", c.outcome);
+                } else {
+                    t += fmt::format("{},{},{},{},{},,,,,,,,,,{}\n", l, toString(side), quantity, static_cast<long long>(f.n),
+                                     static_cast<long long>(f.fittedOn), quoted(f.verdict));
+                }
             }
         }
     if (options.progress)
         options.progress(fitsDone, fitsDone, "");
     writeTextFileAtomic(dir / "powerlaw.csv", t);
     written.push_back("powerlaw.csv");
+    writeTextFileAtomic(dir / "powerlaw_comparisons.csv", tests);
+    written.push_back("powerlaw_comparisons.csv");
 
     if (network.layerCount() > 0) {
         const auto ranked = rankInputFeatures(network);

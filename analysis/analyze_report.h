@@ -7,8 +7,10 @@
 //                            importance, dead flag)
 //   degree_distribution.csv  layer, side, degree, count, ccdf
 //   degree_logbins.csv       layer, side, bin [lower, upper) with power-of-two edges, count, density
-//   powerlaw.csv             power-law fit of each layer's degrees and strengths, with xmin, tail
-//                            size, KS distance, bootstrap p-value and a verdict
+//   powerlaw.csv             power-law fit of each layer's degrees and strengths (analysis/power_law.h):
+//                            xmin, alpha, tail size, KS distance, bootstrap p-value and its standard
+//                            error, and a verdict worded from the tests
+//   powerlaw_comparisons.csv each fit's likelihood-ratio test against every alternative
 //   features.csv             input features ranked by strength (QuickSelection)
 //   input_map.csv / .png     out-degree and strength of the inputs in the data's image shape
 
@@ -23,10 +25,12 @@
 namespace rewire {
 
 struct AnalysisOptions {
-    std::uint64_t seed = 1;          // bootstrap p-values of the power-law fits
-    double powerLawPrecision = 0.1; // p-value precision (25 bootstrap samples); 0 skips the bootstrap
-    // Called before each power-law fit (the slow part: 0.25 / precision^2 bootstrap samples each)
-    // with the fits done and their total, and what the next one fits ("layer 2 in-degree").
+    std::uint64_t seed = 1;     // bootstrap of the power-law fits (fit k of layer l: seed + l)
+    int bootstrapSamples = 1000; // per power-law fit (0: no goodness-of-fit p-value)
+    std::int64_t minTail = 50;   // power-law tails smaller than this get no verdict
+    int threads = 0;             // bootstrap threads; 0 = every core
+    // Called before each power-law fit and while its bootstrap runs (the slow part) with the fits
+    // done, their total, and what runs ("layer 2 in-degree, bootstrap 300/1000").
     std::function<void(int done, int total, const std::string& what)> progress;
 };
 

@@ -9,6 +9,8 @@
 #include "graph/model_io.h"
 
 #include <charconv>
+#include <cmath>
+#include <fmt/format.h>
 #include <chrono>
 #include <unistd.h>
 #include <cstdio>
@@ -20,14 +22,18 @@ namespace rewire::cli {
 
 int runAnalyze(int argc, char** argv)
 {
-    const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision"}, {"help"});
+    const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision", "bootstrap", "min-tail", "threads"}, {"help"});
     if (args.flag("help")) {
         std::puts("usage: rewire analyze MODEL.rwm|RUN_DIR --out DIR\n"
                   "  writes layers.csv, neurons.csv, degree_distribution.csv, features.csv, input_map.csv and\n"
                   "  input_map_{degree,strength}.png and powerlaw.csv for the model (a run folder's model.rwm)\n"
+                  "  power laws as Clauset, Shalizi & Newman (2009): exact xmin scan, bootstrap p-value with its\n"
+                  "  standard error, likelihood-ratio tests against five alternatives (powerlaw_comparisons.csv)\n"
+                  "  --bootstrap B            bootstrap samples per power-law fit (0: no p-value) [1000]\n"
+                  "  --powerlaw-precision P   the same as B = ceil(0.25/P^2), P in [0.01, 1)\n"
+                  "  --min-tail M             no verdict for tails of fewer values             [50]\n"
                   "  --seed S                 seed of the power-law bootstrap                  [1]\n"
-                  "  --powerlaw-precision P   p-value precision: ceil(0.25/P^2) bootstrap fits [0.1]\n"
-                  "                           (0 skips the p-value; 0.01, 2,500 fits, at the finest)");
+                  "  --threads T              bootstrap threads (0 = every core)               [0]");
         return 0;
     }
     if (args.positional.size() != 1)
@@ -44,24 +50,41 @@ int runAnalyze(int argc, char** argv)
             throw UsageError("--seed " + *s + ": expected an integer from 0 to 2^64-1");
     }
     if (const std::string* p = args.option("powerlaw-precision")) {
-        const auto r = std::from_chars(p->data(), p->data() + p->size(), options.powerLawPrecision);
+        double precision = 0;
+        const auto r = std::from_chars(p->data(), p->data() + p->size(), precision);
         if (r.ec != std::errc() || r.ptr != p->data() + p->size())
             throw UsageError("--powerlaw-precision " + *p + ": expected a number");
-        // igraph draws ceil(0.25 / precision^2) bootstrap samples per fit, with no way to stop it:
-        // 1e-6 would be 2.5e11 samples per fit, years of work. 0.01 is 2,500.
-        if (!(options.powerLawPrecision == 0 || (options.powerLawPrecision >= 0.01 && options.powerLawPrecision < 1)))
+        // CSN's rule: ceil(0.25 / precision^2) samples; 1e-6 would be 2.5e11 per fit.
+        if (!(precision == 0 || (precision >= 0.01 && precision < 1)))
             throw UsageError("--powerlaw-precision " + *p +
                              ": expected 0 (no p-values) or a value in [0.01, 1): 0.25 / precision^2 bootstrap "
                              "samples per fit, at most 2,500");
+        if (args.option("bootstrap"))
+            throw UsageError("--powerlaw-precision and --bootstrap set the same thing; give one");
+        options.bootstrapSamples = precision == 0 ? 0 : static_cast<int>(std::ceil(0.25 / (precision * precision) - 1e-9));
     }
-    // Power-law p-values take a while (0.25 / precision^2 bootstrap samples per fit): on a
-    // terminal, a line says which fit runs and how many are done.
-    if (options.powerLawPrecision > 0 && ::isatty(2))
+    auto integer = [&](const char* name, long long lo, long long hi, long long& value) {
+        if (const std::string* s = args.option(name)) {
+            const auto r = std::from_chars(s->data(), s->data() + s->size(), value);
+            if (r.ec != std::errc() || r.ptr != s->data() + s->size() || value < lo || value > hi)
+                throw UsageError(fmt::format("--{} {}: expected an integer from {} to {}", name, *s, lo, hi));
+        }
+    };
+    long long bootstrap = options.bootstrapSamples, minTail = options.minTail, threads = 0;
+    integer("bootstrap", 0, 100000, bootstrap);
+    integer("min-tail", 2, 1000000000, minTail);
+    integer("threads", 0, 1024, threads);
+    options.bootstrapSamples = static_cast<int>(bootstrap);
+    options.minTail = minTail;
+    options.threads = static_cast<int>(threads);
+    // Power-law p-values take a while: on a terminal, a line says which fit runs and how far its
+    // bootstrap is.
+    if (options.bootstrapSamples > 0 && ::isatty(2))
         options.progress = [](int done, int total, const std::string& what) {
             if (done < total)
-                std::fprintf(stderr, "\r  power-law fits %d/%d: %s (bootstrap p-values)   ", done, total, what.c_str());
+                std::fprintf(stderr, "\r  power-law fits %d/%d: %-60s", done, total, what.c_str());
             else
-                std::fprintf(stderr, "\r%78s\r", "");
+                std::fprintf(stderr, "\r%100s\r", "");
             std::fflush(stderr);
         };
     const auto t0 = std::chrono::steady_clock::now();
@@ -95,7 +118,7 @@ int runAnalyze(int argc, char** argv)
     if (!runDir.empty() && fs::is_directory(runDir / "snapshots")) {
         const std::vector<SnapshotFile> snaps = listSnapshots(runDir);
         AnalysisOptions quick = options;
-        quick.powerLawPrecision = 0;
+        quick.bootstrapSamples = 0;
         std::string table = topologyCsvHeader();
         std::unique_ptr<NetworkGraph> previous;
         for (const auto& [epoch, p] : snaps) {
