@@ -2,17 +2,38 @@
 
 #include "analysis/assignment.h"
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 
 namespace rewire {
 
-TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b)
+namespace {
+
+std::uint64_t mix(std::uint64_t x)
 {
-    if (a.architecture() != b.architecture())
-        throw std::invalid_argument("NNSTD needs equal architectures, got " + formatArchitecture(a.architecture()) +
-                                    " and " + formatArchitecture(b.architecture()));
-    TopologyDistance d;
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+
+// The tie-break weight in [0, 1) of pairing A's neuron j with B's neuron k in layer l.
+using TieBreak = std::function<double(int layer, int j, int k)>;
+
+struct Directed {
+    std::vector<double> perLayer;
+    std::vector<std::vector<int>> matching;
+};
+
+Directed directed(const NetworkGraph& a, const NetworkGraph& b, OutputMatching outputs, const TieBreak& tie)
+{
+    Directed d;
     const int L = a.layerCount();
     // bOfA[i]: B's neuron matched to A's neuron i in the current input set.
     std::vector<int> bOfA(static_cast<std::size_t>(L ? a.layer(0).inputs() : 0));
@@ -29,18 +50,21 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b)
                     ++row[lb.cscRow()[q]];
             }
         }
-        std::vector<double> cost(inter.size());
+        std::vector<double> cost(inter.size()), perturbed(inter.size());
+        const double eps = 1e-9 / std::max(n, 1);
         for (int j = 0; j < n; ++j)
             for (int k = 0; k < n; ++k) {
-                const double c = inter[static_cast<std::size_t>(j) * n + k];
+                const std::size_t at = static_cast<std::size_t>(j) * n + k;
+                const double c = inter[at];
                 const double unite = la.inDegree(j) + lb.inDegree(k) - c;
-                cost[static_cast<std::size_t>(j) * n + k] = unite > 0 ? 1.0 - c / unite : 0.0;
+                cost[at] = unite > 0 ? 1.0 - c / unite : 0.0;
+                perturbed[at] = cost[at] + eps * tie(l, j, k);
             }
         std::vector<int> match(static_cast<std::size_t>(n));
-        if (l == L - 1)
+        if (l == L - 1 && outputs == OutputMatching::Index)
             std::iota(match.begin(), match.end(), 0);
         else
-            match = solveAssignment(cost, n);
+            match = solveAssignment(perturbed, n);
         double total = 0;
         for (int j = 0; j < n; ++j)
             total += cost[static_cast<std::size_t>(j) * n + match[static_cast<std::size_t>(j)]];
@@ -48,10 +72,65 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b)
         d.matching.push_back(match);
         bOfA = match;
     }
-    for (double x : d.perLayer)
-        d.mean += x;
-    if (!d.perLayer.empty())
-        d.mean /= static_cast<double>(d.perLayer.size());
+    return d;
+}
+
+double meanOf(const std::vector<double>& v, std::size_t count)
+{
+    if (count == 0)
+        return std::numeric_limits<double>::quiet_NaN();
+    return std::accumulate(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(count), 0.0) / static_cast<double>(count);
+}
+
+} // namespace
+
+TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptions& options)
+{
+    if (a.architecture() != b.architecture())
+        throw std::invalid_argument("NNSTD needs equal architectures, got " + formatArchitecture(a.architecture()) +
+                                    " and " + formatArchitecture(b.architecture()));
+    if (options.tieBreaks < 0)
+        throw std::invalid_argument("NNSTD: tie-breaks must be >= 0");
+    const std::size_t L = static_cast<std::size_t>(a.layerCount());
+    const std::size_t hidden = L > 0 ? L - 1 : 0;
+    // Canonical: a hash of the layer and the unordered pair, the same from either side.
+    const TieBreak canonical = [](int l, int j, int k) {
+        const auto lo = static_cast<std::uint64_t>(std::min(j, k)), hi = static_cast<std::uint64_t>(std::max(j, k));
+        return unit(mix(mix(mix(static_cast<std::uint64_t>(l)) ^ lo) ^ (hi << 1)));
+    };
+    Directed c = directed(a, b, options.outputs, canonical);
+    TopologyDistance d;
+    d.perLayer = c.perLayer;
+    d.matching = std::move(c.matching);
+    d.mean = meanOf(d.perLayer, L);
+    d.hiddenMean = meanOf(d.perLayer, hidden);
+    d.perLayerMin = d.perLayerMax = d.perLayer;
+    d.meanMin = d.meanMax = d.mean;
+    d.hiddenMeanMin = d.hiddenMeanMax = d.hiddenMean;
+    d.tieBreaksTried = 1;
+    for (int s = 1; s <= options.tieBreaks; ++s) {
+        const std::uint64_t seed = mix(options.seed ^ mix(static_cast<std::uint64_t>(s)));
+        const TieBreak random = [seed](int l, int j, int k) {
+            return unit(mix(mix(mix(seed ^ static_cast<std::uint64_t>(l)) ^ static_cast<std::uint64_t>(j)) ^
+                            (static_cast<std::uint64_t>(k) << 20)));
+        };
+        for (int direction = 0; direction < 2; ++direction) {
+            const Directed r = direction == 0 ? directed(a, b, options.outputs, random)
+                                              : directed(b, a, options.outputs, random);
+            for (std::size_t l = 0; l < L; ++l) {
+                d.perLayerMin[l] = std::min(d.perLayerMin[l], r.perLayer[l]);
+                d.perLayerMax[l] = std::max(d.perLayerMax[l], r.perLayer[l]);
+            }
+            const double m = meanOf(r.perLayer, L), h = meanOf(r.perLayer, hidden);
+            d.meanMin = std::min(d.meanMin, m);
+            d.meanMax = std::max(d.meanMax, m);
+            if (hidden > 0) {
+                d.hiddenMeanMin = std::min(d.hiddenMeanMin, h);
+                d.hiddenMeanMax = std::max(d.hiddenMeanMax, h);
+            }
+        }
+        ++d.tieBreaksTried;
+    }
     return d;
 }
 

@@ -124,3 +124,62 @@ TEST_CASE("NNSTD per layer equals a brute-force assignment on small ER layers", 
         REQUIRE(d.perLayer[0] == Approx(bruteForceAssignment(c, 6) / 6));
     }
 }
+
+TEST_CASE("NNSTD conventions: a tie whose choice changes the next layer", "[analysis][nnstd]")
+{
+    // One input feeds both hidden neurons in A and in B: layer 0 costs are all 0, and both
+    // matchings of the hidden neurons are optimal. A's o0 reads h0, B's o0 reads h1; o1 reads both.
+    // Identity matching: B's o0 relabelled reads A's h1, distance 1, and the outputs' assignment is
+    // itself a tie at total 1 (layer 1: 0.5). Swapped: every output matches at 0 (layer 1: 0).
+    auto build = [](int o0Reads) {
+        return NetworkGraph({SparseLayer::fromEdges(1, 2, {{0, 0, 1.0f}, {1, 0, 1.0f}}),
+                             SparseLayer::fromEdges(2, 2, {{0, o0Reads, 1.0f}, {1, 0, 1.0f}, {1, 1, 1.0f}})});
+    };
+    const NetworkGraph a = build(0), b = build(1);
+    NnstdOptions o;
+    const TopologyDistance ab = topologyDistance(a, b, o), ba = topologyDistance(b, a, o);
+    REQUIRE(ab.perLayer[0] == 0.0);
+    REQUIRE((ab.perLayer[1] == 0.0 || ab.perLayer[1] == 0.5));
+    REQUIRE(ab.perLayer == ba.perLayer); // the canonical tie-break is symmetric
+    REQUIRE(ab.hiddenMean == 0.0);
+    REQUIRE(ab.mean == ab.perLayer[1] / 2);
+    // Over random tie-breaks both choices appear: the range is [0, 0.5] on layer 1.
+    o.tieBreaks = 16;
+    const TopologyDistance r = topologyDistance(a, b, o);
+    REQUIRE(r.tieBreaksTried == 17);
+    REQUIRE(r.perLayerMin[1] == 0.0);
+    REQUIRE(r.perLayerMax[1] == 0.5);
+    REQUIRE(r.meanMin == 0.0);
+    REQUIRE(r.meanMax == 0.25);
+    REQUIRE(r.hiddenMeanMin == 0.0);
+    REQUIRE(r.hiddenMeanMax == 0.0);
+    REQUIRE(r.perLayer == ab.perLayer); // the canonical value is unchanged by asking for the range
+    // Outputs by index after the identity matching would read 1 and 0: with the swap, 0 and 0.
+    o.tieBreaks = 0;
+    o.outputs = OutputMatching::Index;
+    const TopologyDistance idx = topologyDistance(a, b, o);
+    REQUIRE(idx.matching[1] == std::vector<int>{0, 1});
+}
+
+TEST_CASE("NNSTD: the canonical tie-break makes d(A, B) = d(B, A); outputs assigned or by index", "[analysis][nnstd]")
+{
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+        INFO("seed " << seed);
+        const NetworkGraph a = erNetwork({30, 40, 35, 5}, 2, seed), b = erNetwork({30, 40, 35, 5}, 2, seed + 50);
+        NnstdOptions o;
+        const TopologyDistance ab = topologyDistance(a, b, o), ba = topologyDistance(b, a, o);
+        for (std::size_t l = 0; l < ab.perLayer.size(); ++l)
+            REQUIRE(ab.perLayer[l] == Approx(ba.perLayer[l]).margin(1e-12));
+        // The matchings are each other's inverse.
+        for (std::size_t l = 0; l < ab.matching.size(); ++l)
+            for (std::size_t j = 0; j < ab.matching[l].size(); ++j)
+                REQUIRE(ba.matching[l][static_cast<std::size_t>(ab.matching[l][j])] == static_cast<int>(j));
+        REQUIRE(ab.hiddenMean == Approx((ab.perLayer[0] + ab.perLayer[1]) / 2));
+        REQUIRE(ab.mean == Approx((ab.perLayer[0] + ab.perLayer[1] + ab.perLayer[2]) / 3));
+        o.outputs = OutputMatching::Index;
+        const TopologyDistance byIndex = topologyDistance(a, b, o);
+        REQUIRE(byIndex.hiddenMean == ab.hiddenMean); // the output convention touches the last layer only
+        REQUIRE(byIndex.perLayer[2] >= ab.perLayer[2] - 1e-12); // assigning can only lower it
+        REQUIRE(byIndex.matching[2] == std::vector<int>{0, 1, 2, 3, 4});
+    }
+}

@@ -115,6 +115,15 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     REQUIRE(d.code == 0);
     REQUIRE(d.output.rfind("layer,nnstd\n0,", 0) == 0);
     REQUIRE(d.output.find("mean,0.") != std::string::npos);
+    REQUIRE(d.output.find("\nhidden_mean,0.") != std::string::npos);
+    const Result ranged = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
+                              " --csv --tie-breaks 2 --outputs index");
+    INFO(ranged.output);
+    REQUIRE(ranged.code == 0);
+    REQUIRE(ranged.output.rfind("layer,nnstd,min,max\n0,", 0) == 0);
+    const Result badOutputs = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --outputs classes");
+    REQUIRE(badOutputs.code != 0);
+    REQUIRE(badOutputs.output.find("--outputs classes: expected assign or index") != std::string::npos);
     const Result same = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --csv");
     REQUIRE(same.output.find("mean,0.000000") != std::string::npos);
     const Result bad = run("analyze " + (dir / "nothing").string());
