@@ -571,26 +571,28 @@ std::vector<Alternative> fitAlternatives(std::span<const double> x, double xmin,
                          return fmt::format("lambda={:.8g} beta={:.8g}", std::exp(th[0]), std::exp(th[1]));
                      }};
 
-    // Power law with cut-off: θ = (α, ln λ); f = x^-α e^{-λ (x - xmin)};
-    // ∫_a^∞ f = λ^{α-1} Γ(1-α, λa) e^{λ xmin}.
+    // Power law with cut-off: θ = (ln(α - 1), ln λ), so α > 1 and λ > 0 as in the `powerlaw`
+    // package; f = x^-α e^{-λ (x - xmin)}; ∫_a^∞ f = λ^{α-1} Γ(1-α, λa) e^{λ xmin}.
     auto tpLogf = [xmin](const std::vector<double>& th, double x, double lx) {
-        return -th[0] * lx - std::exp(th[1]) * (x - xmin);
+        return -(1 + std::exp(th[0])) * lx - std::exp(th[1]) * (x - xmin);
     };
     auto tpTail = [xmin](const std::vector<double>& th, double a) {
-        const double l = std::exp(th[1]);
-        return (th[0] - 1) * th[1] + logUpperGamma(1 - th[0], l * a) + l * xmin;
+        const double l = std::exp(th[1]), alpha = 1 + std::exp(th[0]);
+        return (alpha - 1) * th[1] + logUpperGamma(1 - alpha, l * a) + l * xmin;
     };
     Family cutoff{"truncated_power_law", tpLogf,
                   [xmin](const std::vector<double>& th, const Tail& t) {
-                      return -th[0] * t.sumLnX - std::exp(th[1]) * (t.sumX - t.n * xmin);
+                      return -(1 + std::exp(th[0])) * t.sumLnX - std::exp(th[1]) * (t.sumX - t.n * xmin);
                   },
                   normaliser(tpLogf, tpTail),
-                  [](const std::vector<double>& th) { return fmt::format("alpha={:.8g} lambda={:.8g}", th[0], std::exp(th[1])); }};
+                  [](const std::vector<double>& th) {
+                      return fmt::format("alpha={:.8g} lambda={:.8g}", 1 + std::exp(th[0]), std::exp(th[1]));
+                  }};
 
     out.push_back(fitFamily(logNormal, t, {{meanLog, std::log(sdLog)}, {lxmin, std::log(sdLog) + 1}}));
     const double rate = 1 / std::max(mean - xmin, 1e-12 * xmin);
     out.push_back(fitFamily(stretched, t, {{std::log(rate), 0.0}, {std::log(rate) / 2, std::log(0.5)}}));
-    out.push_back(fitFamily(cutoff, t, {{alphaPL, std::log(1e-3 / mean)}, {1.0, std::log(1 / mean)}}));
+    out.push_back(fitFamily(cutoff, t, {{std::log(std::max(alphaPL - 1, 1e-3)), std::log(1e-3 / mean)}, {std::log(0.5), std::log(1 / mean)}}));
     if (discrete) {
         // Poisson on x >= xmin: θ = (ln μ); p = e^-μ μ^x / x! / P(X >= xmin), P(X >= xmin) = P(xmin, μ).
         Family poisson{"poisson",

@@ -16,7 +16,7 @@
 // - Alternatives, fitted by maximum likelihood on the same tail, each normalised on x >= xmin
 //   (discrete ones by exact summation, f(x) / sum_{k >= xmin} f(k)): exponential, log-normal,
 //   stretched exponential f ∝ x^(beta-1) e^(-lambda x^beta), power law with exponential cut-off
-//   f ∝ x^-alpha e^(-lambda x) (any real alpha, lambda > 0) and, for degrees, Poisson.
+//   f ∝ x^-alpha e^(-lambda x) (alpha > 1, lambda > 0, as the `powerlaw` package) and, for degrees, Poisson.
 // - Likelihood-ratio tests as the Python `powerlaw` package reports them: l_i = ln p_PL(x_i) -
 //   ln p_alt(x_i), R = sum l_i (> 0 favours the power law), s^2 their population variance;
 //   non-nested (Vuong): p = erfc(|R| / sqrt(2 n s^2)), normalised ratio R / sqrt(n s^2); nested

@@ -134,8 +134,9 @@ def alternatives(t, xmin, alpha, discrete):
             lambda th: (lambda x: (math.exp(th[1]) - 1) * np.log(x)
                         - math.exp(th[0]) * (x ** math.exp(th[1]) - xmin ** math.exp(th[1]))),
             [[-math.log(mean - xmin), 0.0], [-math.log(mean - xmin) / 2, math.log(0.5)]]),
-        "truncated_power_law": (lambda th: (lambda x: -th[0] * np.log(x) - math.exp(th[1]) * (x - xmin)),
-                                [[alpha, math.log(1e-3 / mean)], [1.0, -math.log(mean)]]),
+        # alpha = 1 + e^th0 > 1, as the powerlaw package constrains it
+        "truncated_power_law": (lambda th: (lambda x: -(1 + math.exp(th[0])) * np.log(x) - math.exp(th[1]) * (x - xmin)),
+                                [[math.log(max(alpha - 1, 1e-3)), math.log(1e-3 / mean)], [math.log(0.5), -math.log(mean)]]),
     }
     if discrete:
         fams["poisson"] = (lambda th: (lambda x: x * th[0] - special.gammaln(x + 1)), [[math.log(mean)]])

@@ -136,7 +136,12 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
         {"--powerlaw-precision 0x1p-3", "--powerlaw-precision 0x1p-3: expected a number"},
         {"--powerlaw-precision 1", "--powerlaw-precision 1: expected 0"},
         {"--seed -1", "--seed -1: expected an integer from 0 to 2^64-1"},
-        {"--seed 12abc", "--seed 12abc: expected an integer"}};
+        {"--seed 12abc", "--seed 12abc: expected an integer"},
+        {"--bootstrap -1", "--bootstrap -1: expected an integer from 0 to 100000"},
+        {"--bootstrap 1e3", "--bootstrap 1e3: expected an integer from 0 to 100000"},
+        {"--min-tail 1", "--min-tail 1: expected an integer from 2 to"},
+        {"--threads x", "--threads x: expected an integer from 0 to 1024"},
+        {"--bootstrap 10 --powerlaw-precision 0.1", "--powerlaw-precision and --bootstrap set the same thing"}};
     for (const auto& [flags, message] : badFlags) {
         const Result u = run("analyze " + (dir / "run").string() + " " + flags + " --out " + (dir / "an2").string());
         INFO(u.output);
