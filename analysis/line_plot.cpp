@@ -21,6 +21,11 @@ constexpr double kPalette[][3] = {{0.122, 0.467, 0.706}, {1.000, 0.498, 0.055}, 
                                   {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
                                   {0.090, 0.745, 0.812}};
 
+const double* seriesColour(const PlotSeries& s, std::size_t k)
+{
+    return s.colour.size() == 3 ? s.colour.data() : kPalette[k % 10];
+}
+
 std::string tickLabel(double v, double step)
 {
     if (v == 0)
@@ -59,8 +64,32 @@ void text(cairo_t* cr, double x, double y, const std::string& t, double size, do
     cairo_restore(cr);
 }
 
-void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, double h)
+std::string logTickLabel(double v)
 {
+    if (v >= 1 && v < 1e5 && v == std::round(v))
+        return fmt::format("{:.0f}", v);
+    if (v < 1 && v >= 1e-3)
+        return fmt::format("{:g}", v);
+    return fmt::format("{:.0e}", v);
+}
+
+void drawPanel(cairo_t* cr, const PlotPanel& raw, double x0, double y0, double w, double h)
+{
+    // Log axes: plot log10 of the values (non-positive ones leave gaps).
+    PlotPanel p = raw;
+    auto toLog = [](std::vector<double>& v) {
+        for (double& x : v)
+            x = x > 0 ? std::log10(x) : std::numeric_limits<double>::quiet_NaN();
+    };
+    for (PlotSeries& s : p.series) {
+        if (p.logX)
+            toLog(s.x);
+        if (p.logY) {
+            toLog(s.y);
+            toLog(s.low);
+            toLog(s.high);
+        }
+    }
     double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
     for (const PlotSeries& s : p.series)
         for (std::size_t i = 0; i < s.x.size(); ++i) {
@@ -95,6 +124,11 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
     const double pad = 0.04 * (ymax - ymin);
     ymin -= pad;
     ymax += pad;
+    if (p.logX) {
+        const double xpad = 0.03 * (xmax - xmin);
+        xmin -= xpad;
+        xmax += xpad;
+    }
     const double left = x0 + 78, right = x0 + w - 16, top = y0 + 40, bottom = y0 + h - 58;
     const auto px = [&](double x) { return left + (x - xmin) / (xmax - xmin) * (right - left); };
     const auto py = [&](double y) { return bottom - (y - ymin) / (ymax - ymin) * (bottom - top); };
@@ -102,9 +136,22 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
     // Frame, grid and ticks.
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
     text(cr, (left + right) / 2, y0 + 12, p.title, 16, 0.5, 0.0, true);
-    const auto yt = niceTicks(ymin, ymax), xt = niceTicks(xmin, xmax, 8);
+    // Tick positions in plot coordinates, with their labels.
+    auto ticks = [](bool log, double lo, double hi, int target) {
+        std::vector<std::pair<double, std::string>> t;
+        if (log) {
+            for (double v : logTicks(std::pow(10.0, lo), std::pow(10.0, hi)))
+                t.emplace_back(std::log10(v), logTickLabel(v));
+        } else {
+            const auto n = niceTicks(lo, hi, target);
+            for (double v : n)
+                t.emplace_back(v, tickLabel(v, n.size() > 1 ? n[1] - n[0] : 1));
+        }
+        return t;
+    };
+    const auto yt = ticks(p.logY, ymin, ymax, 6), xt = ticks(p.logX, xmin, xmax, 8);
     cairo_set_line_width(cr, 1.0);
-    for (double v : yt) {
+    for (const auto& [v, label] : yt) {
         if (v < ymin || v > ymax)
             continue;
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
@@ -112,9 +159,9 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
         cairo_line_to(cr, right, std::round(py(v)) + 0.5);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        text(cr, left - 6, py(v), tickLabel(v, yt.size() > 1 ? yt[1] - yt[0] : 1), 12, 1.0, 0.5);
+        text(cr, left - 6, py(v), label, 12, 1.0, 0.5);
     }
-    for (double v : xt) {
+    for (const auto& [v, label] : xt) {
         if (v < xmin || v > xmax)
             continue;
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
@@ -122,7 +169,7 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
         cairo_line_to(cr, std::round(px(v)) + 0.5, bottom);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
-        text(cr, px(v), bottom + 6, tickLabel(v, xt.size() > 1 ? xt[1] - xt[0] : 1), 12, 0.5, 0.0);
+        text(cr, px(v), bottom + 6, label, 12, 0.5, 0.0);
     }
     cairo_set_source_rgb(cr, 0.3, 0.3, 0.3);
     cairo_rectangle(cr, left + 0.5, top + 0.5, right - left, bottom - top);
@@ -136,7 +183,7 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
     cairo_clip(cr);
     for (std::size_t k = 0; k < p.series.size(); ++k) {
         const PlotSeries& s = p.series[k];
-        const double* c = kPalette[k % 10];
+        const double* c = seriesColour(s, k);
         if (!s.low.empty()) {
             cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.18);
             bool started = false;
@@ -156,8 +203,10 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     for (std::size_t k = 0; k < p.series.size(); ++k) {
         const PlotSeries& s = p.series[k];
-        const double* c = kPalette[k % 10];
+        const double* c = seriesColour(s, k);
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+        const double dash[] = {7.0, 5.0};
+        cairo_set_dash(cr, dash, s.dashed ? 2 : 0, 0);
         bool drawing = false;
         for (std::size_t i = 0; i < s.x.size(); ++i) {
             if (!std::isfinite(s.y[i])) {
@@ -169,6 +218,7 @@ void drawPanel(cairo_t* cr, const PlotPanel& p, double x0, double y0, double w, 
         }
         cairo_stroke(cr);
     }
+    cairo_set_dash(cr, nullptr, 0, 0);
     cairo_restore(cr);
 }
 
@@ -190,6 +240,37 @@ std::vector<double> niceTicks(double lo, double hi, int target)
     for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
         t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
     return t;
+}
+
+std::vector<double> logTicks(double lo, double hi)
+{
+    std::vector<double> t;
+    if (!(lo > 0) || !(hi > lo) || !std::isfinite(hi))
+        return t;
+    const int d0 = static_cast<int>(std::floor(std::log10(lo))), d1 = static_cast<int>(std::ceil(std::log10(hi)));
+    const double decades = std::log10(hi / lo);
+    const std::vector<double> multiples = decades <= 1.2 ? std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}
+                                          : decades <= 2.5 ? std::vector<double>{1, 2, 5}
+                                                           : std::vector<double>{1};
+    for (int d = d0; d <= d1; ++d)
+        for (double m : multiples) {
+            const double v = m * std::pow(10.0, d);
+            if (v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12))
+                t.push_back(v);
+        }
+    return t;
+}
+
+std::vector<double> sequentialColour(double t)
+{
+    // viridis at 0, 0.25, 0.5, 0.75, 1, linearly between.
+    static constexpr double k[5][3] = {{0.267, 0.005, 0.329}, {0.229, 0.322, 0.546}, {0.128, 0.567, 0.551},
+                                       {0.369, 0.789, 0.383}, {0.993, 0.906, 0.144}};
+    t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4;
+    const int i = std::min(3, static_cast<int>(t));
+    const double f = t - i;
+    return {k[i][0] + f * (k[i + 1][0] - k[i][0]), k[i][1] + f * (k[i + 1][1] - k[i][1]),
+            k[i][2] + f * (k[i + 1][2] - k[i][2])};
 }
 
 void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width, int height)
@@ -218,12 +299,15 @@ void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotP
         const double colW = width / 4.0;
         for (std::size_t k = 0; k < s.size(); ++k) {
             const double lx = 40 + static_cast<double>(k % 4) * colW, ly = height + 12 + 24.0 * static_cast<double>(k / 4);
-            const double* c = kPalette[k % 10];
+            const double* c = seriesColour(s[k], k);
             cairo_set_source_rgb(cr, c[0], c[1], c[2]);
             cairo_set_line_width(cr, 3);
+            const double dash[] = {7.0, 5.0};
+            cairo_set_dash(cr, dash, s[k].dashed ? 2 : 0, 0);
             cairo_move_to(cr, lx, ly);
             cairo_line_to(cr, lx + 28, ly);
             cairo_stroke(cr);
+            cairo_set_dash(cr, nullptr, 0, 0);
             cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
             text(cr, lx + 36, ly, s[k].label, 13, 0.0, 0.5);
         }

@@ -709,7 +709,8 @@ PowerLawFit fitPowerLaw(std::span<const double> values, bool discrete, const Pow
     std::sort(data.begin(), data.end());
     const std::size_t distinct = distinctOf(data).value.size();
     if (data.size() < 10 || distinct < 3) {
-        f.verdict = fmt::format("no fit: {} positive values, {} distinct (need 10 and 3)", data.size(), distinct);
+        f.verdict = fmt::format("no fit: {} positive values, {} distinct{} (need 10 and 3)", f.n, distinct,
+                                f.fittedOn < f.n ? fmt::format(" in a uniform subsample of {}", f.fittedOn) : "");
         return f;
     }
     const XminScan scan = scanXmin(data, discrete);

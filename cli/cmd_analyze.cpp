@@ -1,4 +1,5 @@
 #include "analysis/analyze_report.h"
+#include "analysis/evolution_plots.h"
 #include "analysis/input_map.h"
 #include "analysis/neuron_table.h"
 #include "analysis/topology_evolution.h"
@@ -22,7 +23,7 @@ namespace rewire::cli {
 
 int runAnalyze(int argc, char** argv)
 {
-    const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision", "bootstrap", "min-tail", "threads"}, {"help"});
+    const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision", "bootstrap", "min-tail", "threads"}, {"help", "plots"});
     if (args.flag("help")) {
         std::puts("usage: rewire analyze MODEL.rwm|RUN_DIR --out DIR\n"
                   "  writes layers.csv, neurons.csv, degree_distribution.csv, features.csv, input_map.csv and\n"
@@ -33,7 +34,10 @@ int runAnalyze(int argc, char** argv)
                   "  --powerlaw-precision P   the same as B = ceil(0.25/P^2), P in [0.01, 1)\n"
                   "  --min-tail M             no verdict for tails of fewer values             [50]\n"
                   "  --seed S                 seed of the power-law bootstrap                  [1]\n"
-                  "  --threads T              bootstrap threads (0 = every core)               [0]");
+                  "  --threads T              bootstrap threads (0 = every core)               [0]\n"
+                  "  --plots                  a run folder with snapshots: degree_ccdf.png (in-degree CCDFs per\n"
+                  "                           layer over the snapshots, log-log, fitted tail dashed) and\n"
+                  "                           turnover.png (mask turnover over epochs)");
         return 0;
     }
     if (args.positional.size() != 1)
@@ -42,6 +46,9 @@ int runAnalyze(int argc, char** argv)
     namespace fs = std::filesystem;
     const fs::path model = modelPath(args.positional[0]);
     const fs::path runDir = fs::is_directory(args.positional[0]) ? fs::path(args.positional[0]) : fs::path();
+    if (args.flag("plots") && (runDir.empty() || !fs::is_directory(runDir / "snapshots")))
+        throw UsageError("--plots draws a run's snapshots: give a run folder trained with --snapshot-every K (" +
+                         args.positional[0] + " has no snapshots/)");
     AnalysisOptions options;
     // from_chars: whole text, no locale, no hex; the flag and the text in every message.
     if (const std::string* s = args.option("seed")) {
@@ -121,17 +128,28 @@ int runAnalyze(int argc, char** argv)
         quick.bootstrapSamples = 0;
         std::string table = topologyCsvHeader();
         std::unique_ptr<NetworkGraph> previous;
+        EvolutionPlots plots;
         for (const auto& [epoch, p] : snaps) {
             const std::string stem = p.stem().string(); // epoch_NNNN
             NetworkGraph snap = loadModel(p);
             writeAnalysis(snap, out / "snapshots" / stem, quick);
-            for (const TopologyRow& r : topologyRows(epoch, snap, previous.get()))
+            const std::vector<TopologyRow> rows = topologyRows(epoch, snap, previous.get());
+            for (const TopologyRow& r : rows)
                 table += topologyCsvRow(r);
+            if (args.flag("plots"))
+                plots.addSnapshot(epoch, snap, rows);
             previous = std::make_unique<NetworkGraph>(std::move(snap));
         }
         writeTextFileAtomic(out / "turnover.csv", table);
         std::printf("analysed %zu snapshots into %s/snapshots/, turnover table %s/turnover.csv\n", snaps.size(),
                     out.string().c_str(), out.string().c_str());
+        if (args.flag("plots")) {
+            const auto pictures = plots.write(out, g);
+            std::printf("plots:");
+            for (const auto& f : pictures)
+                std::printf(" %s/%s", out.string().c_str(), f.c_str());
+            std::puts("");
+        }
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 // Power-law analysis (analysis/power_law.h): the special functions against SciPy and mpmath, the
 // fits and likelihood-ratio tests against an independent reference script on fixed samples, and
 // the verdicts on samples of known shape.
+#include "analysis/line_plot.h"
 #include "analysis/power_law.h"
 #include "core/rng.h"
 
@@ -290,4 +291,17 @@ TEST_CASE("power-law fits: small tails get no verdict, large inputs a stated sub
     dirty.insert(dirty.end(), {0.0, -1.0, std::nan(""), INFINITY});
     o.maxValues = 0;
     REQUIRE(fitPowerLaw(dirty, false, o).n == 2000);
+}
+
+TEST_CASE("log-axis ticks and the sequential colour scale of the plots", "[analysis][plots]")
+{
+    REQUIRE(logTicks(15, 60) == std::vector<double>{20, 30, 40, 50, 60});
+    REQUIRE(logTicks(3, 400) == std::vector<double>{5, 10, 20, 50, 100, 200});
+    REQUIRE(logTicks(1e-3, 1) == std::vector<double>{1e-3, 1e-2, 1e-1, 1});
+    REQUIRE(logTicks(0, 10).empty());
+    const auto dark = sequentialColour(0), light = sequentialColour(1), mid = sequentialColour(0.5);
+    REQUIRE(dark == std::vector<double>{0.267, 0.005, 0.329});
+    REQUIRE(light == std::vector<double>{0.993, 0.906, 0.144});
+    REQUIRE(mid[1] == Approx(0.567));
+    REQUIRE(sequentialColour(std::nan("")) == dark);
 }

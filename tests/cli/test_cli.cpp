@@ -100,9 +100,21 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
         REQUIRE(fs::exists(dir / "run" / "snapshots" / f));
     const std::string topo = readFile(dir / "run" / "topology.csv");
     REQUIRE(std::count(topo.begin(), topo.end(), '\n') == 1 + 3 * 3); // header + 3 snapshots x 3 layers
-    const Result a = run("analyze " + (dir / "run").string() + " --out " + (dir / "an").string());
+    const Result a = run("analyze " + (dir / "run").string() + " --out " + (dir / "an").string() + " --plots");
     INFO(a.output);
     REQUIRE(a.code == 0);
+    // --plots: the pictures are PNGs of the stated size class (3 panels side by side at most).
+    for (const char* f : {"degree_ccdf.png", "turnover.png"}) {
+        const std::string png = readFile(dir / "an" / f);
+        REQUIRE(png.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
+        REQUIRE(png.size() > 5000);
+    }
+    REQUIRE(a.output.find("plots: " + (dir / "an" / "degree_ccdf.png").string()) != std::string::npos);
+    // A model (no snapshots) cannot be drawn over time: one usage error, nothing written.
+    const Result noSnaps = run("analyze " + (dir / "run" / "model.rwm").string() + " --plots --out " + (dir / "an3").string());
+    REQUIRE(noSnaps.code == 2);
+    REQUIRE(noSnaps.output.find("--plots draws a run's snapshots") != std::string::npos);
+    REQUIRE(!fs::exists(dir / "an3"));
     for (const char* f : {"layers.csv", "neurons.csv", "degree_distribution.csv", "powerlaw.csv", "turnover.csv",
                           "snapshots/epoch_0002/neurons.csv"})
         REQUIRE(fs::exists(dir / "an" / f));

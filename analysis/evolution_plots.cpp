@@ -1,0 +1,112 @@
+#include "analysis/evolution_plots.h"
+
+#include "analysis/line_plot.h"
+#include "analysis/power_law.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace rewire {
+
+void EvolutionPlots::addSnapshot(int epoch, const NetworkGraph& network, const std::vector<TopologyRow>& rows)
+{
+    Snapshot s;
+    s.epoch = epoch;
+    for (int l = 0; l < network.layerCount(); ++l)
+        s.inDegree.push_back(degreeDistribution(degreeSequence(network.layer(l), Side::In)));
+    m_snapshots.push_back(std::move(s));
+    m_rows.insert(m_rows.end(), rows.begin(), rows.end());
+}
+
+std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir, const NetworkGraph& finalModel) const
+{
+    std::vector<std::string> written;
+    const int layers = finalModel.layerCount();
+    if (m_snapshots.empty() || layers == 0)
+        return written;
+    const int first = m_snapshots.front().epoch, last = m_snapshots.back().epoch;
+    auto colourOf = [&](int epoch) {
+        return sequentialColour(last > first ? static_cast<double>(epoch - first) / (last - first) : 1.0);
+    };
+
+    std::vector<PlotPanel> ccdf;
+    for (int l = 0; l < layers; ++l) {
+        // A layer whose neurons all have one in-degree (a dense output layer) has nothing to draw.
+        if (degreeDistribution(degreeSequence(finalModel.layer(l), Side::In)).degree.size() < 2)
+            continue;
+        PlotPanel p;
+        p.title = fmt::format("layer {} ({} → {})", l, finalModel.neuronSetSize(l), finalModel.neuronSetSize(l + 1));
+        p.xLabel = "in-degree k";
+        p.yLabel = "P(K ≥ k)";
+        p.logX = p.logY = true;
+        for (const Snapshot& s : m_snapshots) {
+            if (static_cast<std::size_t>(l) >= s.inDegree.size())
+                continue;
+            const DegreeDistribution& d = s.inDegree[static_cast<std::size_t>(l)];
+            PlotSeries line;
+            line.label = fmt::format("epoch {}", s.epoch);
+            line.colour = colourOf(s.epoch);
+            for (std::size_t k = 0; k < d.degree.size(); ++k) {
+                line.x.push_back(static_cast<double>(d.degree[k]));
+                line.y.push_back(d.ccdf[k]);
+            }
+            p.series.push_back(std::move(line));
+        }
+        // The final model's fitted tail: P(K >= k) = P(K >= xmin) (k / xmin)^-(alpha - 1) (the
+        // continuous approximation of the discrete law's CCDF), from xmin to the largest degree.
+        const auto seq = degreeSequence(finalModel.layer(l), Side::In);
+        const std::vector<double> values(seq.begin(), seq.end());
+        PowerLawOptions o;
+        o.bootstrapSamples = 0;
+        const PowerLawFit f = fitPowerLaw(values, true, o);
+        if (f.fitted) {
+            const DegreeDistribution d = degreeDistribution(seq);
+            double atXmin = 0;
+            for (std::size_t k = 0; k < d.degree.size(); ++k)
+                if (static_cast<double>(d.degree[k]) >= f.xmin) {
+                    atXmin = d.ccdf[k];
+                    break;
+                }
+            PlotSeries tail;
+            tail.label = fmt::format("power-law fit of epoch {} (dashed)", last);
+            p.title += fmt::format(": tail α = {:.1f}, k ≥ {:.0f}", f.alpha, f.xmin);
+            tail.colour = {0.85, 0.1, 0.1};
+            tail.dashed = true;
+            const double top = static_cast<double>(d.max);
+            for (int i = 0; i <= 40; ++i) {
+                const double k = f.xmin * std::pow(top / f.xmin, i / 40.0);
+                tail.x.push_back(k);
+                tail.y.push_back(atXmin * std::pow(k / f.xmin, -(f.alpha - 1)));
+            }
+            p.series.push_back(std::move(tail));
+        }
+        ccdf.push_back(std::move(p));
+    }
+    if (!ccdf.empty()) {
+        writeLinePlotPng(dir / "degree_ccdf.png", ccdf, std::max(700, 560 * static_cast<int>(ccdf.size())), 520);
+        written.push_back("degree_ccdf.png");
+    }
+
+    // Turnover over epochs, one line per layer.
+    PlotPanel t;
+    t.title = "mask turnover between consecutive snapshots";
+    t.xLabel = "epoch";
+    t.yLabel = "1 − |E₁∩E₂| / |E₁∪E₂|";
+    for (int l = 0; l < layers; ++l) {
+        PlotSeries s;
+        s.label = fmt::format("layer {}", l);
+        for (const TopologyRow& r : m_rows)
+            if (r.layer == l && r.hasPrevious) {
+                s.x.push_back(r.epoch);
+                s.y.push_back(r.turnover.jaccardDistance);
+            }
+        t.series.push_back(std::move(s));
+    }
+    writeLinePlotPng(dir / "turnover.png", {t}, 900, 480);
+    written.push_back("turnover.png");
+    return written;
+}
+
+} // namespace rewire
