@@ -1,5 +1,6 @@
 #include "analysis/evolution_plots.h"
 
+#include "analysis/input_map.h"
 #include "analysis/line_plot.h"
 #include "analysis/power_law.h"
 
@@ -16,8 +17,43 @@ void EvolutionPlots::addSnapshot(int epoch, const NetworkGraph& network, const s
     s.epoch = epoch;
     for (int l = 0; l < network.layerCount(); ++l)
         s.inDegree.push_back(degreeDistribution(degreeSequence(network.layer(l), Side::In)));
+    if (network.layerCount() > 0) {
+        const SparseLayer& first = network.layer(0);
+        for (NeuronIndex i = 0; i < first.inputs(); ++i)
+            s.inputDegree.push_back(first.outDegree(i));
+        m_grid = inputGrid(network);
+    }
     m_snapshots.push_back(std::move(s));
     m_rows.insert(m_rows.end(), rows.begin(), rows.end());
+}
+
+void EvolutionPlots::writeInputSheet(const std::filesystem::path& path) const
+{
+    const std::size_t n = m_snapshots.front().inputDegree.size();
+    auto [rows, cols] = m_grid;
+    std::string shape = fmt::format("{} x {} image", rows, cols);
+    if (rows <= 1) { // no image shape: a near-square grid, row by row
+        cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n)))));
+        rows = static_cast<int>((n + static_cast<std::size_t>(cols) - 1) / static_cast<std::size_t>(cols));
+        shape = fmt::format("inputs in rows of {}", cols);
+    }
+    std::int64_t top = 1;
+    for (const Snapshot& s : m_snapshots)
+        for (std::int64_t d : s.inputDegree)
+            top = std::max(top, d);
+    std::vector<HeatmapPanel> panels;
+    for (const Snapshot& s : m_snapshots) {
+        HeatmapPanel p;
+        p.title = fmt::format("epoch {}", s.epoch);
+        p.rows = rows;
+        p.cols = cols;
+        p.values.assign(static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), std::nan(""));
+        for (std::size_t i = 0; i < s.inputDegree.size() && i < p.values.size(); ++i)
+            p.values[i] = static_cast<double>(s.inputDegree[i]);
+        panels.push_back(std::move(p));
+    }
+    writeHeatmapSheetPng(path, panels, 0, static_cast<double>(top),
+                         fmt::format("first-layer out-degree of each input ({})", shape));
 }
 
 std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir, const NetworkGraph& finalModel) const
@@ -106,6 +142,8 @@ std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir,
     }
     writeLinePlotPng(dir / "turnover.png", {t}, 900, 480);
     written.push_back("turnover.png");
+    writeInputSheet(dir / "input_map_sheet.png");
+    written.push_back("input_map_sheet.png");
     return written;
 }
 

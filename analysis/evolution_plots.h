@@ -6,6 +6,8 @@
 //                    dashed from its xmin (the fit of powerlaw.csv, without the bootstrap)
 //   turnover.png     per layer, the mask turnover 1 - |E1 ∩ E2| / |E1 ∪ E2| between consecutive
 //                    snapshots, over epochs
+//   input_map_sheet.png  the first layer's out-degree of every input, in the data's image shape (a
+//                    near-square grid when it has none), one panel per snapshot on one colour scale
 
 #include "analysis/degrees.h"
 #include "analysis/topology_evolution.h"
@@ -28,7 +30,10 @@ private:
     struct Snapshot {
         int epoch = 0;
         std::vector<DegreeDistribution> inDegree; // per layer
+        std::vector<std::int64_t> inputDegree;    // out-degree of every input in layer 0
     };
+    std::pair<int, int> m_grid{1, 1};
+    void writeInputSheet(const std::filesystem::path& path) const;
     std::vector<Snapshot> m_snapshots;
     std::vector<TopologyRow> m_rows;
 };

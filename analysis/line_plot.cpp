@@ -273,6 +273,89 @@ std::vector<double> sequentialColour(double t)
             k[i][2] + f * (k[i + 1][2] - k[i][2])};
 }
 
+namespace {
+
+void writeSurfacePng(cairo_surface_t* surface, const std::filesystem::path& path)
+{
+    cairo_surface_flush(surface);
+    std::string png;
+    const auto status = cairo_surface_write_to_png_stream(
+        surface,
+        [](void* closure, const unsigned char* data, unsigned int length) {
+            static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+            return CAIRO_STATUS_SUCCESS;
+        },
+        &png);
+    if (status != CAIRO_STATUS_SUCCESS)
+        throw std::runtime_error(path.string() + ": cairo could not encode the PNG: " + cairo_status_to_string(status));
+    AtomicFile out(path, true);
+    out.stream().write(png.data(), static_cast<std::streamsize>(png.size()));
+    out.commit();
+}
+
+} // namespace
+
+void writeHeatmapSheetPng(const std::filesystem::path& path, const std::vector<HeatmapPanel>& panels, double lo,
+                          double hi, const std::string& caption)
+{
+    for (const HeatmapPanel& p : panels)
+        if (p.rows <= 0 || p.cols <= 0 || p.values.size() != static_cast<std::size_t>(p.rows) * static_cast<std::size_t>(p.cols))
+            throw std::invalid_argument("heat map \"" + p.title + "\": " + std::to_string(p.values.size()) +
+                                        " values for " + std::to_string(p.rows) + " x " + std::to_string(p.cols));
+    const int n = std::max<int>(1, static_cast<int>(panels.size()));
+    const int perRow = std::min(n, 6), gridRows = (n + perRow - 1) / perRow;
+    const int cell = 200, gap = 16, titleH = 24;
+    const int width = perRow * (cell + gap) + gap + 90, height = 40 + gridRows * (cell + titleH + gap) + 20;
+    Surface surface(width, height);
+    cairo_t* cr = surface.cr;
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    text(cr, width / 2.0, 10, caption, 15, 0.5, 0.0, true);
+    const double span = hi > lo ? hi - lo : 1;
+    for (int k = 0; k < static_cast<int>(panels.size()); ++k) {
+        const HeatmapPanel& p = panels[static_cast<std::size_t>(k)];
+        // The map at one pixel per cell, scaled into the panel with sharp (nearest) cells.
+        cairo_surface_t* img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, p.cols, p.rows);
+        cairo_surface_flush(img);
+        unsigned char* data = cairo_image_surface_get_data(img);
+        const int stride = cairo_image_surface_get_stride(img);
+        for (int r = 0; r < p.rows; ++r)
+            for (int c = 0; c < p.cols; ++c) {
+                const double v = p.values[static_cast<std::size_t>(r) * static_cast<std::size_t>(p.cols) + static_cast<std::size_t>(c)];
+                const std::vector<double> rgb = std::isfinite(v) ? sequentialColour((v - lo) / span) : std::vector<double>{0.92, 0.92, 0.92};
+                auto* px = reinterpret_cast<std::uint32_t*>(data + r * stride) + c;
+                *px = (static_cast<std::uint32_t>(rgb[0] * 255 + 0.5) << 16) | (static_cast<std::uint32_t>(rgb[1] * 255 + 0.5) << 8) |
+                      static_cast<std::uint32_t>(rgb[2] * 255 + 0.5);
+            }
+        cairo_surface_mark_dirty(img);
+        const double scale = static_cast<double>(cell) / std::max(p.rows, p.cols);
+        const double x = gap + (k % perRow) * (cell + gap), y = 40 + (k / perRow) * (cell + titleH + gap);
+        cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+        text(cr, x + cell / 2.0, y, p.title, 13, 0.5, 0.0);
+        cairo_save(cr);
+        cairo_translate(cr, x, y + titleH);
+        cairo_scale(cr, scale, scale);
+        cairo_set_source_surface(cr, img, 0, 0);
+        cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+        cairo_paint(cr);
+        cairo_restore(cr);
+        cairo_surface_destroy(img);
+    }
+    // Colour bar with its two ends and middle labelled.
+    const double bx = width - 70, by = 50, bh = height - 110;
+    for (int i = 0; i < 100; ++i) {
+        const auto rgb = sequentialColour(1 - i / 99.0);
+        cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+        cairo_rectangle(cr, bx, by + bh * i / 100.0, 18, bh / 100.0 + 1);
+        cairo_fill(cr);
+    }
+    cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
+    for (double t : {0.0, 0.5, 1.0})
+        text(cr, bx + 22, by + bh * (1 - t), fmt::format("{:g}", lo + t * span), 12, 0.0, 0.5);
+    writeSurfacePng(surface.s, path);
+}
+
 void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width, int height)
 {
     for (const PlotPanel& p : panels)
@@ -312,20 +395,7 @@ void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotP
             text(cr, lx + 36, ly, s[k].label, 13, 0.0, 0.5);
         }
     }
-    cairo_surface_flush(surface.s);
-    std::string png;
-    const auto status = cairo_surface_write_to_png_stream(
-        surface.s,
-        [](void* closure, const unsigned char* data, unsigned int length) {
-            static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-            return CAIRO_STATUS_SUCCESS;
-        },
-        &png);
-    if (status != CAIRO_STATUS_SUCCESS)
-        throw std::runtime_error(path.string() + ": cairo could not encode the PNG: " + cairo_status_to_string(status));
-    AtomicFile out(path, true);
-    out.stream().write(png.data(), static_cast<std::streamsize>(png.size()));
-    out.commit();
+    writeSurfacePng(surface.s, path);
 }
 
 } // namespace rewire

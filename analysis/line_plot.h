@@ -33,6 +33,16 @@ std::vector<double> sequentialColour(double t);
 void writeLinePlotPng(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width = 1400,
                       int height = 520);
 
+// Heat maps side by side, one colour scale (viridis from lo to hi, NaN cells light grey) with a
+// labelled colour bar and a caption: for maps over epochs (rewire analyze --plots).
+struct HeatmapPanel {
+    std::string title;
+    int rows = 0, cols = 0;
+    std::vector<double> values; // rows x cols, row-major
+};
+void writeHeatmapSheetPng(const std::filesystem::path& path, const std::vector<HeatmapPanel>& panels, double lo,
+                          double hi, const std::string& caption);
+
 // Round tick values covering [lo, hi]: about `target` of them at 1, 2 or 5 x 10^k steps.
 std::vector<double> niceTicks(double lo, double hi, int target = 6);
 // Ticks of a logarithmic axis over [lo, hi] (both > 0): powers of ten; with 2 and 5 when the range

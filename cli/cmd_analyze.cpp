@@ -37,7 +37,8 @@ int runAnalyze(int argc, char** argv)
                   "  --threads T              bootstrap threads (0 = every core)               [0]\n"
                   "  --plots                  a run folder with snapshots: degree_ccdf.png (in-degree CCDFs per\n"
                   "                           layer over the snapshots, log-log, fitted tail dashed) and\n"
-                  "                           turnover.png (mask turnover over epochs)");
+                  "                           turnover.png (mask turnover over epochs) and input_map_sheet.png\n"
+                  "                           (the input map of every snapshot on one colour scale)");
         return 0;
     }
     if (args.positional.size() != 1)

@@ -104,7 +104,7 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     INFO(a.output);
     REQUIRE(a.code == 0);
     // --plots: the pictures are PNGs of the stated size class (3 panels side by side at most).
-    for (const char* f : {"degree_ccdf.png", "turnover.png"}) {
+    for (const char* f : {"degree_ccdf.png", "turnover.png", "input_map_sheet.png"}) {
         const std::string png = readFile(dir / "an" / f);
         REQUIRE(png.rfind("\x89PNG\r\n\x1a\n", 0) == 0);
         REQUIRE(png.size() > 5000);
