@@ -1,9 +1,11 @@
 #pragma once
 // Shared test helpers: random sparse layers and dense twins.
 
+#include "core/init.h"
 #include "core/kernels.h"
 #include "core/rng.h"
 #include "graph/json.h"
+#include "graph/network_graph.h"
 #include "graph/sparse_layer.h"
 
 #include <Eigen/Core>
@@ -20,6 +22,17 @@
 namespace rewire::test {
 
 using Dense = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// An Erdős–Rényi network of the architecture (layer l from Rng::derive(seed, l)), He-uniform weights.
+inline NetworkGraph erNetwork(const std::vector<NeuronIndex>& arch, double eps, std::uint64_t seed)
+{
+    std::vector<SparseLayer> layers;
+    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
+        Rng rng = Rng::derive(seed, l);
+        layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], eps, WeightInit::HeUniform, rng));
+    }
+    return NetworkGraph(std::move(layers));
+}
 
 // A random layer with about density * in * out edges; rows listed in `emptyRows` get no edges.
 inline SparseLayer randomLayer(NeuronIndex in, NeuronIndex out, double density, std::uint64_t seed,

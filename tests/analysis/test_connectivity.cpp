@@ -3,6 +3,7 @@
 #include "analysis/connectivity.h"
 #include "core/init.h"
 #include "graph/igraph_bridge.h"
+#include "helpers.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,6 +11,7 @@
 #include <limits>
 
 using namespace rewire;
+using namespace rewire::test;
 
 namespace {
 
@@ -95,16 +97,6 @@ Connectivity igraphConnectivity(const NetworkGraph& network)
     return c;
 }
 
-NetworkGraph randomNetwork(const std::vector<NeuronIndex>& arch, double eps, std::uint64_t seed)
-{
-    std::vector<SparseLayer> layers;
-    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
-        Rng rng = Rng::derive(seed, l);
-        layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], eps, WeightInit::HeUniform, rng));
-    }
-    return NetworkGraph(std::move(layers));
-}
-
 } // namespace
 
 TEST_CASE("connectivity without a graph copy equals igraph's components, max-flow and assortativity",
@@ -116,7 +108,7 @@ TEST_CASE("connectivity without a graph copy equals igraph's components, max-flo
     int seed = 1;
     for (const auto& [arch, eps] : cases) {
         for (int rep = 0; rep < 3; ++rep, ++seed) {
-            const NetworkGraph g = randomNetwork(arch, eps, static_cast<std::uint64_t>(seed));
+            const NetworkGraph g = erNetwork(arch, eps, static_cast<std::uint64_t>(seed));
             INFO(formatArchitecture(g.architecture()) << " eps " << eps << " seed " << seed << ", " << g.edgeCount() << " edges");
             const Connectivity mine = connectivity(g), ref = igraphConnectivity(g);
             REQUIRE(mine.weakComponents == ref.weakComponents);

@@ -27,16 +27,6 @@ double bruteForceAssignment(const std::vector<double>& c, int n)
     return best;
 }
 
-NetworkGraph erNetwork(const std::vector<NeuronIndex>& arch, double eps, std::uint64_t seed)
-{
-    std::vector<SparseLayer> layers;
-    for (std::size_t l = 0; l + 1 < arch.size(); ++l) {
-        Rng rng = Rng::derive(seed, l);
-        layers.push_back(erdosRenyiLayer(arch[l], arch[l + 1], eps, WeightInit::HeUniform, rng));
-    }
-    return NetworkGraph(std::move(layers));
-}
-
 // B = A with the hidden neurons of every hidden set permuted.
 NetworkGraph relabelled(const NetworkGraph& a, std::uint64_t seed)
 {
