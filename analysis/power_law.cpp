@@ -1,5 +1,7 @@
 #include "analysis/power_law.h"
 
+#include "graph/hash.h"
+
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/expint.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -26,24 +28,21 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kAlphaMin = 1.0 + 1e-6, kAlphaMax = 50.0;
 
-// SplitMix64: one generator per bootstrap sample, seeded from (seed, sample).
+// A SplitMix64 stream (graph/hash.h): one per bootstrap sample, seeded from (seed, sample).
 struct SplitMix {
     std::uint64_t s;
     std::uint64_t next()
     {
-        std::uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
+        const std::uint64_t r = splitmix64(s);
+        s += 0x9E3779B97F4A7C15ULL;
+        return r;
     }
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; } // [0, 1)
+    double uniform() { return unitInterval(next()); } // [0, 1)
 };
 
 std::uint64_t mixSeed(std::uint64_t seed, std::uint64_t stream)
 {
-    SplitMix m{seed ^ (stream * 0xD1B54A32D192ED03ULL)};
-    m.next();
-    return m.next();
+    return splitmix64((seed ^ (stream * 0xD1B54A32D192ED03ULL)) + 0x9E3779B97F4A7C15ULL);
 }
 
 // ζ(s, q) and ∂ζ/∂s by Euler-Maclaurin after N direct terms.

@@ -1,6 +1,7 @@
 #include "analysis/topology_distance.h"
 
 #include "analysis/assignment.h"
+#include "graph/hash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,16 +13,6 @@
 namespace rewire {
 
 namespace {
-
-std::uint64_t mix(std::uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ULL;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-}
-
-double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
 
 // The tie-break weight in [0, 1) of pairing A's neuron j with B's neuron k in layer l.
 using TieBreak = std::function<double(int layer, int j, int k)>;
@@ -50,16 +41,17 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, OutputMatching o
                     ++row[lb.cscRow()[q]];
             }
         }
-        std::vector<double> cost(inter.size()), perturbed(inter.size());
+        // The Jaccard distance of A's j and B's k; the solver sees it plus the tie-break.
+        auto jaccard = [&](int j, int k) {
+            const double c = inter[static_cast<std::size_t>(j) * n + k];
+            const double unite = la.inDegree(j) + lb.inDegree(k) - c;
+            return unite > 0 ? 1.0 - c / unite : 0.0;
+        };
+        std::vector<double> perturbed(inter.size());
         const double eps = 1e-9 / std::max(n, 1);
         for (int j = 0; j < n; ++j)
-            for (int k = 0; k < n; ++k) {
-                const std::size_t at = static_cast<std::size_t>(j) * n + k;
-                const double c = inter[at];
-                const double unite = la.inDegree(j) + lb.inDegree(k) - c;
-                cost[at] = unite > 0 ? 1.0 - c / unite : 0.0;
-                perturbed[at] = cost[at] + eps * tie(l, j, k);
-            }
+            for (int k = 0; k < n; ++k)
+                perturbed[static_cast<std::size_t>(j) * n + k] = jaccard(j, k) + eps * tie(l, j, k);
         std::vector<int> match(static_cast<std::size_t>(n));
         if (l == L - 1 && outputs == OutputMatching::Index)
             std::iota(match.begin(), match.end(), 0);
@@ -67,7 +59,7 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, OutputMatching o
             match = solveAssignment(perturbed, n);
         double total = 0;
         for (int j = 0; j < n; ++j)
-            total += cost[static_cast<std::size_t>(j) * n + match[static_cast<std::size_t>(j)]];
+            total += jaccard(j, match[static_cast<std::size_t>(j)]);
         d.perLayer.push_back(n ? total / n : 0.0);
         d.matching.push_back(match);
         bOfA = match;
@@ -96,7 +88,7 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     // Canonical: a hash of the layer and the unordered pair, the same from either side.
     const TieBreak canonical = [](int l, int j, int k) {
         const auto lo = static_cast<std::uint64_t>(std::min(j, k)), hi = static_cast<std::uint64_t>(std::max(j, k));
-        return unit(mix(mix(mix(static_cast<std::uint64_t>(l)) ^ lo) ^ (hi << 1)));
+        return unitInterval(splitmix64(splitmix64(splitmix64(static_cast<std::uint64_t>(l)) ^ lo) ^ (hi << 1)));
     };
     Directed c = directed(a, b, options.outputs, canonical);
     TopologyDistance d;
@@ -109,9 +101,9 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     d.hiddenMeanMin = d.hiddenMeanMax = d.hiddenMean;
     d.tieBreaksTried = 1;
     for (int s = 1; s <= options.tieBreaks; ++s) {
-        const std::uint64_t seed = mix(options.seed ^ mix(static_cast<std::uint64_t>(s)));
+        const std::uint64_t seed = hashCounter(options.seed, static_cast<std::uint64_t>(s));
         const TieBreak random = [seed](int l, int j, int k) {
-            return unit(mix(mix(mix(seed ^ static_cast<std::uint64_t>(l)) ^ static_cast<std::uint64_t>(j)) ^
+            return unitInterval(splitmix64(splitmix64(splitmix64(seed ^ static_cast<std::uint64_t>(l)) ^ static_cast<std::uint64_t>(j)) ^
                             (static_cast<std::uint64_t>(k) << 20)));
         };
         for (int direction = 0; direction < 2; ++direction) {

@@ -2,25 +2,13 @@
 // Seeded random numbers: xoshiro256** streams plus a counter-based hash for values that must not
 // depend on which thread draws them (dropout masks).
 
+#include "graph/hash.h"
+
 #include <cstdint>
 #include <utility>
 #include <span>
 
 namespace rewire {
-
-inline std::uint64_t splitmix64(std::uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-// A stateless hash of (key, counter): the same inputs give the same bits on any thread.
-inline std::uint64_t hashCounter(std::uint64_t key, std::uint64_t counter)
-{
-    return splitmix64(key ^ splitmix64(counter));
-}
 
 class Rng {
 public:
