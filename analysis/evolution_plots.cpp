@@ -70,7 +70,9 @@ std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir,
     std::vector<PlotPanel> ccdf;
     for (int l = 0; l < layers; ++l) {
         // A layer whose neurons all have one in-degree (a dense output layer) has nothing to draw.
-        if (degreeDistribution(degreeSequence(finalModel.layer(l), Side::In)).degree.size() < 2)
+        const auto seq = degreeSequence(finalModel.layer(l), Side::In);
+        const DegreeDistribution d = degreeDistribution(seq);
+        if (d.degree.size() < 2)
             continue;
         PlotPanel p;
         p.title = fmt::format("layer {} ({} → {})", l, finalModel.neuronSetSize(l), finalModel.neuronSetSize(l + 1));
@@ -80,25 +82,23 @@ std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir,
         for (const Snapshot& s : m_snapshots) {
             if (static_cast<std::size_t>(l) >= s.inDegree.size())
                 continue;
-            const DegreeDistribution& d = s.inDegree[static_cast<std::size_t>(l)];
+            const DegreeDistribution& snap = s.inDegree[static_cast<std::size_t>(l)];
             PlotSeries line;
             line.label = fmt::format("epoch {}", s.epoch);
             line.colour = colourOf(s.epoch);
-            for (std::size_t k = 0; k < d.degree.size(); ++k) {
-                line.x.push_back(static_cast<double>(d.degree[k]));
-                line.y.push_back(d.ccdf[k]);
+            for (std::size_t k = 0; k < snap.degree.size(); ++k) {
+                line.x.push_back(static_cast<double>(snap.degree[k]));
+                line.y.push_back(snap.ccdf[k]);
             }
             p.series.push_back(std::move(line));
         }
         // The final model's fitted tail: P(K >= k) = P(K >= xmin) (k / xmin)^-(alpha - 1) (the
         // continuous approximation of the discrete law's CCDF), from xmin to the largest degree.
-        const auto seq = degreeSequence(finalModel.layer(l), Side::In);
         const std::vector<double> values(seq.begin(), seq.end());
         PowerLawOptions o;
         o.bootstrapSamples = 0;
         const PowerLawFit f = fitPowerLaw(values, true, o);
         if (f.fitted) {
-            const DegreeDistribution d = degreeDistribution(seq);
             double atXmin = 0;
             for (std::size_t k = 0; k < d.degree.size(); ++k)
                 if (static_cast<double>(d.degree[k]) >= f.xmin) {
