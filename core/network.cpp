@@ -92,7 +92,7 @@ void MlpEngine::resetTimes()
 }
 
 MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, int batchCapacity, int threads,
-                     Optimizer optimizer)
+                     Optimizer optimizer, bool sharedDeltas)
     : m_net(network), m_activation(activation), m_loss(loss), m_capacity(batchCapacity), m_threads(threads)
 {
     if (network.layerCount() < 1)
@@ -109,8 +109,12 @@ MlpEngine::MlpEngine(NetworkGraph& network, Activation activation, Loss loss, in
         m_gateBits.emplace_back();
         if (hidden)
             m_gateBits.back().resize(arch[k], batchCapacity);
-        m_delta.emplace_back(k > 0 ? arch[k] : 0, k > 0 ? batchCapacity : 0);
+        // With shared deltas from the start, the hidden sets' own buffers are never allocated.
+        const bool own = k > 0 && !(hidden && sharedDeltas);
+        m_delta.emplace_back(own ? arch[k] : 0, own ? batchCapacity : 0);
     }
+    if (sharedDeltas)
+        setSharedDeltas(true);
     m_state.resize(static_cast<std::size_t>(network.layerCount()));
     if (srelu()) {
         const int sets = static_cast<int>(arch.size());
@@ -154,7 +158,7 @@ void MlpEngine::setSharedDeltas(bool on)
     if (on) {
         int widest[2] = {0, 0};
         for (int k = 1; k + 1 < sets; ++k) {
-            widest[k % 2] = std::max(widest[k % 2], m_delta[static_cast<std::size_t>(k)].neurons());
+            widest[k % 2] = std::max(widest[k % 2], m_act[static_cast<std::size_t>(k)].neurons());
             m_delta[static_cast<std::size_t>(k)] = NeuronBuffer(); // freed before the shared ones exist
         }
         for (int p = 0; p < 2; ++p)

@@ -281,12 +281,11 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
         m_inducedRows.assign(all.begin(), all.begin() + take);
         std::sort(m_inducedRows.begin(), m_inducedRows.end());
     }
+    // In-place deltas, unless a method reads the hidden sets' deltas (gradient-based regrowth).
     m_engine = std::make_unique<MlpEngine>(m_network, Activation::parse(m_config.activation),
                                            parseLoss(m_config.loss), microBatch(), resolveThreads(m_config.threads),
-                                           parseOptimizer(m_config.optimizer));
+                                           parseOptimizer(m_config.optimizer), !methodsNeedGradients(m_methods));
     m_engine->setBf16Activations(m_config.precision == "bf16");
-    // In-place deltas, unless a method reads the hidden sets' deltas (gradient-based regrowth).
-    m_engine->setSharedDeltas(!methodsNeedGradients(m_methods));
     m_dropoutBase = Rng::derive(m_config.seed, kDropoutStream).next();
     if (!checkpoint) {
         // A new run: what the methods keep from the start (IMP's initial weights), then the

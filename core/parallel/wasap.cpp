@@ -369,10 +369,10 @@ void work(int k, const TrainConfig& config, const DataSplit& data, Transport& tr
         if (in.kind == Kind::Model) {
             if (!replica) {
                 replica = std::make_unique<NetworkGraph>(networkFrom(in.model));
+                // Gradients only: nothing reads the deltas, so they are shared from the start.
                 engine = std::make_unique<MlpEngine>(*replica, Activation::parse(config.activation), parseLoss(config.loss), part,
-                                                     threads);
+                                                     threads, Optimizer::MomentumSgd, true);
                 engine->setBf16Activations(config.precision == "bf16");
-                engine->setSharedDeltas(true); // gradients only: nothing reads the deltas
             } else {
                 applyModel(*replica, in.model);
             }
