@@ -140,7 +140,39 @@ std::vector<std::string> EvolutionPlots::write(const std::filesystem::path& dir,
             }
         t.series.push_back(std::move(s));
     }
-    writeLinePlotPng(dir / "turnover.png", {t}, 900, 480);
+    // The exploration rate over epochs, when the run recorded it: log y, since a dense layer sits at
+    // 1 and a 5M x 5M one near 1e-6; a sketched layer's ±2 standard errors as a band.
+    PlotPanel x;
+    x.title = "exploration rate: share of positions ever active";
+    x.xLabel = "epoch";
+    x.yLabel = "explored / (inputs × outputs)";
+    x.logY = true;
+    for (int l = 0; l < layers; ++l) {
+        PlotSeries s;
+        s.label = fmt::format("layer {}", l);
+        bool sketched = false;
+        for (const TopologyRow& r : m_rows)
+            if (r.layer == l && r.hasExploration)
+                sketched = sketched || r.explorationError > 0;
+        for (const TopologyRow& r : m_rows)
+            if (r.layer == l && r.hasExploration) {
+                s.x.push_back(r.epoch);
+                s.y.push_back(r.explorationRate);
+                if (sketched) {
+                    s.low.push_back(r.explorationRate * (1 - 2 * r.explorationError));
+                    s.high.push_back(r.explorationRate * (1 + 2 * r.explorationError));
+                }
+            }
+        if (sketched)
+            s.label += " (sketch, ±2σ)";
+        if (!s.x.empty())
+            x.series.push_back(std::move(s));
+    }
+    if (x.series.empty()) {
+        writeLinePlotPng(dir / "turnover.png", {t}, 900, 480);
+    } else {
+        writeLinePlotPng(dir / "turnover.png", {t, x}, 1500, 480);
+    }
     written.push_back("turnover.png");
     writeInputSheet(dir / "input_map_sheet.png");
     written.push_back("input_map_sheet.png");

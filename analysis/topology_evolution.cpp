@@ -6,9 +6,12 @@
 #include "analysis/degrees.h"
 #include "analysis/layer_summary.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
+#include <string_view>
 
 namespace rewire {
 
@@ -91,6 +94,12 @@ std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, co
             r.hasPrevious = true;
             r.turnover = turnover[static_cast<std::size_t>(l)];
         }
+        if (const ExploredPositions* x = network.layer(l).explored()) {
+            r.hasExploration = true;
+            r.explored = x->count();
+            r.explorationRate = x->rate();
+            r.explorationError = x->relativeError();
+        }
         rows.push_back(r);
     }
     return rows;
@@ -99,7 +108,7 @@ std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, co
 std::string topologyCsvHeader()
 {
     return "epoch,layer,edges,density,max_in_degree,sd_in_degree,max_out_degree,sd_out_degree,isolated_inputs,"
-           "isolated_outputs,mean_abs_weight,turnover,added,removed\n";
+           "isolated_outputs,mean_abs_weight,turnover,added,removed,explored,exploration_rate,exploration_rel_error\n";
 }
 
 std::string topologyCsvRow(const TopologyRow& r)
@@ -108,8 +117,12 @@ std::string topologyCsvRow(const TopologyRow& r)
                                 r.maxInDegree, r.sdInDegree, r.maxOutDegree, r.sdOutDegree, r.isolatedInputs,
                                 r.isolatedOutputs, r.meanAbsWeight);
     if (r.hasPrevious)
-        fmt::format_to(std::back_inserter(s), "{:.6f},{},{}\n", r.turnover.jaccardDistance, r.turnover.added,
+        fmt::format_to(std::back_inserter(s), "{:.6f},{},{},", r.turnover.jaccardDistance, r.turnover.added,
                        r.turnover.removed);
+    else
+        s += ",,,";
+    if (r.hasExploration)
+        fmt::format_to(std::back_inserter(s), "{:.0f},{:.6g},{:.2g}\n", r.explored, r.explorationRate, r.explorationError);
     else
         s += ",,\n";
     return s;
@@ -125,6 +138,89 @@ std::string snapshotDegreeRows(int epoch, const NetworkGraph& network)
                 fmt::format_to(std::back_inserter(s), "{},{},{},{},{}\n", epoch, l, toString(side), d.degree[k], d.count[k]);
         }
     return s;
+}
+
+double networkExplorationRate(const std::vector<TopologyRow>& rows, const NetworkGraph& network)
+{
+    double explored = 0, positions = 0;
+    for (const TopologyRow& r : rows) {
+        if (!r.hasExploration || r.layer < 0 || r.layer >= network.layerCount())
+            return std::numeric_limits<double>::quiet_NaN();
+        const SparseLayer& l = network.layer(r.layer);
+        explored += r.explored;
+        positions += static_cast<double>(l.inputs()) * static_cast<double>(l.outputs());
+    }
+    return rows.empty() || positions == 0 ? std::numeric_limits<double>::quiet_NaN() : explored / positions;
+}
+
+void readExplorationColumns(const std::string& csv, const std::string& what, std::vector<TopologyRow>& rows)
+{
+    std::vector<std::string_view> lines;
+    for (std::size_t at = 0; at < csv.size();) {
+        const std::size_t end = std::min(csv.find('\n', at), csv.size());
+        lines.emplace_back(csv.data() + at, end - at);
+        at = end + 1;
+    }
+    const auto split = [](std::string_view line) {
+        std::vector<std::string_view> f;
+        for (std::size_t at = 0;;) {
+            const std::size_t end = line.find(',', at);
+            f.push_back(line.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
+            if (end == std::string_view::npos)
+                return f;
+            at = end + 1;
+        }
+    };
+    if (lines.empty())
+        throw std::invalid_argument(what + ": empty, expected a header line");
+    const auto header = split(lines.front());
+    const auto column = [&](std::string_view name) -> std::ptrdiff_t {
+        for (std::size_t i = 0; i < header.size(); ++i)
+            if (header[i] == name)
+                return static_cast<std::ptrdiff_t>(i);
+        return -1;
+    };
+    const std::ptrdiff_t epochCol = column("epoch"), layerCol = column("layer"), exploredCol = column("explored"),
+                         rateCol = column("exploration_rate"), errorCol = column("exploration_rel_error");
+    if (epochCol < 0 || layerCol < 0)
+        throw std::invalid_argument(what + ": the header has no epoch and layer columns");
+    if (exploredCol < 0 || rateCol < 0 || errorCol < 0)
+        return; // a run from before the exploration rate
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        if (lines[i].empty())
+            continue;
+        const auto f = split(lines[i]);
+        const auto fail = [&](const std::string& why) {
+            throw std::invalid_argument(what + ", line " + std::to_string(i + 1) + ": " + why);
+        };
+        if (f.size() != header.size())
+            fail(std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
+        const auto number = [&](std::ptrdiff_t c, auto& v) {
+            const std::string_view t = f[static_cast<std::size_t>(c)];
+            const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+            if (r.ec != std::errc() || r.ptr != t.data() + t.size())
+                fail("\"" + std::string(t.substr(0, 32)) + "\" in column " + std::string(header[static_cast<std::size_t>(c)]) +
+                     " is not a number");
+        };
+        int epoch = 0, layer = 0;
+        number(epochCol, epoch);
+        number(layerCol, layer);
+        if (f[static_cast<std::size_t>(exploredCol)].empty())
+            continue;
+        double explored = 0, rate = 0, error = 0;
+        number(exploredCol, explored);
+        number(rateCol, rate);
+        number(errorCol, error);
+        if (!(explored >= 0) || !(rate >= 0 && rate <= 1) || !(error >= 0 && error < 1))
+            fail("exploration figures out of range");
+        for (TopologyRow& r : rows)
+            if (r.epoch == epoch && r.layer == layer) {
+                r.hasExploration = true;
+                r.explored = explored;
+                r.explorationRate = rate;
+                r.explorationError = error;
+            }
+    }
 }
 
 } // namespace rewire

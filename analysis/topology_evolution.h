@@ -38,11 +38,25 @@ struct TopologyRow {
     double meanAbsWeight = 0;
     bool hasPrevious = false;
     LayerTurnover turnover; // against the previous snapshot, when there is one
+    // The exploration rate (Liu et al. 2021): positions that ever held an edge since training
+    // began, when the network tracks them (a training run's live network; see
+    // graph/explored_positions.h), as a count, a share of inputs x outputs, and the count's relative
+    // standard error (0: exact; 0.0041: the sketch of a layer of more than 2^27 positions).
+    bool hasExploration = false;
+    double explored = 0, explorationRate = 0, explorationError = 0;
 };
+
+// A network's exploration rate: Σ explored / Σ positions over the rows of one snapshot; NaN when
+// a row has none.
+double networkExplorationRate(const std::vector<TopologyRow>& rows, const NetworkGraph& network);
 
 std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, const NetworkGraph* previous);
 std::string topologyCsvHeader();
 std::string topologyCsvRow(const TopologyRow& row);
+// Reads the exploration columns of a topology.csv (topologyCsvHeader's layout) into the rows of
+// the same epoch and layer. A table without them (an older run) leaves the rows as they are.
+// Throws std::invalid_argument naming `what` and the line for a malformed table.
+void readExplorationColumns(const std::string& csv, const std::string& what, std::vector<TopologyRow>& rows);
 // "epoch,layer,side,degree,count" rows of one snapshot, for plotting the degree distributions over time.
 std::string snapshotDegreeRows(int epoch, const NetworkGraph& network);
 

@@ -21,6 +21,16 @@
 
 namespace rewire::cli {
 
+namespace {
+
+// A share as a percentage with three significant digits, down to the 1e-6 of a 5M x 5M layer.
+std::string formatShare(double share)
+{
+    return fmt::format("{:.3g} %", 100.0 * share);
+}
+
+} // namespace
+
 int runAnalyze(int argc, char** argv)
 {
     const Args args = parseArgs(argc, argv, 2, {"out", "seed", "powerlaw-precision", "bootstrap", "min-tail", "threads"}, {"help", "plots"});
@@ -130,13 +140,22 @@ int runAnalyze(int argc, char** argv)
         std::string table = topologyCsvHeader();
         std::unique_ptr<NetworkGraph> previous;
         EvolutionPlots plots;
+        // The exploration rate needs the whole training history, which only the run's own
+        // topology table has (snapshots hold one topology each).
+        std::string runTopology;
+        if (fs::is_regular_file(runDir / "topology.csv"))
+            runTopology = readWholeFile(runDir / "topology.csv");
+        std::vector<TopologyRow> lastRows;
         for (const auto& [epoch, p] : snaps) {
             const std::string stem = p.stem().string(); // epoch_NNNN
             NetworkGraph snap = loadModel(p);
             writeAnalysis(snap, out / "snapshots" / stem, quick);
-            const std::vector<TopologyRow> rows = topologyRows(epoch, snap, previous.get());
+            std::vector<TopologyRow> rows = topologyRows(epoch, snap, previous.get());
+            if (!runTopology.empty())
+                readExplorationColumns(runTopology, (runDir / "topology.csv").string(), rows);
             for (const TopologyRow& r : rows)
                 table += topologyCsvRow(r);
+            lastRows = rows;
             if (args.flag("plots"))
                 plots.addSnapshot(epoch, snap, rows);
             previous = std::make_unique<NetworkGraph>(std::move(snap));
@@ -144,6 +163,17 @@ int runAnalyze(int argc, char** argv)
         writeTextFileAtomic(out / "turnover.csv", table);
         std::printf("analysed %zu snapshots into %s/snapshots/, turnover table %s/turnover.csv\n", snaps.size(),
                     out.string().c_str(), out.string().c_str());
+        if (!lastRows.empty() && lastRows.front().hasExploration) {
+            std::printf("exploration rate at epoch %d (share of positions ever active):", lastRows.front().epoch);
+            bool sketched = false;
+            for (const TopologyRow& r : lastRows) {
+                std::printf(" layer %d %s%s", r.layer, formatShare(r.explorationRate).c_str(), r.explorationError > 0 ? "*" : "");
+                sketched = sketched || r.explorationError > 0;
+            }
+            if (const double all = networkExplorationRate(lastRows, g); std::isfinite(all))
+                std::printf("; network %s", formatShare(all).c_str());
+            std::puts(sketched ? " (* HyperLogLog estimate, ±0.41 %)" : "");
+        }
         if (args.flag("plots")) {
             const auto pictures = plots.write(out, g);
             std::printf("plots:");

@@ -370,6 +370,13 @@ int runTrain(int argc, char** argv)
         std::printf("%s: test accuracy %s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
                     (formatMeasured(accuracy, 2, 100) + (std::isnan(accuracy) ? " (no test samples)" : "%")).c_str(),
                     trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
+        if (const NetworkExploration x = networkExploration(trainer->network()); x.tracked) {
+            std::string layers;
+            for (double r : x.perLayer)
+                layers += fmt::format("{}{:.3g} %", layers.empty() ? "" : ", ", 100.0 * r);
+            std::printf("exploration   %.3g %% of all positions were ever active (per layer: %s)%s\n", 100.0 * x.rate,
+                        layers.c_str(), x.estimated ? "; layers above 2^27 positions estimated, ±0.41 %" : "");
+        }
         std::printf("wrote         %s/{config.json,metrics.csv,model.rwm,summary.json}\n", out.string().c_str());
     }
     if (code == 130)

@@ -1,5 +1,7 @@
 #include "core/memory_plan.h"
 
+#include "graph/explored_positions.h"
+
 #include "core/activation.h"
 #include "core/init.h"
 #include "core/kernels.h"
@@ -60,6 +62,11 @@ MemoryPlan planTrainingMemory(const TrainConfig& config, const DataShape& data)
         fmt::format("{:.0f} edges x 20 B (CSR, weights, CSC view) + row and column offsets, biases", allEdges));
     add(plan.resident, "optimiser state", allEdges * stateBytes + nonInput * stateBytes,
         fmt::format("{} B per edge and bias ({})", stateBytes, adam ? "Adam's two moments" : "momentum"));
+    double explored = 0;
+    for (std::size_t l = 0; l < layers; ++l)
+        explored += static_cast<double>(ExploredPositions::memoryBytesFor(arch[l], arch[l + 1]));
+    add(plan.resident, "exploration", explored,
+        "positions ever active per layer: a bitmap up to 2^27 positions, else a 64 KiB HyperLogLog sketch");
     // The kernel each layer starts on (kernelFor): GEMM for dense layers of 64+ on both sides,
     // the narrow kernel for dense layers of at most 12 outputs, else sparse.
     enum class Kernel { Gemm, Narrow, Sparse };

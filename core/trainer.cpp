@@ -211,6 +211,9 @@ Trainer::Trainer(TrainConfig config, const DataSplit& data, std::optional<Networ
     } else {
         m_network = buildNetwork(m_config);
     }
+    // The exploration rate's count (In-Time Over-Parameterisation): a checkpoint carries its own.
+    for (SparseLayer& l : m_network.layers())
+        l.trackExploration();
     if (!train.shape.empty()) {
         std::string s;
         for (std::size_t i = 0; i < train.shape.size(); ++i) {

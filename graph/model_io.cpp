@@ -100,8 +100,13 @@ private:
 void saveModel(const NetworkGraph& network, const std::filesystem::path& path, bool withState,
                const std::map<std::string, std::string>* extraAttributes)
 {
-    // Format 2 carries properties: the state of a checkpoint, or a model's own parameters.
+    // Format 2 carries properties: the state of a checkpoint, or a model's own parameters; format 3
+    // a checkpoint's explored positions too.
     bool format2 = withState;
+    bool format3 = false;
+    if (withState)
+        for (const SparseLayer& l : network.layers())
+            format3 = format3 || l.explored() != nullptr;
     for (const SparseLayer& l : network.layers())
         for (int p = 0; p < l.neuronPropertyCount(); ++p)
             format2 = format2 || !isOptimiserState(l.neuronPropertyName(p));
@@ -151,10 +156,21 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
                 w.array(l.neuronProperty(p));
             }
         }
+        if (format3) {
+            const ExploredPositions* x = l.explored();
+            w.pod<std::uint8_t>(x ? static_cast<std::uint8_t>(x->kind()) : 0);
+            if (x && x->exact()) {
+                w.pod<std::uint64_t>(x->bits().size());
+                w.array(x->bits());
+            } else if (x) {
+                w.pod<std::uint64_t>(x->registers().size());
+                w.array(x->registers());
+            }
+        }
     }
     out.seekp(0);
     out.write(kMagic.data(), kMagic.size());
-    const std::uint32_t version = format2 ? 2u : 1u, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
+    const std::uint32_t version = format3 ? 3u : format2 ? 2u : 1u, flags = 0, crc = static_cast<std::uint32_t>(w.crc()), pad = 0;
     const std::uint64_t size = w.size();
     out.write(reinterpret_cast<const char*>(&version), 4);
     out.write(reinterpret_cast<const char*>(&flags), 4);
@@ -256,6 +272,22 @@ NetworkGraph loadModel(const std::filesystem::path& path)
             readProperties("neuron property count", static_cast<std::uint64_t>(outputs),
                            [&](const std::string& n) { return layer.addNeuronProperty(n); },
                            [&](int id) { return layer.neuronProperty(id); });
+        if (version >= 3) {
+            const auto kind = r.pod<std::uint8_t>("explored positions kind");
+            try {
+                if (kind == static_cast<std::uint8_t>(ExploredPositions::Kind::Exact)) {
+                    const auto n = r.pod<std::uint64_t>("explored positions words");
+                    layer.setExplored(ExploredPositions::fromBits(inputs, outputs, r.array<std::uint64_t>(n, "explored positions")));
+                } else if (kind == static_cast<std::uint8_t>(ExploredPositions::Kind::Sketch)) {
+                    const auto n = r.pod<std::uint64_t>("explored positions registers");
+                    layer.setExplored(ExploredPositions::fromRegisters(inputs, outputs, r.array<std::uint8_t>(n, "explored positions")));
+                } else if (kind != 0) {
+                    r.fail("layer " + std::to_string(l) + ": explored positions of unknown kind " + std::to_string(kind));
+                }
+            } catch (const std::invalid_argument& e) {
+                r.fail("layer " + std::to_string(l) + ": " + e.what());
+            }
+        }
         layers.push_back(std::move(layer));
     }
     if (!r.atEnd())

@@ -6,9 +6,12 @@
 // u32 len, value)*, u32 layer count, then per layer: i32 inputs, i32 outputs, i64 edges,
 // i64 rowPtr[outputs+1], i32 colIdx[edges], f32 weights[edges], f32 bias[outputs],
 // u32 edge-property count, (u32 len, name, f32 values[edges])*, and from format 2 on
-// u32 neuron-property count, (u32 len, name, f32 values[outputs])*.
-// Plain models are written as format 1 (every build reads them); checkpoints, which carry the
-// neuron properties too, as format 2.
+// u32 neuron-property count, (u32 len, name, f32 values[outputs])*, and from format 3 on the
+// explored positions: u8 kind (0 none, 1 bitmap, 2 sketch; see graph/explored_positions.h), then
+// u64 n and n u64 bitmap words or n u8 registers.
+// Plain models are written as format 1 (every build reads them), or 2 when they carry model
+// parameters as neuron properties; checkpoints as format 2, or 3 when training tracked the
+// explored positions.
 
 #include "graph/network_graph.h"
 
@@ -19,7 +22,7 @@
 
 namespace rewire {
 
-inline constexpr std::uint32_t kModelFormatVersion = 2;
+inline constexpr std::uint32_t kModelFormatVersion = 3;
 
 // Thrown for any unreadable, truncated, corrupted or foreign file; the message names the file.
 class ModelFileError : public std::runtime_error {

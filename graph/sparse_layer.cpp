@@ -101,6 +101,8 @@ std::size_t SparseLayer::memoryBytes() const
     for (const PropertyTable* t : {&m_edgeProps, &m_neuronProps})
         for (const std::vector<float>& p : t->values)
             bytes += p.size() * sizeof(float);
+    if (m_explored)
+        bytes += m_explored->memoryBytes();
     return bytes;
 }
 
@@ -221,6 +223,26 @@ void SparseLayer::editTopology(std::span<const std::uint8_t> keep, std::vector<N
     m_weights = std::move(weights);
     ++m_version;
     rebuildCsc();
+    if (m_explored)
+        for (const NewEdge& e : added)
+            m_explored->add(e.output, e.input);
+}
+
+void SparseLayer::trackExploration()
+{
+    if (m_explored)
+        return;
+    m_explored.emplace(m_inputs, m_outputs);
+    m_explored->addRows(m_rowPtr, m_colIdx);
+}
+
+void SparseLayer::setExplored(ExploredPositions explored)
+{
+    if (explored.inputs() != m_inputs || explored.outputs() != m_outputs)
+        throw std::invalid_argument("SparseLayer::setExplored: explored positions of a " + sizes(explored.inputs(), explored.outputs()) +
+                                    " layer for a " + sizes(m_inputs, m_outputs) + " one");
+    m_explored = std::move(explored);
+    m_explored->addRows(m_rowPtr, m_colIdx);
 }
 
 void SparseLayer::rebuildCsc()

@@ -1,7 +1,10 @@
 #pragma once
 // SparseLayer: one sparse layer as a weighted directed bipartite graph (inputs -> outputs).
 
+#include "graph/explored_positions.h"
+
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -91,6 +94,14 @@ public:
 
     std::uint64_t topologyVersion() const { return m_version; }
 
+    // The positions that ever held an edge since tracking began (the exploration rate's count):
+    // trackExploration() starts it with the current edges, and every editTopology() adds its new
+    // edges. Training tracks every layer; layers built for analysis do not (explored() is null).
+    // setExplored() installs a saved set (a checkpoint's), with the current edges added.
+    void trackExploration();
+    void setExplored(ExploredPositions explored);
+    const ExploredPositions* explored() const { return m_explored ? &*m_explored : nullptr; }
+
     // The one topology edit: keeps the edges whose keep[e] != 0 (empty keep: all), adds `added` (positions must be
     // absent from the kept set and distinct). Weights of kept edges and all edge properties are
     // remapped; added edges take their given weight and zero properties.
@@ -123,6 +134,7 @@ private:
         int find(const std::string& name) const;               // -1 when absent
     };
     PropertyTable m_edgeProps, m_neuronProps;
+    std::optional<ExploredPositions> m_explored;
     std::uint64_t m_version = 0;
 };
 

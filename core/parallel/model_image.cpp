@@ -46,6 +46,8 @@ ModelImage captureModel(const NetworkGraph& network, bool topology, bool propert
                 const auto v = layer.neuronProperty(p);
                 li.neuronProperties.emplace_back(layer.neuronPropertyName(p), std::vector<float>(v.begin(), v.end()));
             }
+            if (layer.explored())
+                li.explored = *layer.explored();
         }
         image.layers.push_back(std::move(li));
     }
@@ -84,6 +86,9 @@ void validateLayerImage(const LayerImage& li, std::size_t edges, const std::stri
         if (v.size() != li.bias.size())
             fail("property " + name + " has " + std::to_string(v.size()) + " values for " + std::to_string(li.bias.size()) +
                  " neurons");
+    if (li.explored && (li.explored->inputs() != li.inputs || li.explored->outputs() != li.outputs))
+        fail("explored positions of a " + std::to_string(li.explored->inputs()) + "x" + std::to_string(li.explored->outputs()) +
+             " layer");
 }
 
 void applyModel(NetworkGraph& network, const ModelImage& image)
@@ -143,6 +148,15 @@ void applyModel(NetworkGraph& network, const ModelImage& image)
         for (const auto& [name, v] : li.neuronProperties) {
             const int id = layer.addNeuronProperty(name);
             std::copy(v.begin(), v.end(), layer.neuronProperty(id).begin());
+        }
+        if (li.explored) {
+            if (layer.explored()) {
+                ExploredPositions merged = *layer.explored();
+                merged.merge(*li.explored);
+                layer.setExplored(std::move(merged));
+            } else {
+                layer.setExplored(*li.explored);
+            }
         }
     }
     for (const auto& [k, v] : image.attributes)
@@ -296,6 +310,13 @@ ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const
             }
             o.neuronProperties.emplace_back(name, std::move(v));
         }
+        for (const ModelImage& r : replicas)
+            if (const auto& x = r.layers[l].explored) {
+                if (!o.explored)
+                    o.explored = *x;
+                else
+                    o.explored->merge(*x);
+            }
         out.layers.push_back(std::move(o));
     }
     return out; // no attributes: the model's run state (topology targets, costs) stays the receiver's
@@ -365,6 +386,11 @@ void write(ByteWriter& out, const ModelImage& image)
                 out.array(v);
             }
         }
+        out.u64(l.explored ? static_cast<std::uint64_t>(l.explored->kind()) : 0);
+        if (l.explored && l.explored->exact())
+            out.array(l.explored->bits());
+        else if (l.explored)
+            out.array(l.explored->registers());
     }
     out.u64(image.attributes.size());
     for (const auto& [k, v] : image.attributes) {
@@ -398,6 +424,17 @@ ModelImage readModelImage(ByteReader& in)
                 std::string name = in.text();
                 props->emplace_back(std::move(name), in.array<float>());
             }
+        }
+        try {
+            const std::uint64_t kind = in.u64();
+            if (kind == static_cast<std::uint64_t>(ExploredPositions::Kind::Exact))
+                li.explored = ExploredPositions::fromBits(li.inputs, li.outputs, in.array<std::uint64_t>());
+            else if (kind == static_cast<std::uint64_t>(ExploredPositions::Kind::Sketch))
+                li.explored = ExploredPositions::fromRegisters(li.inputs, li.outputs, in.array<std::uint8_t>());
+            else if (kind != 0)
+                throw std::invalid_argument("explored positions of unknown kind " + std::to_string(kind));
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error(std::string("parallel message: ") + e.what());
         }
         image.layers.push_back(std::move(li));
     }

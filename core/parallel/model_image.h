@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -26,6 +27,7 @@ struct LayerImage {
     std::vector<NeuronIndex> colIdx;
     std::vector<float> weights, bias;
     std::vector<std::pair<std::string, std::vector<float>>> edgeProperties, neuronProperties;
+    std::optional<ExploredPositions> explored; // with properties, when the layer tracks them
     bool hasTopology() const { return !rowPtr.empty(); }
 };
 
@@ -36,7 +38,7 @@ struct ModelImage {
 };
 
 // A copy of `network`: weights and biases always; the topology when `topology`; every edge and
-// neuron property and the attributes when `properties`.
+// neuron property, the explored positions and the attributes when `properties`.
 ModelImage captureModel(const NetworkGraph& network, bool topology, bool properties);
 
 // Throws std::invalid_argument (starting with `what`) unless the image is consistent: biases per
@@ -47,7 +49,8 @@ void validateLayerImage(const LayerImage& layer, std::size_t edges, const std::s
 // Makes `network` hold `image`. A topology in the image is reached through SparseLayer::
 // editTopology (kept edges keep their properties, new ones start at zero), so an engine built over
 // `network` follows; without one the image must have the network's edge counts. Properties in the
-// image are created where missing and overwritten. Throws std::invalid_argument, before changing
+// image are created where missing and overwritten; its explored positions are added to the
+// network's (or installed, when the network does not track them yet). Throws std::invalid_argument, before changing
 // anything, when the image is inconsistent or does not fit the network's architecture.
 void applyModel(NetworkGraph& network, const ModelImage& image);
 
@@ -64,7 +67,8 @@ std::vector<float> retainValidUpdates(std::span<const EdgeIndex> fromRowPtr, std
 // the union of their edges, an edge a replica lacks counting as 0 there; biases and every property
 // all replicas carry averaged the same way. Then each layer l keeps its keep[l] edges of largest
 // |w| (ties: the lower canonical index), so the layer's edge count is the target again. The result
-// carries the topology and the averaged properties, not the replicas' attributes. Throws std::invalid_argument when the
+// carries the topology and the averaged properties, not the replicas' attributes; its explored
+// positions are the union of the replicas' (every position any replica ever held). Throws std::invalid_argument when the
 // replicas' architectures differ.
 ModelImage averageReplicas(std::span<const ModelImage> replicas, std::span<const EdgeIndex> keep);
 
@@ -75,7 +79,8 @@ public:
     void u64(std::uint64_t v) { raw(&v, sizeof v); }
     void f64(double v) { raw(&v, sizeof v); }
     void text(const std::string& s);
-    template <class T> void array(const std::vector<T>& v)
+    template <class T> void array(const std::vector<T>& v) { array(std::span<const T>(v)); }
+    template <class T> void array(std::span<const T> v)
     {
         u64(v.size());
         raw(v.data(), v.size() * sizeof(T));

@@ -210,5 +210,47 @@ TEST_CASE("mask turnover between two snapshots", "[analysis][turnover]")
     const auto rows = topologyRows(7, b, &a);
     REQUIRE(rows[0].epoch == 7);
     REQUIRE(rows[0].hasPrevious);
-    REQUIRE(topologyCsvRow(rows[0]).find(",0.400000,1,1\n") != std::string::npos);
+    // b does not track its explored positions: the exploration columns stay empty.
+    REQUIRE(topologyCsvRow(rows[0]).find(",0.400000,1,1,,,\n") != std::string::npos);
+}
+
+TEST_CASE("topology rows carry the exploration rate and read it back from a run's table", "[analysis][exploration]")
+{
+    NetworkGraph g({SparseLayer::fromEdges(4, 3, {{0, 1, 0.5f}, {2, 3, -0.5f}}), SparseLayer(3, 2)});
+    for (SparseLayer& l : g.layers())
+        l.trackExploration();
+    g.layer(0).editTopology(std::vector<std::uint8_t>{1, 0}, {{1, 1, 0.25f}});
+    const auto rows = topologyRows(3, g, nullptr);
+    REQUIRE(rows[0].hasExploration);
+    REQUIRE(rows[0].explored == 3); // (0,1), (2,3) once, (1,1) now
+    REQUIRE(rows[0].explorationRate == Approx(3.0 / 12.0));
+    REQUIRE(rows[1].explored == 0);
+    REQUIRE(networkExplorationRate(rows, g) == Approx(3.0 / 18.0));
+    const std::string csv = topologyCsvHeader() + topologyCsvRow(rows[0]) + topologyCsvRow(rows[1]);
+    REQUIRE(csv.find(",3,0.25,0\n") != std::string::npos);
+
+    std::vector<TopologyRow> back = topologyRows(3, NetworkGraph({SparseLayer(4, 3), SparseLayer(3, 2)}), nullptr);
+    REQUIRE_FALSE(back[0].hasExploration);
+    readExplorationColumns(csv, "topology.csv", back);
+    REQUIRE(back[0].hasExploration);
+    REQUIRE(back[0].explored == 3);
+    REQUIRE(back[0].explorationRate == 0.25);
+    REQUIRE(topologyCsvRow(back[0]).substr(topologyCsvRow(back[0]).rfind(",3,")) == ",3,0.25,0\n");
+
+    // An older table without the columns changes nothing; damaged ones name the file and line.
+    std::vector<TopologyRow> old = back;
+    old[0].hasExploration = false;
+    readExplorationColumns("epoch,layer,edges\n3,0,2\n", "old.csv", old);
+    REQUIRE_FALSE(old[0].hasExploration);
+    const std::string header = topologyCsvHeader();
+    REQUIRE_THROWS_WITH(readExplorationColumns("", "t.csv", old), Catch::Contains("t.csv: empty"));
+    REQUIRE_THROWS_WITH(readExplorationColumns("a,b\n", "t.csv", old), Catch::Contains("no epoch and layer"));
+    REQUIRE_THROWS_WITH(readExplorationColumns(header + "3,0,1\n", "t.csv", old),
+                        Catch::Contains("t.csv, line 2: 3 fields, the header has 17"));
+    std::string bad = csv;
+    bad.replace(bad.find(",3,0.25,0"), 9, ",3,1.5e0,0");
+    REQUIRE_THROWS_WITH(readExplorationColumns(bad, "t.csv", old), Catch::Contains("line 2: exploration figures out of range"));
+    bad = csv;
+    bad.replace(bad.find(",3,0.25,0"), 9, ",x,0.25,0");
+    REQUIRE_THROWS_WITH(readExplorationColumns(bad, "t.csv", old), Catch::Contains("\"x\" in column explored is not a number"));
 }

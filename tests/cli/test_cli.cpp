@@ -1,5 +1,6 @@
 // `rewire` end to end: the binary is run as a user would, on a tiny synthetic dataset.
 
+#include "analysis/topology_evolution.h"
 #include "run/run_folder.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
@@ -100,6 +101,24 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
         REQUIRE(fs::exists(dir / "run" / "snapshots" / f));
     const std::string topo = readFile(dir / "run" / "topology.csv");
     REQUIRE(std::count(topo.begin(), topo.end(), '\n') == 1 + 3 * 3); // header + 3 snapshots x 3 layers
+    // The exploration rate: at epoch 0 the density itself; SET's regrowth then explores more.
+    REQUIRE(topo.find(",turnover,added,removed,explored,exploration_rate,exploration_rel_error\n") != std::string::npos);
+    {
+        std::vector<TopologyRow> rows(2);
+        rows[0].epoch = 0;
+        rows[1].epoch = 4;
+        readExplorationColumns(topo, "topology.csv", rows);
+        REQUIRE(rows[0].hasExploration);
+        REQUIRE(rows[0].explorationError == 0); // 20 x 40 positions: an exact count
+        const NetworkGraph first = loadModel(dir / "run" / "snapshots" / "epoch_0000.rwm");
+        REQUIRE(rows[0].explored == static_cast<double>(first.layer(0).edgeCount()));
+        REQUIRE(rows[0].explorationRate == Approx(first.layer(0).density()).epsilon(1e-5));
+        REQUIRE(rows[1].explored > rows[0].explored);
+        const Json summary = Json::parse(readFile(dir / "run" / "summary.json"), "summary.json");
+        REQUIRE(summary.find("exploration_rate")->asNumber() > 0);
+        REQUIRE(summary.find("exploration_rate_per_layer")->asArray().size() == 3);
+        REQUIRE(summary.find("exploration_rate_per_layer")->asArray()[2].asNumber() == 1.0); // 30 -> 3 is dense
+    }
     const Result a = run("analyze " + (dir / "run").string() + " --out " + (dir / "an").string() + " --plots");
     INFO(a.output);
     REQUIRE(a.code == 0);
@@ -110,6 +129,7 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
         REQUIRE(png.size() > 5000);
     }
     REQUIRE(a.output.find("plots: " + (dir / "an" / "degree_ccdf.png").string()) != std::string::npos);
+    REQUIRE(a.output.find("exploration rate at epoch 4 (share of positions ever active): layer 0 ") != std::string::npos);
     // A model (no snapshots) cannot be drawn over time: one usage error, nothing written.
     const Result noSnaps = run("analyze " + (dir / "run" / "model.rwm").string() + " --plots --out " + (dir / "an3").string());
     REQUIRE(noSnaps.code == 2);

@@ -98,6 +98,33 @@ TEST_CASE("averaging over the union of topologies, then re-pruning, restores the
     CHECK(averageReplicas(replicas, all).layers[0].colIdx.size() == 4);
 }
 
+TEST_CASE("averaged replicas carry the union of the positions each ever held", "[parallel][exploration]")
+{
+    // Replica A once held (0,1) and dropped it; B holds (1,0). The average keeps (0,0) and (1,0)
+    // only, yet the explored positions are every position either ever held: 4 of 6.
+    NetworkGraph a({layerOf(3, 2, {{0, 0, 0.4f}, {0, 1, -0.2f}})});
+    NetworkGraph b({layerOf(3, 2, {{0, 0, 0.2f}, {1, 0, -0.9f}, {1, 2, 0.01f}})});
+    a.layer(0).trackExploration();
+    b.layer(0).trackExploration();
+    a.layer(0).editTopology(std::vector<std::uint8_t>{1, 0}, {});
+    const std::vector<ModelImage> replicas{captureModel(a, true, true), captureModel(b, true, true)};
+    const ModelImage avg = averageReplicas(replicas, std::vector<EdgeIndex>{2});
+    REQUIRE(avg.layers[0].explored);
+    CHECK(avg.layers[0].explored->count() == 4);
+    // Through a message (MPI) and into a server network that tracked only its own edge.
+    Message m;
+    m.kind = Kind::Replica;
+    m.model = avg;
+    const Message d = decode(encode(m));
+    REQUIRE(d.model.layers[0].explored);
+    CHECK(*d.model.layers[0].explored == *avg.layers[0].explored);
+    NetworkGraph server({layerOf(3, 2, {{1, 1, 1.0f}})});
+    server.layer(0).trackExploration();
+    applyModel(server, d.model);
+    CHECK(server.layer(0).edgeCount() == 2);
+    CHECK(server.layer(0).explored()->count() == 5); // (1,1) was the server's own
+}
+
 TEST_CASE("parallel messages survive encoding and reject truncation", "[parallel]")
 {
     Message m;

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <functional>
+#include <set>
 #include <thread>
 
 using namespace rewire;
@@ -364,4 +366,41 @@ TEST_CASE("in-place deltas: the same run bit for bit, and refused to methods tha
     REQUIRE_THROWS_WITH(engine.deltas(1), Catch::Contains("hidden set 1's deltas are not kept"));
     engine.setSharedDeltas(false);
     REQUIRE(engine.deltas(2).neurons() == 32);
+}
+
+TEST_CASE("the exploration rate counts every position the run ever held", "[core][trainer][exploration]")
+{
+    // Liu et al. 2021's R_s: an independent count, the union of the topologies after every
+    // topology step (SET edits once per epoch, so no position can come and go unseen).
+    const DataSplit data = toyData();
+    TrainConfig c = toyConfig();
+    c.zeta = 0.5;
+    Trainer t(c, data);
+    std::vector<std::set<std::pair<NeuronIndex, NeuronIndex>>> ever(static_cast<std::size_t>(t.network().layerCount()));
+    const auto addTopology = [&](const NetworkGraph& net) {
+        for (int l = 0; l < net.layerCount(); ++l) {
+            const SparseLayer& layer = net.layer(l);
+            for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+                for (EdgeIndex e = layer.rowPtr()[static_cast<std::size_t>(j)]; e < layer.rowPtr()[static_cast<std::size_t>(j) + 1]; ++e)
+                    ever[static_cast<std::size_t>(l)].insert({j, layer.colIdx()[static_cast<std::size_t>(e)]});
+        }
+    };
+    addTopology(t.network());
+    struct Union : TrainingObserver {
+        std::function<void(const NetworkGraph&)> add;
+        void onEpoch(const EpochMetrics&, const NetworkGraph& net) override { add(net); }
+    } observer;
+    observer.add = addTopology;
+    t.run(&observer);
+    for (int l = 0; l < t.network().layerCount(); ++l) {
+        const SparseLayer& layer = t.network().layer(l);
+        const ExploredPositions* x = layer.explored();
+        REQUIRE(x != nullptr);
+        REQUIRE(x->exact());
+        REQUIRE(x->count() == static_cast<double>(ever[static_cast<std::size_t>(l)].size()));
+        if (layer.isDense())
+            REQUIRE(x->rate() == 1.0);
+        else // SET regrew somewhere new: the rate grew past the density
+            REQUIRE(x->rate() > layer.density() * 1.5);
+    }
 }
