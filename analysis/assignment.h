@@ -1,7 +1,8 @@
 #pragma once
 // Linear sum assignment (minimum-cost perfect matching on a square cost matrix) by shortest
 // augmenting paths with row and column potentials (the Jonker-Volgenant family; the algorithm of
-// Crouse 2016 that SciPy uses). Exact; fast in practice on dense 1000 x 1000 costs.
+// Crouse 2016 that SciPy uses). Exact; fast in practice on dense 1000 x 1000 costs. NNSTD uses the
+// sparse form (sparse_assignment.h); this dense one is its test oracle.
 
 #include <vector>
 

@@ -1,6 +1,6 @@
 #include "analysis/topology_distance.h"
 
-#include "analysis/assignment.h"
+#include "analysis/sparse_assignment.h"
 #include "graph/hash.h"
 
 #include <algorithm>
@@ -16,50 +16,209 @@ namespace {
 
 // The tie-break weight in [0, 1) of pairing A's neuron j with B's neuron k in layer l.
 using TieBreak = std::function<double(int layer, int j, int k)>;
+// The order in which neurons left without a partner at distance < 1 (and empty ones) are paired:
+// ascending keys of (layer, side, index); side 0 is the network whose neurons are the rows.
+using PairingOrder = std::function<std::uint64_t(int layer, int side, int index)>;
 
 struct Directed {
     std::vector<double> perLayer;
     std::vector<std::vector<int>> matching;
 };
 
-Directed directed(const NetworkGraph& a, const NetworkGraph& b, OutputMatching outputs, const TieBreak& tie)
+// Jaccard distance between A's neuron j, its inputs relabelled by bOfA, and B's neuron k.
+double jaccardOf(const SparseLayer& la, const SparseLayer& lb, const std::vector<int>& bOfA, int j, int k,
+                 std::vector<int>& scratch)
+{
+    scratch.clear();
+    for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e)
+        scratch.push_back(bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])]);
+    std::sort(scratch.begin(), scratch.end());
+    const auto bBegin = lb.colIdx().begin() + lb.rowPtr()[k], bEnd = lb.colIdx().begin() + lb.rowPtr()[k + 1];
+    std::size_t inter = 0;
+    auto y = bBegin;
+    for (auto x = scratch.begin(); x != scratch.end() && y != bEnd;) {
+        if (*x < *y)
+            ++x;
+        else if (*y < *x)
+            ++y;
+        else {
+            ++inter;
+            ++x;
+            ++y;
+        }
+    }
+    const double unite = static_cast<double>(scratch.size()) + static_cast<double>(bEnd - bBegin) - static_cast<double>(inter);
+    return unite > 0 ? 1.0 - static_cast<double>(inter) / unite : 0.0;
+}
+
+// One layer's optimal assignment of A's neurons to B's, sparse: two neurons sharing no input are at
+// distance 1, so only pairs sharing an input are candidates (solveSparseAssignment), their costs
+// computed when the solver asks, from A's rows and B's columns; two empty neurons are at 0 and are
+// paired first; the rest are paired in `order`, all at distance 1. Memory O(n + edges).
+std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const std::vector<int>& bOfA, int l,
+                             const TieBreak& tie, const PairingOrder& order, const NnstdOptions& options)
+{
+    const int n = la.outputs();
+    std::vector<int> match(static_cast<std::size_t>(n), -1);
+    std::vector<int> rowsA, colsB, emptyA, emptyB;
+    for (int j = 0; j < n; ++j)
+        (la.inDegree(j) > 0 ? rowsA : emptyA).push_back(j);
+    std::vector<int> compactOfB(static_cast<std::size_t>(n), -1);
+    for (int k = 0; k < n; ++k) {
+        if (lb.inDegree(k) > 0) {
+            compactOfB[static_cast<std::size_t>(k)] = static_cast<int>(colsB.size());
+            colsB.push_back(k);
+        } else {
+            emptyB.push_back(k);
+        }
+    }
+    const auto byOrder = [&](std::vector<int>& v, int side) {
+        std::vector<std::pair<std::uint64_t, int>> keyed;
+        keyed.reserve(v.size());
+        for (int x : v)
+            keyed.emplace_back(order(l, side, x), x);
+        std::sort(keyed.begin(), keyed.end());
+        for (std::size_t t = 0; t < v.size(); ++t)
+            v[t] = keyed[t].second;
+    };
+    byOrder(emptyA, 0);
+    byOrder(emptyB, 1);
+    std::vector<char> usedB(static_cast<std::size_t>(n), 0);
+    const std::size_t empties = std::min(emptyA.size(), emptyB.size());
+    for (std::size_t t = 0; t < empties; ++t) {
+        match[static_cast<std::size_t>(emptyA[t])] = emptyB[t];
+        usedB[static_cast<std::size_t>(emptyB[t])] = 1;
+    }
+
+    const double eps = 1e-9 / std::max(n, 1);
+    // Every B neuron sharing an input with A's neuron j, with its perturbed cost (< 1).
+    std::vector<int> count(static_cast<std::size_t>(n), 0), touched;
+    const auto forEachSharing = [&](int j, auto&& visit) {
+        for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e) {
+            const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
+            for (EdgeIndex q = lb.colPtr()[bi]; q < lb.colPtr()[bi + 1]; ++q) {
+                const int k = lb.cscRow()[static_cast<std::size_t>(q)];
+                if (count[static_cast<std::size_t>(k)]++ == 0)
+                    touched.push_back(k);
+            }
+        }
+        const double degA = la.inDegree(j);
+        for (int k : touched) {
+            const double inter = count[static_cast<std::size_t>(k)];
+            count[static_cast<std::size_t>(k)] = 0;
+            visit(compactOfB[static_cast<std::size_t>(k)], 1.0 - inter / (degA + lb.inDegree(k) - inter) + eps * tie(l, j, k));
+        }
+        touched.clear();
+    };
+    // The candidates, stored: all of a row's pairs when they fit the budget, else its cheapest
+    // kKeep; a certificate pass then checks every pair against the duals and adds those that could
+    // improve the assignment, until none can (then the result is optimal over all pairs).
+    const auto rows = static_cast<int>(rowsA.size());
+    double bound = 0; // pairs counted with multiplicity: an upper bound, O(edges) to compute
+    for (int j : rowsA)
+        for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e) {
+            const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
+            bound += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
+        }
+    // Small layers keep every pair (one solve); large ones their 32 cheapest by default, which
+    // measured fastest on 20,000-neuron layers (fewer arcs per search outweigh the extra rounds).
+    const bool keepAll = bound <= options.storedPairs;
+    const std::size_t keep =
+        keepAll ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(std::max(1, options.candidates));
+    std::vector<std::vector<std::pair<int, double>>> cand(static_cast<std::size_t>(rows));
+    std::vector<std::pair<int, double>> all;
+    const auto cheaper = [](const std::pair<int, double>& x, const std::pair<int, double>& y) {
+        return x.second != y.second ? x.second < y.second : x.first < y.first;
+    };
+    for (int r = 0; r < rows; ++r) {
+        all.clear();
+        forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) { all.emplace_back(c, cost); });
+        if (all.size() > keep) {
+            std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), cheaper);
+            all.resize(keep);
+        }
+        cand[static_cast<std::size_t>(r)].assign(all.begin(), all.end());
+    }
+    SparseAssignment solved;
+    std::vector<std::uint32_t> isCandidate(colsB.size(), 0);
+    for (std::uint32_t round = 1;; ++round) {
+        {
+            SparseCosts costs;
+            std::size_t stored = 0;
+            for (const auto& list : cand)
+                stored += list.size();
+            costs.rowPtr.reserve(cand.size() + 1);
+            costs.column.reserve(stored);
+            costs.cost.reserve(stored);
+            for (const auto& list : cand) {
+                for (const auto& [c, cost] : list) {
+                    costs.column.push_back(c);
+                    costs.cost.push_back(cost);
+                }
+                costs.rowPtr.push_back(static_cast<std::int64_t>(costs.column.size()));
+            }
+            solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
+        }
+        if (keepAll)
+            break;
+        std::size_t added = 0;
+        for (int r = 0; r < rows; ++r) {
+            auto& list = cand[static_cast<std::size_t>(r)];
+            const std::uint32_t stamp = round * static_cast<std::uint32_t>(rows + 1) + static_cast<std::uint32_t>(r) + 1;
+            for (const auto& p : list)
+                isCandidate[static_cast<std::size_t>(p.first)] = stamp;
+            const double u = solved.rowPotential[static_cast<std::size_t>(r)];
+            const std::size_t before = list.size();
+            forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) {
+                if (isCandidate[static_cast<std::size_t>(c)] != stamp &&
+                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-12)
+                    list.emplace_back(c, cost);
+            });
+            added += list.size() - before;
+        }
+        if (added == 0)
+            break;
+    }
+    for (std::size_t r = 0; r < rowsA.size(); ++r)
+        if (solved.columnOfRow[r] >= 0) {
+            const int k = colsB[static_cast<std::size_t>(solved.columnOfRow[r])];
+            match[static_cast<std::size_t>(rowsA[r])] = k;
+            usedB[static_cast<std::size_t>(k)] = 1;
+        }
+    std::vector<int> leftA, leftB;
+    for (int j = 0; j < n; ++j)
+        if (match[static_cast<std::size_t>(j)] < 0)
+            leftA.push_back(j);
+    for (int k = 0; k < n; ++k)
+        if (!usedB[static_cast<std::size_t>(k)])
+            leftB.push_back(k);
+    byOrder(leftA, 0);
+    byOrder(leftB, 1);
+    for (std::size_t t = 0; t < leftA.size(); ++t)
+        match[static_cast<std::size_t>(leftA[t])] = leftB[t];
+    return match;
+}
+
+Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptions& options, const TieBreak& tie,
+                  const PairingOrder& order)
 {
     Directed d;
     const int L = a.layerCount();
     // bOfA[i]: B's neuron matched to A's neuron i in the current input set.
     std::vector<int> bOfA(static_cast<std::size_t>(L ? a.layer(0).inputs() : 0));
     std::iota(bOfA.begin(), bOfA.end(), 0);
+    std::vector<int> scratch;
     for (int l = 0; l < L; ++l) {
         const SparseLayer &la = a.layer(l), &lb = b.layer(l);
         const int n = la.outputs();
-        std::vector<int> inter(static_cast<std::size_t>(n) * n, 0);
-        for (NeuronIndex i = 0; i < la.inputs(); ++i) {
-            const int bi = bOfA[static_cast<std::size_t>(i)];
-            for (EdgeIndex p = la.colPtr()[i]; p < la.colPtr()[i + 1]; ++p) {
-                int* row = inter.data() + static_cast<std::size_t>(la.cscRow()[p]) * n;
-                for (EdgeIndex q = lb.colPtr()[bi]; q < lb.colPtr()[bi + 1]; ++q)
-                    ++row[lb.cscRow()[q]];
-            }
-        }
-        // The Jaccard distance of A's j and B's k; the solver sees it plus the tie-break.
-        auto jaccard = [&](int j, int k) {
-            const double c = inter[static_cast<std::size_t>(j) * n + k];
-            const double unite = la.inDegree(j) + lb.inDegree(k) - c;
-            return unite > 0 ? 1.0 - c / unite : 0.0;
-        };
-        std::vector<double> perturbed(inter.size());
-        const double eps = 1e-9 / std::max(n, 1);
-        for (int j = 0; j < n; ++j)
-            for (int k = 0; k < n; ++k)
-                perturbed[static_cast<std::size_t>(j) * n + k] = jaccard(j, k) + eps * tie(l, j, k);
         std::vector<int> match(static_cast<std::size_t>(n));
-        if (l == L - 1 && outputs == OutputMatching::Index)
+        if (l == L - 1 && options.outputs == OutputMatching::Index)
             std::iota(match.begin(), match.end(), 0);
         else
-            match = solveAssignment(perturbed, n);
+            match = assignLayer(la, lb, bOfA, l, tie, order, options);
         double total = 0;
         for (int j = 0; j < n; ++j)
-            total += jaccard(j, match[static_cast<std::size_t>(j)]);
+            total += jaccardOf(la, lb, bOfA, j, match[static_cast<std::size_t>(j)], scratch);
         d.perLayer.push_back(n ? total / n : 0.0);
         d.matching.push_back(match);
         bOfA = match;
@@ -90,7 +249,8 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
         const auto lo = static_cast<std::uint64_t>(std::min(j, k)), hi = static_cast<std::uint64_t>(std::max(j, k));
         return unitInterval(splitmix64(splitmix64(splitmix64(static_cast<std::uint64_t>(l)) ^ lo) ^ (hi << 1)));
     };
-    Directed c = directed(a, b, options.outputs, canonical);
+    const PairingOrder byIndex = [](int, int, int index) { return static_cast<std::uint64_t>(index); };
+    Directed c = directed(a, b, options, canonical, byIndex);
     TopologyDistance d;
     d.perLayer = c.perLayer;
     d.matching = std::move(c.matching);
@@ -106,9 +266,13 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
             return unitInterval(splitmix64(splitmix64(splitmix64(seed ^ static_cast<std::uint64_t>(l)) ^ static_cast<std::uint64_t>(j)) ^
                             (static_cast<std::uint64_t>(k) << 20)));
         };
+        const PairingOrder shuffled = [seed](int l, int side, int index) {
+            return splitmix64(splitmix64(seed ^ (static_cast<std::uint64_t>(l) << 1 | static_cast<std::uint64_t>(side))) ^
+                              static_cast<std::uint64_t>(index));
+        };
         for (int direction = 0; direction < 2; ++direction) {
-            const Directed r = direction == 0 ? directed(a, b, options.outputs, random)
-                                              : directed(b, a, options.outputs, random);
+            const Directed r = direction == 0 ? directed(a, b, options, random, shuffled)
+                                              : directed(b, a, options, random, shuffled);
             for (std::size_t l = 0; l < L; ++l) {
                 d.perLayerMin[l] = std::min(d.perLayerMin[l], r.perLayer[l]);
                 d.perLayerMax[l] = std::max(d.perLayerMax[l], r.perLayer[l]);

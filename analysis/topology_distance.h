@@ -5,8 +5,13 @@
 // Layer by layer: the distance between neuron j of A and neuron k of B is the Jaccard distance
 // 1 - |in_A(j) ∩ in_B(k)| / |in_A(j) ∪ in_B(k)| of their incoming neuron sets, B's inputs first
 // relabelled by the previous layer's matching (the inputs themselves are matched to themselves);
-// an optimal assignment (solveAssignment) matches A's neurons to B's and relabels the next layer;
-// the layer's distance is the assignment's cost / n. Two empty sets have distance 0.
+// an optimal assignment matches A's neurons to B's and relabels the next layer; the layer's
+// distance is the assignment's cost / n. Two empty sets have distance 0.
+//
+// At scale: two neurons that share no input are at distance 1, so the assignment is solved on the
+// pairs that share an input only (solveSparseAssignment, exact), their costs computed as the solver
+// reaches them, never stored; the neurons it leaves unpaired are paired among themselves at
+// distance 1, and empty neurons with each other at 0 first. Memory O(n + edges) per layer.
 //
 // Conventions, made explicit (README, "NNSTD"):
 // - Output neurons: assigned like every other layer, as the reference implementation does
@@ -14,12 +19,14 @@
 // - `mean` averages every layer, the reference's figure; `hiddenMean` only the layers that end in
 //   hidden neurons, which the output convention does not touch.
 // - Ties: sparse layers have many optimal assignments, and the one chosen relabels every later
-//   layer. The canonical tie-break adds ε·h({j, k}) to the cost of pairing A's j with B's k, with h
-//   a hash of the unordered index pair (and the layer) in [0, 1) and ε = 1e-9 / n: among the optimal
-//   assignments it picks one by a rule that does not depend on which network is A, so
+//   layer. The canonical tie-break adds ε·h({j, k}) to the cost of pairing A's j with B's k when
+//   they share an input, with h a hash of the unordered index pair (and the layer) in [0, 1) and
+//   ε = 1e-9 / n, and pairs the neurons left at distance 1 (and the empty ones) in index order: among
+//   the optimal assignments it picks one by a rule that does not depend on which network is A, so
 //   d(A, B) = d(B, A). With `tieBreaks` = K, the distance is also computed under K seeded random
-//   tie-breaks in each direction, and the smallest and largest values found are reported: an inner
-//   bound of the range over all tie-breaks.
+//   tie-breaks in each direction (random h, and a random order for the pairs at distance 1 and 0),
+//   and the smallest and largest values found are reported: an inner bound of the range over all
+//   tie-breaks.
 
 #include "graph/network_graph.h"
 
@@ -34,6 +41,12 @@ struct NnstdOptions {
     OutputMatching outputs = OutputMatching::Assign; // the reference's
     int tieBreaks = 0;                               // K random tie-breaks per direction for the range
     std::uint64_t seed = 1;
+    // A layer whose pairs sharing an input number at most `storedPairs` (counted with
+    // multiplicity) is solved on all of them at once; a larger one on each neuron's `candidates`
+    // cheapest, then certified against all pairs (those that could improve it are added and the
+    // layer solved again): the same result, in less memory.
+    double storedPairs = 4e6;
+    int candidates = 32;
 };
 
 struct TopologyDistance {
@@ -49,8 +62,10 @@ struct TopologyDistance {
 };
 
 // Throws std::invalid_argument naming both architectures when they differ.
-// Time complexity per layer: O(sum_i degA(i) degB(i) + n^2) for the costs plus the assignment,
-// times 2K + 1 with tie-breaks.
+// Time complexity per layer: each time the solver reaches A's neuron j, O(Σ over j's inputs i of
+// B's out-degree of i) to find its candidates; in practice a few times per neuron, so about
+// O(Σ_i degA(i) degB(i)) as for a dense cost matrix, but in O(n + edges) memory; times 2K + 1 with
+// tie-breaks.
 TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptions& options = {});
 
 } // namespace rewire

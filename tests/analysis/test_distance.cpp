@@ -1,4 +1,5 @@
 #include "analysis/assignment.h"
+#include "analysis/sparse_assignment.h"
 #include "analysis/topology_distance.h"
 #include "core/init.h"
 #include "helpers.h"
@@ -171,5 +172,109 @@ TEST_CASE("NNSTD: the canonical tie-break makes d(A, B) = d(B, A); outputs assig
         REQUIRE(byIndex.hiddenMean == ab.hiddenMean); // the output convention touches the last layer only
         REQUIRE(byIndex.perLayer[2] >= ab.perLayer[2] - 1e-12); // assigning can only lower it
         REQUIRE(byIndex.matching[2] == std::vector<int>{0, 1, 2, 3, 4});
+    }
+}
+
+TEST_CASE("the sparse assignment solver finds the dense optimum when most pairs cost 1", "[analysis][nnstd]")
+{
+    Rng rng(99);
+    for (int trial = 0; trial < 200; ++trial) {
+        const int n = 1 + static_cast<int>(rng.below(9));
+        const double share = 0.1 + 0.8 * static_cast<double>(rng.below(100)) / 100.0;
+        std::vector<double> dense(static_cast<std::size_t>(n) * n, 1.0);
+        std::vector<std::vector<std::pair<int, double>>> rows(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            for (int j = 0; j < n; ++j)
+                if (static_cast<double>(rng.below(1000)) / 1000.0 < share) {
+                    // Costs from a few values, so ties are common, as in Jaccard distances.
+                    const double c = static_cast<double>(rng.below(5)) / 5.0;
+                    dense[static_cast<std::size_t>(i) * n + j] = c;
+                    rows[static_cast<std::size_t>(i)].emplace_back(j, c);
+                }
+        SparseCosts sc;
+        for (const auto& row : rows) {
+            for (auto [j, c] : row) {
+                sc.column.push_back(j);
+                sc.cost.push_back(c);
+            }
+            sc.rowPtr.push_back(static_cast<std::int64_t>(sc.column.size()));
+        }
+        const SparseAssignment solved = solveSparseAssignment(sc, n, 1.0);
+        const std::vector<int>& m = solved.columnOfRow;
+        // The duals certify it: reduced costs >= 0 everywhere, 0 on the assigned pairs.
+        for (int i = 0; i < n; ++i)
+            for (auto [j, c] : rows[static_cast<std::size_t>(i)]) {
+                const double reduced = c - solved.rowPotential[static_cast<std::size_t>(i)] - solved.columnPotential[static_cast<std::size_t>(j)];
+                REQUIRE(reduced >= -1e-12);
+                if (m[static_cast<std::size_t>(i)] == j)
+                    REQUIRE(reduced == Approx(0.0).margin(1e-12));
+            }
+        double total = 0;
+        std::vector<int> used(static_cast<std::size_t>(n), 0);
+        for (int i = 0; i < n; ++i) {
+            const int j = m[static_cast<std::size_t>(i)];
+            if (j < 0) {
+                total += 1.0;
+                continue;
+            }
+            REQUIRE(used[static_cast<std::size_t>(j)]++ == 0);
+            const auto& row = rows[static_cast<std::size_t>(i)];
+            const auto it = std::find_if(row.begin(), row.end(), [&](const auto& p) { return p.first == j; });
+            REQUIRE(it != row.end()); // only candidates are assigned
+            total += it->second;
+        }
+        INFO("trial " << trial << ", n " << n);
+        REQUIRE(total == Approx(bruteForceAssignment(dense, n)).margin(1e-12));
+    }
+    // A rectangular case: 2 rows, 3 columns; row 1's best column is row 0's too.
+    SparseCosts rect;
+    rect.rowPtr = {0, 2, 3};
+    rect.column = {2, 0, 2};
+    rect.cost = {0.1, 0.5, 0.2};
+    REQUIRE(solveSparseAssignment(rect, 3, 1.0).columnOfRow == std::vector<int>{0, 2}); // 0.5 + 0.2 < 0.1 + 1
+    REQUIRE(solveSparseAssignment(rect, 3, 0.55).columnOfRow == std::vector<int>{2, -1}); // 0.1 + 0.55 < 0.5 + 0.2
+    SparseCosts bad;
+    bad.rowPtr = {0, 1};
+    bad.column = {0};
+    bad.cost = {1.0};
+    REQUIRE_THROWS_WITH(solveSparseAssignment(bad, 1, 1.0), Catch::Contains("row 0: column 0 at cost 1"));
+    bad.column = {3};
+    bad.cost = {0.5};
+    REQUIRE_THROWS_WITH(solveSparseAssignment(bad, 1, 1.0), Catch::Contains("column 3"));
+    bad.rowPtr = {0, 2};
+    REQUIRE_THROWS_WITH(solveSparseAssignment(bad, 1, 1.0), Catch::Contains("do not match"));
+}
+
+TEST_CASE("NNSTD: empty neurons pair with each other at 0, and the rest by the assignment", "[analysis][nnstd]")
+{
+    // A: h0 empty, h1 reads i0, h2 reads i1. B: h0 reads i1, h1 empty, h2 reads i0 and i1.
+    // Optimal: A.h0-B.h1 (0), A.h1-B.h2 (1/2), A.h2-B.h0 (0): 0.5 / 3.
+    const NetworkGraph a({SparseLayer::fromEdges(2, 3, {{1, 0, 1.0f}, {2, 1, 1.0f}})});
+    const NetworkGraph b({SparseLayer::fromEdges(2, 3, {{0, 1, 1.0f}, {2, 0, 1.0f}, {2, 1, 1.0f}})});
+    const TopologyDistance d = topologyDistance(a, b);
+    REQUIRE(d.perLayer[0] == Approx(0.5 / 3));
+    REQUIRE(d.matching[0] == std::vector<int>{1, 2, 0});
+    // Two networks with no shared input anywhere: every pair at 1, paired by index.
+    const NetworkGraph c({SparseLayer::fromEdges(4, 2, {{0, 0, 1.0f}, {1, 1, 1.0f}})});
+    const NetworkGraph e({SparseLayer::fromEdges(4, 2, {{0, 2, 1.0f}, {1, 3, 1.0f}})});
+    const TopologyDistance f = topologyDistance(c, e);
+    REQUIRE(f.perLayer[0] == 1.0);
+    REQUIRE(f.matching[0] == std::vector<int>{0, 1});
+}
+
+TEST_CASE("NNSTD on each neuron's few cheapest pairs, certified, equals the solve on all pairs", "[analysis][nnstd]")
+{
+    // 40 inputs feeding 300 neurons (about 7 each): every neuron shares an input with ~50 others,
+    // so keeping 2 per neuron leaves most pairs to the certificate, which must bring back every one
+    // that matters.
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const NetworkGraph a = erNetwork({40, 300, 200, 4}, 6, seed), b = erNetwork({40, 300, 200, 4}, 6, seed + 10);
+        NnstdOptions all, few;
+        few.storedPairs = 0;
+        few.candidates = 2;
+        const TopologyDistance x = topologyDistance(a, b, all), y = topologyDistance(a, b, few);
+        for (std::size_t l = 0; l < x.perLayer.size(); ++l)
+            REQUIRE(y.perLayer[l] == Approx(x.perLayer[l]).margin(1e-12));
+        REQUIRE(y.matching == x.matching);
     }
 }
