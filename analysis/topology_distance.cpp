@@ -140,8 +140,8 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
         cand[static_cast<std::size_t>(r)].assign(all.begin(), all.end());
     }
     SparseAssignment solved;
-    std::vector<std::uint32_t> isCandidate(colsB.size(), 0);
-    for (std::uint32_t round = 1;; ++round) {
+    std::vector<std::uint64_t> isCandidate(colsB.size(), 0);
+    for (std::uint64_t round = 1;; ++round) {
         {
             SparseCosts costs;
             std::size_t stored = 0;
@@ -164,14 +164,17 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
         std::size_t added = 0;
         for (int r = 0; r < rows; ++r) {
             auto& list = cand[static_cast<std::size_t>(r)];
-            const std::uint32_t stamp = round * static_cast<std::uint32_t>(rows + 1) + static_cast<std::uint32_t>(r) + 1;
+            const std::uint64_t stamp = round * static_cast<std::uint64_t>(rows + 1) + static_cast<std::uint64_t>(r) + 1;
             for (const auto& p : list)
                 isCandidate[static_cast<std::size_t>(p.first)] = stamp;
             const double u = solved.rowPotential[static_cast<std::size_t>(r)];
             const std::size_t before = list.size();
             forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) {
+                // Below zero by more than rounding, relative to the tie-break's scale ε: a
+                // fixed tolerance would hide pairs that change only the tie-break, and with it the
+                // canonical (symmetric) matching.
                 if (isCandidate[static_cast<std::size_t>(c)] != stamp &&
-                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-12)
+                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-3 * eps)
                     list.emplace_back(c, cost);
             });
             added += list.size() - before;

@@ -277,4 +277,14 @@ TEST_CASE("NNSTD on each neuron's few cheapest pairs, certified, equals the solv
             REQUIRE(y.perLayer[l] == Approx(x.perLayer[l]).margin(1e-12));
         REQUIRE(y.matching == x.matching);
     }
+    // Past n = 1000 the tie-break's ε = 1e-9 / n is below 1e-12: the certificate must still add
+    // the pairs that change only the tie-break, or the matching is no longer the canonical one.
+    const NetworkGraph a = erNetwork({48, 1600, 3}, 4, 7), b = erNetwork({48, 1600, 3}, 4, 8);
+    NnstdOptions all, few;
+    few.storedPairs = 0;
+    few.candidates = 2;
+    const TopologyDistance x = topologyDistance(a, b, all), y = topologyDistance(a, b, few), z = topologyDistance(b, a, few);
+    REQUIRE(y.matching == x.matching);
+    for (std::size_t j = 0; j < y.matching[0].size(); ++j)
+        REQUIRE(z.matching[0][static_cast<std::size_t>(y.matching[0][j])] == static_cast<int>(j));
 }
