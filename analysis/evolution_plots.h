@@ -6,7 +6,7 @@
 //                    dashed from its xmin (the fit of powerlaw.csv, without the bootstrap)
 //   turnover.png     per layer, the mask turnover 1 - |E1 ∩ E2| / |E1 ∪ E2| between consecutive
 //                    snapshots, over epochs; beside it the exploration rate over epochs, when the
-//                    rows carry it (readExplorationColumns from the run's topology.csv)
+//                    rows carry it (applyExploration from the run's topology.csv)
 //   input_map_sheet.png  the first layer's out-degree of every input, in the data's image shape (a
 //                    near-square grid when it has none), one panel per snapshot on one colour scale
 

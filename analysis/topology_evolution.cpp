@@ -5,13 +5,13 @@
 
 #include "analysis/degrees.h"
 #include "analysis/layer_summary.h"
+#include "graph/json.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
-#include <string_view>
 
 namespace rewire {
 
@@ -69,6 +69,16 @@ double sd(const std::vector<std::int64_t>& v)
     return std::sqrt(q / static_cast<double>(v.size()));
 }
 
+void fillExploration(TopologyRow& r, const SparseLayer& layer)
+{
+    if (const ExploredPositions* x = layer.explored()) {
+        r.hasExploration = true;
+        r.explored = x->count(); // the sketch's estimate costs a pass over its registers: once
+        r.explorationRate = x->positions() ? r.explored / static_cast<double>(x->positions()) : 0.0;
+        r.explorationError = x->relativeError();
+    }
+}
+
 } // namespace
 
 std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, const NetworkGraph* previous)
@@ -94,12 +104,7 @@ std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, co
             r.hasPrevious = true;
             r.turnover = turnover[static_cast<std::size_t>(l)];
         }
-        if (const ExploredPositions* x = network.layer(l).explored()) {
-            r.hasExploration = true;
-            r.explored = x->count();
-            r.explorationRate = x->rate();
-            r.explorationError = x->relativeError();
-        }
+        fillExploration(r, network.layer(l));
         rows.push_back(r);
     }
     return rows;
@@ -140,87 +145,90 @@ std::string snapshotDegreeRows(int epoch, const NetworkGraph& network)
     return s;
 }
 
-double networkExplorationRate(const std::vector<TopologyRow>& rows, const NetworkGraph& network)
+std::vector<TopologyRow> explorationRows(int epoch, const NetworkGraph& network)
 {
+    std::vector<TopologyRow> rows(static_cast<std::size_t>(network.layerCount()));
+    for (int l = 0; l < network.layerCount(); ++l) {
+        rows[static_cast<std::size_t>(l)].epoch = epoch;
+        rows[static_cast<std::size_t>(l)].layer = l;
+        fillExploration(rows[static_cast<std::size_t>(l)], network.layer(l));
+    }
+    return rows;
+}
+
+NetworkExploration networkExploration(const std::vector<TopologyRow>& rows, const NetworkGraph& network)
+{
+    NetworkExploration x;
     double explored = 0, positions = 0;
     for (const TopologyRow& r : rows) {
         if (!r.hasExploration || r.layer < 0 || r.layer >= network.layerCount())
-            return std::numeric_limits<double>::quiet_NaN();
+            return {};
         const SparseLayer& l = network.layer(r.layer);
         explored += r.explored;
         positions += static_cast<double>(l.inputs()) * static_cast<double>(l.outputs());
+        x.perLayer.push_back(r.explorationRate);
+        x.estimated = x.estimated || r.explorationError > 0;
     }
-    return rows.empty() || positions == 0 ? std::numeric_limits<double>::quiet_NaN() : explored / positions;
+    x.tracked = positions > 0;
+    x.rate = x.tracked ? explored / positions : 0.0;
+    return x;
 }
 
-void readExplorationColumns(const std::string& csv, const std::string& what, std::vector<TopologyRow>& rows)
+ExplorationTable readExplorationTable(const std::string& csv, const std::string& what)
 {
-    std::vector<std::string_view> lines;
-    for (std::size_t at = 0; at < csv.size();) {
-        const std::size_t end = std::min(csv.find('\n', at), csv.size());
-        lines.emplace_back(csv.data() + at, end - at);
-        at = end + 1;
-    }
-    const auto split = [](std::string_view line) {
-        std::vector<std::string_view> f;
-        for (std::size_t at = 0;;) {
-            const std::size_t end = line.find(',', at);
-            f.push_back(line.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
-            if (end == std::string_view::npos)
-                return f;
-            at = end + 1;
-        }
-    };
-    if (lines.empty())
+    if (csv.empty())
         throw std::invalid_argument(what + ": empty, expected a header line");
-    const auto header = split(lines.front());
-    const auto column = [&](std::string_view name) -> std::ptrdiff_t {
-        for (std::size_t i = 0; i < header.size(); ++i)
-            if (header[i] == name)
-                return static_cast<std::ptrdiff_t>(i);
-        return -1;
+    const std::vector<std::string> lines = splitText(csv, '\n');
+    const std::vector<std::string> header = splitText(lines.front(), ',');
+    const auto column = [&](const char* name) -> std::ptrdiff_t {
+        const auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : it - header.begin();
     };
     const std::ptrdiff_t epochCol = column("epoch"), layerCol = column("layer"), exploredCol = column("explored"),
                          rateCol = column("exploration_rate"), errorCol = column("exploration_rel_error");
     if (epochCol < 0 || layerCol < 0)
         throw std::invalid_argument(what + ": the header has no epoch and layer columns");
+    ExplorationTable table;
     if (exploredCol < 0 || rateCol < 0 || errorCol < 0)
-        return; // a run from before the exploration rate
+        return table; // a run from before the exploration rate
     for (std::size_t i = 1; i < lines.size(); ++i) {
         if (lines[i].empty())
             continue;
-        const auto f = split(lines[i]);
+        const std::vector<std::string> f = splitText(lines[i], ',');
         const auto fail = [&](const std::string& why) {
             throw std::invalid_argument(what + ", line " + std::to_string(i + 1) + ": " + why);
         };
         if (f.size() != header.size())
             fail(std::to_string(f.size()) + " fields, the header has " + std::to_string(header.size()));
-        const auto number = [&](std::ptrdiff_t c, auto& v) {
-            const std::string_view t = f[static_cast<std::size_t>(c)];
-            const auto r = std::from_chars(t.data(), t.data() + t.size(), v);
-            if (r.ec != std::errc() || r.ptr != t.data() + t.size())
-                fail("\"" + std::string(t.substr(0, 32)) + "\" in column " + std::string(header[static_cast<std::size_t>(c)]) +
-                     " is not a number");
+        const auto number = [&](std::ptrdiff_t c) {
+            const std::string& t = f[static_cast<std::size_t>(c)];
+            double v = 0;
+            if (!readNumber(t, v))
+                fail("\"" + t.substr(0, 32) + "\" in column " + header[static_cast<std::size_t>(c)] + " is not a number");
+            return v;
         };
-        int epoch = 0, layer = 0;
-        number(epochCol, epoch);
-        number(layerCol, layer);
+        const double epoch = number(epochCol), layer = number(layerCol);
+        if (epoch != std::floor(epoch) || layer != std::floor(layer) || std::abs(epoch) > 1e9 || std::abs(layer) > 1e9)
+            fail("epoch and layer must be whole numbers");
         if (f[static_cast<std::size_t>(exploredCol)].empty())
             continue;
-        double explored = 0, rate = 0, error = 0;
-        number(exploredCol, explored);
-        number(rateCol, rate);
-        number(errorCol, error);
-        if (!(explored >= 0) || !(rate >= 0 && rate <= 1) || !(error >= 0 && error < 1))
+        ExplorationFigures x{number(exploredCol), number(rateCol), number(errorCol)};
+        if (!(x.explored >= 0) || !(x.rate >= 0 && x.rate <= 1) || !(x.error >= 0 && x.error < 1))
             fail("exploration figures out of range");
-        for (TopologyRow& r : rows)
-            if (r.epoch == epoch && r.layer == layer) {
-                r.hasExploration = true;
-                r.explored = explored;
-                r.explorationRate = rate;
-                r.explorationError = error;
-            }
+        table[{static_cast<int>(epoch), static_cast<int>(layer)}] = x;
     }
+    return table;
+}
+
+void applyExploration(const ExplorationTable& table, std::vector<TopologyRow>& rows)
+{
+    for (TopologyRow& r : rows)
+        if (const auto it = table.find({r.epoch, r.layer}); it != table.end()) {
+            r.hasExploration = true;
+            r.explored = it->second.explored;
+            r.explorationRate = it->second.rate;
+            r.explorationError = it->second.error;
+        }
 }
 
 } // namespace rewire

@@ -4,7 +4,9 @@
 
 #include "graph/network_graph.h"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rewire {
@@ -46,17 +48,32 @@ struct TopologyRow {
     double explored = 0, explorationRate = 0, explorationError = 0;
 };
 
-// A network's exploration rate: Σ explored / Σ positions over the rows of one snapshot; NaN when
-// a row has none.
-double networkExplorationRate(const std::vector<TopologyRow>& rows, const NetworkGraph& network);
+// A network's exploration rate from the rows of one snapshot (topologyRows, or a run's
+// topology.csv through applyExploration): Σ explored / Σ positions, and each layer's rate.
+// `tracked` is false when a row has no exploration figures (a model loaded without its history).
+struct NetworkExploration {
+    bool tracked = false, estimated = false; // estimated: some layer is a HyperLogLog sketch
+    double rate = 0;
+    std::vector<double> perLayer;
+};
+NetworkExploration networkExploration(const std::vector<TopologyRow>& rows, const NetworkGraph& network);
+// The rows' exploration figures only, from the network's own tracking (no degree statistics):
+// cheap enough for the end of a 100M-edge run.
+std::vector<TopologyRow> explorationRows(int epoch, const NetworkGraph& network);
 
 std::vector<TopologyRow> topologyRows(int epoch, const NetworkGraph& network, const NetworkGraph* previous);
 std::string topologyCsvHeader();
 std::string topologyCsvRow(const TopologyRow& row);
-// Reads the exploration columns of a topology.csv (topologyCsvHeader's layout) into the rows of
-// the same epoch and layer. A table without them (an older run) leaves the rows as they are.
-// Throws std::invalid_argument naming `what` and the line for a malformed table.
-void readExplorationColumns(const std::string& csv, const std::string& what, std::vector<TopologyRow>& rows);
+// The exploration columns of a topology.csv (topologyCsvHeader's layout) by (epoch, layer), read
+// once; empty for a table without them (an older run). Throws std::invalid_argument naming `what`
+// and the line for a malformed table. applyExploration copies them into the rows of the same
+// epoch and layer.
+struct ExplorationFigures {
+    double explored = 0, rate = 0, error = 0;
+};
+using ExplorationTable = std::map<std::pair<int, int>, ExplorationFigures>;
+ExplorationTable readExplorationTable(const std::string& csv, const std::string& what);
+void applyExploration(const ExplorationTable& table, std::vector<TopologyRow>& rows);
 // "epoch,layer,side,degree,count" rows of one snapshot, for plotting the degree distributions over time.
 std::string snapshotDegreeRows(int epoch, const NetworkGraph& network);
 

@@ -142,17 +142,16 @@ int runAnalyze(int argc, char** argv)
         EvolutionPlots plots;
         // The exploration rate needs the whole training history, which only the run's own
         // topology table has (snapshots hold one topology each).
-        std::string runTopology;
+        ExplorationTable exploration;
         if (fs::is_regular_file(runDir / "topology.csv"))
-            runTopology = readWholeFile(runDir / "topology.csv");
+            exploration = readExplorationTable(readWholeFile(runDir / "topology.csv"), (runDir / "topology.csv").string());
         std::vector<TopologyRow> lastRows;
         for (const auto& [epoch, p] : snaps) {
             const std::string stem = p.stem().string(); // epoch_NNNN
             NetworkGraph snap = loadModel(p);
             writeAnalysis(snap, out / "snapshots" / stem, quick);
             std::vector<TopologyRow> rows = topologyRows(epoch, snap, previous.get());
-            if (!runTopology.empty())
-                readExplorationColumns(runTopology, (runDir / "topology.csv").string(), rows);
+            applyExploration(exploration, rows);
             for (const TopologyRow& r : rows)
                 table += topologyCsvRow(r);
             lastRows = rows;
@@ -163,16 +162,12 @@ int runAnalyze(int argc, char** argv)
         writeTextFileAtomic(out / "turnover.csv", table);
         std::printf("analysed %zu snapshots into %s/snapshots/, turnover table %s/turnover.csv\n", snaps.size(),
                     out.string().c_str(), out.string().c_str());
-        if (!lastRows.empty() && lastRows.front().hasExploration) {
+        if (const NetworkExploration x = networkExploration(lastRows, g); x.tracked) {
             std::printf("exploration rate at epoch %d (share of positions ever active):", lastRows.front().epoch);
-            bool sketched = false;
-            for (const TopologyRow& r : lastRows) {
+            for (const TopologyRow& r : lastRows)
                 std::printf(" layer %d %s%s", r.layer, formatShare(r.explorationRate).c_str(), r.explorationError > 0 ? "*" : "");
-                sketched = sketched || r.explorationError > 0;
-            }
-            if (const double all = networkExplorationRate(lastRows, g); std::isfinite(all))
-                std::printf("; network %s", formatShare(all).c_str());
-            std::puts(sketched ? " (* HyperLogLog estimate, ±0.41 %)" : "");
+            std::printf("; network %s", formatShare(x.rate).c_str());
+            std::puts(x.estimated ? " (* HyperLogLog estimate, ±0.41 %)" : "");
         }
         if (args.flag("plots")) {
             const auto pictures = plots.write(out, g);

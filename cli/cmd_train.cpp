@@ -1,3 +1,4 @@
+#include "analysis/topology_evolution.h"
 #include "cli/args.h"
 #include "cli/option_flags.h"
 #include "core/options.h"
@@ -370,7 +371,9 @@ int runTrain(int argc, char** argv)
         std::printf("%s: test accuracy %s after %d epochs, %.2fs training, peak memory %.0f MiB\n", status.c_str(),
                     (formatMeasured(accuracy, 2, 100) + (std::isnan(accuracy) ? " (no test samples)" : "%")).c_str(),
                     trainer->epochsDone(), run.trainSeconds(), peakRssMiB());
-        if (const NetworkExploration x = networkExploration(trainer->network()); x.tracked) {
+        if (const NetworkExploration x = networkExploration(explorationRows(trainer->epochsDone(), trainer->network()),
+                                                           trainer->network());
+            x.tracked) {
             std::string layers;
             for (double r : x.perLayer)
                 layers += fmt::format("{}{:.3g} %", layers.empty() ? "" : ", ", 100.0 * r);

@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -176,6 +177,32 @@ ExploredPositions ExploredPositions::fromRegisters(std::int32_t inputs, std::int
                                         std::to_string(kMaxRank));
     s.m_registers = std::move(registers);
     return s;
+}
+
+std::span<const std::byte> ExploredPositions::storedBytes() const
+{
+    return exact() ? std::as_bytes(bits()) : std::as_bytes(registers());
+}
+
+ExploredPositions ExploredPositions::fromStored(std::uint8_t kind, std::int32_t inputs, std::int32_t outputs,
+                                                std::span<const std::byte> bytes)
+{
+    if (kind == static_cast<std::uint8_t>(Kind::Exact)) {
+        if (bytes.size() % sizeof(std::uint64_t) != 0)
+            throw std::invalid_argument("explored positions: " + std::to_string(bytes.size()) +
+                                        " bitmap bytes, not a whole number of 8-byte words");
+        std::vector<std::uint64_t> words(bytes.size() / sizeof(std::uint64_t));
+        if (!words.empty())
+            std::memcpy(words.data(), bytes.data(), bytes.size());
+        return fromBits(inputs, outputs, std::move(words));
+    }
+    if (kind == static_cast<std::uint8_t>(Kind::Sketch)) {
+        std::vector<std::uint8_t> registers(bytes.size());
+        if (!registers.empty())
+            std::memcpy(registers.data(), bytes.data(), bytes.size());
+        return fromRegisters(inputs, outputs, std::move(registers));
+    }
+    throw std::invalid_argument("explored positions of unknown kind " + std::to_string(kind));
 }
 
 } // namespace rewire

@@ -10,6 +10,7 @@
 // relative standard error 1.04 / 2^8 = 0.41 %. Both forms are deterministic: the same positions give
 // the same bits in any order, and merging two sets (replicas) is a bitwise or / a register max.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -69,6 +70,12 @@ public:
     // (word count, stray bits past the last position, register count or a rank above kMaxRank).
     static ExploredPositions fromBits(std::int32_t inputs, std::int32_t outputs, std::vector<std::uint64_t> bits);
     static ExploredPositions fromRegisters(std::int32_t inputs, std::int32_t outputs, std::vector<std::uint8_t> registers);
+    // The stored form as bytes, for files and messages: kind() says which, the bytes are bits()
+    // (little-endian words) or registers(). fromStored reads them back; it throws
+    // std::invalid_argument for an unknown kind or bytes that do not fit (as fromBits/fromRegisters).
+    std::span<const std::byte> storedBytes() const;
+    static ExploredPositions fromStored(std::uint8_t kind, std::int32_t inputs, std::int32_t outputs,
+                                        std::span<const std::byte> bytes);
     // Bytes held.
     std::size_t memoryBytes() const { return m_bits.size() * sizeof(std::uint64_t) + m_registers.size(); }
     // Bytes a set over inputs x outputs positions holds (for memory plans).

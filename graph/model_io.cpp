@@ -159,12 +159,9 @@ void saveModel(const NetworkGraph& network, const std::filesystem::path& path, b
         if (format3) {
             const ExploredPositions* x = l.explored();
             w.pod<std::uint8_t>(x ? static_cast<std::uint8_t>(x->kind()) : 0);
-            if (x && x->exact()) {
-                w.pod<std::uint64_t>(x->bits().size());
-                w.array(x->bits());
-            } else if (x) {
-                w.pod<std::uint64_t>(x->registers().size());
-                w.array(x->registers());
+            if (x) {
+                w.pod<std::uint64_t>(x->storedBytes().size());
+                w.array(x->storedBytes());
             }
         }
     }
@@ -273,19 +270,14 @@ NetworkGraph loadModel(const std::filesystem::path& path)
                            [&](const std::string& n) { return layer.addNeuronProperty(n); },
                            [&](int id) { return layer.neuronProperty(id); });
         if (version >= 3) {
-            const auto kind = r.pod<std::uint8_t>("explored positions kind");
-            try {
-                if (kind == static_cast<std::uint8_t>(ExploredPositions::Kind::Exact)) {
-                    const auto n = r.pod<std::uint64_t>("explored positions words");
-                    layer.setExplored(ExploredPositions::fromBits(inputs, outputs, r.array<std::uint64_t>(n, "explored positions")));
-                } else if (kind == static_cast<std::uint8_t>(ExploredPositions::Kind::Sketch)) {
-                    const auto n = r.pod<std::uint64_t>("explored positions registers");
-                    layer.setExplored(ExploredPositions::fromRegisters(inputs, outputs, r.array<std::uint8_t>(n, "explored positions")));
-                } else if (kind != 0) {
-                    r.fail("layer " + std::to_string(l) + ": explored positions of unknown kind " + std::to_string(kind));
+            if (const auto kind = r.pod<std::uint8_t>("explored positions kind"); kind != 0) {
+                const auto n = r.pod<std::uint64_t>("explored positions bytes");
+                const auto bytes = r.array<std::byte>(n, "explored positions");
+                try {
+                    layer.addExplored(ExploredPositions::fromStored(kind, inputs, outputs, bytes));
+                } catch (const std::invalid_argument& e) {
+                    r.fail("layer " + std::to_string(l) + ": " + e.what());
                 }
-            } catch (const std::invalid_argument& e) {
-                r.fail("layer " + std::to_string(l) + ": " + e.what());
             }
         }
         layers.push_back(std::move(layer));

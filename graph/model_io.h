@@ -8,7 +8,7 @@
 // u32 edge-property count, (u32 len, name, f32 values[edges])*, and from format 2 on
 // u32 neuron-property count, (u32 len, name, f32 values[outputs])*, and from format 3 on the
 // explored positions: u8 kind (0 none, 1 bitmap, 2 sketch; see graph/explored_positions.h), then
-// u64 n and n u64 bitmap words or n u8 registers.
+// u64 n and n bytes (the bitmap's u64 words, or the sketch's u8 registers).
 // Plain models are written as format 1 (every build reads them), or 2 when they carry model
 // parameters as neuron properties; checkpoints as format 2, or 3 when training tracked the
 // explored positions.

@@ -236,13 +236,17 @@ void SparseLayer::trackExploration()
     m_explored->addRows(m_rowPtr, m_colIdx);
 }
 
-void SparseLayer::setExplored(ExploredPositions explored)
+void SparseLayer::addExplored(ExploredPositions explored)
 {
     if (explored.inputs() != m_inputs || explored.outputs() != m_outputs)
-        throw std::invalid_argument("SparseLayer::setExplored: explored positions of a " + sizes(explored.inputs(), explored.outputs()) +
+        throw std::invalid_argument("SparseLayer::addExplored: explored positions of a " + sizes(explored.inputs(), explored.outputs()) +
                                     " layer for a " + sizes(m_inputs, m_outputs) + " one");
-    m_explored = std::move(explored);
-    m_explored->addRows(m_rowPtr, m_colIdx);
+    if (m_explored) {
+        m_explored->merge(explored);
+    } else {
+        m_explored = std::move(explored);
+        m_explored->addRows(m_rowPtr, m_colIdx);
+    }
 }
 
 void SparseLayer::rebuildCsc()

@@ -97,9 +97,10 @@ public:
     // The positions that ever held an edge since tracking began (the exploration rate's count):
     // trackExploration() starts it with the current edges, and every editTopology() adds its new
     // edges. Training tracks every layer; layers built for analysis do not (explored() is null).
-    // setExplored() installs a saved set (a checkpoint's), with the current edges added.
+    // addExplored() adds a set of positions (a checkpoint's, a replica's): the layer tracks from
+    // then on, with its current edges included.
     void trackExploration();
-    void setExplored(ExploredPositions explored);
+    void addExplored(ExploredPositions explored);
     const ExploredPositions* explored() const { return m_explored ? &*m_explored : nullptr; }
 
     // The one topology edit: keeps the edges whose keep[e] != 0 (empty keep: all), adds `added` (positions must be

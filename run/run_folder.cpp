@@ -578,7 +578,7 @@ void RunWriter::finish(const std::string& status, const std::string& error, int 
     summary.set("final_test_accuracy", m_last.testAccuracy);
     summary.set("final_test_loss", m_last.testLoss);
     summary.set("connections", static_cast<double>(network.edgeCount()));
-    if (const NetworkExploration x = networkExploration(network); x.tracked) {
+    if (const NetworkExploration x = networkExploration(explorationRows(epochsDone, network), network); x.tracked) {
         summary.set("exploration_rate", x.rate);
         Json::Array perLayer(x.perLayer.begin(), x.perLayer.end());
         summary.set("exploration_rate_per_layer", Json(std::move(perLayer)));
@@ -610,24 +610,6 @@ void RunWriter::finish(const std::string& status, const std::string& error, int 
         std::error_code ec;
         fs::remove(m_dir / "checkpoint.rwm", ec);
     }
-}
-
-NetworkExploration networkExploration(const NetworkGraph& network)
-{
-    NetworkExploration x;
-    double explored = 0, positions = 0;
-    for (const SparseLayer& l : network.layers()) {
-        const ExploredPositions* e = l.explored();
-        if (!e)
-            return {};
-        x.perLayer.push_back(e->rate());
-        explored += e->count();
-        positions += static_cast<double>(e->positions());
-        x.estimated = x.estimated || !e->exact();
-    }
-    x.tracked = positions > 0;
-    x.rate = x.tracked ? explored / positions : 0.0;
-    return x;
 }
 
 RunModel findRunModel(const fs::path& runDir)

@@ -166,16 +166,6 @@ RunModel findRunModel(const std::filesystem::path& runDir);
 // loadModel without the checkpoint.* attributes and the optimiser state: the network alone.
 NetworkGraph loadNetworkOnly(const std::filesystem::path& modelFile);
 
-// The exploration rate (Liu et al. 2021) of a network whose layers track their explored positions
-// (a trainer's): the share of all positions ever active, overall and per layer. `tracked` is false
-// when a layer does not track them (a loaded model).
-struct NetworkExploration {
-    bool tracked = false, estimated = false; // estimated: some layer is a HyperLogLog sketch
-    double rate = 0;
-    std::vector<double> perLayer;
-};
-NetworkExploration networkExploration(const NetworkGraph& network);
-
 struct SnapshotFile {
     int epoch = 0;
     std::filesystem::path path;

@@ -149,15 +149,8 @@ void applyModel(NetworkGraph& network, const ModelImage& image)
             const int id = layer.addNeuronProperty(name);
             std::copy(v.begin(), v.end(), layer.neuronProperty(id).begin());
         }
-        if (li.explored) {
-            if (layer.explored()) {
-                ExploredPositions merged = *layer.explored();
-                merged.merge(*li.explored);
-                layer.setExplored(std::move(merged));
-            } else {
-                layer.setExplored(*li.explored);
-            }
-        }
+        if (li.explored)
+            layer.addExplored(*li.explored);
     }
     for (const auto& [k, v] : image.attributes)
         network.attributes()[k] = v;
@@ -387,10 +380,8 @@ void write(ByteWriter& out, const ModelImage& image)
             }
         }
         out.u64(l.explored ? static_cast<std::uint64_t>(l.explored->kind()) : 0);
-        if (l.explored && l.explored->exact())
-            out.array(l.explored->bits());
-        else if (l.explored)
-            out.array(l.explored->registers());
+        if (l.explored)
+            out.array(l.explored->storedBytes());
     }
     out.u64(image.attributes.size());
     for (const auto& [k, v] : image.attributes) {
@@ -425,16 +416,15 @@ ModelImage readModelImage(ByteReader& in)
                 props->emplace_back(std::move(name), in.array<float>());
             }
         }
-        try {
-            const std::uint64_t kind = in.u64();
-            if (kind == static_cast<std::uint64_t>(ExploredPositions::Kind::Exact))
-                li.explored = ExploredPositions::fromBits(li.inputs, li.outputs, in.array<std::uint64_t>());
-            else if (kind == static_cast<std::uint64_t>(ExploredPositions::Kind::Sketch))
-                li.explored = ExploredPositions::fromRegisters(li.inputs, li.outputs, in.array<std::uint8_t>());
-            else if (kind != 0)
-                throw std::invalid_argument("explored positions of unknown kind " + std::to_string(kind));
-        } catch (const std::invalid_argument& e) {
-            throw std::runtime_error(std::string("parallel message: ") + e.what());
+        if (const std::uint64_t kind = in.u64(); kind != 0) {
+            try {
+                if (kind > 0xff)
+                    throw std::invalid_argument("explored positions of unknown kind " + std::to_string(kind));
+                li.explored = ExploredPositions::fromStored(static_cast<std::uint8_t>(kind), li.inputs, li.outputs,
+                                                            in.array<std::byte>());
+            } catch (const std::invalid_argument& e) {
+                throw std::runtime_error(std::string("parallel message: ") + e.what());
+            }
         }
         image.layers.push_back(std::move(li));
     }

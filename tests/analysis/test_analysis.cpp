@@ -225,13 +225,13 @@ TEST_CASE("topology rows carry the exploration rate and read it back from a run'
     REQUIRE(rows[0].explored == 3); // (0,1), (2,3) once, (1,1) now
     REQUIRE(rows[0].explorationRate == Approx(3.0 / 12.0));
     REQUIRE(rows[1].explored == 0);
-    REQUIRE(networkExplorationRate(rows, g) == Approx(3.0 / 18.0));
+    REQUIRE(networkExploration(rows, g).rate == Approx(3.0 / 18.0));
     const std::string csv = topologyCsvHeader() + topologyCsvRow(rows[0]) + topologyCsvRow(rows[1]);
     REQUIRE(csv.find(",3,0.25,0\n") != std::string::npos);
 
     std::vector<TopologyRow> back = topologyRows(3, NetworkGraph({SparseLayer(4, 3), SparseLayer(3, 2)}), nullptr);
     REQUIRE_FALSE(back[0].hasExploration);
-    readExplorationColumns(csv, "topology.csv", back);
+    applyExploration(readExplorationTable(csv, "topology.csv"), back);
     REQUIRE(back[0].hasExploration);
     REQUIRE(back[0].explored == 3);
     REQUIRE(back[0].explorationRate == 0.25);
@@ -240,17 +240,17 @@ TEST_CASE("topology rows carry the exploration rate and read it back from a run'
     // An older table without the columns changes nothing; damaged ones name the file and line.
     std::vector<TopologyRow> old = back;
     old[0].hasExploration = false;
-    readExplorationColumns("epoch,layer,edges\n3,0,2\n", "old.csv", old);
+    applyExploration(readExplorationTable("epoch,layer,edges\n3,0,2\n", "old.csv"), old);
     REQUIRE_FALSE(old[0].hasExploration);
     const std::string header = topologyCsvHeader();
-    REQUIRE_THROWS_WITH(readExplorationColumns("", "t.csv", old), Catch::Contains("t.csv: empty"));
-    REQUIRE_THROWS_WITH(readExplorationColumns("a,b\n", "t.csv", old), Catch::Contains("no epoch and layer"));
-    REQUIRE_THROWS_WITH(readExplorationColumns(header + "3,0,1\n", "t.csv", old),
+    REQUIRE_THROWS_WITH(readExplorationTable("", "t.csv"), Catch::Contains("t.csv: empty"));
+    REQUIRE_THROWS_WITH(readExplorationTable("a,b\n", "t.csv"), Catch::Contains("no epoch and layer"));
+    REQUIRE_THROWS_WITH(readExplorationTable(header + "3,0,1\n", "t.csv"),
                         Catch::Contains("t.csv, line 2: 3 fields, the header has 17"));
     std::string bad = csv;
     bad.replace(bad.find(",3,0.25,0"), 9, ",3,1.5e0,0");
-    REQUIRE_THROWS_WITH(readExplorationColumns(bad, "t.csv", old), Catch::Contains("line 2: exploration figures out of range"));
+    REQUIRE_THROWS_WITH(readExplorationTable(bad, "t.csv"), Catch::Contains("line 2: exploration figures out of range"));
     bad = csv;
     bad.replace(bad.find(",3,0.25,0"), 9, ",x,0.25,0");
-    REQUIRE_THROWS_WITH(readExplorationColumns(bad, "t.csv", old), Catch::Contains("\"x\" in column explored is not a number"));
+    REQUIRE_THROWS_WITH(readExplorationTable(bad, "t.csv"), Catch::Contains("\"x\" in column explored is not a number"));
 }

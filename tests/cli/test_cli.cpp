@@ -107,7 +107,7 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
         std::vector<TopologyRow> rows(2);
         rows[0].epoch = 0;
         rows[1].epoch = 4;
-        readExplorationColumns(topo, "topology.csv", rows);
+        applyExploration(readExplorationTable(topo, "topology.csv"), rows);
         REQUIRE(rows[0].hasExploration);
         REQUIRE(rows[0].explorationError == 0); // 20 x 40 positions: an exact count
         const NetworkGraph first = loadModel(dir / "run" / "snapshots" / "epoch_0000.rwm");

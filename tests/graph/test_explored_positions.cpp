@@ -140,9 +140,9 @@ TEST_CASE("a tracking layer counts every position any topology edit brought", "[
     const SparseLayer copy = layer;
     REQUIRE(*copy.explored() == *layer.explored());
     SparseLayer fresh = randomLayer(30, 20, 0.1, 5);
-    fresh.setExplored(ExploredPositions(30, 20));
+    fresh.addExplored(ExploredPositions(30, 20));
     REQUIRE(fresh.explored()->count() == static_cast<double>(fresh.edgeCount()));
-    REQUIRE_THROWS_WITH(fresh.setExplored(ExploredPositions(20, 30)), Catch::Contains("20 inputs x 30 outputs layer for a 30 inputs x 20 outputs"));
+    REQUIRE_THROWS_WITH(fresh.addExplored(ExploredPositions(20, 30)), Catch::Contains("20 inputs x 30 outputs layer for a 30 inputs x 20 outputs"));
 }
 
 TEST_CASE("checkpoints carry the explored positions; damaged ones are refused", "[graph][exploration][io]")
