@@ -111,7 +111,7 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
         touched.clear();
     };
     // The candidates, stored: all of a row's pairs when they fit the budget, else its cheapest
-    // kKeep; a certificate pass then checks every pair against the duals and adds those that could
+    // `keep`; a certificate pass then checks every pair against the duals and adds those that could
     // improve the assignment, until none can (then the result is optimal over all pairs).
     const auto rows = static_cast<int>(rowsA.size());
     double bound = 0; // pairs counted with multiplicity: an upper bound, O(edges) to compute
@@ -125,7 +125,9 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
     const bool keepAll = bound <= options.storedPairs;
     const std::size_t keep =
         keepAll ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(std::max(1, options.candidates));
-    std::vector<std::vector<std::pair<int, double>>> cand(static_cast<std::size_t>(rows));
+    // Stored once as the solver reads them (CSR); a certificate round copies them into the next
+    // table with the pairs it adds.
+    SparseCosts costs;
     std::vector<std::pair<int, double>> all;
     const auto cheaper = [](const std::pair<int, double>& x, const std::pair<int, double>& y) {
         return x.second != y.second ? x.second < y.second : x.first < y.first;
@@ -137,50 +139,44 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
             std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), cheaper);
             all.resize(keep);
         }
-        cand[static_cast<std::size_t>(r)].assign(all.begin(), all.end());
+        for (const auto& [c, cost] : all) {
+            costs.column.push_back(c);
+            costs.cost.push_back(cost);
+        }
+        costs.rowPtr.push_back(static_cast<std::int64_t>(costs.column.size()));
     }
     SparseAssignment solved;
     std::vector<std::uint64_t> isCandidate(colsB.size(), 0);
     for (std::uint64_t round = 1;; ++round) {
-        {
-            SparseCosts costs;
-            std::size_t stored = 0;
-            for (const auto& list : cand)
-                stored += list.size();
-            costs.rowPtr.reserve(cand.size() + 1);
-            costs.column.reserve(stored);
-            costs.cost.reserve(stored);
-            for (const auto& list : cand) {
-                for (const auto& [c, cost] : list) {
-                    costs.column.push_back(c);
-                    costs.cost.push_back(cost);
-                }
-                costs.rowPtr.push_back(static_cast<std::int64_t>(costs.column.size()));
-            }
-            solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
-        }
+        solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
         if (keepAll)
             break;
-        std::size_t added = 0;
+        SparseCosts next;
+        next.column.reserve(costs.column.size());
+        next.cost.reserve(costs.cost.size());
         for (int r = 0; r < rows; ++r) {
-            auto& list = cand[static_cast<std::size_t>(r)];
             const std::uint64_t stamp = round * static_cast<std::uint64_t>(rows + 1) + static_cast<std::uint64_t>(r) + 1;
-            for (const auto& p : list)
-                isCandidate[static_cast<std::size_t>(p.first)] = stamp;
+            for (auto e = costs.rowPtr[static_cast<std::size_t>(r)]; e < costs.rowPtr[static_cast<std::size_t>(r) + 1]; ++e) {
+                isCandidate[static_cast<std::size_t>(costs.column[static_cast<std::size_t>(e)])] = stamp;
+                next.column.push_back(costs.column[static_cast<std::size_t>(e)]);
+                next.cost.push_back(costs.cost[static_cast<std::size_t>(e)]);
+            }
             const double u = solved.rowPotential[static_cast<std::size_t>(r)];
-            const std::size_t before = list.size();
             forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) {
                 // Below zero by more than rounding, relative to the tie-break's scale ε: a
                 // fixed tolerance would hide pairs that change only the tie-break, and with it the
                 // canonical (symmetric) matching.
                 if (isCandidate[static_cast<std::size_t>(c)] != stamp &&
-                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-3 * eps)
-                    list.emplace_back(c, cost);
+                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-3 * eps) {
+                    next.column.push_back(c);
+                    next.cost.push_back(cost);
+                }
             });
-            added += list.size() - before;
+            next.rowPtr.push_back(static_cast<std::int64_t>(next.column.size()));
         }
-        if (added == 0)
+        if (next.column.size() == costs.column.size())
             break;
+        costs = std::move(next);
     }
     for (std::size_t r = 0; r < rowsA.size(); ++r)
         if (solved.columnOfRow[r] >= 0) {

@@ -1,4 +1,3 @@
-#include "analysis/assignment.h"
 #include "analysis/sparse_assignment.h"
 #include "analysis/topology_distance.h"
 #include "core/init.h"
@@ -57,13 +56,25 @@ NetworkGraph relabelled(const NetworkGraph& a, std::uint64_t seed)
 
 TEST_CASE("assignment solver matches brute force on small random matrices", "[analysis][nnstd]")
 {
+    // Every pair a candidate, leaving a row unassigned dearer than any pair: a full assignment.
+    const auto dense = [](const std::vector<double>& c, int n) {
+        SparseCosts sc;
+        for (int i = 0; i < n; ++i) {
+            for (int j = 0; j < n; ++j) {
+                sc.column.push_back(j);
+                sc.cost.push_back(c[static_cast<std::size_t>(i) * n + j]);
+            }
+            sc.rowPtr.push_back(static_cast<std::int64_t>(sc.column.size()));
+        }
+        return solveSparseAssignment(sc, n, 2.0).columnOfRow;
+    };
     const int n = GENERATE(1, 2, 3, 5, 7);
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
         Rng rng(seed * 31 + n);
         std::vector<double> c(static_cast<std::size_t>(n) * n);
         for (double& x : c)
             x = std::floor(rng.uniform() * 5) / 4; // many ties
-        const auto m = solveAssignment(c, n);
+        const auto m = dense(c, n);
         std::vector<int> sorted = m;
         std::sort(sorted.begin(), sorted.end());
         for (int i = 0; i < n; ++i)
@@ -72,9 +83,13 @@ TEST_CASE("assignment solver matches brute force on small random matrices", "[an
         for (int i = 0; i < n; ++i)
             s += c[static_cast<std::size_t>(i) * n + m[i]];
         REQUIRE(s == Approx(bruteForceAssignment(c, n)));
-        REQUIRE(solveAssignment(c, n) == m); // deterministic
+        REQUIRE(dense(c, n) == m); // deterministic
     }
-    REQUIRE_THROWS_WITH(solveAssignment({1, 2, 3}, 2), Catch::Contains("3 costs for a 2 x 2"));
+    SparseCosts wrong; // 2 rows declared, 3 costs for 2 columns
+    wrong.rowPtr = {0, 1, 2};
+    wrong.column = {0, 1};
+    wrong.cost = {1, 2, 3};
+    REQUIRE_THROWS_WITH(solveSparseAssignment(wrong, 2, 5.0), Catch::Contains("do not match"));
 }
 
 TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")
