@@ -5,6 +5,7 @@
 #include <climits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -173,13 +174,13 @@ bool FlushDenormals::active()
 #endif
 }
 
-WorkPool::WorkPool(int threads) : m_threads(threads)
+WorkPool::WorkPool(int threads, LoadProbe probe) : m_threads(threads), m_busyElsewhere(std::move(probe.busyElsewhere))
 {
     if (threads < 1)
         throw std::invalid_argument("WorkPool: threads must be >= 1, got " + std::to_string(threads));
     m_cursors = std::vector<Cursor>(static_cast<std::size_t>(threads));
     m_homeBegin.assign(static_cast<std::size_t>(threads) + 1, 0);
-    m_cores = onlineCores();
+    m_cores = probe.cores > 0 ? probe.cores : onlineCores();
     m_active.store(static_cast<std::uint32_t>(threads));
     m_workers.reserve(static_cast<std::size_t>(threads - 1));
     for (int t = 1; t < threads; ++t)
@@ -303,7 +304,7 @@ void WorkPool::sampleContention()
     // Runnable now: this thread and every worker neither asleep nor parked, plus the others.
     const int own = m_threads - static_cast<int>(m_sleepers.load(std::memory_order_relaxed)) -
                     static_cast<int>(m_parked.load(std::memory_order_relaxed));
-    const int others = busyThreadsElsewhere(own);
+    const int others = m_busyElsewhere ? m_busyElsewhere(own) : busyThreadsElsewhere(own);
     if (others < 0)
         return;
     // A change of participants only when several samples in a row agree: one sample can catch a

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <thread>
 #include <type_traits>
@@ -66,16 +67,25 @@ WorkPart workPart(int units, F& body)
             [](void* ctx, int u) { (*static_cast<F*>(ctx))(u); }};
 }
 
+// How a pool learns how busy the machine is: the cores it may use and the threads of others
+// that are runnable now (see busyThreadsElsewhere; -1: unknown). Tests set their own.
+struct LoadProbe {
+    int cores = 0;                                      // 0: onlineCores()
+    std::function<int(int ownRunnable)> busyElsewhere; // empty: busyThreadsElsewhere
+};
+
 class WorkPool {
 public:
     // threads >= 1: the caller of run() plus threads - 1 workers, started here. Throws
     // std::invalid_argument for threads < 1.
-    explicit WorkPool(int threads);
+    explicit WorkPool(int threads, LoadProbe probe = {});
     ~WorkPool();
     WorkPool(const WorkPool&) = delete;
     WorkPool& operator=(const WorkPool&) = delete;
 
     int threads() const { return m_threads; }
+    // The threads that take part in jobs now (the others are parked; see sampleContention).
+    int activeThreads() const { return static_cast<int>(m_active.load(std::memory_order_relaxed)); }
 
     // Runs every unit of every part, each exactly once, and returns when all are done. The parts
     // must not depend on each other (one job: a thread that finishes part 0 goes on to part 1).
@@ -120,6 +130,7 @@ private:
     std::atomic<std::uint32_t> m_active{1}; // threads taking part in jobs (index < m_active)
     std::atomic<std::uint32_t> m_parked{0};
     int m_cores = 1;
+    std::function<int(int)> m_busyElsewhere;
     int m_lowerVotes = 0, m_raiseVotes = 0;
     std::chrono::steady_clock::time_point m_lastSample{};
     alignas(64) std::atomic<std::uint32_t> m_remaining{0};

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -79,4 +80,51 @@ TEST_CASE("jobs complete while other threads keep every core busy", "[core][pool
     for (auto& h : hogs)
         h.join();
     REQUIRE(sum.load() == 2000L * 16 * 17 / 2);
+}
+
+TEST_CASE("long jobs: threads park while others keep the cores busy and come back when they free",
+          "[core][pool]")
+{
+    // The machine's load comes from the test. Each job takes at least 15 ms, longer than the 10 ms
+    // sampling period, so every job samples: a pool whose jobs take seconds (a 10M-neuron layer)
+    // must react within a few jobs, not after a count of jobs that takes minutes.
+    std::atomic<int> busy{0};
+    LoadProbe probe;
+    probe.cores = 2;
+    probe.busyElsewhere = [&](int) { return busy.load(); };
+    WorkPool pool(2, probe);
+    std::vector<std::thread::id> ranOn(2);
+    const auto longJob = [&] {
+        pool.run(2, [&](int u) {
+            ranOn[static_cast<std::size_t>(u)] = std::this_thread::get_id();
+            std::this_thread::sleep_for(std::chrono::milliseconds(15));
+        });
+    };
+    REQUIRE(pool.activeThreads() == 2);
+    longJob();
+    busy = 2; // another program's two threads on both cores
+    int jobs = 0;
+    while (pool.activeThreads() == 2 && jobs < 100) {
+        longJob();
+        ++jobs;
+    }
+    CHECK(pool.activeThreads() == 1);
+    CHECK(jobs <= 3); // three samples in a row agree
+    longJob();        // with one thread taking part, the caller runs every unit
+    CHECK(ranOn[0] == std::this_thread::get_id());
+    CHECK(ranOn[1] == std::this_thread::get_id());
+
+    busy = -1; // unknown: nothing changes
+    for (int i = 0; i < 12; ++i)
+        longJob();
+    CHECK(pool.activeThreads() == 1);
+
+    busy = 0; // the other program ended
+    jobs = 0;
+    while (pool.activeThreads() == 1 && jobs < 100) {
+        longJob();
+        ++jobs;
+    }
+    CHECK(pool.activeThreads() == 2);
+    CHECK(jobs <= 10); // ten samples in a row agree
 }
