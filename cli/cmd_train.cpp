@@ -334,7 +334,9 @@ int runTrain(int argc, char** argv)
     replay.apply(trainer->epochsDone() + 1);
     trainer->setProfiling(args.profile);
     ProgressPrinter progress(config.epochs, config.batch, quiet);
-    ObserverList observers{&progress, &run, &replay};
+    // The run folder first: when an epoch's line shows, its metrics and checkpoint are on disk (a
+    // kill after the line keeps them).
+    ObserverList observers{&run, &progress, &replay};
     installStopHandler();
     std::string status = "completed";
     int code = 0;
