@@ -174,7 +174,7 @@ bool FlushDenormals::active()
 #endif
 }
 
-WorkPool::WorkPool(int threads, LoadProbe probe) : m_threads(threads), m_busyElsewhere(std::move(probe.busyElsewhere))
+WorkPool::WorkPool(int threads, LoadProbe probe) : m_threads(threads), m_busyElsewhere(probe.busyElsewhere ? std::move(probe.busyElsewhere) : std::function<int(int)>(busyThreadsElsewhere))
 {
     if (threads < 1)
         throw std::invalid_argument("WorkPool: threads must be >= 1, got " + std::to_string(threads));
@@ -304,7 +304,7 @@ void WorkPool::sampleContention()
     // Runnable now: this thread and every worker neither asleep nor parked, plus the others.
     const int own = m_threads - static_cast<int>(m_sleepers.load(std::memory_order_relaxed)) -
                     static_cast<int>(m_parked.load(std::memory_order_relaxed));
-    const int others = m_busyElsewhere ? m_busyElsewhere(own) : busyThreadsElsewhere(own);
+    const int others = m_busyElsewhere(own);
     if (others < 0)
         return;
     // A change of participants only when several samples in a row agree: one sample can catch a

@@ -130,7 +130,7 @@ private:
     std::atomic<std::uint32_t> m_active{1}; // threads taking part in jobs (index < m_active)
     std::atomic<std::uint32_t> m_parked{0};
     int m_cores = 1;
-    std::function<int(int)> m_busyElsewhere;
+    std::function<int(int)> m_busyElsewhere; // the probe's, or busyThreadsElsewhere
     int m_lowerVotes = 0, m_raiseVotes = 0;
     std::chrono::steady_clock::time_point m_lastSample{};
     alignas(64) std::atomic<std::uint32_t> m_remaining{0};
