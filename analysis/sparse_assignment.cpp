@@ -1,6 +1,8 @@
 #include "analysis/sparse_assignment.h"
 
+#include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <queue>
 #include <stdexcept>
@@ -166,6 +168,182 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
     out.columnOfRow = std::move(columnOfRow);
     out.rowPotential = std::move(u);
     out.columnPotential.assign(v.begin(), v.begin() + columns);
+    return out;
+}
+
+AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
+                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon)
+{
+    if (rows < 0 || columns < 0)
+        throw std::invalid_argument("solveAuctionAssignment: negative size " + std::to_string(rows) + " x " +
+                                    std::to_string(columns));
+    if (!(unmatched > 0) || !std::isfinite(unmatched))
+        throw std::invalid_argument("solveAuctionAssignment: the unassigned cost must be positive and finite");
+    if (!(epsilon > 0) || !std::isfinite(epsilon) || !(startEpsilon > 0) || !std::isfinite(startEpsilon))
+        throw std::invalid_argument("solveAuctionAssignment: epsilon must be positive and finite");
+    if (keep.size() != static_cast<std::size_t>(rows))
+        throw std::invalid_argument("solveAuctionAssignment: " + std::to_string(keep.size()) + " capacities for " +
+                                    std::to_string(rows) + " rows");
+    const auto n = static_cast<std::size_t>(rows), m = static_cast<std::size_t>(columns);
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    // Objects: columns 0 .. m-1, then row i's private column m + i. Persons: rows 0 .. n-1, then
+    // column j's person n + j.
+    std::vector<double> price(m + n, 0.0);
+    std::vector<int> owner(m + n, -1), holds(n + m, -1);
+    // Row i's kept candidates, slots [first[i], first[i] + count[i]) of at most keep[i], and
+    // `bound`, the least value (cost + price) of the others when the row was last listed: a lower
+    // bound on their values from then on, since prices only rise.
+    std::vector<std::size_t> first(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (keep[i] < 2)
+            throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " keeps " +
+                                        std::to_string(keep[i]) + " candidates, at least 2 needed");
+        first[i + 1] = first[i] + keep[i];
+    }
+    std::vector<double> cost(first[n]), bound(n, -inf); // -inf: never listed
+    std::vector<int> column(first[n]);
+    std::vector<std::uint32_t> count(n, 0);
+    std::vector<std::pair<int, double>> listed;
+    std::vector<std::pair<double, std::size_t>> byValue; // (value, index into listed)
+    AuctionAssignment out;
+    const auto refresh = [&](std::size_t i) {
+        ++out.refreshes;
+        candidates.list(static_cast<int>(i), listed);
+        // The least values in a max-heap, streaming: most candidates are rejected by one
+        // comparison with its top; the least value rejected or evicted is the bound.
+        const std::size_t K = keep[i];
+        byValue.clear();
+        bound[i] = inf;
+        for (std::size_t t = 0; t < listed.size(); ++t) {
+            const auto [c, w] = listed[t];
+            if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
+                throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": column " + std::to_string(c) +
+                                            " at cost " + std::to_string(w) + " (columns 0.." + std::to_string(columns - 1) +
+                                            ", costs in [0, " + std::to_string(unmatched) + "))");
+            const double value = w + price[static_cast<std::size_t>(c)];
+            if (byValue.size() < K) {
+                byValue.emplace_back(value, t);
+                std::push_heap(byValue.begin(), byValue.end());
+            } else if (value < byValue.front().first) {
+                bound[i] = std::min(bound[i], byValue.front().first);
+                std::pop_heap(byValue.begin(), byValue.end());
+                byValue.back() = {value, t};
+                std::push_heap(byValue.begin(), byValue.end());
+            } else {
+                bound[i] = std::min(bound[i], value);
+            }
+        }
+        const std::size_t base = first[i];
+        count[i] = static_cast<std::uint32_t>(byValue.size());
+        for (std::size_t t = 0; t < byValue.size(); ++t) {
+            column[base + t] = listed[byValue[t].second].first;
+            cost[base + t] = listed[byValue[t].second].second;
+        }
+    };
+    // The private columns by price, for the columns' persons: a heap with stale entries (a price
+    // only rises, so an entry is current when its price is the column's price).
+    using Entry = std::pair<double, std::size_t>;
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> privates;
+    for (std::size_t i = 0; i < n; ++i)
+        privates.push({0.0, m + i});
+    const auto cheapestPrivate = [&]() -> std::size_t {
+        while (!privates.empty() && privates.top().first != price[privates.top().second])
+            privates.pop();
+        return privates.empty() ? m + n : privates.top().second;
+    };
+
+    std::deque<std::size_t> queue;
+    for (double eps = std::max(startEpsilon, epsilon);; eps = std::max(eps / 10, epsilon)) {
+        ++out.phases;
+        std::fill(owner.begin(), owner.end(), -1);
+        std::fill(holds.begin(), holds.end(), -1);
+        for (std::size_t p = 0; p < n + m; ++p)
+            queue.push_back(p);
+        while (!queue.empty()) {
+            const std::size_t p = queue.front();
+            queue.pop_front();
+            ++out.bids;
+            std::size_t best = 0;
+            double bestValue = inf, secondValue = inf;
+            const auto consider = [&](std::size_t o, double value) {
+                if (value < bestValue || (value == bestValue && o < best)) {
+                    secondValue = bestValue;
+                    bestValue = value, best = o;
+                } else if (value < secondValue) {
+                    secondValue = value;
+                }
+            };
+            if (p < n) {
+                const auto scan = [&] {
+                    bestValue = secondValue = inf;
+                    for (std::size_t t = first[p]; t < first[p] + count[p]; ++t)
+                        consider(static_cast<std::size_t>(column[t]), cost[t] + price[static_cast<std::size_t>(column[t])]);
+                    consider(m + p, unmatched + price[m + p]);
+                };
+                scan();
+                if (secondValue > bound[p]) { // a candidate not kept might beat the second best
+                    refresh(p);
+                    scan();
+                }
+                if (secondValue == inf) // one option only: any price keeps ε-complementary slackness
+                    secondValue = bestValue + unmatched;
+            } else {
+                const std::size_t j = p - n;
+                consider(j, price[j]);
+                const std::size_t k1 = cheapestPrivate();
+                if (k1 < m + n) {
+                    consider(k1, price[k1]);
+                    const double p1 = privates.top().first;
+                    privates.pop();
+                    const std::size_t k2 = cheapestPrivate();
+                    if (k2 < m + n)
+                        consider(k2, price[k2]);
+                    privates.push({p1, k1});
+                }
+                if (secondValue == inf)
+                    secondValue = bestValue + unmatched;
+            }
+            price[best] += secondValue - bestValue + eps;
+            if (best >= m)
+                privates.push({price[best], best});
+            const int displaced = owner[best];
+            owner[best] = static_cast<int>(p);
+            holds[p] = static_cast<int>(best);
+            if (displaced >= 0) {
+                holds[static_cast<std::size_t>(displaced)] = -1;
+                queue.push_back(static_cast<std::size_t>(displaced));
+            }
+        }
+        if (eps <= epsilon * (1 + 1e-9))
+            break;
+    }
+
+    // The result, and a lower bound on the optimum from the prices: every person's least value over
+    // all its options (a kept candidate, its private column, the bound on the others), minus the
+    // prices, is a feasible dual of the symmetric problem.
+    out.columnOfRow.assign(n, -1);
+    double dual = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto o = static_cast<std::size_t>(holds[i]);
+        double least = std::min(unmatched + price[m + i], bound[i]);
+        if (o >= m)
+            out.cost += unmatched;
+        for (std::size_t t = first[i]; t < first[i] + count[i]; ++t) {
+            least = std::min(least, cost[t] + price[static_cast<std::size_t>(column[t])]);
+            if (static_cast<std::size_t>(column[t]) == o) {
+                out.columnOfRow[i] = static_cast<int>(o);
+                out.cost += cost[t];
+            }
+        }
+        dual += least;
+    }
+    const std::size_t k1 = cheapestPrivate();
+    const double cheapest = k1 < m + n ? price[k1] : inf;
+    for (std::size_t j = 0; j < m; ++j)
+        dual += std::min(price[j], cheapest);
+    for (double p : price)
+        dual -= p;
+    out.gap = std::max(0.0, out.cost - dual);
     return out;
 }
 

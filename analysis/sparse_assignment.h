@@ -10,7 +10,9 @@
 // private "unassigned" column. Exact: the result minimises Σ candidate costs + unmatched · (rows
 // left unassigned).
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace rewire {
@@ -41,5 +43,40 @@ struct SparseAssignment {
 // Time complexity: O(candidates) per reduction pass, then O(candidates reached · log) per free row;
 // O(rows² · max candidates · log) worst case.
 SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched);
+
+// Candidates listed on demand, for problems whose pairs are too many to store: list(row, out)
+// replaces `out` with every candidate (column, cost) of the row, in any order, each column once.
+class CandidateLister {
+public:
+    virtual ~CandidateLister() = default;
+    virtual void list(int row, std::vector<std::pair<int, double>>& out) = 0;
+};
+
+struct AuctionAssignment {
+    std::vector<int> columnOfRow; // as SparseAssignment's: a candidate column, or -1
+    double cost = 0;              // Σ assigned costs + unmatched · (rows left unassigned)
+    // cost − a lower bound on the optimum from the final prices: the optimum lies in
+    // [cost − gap, cost]; at most (rows + columns) · epsilon.
+    double gap = 0;
+    int phases = 0;
+    std::size_t bids = 0, refreshes = 0; // bids made, rows whose candidates were listed again
+};
+
+// The same problem, ε-optimal, for layers too large for the exact solver: its searches cross long
+// plateaus of near-equal costs (NNSTD's Jaccard distances of sparse neurons). Bertsekas' forward
+// auction with ε-scaling (ε from `startEpsilon` down to `epsilon`, / 10 per phase, Gauss-Seidel, a
+// FIFO of free persons: deterministic) on the symmetric problem of rows + columns persons: each row
+// bids for a candidate or its own private "unassigned" column at cost `unmatched`, each column's
+// person for its column or any private column at cost 0 (every assignment of the rows extends to a
+// perfect one at the same cost, so each phase can start again from the prices with everyone free).
+// Rows keep only their keep[i] best candidates by cost + price when last listed, and the least
+// value among the rest (prices only rise, so it stays a lower bound): a bid whose second-best value
+// exceeds that bound lists the row's candidates again first, so every bid is exact over all pairs
+// and no certificate pass is needed. Memory O(rows + columns + Σ keep).
+// Throws std::invalid_argument for negative sizes, a non-positive or non-finite `unmatched`,
+// `epsilon` or `startEpsilon`, a keep below 2 or of the wrong length, or a listed candidate out of
+// range, negative, non-finite or not below `unmatched`.
+AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
+                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon);
 
 } // namespace rewire

@@ -4,6 +4,7 @@
 #include "graph/hash.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -21,8 +22,16 @@ using TieBreak = std::function<double(int layer, int j, int k)>;
 using PairingOrder = std::function<std::uint64_t(int layer, int side, int index)>;
 
 struct Directed {
-    std::vector<double> perLayer;
+    std::vector<double> perLayer, perLayerGap;
     std::vector<std::vector<int>> matching;
+};
+
+struct LayerAssignment {
+    std::vector<int> match;
+    bool auction = false;
+    double gap = 0; // the assignment's cost exceeds the optimum by at most this, over n
+    int phases = 0;
+    std::size_t bids = 0, listings = 0;
 };
 
 // Jaccard distance between A's neuron j, its inputs relabelled by bOfA, and B's neuron k.
@@ -55,11 +64,13 @@ double jaccardOf(const SparseLayer& la, const SparseLayer& lb, const std::vector
 // distance 1, so only pairs sharing an input are candidates (solveSparseAssignment), their costs
 // computed when the solver asks, from A's rows and B's columns; two empty neurons are at 0 and are
 // paired first; the rest are paired in `order`, all at distance 1. Memory O(n + edges).
-std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const std::vector<int>& bOfA, int l,
-                             const TieBreak& tie, const PairingOrder& order, const NnstdOptions& options)
+LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const std::vector<int>& bOfA, int l,
+                            const TieBreak& tie, const PairingOrder& order, const NnstdOptions& options)
 {
     const int n = la.outputs();
-    std::vector<int> match(static_cast<std::size_t>(n), -1);
+    LayerAssignment result;
+    std::vector<int>& match = result.match;
+    match.assign(static_cast<std::size_t>(n), -1);
     std::vector<int> rowsA, colsB, emptyA, emptyB;
     for (int j = 0; j < n; ++j)
         (la.inDegree(j) > 0 ? rowsA : emptyA).push_back(j);
@@ -91,22 +102,33 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
     }
 
     const double eps = 1e-9 / std::max(n, 1);
-    // Every B neuron sharing an input with A's neuron j, with its perturbed cost (< 1).
-    std::vector<int> count(static_cast<std::size_t>(n), 0), touched;
+    // Every B neuron sharing an input with A's neuron j, with its cost (< 1), perturbed by the
+    // tie-break for the exact solver (the auction cannot resolve steps of ε = 1e-9 / n).
+    bool perturb = true;
+    // B's columns as compact indices (non-empty neurons only), and their in-degrees: the pairs of
+    // A's neuron j are counted over them, j's inputs' fan-outs in B.
+    std::vector<int> compactRow(lb.cscRow().size()), degree(colsB.size());
+    for (std::size_t q = 0; q < compactRow.size(); ++q)
+        compactRow[q] = compactOfB[static_cast<std::size_t>(lb.cscRow()[q])];
+    for (std::size_t c = 0; c < colsB.size(); ++c)
+        degree[c] = lb.inDegree(colsB[c]);
+    std::vector<std::uint32_t> count(colsB.size(), 0);
+    std::vector<int> touched;
     const auto forEachSharing = [&](int j, auto&& visit) {
         for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e) {
             const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
             for (EdgeIndex q = lb.colPtr()[bi]; q < lb.colPtr()[bi + 1]; ++q) {
-                const int k = lb.cscRow()[static_cast<std::size_t>(q)];
-                if (count[static_cast<std::size_t>(k)]++ == 0)
-                    touched.push_back(k);
+                const int c = compactRow[static_cast<std::size_t>(q)];
+                if (count[static_cast<std::size_t>(c)]++ == 0)
+                    touched.push_back(c);
             }
         }
         const double degA = la.inDegree(j);
-        for (int k : touched) {
-            const double inter = count[static_cast<std::size_t>(k)];
-            count[static_cast<std::size_t>(k)] = 0;
-            visit(compactOfB[static_cast<std::size_t>(k)], 1.0 - inter / (degA + lb.inDegree(k) - inter) + eps * tie(l, j, k));
+        for (int c : touched) {
+            const double inter = count[static_cast<std::size_t>(c)];
+            count[static_cast<std::size_t>(c)] = 0;
+            visit(c, 1.0 - inter / (degA + degree[static_cast<std::size_t>(c)] - inter) +
+                         (perturb ? eps * tie(l, j, colsB[static_cast<std::size_t>(c)]) : 0.0));
         }
         touched.clear();
     };
@@ -120,67 +142,107 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
             const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
             bound += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
         }
+    // The exact solver: all pairs at once, or each row's `candidates` cheapest certified against
+    // all pairs (those that could improve the assignment are added, and the layer solved again).
+    const auto solveExact = [&](bool keepAll) {
+        const std::size_t keep =
+            keepAll ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(std::max(1, options.candidates));
+        // Stored once as the solver reads them (CSR); a certificate round copies them into the next
+        // table with the pairs it adds.
+        SparseCosts costs;
+        std::vector<std::pair<int, double>> all;
+        const auto cheaper = [](const std::pair<int, double>& x, const std::pair<int, double>& y) {
+            return x.second != y.second ? x.second < y.second : x.first < y.first;
+        };
+        for (int r = 0; r < rows; ++r) {
+            all.clear();
+            forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) { all.emplace_back(c, cost); });
+            if (all.size() > keep) {
+                std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), cheaper);
+                all.resize(keep);
+            }
+            for (const auto& [c, cost] : all) {
+                costs.column.push_back(c);
+                costs.cost.push_back(cost);
+            }
+            costs.rowPtr.push_back(static_cast<std::int64_t>(costs.column.size()));
+        }
+        SparseAssignment solved;
+        std::vector<std::uint64_t> isCandidate(colsB.size(), 0);
+        for (std::uint64_t round = 1;; ++round) {
+            solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
+            if (keepAll)
+                break;
+            SparseCosts next;
+            next.column.reserve(costs.column.size());
+            next.cost.reserve(costs.cost.size());
+            for (int r = 0; r < rows; ++r) {
+                const std::uint64_t stamp = round * static_cast<std::uint64_t>(rows + 1) + static_cast<std::uint64_t>(r) + 1;
+                for (auto e = costs.rowPtr[static_cast<std::size_t>(r)]; e < costs.rowPtr[static_cast<std::size_t>(r) + 1]; ++e) {
+                    isCandidate[static_cast<std::size_t>(costs.column[static_cast<std::size_t>(e)])] = stamp;
+                    next.column.push_back(costs.column[static_cast<std::size_t>(e)]);
+                    next.cost.push_back(costs.cost[static_cast<std::size_t>(e)]);
+                }
+                const double u = solved.rowPotential[static_cast<std::size_t>(r)];
+                forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) {
+                    // Below zero by more than rounding, relative to the tie-break's scale ε: a
+                    // fixed tolerance would hide pairs that change only the tie-break, and with it the
+                    // canonical (symmetric) matching.
+                    if (isCandidate[static_cast<std::size_t>(c)] != stamp &&
+                        cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-3 * eps) {
+                        next.column.push_back(c);
+                        next.cost.push_back(cost);
+                    }
+                });
+                next.rowPtr.push_back(static_cast<std::int64_t>(next.column.size()));
+            }
+            if (next.column.size() == costs.column.size())
+                break;
+            costs = std::move(next);
+        }
+        return solved.columnOfRow;
+    };
     // Small layers keep every pair (one solve); large ones their 32 cheapest by default, which
     // measured fastest on 20,000-neuron layers (fewer arcs per search outweigh the extra rounds).
     const bool keepAll = bound <= options.storedPairs;
-    const std::size_t keep =
-        keepAll ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(std::max(1, options.candidates));
-    // Stored once as the solver reads them (CSR); a certificate round copies them into the next
-    // table with the pairs it adds.
-    SparseCosts costs;
-    std::vector<std::pair<int, double>> all;
-    const auto cheaper = [](const std::pair<int, double>& x, const std::pair<int, double>& y) {
-        return x.second != y.second ? x.second < y.second : x.first < y.first;
-    };
-    for (int r = 0; r < rows; ++r) {
-        all.clear();
-        forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) { all.emplace_back(c, cost); });
-        if (all.size() > keep) {
-            std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(), cheaper);
-            all.resize(keep);
-        }
-        for (const auto& [c, cost] : all) {
-            costs.column.push_back(c);
-            costs.cost.push_back(cost);
-        }
-        costs.rowPtr.push_back(static_cast<std::int64_t>(costs.column.size()));
-    }
-    SparseAssignment solved;
-    std::vector<std::uint64_t> isCandidate(colsB.size(), 0);
-    for (std::uint64_t round = 1;; ++round) {
-        solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
-        if (keepAll)
-            break;
-        SparseCosts next;
-        next.column.reserve(costs.column.size());
-        next.cost.reserve(costs.cost.size());
-        for (int r = 0; r < rows; ++r) {
-            const std::uint64_t stamp = round * static_cast<std::uint64_t>(rows + 1) + static_cast<std::uint64_t>(r) + 1;
-            for (auto e = costs.rowPtr[static_cast<std::size_t>(r)]; e < costs.rowPtr[static_cast<std::size_t>(r) + 1]; ++e) {
-                isCandidate[static_cast<std::size_t>(costs.column[static_cast<std::size_t>(e)])] = stamp;
-                next.column.push_back(costs.column[static_cast<std::size_t>(e)]);
-                next.cost.push_back(costs.cost[static_cast<std::size_t>(e)]);
+    std::vector<int> columnOfRow;
+    if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
+        perturb = false;
+        struct Lister final : CandidateLister {
+            const std::vector<int>* rowsA;
+            const decltype(forEachSharing)* each;
+            void list(int row, std::vector<std::pair<int, double>>& out) override
+            {
+                out.clear();
+                (*each)((*rowsA)[static_cast<std::size_t>(row)], [&](int c, double cost) { out.emplace_back(c, cost); });
             }
-            const double u = solved.rowPotential[static_cast<std::size_t>(r)];
-            forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) {
-                // Below zero by more than rounding, relative to the tie-break's scale ε: a
-                // fixed tolerance would hide pairs that change only the tie-break, and with it the
-                // canonical (symmetric) matching.
-                if (isCandidate[static_cast<std::size_t>(c)] != stamp &&
-                    cost - u - solved.columnPotential[static_cast<std::size_t>(c)] < -1e-3 * eps) {
-                    next.column.push_back(c);
-                    next.cost.push_back(cost);
-                }
-            });
-            next.rowPtr.push_back(static_cast<std::int64_t>(next.column.size()));
+        } lister;
+        lister.rowsA = &rowsA;
+        lister.each = &forEachSharing;
+        // Each row keeps up to `auctionCandidates` pairs between listings, never more than it has.
+        std::vector<std::uint32_t> keep(rowsA.size());
+        for (std::size_t r = 0; r < rowsA.size(); ++r) {
+            double upper = 0; // the row's pairs, counted with multiplicity
+            for (EdgeIndex e = la.rowPtr()[rowsA[r]]; e < la.rowPtr()[rowsA[r] + 1]; ++e) {
+                const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
+                upper += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
+            }
+            keep[r] = static_cast<std::uint32_t>(std::clamp(upper, 2.0, static_cast<double>(std::max(2, options.auctionCandidates))));
         }
-        if (next.column.size() == costs.column.size())
-            break;
-        costs = std::move(next);
+        const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),
+                                                           1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon);
+        columnOfRow = a.columnOfRow;
+        result.auction = true;
+        result.gap = n ? a.gap / n : 0.0;
+        result.phases = a.phases;
+        result.bids = a.bids;
+        result.listings = a.refreshes;
+    } else {
+        columnOfRow = solveExact(keepAll);
     }
     for (std::size_t r = 0; r < rowsA.size(); ++r)
-        if (solved.columnOfRow[r] >= 0) {
-            const int k = colsB[static_cast<std::size_t>(solved.columnOfRow[r])];
+        if (columnOfRow[r] >= 0) {
+            const int k = colsB[static_cast<std::size_t>(columnOfRow[r])];
             match[static_cast<std::size_t>(rowsA[r])] = k;
             usedB[static_cast<std::size_t>(k)] = 1;
         }
@@ -195,7 +257,7 @@ std::vector<int> assignLayer(const SparseLayer& la, const SparseLayer& lb, const
     byOrder(leftB, 1);
     for (std::size_t t = 0; t < leftA.size(); ++t)
         match[static_cast<std::size_t>(leftA[t])] = leftB[t];
-    return match;
+    return result;
 }
 
 Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptions& options, const TieBreak& tie,
@@ -211,14 +273,31 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptio
         const SparseLayer &la = a.layer(l), &lb = b.layer(l);
         const int n = la.outputs();
         std::vector<int> match(static_cast<std::size_t>(n));
-        if (l == L - 1 && options.outputs == OutputMatching::Index)
+        double gap = 0;
+        if (l == L - 1 && options.outputs == OutputMatching::Index) {
             std::iota(match.begin(), match.end(), 0);
-        else
-            match = assignLayer(la, lb, bOfA, l, tie, order, options);
+        } else {
+            const auto t0 = std::chrono::steady_clock::now();
+            LayerAssignment assigned = assignLayer(la, lb, bOfA, l, tie, order, options);
+            match = std::move(assigned.match);
+            gap = assigned.gap;
+            if (options.onLayer) {
+                NnstdLayerReport report;
+                report.layer = l;
+                report.auction = assigned.auction;
+                report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                report.gap = assigned.gap;
+                report.phases = assigned.phases;
+                report.bids = assigned.bids;
+                report.listings = assigned.listings;
+                options.onLayer(report);
+            }
+        }
         double total = 0;
         for (int j = 0; j < n; ++j)
             total += jaccardOf(la, lb, bOfA, j, match[static_cast<std::size_t>(j)], scratch);
         d.perLayer.push_back(n ? total / n : 0.0);
+        d.perLayerGap.push_back(gap);
         d.matching.push_back(match);
         bOfA = match;
     }
@@ -252,6 +331,7 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     Directed c = directed(a, b, options, canonical, byIndex);
     TopologyDistance d;
     d.perLayer = c.perLayer;
+    d.perLayerGap = c.perLayerGap;
     d.matching = std::move(c.matching);
     d.mean = meanOf(d.perLayer, L);
     d.hiddenMean = meanOf(d.perLayer, hidden);

@@ -30,12 +30,29 @@
 
 #include "graph/network_graph.h"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace rewire {
 
 enum class OutputMatching { Assign, Index };
+
+// Exact: the optimal assignment with the canonical tie-break (solveSparseAssignment). Auction:
+// ε-optimal (solveAuctionAssignment), ties broken by the auction's order: far faster on large
+// layers, whose near-equal costs make the exact searches long. Auto: exact on layers whose pairs
+// fit `storedPairs`, the auction beyond.
+enum class NnstdSolver { Auto, Exact, Auction };
+
+struct NnstdLayerReport {
+    int layer = 0;
+    bool auction = false;
+    double seconds = 0;
+    double gap = 0; // as TopologyDistance::perLayerGap
+    int phases = 0;
+    std::size_t bids = 0, listings = 0;
+};
 
 struct NnstdOptions {
     OutputMatching outputs = OutputMatching::Assign; // the reference's
@@ -47,10 +64,25 @@ struct NnstdOptions {
     // layer solved again): the same result, in less memory.
     double storedPairs = 4e6;
     int candidates = 32;
+    NnstdSolver solver = NnstdSolver::Auto;
+    // The auction's final ε: a layer's distance exceeds its optimum by at most ≈ 2ε (reported as
+    // perLayerGap, computed from the final prices).
+    double auctionEpsilon = 1e-7;
+    // Its first phase's step: small, since the first phase starts from zero prices and larger
+    // steps make the rows' kept pairs stale at once (measured: bench/RESULTS.md).
+    double auctionStartEpsilon = 1e-4;
+    // Pairs each row keeps between listings (12 bytes each): its best by cost + price.
+    int auctionCandidates = 64;
+    // Called after each assigned layer (progress on large networks).
+    std::function<void(const NnstdLayerReport&)> onLayer;
 };
 
 struct TopologyDistance {
     std::vector<double> perLayer; // in [0, 1]
+    // How far each layer's distance can lie above the optimum of its assignment: 0 when solved
+    // exactly, the auction's duality gap / n otherwise (the canonical run's; with tie-breaks the
+    // ranges come from assignments of the same kind).
+    std::vector<double> perLayerGap;
     double mean = 0;              // over every layer
     double hiddenMean = 0;        // over the layers ending in hidden neurons; NaN without any
     std::vector<std::vector<int>> matching; // per layer: A's output j <-> B's output matching[l][j]

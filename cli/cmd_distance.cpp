@@ -14,9 +14,10 @@ namespace rewire::cli {
 
 int runDistance(int argc, char** argv)
 {
-    const Args args = parseArgs(argc, argv, 2, {"outputs", "tie-breaks", "seed"}, {"help", "csv"});
+    const Args args = parseArgs(argc, argv, 2, {"outputs", "tie-breaks", "seed", "solver", "epsilon"}, {"help", "csv"});
     if (args.flag("help")) {
         std::puts("usage: rewire distance A B [--csv] [--outputs assign|index] [--tie-breaks K] [--seed S]\n"
+                  "                         [--solver auto|exact|auction] [--epsilon E]\n"
                   "  NNSTD topology distance (Liu et al. 2020) between two models or run folders of one\n"
                   "  architecture: per layer in [0, 1], the mean over every layer and over the hidden ones\n"
                   "  --outputs assign|index  output neurons assigned like the other layers, as the reference\n"
@@ -24,8 +25,13 @@ int runDistance(int argc, char** argv)
                   "  --tie-breaks K          also the smallest and largest values over K seeded random\n"
                   "                          tie-breaks of the assignments, in both directions   [0]\n"
                   "  --seed S                seed of those tie-breaks                             [1]\n"
-                  "  Ties are otherwise broken canonically, by a rule that does not depend on which network\n"
-                  "  is A: d(A, B) = d(B, A).");
+                  "  --solver auto|exact|auction  the exact assignment (canonical ties) or an auction,\n"
+                  "                          epsilon-optimal and far faster on large layers; auto: exact\n"
+                  "                          when a layer's pairs number at most 4M, else the auction  [auto]\n"
+                  "  --epsilon E             the auction's final bid step: a layer's distance is at most\n"
+                  "                          ~2E above its optimum (the bound found is printed)       [1e-7]\n"
+                  "  Exact ties are broken canonically, by a rule that does not depend on which network is\n"
+                  "  A: d(A, B) = d(B, A). The auction breaks them by its bidding order.");
         return 0;
     }
     if (args.positional.size() != 2)
@@ -49,6 +55,32 @@ int runDistance(int argc, char** argv)
         if (r.ec != std::errc() || r.ptr != sd->data() + sd->size())
             throw UsageError("--seed " + *sd + ": expected an integer from 0 to 2^64-1");
     }
+    if (const std::string* so = args.option("solver")) {
+        if (*so == "auto")
+            options.solver = NnstdSolver::Auto;
+        else if (*so == "exact")
+            options.solver = NnstdSolver::Exact;
+        else if (*so == "auction")
+            options.solver = NnstdSolver::Auction;
+        else
+            throw UsageError("--solver " + *so + ": expected auto, exact or auction");
+    }
+    if (const std::string* ep = args.option("epsilon")) {
+        double e = 0;
+        const auto r = std::from_chars(ep->data(), ep->data() + ep->size(), e);
+        if (r.ec != std::errc() || r.ptr != ep->data() + ep->size() || !(e >= 1e-12 && e <= 1e-2))
+            throw UsageError("--epsilon " + *ep + ": expected a number from 1e-12 to 0.01");
+        options.auctionEpsilon = e;
+    }
+    // Progress on large layers, on stderr: the result stays on stdout.
+    options.onLayer = [](const NnstdLayerReport& r) {
+        if (r.seconds >= 1.0)
+            std::fprintf(stderr, "  layer %d assigned in %.1f s%s\n", r.layer, r.seconds,
+                         r.auction ? fmt::format(" (auction: {} phases, {} bids, {} listings; at most {:.2g} above the optimum)",
+                                                 r.phases, r.bids, r.listings, r.gap)
+                                         .c_str()
+                                   : " (exact)");
+    };
     const auto t0 = std::chrono::steady_clock::now();
     const NetworkGraph a = loadNetworkOnly(modelPath(args.positional[0])),
                        b = loadNetworkOnly(modelPath(args.positional[1]));
@@ -62,18 +94,26 @@ int runDistance(int argc, char** argv)
     const bool range = options.tieBreaks > 0;
     const std::size_t L = d.perLayer.size();
     if (args.flag("csv")) {
-        std::puts(range ? "layer,nnstd,min,max" : "layer,nnstd");
-        auto row = [&](const std::string& name, double v, double lo, double hi) {
+        // gap: how far above the optimum of its assignment a value can be (0: exact); a mean's
+        // is the mean of its layers'.
+        std::puts(range ? "layer,nnstd,min,max,gap" : "layer,nnstd,gap");
+        auto row = [&](const std::string& name, double v, double lo, double hi, double gap) {
             if (range)
-                std::printf("%s,%.6f,%.6f,%.6f\n", name.c_str(), v, lo, hi);
+                std::printf("%s,%.6f,%.6f,%.6f,%.3g\n", name.c_str(), v, lo, hi, gap);
             else
-                std::printf("%s,%.6f\n", name.c_str(), v);
+                std::printf("%s,%.6f,%.3g\n", name.c_str(), v, gap);
+        };
+        const auto meanGap = [&](std::size_t count) {
+            double s = 0;
+            for (std::size_t l = 0; l < count; ++l)
+                s += d.perLayerGap[l];
+            return count ? s / static_cast<double>(count) : 0.0;
         };
         for (std::size_t l = 0; l < L; ++l)
-            row(std::to_string(l), d.perLayer[l], d.perLayerMin[l], d.perLayerMax[l]);
-        row("mean", d.mean, d.meanMin, d.meanMax);
+            row(std::to_string(l), d.perLayer[l], d.perLayerMin[l], d.perLayerMax[l], d.perLayerGap[l]);
+        row("mean", d.mean, d.meanMin, d.meanMax, meanGap(L));
         if (L > 1)
-            row("hidden_mean", d.hiddenMean, d.hiddenMeanMin, d.hiddenMeanMax);
+            row("hidden_mean", d.hiddenMean, d.hiddenMeanMin, d.hiddenMeanMax, meanGap(L - 1));
         return 0;
     }
     std::printf("NNSTD %s vs %s (%s)\n", args.positional[0].c_str(), args.positional[1].c_str(),
@@ -85,10 +125,12 @@ int runDistance(int argc, char** argv)
         std::printf("  (ranges: smallest and largest over %d tie-breaks per direction, the canonical one included)\n",
                     d.tieBreaksTried);
     for (std::size_t l = 0; l < L; ++l)
-        std::printf("  layer %zu       %.4f%s%s\n", l, d.perLayer[l], rangeText(d.perLayerMin[l], d.perLayerMax[l]).c_str(),
+        std::printf("  layer %zu       %.4f%s%s%s\n", l, d.perLayer[l], rangeText(d.perLayerMin[l], d.perLayerMax[l]).c_str(),
                     l + 1 == L ? (options.outputs == OutputMatching::Index ? "  (outputs matched by index)"
                                                                            : "  (outputs assigned)")
-                               : "");
+                               : "",
+                    d.perLayerGap[l] > 0 ? fmt::format("  (auction: at most {:.2g} above the optimum)", d.perLayerGap[l]).c_str()
+                                         : "");
     std::printf("  mean          %.4f%s\n", d.mean, rangeText(d.meanMin, d.meanMax).c_str());
     if (L > 1)
         std::printf("  hidden mean   %.4f%s   (layers 0-%zu)\n", d.hiddenMean,

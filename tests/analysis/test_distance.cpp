@@ -92,6 +92,90 @@ TEST_CASE("assignment solver matches brute force on small random matrices", "[an
     REQUIRE_THROWS_WITH(solveSparseAssignment(wrong, 2, 5.0), Catch::Contains("do not match"));
 }
 
+namespace {
+
+struct RowsLister final : CandidateLister {
+    std::vector<std::vector<std::pair<int, double>>> rows;
+    std::size_t calls = 0;
+    void list(int row, std::vector<std::pair<int, double>>& out) override
+    {
+        ++calls;
+        out = rows[static_cast<std::size_t>(row)];
+    }
+};
+
+} // namespace
+
+TEST_CASE("auction assignment: within its reported gap of the exact optimum, exact when costs are coarse", "[analysis][nnstd]")
+{
+    Rng rng(2024);
+    for (int trial = 0; trial < 150; ++trial) {
+        const int n = 1 + static_cast<int>(rng.below(40)), m = 1 + static_cast<int>(rng.below(40));
+        const bool coarse = trial % 2 == 0; // costs on a grid of 1/5: distinct totals differ by >= 0.2
+        RowsLister lister;
+        lister.rows.resize(static_cast<std::size_t>(n));
+        SparseCosts sc;
+        std::size_t most = 0;
+        for (int i = 0; i < n; ++i) {
+            for (int j = 0; j < m; ++j)
+                if (rng.below(100) < 30) {
+                    const double c = coarse ? static_cast<double>(rng.below(5)) / 5.0 : rng.uniform() * 0.999;
+                    lister.rows[static_cast<std::size_t>(i)].emplace_back(j, c);
+                    sc.column.push_back(j);
+                    sc.cost.push_back(c);
+                }
+            sc.rowPtr.push_back(static_cast<std::int64_t>(sc.column.size()));
+            most = std::max(most, lister.rows[static_cast<std::size_t>(i)].size());
+        }
+        const SparseAssignment exact = solveSparseAssignment(sc, m, 1.0);
+        double optimum = 0;
+        for (int i = 0; i < n; ++i) {
+            const int j = exact.columnOfRow[static_cast<std::size_t>(i)];
+            const auto& row = lister.rows[static_cast<std::size_t>(i)];
+            optimum += j < 0 ? 1.0 : std::find_if(row.begin(), row.end(), [&](const auto& p) { return p.first == j; })->second;
+        }
+        // Rows keeping 2 candidates must list theirs again as prices rise; keeping all, never.
+        for (std::uint32_t keep : {std::uint32_t{2}, static_cast<std::uint32_t>(std::max<std::size_t>(2, most))}) {
+            const double epsilon = coarse ? 1e-9 : 1e-6;
+            lister.calls = 0;
+            const AuctionAssignment a =
+                solveAuctionAssignment(lister, n, m, 1.0, epsilon, std::vector<std::uint32_t>(static_cast<std::size_t>(n), keep), 0.05);
+            INFO("trial " << trial << ", " << n << " x " << m << ", keep " << keep);
+            double total = 0;
+            std::vector<int> used(static_cast<std::size_t>(m), 0);
+            for (int i = 0; i < n; ++i) {
+                const int j = a.columnOfRow[static_cast<std::size_t>(i)];
+                if (j < 0) {
+                    total += 1.0;
+                    continue;
+                }
+                REQUIRE(used[static_cast<std::size_t>(j)]++ == 0);
+                const auto& row = lister.rows[static_cast<std::size_t>(i)];
+                const auto it = std::find_if(row.begin(), row.end(), [&](const auto& p) { return p.first == j; });
+                REQUIRE(it != row.end()); // only candidates are assigned
+                total += it->second;
+            }
+            REQUIRE(a.cost == Approx(total).margin(1e-12));
+            REQUIRE(a.gap >= 0);
+            REQUIRE(a.gap <= (n + m) * epsilon * (1 + 1e-9) + 1e-12); // the bound the docs state
+            REQUIRE(total >= optimum - 1e-9);                         // nothing beats the optimum
+            REQUIRE(total - a.gap <= optimum + 1e-9);                 // the gap brackets it
+            if (coarse)
+                REQUIRE(total == Approx(optimum).margin(1e-9));
+            if (keep > 2 || most <= 2)
+                REQUIRE(lister.calls == static_cast<std::size_t>(n)); // each row listed once
+            REQUIRE(a.refreshes == lister.calls);
+        }
+    }
+    RowsLister bad;
+    bad.rows = {{{0, 0.5}}, {{3, 0.2}}};
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 2, 2, 1.0, 1e-6, {2, 2}, 0.1), Catch::Contains("row 1: column 3"));
+    bad.rows = {{{0, 1.5}}};
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {2}, 0.1), Catch::Contains("row 0: column 0 at cost 1.5"));
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 0.0, {2}, 0.1), Catch::Contains("epsilon"));
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {1}, 0.1), Catch::Contains("at least 2"));
+}
+
 TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")
 {
     const NetworkGraph a = erNetwork({30, 40, 35, 5}, 4, 7);
@@ -286,6 +370,7 @@ TEST_CASE("NNSTD on each neuron's few cheapest pairs, certified, equals the solv
         const NetworkGraph a = erNetwork({40, 300, 200, 4}, 6, seed), b = erNetwork({40, 300, 200, 4}, 6, seed + 10);
         NnstdOptions all, few;
         few.storedPairs = 0;
+        few.solver = NnstdSolver::Exact; // the certificate path, not the auction
         few.candidates = 2;
         const TopologyDistance x = topologyDistance(a, b, all), y = topologyDistance(a, b, few);
         for (std::size_t l = 0; l < x.perLayer.size(); ++l)
@@ -297,9 +382,52 @@ TEST_CASE("NNSTD on each neuron's few cheapest pairs, certified, equals the solv
     const NetworkGraph a = erNetwork({48, 1600, 3}, 4, 7), b = erNetwork({48, 1600, 3}, 4, 8);
     NnstdOptions all, few;
     few.storedPairs = 0;
+        few.solver = NnstdSolver::Exact; // the certificate path, not the auction
     few.candidates = 2;
     const TopologyDistance x = topologyDistance(a, b, all), y = topologyDistance(a, b, few), z = topologyDistance(b, a, few);
     REQUIRE(y.matching == x.matching);
     for (std::size_t j = 0; j < y.matching[0].size(); ++j)
         REQUIRE(z.matching[0][static_cast<std::size_t>(y.matching[0][j])] == static_cast<int>(j));
+}
+
+TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assignment's value", "[analysis][nnstd]")
+{
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        const NetworkGraph a = erNetwork({40, 300, 200, 4}, 6, seed), b = erNetwork({40, 300, 200, 4}, 6, seed + 10);
+        NnstdOptions exact, auction, smallKeep;
+        exact.solver = NnstdSolver::Exact;
+        auction.solver = NnstdSolver::Auction;
+        auction.auctionEpsilon = 1e-6;
+        smallKeep = auction;
+        smallKeep.auctionCandidates = 2; // rows list their pairs again and again
+        std::vector<NnstdLayerReport> reports;
+        auction.onLayer = [&](const NnstdLayerReport& r) { reports.push_back(r); };
+        const TopologyDistance x = topologyDistance(a, b, exact), y = topologyDistance(a, b, auction),
+                               z = topologyDistance(a, b, smallKeep);
+        REQUIRE(x.perLayerGap == std::vector<double>(x.perLayer.size(), 0.0));
+        // Layer 0 sees the same inputs in both; later layers depend on the matching chosen.
+        for (const TopologyDistance* t : {&y, &z}) {
+            REQUIRE(t->perLayerGap[0] <= 2 * 1e-6 + 1e-12);
+            REQUIRE(t->perLayer[0] >= x.perLayer[0] - 1e-12);
+            REQUIRE(t->perLayer[0] <= x.perLayer[0] + t->perLayerGap[0] + 1e-12);
+        }
+        REQUIRE(reports.size() == 3);
+        for (int l = 0; l < 3; ++l) {
+            REQUIRE(reports[static_cast<std::size_t>(l)].layer == l);
+            REQUIRE(reports[static_cast<std::size_t>(l)].auction);
+            REQUIRE(reports[static_cast<std::size_t>(l)].gap == y.perLayerGap[static_cast<std::size_t>(l)]);
+            std::size_t nonEmpty = 0; // each listed at least once
+            for (int j = 0; j < a.layer(l).outputs(); ++j)
+                nonEmpty += a.layer(l).inDegree(j) > 0;
+            REQUIRE(reports[static_cast<std::size_t>(l)].listings >= nonEmpty);
+            REQUIRE(reports[static_cast<std::size_t>(l)].bids >= nonEmpty);
+        }
+        // Auto: exact while a layer's pairs fit storedPairs, the auction beyond.
+        NnstdOptions automatic;
+        automatic.storedPairs = 0;
+        automatic.auctionEpsilon = 1e-6;
+        REQUIRE(topologyDistance(a, b, automatic).perLayer == y.perLayer);
+        automatic.storedPairs = 1e9;
+        REQUIRE(topologyDistance(a, b, automatic).matching == x.matching);
+    }
 }

@@ -145,14 +145,38 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     const Result d = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() + " --csv");
     INFO(d.output);
     REQUIRE(d.code == 0);
-    REQUIRE(d.output.rfind("layer,nnstd\n0,", 0) == 0);
+    REQUIRE(d.output.rfind("layer,nnstd,gap\n0,", 0) == 0);
+    REQUIRE(d.output.find(",0\nmean,") != std::string::npos); // exact: no gap
     REQUIRE(d.output.find("mean,0.") != std::string::npos);
     REQUIRE(d.output.find("\nhidden_mean,0.") != std::string::npos);
     const Result ranged = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
                               " --csv --tie-breaks 2 --outputs index");
     INFO(ranged.output);
     REQUIRE(ranged.code == 0);
-    REQUIRE(ranged.output.rfind("layer,nnstd,min,max\n0,", 0) == 0);
+    REQUIRE(ranged.output.rfind("layer,nnstd,min,max,gap\n0,", 0) == 0);
+    // The auction on the same pair: its layer 0 is at most its stated gap above the exact one.
+    const Result auction = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
+                               " --csv --solver auction --epsilon 1e-6");
+    INFO(auction.output);
+    REQUIRE(auction.code == 0);
+    const auto layer0 = [](const std::string& out) {
+        const std::size_t at = out.find("\n0,") + 3;
+        const std::size_t comma = out.find(',', at);
+        return std::pair{std::stod(out.substr(at, comma - at)), std::stod(out.substr(comma + 1, out.find('\n', comma) - comma - 1))};
+    };
+    const auto [exact0, exactGap] = layer0(d.output);
+    const auto [auction0, auctionGap] = layer0(auction.output);
+    REQUIRE(exactGap == 0.0);
+    REQUIRE(auctionGap >= 0.0);
+    REQUIRE(auctionGap < 3e-6); // (n + m) ε / n, n = m
+    REQUIRE(auction0 >= exact0 - 1e-6);
+    REQUIRE(auction0 <= exact0 + auctionGap + 1e-6);
+    const Result badSolver = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --solver fast");
+    REQUIRE(badSolver.code != 0);
+    REQUIRE(badSolver.output.find("--solver fast: expected auto, exact or auction") != std::string::npos);
+    const Result badEpsilon = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --epsilon 0.5");
+    REQUIRE(badEpsilon.code != 0);
+    REQUIRE(badEpsilon.output.find("--epsilon 0.5: expected a number from 1e-12 to 0.01") != std::string::npos);
     const Result badOutputs = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --outputs classes");
     REQUIRE(badOutputs.code != 0);
     REQUIRE(badOutputs.output.find("--outputs classes: expected assign or index") != std::string::npos);
