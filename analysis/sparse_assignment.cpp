@@ -213,7 +213,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         // comparison with its top; the least value rejected or evicted is the bound.
         const std::size_t K = keep[i];
         byValue.clear();
-        bound[i] = inf;
+        double least = inf; // kept in a register: a store per candidate was a third of the time
         for (std::size_t t = 0; t < listed.size(); ++t) {
             const auto [c, w] = listed[t];
             if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
@@ -225,14 +225,15 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 byValue.emplace_back(value, t);
                 std::push_heap(byValue.begin(), byValue.end());
             } else if (value < byValue.front().first) {
-                bound[i] = std::min(bound[i], byValue.front().first);
+                least = std::min(least, byValue.front().first);
                 std::pop_heap(byValue.begin(), byValue.end());
                 byValue.back() = {value, t};
                 std::push_heap(byValue.begin(), byValue.end());
             } else {
-                bound[i] = std::min(bound[i], value);
+                least = std::min(least, value);
             }
         }
+        bound[i] = least;
         const std::size_t base = first[i];
         count[i] = static_cast<std::uint32_t>(byValue.size());
         for (std::size_t t = 0; t < byValue.size(); ++t) {
