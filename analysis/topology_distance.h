@@ -9,9 +9,11 @@
 // distance is the assignment's cost / n. Two empty sets have distance 0.
 //
 // At scale: two neurons that share no input are at distance 1, so the assignment is solved on the
-// pairs that share an input only (solveSparseAssignment, exact), their costs computed as the solver
-// reaches them, never stored; the neurons it leaves unpaired are paired among themselves at
-// distance 1, and empty neurons with each other at 0 first. Memory O(n + edges) per layer.
+// pairs that share an input only, their costs computed as the solver reaches them, never all stored:
+// exactly (solveSparseAssignment, certified against every pair) or by an ε-scaling auction
+// (solveAuctionAssignment, whose duality gap is reported); the neurons left unpaired are paired
+// among themselves at distance 1, and empty neurons with each other at 0 first. Memory O(n + edges)
+// per layer, plus the auction's kept pairs (auctionCandidates per neuron).
 //
 // Conventions, made explicit (README, "NNSTD"):
 // - Output neurons: assigned like every other layer, as the reference implementation does
