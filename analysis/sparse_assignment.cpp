@@ -185,6 +185,9 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         throw std::invalid_argument("solveAuctionAssignment: " + std::to_string(keep.size()) + " capacities for " +
                                     std::to_string(rows) + " rows");
     const auto n = static_cast<std::size_t>(rows), m = static_cast<std::size_t>(columns);
+    if (n + m > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw std::invalid_argument("solveAuctionAssignment: " + std::to_string(n) + " rows + " + std::to_string(m) +
+                                    " columns exceed the 2^31 - 1 persons it can index");
     constexpr double inf = std::numeric_limits<double>::infinity();
     // Objects: columns 0 .. m-1, then row i's private column m + i. Persons: rows 0 .. n-1, then
     // column j's person n + j.
@@ -305,8 +308,16 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                     secondValue = bestValue + unmatched;
             }
             price[best] += secondValue - bestValue + eps;
-            if (best >= m)
+            if (best >= m) {
                 privates.push({price[best], best});
+                if (privates.size() > 4 * n + 64) { // mostly stale entries: rebuild from the prices
+                    std::vector<Entry> current;
+                    current.reserve(n);
+                    for (std::size_t i = 0; i < n; ++i)
+                        current.push_back({price[m + i], m + i});
+                    privates = decltype(privates)(std::greater<>(), std::move(current));
+                }
+            }
             const int displaced = owner[best];
             owner[best] = static_cast<int>(p);
             holds[p] = static_cast<int>(best);
@@ -319,32 +330,33 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
             break;
     }
 
-    // The result, and a lower bound on the optimum from the prices: every person's least value over
-    // all its options (a kept candidate, its private column, the bound on the others), minus the
-    // prices, is a feasible dual of the symmetric problem.
+    // The result, and how far above the optimum it can be. Every person's least value over all its
+    // options (a kept candidate, its private column, the bound on the others), minus the prices, is
+    // a feasible dual of the symmetric problem; every object is held, so the cost minus that dual is
+    // Σ over persons of (value held − least value), summed term by term (each >= 0) in long double:
+    // the difference of two sums of 10^7 terms would lose the small gap to rounding.
     out.columnOfRow.assign(n, -1);
-    double dual = 0;
+    long double total = 0, gap = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const auto o = static_cast<std::size_t>(holds[i]);
-        double least = std::min(unmatched + price[m + i], bound[i]);
-        if (o >= m)
-            out.cost += unmatched;
+        double least = std::min(unmatched + price[m + i], bound[i]), held = unmatched + price[m + i], heldCost = unmatched;
         for (std::size_t t = first[i]; t < first[i] + count[i]; ++t) {
             least = std::min(least, cost[t] + price[static_cast<std::size_t>(column[t])]);
             if (static_cast<std::size_t>(column[t]) == o) {
                 out.columnOfRow[i] = static_cast<int>(o);
-                out.cost += cost[t];
+                held = cost[t] + price[o];
+                heldCost = cost[t];
             }
         }
-        dual += least;
+        total += heldCost;
+        gap += std::max(0.0, held - least);
     }
     const std::size_t k1 = cheapestPrivate();
     const double cheapest = k1 < m + n ? price[k1] : inf;
     for (std::size_t j = 0; j < m; ++j)
-        dual += std::min(price[j], cheapest);
-    for (double p : price)
-        dual -= p;
-    out.gap = std::max(0.0, out.cost - dual);
+        gap += std::max(0.0, price[static_cast<std::size_t>(holds[n + j])] - std::min(price[j], cheapest));
+    out.cost = static_cast<double>(total);
+    out.gap = static_cast<double>(gap);
     return out;
 }
 

@@ -219,7 +219,8 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
         } lister;
         lister.rowsA = &rowsA;
         lister.each = &forEachSharing;
-        // Each row keeps up to `auctionCandidates` pairs between listings, never more than it has.
+        // Each row keeps up to `auctionCandidates` pairs between listings, no more than it can have
+        // (its pairs counted with multiplicity) but at least the solver's minimum of 2.
         std::vector<std::uint32_t> keep(rowsA.size());
         for (std::size_t r = 0; r < rowsA.size(); ++r) {
             double upper = 0; // the row's pairs, counted with multiplicity
@@ -329,6 +330,8 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     };
     const PairingOrder byIndex = [](int, int, int index) { return static_cast<std::uint64_t>(index); };
     Directed c = directed(a, b, options, canonical, byIndex);
+    NnstdOptions quiet = options; // progress reports come from the canonical run only
+    quiet.onLayer = nullptr;
     TopologyDistance d;
     d.perLayer = c.perLayer;
     d.perLayerGap = c.perLayerGap;
@@ -350,8 +353,8 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
                               static_cast<std::uint64_t>(index));
         };
         for (int direction = 0; direction < 2; ++direction) {
-            const Directed r = direction == 0 ? directed(a, b, options, random, shuffled)
-                                              : directed(b, a, options, random, shuffled);
+            const Directed r = direction == 0 ? directed(a, b, quiet, random, shuffled)
+                                              : directed(b, a, quiet, random, shuffled);
             for (std::size_t l = 0; l < L; ++l) {
                 d.perLayerMin[l] = std::min(d.perLayerMin[l], r.perLayer[l]);
                 d.perLayerMax[l] = std::max(d.perLayerMax[l], r.perLayer[l]);

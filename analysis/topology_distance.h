@@ -28,7 +28,9 @@
 //   d(A, B) = d(B, A). With `tieBreaks` = K, the distance is also computed under K seeded random
 //   tie-breaks in each direction (random h, and a random order for the pairs at distance 1 and 0),
 //   and the smallest and largest values found are reported: an inner bound of the range over all
-//   tie-breaks.
+//   tie-breaks. Layers solved by the auction ignore h (it cannot resolve steps of 1e-9 / n): there
+//   the runs differ only in direction and in the order of the pairs at distance 1 and 0, a
+//   narrower inner bound.
 
 #include "graph/network_graph.h"
 
@@ -75,7 +77,7 @@ struct NnstdOptions {
     double auctionStartEpsilon = 1e-4;
     // Pairs each row keeps between listings (12 bytes each): its best by cost + price.
     int auctionCandidates = 64;
-    // Called after each assigned layer (progress on large networks).
+    // Called after each assigned layer of the canonical run (progress on large networks).
     std::function<void(const NnstdLayerReport&)> onLayer;
 };
 

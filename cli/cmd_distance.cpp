@@ -29,7 +29,8 @@ int runDistance(int argc, char** argv)
                   "                          epsilon-optimal and far faster on large layers; auto: exact\n"
                   "                          when a layer's pairs number at most 4M, else the auction  [auto]\n"
                   "  --epsilon E             the auction's final bid step: a layer's distance is at most\n"
-                  "                          ~2E above its optimum (the bound found is printed)       [1e-7]\n"
+                  "                          ~2E above the optimum of its assignment, given the layers\n"
+                  "                          before (the bound found is printed)                       [1e-7]\n"
                   "  Exact ties are broken canonically, by a rule that does not depend on which network is\n"
                   "  A: d(A, B) = d(B, A). The auction breaks them by its bidding order.");
         return 0;

@@ -109,8 +109,11 @@ struct RowsLister final : CandidateLister {
 TEST_CASE("auction assignment: within its reported gap of the exact optimum, exact when costs are coarse", "[analysis][nnstd]")
 {
     Rng rng(2024);
+    std::size_t relisted = 0; // listings beyond the first, with 2 kept per row
     for (int trial = 0; trial < 150; ++trial) {
-        const int n = 1 + static_cast<int>(rng.below(40)), m = 1 + static_cast<int>(rng.below(40));
+        // Some problems without rows or without columns; rows without candidates come by chance.
+        const int n = static_cast<int>(rng.below(40)) + (trial % 10 == 3 ? 0 : 1),
+                  m = static_cast<int>(rng.below(40)) + (trial % 10 == 7 ? 0 : 1);
         const bool coarse = trial % 2 == 0; // costs on a grid of 1/5: distinct totals differ by >= 0.2
         RowsLister lister;
         lister.rows.resize(static_cast<std::size_t>(n));
@@ -136,10 +139,16 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
         }
         // Rows keeping 2 candidates must list theirs again as prices rise; keeping all, never.
         for (std::uint32_t keep : {std::uint32_t{2}, static_cast<std::uint32_t>(std::max<std::size_t>(2, most))}) {
-            const double epsilon = coarse ? 1e-9 : 1e-6;
+            // Every third coarse problem in one phase at a large ε: a gap far from 0 must still
+            // bracket the optimum.
+            const bool onePhase = coarse && trial % 3 == 0;
+            const double epsilon = onePhase ? 0.05 : coarse ? 1e-9 : 1e-6;
             lister.calls = 0;
-            const AuctionAssignment a =
-                solveAuctionAssignment(lister, n, m, 1.0, epsilon, std::vector<std::uint32_t>(static_cast<std::size_t>(n), keep), 0.05);
+            const AuctionAssignment a = solveAuctionAssignment(lister, n, m, 1.0, epsilon,
+                                                               std::vector<std::uint32_t>(static_cast<std::size_t>(n), keep),
+                                                               onePhase ? epsilon : 0.05);
+            if (keep == 2)
+                relisted += lister.calls - static_cast<std::size_t>(n);
             INFO("trial " << trial << ", " << n << " x " << m << ", keep " << keep);
             double total = 0;
             std::vector<int> used(static_cast<std::size_t>(m), 0);
@@ -160,13 +169,16 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
             REQUIRE(a.gap <= (n + m) * epsilon * (1 + 1e-9) + 1e-12); // the bound the docs state
             REQUIRE(total >= optimum - 1e-9);                         // nothing beats the optimum
             REQUIRE(total - a.gap <= optimum + 1e-9);                 // the gap brackets it
-            if (coarse)
+            if (coarse && !onePhase)
                 REQUIRE(total == Approx(optimum).margin(1e-9));
+            if (onePhase)
+                REQUIRE(a.phases == 1);
             if (keep > 2 || most <= 2)
                 REQUIRE(lister.calls == static_cast<std::size_t>(n)); // each row listed once
             REQUIRE(a.refreshes == lister.calls);
         }
     }
+    REQUIRE(relisted > 1000); // the bound rule did make rows list their candidates again
     RowsLister bad;
     bad.rows = {{{0, 0.5}}, {{3, 0.2}}};
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 2, 2, 1.0, 1e-6, {2, 2}, 0.1), Catch::Contains("row 1: column 3"));
@@ -382,7 +394,7 @@ TEST_CASE("NNSTD on each neuron's few cheapest pairs, certified, equals the solv
     const NetworkGraph a = erNetwork({48, 1600, 3}, 4, 7), b = erNetwork({48, 1600, 3}, 4, 8);
     NnstdOptions all, few;
     few.storedPairs = 0;
-        few.solver = NnstdSolver::Exact; // the certificate path, not the auction
+    few.solver = NnstdSolver::Exact; // the certificate path, not the auction
     few.candidates = 2;
     const TopologyDistance x = topologyDistance(a, b, all), y = topologyDistance(a, b, few), z = topologyDistance(b, a, few);
     REQUIRE(y.matching == x.matching);
