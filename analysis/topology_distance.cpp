@@ -28,10 +28,7 @@ struct Directed {
 
 struct LayerAssignment {
     std::vector<int> match;
-    bool auction = false;
-    double gap = 0; // the assignment's cost exceeds the optimum by at most this, over n
-    int phases = 0;
-    std::size_t bids = 0, listings = 0;
+    NnstdLayerReport report; // all but `seconds`, which the caller times
 };
 
 // Jaccard distance between A's neuron j, its inputs relabelled by bOfA, and B's neuron k.
@@ -136,12 +133,16 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
     // `keep`; a certificate pass then checks every pair against the duals and adds those that could
     // improve the assignment, until none can (then the result is optimal over all pairs).
     const auto rows = static_cast<int>(rowsA.size());
-    double bound = 0; // pairs counted with multiplicity: an upper bound, O(edges) to compute
-    for (int j : rowsA)
-        for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e) {
+    // Each row's pairs counted with multiplicity (an upper bound on its candidates), O(edges).
+    std::vector<double> pairsOf(rowsA.size(), 0.0);
+    double bound = 0;
+    for (std::size_t r = 0; r < rowsA.size(); ++r) {
+        for (EdgeIndex e = la.rowPtr()[rowsA[r]]; e < la.rowPtr()[rowsA[r] + 1]; ++e) {
             const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
-            bound += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
+            pairsOf[r] += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
         }
+        bound += pairsOf[r];
+    }
     // The exact solver: all pairs at once, or each row's `candidates` cheapest certified against
     // all pairs (those that could improve the assignment are added, and the layer solved again).
     const auto solveExact = [&](bool keepAll) {
@@ -222,22 +223,16 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
         // Each row keeps up to `auctionCandidates` pairs between listings, no more than it can have
         // (its pairs counted with multiplicity) but at least the solver's minimum of 2.
         std::vector<std::uint32_t> keep(rowsA.size());
-        for (std::size_t r = 0; r < rowsA.size(); ++r) {
-            double upper = 0; // the row's pairs, counted with multiplicity
-            for (EdgeIndex e = la.rowPtr()[rowsA[r]]; e < la.rowPtr()[rowsA[r] + 1]; ++e) {
-                const int bi = bOfA[static_cast<std::size_t>(la.colIdx()[static_cast<std::size_t>(e)])];
-                upper += static_cast<double>(lb.colPtr()[bi + 1] - lb.colPtr()[bi]);
-            }
-            keep[r] = static_cast<std::uint32_t>(std::clamp(upper, 2.0, static_cast<double>(std::max(2, options.auctionCandidates))));
-        }
+        for (std::size_t r = 0; r < rowsA.size(); ++r)
+            keep[r] = static_cast<std::uint32_t>(std::clamp(pairsOf[r], 2.0, static_cast<double>(std::max(2, options.auctionCandidates))));
         const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),
                                                            1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon);
         columnOfRow = a.columnOfRow;
-        result.auction = true;
-        result.gap = n ? a.gap / n : 0.0;
-        result.phases = a.phases;
-        result.bids = a.bids;
-        result.listings = a.refreshes;
+        result.report.auction = true;
+        result.report.gap = n ? a.gap / n : 0.0;
+        result.report.phases = a.phases;
+        result.report.bids = a.bids;
+        result.report.listings = a.refreshes;
     } else {
         columnOfRow = solveExact(keepAll);
     }
@@ -281,17 +276,11 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptio
             const auto t0 = std::chrono::steady_clock::now();
             LayerAssignment assigned = assignLayer(la, lb, bOfA, l, tie, order, options);
             match = std::move(assigned.match);
-            gap = assigned.gap;
+            gap = assigned.report.gap;
             if (options.onLayer) {
-                NnstdLayerReport report;
-                report.layer = l;
-                report.auction = assigned.auction;
-                report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                report.gap = assigned.gap;
-                report.phases = assigned.phases;
-                report.bids = assigned.bids;
-                report.listings = assigned.listings;
-                options.onLayer(report);
+                assigned.report.layer = l;
+                assigned.report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                options.onLayer(assigned.report);
             }
         }
         double total = 0;

@@ -2,6 +2,8 @@
 // Command-line parsing with CLI11 (libcli11-dev): --key value, --key=value, boolean --flags,
 // positional arguments. `rewire train` builds its parser from the options table (core/options.h).
 
+#include <charconv>
+#include <initializer_list>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -40,6 +42,34 @@ bool parseCommand(CLI::App& app, int argc, char** argv, int first);
 // After a CLI11 parse that allowed extras: a UsageError naming the first unknown option or
 // stray argument, as every subcommand reports them.
 void rethrowUnknown(const CLI::App& app);
+
+// The whole of `text` as a number (std::from_chars: no locale, no hex, no trailing characters).
+template <class T>
+bool parseWhole(const std::string& text, T& value)
+{
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+    return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
+// Option `name`, if given, as one of `choices`; else a UsageError listing them ("a, b or c").
+template <class E>
+void pickChoice(const Args& args, const std::string& name, std::initializer_list<std::pair<const char*, E>> choices, E& value)
+{
+    const std::string* given = args.option(name);
+    if (!given)
+        return;
+    std::string list;
+    std::size_t k = 0;
+    for (const auto& [text, choice] : choices) {
+        if (*given == text) {
+            value = choice;
+            return;
+        }
+        list += (k == 0 ? "" : k + 1 == choices.size() ? " or " : ", ") + std::string(text);
+        ++k;
+    }
+    throw UsageError("--" + name + " " + *given + ": expected " + list);
+}
 
 // A model file, or the model a run folder stands for (findRunModel: model.rwm, else the checkpoint
 // or newest snapshot of a killed run, said on stderr).

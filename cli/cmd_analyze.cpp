@@ -9,7 +9,6 @@
 #include "run/run_folder.h"
 #include "graph/model_io.h"
 
-#include <charconv>
 #include <cmath>
 #include <fmt/format.h>
 #include <chrono>
@@ -61,16 +60,13 @@ int runAnalyze(int argc, char** argv)
         throw UsageError("--plots draws a run's snapshots: give a run folder trained with --snapshot-every K (" +
                          args.positional[0] + " has no snapshots/)");
     AnalysisOptions options;
-    // from_chars: whole text, no locale, no hex; the flag and the text in every message.
-    if (const std::string* s = args.option("seed")) {
-        const auto r = std::from_chars(s->data(), s->data() + s->size(), options.seed);
-        if (r.ec != std::errc() || r.ptr != s->data() + s->size())
+    // parseWhole: whole text, no locale, no hex; the flag and the text in every message.
+    if (const std::string* s = args.option("seed"))
+        if (!parseWhole(*s, options.seed))
             throw UsageError("--seed " + *s + ": expected an integer from 0 to 2^64-1");
-    }
     if (const std::string* p = args.option("powerlaw-precision")) {
         double precision = 0;
-        const auto r = std::from_chars(p->data(), p->data() + p->size(), precision);
-        if (r.ec != std::errc() || r.ptr != p->data() + p->size())
+        if (!parseWhole(*p, precision))
             throw UsageError("--powerlaw-precision " + *p + ": expected a number");
         // CSN's rule: ceil(0.25 / precision^2) samples; 1e-6 would be 2.5e11 per fit.
         if (!(precision == 0 || (precision >= 0.01 && precision < 1)))
@@ -82,11 +78,9 @@ int runAnalyze(int argc, char** argv)
         options.bootstrapSamples = precision == 0 ? 0 : static_cast<int>(std::ceil(0.25 / (precision * precision) - 1e-9));
     }
     auto integer = [&](const char* name, long long lo, long long hi, long long& value) {
-        if (const std::string* s = args.option(name)) {
-            const auto r = std::from_chars(s->data(), s->data() + s->size(), value);
-            if (r.ec != std::errc() || r.ptr != s->data() + s->size() || value < lo || value > hi)
+        if (const std::string* s = args.option(name))
+            if (!parseWhole(*s, value) || value < lo || value > hi)
                 throw UsageError(fmt::format("--{} {}: expected an integer from {} to {}", name, *s, lo, hi));
-        }
     };
     long long bootstrap = options.bootstrapSamples, minTail = options.minTail, threads = 0;
     integer("bootstrap", 0, 100000, bootstrap);

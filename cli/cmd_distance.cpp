@@ -4,7 +4,6 @@
 #include "cli/commands.h"
 #include "graph/model_io.h"
 
-#include <charconv>
 #include <chrono>
 #include <fmt/format.h>
 #include <cstdio>
@@ -38,41 +37,18 @@ int runDistance(int argc, char** argv)
     if (args.positional.size() != 2)
         throw UsageError("expected two models or run folders, got " + std::to_string(args.positional.size()));
     NnstdOptions options;
-    if (const std::string* o = args.option("outputs")) {
-        if (*o == "assign")
-            options.outputs = OutputMatching::Assign;
-        else if (*o == "index")
-            options.outputs = OutputMatching::Index;
-        else
-            throw UsageError("--outputs " + *o + ": expected assign or index");
-    }
-    if (const std::string* k = args.option("tie-breaks")) {
-        const auto r = std::from_chars(k->data(), k->data() + k->size(), options.tieBreaks);
-        if (r.ec != std::errc() || r.ptr != k->data() + k->size() || options.tieBreaks < 0 || options.tieBreaks > 10000)
+    pickChoice(args, "outputs", {{"assign", OutputMatching::Assign}, {"index", OutputMatching::Index}}, options.outputs);
+    pickChoice(args, "solver", {{"auto", NnstdSolver::Auto}, {"exact", NnstdSolver::Exact}, {"auction", NnstdSolver::Auction}},
+               options.solver);
+    if (const std::string* k = args.option("tie-breaks"))
+        if (!parseWhole(*k, options.tieBreaks) || options.tieBreaks < 0 || options.tieBreaks > 10000)
             throw UsageError("--tie-breaks " + *k + ": expected an integer from 0 to 10000");
-    }
-    if (const std::string* sd = args.option("seed")) {
-        const auto r = std::from_chars(sd->data(), sd->data() + sd->size(), options.seed);
-        if (r.ec != std::errc() || r.ptr != sd->data() + sd->size())
+    if (const std::string* sd = args.option("seed"))
+        if (!parseWhole(*sd, options.seed))
             throw UsageError("--seed " + *sd + ": expected an integer from 0 to 2^64-1");
-    }
-    if (const std::string* so = args.option("solver")) {
-        if (*so == "auto")
-            options.solver = NnstdSolver::Auto;
-        else if (*so == "exact")
-            options.solver = NnstdSolver::Exact;
-        else if (*so == "auction")
-            options.solver = NnstdSolver::Auction;
-        else
-            throw UsageError("--solver " + *so + ": expected auto, exact or auction");
-    }
-    if (const std::string* ep = args.option("epsilon")) {
-        double e = 0;
-        const auto r = std::from_chars(ep->data(), ep->data() + ep->size(), e);
-        if (r.ec != std::errc() || r.ptr != ep->data() + ep->size() || !(e >= 1e-12 && e <= 1e-2))
+    if (const std::string* ep = args.option("epsilon"))
+        if (!parseWhole(*ep, options.auctionEpsilon) || !(options.auctionEpsilon >= 1e-12 && options.auctionEpsilon <= 1e-2))
             throw UsageError("--epsilon " + *ep + ": expected a number from 1e-12 to 0.01");
-        options.auctionEpsilon = e;
-    }
     // Progress on large layers, on stderr: the result stays on stdout.
     options.onLayer = [](const NnstdLayerReport& r) {
         if (r.seconds >= 1.0)
