@@ -1,15 +1,130 @@
 #include "analysis/sparse_assignment.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <limits>
+#include <mutex>
 #include <queue>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace rewire {
+
+namespace {
+
+// Threads kept for a whole solve: run(n, body) calls body(k, worker) once for every k in [0, n),
+// spread over the caller (worker 0) and the others, and returns when all are done. An exception
+// from a body is rethrown by run(), the one of the least k when several throw.
+class Team {
+public:
+    explicit Team(int threads)
+    {
+        for (int w = 1; w < threads; ++w)
+            m_workers.emplace_back([this, w] { loop(w); });
+    }
+    ~Team()
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stop = true;
+            ++m_generation;
+        }
+        m_wake.notify_all();
+        for (std::thread& t : m_workers)
+            t.join();
+    }
+    Team(const Team&) = delete;
+    Team& operator=(const Team&) = delete;
+
+    void run(std::size_t n, const std::function<void(std::size_t, int)>& body)
+    {
+        m_error = nullptr;
+        m_errorAt = std::numeric_limits<std::size_t>::max();
+        if (m_workers.empty() || n < 2) {
+            work(0, n, body);
+        } else {
+            {
+                std::lock_guard<std::mutex> lock(m_mutex);
+                m_body = &body;
+                m_n = n;
+                m_next.store(0, std::memory_order_relaxed);
+                m_pending = m_workers.size();
+                ++m_generation;
+            }
+            m_wake.notify_all();
+            work(0, n, body);
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_done.wait(lock, [&] { return m_pending == 0; });
+        }
+        if (m_error)
+            std::rethrow_exception(m_error);
+    }
+
+private:
+    void work(int worker, std::size_t n, const std::function<void(std::size_t, int)>& body)
+    {
+        if (m_workers.empty() || n < 2) {
+            for (std::size_t k = 0; k < n; ++k)
+                attempt(k, worker, body);
+            return;
+        }
+        for (std::size_t k; (k = m_next.fetch_add(1, std::memory_order_relaxed)) < n;)
+            attempt(k, worker, body);
+    }
+    void attempt(std::size_t k, int worker, const std::function<void(std::size_t, int)>& body)
+    {
+        try {
+            body(k, worker);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(m_errorMutex);
+            if (k < m_errorAt) {
+                m_errorAt = k;
+                m_error = std::current_exception();
+            }
+        }
+    }
+    void loop(int worker)
+    {
+        std::uint64_t seen = 0;
+        for (;;) {
+            const std::function<void(std::size_t, int)>* body = nullptr;
+            std::size_t n = 0;
+            {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_wake.wait(lock, [&] { return m_generation != seen; });
+                seen = m_generation;
+                if (m_stop)
+                    return;
+                body = m_body;
+                n = m_n;
+            }
+            work(worker, n, *body);
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (--m_pending == 0)
+                m_done.notify_one();
+        }
+    }
+
+    std::vector<std::thread> m_workers;
+    std::mutex m_mutex, m_errorMutex;
+    std::condition_variable m_wake, m_done;
+    std::uint64_t m_generation = 0;
+    bool m_stop = false;
+    const std::function<void(std::size_t, int)>* m_body = nullptr;
+    std::size_t m_n = 0, m_pending = 0;
+    std::atomic<std::size_t> m_next{0};
+    std::exception_ptr m_error;
+    std::size_t m_errorAt = 0;
+};
+
+} // namespace
 
 SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched)
 {
@@ -172,7 +287,8 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
 }
 
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
-                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon)
+                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
+                                         const std::vector<std::uint32_t>& stored, int threads)
 {
     if (rows < 0 || columns < 0)
         throw std::invalid_argument("solveAuctionAssignment: negative size " + std::to_string(rows) + " x " +
@@ -193,57 +309,109 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     // column j's person n + j.
     std::vector<double> price(m + n, 0.0);
     std::vector<int> owner(m + n, -1), holds(n + m, -1);
-    // Row i's kept candidates, slots [first[i], first[i] + count[i]) of at most keep[i], and
-    // `bound`, the least value (cost + price) of the others when the row was last listed: a lower
-    // bound on their values from then on, since prices only rise.
-    std::vector<std::size_t> first(n + 1, 0);
+    if (!stored.empty() && stored.size() != n)
+        throw std::invalid_argument("solveAuctionAssignment: " + std::to_string(stored.size()) + " stored capacities for " +
+                                    std::to_string(rows) + " rows");
+    // A row's pairs on three levels. Its stored pairs: its stored[i] best by value (cost + price)
+    // when it was last listed, with `listedBound`, the least value of the others then. Its kept
+    // pairs, scanned at every bid: its keep[i] best of the stored ones by value when last selected,
+    // with `bound`, the least value of all its others then (the stored ones not kept, and
+    // listedBound). Prices only rise, so both bounds stay lower bounds on the values they stand
+    // for. A bid whose second-best value exceeds `bound` selects the kept pairs again from the
+    // stored ones (a few hundred price lookups); when it still does, the bound was listedBound and
+    // the row's candidates are listed again (thousands, each found through the lister).
+    std::vector<std::size_t> first(n + 1, 0), storedFirst(n + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (keep[i] < 2)
             throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " keeps " +
                                         std::to_string(keep[i]) + " candidates, at least 2 needed");
+        const std::uint32_t room = stored.empty() ? keep[i] : stored[i];
+        if (room < keep[i])
+            throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " stores " + std::to_string(room) +
+                                        " candidates, fewer than the " + std::to_string(keep[i]) + " it keeps");
         first[i + 1] = first[i] + keep[i];
+        storedFirst[i + 1] = storedFirst[i] + room;
     }
-    std::vector<double> cost(first[n]), bound(n, -inf); // -inf: never listed
-    std::vector<int> column(first[n]);
-    std::vector<std::uint32_t> count(n, 0);
-    std::vector<std::pair<int, double>> listed;
-    std::vector<std::pair<double, std::size_t>> byValue; // (value, index into listed)
+    std::vector<double> cost(first[n]), bound(n, -inf), storedCost(storedFirst[n]), listedBound(n, -inf);
+    std::vector<int> column(first[n]), storedColumn(storedFirst[n]);
+    std::vector<std::uint32_t> count(n, 0), storedCount(n, 0);
+    threads = std::max(1, threads);
+    candidates.prepare(threads);
+    struct Scratch {
+        std::vector<std::pair<int, double>> listed;
+        std::vector<std::pair<double, std::size_t>> byValue; // (value, index)
+    };
+    std::vector<Scratch> scratch(static_cast<std::size_t>(threads));
     AuctionAssignment out;
-    const auto refresh = [&](std::size_t i) {
-        ++out.refreshes;
-        candidates.list(static_cast<int>(i), listed);
-        // The least values in a max-heap, streaming: most candidates are rejected by one
-        // comparison with its top; the least value rejected or evicted is the bound.
-        const std::size_t K = keep[i];
+    // The K least of `size` values value(t) into byValue (a max-heap, streaming: most values are
+    // rejected by one comparison with its top); returns the least value not selected.
+    const auto selectLeast = [](std::size_t size, std::size_t K, auto&& value, std::vector<std::pair<double, std::size_t>>& byValue) {
         byValue.clear();
         double least = inf; // kept in a register: a store per candidate was a third of the time
-        for (std::size_t t = 0; t < listed.size(); ++t) {
-            const auto [c, w] = listed[t];
-            if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
-                throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": column " + std::to_string(c) +
-                                            " at cost " + std::to_string(w) + " (columns 0.." + std::to_string(columns - 1) +
-                                            ", costs in [0, " + std::to_string(unmatched) + "))");
-            const double value = w + price[static_cast<std::size_t>(c)];
+        for (std::size_t t = 0; t < size; ++t) {
+            const double v = value(t);
             if (byValue.size() < K) {
-                byValue.emplace_back(value, t);
+                byValue.emplace_back(v, t);
                 std::push_heap(byValue.begin(), byValue.end());
-            } else if (value < byValue.front().first) {
+            } else if (v < byValue.front().first) {
                 least = std::min(least, byValue.front().first);
                 std::pop_heap(byValue.begin(), byValue.end());
-                byValue.back() = {value, t};
+                byValue.back() = {v, t};
                 std::push_heap(byValue.begin(), byValue.end());
             } else {
-                least = std::min(least, value);
+                least = std::min(least, v);
             }
         }
-        bound[i] = least;
-        const std::size_t base = first[i];
+        return least;
+    };
+    // Row i's kept pairs selected again from its stored ones.
+    const auto select = [&](std::size_t i, std::vector<std::pair<double, std::size_t>>& byValue) {
+        const std::size_t base = storedFirst[i];
+        const double least = selectLeast(
+            storedCount[i], keep[i],
+            [&](std::size_t t) { return storedCost[base + t] + price[static_cast<std::size_t>(storedColumn[base + t])]; }, byValue);
+        bound[i] = std::min(least, listedBound[i]);
         count[i] = static_cast<std::uint32_t>(byValue.size());
         for (std::size_t t = 0; t < byValue.size(); ++t) {
-            column[base + t] = listed[byValue[t].second].first;
-            cost[base + t] = listed[byValue[t].second].second;
+            column[first[i] + t] = storedColumn[base + byValue[t].second];
+            cost[first[i] + t] = storedCost[base + byValue[t].second];
         }
     };
+    // Row i's candidates listed again, stored and kept (thread-safe for distinct rows: it writes
+    // only row i's slots and reads the prices, which do not change meanwhile).
+    const auto list = [&](std::size_t i, int worker) {
+        std::vector<std::pair<int, double>>& listed = scratch[static_cast<std::size_t>(worker)].listed;
+        std::vector<std::pair<double, std::size_t>>& byValue = scratch[static_cast<std::size_t>(worker)].byValue;
+        candidates.list(static_cast<int>(i), listed, worker);
+        listedBound[i] = selectLeast(
+            listed.size(), storedFirst[i + 1] - storedFirst[i],
+            [&](std::size_t t) {
+                const auto [c, w] = listed[t];
+                if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
+                    throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": column " + std::to_string(c) +
+                                                " at cost " + std::to_string(w) + " (columns 0.." + std::to_string(columns - 1) +
+                                                ", costs in [0, " + std::to_string(unmatched) + "))");
+                return w + price[static_cast<std::size_t>(c)];
+            },
+            byValue);
+        const std::size_t base = storedFirst[i];
+        storedCount[i] = static_cast<std::uint32_t>(byValue.size());
+        for (std::size_t t = 0; t < byValue.size(); ++t) {
+            storedColumn[base + t] = listed[byValue[t].second].first;
+            storedCost[base + t] = listed[byValue[t].second].second;
+        }
+        select(i, byValue);
+    };
+    // A row's first listing is made for its first bid, from the prices of that moment (listing
+    // every row at once from zero prices measured 3.5 times the bids: rows whose equal-cost pairs
+    // were all priced alike keep the same ones and bid them up against each other). Those of the
+    // next `ahead` persons in the queue are made together, on every thread, from the prices when
+    // the first of them bids: the result does not depend on the number of threads.
+    constexpr std::size_t ahead = 64;
+    Team team(threads);
+    std::vector<std::size_t> unlisted;
+    const std::function<void(std::size_t, int)> listUnlisted = [&](std::size_t k, int worker) { list(unlisted[k], worker); };
+    std::size_t untilAhead = 0;
     // The private columns by price, for the columns' persons: a heap with stale entries (a price
     // only rises, so an entry is current when its price is the column's price).
     using Entry = std::pair<double, std::size_t>;
@@ -263,7 +431,17 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         std::fill(holds.begin(), holds.end(), -1);
         for (std::size_t p = 0; p < n + m; ++p)
             queue.push_back(p);
+        untilAhead = 0;
         while (!queue.empty()) {
+            if (untilAhead-- == 0) {
+                untilAhead = ahead - 1;
+                unlisted.clear();
+                for (std::size_t a = 0; a < std::min(ahead, queue.size()); ++a)
+                    if (queue[a] < n && listedBound[queue[a]] == -inf)
+                        unlisted.push_back(queue[a]);
+                team.run(unlisted.size(), listUnlisted);
+                out.refreshes += unlisted.size();
+            }
             const std::size_t p = queue.front();
             queue.pop_front();
             ++out.bids;
@@ -286,8 +464,14 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 };
                 scan();
                 if (secondValue > bound[p]) { // a candidate not kept might beat the second best
-                    refresh(p);
+                    ++out.selections;
+                    select(p, scratch[0].byValue);
                     scan();
+                    if (secondValue > bound[p]) { // one not stored might
+                        ++out.refreshes;
+                        list(p, 0);
+                        scan();
+                    }
                 }
                 if (secondValue == inf) // one option only: any price keeps ε-complementary slackness
                     secondValue = bestValue + unmatched;

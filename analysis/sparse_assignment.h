@@ -44,12 +44,15 @@ struct SparseAssignment {
 // O(rows² · max candidates · log) worst case.
 SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched);
 
-// Candidates listed on demand, for problems whose pairs are too many to store: list(row, out)
-// replaces `out` with every candidate (column, cost) of the row, in any order, each column once.
+// Candidates listed on demand, for problems whose pairs are too many to store: list(row, out,
+// worker) replaces `out` with every candidate (column, cost) of the row, in any order, each column
+// once. With more than one thread, list() is called from `workers` threads at once (prepare(workers)
+// first), each on its own rows and with its own worker index in [0, workers).
 class CandidateLister {
 public:
     virtual ~CandidateLister() = default;
-    virtual void list(int row, std::vector<std::pair<int, double>>& out) = 0;
+    virtual void prepare(int /*workers*/) {}
+    virtual void list(int row, std::vector<std::pair<int, double>>& out, int worker) = 0;
 };
 
 struct AuctionAssignment {
@@ -59,7 +62,9 @@ struct AuctionAssignment {
     // [cost − gap, cost]; at most (rows + columns) · epsilon.
     double gap = 0;
     int phases = 0;
-    std::size_t bids = 0, refreshes = 0; // bids made, rows whose candidates were listed again
+    std::size_t bids = 0;
+    std::size_t refreshes = 0;  // listings of a row's candidates, the first ones included
+    std::size_t selections = 0; // a row's kept pairs selected again from its stored ones
 };
 
 // The same problem, ε-optimal, for layers too large for the exact solver: its searches cross long
@@ -69,14 +74,20 @@ struct AuctionAssignment {
 // bids for a candidate or its own private "unassigned" column at cost `unmatched`, each column's
 // person for its column or any private column at cost 0 (every assignment of the rows extends to a
 // perfect one at the same cost, so each phase can start again from the prices with everyone free).
-// Rows keep only their keep[i] best candidates by cost + price when last listed, and the least
-// value among the rest (prices only rise, so it stays a lower bound): a bid whose second-best value
-// exceeds that bound lists the row's candidates again first, so every bid is exact over all pairs
-// and no certificate pass is needed. Memory O(rows + columns + Σ keep).
+// Rows keep only their keep[i] best candidates by cost + price, scanned at every bid, out of their
+// stored[i] best when last listed (stored: keep if empty), with the least value among the others
+// (prices only rise, so it stays a lower bound): a bid whose second-best value exceeds that bound
+// selects the kept ones again from the stored ones, or lists the row's candidates again when the
+// stored ones no longer decide it either; so every bid is exact over all pairs and no certificate
+// pass is needed. Memory O(rows + columns + Σ stored).
+// Every row is listed once before the first bid, on `threads` threads (< 1: 1); the result is the
+// same for any number.
 // Throws std::invalid_argument for negative sizes, a non-positive or non-finite `unmatched`,
-// `epsilon` or `startEpsilon`, a keep below 2 or of the wrong length, or a listed candidate out of
-// range, negative, non-finite or not below `unmatched`.
+// `epsilon` or `startEpsilon`, a keep below 2 or of the wrong length, a stored capacity below the
+// keep or of the wrong length, or a listed candidate out of range, negative, non-finite or not
+// below `unmatched`.
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
-                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon);
+                                         double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
+                                         const std::vector<std::uint32_t>& stored = {}, int threads = 1);
 
 } // namespace rewire

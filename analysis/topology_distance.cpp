@@ -10,6 +10,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <thread>
 
 namespace rewire {
 
@@ -209,30 +210,118 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
     std::vector<int> columnOfRow;
     if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
         perturb = false;
+        // The auction's lister finds a row's pairs with a small open-addressing table of its own
+        // (B's neurons reached from the row's inputs, with how many inputs they share) instead of
+        // forEachSharing's counts over all of B: listing then reads B's fan-out lists in order
+        // (each entry carrying its neuron's in-degree) and that table, which stays in cache, where
+        // the counts over a million neurons cost a cache miss per pair. One table per worker.
         struct Lister final : CandidateLister {
-            const std::vector<int>* rowsA;
-            const decltype(forEachSharing)* each;
-            void list(int row, std::vector<std::pair<int, double>>& out) override
+            struct Fan {
+                int column, degree;
+            };
+            struct Slot {
+                int column; // -1: empty
+                std::uint32_t shared, degree;
+            };
+            std::vector<Fan> fan; // B's fan-out lists in CSC order, as compact columns
+            const SparseLayer* la = nullptr;
+            const SparseLayer* lb = nullptr;
+            const std::vector<int>* bOfA = nullptr;
+            const std::vector<int>* rowsA = nullptr;
+            const std::vector<double>* pairsOf = nullptr;
+            std::size_t columns = 0;
+            struct Table {
+                std::vector<Slot> slots;
+                std::vector<std::uint32_t> used;
+            };
+            std::vector<Table> tables;
+            void prepare(int workers) override { tables.resize(static_cast<std::size_t>(std::max(1, workers))); }
+            void list(int row, std::vector<std::pair<int, double>>& out, int worker) override
             {
                 out.clear();
-                (*each)((*rowsA)[static_cast<std::size_t>(row)], [&](int c, double cost) { out.emplace_back(c, cost); });
+                const int j = (*rowsA)[static_cast<std::size_t>(row)];
+                // Twice the row's pairs counted with multiplicity, as a power of two: at most half full.
+                const double want = std::min(2 * (*pairsOf)[static_cast<std::size_t>(row)], 2.0 * static_cast<double>(columns));
+                unsigned bits = 4;
+                while (bits < 31 && static_cast<double>(std::uint64_t{1} << bits) < want)
+                    ++bits;
+                Table& t = tables[static_cast<std::size_t>(worker)];
+                const std::size_t size = std::size_t{1} << bits, mask = size - 1;
+                if (t.slots.size() < size)
+                    t.slots.assign(size, Slot{-1, 0, 0});
+                for (EdgeIndex e = la->rowPtr()[j]; e < la->rowPtr()[j + 1]; ++e) {
+                    const int bi = (*bOfA)[static_cast<std::size_t>(la->colIdx()[static_cast<std::size_t>(e)])];
+                    // Each fan-out list read from a place of its own for each row, so that
+                    // rows sharing an input do not all see its equal-cost neurons in the same
+                    // order: the auction keeps the first of equal values, and rows keeping the
+                    // same ones start bidding wars over them (measured: 3.5x the bids).
+                    const EdgeIndex lo = lb->colPtr()[bi], len = lb->colPtr()[bi + 1] - lo;
+                    if (len == 0)
+                        continue;
+                    const EdgeIndex start = static_cast<EdgeIndex>(
+                        splitmix64(static_cast<std::uint64_t>(j) << 32 ^ static_cast<std::uint64_t>(bi)) % static_cast<std::uint64_t>(len));
+                    for (EdgeIndex step = 0; step < len; ++step) {
+                        const EdgeIndex q = lo + (start + step < len ? start + step : start + step - len);
+                        const Fan f = fan[static_cast<std::size_t>(q)];
+                        std::size_t h = (static_cast<std::uint32_t>(f.column) * 0x9E3779B1u) >> (32 - bits);
+                        for (;; h = (h + 1) & mask) {
+                            Slot& s = t.slots[h];
+                            if (s.column == f.column) {
+                                ++s.shared;
+                                break;
+                            }
+                            if (s.column < 0) {
+                                s = {f.column, 1, static_cast<std::uint32_t>(f.degree)};
+                                t.used.push_back(static_cast<std::uint32_t>(h));
+                                break;
+                            }
+                        }
+                    }
+                }
+                const double degA = la->inDegree(j);
+                out.reserve(t.used.size());
+                for (std::uint32_t h : t.used) {
+                    Slot& s = t.slots[h];
+                    const double inter = s.shared;
+                    out.emplace_back(s.column, 1.0 - inter / (degA + static_cast<double>(s.degree) - inter));
+                    s.column = -1;
+                }
+                t.used.clear();
             }
         } lister;
+        lister.fan.resize(lb.cscRow().size());
+        for (std::size_t q = 0; q < lister.fan.size(); ++q)
+            lister.fan[q] = {compactRow[q], degree[static_cast<std::size_t>(compactRow[q])]};
+        lister.la = &la;
+        lister.lb = &lb;
+        lister.bOfA = &bOfA;
         lister.rowsA = &rowsA;
-        lister.each = &forEachSharing;
-        // Each row keeps up to `auctionCandidates` pairs between listings, no more than it can have
-        // (its pairs counted with multiplicity) but at least the solver's minimum of 2.
-        std::vector<std::uint32_t> keep(rowsA.size());
-        for (std::size_t r = 0; r < rowsA.size(); ++r)
-            keep[r] = static_cast<std::uint32_t>(std::clamp(pairsOf[r], 2.0, static_cast<double>(std::max(2, options.auctionCandidates))));
+        lister.pairsOf = &pairsOf;
+        lister.columns = colsB.size();
+        // A row whose pairs (counted with multiplicity) number at most `auctionStored` stores them
+        // all and keeps twice `auctionCandidates` for its bids; a larger one stores and keeps
+        // `auctionCandidates`: no more than it can have, and at least the solver's minimum of 2.
+        // (Measured on 784-100000-100000-10, bench/RESULTS.md: layer 1's rows of ~400 near-equal
+        // pairs then select again from their own instead of listing 2.4M times; layer 0's of ~12,700
+        // gain nothing from storing more, whose selections cost more than the listings they save.)
+        std::vector<std::uint32_t> keep(rowsA.size()), stored(rowsA.size());
+        for (std::size_t r = 0; r < rowsA.size(); ++r) {
+            const bool all = pairsOf[r] <= options.auctionStored;
+            const double kept = (all ? 2.0 : 1.0) * std::max(2, options.auctionCandidates);
+            keep[r] = static_cast<std::uint32_t>(std::clamp(pairsOf[r], 2.0, kept));
+            stored[r] = all ? std::max(keep[r], static_cast<std::uint32_t>(pairsOf[r])) : keep[r];
+        }
+        const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),
-                                                           1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon);
+                                                           1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon, stored,
+                                                           threads);
         columnOfRow = a.columnOfRow;
         result.report.auction = true;
         result.report.gap = n ? a.gap / n : 0.0;
         result.report.phases = a.phases;
         result.report.bids = a.bids;
         result.report.listings = a.refreshes;
+        result.report.selections = a.selections;
     } else {
         columnOfRow = solveExact(keepAll);
     }

@@ -55,7 +55,7 @@ struct NnstdLayerReport {
     double seconds = 0;
     double gap = 0; // as TopologyDistance::perLayerGap
     int phases = 0;
-    std::size_t bids = 0, listings = 0;
+    std::size_t bids = 0, listings = 0, selections = 0;
 };
 
 struct NnstdOptions {
@@ -75,8 +75,13 @@ struct NnstdOptions {
     // Its first phase's step: small, since the first phase starts from zero prices and larger
     // steps make the rows' kept pairs stale at once (measured: bench/RESULTS.md).
     double auctionStartEpsilon = 1e-4;
-    // Pairs each row keeps between listings (12 bytes each): its best by cost + price.
+    // Pairs each row keeps for its bids (12 bytes each): its best by cost + price.
     int auctionCandidates = 64;
+    // A row with at most this many pairs stores them all (12 bytes each) and keeps twice
+    // auctionCandidates; larger rows list their pairs again when the kept ones run out.
+    double auctionStored = 1024;
+    // Threads listing the auction's rows (0: every core); the result does not depend on it.
+    int threads = 0;
     // Called after each assigned layer of the canonical run (progress on large networks).
     std::function<void(const NnstdLayerReport&)> onLayer;
 };

@@ -13,10 +13,10 @@ namespace rewire::cli {
 
 int runDistance(int argc, char** argv)
 {
-    const Args args = parseArgs(argc, argv, 2, {"outputs", "tie-breaks", "seed", "solver", "epsilon"}, {"help", "csv"});
+    const Args args = parseArgs(argc, argv, 2, {"outputs", "tie-breaks", "seed", "solver", "epsilon", "threads"}, {"help", "csv"});
     if (args.flag("help")) {
         std::puts("usage: rewire distance A B [--csv] [--outputs assign|index] [--tie-breaks K] [--seed S]\n"
-                  "                         [--solver auto|exact|auction] [--epsilon E]\n"
+                  "                         [--solver auto|exact|auction] [--epsilon E] [--threads T]\n"
                   "  NNSTD topology distance (Liu et al. 2020) between two models or run folders of one\n"
                   "  architecture: per layer in [0, 1], the mean over every layer and over the hidden ones\n"
                   "  --outputs assign|index  output neurons assigned like the other layers, as the reference\n"
@@ -30,6 +30,8 @@ int runDistance(int argc, char** argv)
                   "  --epsilon E             the auction's final bid step: a layer's distance is at most\n"
                   "                          ~2E above the optimum of its assignment, given the layers\n"
                   "                          before (the bound found is printed)                       [1e-7]\n"
+                  "  --threads T             threads listing the auction's pairs (0: every core); the\n"
+                  "                          result is the same for any number                       [0]\n"
                   "  Exact ties are broken canonically, by a rule that does not depend on which network is\n"
                   "  A: d(A, B) = d(B, A). The auction breaks them by its bidding order.");
         return 0;
@@ -49,12 +51,16 @@ int runDistance(int argc, char** argv)
     if (const std::string* ep = args.option("epsilon"))
         if (!parseWhole(*ep, options.auctionEpsilon) || !(options.auctionEpsilon >= 1e-12 && options.auctionEpsilon <= 1e-2))
             throw UsageError("--epsilon " + *ep + ": expected a number from 1e-12 to 0.01");
+    if (const std::string* th = args.option("threads"))
+        if (!parseWhole(*th, options.threads) || options.threads < 0 || options.threads > 1024)
+            throw UsageError("--threads " + *th + ": expected an integer from 0 to 1024");
     // Progress on large layers, on stderr: the result stays on stdout.
     options.onLayer = [](const NnstdLayerReport& r) {
         if (r.seconds >= 1.0)
             std::fprintf(stderr, "  layer %d assigned in %.1f s%s\n", r.layer, r.seconds,
-                         r.auction ? fmt::format(" (auction: {} phases, {} bids, {} listings; at most {:.2g} above the optimum)",
-                                                 r.phases, r.bids, r.listings, r.gap)
+                         r.auction ? fmt::format(" (auction: {} phases, {} bids, {} listings, {} selections; at most {:.2g} above "
+                                                 "the optimum)",
+                                                 r.phases, r.bids, r.listings, r.selections, r.gap)
                                          .c_str()
                                    : " (exact)");
     };

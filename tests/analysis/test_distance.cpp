@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 
 using namespace rewire;
@@ -96,8 +97,8 @@ namespace {
 
 struct RowsLister final : CandidateLister {
     std::vector<std::vector<std::pair<int, double>>> rows;
-    std::size_t calls = 0;
-    void list(int row, std::vector<std::pair<int, double>>& out) override
+    std::atomic<std::size_t> calls{0}; // listed from several threads
+    void list(int row, std::vector<std::pair<int, double>>& out, int) override
     {
         ++calls;
         out = rows[static_cast<std::size_t>(row)];
@@ -109,7 +110,8 @@ struct RowsLister final : CandidateLister {
 TEST_CASE("auction assignment: within its reported gap of the exact optimum, exact when costs are coarse", "[analysis][nnstd]")
 {
     Rng rng(2024);
-    std::size_t relisted = 0; // listings beyond the first, with 2 kept per row
+    std::size_t relisted = 0;   // listings beyond the first, with 2 kept per row
+    std::size_t reselected = 0; // selections from the stored candidates
     for (int trial = 0; trial < 150; ++trial) {
         // Some problems without rows or without columns; rows without candidates come by chance.
         const int n = static_cast<int>(rng.below(40)) + (trial % 10 == 3 ? 0 : 1),
@@ -137,19 +139,32 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
             const auto& row = lister.rows[static_cast<std::size_t>(i)];
             optimum += j < 0 ? 1.0 : std::find_if(row.begin(), row.end(), [&](const auto& p) { return p.first == j; })->second;
         }
-        // Rows keeping 2 candidates must list theirs again as prices rise; keeping all, never.
-        for (std::uint32_t keep : {std::uint32_t{2}, static_cast<std::uint32_t>(std::max<std::size_t>(2, most))}) {
+        // Rows keeping 2 candidates must list theirs again as prices rise; keeping all, never;
+        // keeping 2 of all stored, they select again from those instead (stored == 0 below).
+        const auto all = static_cast<std::uint32_t>(std::max<std::size_t>(2, most));
+        for (const auto& [keep, store] : {std::pair{std::uint32_t{2}, std::uint32_t{0}}, std::pair{all, std::uint32_t{0}},
+                                         std::pair{std::uint32_t{2}, all}}) {
             // Every third coarse problem in one phase at a large ε: a gap far from 0 must still
             // bracket the optimum.
             const bool onePhase = coarse && trial % 3 == 0;
             const double epsilon = onePhase ? 0.05 : coarse ? 1e-9 : 1e-6;
             lister.calls = 0;
-            const AuctionAssignment a = solveAuctionAssignment(lister, n, m, 1.0, epsilon,
-                                                               std::vector<std::uint32_t>(static_cast<std::size_t>(n), keep),
-                                                               onePhase ? epsilon : 0.05);
-            if (keep == 2)
+            const std::vector<std::uint32_t> keeps(static_cast<std::size_t>(n), keep),
+                stores(store ? static_cast<std::size_t>(n) : 0, store);
+            const AuctionAssignment a = solveAuctionAssignment(lister, n, m, 1.0, epsilon, keeps, onePhase ? epsilon : 0.05, stores);
+            if (keep == 2 && store == 0)
                 relisted += lister.calls - static_cast<std::size_t>(n);
-            INFO("trial " << trial << ", " << n << " x " << m << ", keep " << keep);
+            if (store)
+                reselected += a.selections;
+            INFO("trial " << trial << ", " << n << " x " << m << ", keep " << keep << ", store " << store);
+            // Listed on two threads: the same result.
+            const std::size_t calls = lister.calls;
+            const AuctionAssignment twin = solveAuctionAssignment(lister, n, m, 1.0, epsilon, keeps, onePhase ? epsilon : 0.05, stores, 2);
+            REQUIRE(twin.columnOfRow == a.columnOfRow);
+            REQUIRE(twin.bids == a.bids);
+            REQUIRE(twin.gap == a.gap);
+            REQUIRE(lister.calls - calls == calls);
+            lister.calls = calls;
             double total = 0;
             std::vector<int> used(static_cast<std::size_t>(m), 0);
             for (int i = 0; i < n; ++i) {
@@ -173,12 +188,13 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
                 REQUIRE(total == Approx(optimum).margin(1e-9));
             if (onePhase)
                 REQUIRE(a.phases == 1);
-            if (keep > 2 || most <= 2)
+            if (keep > 2 || most <= 2 || store)
                 REQUIRE(lister.calls == static_cast<std::size_t>(n)); // each row listed once
             REQUIRE(a.refreshes == lister.calls);
         }
     }
-    REQUIRE(relisted > 1000); // the bound rule did make rows list their candidates again
+    REQUIRE(relisted > 1000);   // the bound rule did make rows list their candidates again
+    REQUIRE(reselected > 1000); // or select again from those stored
     RowsLister bad;
     bad.rows = {{{0, 0.5}}, {{3, 0.2}}};
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 2, 2, 1.0, 1e-6, {2, 2}, 0.1), Catch::Contains("row 1: column 3"));
@@ -186,6 +202,10 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {2}, 0.1), Catch::Contains("row 0: column 0 at cost 1.5"));
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 0.0, {2}, 0.1), Catch::Contains("epsilon"));
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {1}, 0.1), Catch::Contains("at least 2"));
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {4}, 0.1, {3}), Catch::Contains("stores 3 candidates, fewer than the 4"));
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {2}, 0.1, {2, 2}), Catch::Contains("2 stored capacities for 1 rows"));
+    bad.rows = {{{0, 0.5}}, {{0, 0.5}}, {{5, 0.5}}, {{0, 0.5}}};
+    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 4, 2, 1.0, 1e-6, {2, 2, 2, 2}, 0.1, {}, 2), Catch::Contains("row 2: column 5"));
 }
 
 TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")
@@ -412,13 +432,36 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
         auction.auctionEpsilon = 1e-6;
         smallKeep = auction;
         smallKeep.auctionCandidates = 2; // rows list their pairs again and again
-        std::vector<NnstdLayerReport> reports;
+        smallKeep.auctionStored = 0;
+        NnstdOptions storedKeep = smallKeep; // or select again from all theirs, stored
+        storedKeep.auctionStored = 1e9;
+        std::vector<NnstdLayerReport> reports, storedReports;
         auction.onLayer = [&](const NnstdLayerReport& r) { reports.push_back(r); };
+        storedKeep.onLayer = [&](const NnstdLayerReport& r) { storedReports.push_back(r); };
         const TopologyDistance x = topologyDistance(a, b, exact), y = topologyDistance(a, b, auction),
-                               z = topologyDistance(a, b, smallKeep);
+                               z = topologyDistance(a, b, smallKeep), w = topologyDistance(a, b, storedKeep);
         REQUIRE(x.perLayerGap == std::vector<double>(x.perLayer.size(), 0.0));
+        // On one thread and on three: the same.
+        NnstdOptions one = auction, three = auction;
+        one.threads = 1;
+        three.threads = 3;
+        one.onLayer = three.onLayer = nullptr;
+        const TopologyDistance y1 = topologyDistance(a, b, one), y3 = topologyDistance(a, b, three);
+        REQUIRE(y1.matching == y.matching);
+        REQUIRE(y3.matching == y.matching);
+        REQUIRE(y3.perLayerGap == y.perLayerGap);
+        REQUIRE(storedReports.size() == 3);
+        std::size_t selections = 0;
+        for (const NnstdLayerReport& r : storedReports) {
+            std::size_t nonEmpty = 0;
+            for (int j = 0; j < a.layer(r.layer).outputs(); ++j)
+                nonEmpty += a.layer(r.layer).inDegree(j) > 0;
+            REQUIRE(r.listings == nonEmpty); // listed once each
+            selections += r.selections;
+        }
+        REQUIRE(selections > 100);
         // Layer 0 sees the same inputs in both; later layers depend on the matching chosen.
-        for (const TopologyDistance* t : {&y, &z}) {
+        for (const TopologyDistance* t : {&y, &z, &w}) {
             REQUIRE(t->perLayerGap[0] <= 2 * 1e-6 + 1e-12);
             REQUIRE(t->perLayer[0] >= x.perLayer[0] - 1e-12);
             REQUIRE(t->perLayer[0] <= x.perLayer[0] + t->perLayerGap[0] + 1e-12);

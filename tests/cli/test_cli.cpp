@@ -174,6 +174,14 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     const Result badSolver = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --solver fast");
     REQUIRE(badSolver.code != 0);
     REQUIRE(badSolver.output.find("--solver fast: expected auto, exact or auction") != std::string::npos);
+    // On one thread: the same figures.
+    const Result oneThread = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
+                                 " --csv --solver auction --epsilon 1e-6 --threads 1");
+    REQUIRE(oneThread.code == 0);
+    REQUIRE(oneThread.output == auction.output);
+    const Result badThreads = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --threads -2");
+    REQUIRE(badThreads.code != 0);
+    REQUIRE(badThreads.output.find("--threads -2: expected an integer from 0 to 1024") != std::string::npos);
     const Result badEpsilon = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --epsilon 0.5");
     REQUIRE(badEpsilon.code != 0);
     REQUIRE(badEpsilon.output.find("--epsilon 0.5: expected a number from 1e-12 to 0.01") != std::string::npos);
