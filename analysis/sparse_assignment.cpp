@@ -382,23 +382,39 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     const auto list = [&](std::size_t i, int worker) {
         std::vector<std::pair<int, double>>& listed = scratch[static_cast<std::size_t>(worker)].listed;
         std::vector<std::pair<double, std::size_t>>& byValue = scratch[static_cast<std::size_t>(worker)].byValue;
-        candidates.list(static_cast<int>(i), listed, worker);
-        listedBound[i] = selectLeast(
-            listed.size(), storedFirst[i + 1] - storedFirst[i],
-            [&](std::size_t t) {
-                const auto [c, w] = listed[t];
-                if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
-                    throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": column " + std::to_string(c) +
-                                                " at cost " + std::to_string(w) + " (columns 0.." + std::to_string(columns - 1) +
-                                                ", costs in [0, " + std::to_string(unmatched) + "))");
-                return w + price[static_cast<std::size_t>(c)];
-            },
-            byValue);
-        const std::size_t base = storedFirst[i];
-        storedCount[i] = static_cast<std::uint32_t>(byValue.size());
-        for (std::size_t t = 0; t < byValue.size(); ++t) {
-            storedColumn[base + t] = listed[byValue[t].second].first;
-            storedCost[base + t] = listed[byValue[t].second].second;
+        const auto check = [&](int c, double w) {
+            if (c < 0 || static_cast<std::size_t>(c) >= m || !(w >= 0) || !(w < unmatched))
+                throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": column " + std::to_string(c) +
+                                            " at cost " + std::to_string(w) + " (columns 0.." + std::to_string(columns - 1) +
+                                            ", costs in [0, " + std::to_string(unmatched) + "))");
+        };
+        const std::size_t base = storedFirst[i], room = storedFirst[i + 1] - base;
+        if (candidates.listsBest()) {
+            listedBound[i] = candidates.listBest(static_cast<int>(i), price.data(), room, listed, worker);
+            if (listed.size() > room || std::isnan(listedBound[i]))
+                throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + ": " + std::to_string(listed.size()) +
+                                            " best candidates asked for " + std::to_string(room) + ", bound " +
+                                            std::to_string(listedBound[i]));
+            storedCount[i] = static_cast<std::uint32_t>(listed.size());
+            for (std::size_t t = 0; t < listed.size(); ++t) {
+                check(listed[t].first, listed[t].second);
+                storedColumn[base + t] = listed[t].first;
+                storedCost[base + t] = listed[t].second;
+            }
+        } else {
+            candidates.list(static_cast<int>(i), listed, worker);
+            listedBound[i] = selectLeast(
+                listed.size(), room,
+                [&](std::size_t t) {
+                    check(listed[t].first, listed[t].second);
+                    return listed[t].second + price[static_cast<std::size_t>(listed[t].first)];
+                },
+                byValue);
+            storedCount[i] = static_cast<std::uint32_t>(byValue.size());
+            for (std::size_t t = 0; t < byValue.size(); ++t) {
+                storedColumn[base + t] = listed[byValue[t].second].first;
+                storedCost[base + t] = listed[byValue[t].second].second;
+            }
         }
         select(i, byValue);
     };

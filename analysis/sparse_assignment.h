@@ -48,11 +48,22 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
 // worker) replaces `out` with every candidate (column, cost) of the row, in any order, each column
 // once. With more than one thread, list() is called from `workers` threads at once (prepare(workers)
 // first), each on its own rows and with its own worker index in [0, workers).
+// A lister that can find a row's best candidates without listing them all says so with
+// listsBest(); the solver then calls listBest(row, price, count, best, worker) instead: it replaces
+// `best` with the row's `count` candidates of least cost + price[column] (fewer if it has fewer;
+// prices are >= 0) and returns a lower bound on that value for each of its other candidates
+// (infinity when none).
 class CandidateLister {
 public:
     virtual ~CandidateLister() = default;
     virtual void prepare(int /*workers*/) {}
     virtual void list(int row, std::vector<std::pair<int, double>>& out, int worker) = 0;
+    virtual bool listsBest() const { return false; }
+    virtual double listBest(int /*row*/, const double* /*price*/, std::size_t /*count*/,
+                            std::vector<std::pair<int, double>>& /*best*/, int /*worker*/)
+    {
+        return 0;
+    }
 };
 
 struct AuctionAssignment {

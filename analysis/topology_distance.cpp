@@ -210,11 +210,15 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
     std::vector<int> columnOfRow;
     if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
         perturb = false;
-        // The auction's lister finds a row's pairs with a small open-addressing table of its own
-        // (B's neurons reached from the row's inputs, with how many inputs they share) instead of
-        // forEachSharing's counts over all of B: listing then reads B's fan-out lists in order
-        // (each entry carrying its neuron's in-degree) and that table, which stays in cache, where
-        // the counts over a million neurons cost a cache miss per pair. One table per worker.
+        // The auction's lister. A row's first listing finds all its pairs with a small
+        // open-addressing table of its own (B's neurons reached from the row's inputs, with how many
+        // inputs they share), which stays in cache where counts over all of B would miss it at
+        // every pair, and records the pairs sharing two inputs or more. Later listings need only the
+        // row's best by cost + price: those recorded pairs, then the pairs sharing one input in
+        // order of cost, which is the order of B's in-degree (1 - 1/(deg A + deg B - 1)), merged
+        // from B's fan-out lists sorted by in-degree, until a cost reaches the worst value kept
+        // (prices are >= 0, so no later pair can enter). In a 784-100000 layer a neuron shares an
+        // input with ~12,700 others, two or more with ~700: the best are among those.
         struct Lister final : CandidateLister {
             struct Fan {
                 int column, degree;
@@ -223,81 +227,190 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
                 int column; // -1: empty
                 std::uint32_t shared, degree;
             };
-            std::vector<Fan> fan; // B's fan-out lists in CSC order, as compact columns
+            struct Shared {
+                int column, shared;
+            };
+            struct Kept {
+                double value;
+                int column;
+                double cost;
+                bool operator<(const Kept& o) const { return value < o.value; }
+            };
+            std::vector<Fan> fan; // B's fan-out lists in CSC order, as compact columns, each sorted by in-degree
+            const std::vector<int>* degree = nullptr;
             const SparseLayer* la = nullptr;
             const SparseLayer* lb = nullptr;
             const std::vector<int>* bOfA = nullptr;
             const std::vector<int>* rowsA = nullptr;
             const std::vector<double>* pairsOf = nullptr;
             std::size_t columns = 0;
+            std::vector<std::vector<Shared>> multi; // per row, once listed: its pairs sharing >= 2 inputs
+            std::vector<char> listed;
             struct Table {
                 std::vector<Slot> slots;
                 std::vector<std::uint32_t> used;
+                std::vector<Kept> heap;
+                std::vector<std::pair<int, std::size_t>> cursors; // (in-degree, input) min-heap
+                std::vector<std::pair<EdgeIndex, EdgeIndex>> ranges;
             };
             std::vector<Table> tables;
             void prepare(int workers) override { tables.resize(static_cast<std::size_t>(std::max(1, workers))); }
+            bool listsBest() const override { return true; }
+            // The table sized for `want` entries (at most half full), cleared.
+            static unsigned sized(Table& t, double want)
+            {
+                unsigned bits = 4;
+                while (bits < 31 && static_cast<double>(std::uint64_t{1} << bits) < 2 * want)
+                    ++bits;
+                if (t.slots.size() < (std::size_t{1} << bits))
+                    t.slots.assign(std::size_t{1} << bits, Slot{-1, 0, 0});
+                return bits;
+            }
+            static Slot& slotOf(Table& t, unsigned bits, int column)
+            {
+                const std::size_t mask = (std::size_t{1} << bits) - 1;
+                for (std::size_t h = (static_cast<std::uint32_t>(column) * 0x9E3779B1u) >> (32 - bits);; h = (h + 1) & mask)
+                    if (t.slots[h].column == column || t.slots[h].column < 0) {
+                        if (t.slots[h].column < 0)
+                            t.used.push_back(static_cast<std::uint32_t>(h));
+                        return t.slots[h];
+                    }
+            }
+            static void clear(Table& t)
+            {
+                for (std::uint32_t h : t.used)
+                    t.slots[h].column = -1;
+                t.used.clear();
+            }
+            // Offers a pair to the `count` best kept in t.heap (a max-heap by value); the least
+            // value turned away or evicted goes to `least`.
+            static void offer(Table& t, std::size_t count, double value, int column, double cost, double& least)
+            {
+                if (t.heap.size() < count) {
+                    t.heap.push_back({value, column, cost});
+                    std::push_heap(t.heap.begin(), t.heap.end());
+                } else if (value < t.heap.front().value) {
+                    least = std::min(least, t.heap.front().value);
+                    std::pop_heap(t.heap.begin(), t.heap.end());
+                    t.heap.back() = {value, column, cost};
+                    std::push_heap(t.heap.begin(), t.heap.end());
+                } else {
+                    least = std::min(least, value);
+                }
+            }
             void list(int row, std::vector<std::pair<int, double>>& out, int worker) override
             {
                 out.clear();
-                const int j = (*rowsA)[static_cast<std::size_t>(row)];
-                // Twice the row's pairs counted with multiplicity, as a power of two: at most half full.
-                const double want = std::min(2 * (*pairsOf)[static_cast<std::size_t>(row)], 2.0 * static_cast<double>(columns));
-                unsigned bits = 4;
-                while (bits < 31 && static_cast<double>(std::uint64_t{1} << bits) < want)
-                    ++bits;
                 Table& t = tables[static_cast<std::size_t>(worker)];
-                const std::size_t size = std::size_t{1} << bits, mask = size - 1;
-                if (t.slots.size() < size)
-                    t.slots.assign(size, Slot{-1, 0, 0});
+                const int j = (*rowsA)[static_cast<std::size_t>(row)];
+                const unsigned bits = sized(t, std::min((*pairsOf)[static_cast<std::size_t>(row)], static_cast<double>(columns)));
                 for (EdgeIndex e = la->rowPtr()[j]; e < la->rowPtr()[j + 1]; ++e) {
                     const int bi = (*bOfA)[static_cast<std::size_t>(la->colIdx()[static_cast<std::size_t>(e)])];
-                    // Each fan-out list read from a place of its own for each row, so that
-                    // rows sharing an input do not all see its equal-cost neurons in the same
-                    // order: the auction keeps the first of equal values, and rows keeping the
-                    // same ones start bidding wars over them (measured: 3.5x the bids).
-                    const EdgeIndex lo = lb->colPtr()[bi], len = lb->colPtr()[bi + 1] - lo;
-                    if (len == 0)
-                        continue;
-                    const EdgeIndex start = static_cast<EdgeIndex>(
-                        splitmix64(static_cast<std::uint64_t>(j) << 32 ^ static_cast<std::uint64_t>(bi)) % static_cast<std::uint64_t>(len));
-                    for (EdgeIndex step = 0; step < len; ++step) {
-                        const EdgeIndex q = lo + (start + step < len ? start + step : start + step - len);
+                    for (EdgeIndex q = lb->colPtr()[bi]; q < lb->colPtr()[bi + 1]; ++q) {
                         const Fan f = fan[static_cast<std::size_t>(q)];
-                        std::size_t h = (static_cast<std::uint32_t>(f.column) * 0x9E3779B1u) >> (32 - bits);
-                        for (;; h = (h + 1) & mask) {
-                            Slot& s = t.slots[h];
-                            if (s.column == f.column) {
-                                ++s.shared;
-                                break;
-                            }
-                            if (s.column < 0) {
-                                s = {f.column, 1, static_cast<std::uint32_t>(f.degree)};
-                                t.used.push_back(static_cast<std::uint32_t>(h));
-                                break;
-                            }
-                        }
+                        Slot& slot = slotOf(t, bits, f.column);
+                        if (slot.column < 0)
+                            slot = {f.column, 1, static_cast<std::uint32_t>(f.degree)};
+                        else
+                            ++slot.shared;
                     }
                 }
                 const double degA = la->inDegree(j);
+                std::vector<Shared>& mine = multi[static_cast<std::size_t>(row)];
+                mine.clear();
                 out.reserve(t.used.size());
                 for (std::uint32_t h : t.used) {
-                    Slot& s = t.slots[h];
-                    const double inter = s.shared;
-                    out.emplace_back(s.column, 1.0 - inter / (degA + static_cast<double>(s.degree) - inter));
-                    s.column = -1;
+                    const Slot& slot = t.slots[h];
+                    const double inter = slot.shared;
+                    out.emplace_back(slot.column, 1.0 - inter / (degA + static_cast<double>(slot.degree) - inter));
+                    if (slot.shared >= 2)
+                        mine.push_back({slot.column, static_cast<int>(slot.shared)});
                 }
-                t.used.clear();
+                mine.shrink_to_fit();
+                clear(t);
+                listed[static_cast<std::size_t>(row)] = 1;
+            }
+            double listBest(int row, const double* price, std::size_t count, std::vector<std::pair<int, double>>& best,
+                            int worker) override
+            {
+                constexpr double inf = std::numeric_limits<double>::infinity();
+                Table& t = tables[static_cast<std::size_t>(worker)];
+                t.heap.clear();
+                double least = inf;
+                if (!listed[static_cast<std::size_t>(row)]) { // the first time: every pair
+                    std::vector<std::pair<int, double>> all;
+                    list(row, all, worker);
+                    for (const auto& [c, cost] : all)
+                        offer(t, count, cost + price[c], c, cost, least);
+                } else {
+                    const int j = (*rowsA)[static_cast<std::size_t>(row)];
+                    const double degA = la->inDegree(j);
+                    const std::vector<Shared>& mine = multi[static_cast<std::size_t>(row)];
+                    const unsigned bits = sized(t, static_cast<double>(mine.size()));
+                    for (const Shared& sh : mine) {
+                        slotOf(t, bits, sh.column).column = sh.column;
+                        const double inter = sh.shared;
+                        const double cost = 1.0 - inter / (degA + static_cast<double>((*degree)[static_cast<std::size_t>(sh.column)]) - inter);
+                        offer(t, count, cost + price[sh.column], sh.column, cost, least);
+                    }
+                    // The pairs sharing one input, by cost: B's fan-out lists of the row's inputs
+                    // merged by in-degree.
+                    t.ranges.clear();
+                    t.cursors.clear();
+                    for (EdgeIndex e = la->rowPtr()[j]; e < la->rowPtr()[j + 1]; ++e) {
+                        const int bi = (*bOfA)[static_cast<std::size_t>(la->colIdx()[static_cast<std::size_t>(e)])];
+                        const EdgeIndex lo = lb->colPtr()[bi], hi = lb->colPtr()[bi + 1];
+                        if (lo < hi) {
+                            t.cursors.emplace_back(fan[static_cast<std::size_t>(lo)].degree, t.ranges.size());
+                            t.ranges.emplace_back(lo, hi);
+                        }
+                    }
+                    const auto later = [](const std::pair<int, std::size_t>& x, const std::pair<int, std::size_t>& y) { return x > y; };
+                    std::make_heap(t.cursors.begin(), t.cursors.end(), later);
+                    while (!t.cursors.empty()) {
+                        const auto [d, k] = t.cursors.front();
+                        const double cost = 1.0 - 1.0 / (degA + static_cast<double>(d) - 1.0);
+                        if (t.heap.size() >= count && cost >= t.heap.front().value) {
+                            least = std::min(least, cost); // no later pair can enter: prices are >= 0
+                            break;
+                        }
+                        std::pop_heap(t.cursors.begin(), t.cursors.end(), later);
+                        auto& [q, hi] = t.ranges[k];
+                        for (; q < hi && fan[static_cast<std::size_t>(q)].degree == d; ++q) {
+                            const int c = fan[static_cast<std::size_t>(q)].column;
+                            if (mine.empty() || slotOf(t, bits, c).column != c) // not one sharing more inputs
+                                offer(t, count, cost + price[c], c, cost, least);
+                        }
+                        if (q < hi) {
+                            t.cursors.back() = {fan[static_cast<std::size_t>(q)].degree, k};
+                            std::push_heap(t.cursors.begin(), t.cursors.end(), later);
+                        } else {
+                            t.cursors.pop_back();
+                        }
+                    }
+                    clear(t);
+                }
+                best.clear();
+                for (const Kept& k : t.heap)
+                    best.emplace_back(k.column, k.cost);
+                return least;
             }
         } lister;
         lister.fan.resize(lb.cscRow().size());
         for (std::size_t q = 0; q < lister.fan.size(); ++q)
             lister.fan[q] = {compactRow[q], degree[static_cast<std::size_t>(compactRow[q])]};
+        for (int bi = 0; bi < lb.inputs(); ++bi)
+            std::sort(lister.fan.begin() + lb.colPtr()[bi], lister.fan.begin() + lb.colPtr()[bi + 1],
+                      [](const auto& x, const auto& y) { return x.degree != y.degree ? x.degree < y.degree : x.column < y.column; });
+        lister.degree = &degree;
         lister.la = &la;
         lister.lb = &lb;
         lister.bOfA = &bOfA;
         lister.rowsA = &rowsA;
         lister.pairsOf = &pairsOf;
         lister.columns = colsB.size();
+        lister.multi.resize(rowsA.size());
+        lister.listed.assign(rowsA.size(), 0);
         // A row whose pairs (counted with multiplicity) number at most `auctionStored` stores them
         // all and keeps twice `auctionCandidates` for its bids; a larger one stores and keeps
         // `auctionCandidates`: no more than it can have, and at least the solver's minimum of 2.
