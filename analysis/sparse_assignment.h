@@ -91,8 +91,9 @@ struct AuctionAssignment {
 // selects the kept ones again from the stored ones, or lists the row's candidates again when the
 // stored ones no longer decide it either; so every bid is exact over all pairs and no certificate
 // pass is needed. Memory O(rows + columns + Σ stored).
-// Every row is listed once before the first bid, on `threads` threads (< 1: 1); the result is the
-// same for any number.
+// A row's first listing is made for its first bid; those of the next 64 persons in the queue are
+// made together on `threads` threads (< 1: 1), from the prices when the first of them bids: the
+// result is the same for any number of threads.
 // Throws std::invalid_argument for negative sizes, a non-positive or non-finite `unmatched`,
 // `epsilon` or `startEpsilon`, a keep below 2 or of the wrong length, a stored capacity below the
 // keep or of the wrong length, or a listed candidate out of range, negative, non-finite or not
