@@ -321,6 +321,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     // stored ones (a few hundred price lookups); when it still does, the bound was listedBound and
     // the row's candidates are listed again (thousands, each found through the lister).
     std::vector<std::size_t> first(n + 1, 0), storedFirst(n + 1, 0);
+    std::vector<char> alias(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (keep[i] < 2)
             throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " keeps " +
@@ -329,12 +330,19 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         if (room < keep[i])
             throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " stores " + std::to_string(room) +
                                         " candidates, fewer than the " + std::to_string(keep[i]) + " it keeps");
-        first[i + 1] = first[i] + keep[i];
+        // A row storing no more than it keeps keeps all it stores: its kept pairs are its stored
+        // ones (in another order, which no bid depends on), not a second copy.
+        alias[i] = room == keep[i];
+        first[i + 1] = first[i] + (alias[i] ? 0 : keep[i]);
         storedFirst[i + 1] = storedFirst[i] + room;
     }
     std::vector<double> cost(first[n]), bound(n, -inf), storedCost(storedFirst[n]), listedBound(n, -inf);
     std::vector<int> column(first[n]), storedColumn(storedFirst[n]);
     std::vector<std::uint32_t> count(n, 0), storedCount(n, 0);
+    const auto keptColumns = [&](std::size_t i) {
+        return alias[i] ? storedColumn.data() + storedFirst[i] : column.data() + first[i];
+    };
+    const auto keptCosts = [&](std::size_t i) { return alias[i] ? storedCost.data() + storedFirst[i] : cost.data() + first[i]; };
     threads = std::max(1, threads);
     candidates.prepare(threads);
     struct Scratch {
@@ -366,6 +374,11 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     };
     // Row i's kept pairs selected again from its stored ones.
     const auto select = [&](std::size_t i, std::vector<std::pair<double, std::size_t>>& byValue) {
+        if (alias[i]) { // all of them
+            count[i] = storedCount[i];
+            bound[i] = listedBound[i];
+            return;
+        }
         const std::size_t base = storedFirst[i];
         const double least = selectLeast(
             storedCount[i], keep[i],
@@ -474,8 +487,10 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
             if (p < n) {
                 const auto scan = [&] {
                     bestValue = secondValue = inf;
-                    for (std::size_t t = first[p]; t < first[p] + count[p]; ++t)
-                        consider(static_cast<std::size_t>(column[t]), cost[t] + price[static_cast<std::size_t>(column[t])]);
+                    const int* col = keptColumns(p);
+                    const double* kc = keptCosts(p);
+                    for (std::size_t t = 0; t < count[p]; ++t)
+                        consider(static_cast<std::size_t>(col[t]), kc[t] + price[static_cast<std::size_t>(col[t])]);
                     consider(m + p, unmatched + price[m + p]);
                 };
                 scan();
@@ -540,12 +555,14 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     for (std::size_t i = 0; i < n; ++i) {
         const auto o = static_cast<std::size_t>(holds[i]);
         double least = std::min(unmatched + price[m + i], bound[i]), held = unmatched + price[m + i], heldCost = unmatched;
-        for (std::size_t t = first[i]; t < first[i] + count[i]; ++t) {
-            least = std::min(least, cost[t] + price[static_cast<std::size_t>(column[t])]);
-            if (static_cast<std::size_t>(column[t]) == o) {
+        const int* col = keptColumns(i);
+        const double* kc = keptCosts(i);
+        for (std::size_t t = 0; t < count[i]; ++t) {
+            least = std::min(least, kc[t] + price[static_cast<std::size_t>(col[t])]);
+            if (static_cast<std::size_t>(col[t]) == o) {
                 out.columnOfRow[i] = static_cast<int>(o);
-                held = cost[t] + price[o];
-                heldCost = cost[t];
+                held = kc[t] + price[o];
+                heldCost = kc[t];
             }
         }
         total += heldCost;
