@@ -26,10 +26,19 @@ class Team {
 public:
     explicit Team(int threads)
     {
-        for (int w = 1; w < threads; ++w)
-            m_workers.emplace_back([this, w] { loop(w); });
+        try {
+            for (int w = 1; w < threads; ++w)
+                m_workers.emplace_back([this, w] { loop(w); });
+        } catch (...) { // a thread that could not start: stop those that did
+            stop();
+            throw;
+        }
     }
-    ~Team()
+    ~Team() { stop(); }
+    Team(const Team&) = delete;
+    Team& operator=(const Team&) = delete;
+
+    void stop()
     {
         {
             std::lock_guard<std::mutex> lock(m_mutex);
@@ -39,9 +48,8 @@ public:
         m_wake.notify_all();
         for (std::thread& t : m_workers)
             t.join();
+        m_workers.clear();
     }
-    Team(const Team&) = delete;
-    Team& operator=(const Team&) = delete;
 
     void run(std::size_t n, const std::function<void(std::size_t, int)>& body)
     {
@@ -321,7 +329,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     // stored ones (a few hundred price lookups); when it still does, the bound was listedBound and
     // the row's candidates are listed again (thousands, each found through the lister).
     std::vector<std::size_t> first(n + 1, 0), storedFirst(n + 1, 0);
-    std::vector<char> alias(n, 0);
+    std::vector<char> alias(n, 0), everListed(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         if (keep[i] < 2)
             throw std::invalid_argument("solveAuctionAssignment: row " + std::to_string(i) + " keeps " +
@@ -402,6 +410,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                                             ", costs in [0, " + std::to_string(unmatched) + "))");
         };
         const std::size_t base = storedFirst[i], room = storedFirst[i + 1] - base;
+        everListed[i] = 1;
         if (candidates.listsBest()) {
             listedBound[i] = candidates.listBest(static_cast<int>(i), price.data(), room, listed, worker);
             if (listed.size() > room || std::isnan(listedBound[i]))
@@ -466,7 +475,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 untilAhead = ahead - 1;
                 unlisted.clear();
                 for (std::size_t a = 0; a < std::min(ahead, queue.size()); ++a)
-                    if (queue[a] < n && listedBound[queue[a]] == -inf)
+                    if (queue[a] < n && !everListed[queue[a]])
                         unlisted.push_back(queue[a]);
                 team.run(unlisted.size(), listUnlisted);
                 out.refreshes += unlisted.size();

@@ -422,7 +422,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
             const bool all = pairsOf[r] <= options.auctionStored;
             const double kept = (all ? 2.0 : 1.0) * std::max(2, options.auctionCandidates);
             keep[r] = static_cast<std::uint32_t>(std::clamp(pairsOf[r], 2.0, kept));
-            stored[r] = all ? std::max(keep[r], static_cast<std::uint32_t>(pairsOf[r])) : keep[r];
+            stored[r] = all ? std::max(keep[r], static_cast<std::uint32_t>(std::min(pairsOf[r], 4e9))) : keep[r];
         }
         const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),

@@ -112,6 +112,7 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
     Rng rng(2024);
     std::size_t relisted = 0;   // listings beyond the first, with 2 kept per row
     std::size_t reselected = 0; // selections from the stored candidates
+    std::size_t storedAndRelisted = 0; // listings beyond the first, with 2 kept of 3 stored
     for (int trial = 0; trial < 150; ++trial) {
         // Some problems without rows or without columns; rows without candidates come by chance.
         const int n = static_cast<int>(rng.below(40)) + (trial % 10 == 3 ? 0 : 1),
@@ -142,8 +143,9 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
         // Rows keeping 2 candidates must list theirs again as prices rise; keeping all, never;
         // keeping 2 of all stored, they select again from those instead (stored == 0 below).
         const auto all = static_cast<std::uint32_t>(std::max<std::size_t>(2, most));
+        // Keeping 2 of 3 stored, both bounds are finite and rows select and list again.
         for (const auto& [keep, store] : {std::pair{std::uint32_t{2}, std::uint32_t{0}}, std::pair{all, std::uint32_t{0}},
-                                         std::pair{std::uint32_t{2}, all}}) {
+                                         std::pair{std::uint32_t{2}, all}, std::pair{std::uint32_t{2}, std::uint32_t{3}}}) {
             // Every third coarse problem in one phase at a large ε: a gap far from 0 must still
             // bracket the optimum.
             const bool onePhase = coarse && trial % 3 == 0;
@@ -154,8 +156,10 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
             const AuctionAssignment a = solveAuctionAssignment(lister, n, m, 1.0, epsilon, keeps, onePhase ? epsilon : 0.05, stores);
             if (keep == 2 && store == 0)
                 relisted += lister.calls - static_cast<std::size_t>(n);
-            if (store)
+            if (store == all)
                 reselected += a.selections;
+            if (store == 3 && most > 3)
+                storedAndRelisted += lister.calls - static_cast<std::size_t>(n);
             INFO("trial " << trial << ", " << n << " x " << m << ", keep " << keep << ", store " << store);
             // Listed on two threads: the same result.
             const std::size_t calls = lister.calls;
@@ -188,13 +192,14 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
                 REQUIRE(total == Approx(optimum).margin(1e-9));
             if (onePhase)
                 REQUIRE(a.phases == 1);
-            if (keep > 2 || most <= 2 || store)
+            if (keep > 2 || most <= 2 || store == all)
                 REQUIRE(lister.calls == static_cast<std::size_t>(n)); // each row listed once
             REQUIRE(a.refreshes == lister.calls);
         }
     }
     REQUIRE(relisted > 1000);   // the bound rule did make rows list their candidates again
     REQUIRE(reselected > 1000); // or select again from those stored
+    REQUIRE(storedAndRelisted > 500);
     RowsLister bad;
     bad.rows = {{{0, 0.5}}, {{3, 0.2}}};
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 2, 2, 1.0, 1e-6, {2, 2}, 0.1), Catch::Contains("row 1: column 3"));
@@ -204,8 +209,11 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {1}, 0.1), Catch::Contains("at least 2"));
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {4}, 0.1, {3}), Catch::Contains("stores 3 candidates, fewer than the 4"));
     REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 1, 1, 1.0, 1e-6, {2}, 0.1, {2, 2}), Catch::Contains("2 stored capacities for 1 rows"));
-    bad.rows = {{{0, 0.5}}, {{0, 0.5}}, {{5, 0.5}}, {{0, 0.5}}};
-    REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 4, 2, 1.0, 1e-6, {2, 2, 2, 2}, 0.1, {}, 2), Catch::Contains("row 2: column 5"));
+    // Listed on two threads, two rows wrong: the error of the first.
+    bad.rows = {{{0, 0.5}}, {{7, 0.5}}, {{0, 0.5}}, {{5, 0.5}}, {{1, 0.5}}};
+    for (int threads : {1, 2, 3})
+        REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 5, 2, 1.0, 1e-6, {2, 2, 2, 2, 2}, 0.1, {}, threads),
+                            Catch::Contains("row 1: column 7"));
 }
 
 TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")

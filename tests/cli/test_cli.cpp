@@ -156,7 +156,7 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     REQUIRE(ranged.output.rfind("layer,nnstd,min,max,gap\n0,", 0) == 0);
     // The auction on the same pair: its layer 0 is at most its stated gap above the exact one.
     const Result auction = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
-                               " --csv --solver auction --epsilon 1e-6");
+                               " --csv --solver auction --epsilon 1e-6 --threads 3");
     INFO(auction.output);
     REQUIRE(auction.code == 0);
     const auto layer0 = [](const std::string& out) {
