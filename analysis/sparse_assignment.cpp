@@ -448,6 +448,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     constexpr std::size_t ahead = 64;
     Team team(threads);
     std::vector<std::size_t> unlisted;
+    std::size_t neverListed = n; // once 0, the look-ahead stops
     const std::function<void(std::size_t, int)> listUnlisted = [&](std::size_t k, int worker) { list(unlisted[k], worker); };
     std::size_t untilAhead = 0;
     // The private columns by price, for the columns' persons: a heap with stale entries (a price
@@ -471,7 +472,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
             queue.push_back(p);
         untilAhead = 0;
         while (!queue.empty()) {
-            if (untilAhead-- == 0) {
+            if (neverListed > 0 && untilAhead-- == 0) {
                 untilAhead = ahead - 1;
                 unlisted.clear();
                 for (std::size_t a = 0; a < std::min(ahead, queue.size()); ++a)
@@ -479,6 +480,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                         unlisted.push_back(queue[a]);
                 team.run(unlisted.size(), listUnlisted);
                 out.refreshes += unlisted.size();
+                neverListed -= unlisted.size();
             }
             const std::size_t p = queue.front();
             queue.pop_front();
@@ -509,6 +511,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                     scan();
                     if (secondValue > bound[p]) { // one not stored might
                         ++out.refreshes;
+                        neverListed -= everListed[p] ? 0 : 1; // (the look-ahead lists them all first)
                         list(p, 0);
                         scan();
                     }

@@ -252,6 +252,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
                 std::vector<Kept> heap;
                 std::vector<std::pair<int, std::size_t>> cursors; // (in-degree, input) min-heap
                 std::vector<std::pair<EdgeIndex, EdgeIndex>> ranges;
+                std::vector<std::pair<int, double>> all; // a first listing's pairs
             };
             std::vector<Table> tables;
             void prepare(int workers) override { tables.resize(static_cast<std::size_t>(std::max(1, workers))); }
@@ -300,8 +301,12 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
             }
             void list(int row, std::vector<std::pair<int, double>>& out, int worker) override
             {
+                every(row, tables[static_cast<std::size_t>(worker)], out);
+            }
+            // Every pair of the row, (column, cost), into `out`; records those sharing >= 2 inputs.
+            void every(int row, Table& t, std::vector<std::pair<int, double>>& out)
+            {
                 out.clear();
-                Table& t = tables[static_cast<std::size_t>(worker)];
                 const int j = (*rowsA)[static_cast<std::size_t>(row)];
                 const unsigned bits = sized(t, std::min((*pairsOf)[static_cast<std::size_t>(row)], static_cast<double>(columns)));
                 for (EdgeIndex e = la->rowPtr()[j]; e < la->rowPtr()[j + 1]; ++e) {
@@ -318,7 +323,6 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
                 const double degA = la->inDegree(j);
                 std::vector<Shared>& mine = multi[static_cast<std::size_t>(row)];
                 mine.clear();
-                out.reserve(t.used.size());
                 for (std::uint32_t h : t.used) {
                     const Slot& slot = t.slots[h];
                     const double inter = slot.shared;
@@ -338,9 +342,8 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
                 t.heap.clear();
                 double least = inf;
                 if (!listed[static_cast<std::size_t>(row)]) { // the first time: every pair
-                    std::vector<std::pair<int, double>> all;
-                    list(row, all, worker);
-                    for (const auto& [c, cost] : all)
+                    every(row, t, t.all);
+                    for (const auto& [c, cost] : t.all)
                         offer(t, count, cost + price[c], c, cost, least);
                 } else {
                     const int j = (*rowsA)[static_cast<std::size_t>(row)];
