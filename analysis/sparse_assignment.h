@@ -46,9 +46,9 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
 
 // Candidates listed on demand, for problems whose pairs are too many to store: list(row, out,
 // worker) replaces `out` with every candidate (column, cost) of the row, in any order, each column
-// once. With more than one thread, list() and listBest() below are called from `workers` threads
-// at once (prepare(workers) first), each on its own rows and with its own worker index in
-// [0, workers).
+// once. With more than one thread, rows' first listings (list() or listBest() below) are made on
+// `workers` threads at once (prepare(workers) first), each on its own rows and with its own worker
+// index in [0, workers); a row's later listings are made one at a time, as worker 0.
 // A lister that can find a row's best candidates without listing them all says so with
 // listsBest(); the solver then calls listBest(row, price, count, best, worker) instead: it replaces
 // `best` with the row's `count` candidates of least cost + price[column] (fewer if it has fewer;

@@ -1,6 +1,8 @@
+#include "analysis/shared_input_lister.h"
 #include "analysis/sparse_assignment.h"
 #include "analysis/topology_distance.h"
 #include "core/init.h"
+#include "core/rng.h"
 #include "helpers.h"
 
 #include <catch2/catch.hpp>
@@ -214,6 +216,113 @@ TEST_CASE("auction assignment: within its reported gap of the exact optimum, exa
     for (int threads : {1, 2, 3})
         REQUIRE_THROWS_WITH(solveAuctionAssignment(bad, 5, 2, 1.0, 1e-6, {2, 2, 2, 2, 2}, 0.1, {}, threads),
                             Catch::Contains("row 1: column 7"));
+}
+
+namespace {
+
+// A layer whose neurons have from 0 to maxDegree distinct random inputs.
+SparseLayer randomLayer(int inputs, int outputs, int maxDegree, Rng& rng)
+{
+    std::vector<NewEdge> edges;
+    std::vector<int> all(static_cast<std::size_t>(inputs));
+    for (int k = 0; k < outputs; ++k) {
+        std::iota(all.begin(), all.end(), 0);
+        rng.shuffle(std::span<int>(all));
+        const auto degree = static_cast<int>(rng.below(static_cast<std::uint64_t>(maxDegree) + 1));
+        for (int t = 0; t < degree; ++t)
+            edges.push_back({k, all[static_cast<std::size_t>(t)], 1.0f});
+    }
+    return SparseLayer::fromEdges(inputs, outputs, std::move(edges));
+}
+
+} // namespace
+
+TEST_CASE("NNSTD's lister: a row's best pairs by cost + price and a bound on the rest, against all pairs", "[analysis][nnstd]")
+{
+    // Uneven degrees, so that the pairs sharing one input come in groups of equal cost, and
+    // prices rising in random steps, so that groups are passed over on their remembered prices:
+    // each listing must return the `count` least values of cost + price over all the row's pairs,
+    // with their exact costs, and a bound between the largest returned and the least of the rest.
+    std::size_t listings = 0, bounded = 0;
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+        Rng rng(seed);
+        const int inputs = 14, n = 60;
+        const SparseLayer a = randomLayer(inputs, n, 7, rng), b = randomLayer(inputs, n, 7, rng);
+        std::vector<int> bOfA(static_cast<std::size_t>(inputs));
+        std::iota(bOfA.begin(), bOfA.end(), 0);
+        rng.shuffle(std::span<int>(bOfA));
+        std::vector<int> rowsA, colsB, compactOfB(static_cast<std::size_t>(n), -1);
+        for (int j = 0; j < n; ++j)
+            if (a.inDegree(j) > 0)
+                rowsA.push_back(j);
+        for (int k = 0; k < n; ++k)
+            if (b.inDegree(k) > 0) {
+                compactOfB[static_cast<std::size_t>(k)] = static_cast<int>(colsB.size());
+                colsB.push_back(k);
+            }
+        // Every row's pairs by brute force: (column, cost).
+        std::vector<std::vector<std::pair<int, double>>> pairs(rowsA.size());
+        std::vector<double> pairsOf(rowsA.size(), 0.0);
+        for (std::size_t r = 0; r < rowsA.size(); ++r) {
+            std::vector<int> x;
+            for (EdgeIndex e = a.rowPtr()[rowsA[r]]; e < a.rowPtr()[rowsA[r] + 1]; ++e)
+                x.push_back(bOfA[static_cast<std::size_t>(a.colIdx()[static_cast<std::size_t>(e)])]);
+            std::sort(x.begin(), x.end());
+            for (int bi : x)
+                pairsOf[r] += static_cast<double>(b.colPtr()[bi + 1] - b.colPtr()[bi]);
+            for (std::size_t c = 0; c < colsB.size(); ++c) {
+                const auto y = b.colIdx().subspan(static_cast<std::size_t>(b.rowPtr()[colsB[c]]),
+                                                  static_cast<std::size_t>(b.inDegree(colsB[c])));
+                std::vector<int> in;
+                std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(in));
+                if (!in.empty())
+                    pairs[r].emplace_back(static_cast<int>(c),
+                                          1.0 - double(in.size()) / double(x.size() + y.size() - in.size()));
+            }
+        }
+        SharedInputLister lister(a, b, bOfA, rowsA, compactOfB, colsB.size(), pairsOf);
+        lister.prepare(1);
+        std::vector<double> price(colsB.size(), 0.0);
+        std::vector<std::pair<int, double>> best;
+        for (int round = 0; round < 25; ++round) {
+            for (std::size_t r = 0; r < rowsA.size(); ++r) {
+                const std::size_t count = std::size_t{1} + rng.below(6);
+                const double bound = lister.listBest(static_cast<int>(r), price.data(), count, best, 0);
+                ++listings;
+                std::vector<double> all, got;
+                for (const auto& [c, cost] : pairs[r])
+                    all.push_back(cost + price[static_cast<std::size_t>(c)]);
+                std::sort(all.begin(), all.end());
+                REQUIRE(best.size() == std::min(count, all.size()));
+                std::vector<char> seen(colsB.size(), 0);
+                for (const auto& [c, cost] : best) {
+                    REQUIRE(!seen[static_cast<std::size_t>(c)]);
+                    seen[static_cast<std::size_t>(c)] = 1;
+                    const auto truth = std::find_if(pairs[r].begin(), pairs[r].end(), [&](const auto& p) { return p.first == c; });
+                    REQUIRE(truth != pairs[r].end());
+                    REQUIRE(cost == Approx(truth->second).margin(1e-12));
+                    got.push_back(cost + price[static_cast<std::size_t>(c)]);
+                }
+                std::sort(got.begin(), got.end());
+                for (std::size_t t = 0; t < got.size(); ++t)
+                    REQUIRE(got[t] == Approx(all[t]).margin(1e-12));
+                if (all.size() > best.size()) { // a bound on the others, as tight as the largest kept
+                    double rest = std::numeric_limits<double>::infinity();
+                    for (const auto& [c, cost] : pairs[r])
+                        if (!seen[static_cast<std::size_t>(c)])
+                            rest = std::min(rest, cost + price[static_cast<std::size_t>(c)]);
+                    REQUIRE(bound <= rest + 1e-12);
+                    REQUIRE(bound >= got.back() - 1e-12);
+                    bounded += bound < rest - 1e-12 ? 1 : 0; // a remembered price below the current one
+                }
+            }
+            for (double& p : price)
+                if (rng.below(3) == 0)
+                    p += rng.uniform() * (rng.below(4) == 0 ? 0.5 : 0.02);
+        }
+    }
+    CHECK(listings > 5000);
+    CHECK(bounded > 0); // the bound was sometimes below the least other value: pairs passed over unread
 }
 
 TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnstd]")
