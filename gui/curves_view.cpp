@@ -3,6 +3,7 @@
 #include "gui/colormap.h"
 
 #include <QCheckBox>
+#include <QStringList>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -116,6 +117,29 @@ void CurvesView::setLogX(bool logX) { m_logX->setChecked(logX); }
 
 int CurvesView::testPoints() const { return m_panels.front().curves.front().series->count(); }
 
+int CurvesView::pointCount() const
+{
+    int n = 0;
+    for (const Panel& p : m_panels)
+        for (const Curve& c : p.curves)
+            n += static_cast<int>(c.series->count());
+    return n;
+}
+
+QString CurvesView::caption() const
+{
+    QStringList titles;
+    for (const Panel& p : m_panels)
+        titles << p.chart->title();
+    return titles.join(QStringLiteral("\n"));
+}
+
+void CurvesView::setEmptyText(const QString& text)
+{
+    m_emptyText = text;
+    invalidate();
+}
+
 void CurvesView::refresh()
 {
     const SnapshotPtr& h = m_latest ? m_latest : m_snapshot;
@@ -128,7 +152,10 @@ void CurvesView::refresh()
     const bool validation = !metrics.empty() && metrics.back().hasValidation;
     static const char* titles[] = {"Accuracy", "Loss", "Connections", "Turnover between snapshots"};
     for (std::size_t k = 0; k < m_panels.size(); ++k)
-        m_panels[k].chart->setTitle(metrics.empty() && h ? tr("%1 (no metrics: open the run folder)").arg(tr(titles[k])) : tr(titles[k]));
+        m_panels[k].chart->setTitle(metrics.empty() && h ? tr("%1 (%2)")
+                                                               .arg(tr(titles[k]),
+                                                                    m_emptyText.isEmpty() ? tr("no metrics: open the run folder") : m_emptyText)
+                                                         : tr(titles[k]));
     m_panels[0].chart->legend()->markers(m_validationAcc).front()->setVisible(validation);
     m_panels[1].chart->legend()->markers(m_validationLoss).front()->setVisible(validation);
 
@@ -167,16 +194,18 @@ void CurvesView::refresh()
             p.curves[c].series->replace(points);
         }
         p.cursor->replace(mark);
-        if (!std::isfinite(lo))
-            lo = 0, hi = 1;
-        if (p.fromZero)
-            lo = std::min(lo, 0.0);
-        if (!(hi > lo))
-            hi = lo + 1;
-        const double pad = 0.06 * (hi - lo);
-        p.y->setRange(p.fromZero && lo >= 0 ? 0 : lo - pad, hi + pad);
         p.y->setTickCount(5);
-        p.y->applyNiceNumbers(); // round tick values
+        if (!std::isfinite(lo)) { // no points: a plain 0..1 axis
+            p.y->setRange(0, 1);
+        } else {
+            if (p.fromZero)
+                lo = std::min(lo, 0.0);
+            if (!(hi > lo))
+                hi = lo + 1;
+            const double pad = 0.06 * (hi - lo);
+            p.y->setRange(p.fromZero && lo >= 0 ? 0 : lo - pad, hi + pad);
+            p.y->applyNiceNumbers(); // round tick values
+        }
         p.y->setLabelFormat(hi >= 10000 ? "%.0f" : "%.3g");
         if (logX) {
             p.logX->setRange(0.9, lastEpoch * 1.1);

@@ -24,8 +24,13 @@ public:
     // The snapshot whose history is drawn (the newest); setSnapshot() moves the cursor.
     void setHistory(SnapshotPtr latest, bool refresh = true);
     void setLogX(bool logX);
-    // Points in the accuracy chart's test series, for tests.
+    // What the titles say while a run has no metrics yet ("waiting for the first epoch" while
+    // training; by default that the run folder holds them, for a model opened alone).
+    void setEmptyText(const QString& text);
+    // Points in the accuracy chart's test series; in all series; the charts' titles: for tests.
     int testPoints() const;
+    int pointCount() const;
+    QString caption() const;
 
 protected:
     void refresh() override;
@@ -52,6 +57,7 @@ private:
     QLineSeries* m_validationLoss;
     SnapshotPtr m_latest;
     bool m_axisIsLog = false;
+    QString m_emptyText;
 
     Panel makePanel(const QString& title, const QString& yTitle);
     void addCurve(Panel& panel, const QString& name, QColor color, Qt::PenStyle style,

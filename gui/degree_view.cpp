@@ -71,13 +71,19 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
 
 void DegreeView::setLayer(int layer) { m_layer->setCurrentIndex(layer); }
 void DegreeView::setCcdf(bool ccdf) { m_ccdf->setChecked(ccdf); }
+QString DegreeView::caption() const { return m_chart->title() + QStringLiteral("\n") + m_caption->text(); }
 
 void DegreeView::refresh()
 {
     m_points = 0;
     if (!m_snapshot || !m_snapshot->network) {
-        for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots})
+        for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots}) {
             series->clear();
+            series->setName(QString());
+            m_chart->legend()->markers(series).front()->setVisible(false);
+        }
+        syncLayerCombo(m_layer);
+        m_chart->setTitle(QString());
         m_caption->setText(tr("No network yet."));
         return;
     }

@@ -24,6 +24,8 @@ public:
     void setCcdf(bool ccdf);
     // Points plotted by the last refresh (current epoch), for tests.
     int pointCount() const { return m_points; }
+    // The chart's title and the caption under it, for tests.
+    QString caption() const;
 
 protected:
     void refresh() override;

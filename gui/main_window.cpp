@@ -15,6 +15,7 @@
 #include "gui/timeline_widget.h"
 
 #include <QApplication>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
@@ -27,6 +28,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
@@ -190,9 +192,11 @@ QWidget* MainWindow::buildForm()
                 w = edit;
             }
             w->setToolTip(fieldTip(o));
-            w->setMaximumWidth(118);
+            if (o.kind != OptionKind::Text) // numbers and choices are short; specs such as the
+                w->setMaximumWidth(118);      // architecture take the panel's width, shown whole
             form->addRow(QString::fromStdString(o.label), w);
             m_fields[o.key] = w;
+            m_labels[o.key] = QString::fromStdString(o.label);
             if (!optionMethods(o).empty())
                 m_methodRows.push_back({form, w, optionMethods(o)});
         }
@@ -203,11 +207,13 @@ QWidget* MainWindow::buildForm()
             out->setMaximumWidth(118);
             form->addRow(tr("run folder"), out);
             m_fields["out"] = out;
+            m_labels["out"] = tr("run folder");
             auto* every = new QLineEdit(QStringLiteral("0"));
             every->setToolTip(tr("also publish a view snapshot every K batches (0 = after each epoch only)"));
             every->setMaximumWidth(118);
             form->addRow(tr("view every K batches"), every);
             m_fields["publish-batches"] = every;
+            m_labels["publish-batches"] = tr("view every K batches");
         }
         layout->addWidget(box);
     }
@@ -216,9 +222,18 @@ QWidget* MainWindow::buildForm()
     showMethodFields();
     // The GUI keeps every epoch on the timeline: default to a snapshot per epoch in the run folder.
     static_cast<QLineEdit*>(m_fields["snapshot-every"])->setText(QStringLiteral("1"));
+    // Checked as typed.
+    for (const auto& [key, w] : m_fields) {
+        m_tips[key] = w->toolTip();
+        if (auto* edit = qobject_cast<QLineEdit*>(w))
+            connect(edit, &QLineEdit::textChanged, this, [this] { validateForm(); });
+        else if (auto* combo = qobject_cast<QComboBox*>(w))
+            connect(combo, &QComboBox::currentTextChanged, this, [this] { validateForm(); });
+    }
 
     auto* buttons = new QGridLayout;
     m_start = new QPushButton(tr("Start"));
+    m_start->setObjectName(QStringLiteral("start"));
     m_pause = new QPushButton(tr("Pause"));
     m_step = new QPushButton(tr("Step"));
     m_stop = new QPushButton(tr("Stop"));
@@ -243,6 +258,7 @@ QWidget* MainWindow::buildForm()
     connect(m_step, &QPushButton::clicked, this, &MainWindow::stepTraining);
     connect(m_stop, &QPushButton::clicked, this, &MainWindow::stopTraining);
     connect(m_reset, &QPushButton::clicked, this, &MainWindow::resetTraining);
+    validateForm();
 
     // lr and zeta reach a running worker between epochs.
     for (const char* key : {"lr", "zeta"}) {
@@ -364,6 +380,71 @@ void MainWindow::setConfigValue(const std::string& key, const std::string& value
     }
 }
 
+QString MainWindow::withLabels(const QString& message) const
+{
+    static const QRegularExpression flag(QStringLiteral("--([a-z0-9]+(-[a-z0-9]+)*)"));
+    QString out;
+    qsizetype at = 0;
+    for (auto it = flag.globalMatch(message); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        const auto label = m_labels.find(m.captured(1).toStdString());
+        out += message.mid(at, m.capturedStart() - at);
+        out += label != m_labels.end() ? label->second : m.captured(0);
+        at = m.capturedEnd();
+    }
+    return out + message.mid(at);
+}
+
+void MainWindow::validateForm()
+{
+    if (!m_start)
+        return; // still building the form
+    std::string bad;
+    QString problem;
+    TrainConfig config;
+    try {
+        for (const auto& [key, value] : m_extra)
+            config.set(key, value);
+        for (const auto& [key, widget] : m_fields) {
+            if (key == "out")
+                continue;
+            bad = key;
+            if (key == "publish-batches") {
+                bool ok = false;
+                if (fieldText(key).toInt(&ok) < 0 || !ok)
+                    throw ConfigError("--publish-batches \"" + fieldText(key).toStdString() + "\": expected a whole number >= 0");
+            } else {
+                config.set(key, fieldText(key).toStdString());
+            }
+        }
+        bad.clear();
+        config.validate();
+    } catch (const ConfigError& e) {
+        problem = QString::fromStdString(e.what());
+        if (bad.empty()) { // a rule across fields: mark the first field it names
+            static const QRegularExpression flag(QStringLiteral("--([a-z0-9]+(-[a-z0-9]+)*)"));
+            const QRegularExpressionMatch m = flag.match(problem);
+            if (m.hasMatch() && m_fields.count(m.captured(1).toStdString()))
+                bad = m.captured(1).toStdString();
+        }
+        problem = withLabels(problem);
+    }
+    m_badField = bad;
+    if (!problem.isEmpty()) // in the status line too, until mended
+        statusBar()->showMessage(problem);
+    else if (!m_formProblem.isEmpty() && statusBar()->currentMessage() == m_formProblem)
+        statusBar()->clearMessage();
+    m_formProblem = problem;
+    for (const auto& [key, w] : m_fields) {
+        const bool marked = !bad.empty() && key == bad;
+        w->setProperty("invalid", marked);
+        w->setStyleSheet(marked ? QStringLiteral("%1 { border: 2px solid #c62828; }").arg(QString::fromLatin1(w->metaObject()->className()))
+                                : QString());
+        w->setToolTip(marked ? problem + QStringLiteral("\n\n") + m_tips[key] : m_tips[key]);
+    }
+    updateControls();
+}
+
 TrainConfig MainWindow::configFromForm() const
 {
     TrainConfig config;
@@ -388,6 +469,29 @@ void MainWindow::fail(const QString& message)
         std::fprintf(stderr, "rewire-gui: %s\n", message.toLocal8Bit().constData());
 }
 
+bool MainWindow::confirm(const QString& question)
+{
+    m_lastQuestion = question;
+    if (m_confirmer)
+        return m_confirmer(question);
+    if (!m_interactive)
+        return true;
+    return QMessageBox::question(this, tr("Rewire"), question) == QMessageBox::Yes;
+}
+
+QString MainWindow::statusText() const { return m_status->text(); }
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_worker && m_worker->active() &&
+        !confirm(tr("Training is running. Stop it and quit? The run folder keeps the epochs already written."))) {
+        event->ignore();
+        return;
+    }
+    clearRun(); // stops the worker after its current batch
+    event->accept();
+}
+
 bool MainWindow::startTraining(bool paused)
 {
     if (m_worker && m_worker->active()) {
@@ -395,6 +499,16 @@ bool MainWindow::startTraining(bool paused)
         updateControls();
         return true;
     }
+    if (!m_browsing.isEmpty() && !confirm(tr("Start a new run? The views of %1 will be cleared.").arg(m_browsing)))
+        return false;
+    // A Start that fails leaves every view empty, with only its error in the status line.
+    const auto refuse = [this](const QString& message) {
+        clearRun();
+        updateControls();
+        updateStatus(nullptr);
+        fail(message);
+        return false;
+    };
     TrainingWorker::Options options;
     int publishBatches = 0;
     try {
@@ -405,8 +519,7 @@ bool MainWindow::startTraining(bool paused)
             throw ConfigError("update every K batches \"" + fieldText("publish-batches").toStdString() +
                               "\": expected a whole number >= 0");
     } catch (const ConfigError& e) {
-        fail(QString::fromStdString(e.what()));
-        return false;
+        return refuse(withLabels(QString::fromStdString(e.what())));
     }
     const QString out = fieldText("out");
     options.runDir = out.isEmpty() ? std::filesystem::path(defaultRunDir("gui")) : std::filesystem::path(out.toStdString());
@@ -416,10 +529,8 @@ bool MainWindow::startTraining(bool paused)
         const QString what = tr("run folder %1").arg(QString::fromStdString(e.what()));
         const bool holdsRun = std::filesystem::is_directory(options.runDir);
         if (!m_interactive || !holdsRun ||
-            QMessageBox::question(this, tr("Rewire"), what + tr("\n\nOverwrite that run?")) != QMessageBox::Yes) {
-            fail(what);
-            return false;
-        }
+            QMessageBox::question(this, tr("Rewire"), what + tr("\n\nOverwrite that run?")) != QMessageBox::Yes)
+            return refuse(what);
     }
     options.force = true; // checked above
     options.publishEveryBatches = publishBatches;
@@ -427,6 +538,7 @@ bool MainWindow::startTraining(bool paused)
     options.startPaused = paused;
 
     clearRun();
+    m_curves->setEmptyText(tr("waiting for the first epoch"));
     m_runDir = QString::fromStdString(options.runDir.string());
     m_worker = std::make_unique<TrainingWorker>(m_channel, m_generation, std::move(options));
     m_worker->start();
@@ -473,6 +585,10 @@ void MainWindow::clearRun()
     m_lastState = WorkerState::Idle;
     m_timeline->setEpochs({});
     m_timeline->setFollowLive(true);
+    m_lastError.clear();
+    statusBar()->clearMessage(); // an earlier error
+    m_curves->setHistory(nullptr, false);
+    m_curves->setEmptyText(QString());
     for (SnapshotView* v : snapshotViews())
         v->setSnapshot(nullptr, nullptr);
 }
@@ -517,18 +633,26 @@ void MainWindow::historyChanged()
         m_curves->setHistory(m_history.back()); // the cursor stays behind: only the curves grow
 }
 
-void MainWindow::resetTraining()
+bool MainWindow::resetTraining()
 {
+    if (m_worker && m_worker->active() &&
+        !confirm(tr("Stop the training and clear every view? The run folder keeps the epochs already written.")))
+        return false;
     clearRun();
     updateControls();
     updateStatus(nullptr);
+    return true;
 }
 
 bool MainWindow::openPath(const QString& path)
 {
     if (m_worker && m_worker->active()) {
-        fail(tr("Stop or reset the running training before opening %1").arg(path));
-        return false;
+        if (!confirm(tr("Stop the training and open %1? The run folder keeps the epochs already written.").arg(path))) {
+            m_lastError = tr("not opened: training goes on");
+            return false;
+        }
+        clearRun(); // stops the worker after its current batch
+        updateControls();
     }
     LoadedRun run;
     QApplication::setOverrideCursor(Qt::WaitCursor);
@@ -641,9 +765,12 @@ void MainWindow::updateControls()
     for (const auto& [key, w] : m_fields)
         w->setEnabled(!active || key == "lr" || key == "zeta");
     m_start->setText(paused ? tr("Resume") : tr("Start"));
-    m_start->setEnabled(!active || paused);
+    const bool formOk = m_formProblem.isEmpty() || active; // a running worker took the form already
+    m_start->setEnabled((!active || paused) && formOk);
     m_pause->setEnabled(active && !paused);
-    m_step->setEnabled(!active || paused);
+    m_step->setEnabled((!active || paused) && formOk);
+    m_start->setToolTip(formOk ? tr("Start training, or resume a paused run") : m_formProblem);
+    m_step->setToolTip(formOk ? tr("Train exactly one epoch, then pause") : m_formProblem);
     m_stop->setEnabled(active);
     m_reset->setEnabled(m_worker || !m_history.empty());
 }

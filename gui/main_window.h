@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,13 +48,25 @@ public:
     // Dialogs for errors (off in headless runs, where errors go to stderr and lastError()).
     void setInteractive(bool interactive) { m_interactive = interactive; }
     const QString& lastError() const { return m_lastError; }
+    // Destructive actions (Start while browsing a run; Reset, Open or Quit while training) ask
+    // first: the confirmer answers (default: a dialog when interactive, else yes). lastQuestion()
+    // is the last question asked.
+    void setConfirmer(std::function<bool(const QString&)> confirmer) { m_confirmer = std::move(confirmer); }
+    const QString& lastQuestion() const { return m_lastQuestion; }
+    QString statusText() const; // the status line's permanent part
+    // The form checked as it is typed: the first bad field's key and its message, worded with
+    // the form's labels (empty when the form is valid). That field is marked, and Start and Step
+    // stay disabled, with the message in their tooltips.
+    const std::string& badField() const { return m_badField; }
+    const QString& formProblem() const { return m_formProblem; }
+    QPushButton* startButton() const { return m_start; }
 
     // Commands (the buttons call these).
-    bool startTraining(bool paused = false);
+    bool startTraining(bool paused = false); // false: refused, or not confirmed
     void pauseTraining();
     void stepTraining();
     void stopTraining();
-    void resetTraining();
+    bool resetTraining(); // false: not confirmed
     bool openPath(const QString& path);
 
     // Exports; each returns false and sets lastError() on failure.
@@ -99,6 +112,9 @@ signals:
     void snapshotArrived(int epoch);
     void trainingEnded(rewire::gui::WorkerState state);
 
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
 private:
     SnapshotChannel m_channel;
     std::unique_ptr<TrainingWorker> m_worker;
@@ -113,6 +129,9 @@ private:
     bool m_interactive = true;
     bool m_force = false;
     QString m_lastError;
+    QString m_lastQuestion;
+    std::function<bool(const QString&)> m_confirmer;
+    bool confirm(const QString& question);
     QString m_runDir;
     QString m_browsing; // what is open when not training
 
@@ -124,10 +143,15 @@ private:
         std::vector<std::string> methods;
     };
     std::vector<MethodRow> m_methodRows;
+    std::map<std::string, QString> m_labels, m_tips; // each field's label and tooltip
+    std::string m_badField;
+    QString m_formProblem;
+    void validateForm();
+    QString withLabels(const QString& message) const; // "--key" -> the field's label
     void showMethodFields();
     int m_totalEpochs = 0;
     SnapshotPtr m_shown; // the snapshot the views show
-    QPushButton *m_start, *m_pause, *m_step, *m_stop, *m_reset;
+    QPushButton *m_start = nullptr, *m_pause = nullptr, *m_step = nullptr, *m_stop = nullptr, *m_reset = nullptr;
     QWidget* m_buttonBar = nullptr;
     NetworkView* m_network;
     CurvesView* m_curves;

@@ -61,6 +61,8 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
     });
 }
 
+QString NeuronTableView::caption() const { return m_caption->text(); }
+
 void NeuronTableView::setSetFilter(int set)
 {
     auto* proxy = static_cast<SetFilter*>(m_proxy);
@@ -76,8 +78,14 @@ void NeuronTableView::refresh()
 {
     const bool first = m_model->rowCount() == 0;
     m_model->setSnapshot(m_snapshot);
-    if (!m_snapshot)
+    if (!m_snapshot) {
+        m_filter->blockSignals(true);
+        m_filter->clear();
+        m_filter->addItem(tr("all layers"));
+        m_filter->blockSignals(false);
+        m_caption->setText(tr("No network yet."));
         return;
+    }
     if (first) { // compact columns, sized once; later snapshots keep the user's widths
         const QFontMetrics head = m_table->horizontalHeader()->fontMetrics(), cell = m_table->fontMetrics();
         for (int c = 0; c < NeuronTableModel::ColumnCount; ++c) {

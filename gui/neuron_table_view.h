@@ -18,6 +18,7 @@ public:
     explicit NeuronTableView(QWidget* parent = nullptr);
     NeuronTableModel* model() const { return m_model; }
     QTableView* table() const { return m_table; }
+    QString caption() const; // the line above the table, for tests
     // Show one neuron set only (-1: all).
     void setSetFilter(int set);
 

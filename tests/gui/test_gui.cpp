@@ -10,6 +10,7 @@
 #include "gui/neuron_table_view.h"
 #include "gui/run_browser.h"
 #include "gui/snapshot_channel.h"
+#include "gui/snapshot_view.h"
 #include "gui/timeline_widget.h"
 #include "gui/training_worker.h"
 
@@ -24,9 +25,12 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -123,6 +127,29 @@ std::vector<std::vector<std::string>> readCsv(const std::string& file)
     return rows;
 }
 
+// Every view in its empty state (each shown, so that it refreshes): no snapshot, no curve point,
+// no epoch or neuron count left in a caption, nothing in the table, no run in the status line.
+void requireEmptyViews(MainWindow& w)
+{
+    QVERIFY(w.history().empty());
+    QVERIFY(!w.currentSnapshot());
+    QCOMPARE(w.timeline()->count(), 0);
+    for (const auto& [name, view] : w.views()) {
+        w.showView(name);
+        QCoreApplication::processEvents();
+        if (auto* v = qobject_cast<SnapshotView*>(view))
+            QVERIFY2(!v->snapshot(), qPrintable(name));
+    }
+    QCOMPARE(w.curvesView()->pointCount(), 0);
+    QVERIFY2(!w.curvesView()->caption().contains("("), qPrintable(w.curvesView()->caption()));
+    QVERIFY2(!w.degreeView()->caption().contains("epoch"), qPrintable(w.degreeView()->caption()));
+    QVERIFY2(w.degreeView()->caption().contains("No network yet."), qPrintable(w.degreeView()->caption()));
+    QCOMPARE(w.degreeView()->pointCount(), 0);
+    QCOMPARE(w.neuronView()->caption(), QStringLiteral("No network yet."));
+    QCOMPARE(w.neuronView()->model()->rowCount(), 0);
+    QVERIFY2(!w.statusText().contains("connections"), qPrintable(w.statusText()));
+}
+
 } // namespace
 
 class GuiTest : public QObject {
@@ -145,6 +172,9 @@ private slots:
     void lineRasterBlendsLikeSourceOver();
     void midEpochSnapshotsEveryKBatches();
     void formFollowsTheOptionsTableAndShowsMethodFields();
+    void resetAndFailedStartClearEveryView();
+    void destructiveActionsAskFirst();
+    void validationMarksABadFieldAndDisablesStart();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -807,4 +837,171 @@ void GuiTest::formFollowsTheOptionsTableAndShowsMethodFields()
     }
     QVERIFY(refused);
 }
+void GuiTest::resetAndFailedStartClearEveryView()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    const auto trainToEnd = [&](const QString& out) {
+        fillForm(w, tinyConfig(2));
+        w.setRunDir(out);
+        QSignalSpy ended(&w, &MainWindow::trainingEnded);
+        QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
+        QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+        // The views show the run.
+        w.showView("curves");
+        QVERIFY(w.curvesView()->pointCount() > 0);
+        w.showView("degrees");
+        QVERIFY2(w.degreeView()->caption().contains("epoch 2"), qPrintable(w.degreeView()->caption()));
+        w.showView("neurons");
+        QVERIFY2(w.neuronView()->caption().contains("neurons"), qPrintable(w.neuronView()->caption()));
+        QVERIFY(w.neuronView()->model()->rowCount() > 0);
+        QVERIFY(w.statusText().contains("connections"));
+    };
+    trainToEnd(dir.filePath("a"));
+    // A Start that fails (an impossible architecture): every view empty, its error alone shown.
+    w.setConfigValue("arch", "2-x-2");
+    QVERIFY(!w.startTraining());
+    QVERIFY2(w.lastError().contains("2-x-2"), qPrintable(w.lastError()));
+    requireEmptyViews(w);
+    QCOMPARE(w.statusBar()->currentMessage(), w.lastError());
+    // Reset takes the error away too.
+    QVERIFY(w.resetTraining());
+    requireEmptyViews(w);
+    QVERIFY(w.lastError().isEmpty());
+    QVERIFY(w.statusBar()->currentMessage().isEmpty());
+    QVERIFY2(w.statusText().startsWith("idle"), qPrintable(w.statusText()));
+    // Reset after a finished run.
+    trainToEnd(dir.filePath("b"));
+    QVERIFY(w.resetTraining());
+    requireEmptyViews(w);
+    // A Start refused because the run folder holds a run (not forced, not interactive).
+    trainToEnd(dir.filePath("c"));
+    w.setRunDir(dir.filePath("c"));
+    QVERIFY(!w.startTraining());
+    QVERIFY2(w.lastError().contains("run folder"), qPrintable(w.lastError()));
+    requireEmptyViews(w);
+}
+
+void GuiTest::destructiveActionsAskFirst()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    std::vector<QString> asked;
+    bool answer = false;
+    w.setConfirmer([&](const QString& question) {
+        asked.push_back(question);
+        return answer;
+    });
+    // A finished run to open later (nothing to lose: no question).
+    fillForm(w, tinyConfig(2));
+    w.setRunDir(dir.filePath("done"));
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QVERIFY(asked.empty());
+    // A live run, paused so that it stays active; before its first epoch the curves say so.
+    const auto startPaused = [&](const QString& out) {
+        w.setRunDir(out);
+        QVERIFY2(w.startTraining(true), qPrintable(w.lastError()));
+        QVERIFY(waitFor([&] {
+            w.poll();
+            return w.worker()->status().state == WorkerState::Paused && !w.history().empty();
+        }));
+    };
+    startPaused(dir.filePath("live"));
+    QVERIFY(asked.empty()); // the finished run's views were not browsed: no question
+    w.showView("curves");
+    QVERIFY2(w.curvesView()->caption().contains("waiting for the first epoch"), qPrintable(w.curvesView()->caption()));
+    QCOMPARE(w.curvesView()->pointCount(), 0);
+    // "No" to Reset, Open and Quit while training: the run goes on, the window stays.
+    QVERIFY(!w.resetTraining());
+    QVERIFY(!w.openPath(dir.filePath("done")));
+    w.close();
+    QCOMPARE(asked.size(), std::size_t(3));
+    QVERIFY2(asked[0].contains("Stop the training and clear"), qPrintable(asked[0]));
+    QVERIFY2(asked[1].contains("Stop the training and open"), qPrintable(asked[1]));
+    QVERIFY2(asked[2].contains("Stop it and quit"), qPrintable(asked[2]));
+    QVERIFY(w.isVisible());
+    QVERIFY(w.worker() && w.worker()->active());
+    QVERIFY(!w.history().empty());
+    // "Yes" to Open: training stops and the run opens.
+    answer = true;
+    QVERIFY2(w.openPath(dir.filePath("done")), qPrintable(w.lastError()));
+    QCOMPARE(asked.size(), std::size_t(4));
+    QVERIFY(!w.worker());
+    QCOMPARE(w.history().back()->epoch, 2);
+    // Start while browsing: "no" keeps the run open, "yes" starts.
+    answer = false;
+    w.setRunDir(dir.filePath("next"));
+    QVERIFY(!w.startTraining());
+    QCOMPARE(asked.size(), std::size_t(5));
+    QVERIFY2(asked[4].contains("Start a new run"), qPrintable(asked[4]));
+    QCOMPARE(w.history().size(), std::size_t(3)); // epochs 0, 1, 2 of "done"
+    QVERIFY(!w.worker());
+    answer = true;
+    startPaused(dir.filePath("next"));
+    QCOMPARE(asked.size(), std::size_t(6));
+    // "Yes" to Reset while training.
+    QVERIFY(w.resetTraining());
+    QCOMPARE(asked.size(), std::size_t(7));
+    QVERIFY(!w.worker());
+    requireEmptyViews(w);
+    QVERIFY(w.resetTraining()); // nothing to lose: no question
+    QCOMPARE(asked.size(), std::size_t(7));
+    // "Yes" to Quit while training.
+    startPaused(dir.filePath("last"));
+    w.close();
+    QCOMPARE(asked.size(), std::size_t(8));
+    QVERIFY(!w.isVisible());
+    QVERIFY(!w.worker());
+}
+
+void GuiTest::validationMarksABadFieldAndDisablesStart()
+{
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    QVERIFY2(w.formProblem().isEmpty(), qPrintable(w.formProblem())); // the defaults are valid
+    QVERIFY(w.startButton()->isEnabled());
+    auto* arch = qobject_cast<QLineEdit*>(w.field("arch"));
+    auto* lr = qobject_cast<QLineEdit*>(w.field("lr"));
+    QVERIFY(arch && lr);
+    // Typed, not submitted: the field is marked at once, in the form's words.
+    arch->clear();
+    QTest::keyClicks(arch, "784-x-10");
+    QCOMPARE(w.badField(), std::string("arch"));
+    QVERIFY2(w.formProblem().startsWith("architecture 784-x-10: "), qPrintable(w.formProblem()));
+    QVERIFY2(!w.formProblem().contains("--"), qPrintable(w.formProblem()));
+    QVERIFY(arch->property("invalid").toBool());
+    QVERIFY(!arch->styleSheet().isEmpty());
+    QVERIFY(arch->toolTip().startsWith(w.formProblem()));
+    QVERIFY(!lr->property("invalid").toBool());
+    QVERIFY(!w.startButton()->isEnabled());
+    QCOMPARE(w.startButton()->toolTip(), w.formProblem());
+    QCOMPARE(w.statusBar()->currentMessage(), w.formProblem());
+    // Mended: the mark goes, Start comes back.
+    arch->setText("784-100-10");
+    QVERIFY2(w.formProblem().isEmpty(), qPrintable(w.formProblem()));
+    QVERIFY(!arch->property("invalid").toBool());
+    QVERIFY(arch->styleSheet().isEmpty());
+    QVERIFY(w.startButton()->isEnabled());
+    QVERIFY(w.statusBar()->currentMessage().isEmpty());
+    // Another field, and a choice field's bad free text.
+    lr->setText("fast");
+    QCOMPARE(w.badField(), std::string("lr"));
+    QVERIFY2(w.formProblem().startsWith("learning rate fast: "), qPrintable(w.formProblem()));
+    QVERIFY(!w.startButton()->isEnabled());
+    QVERIFY(!w.startTraining()); // programmatic Start refuses it too, in the same words
+    QVERIFY2(w.lastError().startsWith("learning rate fast: "), qPrintable(w.lastError()));
+    lr->setText("0.01");
+    QVERIFY(w.startButton()->isEnabled());
+    w.setConfigValue("epsilon", "-3");
+    QCOMPARE(w.badField(), std::string("epsilon"));
+    QVERIFY(!w.startButton()->isEnabled());
+}
+
 QTEST_MAIN(GuiTest)
