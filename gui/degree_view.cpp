@@ -48,6 +48,7 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
     m_first->setPen(QPen(QColor(120, 120, 120), 1.5, Qt::DashLine));
     m_line = new QLineSeries;
     m_line->setPen(QPen(kNegative, 2));
+    m_line->setPointsVisible(true); // a CCDF of one degree is a single point
     m_dots = new QScatterSeries;
     m_dots->setMarkerSize(7);
     m_dots->setColor(kNegative);
@@ -57,6 +58,9 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
         series->attachAxis(m_x);
         series->attachAxis(m_y);
     }
+    // The current epoch has one legend entry, the dots' (the CCDF line has the same colour):
+    // markers shown and hidden as the CCDF box toggles overlapped in the legend.
+    m_chart->legend()->markers(m_line).front()->setVisible(false);
     m_view = new QChartView(m_chart);
     m_view->setRenderHint(QPainter::Antialiasing);
     content()->addWidget(m_view, 1);
@@ -71,7 +75,59 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
 
 void DegreeView::setLayer(int layer) { m_layer->setCurrentIndex(layer); }
 void DegreeView::setCcdf(bool ccdf) { m_ccdf->setChecked(ccdf); }
+double DegreeView::axisSlack(bool xAxis) const
+{
+    const QLogValueAxis* axis = xAxis ? m_x : m_y;
+    const double lo = m_data[xAxis ? 0 : 2], hi = m_data[xAxis ? 1 : 3];
+    return std::max(lo / axis->min(), axis->max() / hi);
+}
+
+bool DegreeView::legendShows(const QString& name) const
+{
+    for (QLegendMarker* m : m_chart->legend()->markers())
+        if (m->isVisible() && m->label() == name)
+            return true;
+    return false;
+}
+
 QString DegreeView::caption() const { return m_chart->title() + QStringLiteral("\n") + m_caption->text(); }
+
+// A log axis around [lo, hi] (a margin each side) labelled across it: Qt labels the powers of the
+// base only, so ranges under two decades take base 2 (k = 16, 32, 64; P = 0.125, 0.25, 0.5) and
+// wider ones base 10; the range is widened to hold at least two labelled ticks, and stays at or
+// below `cap` (probabilities: 1).
+void DegreeView::setLogRange(QLogValueAxis* axis, double lo, double hi, double cap)
+{
+    lo /= 1.3;
+    hi = std::min(hi * 1.3, std::max(cap, hi));
+    const double base = hi / lo < 100 ? 2.0 : 10.0;
+    const auto power = [base](double x) { return std::log(x) / std::log(base); };
+    const double below = std::pow(base, std::floor(power(lo))), above = std::pow(base, std::ceil(power(hi)));
+    if (std::floor(power(hi)) - std::ceil(power(lo)) < 1) { // fewer than two powers inside
+        if (lo / below < above / hi || above > cap)
+            lo = below;
+        else
+            hi = above;
+        if (std::floor(power(hi)) - std::ceil(power(lo)) < 1) {
+            lo = below;
+            if (above <= cap)
+                hi = above;
+            else
+                lo = below / base;
+        }
+    }
+    axis->setBase(base);
+    axis->setLabelFormat(base == 2 && lo < 1 && lo > 1e-3 ? "%.3g" : "%g");
+    axis->setRange(lo, hi);
+}
+
+int DegreeView::labelledTicks(bool xAxis) const
+{
+    const QLogValueAxis* axis = xAxis ? m_x : m_y;
+    const double b = axis->base();
+    const auto power = [b](double x) { return std::log(x) / std::log(b); };
+    return static_cast<int>(std::floor(power(axis->max()) + 1e-9) - std::ceil(power(axis->min()) - 1e-9)) + 1;
+}
 
 void DegreeView::refresh()
 {
@@ -129,28 +185,23 @@ void DegreeView::refresh()
                          m_initial->network->architecture() == s.network->architecture();
     m_first->replace(overlay ? points(*m_initial, false) : QList<QPointF>());
     m_first->setName(overlay ? tr("epoch %1").arg(m_initial->epoch) : QString());
-    m_chart->legend()->markers(m_first).front()->setVisible(overlay);
     const QList<QPointF> now = points(s, true);
     m_dots->replace(ccdf ? QList<QPointF>() : now);
     m_line->replace(ccdf ? now : QList<QPointF>());
     m_dots->setName(tr("epoch %1").arg(s.epoch));
-    m_line->setName(tr("epoch %1").arg(s.epoch));
-    m_chart->legend()->markers(m_dots).front()->setVisible(!ccdf);
-    m_chart->legend()->markers(m_line).front()->setVisible(ccdf);
+    QLegendMarker* current = m_chart->legend()->markers(m_dots).front();
+    QLegendMarker* initial = m_chart->legend()->markers(m_first).front();
+    if (!current->isVisible() || initial->isVisible() != overlay) {
+        current->setVisible(true);
+        initial->setVisible(overlay);
+        m_chart->legend()->hide(); // lays the entries out again (they overlapped)
+        m_chart->legend()->show();
+    }
     m_x->setTitleText(in ? tr("in-degree k") : tr("out-degree k"));
-    // A margin around the points; and a power of ten inside, so that the log axis carries a label.
-    const auto logRange = [](double lo, double hi) {
-        lo /= 1.3;
-        hi *= 1.3;
-        if (std::floor(std::log10(hi)) < std::ceil(std::log10(lo)))
-            lo = std::pow(10.0, std::floor(std::log10(lo)));
-        return std::pair{lo, hi};
-    };
-    const auto [x0, x1] = logRange(std::isfinite(xmin) ? xmin : 1.0, xmax);
-    m_x->setRange(x0, x1);
     m_y->setTitleText(ccdf ? tr("P(D ≥ k)") : tr("P(k)"));
-    const auto [y0, y1] = logRange(ymin, ymax);
-    m_y->setRange(y0, y1);
+    m_data[0] = std::isfinite(xmin) ? xmin : 1.0, m_data[1] = xmax, m_data[2] = ymin, m_data[3] = ymax;
+    setLogRange(m_x, std::isfinite(xmin) ? xmin : 1.0, xmax);
+    setLogRange(m_y, ymin, ymax, 1.0);
     m_caption->setText(caption);
 }
 

@@ -5,6 +5,8 @@
 
 #include "gui/snapshot_view.h"
 
+#include <cmath>
+
 class QCheckBox;
 class QComboBox;
 class QLabel;
@@ -26,6 +28,11 @@ public:
     int pointCount() const { return m_points; }
     // The chart's title and the caption under it, for tests.
     QString caption() const;
+    // Powers of the axis's base inside its range (the ticks Qt labels), for tests.
+    int labelledTicks(bool xAxis) const;
+    // How many times wider than the data's span the axis is (ratio of the log spans' ends), for tests.
+    double axisSlack(bool xAxis) const;
+    bool legendShows(const QString& name) const; // a visible legend entry of that name
 
 protected:
     void refresh() override;
@@ -44,6 +51,8 @@ private:
     QLineSeries* m_first;      // epoch 0
     QLogValueAxis* m_x;
     QLogValueAxis* m_y;
+    static void setLogRange(QLogValueAxis* axis, double lo, double hi, double cap = INFINITY);
+    double m_data[4] = {1, 1, 1, 1}; // the points' x and y extremes
     int m_points = 0;
 };
 

@@ -323,6 +323,8 @@ void NetworkView::render(QPainter& p, QSize size)
     }
 }
 
+QString NetworkView::infoText() const { return m_info->text(); }
+
 void NetworkView::updateInfo()
 {
     if (!m_snapshot || !m_selected.valid()) {
@@ -336,7 +338,7 @@ void NetworkView::updateInfo()
     if (s.hasPrevious && s.rankChange[row] != 0)
         change = QStringLiteral(" (%1%2)").arg(s.rankChange[row] > 0 ? "+" : "").arg(s.rankChange[row]);
     m_info->setText(tr("<b>%1, neuron %2</b>: fan-in %3 (strength %4), fan-out %5 (strength %6), importance %7, "
-                       "rank %8%9 in its layer%10")
+                       "rank %8%9 in its layer by %11%10")
                         .arg(neuronSetName(s, m_selected.set))
                         .arg(m_selected.index)
                         .arg(r.inDegree)
@@ -346,7 +348,8 @@ void NetworkView::updateInfo()
                         .arg(r.importance, 0, 'g', 4)
                         .arg(s.rank[row])
                         .arg(change)
-                        .arg(r.dead ? tr(", <span style='color:#dc143c'>dead</span>") : QString()));
+                        .arg(r.dead ? tr(", <span style='color:#dc143c'>dead</span>") : QString())
+                        .arg(m_selected.set == 0 ? tr("outgoing strength (inputs have no importance)") : tr("importance")));
 }
 
 } // namespace rewire::gui

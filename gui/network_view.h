@@ -25,6 +25,7 @@ public:
     double renderMillis() const { return m_canvas->renderMillis(); }
     // The neuron under a point of the canvas, if any.
     NeuronRef neuronAt(QPoint point) const;
+    QString infoText() const; // the line under the canvas, for tests
 
 protected:
     void refresh() override;

@@ -52,6 +52,8 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
     m_table->setAlternatingRowColors(true);
     content()->addWidget(m_table, 1);
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this](int i) { setSetFilter(i - 1); });
+    // A new order starts at its top.
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, m_table, [this] { m_table->scrollToTop(); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
         if (m_syncing || !current.isValid())
             return;
@@ -63,6 +65,26 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
 
 QString NeuronTableView::caption() const { return m_caption->text(); }
 
+void NeuronTableView::updateCaption()
+{
+    if (!m_snapshot)
+        return;
+    const int set = static_cast<SetFilter*>(m_proxy)->set;
+    std::int64_t dead = 0, shown = 0;
+    for (const NeuronRow& r : m_snapshot->neurons)
+        if (set < 0 || r.set == set) {
+            ++shown;
+            dead += r.dead;
+        }
+    const QString of = set < 0 ? tr("all layers") : neuronSetName(*m_snapshot, set);
+    m_caption->setText(tr("epoch %1: %2 neurons (%3), %4 dead%5")
+                           .arg(m_snapshot->epoch)
+                           .arg(shown)
+                           .arg(of)
+                           .arg(dead)
+                           .arg(set == 0 ? tr("; inputs ranked by outgoing strength") : QString()));
+}
+
 void NeuronTableView::setSetFilter(int set)
 {
     auto* proxy = static_cast<SetFilter*>(m_proxy);
@@ -70,6 +92,7 @@ void NeuronTableView::setSetFilter(int set)
         return;
     proxy->set = set;
     proxy->invalidateFilter();
+    updateCaption();
     if (m_filter->currentIndex() != set + 1 && set + 1 < m_filter->count())
         m_filter->setCurrentIndex(set + 1);
 }
@@ -87,16 +110,15 @@ void NeuronTableView::refresh()
         return;
     }
     if (first) { // compact columns, sized once; later snapshots keep the user's widths
-        const QFontMetrics head = m_table->horizontalHeader()->fontMetrics(), cell = m_table->fontMetrics();
+        const QFontMetrics cell = m_table->fontMetrics();
         for (int c = 0; c < NeuronTableModel::ColumnCount; ++c) {
-            const QString header = m_model->headerData(c, Qt::Horizontal).toString();
             const QString sample = c == NeuronTableModel::Set    ? QStringLiteral("hidden 0")
                                    : c == NeuronTableModel::Dead ? QStringLiteral("dead")
                                    : c <= NeuronTableModel::OutDegree || c >= NeuronTableModel::Rank
                                        ? QStringLiteral("0000")
                                        : QStringLiteral("0.000");
-            const int arrow = c == NeuronTableModel::Importance ? 12 : 0; // the initial sort indicator
-            m_table->setColumnWidth(c, std::max(head.horizontalAdvance(header) + 10 + arrow, cell.horizontalAdvance(sample) + 14));
+            // The header's own size hint leaves room for the sort indicator, which any column may show.
+            m_table->setColumnWidth(c, std::max(m_table->horizontalHeader()->sectionSizeHint(c), cell.horizontalAdvance(sample) + 14));
         }
     }
     const int sets = static_cast<int>(m_snapshot->setStart.size()) - 1;
@@ -109,10 +131,7 @@ void NeuronTableView::refresh()
         m_filter->setCurrentIndex(static_cast<SetFilter*>(m_proxy)->set + 1);
         m_filter->blockSignals(false);
     }
-    std::int64_t dead = 0;
-    for (const NeuronRow& r : m_snapshot->neurons)
-        dead += r.dead;
-    m_caption->setText(tr("epoch %1: %2 neurons, %3 dead").arg(m_snapshot->epoch).arg(m_snapshot->neurons.size()).arg(dead));
+    updateCaption();
     m_caption->setToolTip(tr("Click a header to sort; select a row to show the neuron in the other views"));
     selectionChanged();
 }

@@ -25,6 +25,7 @@ public:
 protected:
     void refresh() override;
     void selectionChanged() override;
+    void updateCaption(); // the shown set's neurons and dead ones
 
 private:
     NeuronTableModel* m_model;

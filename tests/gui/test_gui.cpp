@@ -23,12 +23,14 @@
 #include "helpers.h"
 
 #include <QFile>
+#include <QHeaderView>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
@@ -175,6 +177,7 @@ private slots:
     void resetAndFailedStartClearEveryView();
     void destructiveActionsAskFirst();
     void validationMarksABadFieldAndDisablesStart();
+    void plotsAndTableReadable();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1002,6 +1005,60 @@ void GuiTest::validationMarksABadFieldAndDisablesStart()
     w.setConfigValue("epsilon", "-3");
     QCOMPARE(w.badField(), std::string("epsilon"));
     QVERIFY(!w.startButton()->isEnabled());
+}
+
+void GuiTest::plotsAndTableReadable()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    TrainConfig c = tinyConfig(3);
+    c.arch = "2-64-64-2";
+    fillForm(w, c);
+    w.setRunDir(dir.filePath("run"));
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY2(w.startTraining(), qPrintable(w.lastError()));
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    // Degrees: both epochs in the legend whatever the CCDF box, and labelled ticks across both log
+    // axes (at least two powers of their base inside), also for the narrow range of a 2-input layer.
+    w.showView("degrees");
+    for (int layer : {0, 1})
+        for (bool ccdf : {true, false, true}) {
+            w.degreeView()->setLayer(layer);
+            w.degreeView()->setCcdf(ccdf);
+            QCoreApplication::processEvents();
+            QVERIFY(w.degreeView()->legendShows("epoch 0"));
+            QVERIFY(w.degreeView()->legendShows("epoch 3"));
+            QVERIFY2(w.degreeView()->labelledTicks(true) >= 2, qPrintable(w.degreeView()->caption()));
+            QVERIFY2(w.degreeView()->labelledTicks(false) >= 2, qPrintable(w.degreeView()->caption()));
+            // ... without stretching the axes far past the points (a decade each way would do it).
+            QVERIFY2(w.degreeView()->axisSlack(true) <= 3 && w.degreeView()->axisSlack(false) <= 3,
+                     qPrintable(QString::number(w.degreeView()->axisSlack(true)) + " " + QString::number(w.degreeView()->axisSlack(false))));
+        }
+    // Neurons: the caption follows the layer filter; a new sort starts at the top; inputs say how
+    // they are ranked.
+    w.showView("neurons");
+    NeuronTableView* table = w.neuronView();
+    QVERIFY2(table->caption().contains(": 132 neurons (all layers)"), qPrintable(table->caption()));
+    table->setSetFilter(1);
+    QVERIFY2(table->caption().contains(": 64 neurons (hidden 1)"), qPrintable(table->caption()));
+    table->table()->scrollToBottom();
+    QVERIFY(table->table()->verticalScrollBar()->value() > 0);
+    table->table()->sortByColumn(NeuronTableModel::InDegree, Qt::DescendingOrder);
+    QCOMPARE(table->table()->verticalScrollBar()->value(), 0);
+    table->setSetFilter(0);
+    QVERIFY2(table->caption().contains("2 neurons (inputs)") && table->caption().contains("ranked by outgoing strength"),
+             qPrintable(table->caption()));
+    // Every header fits its column.
+    const QHeaderView* header = table->table()->horizontalHeader();
+    for (int col = 0; col < NeuronTableModel::ColumnCount; ++col)
+        QVERIFY2(header->sectionSize(col) >= header->sectionSizeHint(col), qPrintable(QString::number(col)));
+    // The network view's line says the same of a selected input.
+    w.selectNeuron({0, 1});
+    QVERIFY2(w.networkView()->infoText().contains("by outgoing strength"), qPrintable(w.networkView()->infoText()));
+    w.selectNeuron({1, 3});
+    QVERIFY2(w.networkView()->infoText().contains("by importance"), qPrintable(w.networkView()->infoText()));
 }
 
 QTEST_MAIN(GuiTest)
