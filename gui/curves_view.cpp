@@ -44,6 +44,12 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
     addCurve(conn, tr("total"), Qt::black, Qt::SolidLine, [](const EpochMetrics& m) { return static_cast<double>(m.connections); });
     addCurve(conn, tr("pruned"), kRemoved, Qt::DashLine, [](const EpochMetrics& m) { return static_cast<double>(m.pruned); }, true);
     addCurve(conn, tr("regrown"), kAdded, Qt::DotLine, [](const EpochMetrics& m) { return static_cast<double>(m.regrown); }, true);
+    // SET regrows what it prunes: the two lines coincide. Pruned is drawn wide underneath, regrown
+    // narrow on top with its points marked, so that both stay visible.
+    conn.curves[1].series->setPen(QPen(kRemoved, 4.5, Qt::SolidLine));
+    conn.curves[2].series->setPen(QPen(kAdded, 1.5, Qt::DashLine));
+    conn.curves[2].series->setPointsVisible(true);
+    conn.curves[2].series->setMarkerSize(5);
     Panel turn = makePanel(tr("Turnover between snapshots"), tr("Jaccard distance"));
     turn.fromZero = true;
     addCurve(turn, tr("1 − |E∩E′| / |E∪E′|"), kRemoved, Qt::SolidLine, nullptr);
@@ -124,6 +130,46 @@ int CurvesView::pointCount() const
         for (const Curve& c : p.curves)
             n += static_cast<int>(c.series->count());
     return n;
+}
+
+QStringList CurvesView::changeMarks() const
+{
+    QStringList names;
+    for (const QLineSeries* s : m_marks[0])
+        names << s->name();
+    return names;
+}
+
+// One dashed vertical line per change, between the last epoch before it and the first with it
+// (x = epoch − 0.5), named in the accuracy chart's legend ("lr=0.01 @5": from epoch 5 on).
+void CurvesView::markChanges(const std::vector<ParameterChange>& changes, int total)
+{
+    for (int k = 0; k < 2; ++k) {
+        Panel& p = m_panels[static_cast<std::size_t>(k)];
+        std::vector<QLineSeries*>& marks = m_marks[k];
+        while (marks.size() > changes.size()) {
+            p.chart->removeSeries(marks.back());
+            delete marks.back();
+            marks.pop_back();
+        }
+        while (marks.size() < changes.size()) {
+            auto* s = new QLineSeries;
+            p.chart->addSeries(s);
+            s->attachAxis(m_axisIsLog ? static_cast<QAbstractAxis*>(p.logX) : p.x);
+            s->attachAxis(p.y);
+            marks.push_back(s);
+        }
+        for (std::size_t c = 0; c < changes.size(); ++c) {
+            const ParameterChange& change = changes[c];
+            const QString key = change.key == "zeta" ? QStringLiteral("ζ") : QString::fromStdString(change.key);
+            QLineSeries* s = marks[c];
+            s->setName(tr("%1=%2 @%3").arg(key, QString::fromStdString(change.value)).arg(change.epoch)); // compact: legends are narrow
+            s->setPen(QPen(change.key == "lr" ? QColor(90, 90, 90) : QColor(150, 110, 20), 1.5, Qt::DashDotLine));
+            const double x = std::max(0.5, std::min(static_cast<double>(total), change.epoch - 0.5));
+            s->replace({QPointF(x, p.y->min()), QPointF(x, p.y->max())});
+            p.chart->legend()->markers(s).front()->setVisible(k == 0);
+        }
+    }
 }
 
 QString CurvesView::caption() const
@@ -222,6 +268,7 @@ void CurvesView::refresh()
         }
     }
     m_axisIsLog = logX;
+    markChanges(h ? h->parameterChanges : std::vector<ParameterChange>{}, std::max(1, static_cast<int>(lastEpoch)));
 }
 
 } // namespace rewire::gui

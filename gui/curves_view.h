@@ -6,6 +6,8 @@
 
 #include "gui/snapshot_view.h"
 
+#include <QStringList>
+
 #include <functional>
 
 class QCheckBox;
@@ -31,6 +33,8 @@ public:
     int testPoints() const;
     int pointCount() const;
     QString caption() const;
+    // The lr/ζ changes marked on the accuracy and loss charts: their legend entries, in order.
+    QStringList changeMarks() const;
 
 protected:
     void refresh() override;
@@ -58,6 +62,8 @@ private:
     SnapshotPtr m_latest;
     bool m_axisIsLog = false;
     QString m_emptyText;
+    std::vector<QLineSeries*> m_marks[2]; // per change, a vertical line in the accuracy and loss charts
+    void markChanges(const std::vector<ParameterChange>& changes, int total);
 
     Panel makePanel(const QString& title, const QString& yTitle);
     void addCurve(Panel& panel, const QString& name, QColor color, Qt::PenStyle style,

@@ -32,12 +32,15 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     LoadedRun run;
     std::vector<std::pair<int, fs::path>> files;
     std::vector<EpochMetrics> metrics;
+    std::vector<ParameterChange> changes;
     std::shared_ptr<NetworkGraph> checkpoint; // a killed run's, loaded once
     int totalEpochs = 0;
     if (fs::is_directory(path)) {
         run.runDir = path;
         if (fs::exists(path / "metrics.csv"))
             metrics = readMetricsCsv(path / "metrics.csv");
+        for (const RecordedChange& c : readChanges(path / "changes.csv"))
+            changes.push_back({c.epoch, c.key, c.value});
         if (fs::exists(path / "config.json")) {
             TrainConfig config;
             try {
@@ -86,6 +89,9 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         for (const EpochMetrics& m : metrics)
             if (m.epoch <= s->epoch)
                 s->metrics.push_back(m);
+        for (const ParameterChange& c : changes)
+            if (c.epoch <= s->epoch)
+                s->parameterChanges.push_back(c);
         analyseSnapshot(*s, std::move(network), previous.get());
         previous = s;
         run.snapshots.push_back(std::move(s));

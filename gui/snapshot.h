@@ -21,6 +21,13 @@ struct TurnoverPoint {
     double jaccardDistance = 0; // over all evolving edges, against the previous snapshot
 };
 
+// A hyper-parameter changed during the run (the app's lr and zeta): `key` took `value` from epoch
+// `epoch` on (the run folder's changes.csv).
+struct ParameterChange {
+    int epoch = 0;
+    std::string key, value;
+};
+
 struct Snapshot {
     std::uint64_t generation = 0; // a Reset starts a new generation; older ones are stale
     int epoch = 0;                // epochs completed (0 = the initial network)
@@ -32,6 +39,7 @@ struct Snapshot {
     std::shared_ptr<const NetworkGraph> network; // NetworkGraph::topologyCopy() of the trained network
     std::vector<EpochMetrics> metrics;           // every completed epoch up to this snapshot
     std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair
+    std::vector<ParameterChange> parameterChanges; // made up to this snapshot
 
     std::vector<NeuronRow> neurons;  // NeuronTable rows, neuron sets in order
     std::vector<std::size_t> setStart; // first row of each neuron set in `neurons`

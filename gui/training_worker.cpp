@@ -47,6 +47,7 @@ public:
         s->totalEpochs = m_worker.m_options.config.epochs;
         s->source = "live run";
         s->metrics = m_history;
+        s->parameterChanges = m_worker.m_changes;
         analyseSnapshot(*s, std::move(topology), m_last.get());
         m_last = s;
         m_worker.m_channel.publish(std::move(s));
@@ -246,11 +247,13 @@ void TrainingWorker::run()
                 const int next = trainer->epochsDone() + 1;
                 if (m_pendingLr > 0) {
                     trainer->setLearningRate(m_pendingLr);
+                    m_changes.push_back({next, "lr", formatNumber(m_pendingLr)});
                     if (writer)
                         writer->recordChange(next, "lr", formatNumber(m_pendingLr));
                 }
                 if (m_pendingZeta >= 0) {
                     trainer->setZeta(m_pendingZeta);
+                    m_changes.push_back({next, "zeta", formatNumber(m_pendingZeta)});
                     if (writer)
                         writer->recordChange(next, "zeta", formatNumber(m_pendingZeta));
                 }

@@ -78,6 +78,7 @@ private:
     bool m_paused = false;
     int m_steps = 0;
     double m_pendingLr = -1, m_pendingZeta = -1;
+    std::vector<ParameterChange> m_changes; // applied so far (the training thread's)
     std::atomic<bool> m_stop{false};
     std::atomic<int> m_epochsDone{0};
 

@@ -187,6 +187,16 @@ std::vector<RecordedChange> parseChanges(const std::string& text)
 
 } // namespace
 
+std::vector<RecordedChange> readChanges(const fs::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        return {};
+    std::stringstream text;
+    text << in.rdbuf();
+    return parseChanges(text.str());
+}
+
 RunWriter::RunWriter(fs::path dir, const TrainConfig& config, const NetworkGraph& initial, bool hasValidation,
                      bool force)
     : m_dir(std::move(dir)), m_config(config)

@@ -34,6 +34,9 @@ struct RecordedChange {
     std::string key, value;
 };
 
+// The rows of a run folder's changes.csv (empty when it has none); rows that do not parse are left out.
+std::vector<RecordedChange> readChanges(const std::filesystem::path& file);
+
 // What `rewire train --resume` continues from: read from a run folder by RunWriter::loadResume.
 struct ResumePoint {
     TrainConfig config;                  // the run's, with the lr and zeta of its last checkpointed epoch

@@ -337,6 +337,27 @@ void GuiTest::lrAndZetaChangeBetweenEpochs()
     QCOMPARE(changes[1], (std::vector<std::string>{"1", "zeta", "0"}));
     QCOMPARE(changes[2], (std::vector<std::string>{"3", "zeta", "0.5"}));
     QCOMPARE(changes[3], (std::vector<std::string>{"4", "lr", "0.02"}));
+    // The snapshots carry them, and the curves mark them (live, then from the run folder).
+    s = channel.take();
+    QVERIFY(s);
+    QCOMPARE(s->parameterChanges.size(), std::size_t(3));
+    const QStringList marks{"ζ=0 @1", "ζ=0.5 @3", "lr=0.02 @4"};
+    CurvesView live;
+    live.setHistory(s, false);
+    live.setSnapshot(s, nullptr);
+    live.show();
+    QCOMPARE(live.changeMarks(), marks);
+    worker.requestStop();
+    QVERIFY(waitFor([&] { return !worker.active(); }));
+    const LoadedRun run = loadRun(dir.filePath("run").toStdString(), 2);
+    QCOMPARE(run.snapshots.back()->parameterChanges.size(), std::size_t(3));
+    for (const SnapshotPtr& snap : run.snapshots) // a change shows from the snapshot of its epoch on
+        QCOMPARE(snap->parameterChanges.size(), std::size_t(snap->epoch >= 4 ? 3 : snap->epoch >= 3 ? 2 : snap->epoch >= 1 ? 1 : 0));
+    CurvesView opened;
+    opened.setHistory(run.snapshots.back(), false);
+    opened.setSnapshot(run.snapshots.back(), nullptr);
+    opened.show();
+    QCOMPARE(opened.changeMarks(), marks);
 }
 
 void GuiTest::workerReportsBadConfigAsFailure()
