@@ -4,6 +4,7 @@
 #include "run/run_folder.h"
 #include "core/options.h"
 #include "core/trainer.h"
+#include "core/work_pool.h"
 #include "gui/adjacency_view.h"
 #include "gui/colormap.h"
 #include "gui/curves_view.h"
@@ -535,6 +536,8 @@ bool MainWindow::startTraining(bool paused)
     options.force = true; // checked above
     options.publishEveryBatches = publishBatches;
     m_totalEpochs = options.config.epochs;
+    m_runThreads = std::max(1, options.config.threads > 0 ? options.config.threads : onlineCores());
+    m_busyElsewhere = 0;
     options.startPaused = paused;
 
     clearRun();
@@ -775,6 +778,24 @@ void MainWindow::updateControls()
     m_reset->setEnabled(m_worker || !m_history.empty());
 }
 
+QString MainWindow::loadWarning(double busyElsewhere, int cores, int threads, const std::vector<EpochMetrics>& metrics)
+{
+    std::vector<double> seconds;
+    for (const EpochMetrics& m : metrics)
+        if (m.complete && m.epochSeconds > 0)
+            seconds.push_back(m.epochSeconds);
+    if (seconds.size() < 2 || busyElsewhere + threads <= cores)
+        return {};
+    const double fastest = *std::min_element(seconds.begin(), seconds.end() - 1);
+    const double slowdown = seconds.back() / fastest;
+    if (slowdown < 1.25)
+        return {};
+    return tr("machine busy: ~%1 threads of other programs runnable on %2 cores; the last epoch took %3x the fastest")
+        .arg(busyElsewhere, 0, 'f', 1)
+        .arg(cores)
+        .arg(slowdown, 0, 'f', 1);
+}
+
 void MainWindow::updateStatus(const WorkerStatus* status)
 {
     const QString before = m_status->text();
@@ -790,6 +811,16 @@ void MainWindow::updateStatus(const WorkerStatus* status)
         parts << epoch;
         if (status->samplesPerSecond > 0)
             parts << tr("%1 samples/s").arg(groupDigits(std::llround(status->samplesPerSecond)));
+        if (status->state == WorkerState::Running) { // the run's threads and the GUI's own
+            const int busy = m_loadProbe ? m_loadProbe(m_runThreads + 1) : busyThreadsElsewhere(m_runThreads + 1);
+            if (busy >= 0)
+                m_busyElsewhere = 0.9 * m_busyElsewhere + 0.1 * busy; // ~2.5 s at 4 Hz
+        }
+        if (!m_history.empty()) {
+            const QString warning = loadWarning(m_busyElsewhere, onlineCores(), m_runThreads, m_history.back()->metrics);
+            if (!warning.isEmpty())
+                parts << QStringLiteral("<span style='color:#c62828'>%1</span>").arg(warning);
+        }
     } else if (!m_browsing.isEmpty()) {
         parts << tr("browsing %1").arg(m_browsing);
     } else {

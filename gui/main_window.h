@@ -60,6 +60,13 @@ public:
     const std::string& badField() const { return m_badField; }
     const QString& formProblem() const { return m_formProblem; }
     QPushButton* startButton() const { return m_start; }
+    // The status line's load warning: epochs slower than the run's fastest by 25 % or more while
+    // other processes' runnable threads (averaged) leave fewer cores than the run's threads. Empty
+    // when neither or only one holds.
+    static QString loadWarning(double busyElsewhere, int cores, int threads, const std::vector<EpochMetrics>& metrics);
+    // How many threads of other processes are runnable now (default: core/work_pool.h's probe of
+    // /proc/loadavg, given the run's own); tests set their own.
+    void setLoadProbe(std::function<int(int ownRunnable)> probe) { m_loadProbe = std::move(probe); }
 
     // Commands (the buttons call these).
     bool startTraining(bool paused = false); // false: refused, or not confirmed
@@ -164,6 +171,9 @@ private:
     QLabel* m_status;
     QTimer* m_timer;
     QElapsedTimer m_statusClock;
+    std::function<int(int)> m_loadProbe;
+    double m_busyElsewhere = 0; // moving average of the probe while training
+    int m_runThreads = 1;
 
     // Where the snapshot on screen sits in m_history when the cursor holds it (not following
     // live), else -1.

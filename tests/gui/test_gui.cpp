@@ -178,6 +178,7 @@ private slots:
     void destructiveActionsAskFirst();
     void validationMarksABadFieldAndDisablesStart();
     void plotsAndTableReadable();
+    void statusWarnsWhenABusyMachineSlowsEpochs();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1080,6 +1081,45 @@ void GuiTest::plotsAndTableReadable()
     QVERIFY2(w.networkView()->infoText().contains("by outgoing strength"), qPrintable(w.networkView()->infoText()));
     w.selectNeuron({1, 3});
     QVERIFY2(w.networkView()->infoText().contains("by importance"), qPrintable(w.networkView()->infoText()));
+}
+
+void GuiTest::statusWarnsWhenABusyMachineSlowsEpochs()
+{
+    const auto epochs = [](std::vector<double> seconds) {
+        std::vector<EpochMetrics> m(seconds.size());
+        for (std::size_t i = 0; i < seconds.size(); ++i) {
+            m[i].epoch = static_cast<int>(i) + 1;
+            m[i].epochSeconds = seconds[i];
+        }
+        return m;
+    };
+    // Slower epochs and others' threads taking the cores the run wants: warned, with the figures.
+    const QString w = MainWindow::loadWarning(2.0, 2, 2, epochs({1.0, 1.1, 1.8}));
+    QVERIFY2(w.startsWith("machine busy: ~2.0 threads of other programs runnable on 2 cores") && w.endsWith("1.8x the fastest"),
+             qPrintable(w));
+    // Not when the machine is busy but the epochs keep their pace, nor when the epochs slow down
+    // on an idle machine (a larger network after regrowth, say), nor before there is a pace.
+    QVERIFY(MainWindow::loadWarning(2.0, 2, 2, epochs({1.0, 1.1, 1.2})).isEmpty());
+    QVERIFY(MainWindow::loadWarning(0.2, 2, 1, epochs({1.0, 2.0})).isEmpty());
+    QVERIFY(MainWindow::loadWarning(6.0, 2, 2, epochs({1.0})).isEmpty());
+    QVERIFY(!MainWindow::loadWarning(1.5, 4, 3, epochs({1.0, 1.3})).isEmpty());
+    // The window: a probe that says the machine is busy, and a run whose status is sampled.
+    QTemporaryDir dir;
+    MainWindow win;
+    win.setInteractive(false);
+    int probes = 0;
+    win.setLoadProbe([&](int own) {
+        ++probes;
+        return own >= 2 ? 6 : -1; // the run's thread and the GUI's
+    });
+    TrainConfig c = tinyConfig(2);
+    c.dataset = "synthetic:xor:samples=1000000"; // epochs long enough to be sampled while running
+    fillForm(win, c);
+    win.setRunDir(dir.filePath("run"));
+    QSignalSpy ended(&win, &MainWindow::trainingEnded);
+    QVERIFY(win.startTraining());
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QVERIFY(probes > 0);
 }
 
 QTEST_MAIN(GuiTest)
