@@ -47,6 +47,8 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
     // SET regrows what it prunes: the two lines coincide. Pruned is drawn wide underneath, regrown
     // narrow on top with its points marked, so that both stay visible.
     conn.curves[1].series->setPen(QPen(kRemoved, 4.5, Qt::SolidLine));
+    conn.curves[1].series->setPointsVisible(true); // (a single epoch's point shows too)
+    conn.curves[1].series->setMarkerSize(9);
     conn.curves[2].series->setPen(QPen(kAdded, 1.5, Qt::DashLine));
     conn.curves[2].series->setPointsVisible(true);
     conn.curves[2].series->setMarkerSize(5);
@@ -73,6 +75,9 @@ CurvesView::Panel CurvesView::makePanel(const QString& title, const QString& yTi
     p.chart = new QChart;
     p.chart->setTitle(title);
     p.chart->legend()->setAlignment(Qt::AlignBottom);
+    QFont small = p.chart->legend()->font(); // four charts share the tab: a smaller legend keeps its names whole
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    p.chart->legend()->setFont(small);
     p.chart->setMargins(QMargins(2, 2, 2, 2));
     p.chart->layout()->setContentsMargins(0, 0, 0, 0);
     p.x = new QValueAxis;

@@ -15,6 +15,7 @@
 #include "gui/run_browser.h"
 #include "gui/timeline_widget.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -33,6 +34,7 @@
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -133,6 +135,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_timelineBudget(
     main->addWidget(left);
     main->addWidget(views);
     main->setStretchFactor(1, 1);
+    main->setCollapsible(0, true); // the form folds away (View ▸ Settings panel, F9, or the splitter)
+    main->setCollapsible(1, false);
+    m_formPanel = left;
+    m_splitter = main;
+    m_tabs->tabBar()->setUsesScrollButtons(false); // every tab's name in full
+    m_tabs->tabBar()->setExpanding(false);
 
     m_timeline = new TimelineWidget;
     auto* central = new QWidget;
@@ -326,7 +334,23 @@ void MainWindow::buildMenus()
     for (int i = 0; i < m_tabs->count(); ++i)
         view->addAction(m_tabs->tabText(i), QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)), this,
                         [this, n = QString(names[i])] { showView(n); });
+    view->addSeparator();
+    QAction* form = view->addAction(tr("Settings panel"), QKeySequence(Qt::Key_F9), this,
+                                    [this] { setFormVisible(!formVisible()); });
+    form->setToolTip(tr("Show or fold away the form and its buttons"));
 }
+
+void MainWindow::setFormVisible(bool visible)
+{
+    QList<int> sizes = m_splitter->sizes();
+    const int total = sizes[0] + sizes[1];
+    sizes[0] = visible ? m_formPanel->minimumSizeHint().width() : 0;
+    sizes[1] = total - sizes[0];
+    m_formPanel->setVisible(visible);
+    m_splitter->setSizes(sizes);
+}
+
+bool MainWindow::formVisible() const { return m_formPanel->isVisible() && m_splitter->sizes()[0] > 0; }
 
 std::vector<SnapshotView*> MainWindow::snapshotViews() const
 {

@@ -17,6 +17,7 @@
 
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QTabWidget;
 class QFormLayout;
 class QTimer;
@@ -87,6 +88,9 @@ public:
     void poll();
     void selectNeuron(NeuronRef neuron);
     void showView(const QString& name); // network | curves | degrees | input | adjacency | neurons
+    // The settings panel (form and buttons) shown or folded away; the views take its width.
+    void setFormVisible(bool visible);
+    bool formVisible() const;
 
     TrainingWorker* worker() const { return m_worker.get(); }
     // The form's input for a key (and "out", "publish-batches"), or null.
@@ -160,6 +164,8 @@ private:
     SnapshotPtr m_shown; // the snapshot the views show
     QPushButton *m_start = nullptr, *m_pause = nullptr, *m_step = nullptr, *m_stop = nullptr, *m_reset = nullptr;
     QWidget* m_buttonBar = nullptr;
+    QWidget* m_formPanel = nullptr;
+    QSplitter* m_splitter = nullptr;
     NetworkView* m_network;
     CurvesView* m_curves;
     DegreeView* m_degrees;

@@ -63,7 +63,12 @@ QColor edgeColor(float w, double alpha)
 NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
 {
     m_detail = addCombo(tr("Edges:"), {tr("strongest |w| per layer"), tr("block density"), tr("all (slow when dense)")});
-    m_changes = new QCheckBox(tr("highlight added/removed"));
+    // Narrow enough for a 1024-pixel window: the combo shrinks to its shortest item's length.
+    m_detail->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_detail->setMinimumContentsLength(12);
+    m_detail->setToolTip(tr("strongest |w| per layer, block density between neuron bins, or every edge (slow when dense)"));
+    m_changes = new QCheckBox(tr("changes"));
+    m_changes->setToolTip(tr("highlight the edges added (green) and removed (purple) since the previous snapshot"));
     m_changes->setChecked(true);
     addControl(m_changes);
     m_canvas = new ImageCanvas;

@@ -1076,6 +1076,16 @@ void GuiTest::plotsAndTableReadable()
     const QHeaderView* header = table->table()->horizontalHeader();
     for (int col = 0; col < NeuronTableModel::ColumnCount; ++col)
         QVERIFY2(header->sectionSize(col) >= header->sectionSizeHint(col), qPrintable(QString::number(col)));
+    // The settings panel folds away and the views take its width.
+    const int before = w.networkView()->width() + w.neuronView()->width();
+    w.setFormVisible(false);
+    QCoreApplication::processEvents();
+    QVERIFY(!w.formVisible());
+    QVERIFY(w.networkView()->width() + w.neuronView()->width() > before);
+    w.setFormVisible(true);
+    QCoreApplication::processEvents();
+    QVERIFY(w.formVisible());
+    QVERIFY(w.field("arch")->isVisible());
     // The network view's line says the same of a selected input.
     w.selectNeuron({0, 1});
     QVERIFY2(w.networkView()->infoText().contains("by outgoing strength"), qPrintable(w.networkView()->infoText()));
