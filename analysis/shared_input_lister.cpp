@@ -32,6 +32,14 @@ SharedInputLister::SharedInputLister(const SparseLayer& a, const SparseLayer& b,
     m_groupLeast.assign(m_groupFirst.back(), 0.0); // prices start at 0
 }
 
+std::size_t SharedInputLister::groupsPassedOver() const
+{
+    std::size_t n = 0;
+    for (const Table& t : m_tables)
+        n += t.passedOver;
+    return n;
+}
+
 void SharedInputLister::prepare(int workers)
 {
     m_tables.resize(static_cast<std::size_t>(std::max(1, workers)));
@@ -122,6 +130,9 @@ double SharedInputLister::listBest(int row, const double* price, std::size_t cou
     constexpr double inf = std::numeric_limits<double>::infinity();
     Table& t = m_tables[static_cast<std::size_t>(worker)];
     t.heap.clear();
+    best.clear();
+    if (count == 0)
+        return 0; // every candidate is another, and costs and prices are >= 0
     double least = inf;
     // The first time, find its pairs sharing >= 2 inputs (and only read the groups' bounds).
     const bool update = m_listed[static_cast<std::size_t>(row)] != 0;
@@ -163,6 +174,7 @@ double SharedInputLister::listBest(int row, const double* price, std::size_t cou
         const double floor = cost + m_groupLeast[g];
         if (t.heap.size() >= count && floor >= t.heap.front().value) {
             least = std::min(least, floor); // none of the group can enter
+            ++t.passedOver;
         } else {
             double cheapest = std::numeric_limits<double>::infinity();
             for (EdgeIndex q = m_groupStart[g]; q < m_groupStart[g + 1]; ++q) {

@@ -35,6 +35,8 @@ public:
     void prepare(int workers) override;
     void list(int row, std::vector<std::pair<int, double>>& out, int worker) override;
     bool listsBest() const override { return true; }
+    // Groups passed over unread on their remembered prices, over all listings so far.
+    std::size_t groupsPassedOver() const;
     // A row's first listings may be made on several threads at once, each with its own worker
     // index and rows; its later ones one at a time (as solveAuctionAssignment does).
     double listBest(int row, const double* price, std::size_t count, std::vector<std::pair<int, double>>& best,
@@ -63,6 +65,7 @@ private:
         std::vector<Kept> heap;
         std::vector<std::pair<int, std::size_t>> cursors;        // (in-degree, input) min-heap
         std::vector<std::pair<std::size_t, std::size_t>> ranges; // (group, input's end group)
+        std::size_t passedOver = 0;                              // groups passed over unread
     };
 
     static unsigned sized(Table& t, double want);

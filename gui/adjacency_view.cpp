@@ -19,6 +19,7 @@ AdjacencyView::AdjacencyView(QWidget* parent) : SnapshotView(parent)
     m_canvas = new ImageCanvas;
     m_canvas->render = [this](QPainter& p, QSize size) { render(p, size); };
     content()->addWidget(m_canvas, 1);
+    setFigure(m_canvas);
     connect(m_layer, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
     connect(m_order, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
 }

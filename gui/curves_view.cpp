@@ -65,7 +65,11 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
         view->setMinimumSize(180, 160);
         grid->addWidget(view, static_cast<int>(k / 2), static_cast<int>(k % 2));
     }
-    content()->addLayout(grid, 1);
+    auto* charts = new QWidget; // the four charts: the figure
+    charts->setLayout(grid);
+    grid->setContentsMargins(0, 0, 0, 0);
+    content()->addWidget(charts, 1);
+    setFigure(charts);
     connect(m_logX, &QCheckBox::toggled, this, [this] { invalidate(); });
 }
 

@@ -62,6 +62,7 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
     // markers shown and hidden as the CCDF box toggles overlapped in the legend.
     m_chart->legend()->markers(m_line).front()->setVisible(false);
     m_view = new QChartView(m_chart);
+    setFigure(m_view);
     m_view->setRenderHint(QPainter::Antialiasing);
     content()->addWidget(m_view, 1);
     m_caption = new QLabel;

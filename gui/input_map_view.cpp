@@ -27,6 +27,7 @@ InputMapView::InputMapView(QWidget* parent) : SnapshotView(parent)
             select({0, index});
     };
     content()->addWidget(m_canvas, 1);
+    setFigure(m_canvas);
     connect(m_metric, &QComboBox::currentIndexChanged, this, [this] { m_canvas->invalidate(); });
 }
 

@@ -22,18 +22,24 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QSvgGenerator>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -322,6 +328,26 @@ void MainWindow::buildMenus()
            [this](const QString& p) { exportViewPng(m_tabs->currentWidget(), p); });
     action(tr("Export network view as PNG…"), Ask::Save, tr("Export view"), QStringLiteral("network.png"), png,
            [this](const QString& p) { exportViewPng(m_network, p); });
+    for (const char* format : {"svg", "pdf", "png"})
+        action(tr("Export current view as %1…").arg(QString::fromLatin1(format).toUpper()), Ask::Folder,
+               tr("Folder for <view>_epoch_<N>.%1").arg(QString::fromLatin1(format)), {}, {}, [this, format](const QString& p) {
+                   const int tab = m_tabs->currentIndex();
+                   const char* names[] = {"curves", "degrees", "input", "adjacency", "neurons"};
+                   // PNG at twice the size shown and 192 dpi: sharp on paper and on high-density screens.
+                   const QString name = QString::fromLatin1(names[tab]);
+                   SnapshotView* v = qobject_cast<SnapshotView*>(m_tabs->currentWidget());
+                   const bool raster = std::string(format) == "png";
+                   if (exportFigure(name, QString::fromLatin1(format), p, raster ? v->figureSize() * 2 : QSize(),
+                                    raster ? 192 : 96)
+                           .isEmpty() &&
+                       !m_lastError.isEmpty())
+                       fail(m_lastError);
+               });
+    action(tr("Export network view as SVG…"), Ask::Folder, tr("Folder for network_epoch_<N>.svg"), {}, {},
+           [this](const QString& p) {
+               if (exportFigure(QStringLiteral("network"), QStringLiteral("svg"), p).isEmpty() && !m_lastError.isEmpty())
+                   fail(m_lastError);
+           });
     action(tr("Export &timeline frames…"), Ask::Folder, tr("Folder for frame_NNNN.png"), {}, {},
            [this](const QString& p) { exportTimelineFrames(p); });
     action(tr("Save window &screenshot…"), Ask::Save, tr("Screenshot"), QStringLiteral("rewire.png"), png,
@@ -910,6 +936,102 @@ bool MainWindow::exportViewPng(QWidget* view, const QString& file)
         return false;
     }
     return true;
+}
+
+QString MainWindow::exportFigure(const QString& view, const QString& format, const QString& dir, QSize size, int dpi)
+{
+    SnapshotView* figure = nullptr;
+    for (const auto& [name, w] : views())
+        if (name == view)
+            figure = qobject_cast<SnapshotView*>(w);
+    const QString fmt = format.toLower();
+    if (!figure || (fmt != "svg" && fmt != "pdf" && fmt != "png") || dpi < 10 || dpi > 2400 ||
+        (!size.isEmpty() && (size.width() > 20000 || size.height() > 20000))) {
+        m_lastError = tr("cannot export view \"%1\" as \"%2\" at %3x%4, %5 dpi: views are network, curves, degrees, input, "
+                         "adjacency and neurons; formats svg, pdf and png; sizes up to 20000 pixels, 10 to 2400 dpi")
+                          .arg(view, format)
+                          .arg(size.width())
+                          .arg(size.height())
+                          .arg(dpi);
+        return {};
+    }
+    const SnapshotPtr s = currentSnapshot();
+    if (!s) {
+        m_lastError = tr("no snapshot to export: start a run or open one");
+        return {};
+    }
+    // A hidden tab's charts are not laid out (their legends lack their names): shown for the export.
+    QWidget* const shownTab = m_tabs->currentWidget();
+    showView(view);
+    QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+    struct Restore {
+        QTabWidget* tabs;
+        QWidget* tab;
+        ~Restore() { tabs->setCurrentWidget(tab); }
+    } restore{m_tabs, shownTab};
+    if (size.isEmpty())
+        size = figure->figureSize();
+    if (size.isEmpty())
+        size = QSize(1200, 800);
+    QString name = QStringLiteral("%1_epoch_%2").arg(view).arg(s->epoch);
+    if (s->batch > 0)
+        name += QStringLiteral("_batch_%1").arg(s->batch);
+    const QString file = QDir(dir).filePath(name + "." + fmt);
+    if (QFileInfo::exists(file) && !confirm(tr("Replace %1?").arg(file))) {
+        m_lastError = tr("not exported: %1 exists").arg(file);
+        return {};
+    }
+    QDir().mkpath(dir);
+    const QString part = file + QStringLiteral(".part"); // written whole, then renamed over
+    bool ok = true;
+    const QString title = tr("Rewire: %1, epoch %2").arg(view).arg(s->epoch);
+    if (fmt == "svg") {
+        QSvgGenerator svg;
+        svg.setFileName(part);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setResolution(dpi);
+        svg.setTitle(title);
+        QPainter p;
+        ok = p.begin(&svg);
+        if (ok)
+            figure->paintFigure(p, size); // SVG is in pixels at 96 dpi: laid out as asked
+        ok = p.end() && ok;
+    } else if (fmt == "pdf") {
+        QPdfWriter pdf(part);
+        pdf.setResolution(dpi);
+        pdf.setTitle(title);
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setPageSize(QPageSize(QSizeF(size.width() * 72.0 / dpi, size.height() * 72.0 / dpi), QPageSize::Point, {},
+                                  QPageSize::ExactMatch));
+        QPainter p;
+        ok = p.begin(&pdf);
+        if (ok)
+            figure->paintFigure(p, size, dpi / 96.0);
+        ok = p.end() && ok;
+    } else {
+        QImage image(size, QImage::Format_ARGB32);
+        image.fill(Qt::white);
+        const int perMetre = static_cast<int>(std::lround(dpi / 0.0254));
+        image.setDotsPerMeterX(perMetre);
+        image.setDotsPerMeterY(perMetre);
+        QPainter p(&image);
+        p.setRenderHint(QPainter::Antialiasing);
+        figure->paintFigure(p, size, dpi / 96.0);
+        p.end();
+        ok = image.save(part, "PNG");
+    }
+    if (ok) {
+        QFile::remove(file);
+        ok = QFile::rename(part, file);
+    }
+    if (!ok) {
+        QFile::remove(part);
+        fail(tr("cannot write %1").arg(file));
+        return {};
+    }
+    statusBar()->showMessage(tr("exported %1 (%2x%3, %4 dpi)").arg(file).arg(size.width()).arg(size.height()).arg(dpi), 8000);
+    return file;
 }
 
 bool MainWindow::exportTimelineFrames(const QString& dir)

@@ -81,6 +81,12 @@ public:
     bool exportMetricsCsv(const QString& file);
     bool exportAnalysis(const QString& dir);
     bool exportViewPng(QWidget* view, const QString& file);
+    // A view's figure (network | curves | degrees | input | adjacency | neurons), without its
+    // controls, as svg | pdf | png, into `dir` as <view>_epoch_<N>[_batch_<B>].<format>, at `size`
+    // pixels (empty: as shown) and `dpi` (PNG and PDF metadata and page size; SVG resolution).
+    // Asks before replacing a file (see setConfirmer). Returns the file written, or empty with
+    // lastError(); the status line confirms it.
+    QString exportFigure(const QString& view, const QString& format, const QString& dir, QSize size = {}, int dpi = 96);
     bool exportTimelineFrames(const QString& dir);
     bool saveScreenshot(const QString& file);
 

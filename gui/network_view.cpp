@@ -79,6 +79,7 @@ NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
             select(n);
     };
     content()->addWidget(m_canvas, 1);
+    setFigure(m_canvas);
     m_info = new QLabel;
     m_info->setWordWrap(true);
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);

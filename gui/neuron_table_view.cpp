@@ -51,6 +51,7 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
     content()->addWidget(m_table, 1);
+    setFigure(m_table);
     connect(m_filter, &QComboBox::currentIndexChanged, this, [this](int i) { setSetFilter(i - 1); });
     // A new order starts at its top.
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, m_table, [this] { m_table->scrollToTop(); });

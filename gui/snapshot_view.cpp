@@ -1,11 +1,15 @@
 #include "gui/snapshot_view.h"
 
+#include "gui/image_canvas.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPainter>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 namespace rewire::gui {
 
@@ -45,6 +49,29 @@ void SnapshotView::syncLayerCombo(QComboBox* combo) const
         combo->addItem(QStringLiteral("%1 → %2").arg(neuronSetName(*m_snapshot, l), neuronSetName(*m_snapshot, l + 1)));
     combo->setCurrentIndex(std::min(keep, layers - 1));
     combo->blockSignals(false);
+}
+
+QSize SnapshotView::figureSize() const { return m_figure ? m_figure->size() : size(); }
+
+void SnapshotView::paintFigure(QPainter& painter, QSize size, double scale)
+{
+    refreshIfStale();
+    QWidget* figure = m_figure ? m_figure : this;
+    scale = std::clamp(scale, 0.1, 100.0);
+    const QSize logical(std::max(1, static_cast<int>(std::lround(size.width() / scale))),
+                        std::max(1, static_cast<int>(std::lround(size.height() / scale))));
+    painter.save();
+    painter.fillRect(QRect(QPoint(0, 0), size), Qt::white);
+    painter.scale(static_cast<double>(size.width()) / logical.width(), static_cast<double>(size.height()) / logical.height());
+    if (auto* canvas = dynamic_cast<ImageCanvas*>(figure); canvas && canvas->render) {
+        canvas->render(painter, logical);
+    } else { // laid out at the logical size for the figure, then back
+        const QSize shown = figure->size();
+        figure->resize(logical);
+        figure->render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
+        figure->resize(shown);
+    }
+    painter.restore();
 }
 
 QString neuronSetName(const Snapshot& s, int set)

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QPainter;
 class QHBoxLayout;
 class QVBoxLayout;
 
@@ -41,6 +42,12 @@ public:
         selectionChanged();
     }
     const SnapshotPtr& snapshot() const { return m_snapshot; }
+    // The view's figure (its content without the control bar) painted at `size` on any paint
+    // device: an SVG or PDF page, or an image of any size. It is laid out at size / scale (so text
+    // keeps its proportions: scale = dpi / 96 keeps its printed size) and drawn scaled by `scale`;
+    // canvases draw themselves at that size (vector where they draw vectors).
+    void paintFigure(QPainter& painter, QSize size, double scale = 1.0);
+    QSize figureSize() const;
     NeuronRef selectedNeuron() const { return m_selected; }
 
 signals:
@@ -73,6 +80,7 @@ protected:
     QComboBox* addCombo(const QString& label, const QStringList& items = {});
     // Below the bar: the view's content.
     QVBoxLayout* content() const { return m_layout; }
+    void setFigure(QWidget* figure) { m_figure = figure; } // what paintFigure() draws
     // Fills a combo box with the snapshot's layers ("inputs → hidden 1", ...) when their number
     // changed, keeping the selection where it can and without emitting signals.
     void syncLayerCombo(QComboBox* combo) const;
@@ -87,6 +95,7 @@ protected:
     SnapshotPtr m_snapshot, m_initial;
     QVBoxLayout* m_layout;
     QHBoxLayout* m_bar;
+    QWidget* m_figure = nullptr;
     NeuronRef m_selected;
     bool m_stale = true;
 };

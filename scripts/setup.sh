@@ -16,7 +16,7 @@ pkgs=(
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
 )
-gui_pkgs=(qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
+gui_pkgs=(qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
 test_pkgs=(python3-networkx python3-scipy python3-numpy)
 sanitizer_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)

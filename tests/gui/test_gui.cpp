@@ -22,6 +22,7 @@
 #include "graph/model_io.h"
 #include "helpers.h"
 
+#include <QDir>
 #include <QFile>
 #include <QHeaderView>
 #include <QImage>
@@ -36,6 +37,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 
 #include <atomic>
 #include <chrono>
@@ -179,6 +181,7 @@ private slots:
     void validationMarksABadFieldAndDisablesStart();
     void plotsAndTableReadable();
     void statusWarnsWhenABusyMachineSlowsEpochs();
+    void figuresExportAsSvgPdfAndPng();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1130,6 +1133,63 @@ void GuiTest::statusWarnsWhenABusyMachineSlowsEpochs()
     QVERIFY(win.startTraining());
     QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
     QVERIFY(probes > 0);
+}
+
+void GuiTest::figuresExportAsSvgPdfAndPng()
+{
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    std::vector<QString> asked;
+    w.setConfirmer([&](const QString& q) {
+        asked.push_back(q);
+        return false;
+    });
+    QVERIFY(w.exportFigure("degrees", "svg", dir.path()).isEmpty()); // nothing to export yet
+    QVERIFY2(w.lastError().contains("no snapshot"), qPrintable(w.lastError()));
+    fillForm(w, tinyConfig(2));
+    w.setRunDir(dir.filePath("run"));
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY(w.startTraining());
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    const QString out = dir.filePath("figures");
+    // SVG: named after the view and epoch, well-formed, vector text and paths inside.
+    for (const char* view : {"network", "curves", "degrees", "input", "adjacency", "neurons"}) {
+        const QString file = w.exportFigure(view, "svg", out, QSize(900, 600));
+        QCOMPARE(file, QDir(out).filePath(QStringLiteral("%1_epoch_2.svg").arg(view)));
+        QVERIFY2(w.statusBar()->currentMessage().startsWith("exported " + file), qPrintable(w.statusBar()->currentMessage()));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&f);
+        int elements = 0;
+        QString root;
+        while (!xml.atEnd())
+            if (xml.readNext() == QXmlStreamReader::StartElement && elements++ == 0)
+                root = xml.name().toString();
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QCOMPARE(root, QStringLiteral("svg"));
+        QVERIFY2(elements > 20, qPrintable(QString::number(elements)));
+    }
+    // PDF: a PDF document.
+    const QString pdf = w.exportFigure("curves", "pdf", out, QSize(1200, 800), 150);
+    QFile p(pdf);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    QVERIFY(p.read(5) == "%PDF-");
+    QVERIFY(p.size() > 2000);
+    // PNG at the size and DPI asked for, without the view's controls.
+    const QString png = w.exportFigure("degrees", "png", out, QSize(1500, 900), 300);
+    const QImage image(png);
+    QCOMPARE(image.size(), QSize(1500, 900));
+    QCOMPARE(image.dotsPerMeterX(), 11811);
+    // Nothing replaced without asking; no unknown view or format.
+    QVERIFY(w.exportFigure("degrees", "png", out, QSize(10, 10)).isEmpty());
+    QCOMPARE(asked.size(), std::size_t(1));
+    QVERIFY2(w.lastError().contains("exists"), qPrintable(w.lastError()));
+    QCOMPARE(QImage(png).size(), QSize(1500, 900));
+    QVERIFY(w.exportFigure("pie", "svg", out).isEmpty());
+    QVERIFY(w.exportFigure("degrees", "gif", out).isEmpty());
+    QVERIFY(QDir(out).entryList({"*.part"}).isEmpty());
 }
 
 QTEST_MAIN(GuiTest)
