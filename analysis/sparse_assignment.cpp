@@ -368,9 +368,9 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         for (std::size_t t = 0; t < size; ++t)
             byValue[t] = {value(t), t};
         if (size <= K)
-            return inf;
+            return std::numeric_limits<double>::infinity();
         std::nth_element(byValue.begin(), byValue.begin() + static_cast<std::ptrdiff_t>(K), byValue.end());
-        double least = inf;
+        double least = std::numeric_limits<double>::infinity();
         for (std::size_t t = K; t < size; ++t)
             least = std::min(least, byValue[t].first);
         byValue.resize(K);

@@ -298,9 +298,10 @@ TEST_CASE("NNSTD's lister: a row's best pairs by cost + price and a bound on the
                 REQUIRE(best.size() == std::min(count, all.size()));
                 std::vector<char> seen(colsB.size(), 0);
                 for (const auto& [c, cost] : best) {
+                    const int col = c; // (a structured binding cannot be captured before C++20's P1091 in clang 14)
                     REQUIRE(!seen[static_cast<std::size_t>(c)]);
                     seen[static_cast<std::size_t>(c)] = 1;
-                    const auto truth = std::find_if(pairs[r].begin(), pairs[r].end(), [&](const auto& p) { return p.first == c; });
+                    const auto truth = std::find_if(pairs[r].begin(), pairs[r].end(), [&](const auto& p) { return p.first == col; });
                     REQUIRE(truth != pairs[r].end());
                     REQUIRE(cost == truth->second); // the same formula, so the same bits
                     got.push_back(cost + price[static_cast<std::size_t>(c)]);
