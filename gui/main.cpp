@@ -14,6 +14,8 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFileInfo>
+#include <QStatusBar>
 #include <QTimer>
 
 #include <clocale>
@@ -31,8 +33,9 @@ namespace {
 struct Options {
     bool demo = false;
     bool force = false;
-    QString open, screenshot, views, frames, view = QStringLiteral("curves"), out;
+    QString open, screenshot, views, frames, video, view = QStringLiteral("curves"), out;
     int width = 1280, height = 800;
+    int fps = 4;
     std::vector<std::pair<std::string, std::string>> config;
 };
 
@@ -53,7 +56,7 @@ Options parse(int argc, char** argv)
                  "rewire-gui");
     app.allow_extras();
     app.get_formatter()->column_width(30);
-    std::string open, out, screenshot, views, frames, view = "curves", size;
+    std::string open, out, screenshot, views, frames, video, view = "curves", size;
     app.add_option("--open", open, "browse a run folder or a .rwm model without training")->type_name("PATH");
     app.add_option("--out", out, "run folder for the training [runs/gui-<time>]")->type_name("DIR");
     app.add_flag("--force", o.force, "write into a DIR that already holds a run");
@@ -70,6 +73,12 @@ Options parse(int argc, char** argv)
     app.add_option("--frames", frames, "with --demo or --open: save the timeline as DIR/frame_NNNN.png")
         ->group("headless")
         ->type_name("DIR");
+    app.add_option("--video", video,
+                   "with --demo or --open: save the timeline as a video, one frame per snapshot (.mp4 or .webm "
+                   "through ffmpeg; .gif, or a GIF when ffmpeg is absent)")
+        ->group("headless")
+        ->type_name("FILE");
+    app.add_option("--fps", o.fps, "frames a second of --video [4]")->group("headless")->check(CLI::Range(1, 60));
     app.add_option("--view", view, "tab to show: curves | degrees | input | adjacency | neurons [curves]")
         ->group("headless")
         ->type_name("NAME");
@@ -97,14 +106,18 @@ Options parse(int argc, char** argv)
     o.screenshot = QString::fromStdString(screenshot);
     o.views = QString::fromStdString(views);
     o.frames = QString::fromStdString(frames);
+    o.video = QString::fromStdString(video);
     o.view = QString::fromStdString(view);
     if (!size.empty() && (std::sscanf(size.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 320 || o.height < 240))
         usage("--size " + size + ": expected WxH, at least 320x240");
     for (const auto& [key, opt] : table)
         if (opt->count() > 0)
             o.config.emplace_back(key, values[key]);
-    if (!o.demo && o.open.isEmpty() && (!o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty()))
-        usage("--screenshot, --views and --frames need --demo or --open");
+    if (!o.demo && o.open.isEmpty() && (!o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty() || !o.video.isEmpty()))
+        usage("--screenshot, --views, --frames and --video need --demo or --open");
+    if (const QString suffix = QFileInfo(o.video).suffix().toLower();
+        !o.video.isEmpty() && suffix != "mp4" && suffix != "webm" && suffix != "gif")
+        usage("--video " + video + ": expected a .mp4, .webm or .gif file");
     return o;
 }
 
@@ -137,7 +150,10 @@ double guiCpuSeconds()
     return total;
 }
 
-bool headless(const Options& o) { return o.demo || !o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty(); }
+bool headless(const Options& o)
+{
+    return o.demo || !o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty() || !o.video.isEmpty();
+}
 
 // Saves what was asked; returns the exit code.
 int finish(rewire::gui::MainWindow& w, const Options& o)
@@ -168,6 +184,14 @@ int finish(rewire::gui::MainWindow& w, const Options& o)
     }
     if (!o.frames.isEmpty() && !w.exportTimelineFrames(o.frames))
         code = 1;
+    if (!o.video.isEmpty()) {
+        const QString file = w.exportVideo(o.video, o.fps);
+        if (file.isEmpty()) {
+            std::fprintf(stderr, "rewire-gui: %s\n", w.lastError().toLocal8Bit().constData());
+            code = 1;
+        } else
+            std::printf("rewire-gui: %s\n", w.statusBar()->currentMessage().toLocal8Bit().constData());
+    }
     if (!o.screenshot.isEmpty() && !w.saveScreenshot(o.screenshot))
         code = 1;
     return code;
@@ -198,6 +222,12 @@ int main(int argc, char** argv)
     if (!options.out.isEmpty())
         window.setRunDir(options.out);
     window.setForce(options.force);
+    if (headless(options)) // no one to ask: a file of the user's is replaced only with --force
+        window.setConfirmer([force = options.force](const QString& question) {
+            if (!force)
+                std::fprintf(stderr, "rewire-gui: %s No: --force replaces it\n", question.toLocal8Bit().constData());
+            return force;
+        });
     window.resize(options.width, options.height);
     window.show();
 

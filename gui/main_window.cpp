@@ -14,6 +14,7 @@
 #include "gui/neuron_table_view.h"
 #include "gui/run_browser.h"
 #include "gui/timeline_widget.h"
+#include "gui/video_writer.h"
 
 #include <QAction>
 #include <QApplication>
@@ -23,6 +24,7 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -350,6 +352,11 @@ void MainWindow::buildMenus()
            });
     action(tr("Export &timeline frames…"), Ask::Folder, tr("Folder for frame_NNNN.png"), {}, {},
            [this](const QString& p) { exportTimelineFrames(p); });
+    action(tr("Export timeline as &video…"), Ask::Save, tr("Export the timeline as a video"), QStringLiteral("timeline.mp4"),
+           tr("Videos (*.mp4 *.webm *.gif)"), [this](const QString& p) {
+               if (exportVideo(p).isEmpty() && !m_lastError.isEmpty() && !m_lastError.startsWith(tr("no video written: %1 exists").arg(p)))
+                   fail(m_lastError);
+           });
     action(tr("Save window &screenshot…"), Ask::Save, tr("Screenshot"), QStringLiteral("rewire.png"), png,
            [this](const QString& p) { saveScreenshot(p); });
     file->addSeparator();
@@ -1034,6 +1041,22 @@ QString MainWindow::exportFigure(const QString& view, const QString& format, con
     return file;
 }
 
+bool MainWindow::forEachTimelineFrame(const std::function<bool(int)>& frame)
+{
+    const int keep = m_timeline->cursor();
+    const bool follow = m_timeline->followLive();
+    m_timeline->setFollowLive(false);
+    bool ok = true;
+    for (int i = 0; ok && i < m_timeline->count(); ++i) {
+        m_timeline->setCursor(i);
+        QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+        ok = frame(i);
+    }
+    m_timeline->setCursor(keep);
+    m_timeline->setFollowLive(follow);
+    return ok;
+}
+
 bool MainWindow::exportTimelineFrames(const QString& dir)
 {
     if (m_history.empty()) {
@@ -1041,21 +1064,85 @@ bool MainWindow::exportTimelineFrames(const QString& dir)
         return false;
     }
     QDir().mkpath(dir);
-    const int keep = m_timeline->cursor();
-    const bool follow = m_timeline->followLive();
-    m_timeline->setFollowLive(false);
-    for (int i = 0; i < m_timeline->count(); ++i) {
-        m_timeline->setCursor(i);
-        QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
+    return forEachTimelineFrame([&](int i) {
         const QString file = QDir(dir).filePath(QStringLiteral("frame_%1.png").arg(i, 4, 10, QChar('0')));
-        if (!centralWidget()->grab().save(file, "PNG")) {
-            fail(tr("cannot write %1").arg(file));
-            return false;
-        }
+        if (centralWidget()->grab().save(file, "PNG"))
+            return true;
+        fail(tr("cannot write %1").arg(file));
+        return false;
+    });
+}
+
+QImage MainWindow::timelineFrame() const
+{
+    // The views as shown, and below them a caption in place of the timeline's controls: the run
+    // and the snapshot's epoch.
+    const QPixmap views = m_splitter->widget(1)->grab();
+    const double ratio = views.devicePixelRatio();
+    const QFontMetrics metrics(font());
+    const int caption = metrics.height() + 8;
+    QImage frame(QSize(views.width(), views.height() + qRound(caption * ratio)), QImage::Format_RGB32);
+    frame.setDevicePixelRatio(ratio);
+    frame.fill(palette().color(QPalette::Window));
+    QPainter p(&frame);
+    p.drawPixmap(0, 0, views);
+    const SnapshotPtr s = currentSnapshot();
+    const QString run = m_browsing.isEmpty() ? m_runDir : m_browsing;
+    QString text = QFileInfo(run).fileName();
+    if (s)
+        text += tr("  ·  epoch %1%2  (%3 of %4)")
+                    .arg(s->epoch)
+                    .arg(s->batch > 0 ? tr(", batch %1").arg(s->batch) : QString())
+                    .arg(m_timeline->cursor() + 1)
+                    .arg(m_timeline->count());
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawText(QRectF(8, views.height() / ratio, views.width() / ratio - 16, caption), Qt::AlignVCenter | Qt::AlignLeft, text);
+    return frame;
+}
+
+QString MainWindow::exportVideo(const QString& file, int fps)
+{
+    if (m_history.empty()) {
+        m_lastError = tr("no snapshots for a video: start a run or open one");
+        return {};
     }
-    m_timeline->setCursor(keep);
-    m_timeline->setFollowLive(follow);
-    return true;
+    if (fps < 1 || fps > 60) {
+        m_lastError = tr("video at %1 frames a second: expected 1 to 60").arg(fps);
+        return {};
+    }
+    VideoWriter video(file, fps, m_ffmpeg);
+    const QString suffix = QFileInfo(file).suffix().toLower();
+    if (suffix != "mp4" && suffix != "webm" && suffix != "gif") {
+        m_lastError = tr("%1: a video is .mp4 or .webm (through ffmpeg) or .gif").arg(file);
+        return {};
+    }
+    if (QFileInfo::exists(video.file()) && !confirm(tr("Replace %1?").arg(video.file()))) {
+        m_lastError = tr("no video written: %1 exists").arg(video.file());
+        return {};
+    }
+    QElapsedTimer clock;
+    clock.start();
+    const int total = m_timeline->count();
+    const bool ok = forEachTimelineFrame([&](int i) {
+        statusBar()->showMessage(tr("video: frame %1 of %2…").arg(i + 1).arg(total));
+        return video.add(timelineFrame());
+    });
+    if (!ok || !video.finish()) {
+        m_lastError = tr("no video written: %1").arg(video.error());
+        fail(m_lastError);
+        return {};
+    }
+    QString message = tr("video: %1 frames at %2 a second (%3x%4) written to %5 in %6 s")
+                          .arg(video.frames())
+                          .arg(fps)
+                          .arg(video.size().width())
+                          .arg(video.size().height())
+                          .arg(video.file())
+                          .arg(clock.elapsed() / 1000.0, 0, 'f', 1);
+    if (video.fellBack())
+        message += tr(" (ffmpeg not found: an animated GIF instead of %1; apt install ffmpeg)").arg(suffix.toUpper());
+    statusBar()->showMessage(message, 15000);
+    return video.file();
 }
 
 bool MainWindow::saveScreenshot(const QString& file)

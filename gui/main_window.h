@@ -88,6 +88,14 @@ public:
     // lastError(); the status line confirms it.
     QString exportFigure(const QString& view, const QString& format, const QString& dir, QSize size = {}, int dpi = 96);
     bool exportTimelineFrames(const QString& dir);
+    // The timeline as a video (.mp4 or .webm through ffmpeg; .gif, or a GIF when ffmpeg is
+    // absent): one frame per snapshot, the views and the timeline as shown, `fps` frames a
+    // second. Asks before replacing a file. Returns the file written, or empty with lastError();
+    // the status line confirms it.
+    QString exportVideo(const QString& file, int fps = 4);
+    void setFfmpegProgram(const QString& program) { m_ffmpeg = program; } // tests: a missing one
+    // One frame of the timeline video: the views and the timeline, without the form.
+    QImage timelineFrame() const;
     bool saveScreenshot(const QString& file);
 
     // Takes a pending snapshot and refreshes the status line; the poll timer calls it.
@@ -150,6 +158,7 @@ private:
     std::function<bool(const QString&)> m_confirmer;
     bool confirm(const QString& question);
     QString m_runDir;
+    QString m_ffmpeg = QStringLiteral("ffmpeg");
     QString m_browsing; // what is open when not training
 
     std::map<std::string, QWidget*> m_fields;
@@ -200,6 +209,9 @@ private:
     void buildMenus();
     QString fieldText(const std::string& key) const;
     void setCursor(int index);
+    // Moves the cursor over every snapshot of the timeline, calling `frame(i)` at each; puts the
+    // cursor back. Stops at the first false.
+    bool forEachTimelineFrame(const std::function<bool(int)>& frame);
     void updateControls();
     void updateStatus(const WorkerStatus* status);
     void fail(const QString& message);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package Rewire needs to build, test and run (Debian 12).
 # Usage: scripts/setup.sh [--gui] [--tests] [--bench] [--sanitizers]   (idempotent; needs root or sudo)
-#   --gui    adds the Qt 6 packages
-#   --tests  adds the tests' independent readers: Debian's networkx, SciPy and NumPy
+#   --gui    adds the Qt 6 packages (and giflib, the timeline video's fallback)
+#   --tests  adds the tests' independent readers: Debian's networkx, SciPy and NumPy, and ffmpeg
+#            (the app's video export, checked with ffprobe)
 #   --sanitizers  adds clang 14 with libFuzzer and its sanitizer runtimes (scripts/sanitizers.sh)
 #   --bench  adds the peers of bench/suite.py: PyTorch, SciPy and OpenBLAS (without OpenBLAS,
 #            Debian's torch runs on the reference BLAS and is no fair peer)
@@ -16,8 +17,8 @@ pkgs=(
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
 )
-gui_pkgs=(qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
-test_pkgs=(python3-networkx python3-scipy python3-numpy)
+gui_pkgs=(qt6-base-dev qt6-charts-dev qt6-svg-dev libgif-dev libqt6opengl6-dev libgl-dev xvfb xauth fonts-dejavu-core)
+test_pkgs=(python3-networkx python3-scipy python3-numpy ffmpeg)
 sanitizer_pkgs=(clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(python3-torch python3-scipy python3-numpy libopenblas0-openmp libbenchmark-dev valgrind)
 for arg in "$@"; do

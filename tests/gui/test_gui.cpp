@@ -13,6 +13,7 @@
 #include "gui/snapshot_view.h"
 #include "gui/timeline_widget.h"
 #include "gui/training_worker.h"
+#include "gui/video_writer.h"
 
 #include "core/options.h"
 #include "core/trainer.h"
@@ -26,6 +27,7 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QImage>
+#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -182,6 +184,7 @@ private slots:
     void plotsAndTableReadable();
     void statusWarnsWhenABusyMachineSlowsEpochs();
     void figuresExportAsSvgPdfAndPng();
+    void timelineExportsAsVideo();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1190,6 +1193,113 @@ void GuiTest::figuresExportAsSvgPdfAndPng()
     QVERIFY(w.exportFigure("pie", "svg", out).isEmpty());
     QVERIFY(w.exportFigure("degrees", "gif", out).isEmpty());
     QVERIFY(QDir(out).entryList({"*.part"}).isEmpty());
+}
+
+namespace {
+
+// ffprobe's count of a video's decoded frames and its size, as "frames,width,height".
+QString probeVideo(const QString& file)
+{
+    QProcess probe;
+    probe.start(QStringLiteral("ffprobe"), {"-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                                            "stream=nb_read_frames,width,height", "-of", "csv=p=0", file});
+    if (!probe.waitForFinished(60000) || probe.exitCode() != 0)
+        return QStringLiteral("ffprobe failed: ") + QString::fromLocal8Bit(probe.readAllStandardError());
+    // ffprobe prints width,height,frames in the order of the stream's fields.
+    const QStringList f = QString::fromLatin1(probe.readAllStandardOutput()).trimmed().split(',');
+    return f.size() == 3 ? QStringLiteral("%1,%2,%3").arg(f[2], f[0], f[1]) : f.join(',');
+}
+
+} // namespace
+
+void GuiTest::timelineExportsAsVideo()
+{
+    QVERIFY2(!VideoWriter::findFfmpeg("ffprobe").isEmpty() && !VideoWriter::findFfmpeg("ffmpeg").isEmpty(),
+             "ffmpeg and ffprobe are not installed (scripts/setup.sh --tests installs Debian's ffmpeg)");
+    QTemporaryDir dir;
+    MainWindow w;
+    w.resize(1024, 700);
+    w.show();
+    std::vector<QString> asked;
+    bool answer = false;
+    w.setConfirmer([&](const QString& q) {
+        asked.push_back(q);
+        return answer;
+    });
+    QVERIFY(w.exportVideo(dir.filePath("none.mp4")).isEmpty()); // nothing to show yet
+    QVERIFY2(w.lastError().contains("no snapshots"), qPrintable(w.lastError()));
+    fillForm(w, tinyConfig(3));
+    w.setRunDir(dir.filePath("run"));
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    QVERIFY(w.startTraining());
+    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    const int frames = w.timeline()->count();
+    QCOMPARE(frames, 4); // epochs 0 to 3
+    const int cursor = w.timeline()->cursor();
+    // MP4 (H.264) and WebM (VP9) through ffmpeg: one frame per snapshot, at an even size.
+    const QSize size = w.timelineFrame().size();
+    const QSize even((size.width() + 1) / 2 * 2, (size.height() + 1) / 2 * 2);
+    const QString expected = QStringLiteral("%1,%2,%3").arg(frames).arg(even.width()).arg(even.height());
+    for (const char* name : {"run.mp4", "run.webm"}) {
+        const QString file = w.exportVideo(dir.filePath(name), 5);
+        QCOMPARE(file, dir.filePath(name));
+        QCOMPARE(probeVideo(file), expected);
+        QVERIFY2(w.statusBar()->currentMessage().startsWith(QStringLiteral("video: %1 frames at 5 a second").arg(frames)),
+                 qPrintable(w.statusBar()->currentMessage()));
+    }
+    QCOMPARE(w.timeline()->cursor(), cursor); // the cursor is put back
+    // Frames differ over the timeline: the views follow the cursor (the last frame is the last
+    // epoch's, not a copy of the first).
+    w.timeline()->setCursor(0);
+    QApplication::processEvents();
+    const QImage first = w.timelineFrame();
+    w.timeline()->setCursor(frames - 1);
+    QApplication::processEvents();
+    QVERIFY(first != w.timelineFrame());
+    // Without ffmpeg: an animated GIF beside the asked name, with every frame, and said so.
+    w.setFfmpegProgram(dir.filePath("no-such-ffmpeg"));
+    const QString gif = w.exportVideo(dir.filePath("fallback.mp4"), 2);
+    QCOMPARE(gif, dir.filePath("fallback.gif"));
+    QVERIFY(!QFileInfo::exists(dir.filePath("fallback.mp4")));
+    QVERIFY2(w.statusBar()->currentMessage().contains("ffmpeg not found: an animated GIF instead of MP4"),
+             qPrintable(w.statusBar()->currentMessage()));
+    QImageReader reader(gif);
+    QCOMPARE(reader.imageCount(), frames);
+    QCOMPARE(reader.size(), even);
+    QCOMPARE(probeVideo(gif), expected);
+    QVERIFY(reader.read().pixelColor(even.width() / 2, even.height() / 2).isValid());
+    QVERIFY(QFileInfo(gif).permissions() & QFileDevice::ReadOther); // not owner-only, as giflib would make it
+    // Nothing replaced without asking; asked and yes: replaced.
+    QVERIFY(asked.empty());
+    const auto before = QFileInfo(gif).lastModified();
+    QVERIFY(w.exportVideo(gif).isEmpty());
+    QCOMPARE(asked.size(), std::size_t(1));
+    QVERIFY2(w.lastError().contains("exists"), qPrintable(w.lastError()));
+    QCOMPARE(QFileInfo(gif).lastModified(), before);
+    answer = true;
+    QCOMPARE(w.exportVideo(gif, 1), gif);
+    QCOMPARE(QImageReader(gif).imageCount(), frames);
+    // Impossible requests: one clear error each.
+    QVERIFY(w.exportVideo(dir.filePath("x.avi")).isEmpty());
+    QVERIFY2(w.lastError().contains(".mp4"), qPrintable(w.lastError()));
+    QVERIFY(w.exportVideo(dir.filePath("x.mp4"), 0).isEmpty());
+    QVERIFY(QDir(dir.path()).entryList({"*.part"}).isEmpty());
+
+    // rewire-gui --open RUN --video FILE: the same from the command line.
+    const char* app = std::getenv("REWIRE_GUI_BIN");
+    QVERIFY2(app, "REWIRE_GUI_BIN is not set");
+    QProcess cli;
+    cli.start(QString::fromLocal8Bit(app), {"--open", dir.filePath("run"), "--size", "1024x700", "--video", dir.filePath("cli.mp4"),
+                                            "--fps", "3"});
+    QVERIFY(cli.waitForFinished(120000));
+    const QByteArray out = cli.readAllStandardOutput() + cli.readAllStandardError();
+    QVERIFY2(cli.exitCode() == 0, out.constData());
+    QVERIFY2(out.contains("video: 4 frames at 3 a second"), out.constData());
+    QCOMPARE(probeVideo(dir.filePath("cli.mp4")).section(',', 0, 0), QStringLiteral("4"));
+    cli.start(QString::fromLocal8Bit(app), {"--open", dir.filePath("run"), "--video", dir.filePath("cli.mp4")});
+    QVERIFY(cli.waitForFinished(120000));
+    QCOMPARE(cli.exitCode(), 1); // exists, and no --force
+    QVERIFY(cli.readAllStandardError().contains("--force replaces it"));
 }
 
 QTEST_MAIN(GuiTest)
