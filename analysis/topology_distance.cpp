@@ -315,8 +315,11 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
         throw std::invalid_argument("NNSTD: tie-breaks must be >= 0");
     const std::size_t L = static_cast<std::size_t>(a.layerCount());
     const std::size_t hidden = L > 0 ? L - 1 : 0;
-    // Canonical: a hash of the layer and the unordered pair, the same from either side.
+    // Canonical: a hash of the layer and the unordered pair, the same from either side; a neuron
+    // and its namesake weigh 0, so two equal networks are matched index to index: d(A, A) = 0.
     const TieBreak canonical = [](int l, int j, int k) {
+        if (j == k)
+            return 0.0;
         const auto lo = static_cast<std::uint64_t>(std::min(j, k)), hi = static_cast<std::uint64_t>(std::max(j, k));
         return unitInterval(splitmix64(splitmix64(splitmix64(static_cast<std::uint64_t>(l)) ^ lo) ^ (hi << 1)));
     };

@@ -22,8 +22,9 @@
 //   hidden neurons, which the output convention does not touch.
 // - Ties: sparse layers have many optimal assignments, and the one chosen relabels every later
 //   layer. The canonical tie-break adds ε·h({j, k}) to the cost of pairing A's j with B's k when
-//   they share an input, with h a hash of the unordered index pair (and the layer) in [0, 1) and
-//   ε = 1e-9 / n, and pairs the neurons left at distance 1 (and the empty ones) in index order: among
+//   they share an input, with h a hash of the unordered index pair (and the layer) in [0, 1),
+//   h = 0 for j = k (so a network is matched to itself index to index: d(A, A) = 0, however many
+//   of its neurons have equal input sets) and ε = 1e-9 / n, and pairs the neurons left at distance 1 (and the empty ones) in index order: among
 //   the optimal assignments it picks one by a rule that does not depend on which network is A, so
 //   d(A, B) = d(B, A). With `tieBreaks` = K, the distance is also computed under K seeded random
 //   tie-breaks in each direction (random h, and a random order for the pairs at distance 1 and 0),

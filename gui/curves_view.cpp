@@ -3,11 +3,13 @@
 #include "gui/colormap.h"
 
 #include <QCheckBox>
+#include <QLabel>
 #include <QStringList>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QVBoxLayout>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLegendMarker>
@@ -59,11 +61,19 @@ CurvesView::CurvesView(QWidget* parent) : SnapshotView(parent)
 
     auto* grid = new QGridLayout;
     grid->setSpacing(2);
+    // With other runs beside the shown one: which colour is which run, once for the four charts
+    // (their own legends would not hold every run's name).
+    m_runLegend = new QLabel;
+    m_runLegend->setWordWrap(true);
+    m_runLegend->setTextFormat(Qt::RichText);
+    m_runLegend->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_runLegend->hide();
+    grid->addWidget(m_runLegend, 0, 0, 1, 2);
     for (std::size_t k = 0; k < m_panels.size(); ++k) {
         auto* view = new QChartView(m_panels[k].chart);
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumSize(180, 160);
-        grid->addWidget(view, static_cast<int>(k / 2), static_cast<int>(k % 2));
+        grid->addWidget(view, static_cast<int>(k / 2) + 1, static_cast<int>(k % 2));
     }
     auto* charts = new QWidget; // the four charts: the figure
     charts->setLayout(grid);
@@ -118,7 +128,7 @@ void CurvesView::addCurve(Panel& p, const QString& name, QColor color, Qt::PenSt
         p.cursor->attachAxis(p.y);
         p.chart->legend()->markers(p.cursor).front()->setVisible(false);
     }
-    p.curves.push_back({s, std::move(value), evolutionOnly});
+    p.curves.push_back({s, name, std::move(value), evolutionOnly});
 }
 
 void CurvesView::setHistory(SnapshotPtr latest, bool refresh)
@@ -126,6 +136,98 @@ void CurvesView::setHistory(SnapshotPtr latest, bool refresh)
     m_latest = std::move(latest);
     if (refresh)
         invalidate();
+}
+
+void CurvesView::setOverlays(const QString& mainName, std::vector<RunCurves> runs)
+{
+    for (Overlay& o : m_overlays)
+        for (int k = 0; k < 3; ++k) {
+            m_panels[static_cast<std::size_t>(k)].chart->removeSeries(o.mean[k]);
+            delete o.mean[k];
+            if (o.band[k]) {
+                m_panels[static_cast<std::size_t>(k)].chart->removeSeries(o.band[k]);
+                delete o.band[k];
+            }
+        }
+    m_overlays.clear();
+    m_runs = std::move(runs);
+    m_mainName = m_runs.empty() ? QString() : mainName;
+    const auto swatch = [](const QColor& c) { return QStringLiteral("<span style=\"color:%1\">&#9632;</span>").arg(c.name()); };
+    m_legendNames.clear();
+    QStringList legend;
+    bool bands = false;
+    if (!m_runs.empty()) {
+        m_legendNames << m_mainName;
+        legend << tr("%1%2 <b>%3</b> (test, train dashed)")
+                      .arg(swatch(kNegative), swatch(kPositive), m_mainName.toHtmlEscaped());
+    }
+    // Colours the shown run's curves do not use (blue, red, green, purple are its own).
+    static const QColor palette[] = {{230, 145, 20}, {0, 150, 160}, {120, 120, 120}, {170, 120, 60},
+                                     {210, 80, 150}, {100, 160, 40}, {40, 40, 40},   {80, 110, 220}};
+    for (std::size_t r = 0; r < m_runs.size(); ++r) {
+        const QColor colour = palette[r % std::size(palette)];
+        const Qt::PenStyle style = r < std::size(palette) ? Qt::SolidLine : Qt::DashLine;
+        const RunCurves& run = m_runs[r];
+        Overlay o{};
+        for (int k = 0; k < 3; ++k) {
+            Panel& p = m_panels[static_cast<std::size_t>(k)];
+            QAbstractAxis* x = m_axisIsLog ? static_cast<QAbstractAxis*>(p.logX) : p.x;
+            if (run.seeds.size() > 1) {
+                auto* band = new QAreaSeries(new QLineSeries, new QLineSeries);
+                QColor fill = colour;
+                fill.setAlpha(60);
+                band->setBrush(fill);
+                band->setPen(Qt::NoPen);
+                band->setName(tr("%1 ± sd").arg(run.name));
+                p.chart->addSeries(band);
+                band->attachAxis(x);
+                band->attachAxis(p.y);
+                p.chart->legend()->markers(band).front()->setVisible(false);
+                o.band[k] = band;
+            }
+            auto* mean = new QLineSeries;
+            mean->setName(run.seeds.size() > 1 ? tr("%1 (%2 seeds)").arg(run.name).arg(run.seeds.size()) : run.name);
+            mean->setPen(QPen(colour, 2, style));
+            p.chart->addSeries(mean);
+            mean->attachAxis(x);
+            mean->attachAxis(p.y);
+            p.chart->legend()->markers(mean).front()->setVisible(false); // named in the runs' legend
+            o.mean[k] = mean;
+        }
+        m_overlays.push_back(o);
+        const QString name = o.mean[0]->name();
+        m_legendNames << name;
+        legend << swatch(colour) + QStringLiteral(" ") + name.toHtmlEscaped();
+        bands = bands || run.seeds.size() > 1;
+    }
+    if (bands)
+        legend << tr("(bands: mean ± sd over seeds)");
+    // Entries break between each other, never inside a name.
+    for (QString& entry : legend)
+        entry.replace(QStringLiteral(" "), QStringLiteral("&nbsp;")).replace(QStringLiteral("<span&nbsp;"), QStringLiteral("<span "));
+    m_runLegend->setText(legend.join(QStringLiteral(" &nbsp; ")));
+    m_runLegend->setToolTip(tr("Other runs: their test accuracy, test loss and connections; a compare folder's method "
+                               "as the mean over its seeds with a ± sample sd band"));
+    m_runLegend->setVisible(!m_runs.empty());
+    invalidate();
+}
+
+QStringList CurvesView::legendNames(int chart) const
+{
+    QStringList names;
+    for (QLegendMarker* m : m_panels.at(static_cast<std::size_t>(chart)).chart->legend()->markers())
+        if (m->isVisible())
+            names << m->label();
+    return names;
+}
+
+QList<QPointF> CurvesView::seriesPoints(int chart, const QString& name) const
+{
+    for (QAbstractSeries* s : m_panels.at(static_cast<std::size_t>(chart)).chart->series())
+        if (s->name() == name)
+            if (auto* line = qobject_cast<QLineSeries*>(s))
+                return line->points();
+    return {};
 }
 
 void CurvesView::setLogX(bool logX) { m_logX->setChecked(logX); }
@@ -203,14 +305,20 @@ void CurvesView::refresh()
     const bool logX = m_logX->isChecked();
     const int cursor = m_snapshot ? m_snapshot->epoch : -1;
     const int total = h ? h->totalEpochs : 0;
-    const double lastEpoch = metrics.empty() ? 1.0 : std::max(1, metrics.back().epoch);
+    int last = metrics.empty() ? 1 : std::max(1, metrics.back().epoch);
+    for (const RunCurves& r : m_runs)
+        for (const std::vector<EpochMetrics>& seed : r.seeds)
+            if (!seed.empty())
+                last = std::max(last, seed.back().epoch);
+    const double lastEpoch = last;
     const bool validation = !metrics.empty() && metrics.back().hasValidation;
     static const char* titles[] = {"Accuracy", "Loss", "Connections", "Turnover between snapshots"};
     for (std::size_t k = 0; k < m_panels.size(); ++k)
         m_panels[k].chart->setTitle(metrics.empty() && h ? tr("%1 (%2)")
                                                                .arg(tr(titles[k]),
                                                                     m_emptyText.isEmpty() ? tr("no metrics: open the run folder") : m_emptyText)
-                                                         : tr(titles[k]));
+                                    : !m_runs.empty() && k < 2 ? tr("%1 (other runs: test)").arg(tr(titles[k]))
+                                                                : tr(titles[k]));
     m_panels[0].chart->legend()->markers(m_validationAcc).front()->setVisible(validation);
     m_panels[1].chart->legend()->markers(m_validationLoss).front()->setVisible(validation);
 
@@ -249,6 +357,36 @@ void CurvesView::refresh()
             p.curves[c].series->replace(points);
         }
         p.cursor->replace(mark);
+        // Other runs: per epoch, the mean over the seeds that reached it, and ± the sample sd.
+        for (std::size_t r = 0; k < 3 && r < m_runs.size(); ++r) {
+            QList<QPointF> mean, upper, lower;
+            for (int e = 1; e <= last; ++e) {
+                std::vector<double> v;
+                for (const std::vector<EpochMetrics>& seed : m_runs[r].seeds)
+                    for (const EpochMetrics& m : seed)
+                        if (m.epoch == e && m.complete && std::isfinite(p.curves[0].value(m)))
+                            v.push_back(p.curves[0].value(m));
+                if (v.empty() || (logX && e < 1))
+                    continue;
+                double sum = 0, squares = 0;
+                for (double x : v)
+                    sum += x;
+                const double mu = sum / static_cast<double>(v.size());
+                for (double x : v)
+                    squares += (x - mu) * (x - mu);
+                const double sd = v.size() > 1 ? std::sqrt(squares / static_cast<double>(v.size() - 1)) : 0.0;
+                mean.append({double(e), mu});
+                upper.append({double(e), mu + sd});
+                lower.append({double(e), mu - sd});
+                lo = std::min(lo, mu - sd);
+                hi = std::max(hi, mu + sd);
+            }
+            m_overlays[r].mean[k]->replace(mean);
+            if (QAreaSeries* band = m_overlays[r].band[k]) {
+                band->upperSeries()->replace(upper);
+                band->lowerSeries()->replace(lower);
+            }
+        }
         p.y->setTickCount(5);
         if (!std::isfinite(lo)) { // no points: a plain 0..1 axis
             p.y->setRange(0, 1);

@@ -10,7 +10,9 @@
 
 #include <functional>
 
+class QAreaSeries;
 class QCheckBox;
+class QLabel;
 class QChart;
 class QLineSeries;
 class QLogValueAxis;
@@ -18,6 +20,13 @@ class QScatterSeries;
 class QValueAxis;
 
 namespace rewire::gui {
+
+// Another run's curves drawn over the shown run's: its test accuracy, test loss and connections,
+// as the mean over its seeds with a ± sd band when it has several.
+struct RunCurves {
+    QString name;
+    std::vector<std::vector<EpochMetrics>> seeds;
+};
 
 class CurvesView : public SnapshotView {
     Q_OBJECT
@@ -33,6 +42,14 @@ public:
     int testPoints() const;
     int pointCount() const;
     QString caption() const;
+    // Runs drawn over the shown one; a legend above the charts names every run's colour (the shown
+    // one as `mainName`) while there are any.
+    void setOverlays(const QString& mainName, std::vector<RunCurves> runs);
+    const QStringList& runLegend() const { return m_legendNames; } // the runs it names, in order
+    // The visible legend entries of a chart (0 accuracy, 1 loss, 2 connections, 3 turnover), and
+    // the points of the series of that name, for tests.
+    QStringList legendNames(int chart) const;
+    QList<QPointF> seriesPoints(int chart, const QString& name) const;
     // The lr/ζ changes marked on the accuracy and loss charts: their legend entries, in order.
     QStringList changeMarks() const;
 
@@ -43,6 +60,7 @@ protected:
 private:
     struct Curve {
         QLineSeries* series;
+        QString name;
         std::function<double(const EpochMetrics&)> value;
         bool evolutionOnly = false; // pruned/regrown: no topology step after the last epoch
     };
@@ -63,6 +81,15 @@ private:
     bool m_axisIsLog = false;
     QString m_emptyText;
     std::vector<QLineSeries*> m_marks[2]; // per change, a vertical line in the accuracy and loss charts
+    struct Overlay { // per run and chart (accuracy, loss, connections)
+        QLineSeries* mean[3];
+        QAreaSeries* band[3]; // null for a single seed
+    };
+    std::vector<RunCurves> m_runs;
+    std::vector<Overlay> m_overlays;
+    QString m_mainName;
+    QLabel* m_runLegend;
+    QStringList m_legendNames;
     void markChanges(const std::vector<ParameterChange>& changes, int total);
 
     Panel makePanel(const QString& title, const QString& yTitle);

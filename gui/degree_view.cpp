@@ -46,6 +46,9 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
     m_chart->addAxis(m_y, Qt::AlignLeft);
     m_first = new QLineSeries;
     m_first->setPen(QPen(QColor(120, 120, 120), 1.5, Qt::DashLine));
+    m_other = new QLineSeries;
+    m_other->setPen(QPen(QColor(230, 145, 20), 2));
+    m_other->setPointsVisible(true);
     m_line = new QLineSeries;
     m_line->setPen(QPen(kNegative, 2));
     m_line->setPointsVisible(true); // a CCDF of one degree is a single point
@@ -53,7 +56,7 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
     m_dots->setMarkerSize(7);
     m_dots->setColor(kNegative);
     m_dots->setBorderColor(kNegative.darker());
-    for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots}) {
+    for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_other, m_line, m_dots}) {
         m_chart->addSeries(series);
         series->attachAxis(m_x);
         series->attachAxis(m_y);
@@ -72,6 +75,13 @@ DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
         connect(c, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
     for (QCheckBox* c : {m_ccdf, m_showInitial})
         connect(c, &QCheckBox::toggled, this, [this] { invalidate(); });
+}
+
+void DegreeView::setAgainst(std::shared_ptr<const NetworkGraph> network, const QString& name)
+{
+    m_against = std::move(network);
+    m_againstName = m_against ? name : QString();
+    invalidate();
 }
 
 void DegreeView::setLayer(int layer) { m_layer->setCurrentIndex(layer); }
@@ -134,7 +144,7 @@ void DegreeView::refresh()
 {
     m_points = 0;
     if (!m_snapshot || !m_snapshot->network) {
-        for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_line, m_dots}) {
+        for (QXYSeries* series : std::initializer_list<QXYSeries*>{m_first, m_other, m_line, m_dots}) {
             series->clear();
             series->setName(QString());
             m_chart->legend()->markers(series).front()->setVisible(false);
@@ -156,8 +166,8 @@ void DegreeView::refresh()
     double xmin = INFINITY, xmax = 1, ymin = 1, ymax = 1e-6;
     QString caption;
     // Points of one snapshot's distribution; zero degrees cannot sit on the log axis.
-    auto points = [&](const Snapshot& snap, bool current) {
-        const std::vector<std::int64_t> deg = degreeSequence(snap.network->layer(l), in ? Side::In : Side::Out);
+    auto points = [&](const NetworkGraph& network, bool current) {
+        const std::vector<std::int64_t> deg = degreeSequence(network.layer(l), in ? Side::In : Side::Out);
         const DegreeDistribution d = degreeDistribution(deg);
         const double n = static_cast<double>(deg.size());
         QList<QPointF> out;
@@ -184,17 +194,22 @@ void DegreeView::refresh()
     };
     const bool overlay = m_showInitial->isChecked() && m_initial && m_initial->network && m_initial.get() != &s &&
                          m_initial->network->architecture() == s.network->architecture();
-    m_first->replace(overlay ? points(*m_initial, false) : QList<QPointF>());
+    m_first->replace(overlay ? points(*m_initial->network, false) : QList<QPointF>());
+    const bool other = m_against && l < m_against->layerCount();
+    m_other->replace(other ? points(*m_against, false) : QList<QPointF>());
+    m_other->setName(other ? m_againstName : QString());
     m_first->setName(overlay ? tr("epoch %1").arg(m_initial->epoch) : QString());
-    const QList<QPointF> now = points(s, true);
+    const QList<QPointF> now = points(*s.network, true);
     m_dots->replace(ccdf ? QList<QPointF>() : now);
     m_line->replace(ccdf ? now : QList<QPointF>());
     m_dots->setName(tr("epoch %1").arg(s.epoch));
     QLegendMarker* current = m_chart->legend()->markers(m_dots).front();
     QLegendMarker* initial = m_chart->legend()->markers(m_first).front();
-    if (!current->isVisible() || initial->isVisible() != overlay) {
+    QLegendMarker* against = m_chart->legend()->markers(m_other).front();
+    if (!current->isVisible() || initial->isVisible() != overlay || against->isVisible() != other) {
         current->setVisible(true);
         initial->setVisible(overlay);
+        against->setVisible(other);
         m_chart->legend()->hide(); // lays the entries out again (they overlapped)
         m_chart->legend()->show();
     }

@@ -6,6 +6,7 @@
 #include "gui/snapshot_view.h"
 
 #include <cmath>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -24,6 +25,9 @@ public:
     explicit DegreeView(QWidget* parent = nullptr);
     void setLayer(int layer);
     void setCcdf(bool ccdf);
+    // Another run's network drawn over the shown one's (same layer and side), named `name`;
+    // null: none.
+    void setAgainst(std::shared_ptr<const NetworkGraph> network, const QString& name);
     // Points plotted by the last refresh (current epoch), for tests.
     int pointCount() const { return m_points; }
     // The chart's title and the caption under it, for tests.
@@ -49,6 +53,9 @@ private:
     QScatterSeries* m_dots;    // P(k) now
     QLineSeries* m_line;       // CCDF now
     QLineSeries* m_first;      // epoch 0
+    QLineSeries* m_other;      // another run (setAgainst)
+    std::shared_ptr<const NetworkGraph> m_against;
+    QString m_againstName;
     QLogValueAxis* m_x;
     QLogValueAxis* m_y;
     static void setLogRange(QLogValueAxis* axis, double lo, double hi, double cap = INFINITY);

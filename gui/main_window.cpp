@@ -1,6 +1,8 @@
 #include "gui/main_window.h"
 
 #include "analysis/analyze_report.h"
+#include "analysis/topology_distance.h"
+#include "analysis/topology_evolution.h"
 #include "run/run_folder.h"
 #include "core/options.h"
 #include "core/trainer.h"
@@ -28,6 +30,8 @@
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
+#include <QHBoxLayout>
+#include <QSignalBlocker>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -48,6 +52,8 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -151,10 +157,36 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_timelineBudget(
     m_tabs->tabBar()->setExpanding(false);
 
     m_timeline = new TimelineWidget;
+    // The comparison bar, shown while other runs are open beside the shown one.
+    m_compareBar = new QWidget;
+    auto* bar = new QHBoxLayout(m_compareBar);
+    bar->setContentsMargins(6, 0, 6, 0);
+    bar->addWidget(new QLabel(tr("Compare with")));
+    m_against = new QComboBox;
+    m_against->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_against->setToolTip(tr("Run B, set against the shown run A at the cursor's epoch: its degree distribution in the "
+                             "Degrees view, and here the NNSTD between A and B (Liu et al. 2020) and the turnover of their "
+                             "edge sets"));
+    bar->addWidget(m_against);
+    m_comparisonLabel = new QLabel;
+    m_comparisonLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_comparisonLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // never widens the window
+    m_comparisonLabel->setToolTip(tr("NNSTD: the topology distance of Liu et al. 2020 (0: the same topology up to a "
+                                     "relabelling of the hidden neurons; 1: no shared connection), as rewire distance "
+                                     "computes it; its mean over all layers and over the hidden ones.\nTurnover: "
+                                     "1 − |E_A ∩ E_B| / |E_A ∪ E_B| over the edge sets as they are, without relabelling."));
+    bar->addWidget(m_comparisonLabel, 1);
+    auto* closeRuns = new QPushButton(tr("Close compared runs"));
+    closeRuns->setToolTip(tr("Remove the other runs' curves and the comparison"));
+    bar->addWidget(closeRuns);
+    connect(closeRuns, &QPushButton::clicked, this, &MainWindow::clearComparedRuns);
+    connect(m_against, &QComboBox::currentIndexChanged, this, [this] { updateComparison(); });
+    m_compareBar->hide();
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(2, 2, 2, 0);
     layout->addWidget(main, 1);
+    layout->addWidget(m_compareBar);
     layout->addWidget(m_timeline);
     setCentralWidget(central);
 
@@ -321,6 +353,9 @@ void MainWindow::buildMenus()
         ->setShortcut(QKeySequence::Open);
     action(tr("Open &model…"), Ask::Open, tr("Open a model"), {}, tr("Rewire models (*.rwm)"),
            [this](const QString& p) { openPath(p); });
+    action(tr("&Add run to compare…"), Ask::Folder, tr("A run folder or a rewire compare folder"), QStringLiteral("runs"), {},
+           [this](const QString& p) { addComparedRun(p); });
+    file->addAction(tr("Close compared runs"), this, &MainWindow::clearComparedRuns);
     file->addSeparator();
     action(tr("Export &metrics CSV…"), Ask::Save, tr("Export metrics"), QStringLiteral("metrics.csv"), tr("CSV (*.csv)"),
            [this](const QString& p) { exportMetricsCsv(p); });
@@ -699,6 +734,7 @@ bool MainWindow::resetTraining()
         !confirm(tr("Stop the training and clear every view? The run folder keeps the epochs already written.")))
         return false;
     clearRun();
+    clearComparedRuns();
     updateControls();
     updateStatus(nullptr);
     return true;
@@ -706,6 +742,19 @@ bool MainWindow::resetTraining()
 
 bool MainWindow::openPath(const QString& path)
 {
+    if (isCompareFolder(path.toStdString())) { // its first run, with every run beside it
+        std::vector<ComparedRun> runs;
+        try {
+            runs = loadComparedRuns(path.toStdString());
+        } catch (const std::exception& e) {
+            fail(QString::fromStdString(e.what()));
+            return false;
+        }
+        if (!openPath(QString::fromStdString(runs.front().dir.string())))
+            return false;
+        clearComparedRuns();
+        return addComparedRun(path);
+    }
     if (m_worker && m_worker->active()) {
         if (!confirm(tr("Stop the training and open %1? The run folder keeps the epochs already written.").arg(path))) {
             m_lastError = tr("not opened: training goes on");
@@ -748,6 +797,185 @@ bool MainWindow::openPath(const QString& path)
     return true;
 }
 
+QString MainWindow::runName() const
+{
+    if (!m_runDir.isEmpty())
+        return QFileInfo(QDir::cleanPath(m_runDir)).fileName();
+    if (!m_browsing.isEmpty())
+        return QFileInfo(m_browsing).fileName();
+    return m_history.empty() ? QString() : tr("live run");
+}
+
+bool MainWindow::addComparedRun(const QString& path)
+{
+    std::vector<ComparedRun> runs;
+    try {
+        runs = loadComparedRuns(QDir::cleanPath(path).toStdString());
+    } catch (const std::exception& e) {
+        m_lastError = QString::fromStdString(e.what());
+        fail(m_lastError);
+        return false;
+    }
+    int added = 0;
+    for (ComparedRun& r : runs) {
+        const bool known = std::any_of(m_compared.begin(), m_compared.end(), [&](const ComparedRun& c) {
+            return std::filesystem::weakly_canonical(c.dir) == std::filesystem::weakly_canonical(r.dir);
+        });
+        if (known)
+            continue;
+        // Names stay unique: a second "run" becomes "run (2)".
+        std::string name = r.name;
+        for (int k = 2; std::any_of(m_compared.begin(), m_compared.end(), [&](const ComparedRun& c) { return c.name == name; }); ++k)
+            name = r.name + " (" + std::to_string(k) + ")";
+        if (name != r.name && r.group == r.name)
+            r.group = name;
+        r.name = name;
+        m_compared.push_back(std::move(r));
+        ++added;
+    }
+    updateOverlays();
+    statusBar()->showMessage(tr("%1 run(s) added from %2; %3 beside the shown run").arg(added).arg(path).arg(m_compared.size()), 8000);
+    return true;
+}
+
+void MainWindow::clearComparedRuns()
+{
+    m_compared.clear();
+    m_comparison = {};
+    m_degrees->setAgainst(nullptr, {});
+    updateOverlays();
+}
+
+void MainWindow::updateOverlays()
+{
+    // One curve per group (a compare folder's method over its seeds; else the run), in order.
+    std::vector<RunCurves> curves;
+    for (const ComparedRun& r : m_compared) {
+        const QString group = QString::fromStdString(r.group);
+        auto it = std::find_if(curves.begin(), curves.end(), [&](const RunCurves& c) { return c.name == group; });
+        if (it == curves.end()) {
+            curves.push_back({group, {}});
+            it = curves.end() - 1;
+        }
+        it->seeds.push_back(r.metrics);
+    }
+    m_curves->setOverlays(runName().isEmpty() ? tr("this run") : runName(), std::move(curves));
+    const QString chosen = m_against->currentText();
+    {
+        const QSignalBlocker block(m_against);
+        m_against->clear();
+        m_against->addItem(tr("— no run —"));
+        for (const ComparedRun& r : m_compared)
+            m_against->addItem(QString::fromStdString(r.name));
+        // B: the one chosen before, else the first run that is not the shown one.
+        int pick = m_against->findText(chosen);
+        for (std::size_t r = 0; pick <= 0 && r < m_compared.size(); ++r)
+            if (m_runDir.isEmpty() || std::filesystem::weakly_canonical(m_compared[r].dir) !=
+                                          std::filesystem::weakly_canonical(m_runDir.toStdString()))
+                pick = static_cast<int>(r) + 1;
+        m_against->setCurrentIndex(std::max(pick, 0));
+    }
+    m_compareBar->setVisible(!m_compared.empty());
+    updateComparison();
+}
+
+bool MainWindow::setAgainst(const QString& name)
+{
+    const int index = name.isEmpty() ? 0 : m_against->findText(name);
+    if (index < 0) {
+        m_lastError = tr("no compared run named %1").arg(name);
+        return false;
+    }
+    m_against->setCurrentIndex(index);
+    updateComparison();
+    return true;
+}
+
+void MainWindow::updateComparison()
+{
+    const int run = m_against->currentIndex() - 1;
+    const SnapshotPtr a = currentSnapshot();
+    if (run < 0 || run >= static_cast<int>(m_compared.size()) || !a || !a->network) {
+        m_comparison = {};
+        m_degrees->setAgainst(nullptr, {});
+        m_comparisonLabel->setText(m_compared.empty() ? QString() : tr("pick a run B to set against %1").arg(runName()));
+        return;
+    }
+    if (m_comparison.run == run && m_comparison.epoch == a->epoch && !m_job.valid()) {
+        m_comparisonLabel->setText(comparisonText());
+        return;
+    }
+    if (m_job.valid()) { // one at a time: pollComparison() starts the one wanted now when it is done
+        m_comparisonLabel->setText(comparisonText());
+        return;
+    }
+    m_jobKey = {run, a->epoch};
+    const ComparedRun b = m_compared[static_cast<std::size_t>(run)];
+    m_job = std::async(std::launch::async, [b, run, a] {
+        Comparison c;
+        c.run = run;
+        c.epoch = a->epoch;
+        try {
+            c.network = comparedNetwork(b, a->epoch, &c.epochB);
+            if (!c.network) {
+                c.error = QObject::tr("%1 has no network at or before epoch %2").arg(QString::fromStdString(b.name)).arg(a->epoch);
+                return c;
+            }
+            if (c.network->architecture() != a->network->architecture()) {
+                c.error = QObject::tr("%1 has another architecture").arg(QString::fromStdString(b.name));
+                return c;
+            }
+            const TopologyDistance d = topologyDistance(*a->network, *c.network);
+            c.nnstd = d.mean;
+            c.hiddenNnstd = d.hiddenMean;
+            double common = 0, all = 0;
+            for (const LayerTurnover& t : maskTurnover(*a->network, *c.network)) {
+                common += static_cast<double>(t.common);
+                all += static_cast<double>(t.common + t.added + t.removed);
+            }
+            c.turnover = all > 0 ? 1.0 - common / all : 0.0;
+        } catch (const std::exception& e) {
+            c.error = QString::fromStdString(e.what());
+        }
+        return c;
+    });
+    m_comparisonLabel->setText(comparisonText());
+}
+
+void MainWindow::pollComparison()
+{
+    if (!m_job.valid() || m_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return;
+    m_comparison = m_job.get();
+    if (m_comparison.run >= 0 && m_comparison.run < static_cast<int>(m_compared.size()) && m_comparison.network)
+        m_degrees->setAgainst(m_comparison.network,
+                              tr("%1, epoch %2").arg(QString::fromStdString(m_compared[static_cast<std::size_t>(m_comparison.run)].name))
+                                  .arg(m_comparison.epochB));
+    else
+        m_degrees->setAgainst(nullptr, {});
+    updateComparison(); // the cursor or B may have moved meanwhile
+}
+
+QString MainWindow::comparisonText() const
+{
+    if (m_job.valid())
+        return tr("computing the comparison at epoch %1…").arg(m_jobKey.second);
+    const Comparison& c = m_comparison;
+    if (c.run < 0 || c.run >= static_cast<int>(m_compared.size()))
+        return {};
+    const QString b = QString::fromStdString(m_compared[static_cast<std::size_t>(c.run)].name);
+    if (!c.error.isEmpty())
+        return c.error;
+    QString text = tr("%1 vs %2 at epoch %3").arg(runName(), b).arg(c.epoch);
+    if (c.epochB != c.epoch)
+        text += tr(" (%1: epoch %2, its latest by then)").arg(b).arg(c.epochB);
+    text += tr(": NNSTD %1").arg(c.nnstd, 0, 'f', 4);
+    if (std::isfinite(c.hiddenNnstd))
+        text += tr(" (hidden layers %1)").arg(c.hiddenNnstd, 0, 'f', 4);
+    text += tr(" · turnover %1").arg(c.turnover, 0, 'f', 4);
+    return text;
+}
+
 SnapshotPtr MainWindow::currentSnapshot() const
 {
     return m_cursor >= 0 && m_cursor < static_cast<int>(m_history.size()) ? m_history[static_cast<std::size_t>(m_cursor)] : nullptr;
@@ -768,6 +996,8 @@ void MainWindow::setCursor(int index)
     for (SnapshotView* v : snapshotViews())
         v->setSelectedNeuron(m_selected);
     m_refreshMs.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
+    if (!m_compared.empty())
+        updateComparison();
 }
 
 void MainWindow::selectNeuron(NeuronRef neuron)
@@ -779,6 +1009,7 @@ void MainWindow::selectNeuron(NeuronRef neuron)
 
 void MainWindow::poll()
 {
+    pollComparison();
     if (!m_worker)
         return;
     // Status first: a worker that reports the end has published its last snapshot already.

@@ -3,6 +3,7 @@
 // Stop / Reset, the seven views driven by one timeline cursor, and the status line. Training runs
 // in a TrainingWorker; the window polls its SnapshotChannel, so painting never holds training up.
 
+#include "gui/compared_runs.h"
 #include "gui/snapshot_channel.h"
 #include "gui/snapshot_view.h"
 #include "gui/training_worker.h"
@@ -10,11 +11,14 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 
+#include <cmath>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
 
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QSplitter;
@@ -76,6 +80,29 @@ public:
     void stopTraining();
     bool resetTraining(); // false: not confirmed
     bool openPath(const QString& path);
+
+    // Runs side by side. addComparedRun() adds a run folder, or every run of a `rewire compare`
+    // folder (opening a compare folder shows its first run and adds them all): their curves are
+    // drawn over the shown run's (one mean ± sd per method over its seeds), and the comparison
+    // bar picks one run B to set against the shown run A at the cursor's epoch: B's degree
+    // distribution in the Degrees view, the NNSTD between A and B and the turnover of their edge
+    // sets in the bar. Reset removes them. False: lastError().
+    bool addComparedRun(const QString& path);
+    void clearComparedRuns();
+    const std::vector<ComparedRun>& comparedRuns() const { return m_compared; }
+    QString runName() const; // the shown run's name in legends (its folder's name; "live run")
+    // B by name (empty: none); the comparison runs off the GUI thread, comparisonText() says
+    // "computing…" until it is done.
+    bool setAgainst(const QString& name);
+    QString comparisonText() const;
+    bool comparisonPending() const { return m_job.valid(); }
+    struct Comparison {
+        int run = -1, epoch = -1; // B's index in comparedRuns(), A's epoch
+        int epochB = -1;          // the epoch of B's network (its latest at or before A's epoch)
+        std::shared_ptr<const NetworkGraph> network;
+        double nnstd = NAN, hiddenNnstd = NAN, turnover = NAN;
+        QString error;
+    };
 
     // Exports; each returns false and sets lastError() on failure.
     bool exportMetricsCsv(const QString& file);
@@ -191,6 +218,16 @@ private:
     TimelineWidget* m_timeline;
     QLabel* m_status;
     QTimer* m_timer;
+    std::vector<ComparedRun> m_compared;
+    QWidget* m_compareBar = nullptr;
+    QComboBox* m_against = nullptr;
+    QLabel* m_comparisonLabel = nullptr;
+    Comparison m_comparison;
+    std::future<Comparison> m_job;
+    std::pair<int, int> m_jobKey{-1, -1};
+    void updateOverlays();
+    void updateComparison(); // after the cursor or B changed
+    void pollComparison();
     QElapsedTimer m_statusClock;
     std::function<int(int)> m_loadProbe;
     double m_busyElsewhere = 0; // moving average of the probe while training

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <numeric>
+#include <set>
 
 using namespace rewire;
 using namespace rewire::test;
@@ -347,6 +348,29 @@ TEST_CASE("NNSTD: zero with itself and with a relabelled copy", "[analysis][nnst
     REQUIRE(e.mean > 0.3); // independent random topologies are far apart
     REQUIRE(e.mean <= 1.0);
     REQUIRE_THROWS_WITH(topologyDistance(a, erNetwork({30, 41, 35, 5}, 4, 1)), Catch::Contains("30-40-35-5 and 30-41-35-5"));
+}
+
+TEST_CASE("NNSTD: zero with itself when many neurons have equal input sets (ties everywhere)", "[analysis][nnstd]")
+{
+    // Two inputs: the 48 neurons of the first hidden layer have at most 3 distinct input sets, so
+    // layer 0 has countless optimal assignments; only the identity keeps layer 1 at 0. The
+    // canonical tie-break weighs a neuron and its namesake 0 (it gave 0.357 on layer 1 before).
+    const NetworkGraph a = erNetwork({2, 48, 48, 2}, 4, 3);
+    std::set<std::vector<NeuronIndex>> sets;
+    for (int j = 0; j < 48; ++j)
+        sets.insert(std::vector<NeuronIndex>(a.layer(0).colIdx().begin() + a.layer(0).rowPtr()[j],
+                                             a.layer(0).colIdx().begin() + a.layer(0).rowPtr()[j + 1]));
+    REQUIRE(sets.size() <= 3);
+    for (OutputMatching outputs : {OutputMatching::Assign, OutputMatching::Index}) {
+        NnstdOptions o;
+        o.outputs = outputs;
+        const TopologyDistance self = topologyDistance(a, a, o);
+        for (double x : self.perLayer)
+            REQUIRE(x == 0.0);
+        for (std::size_t l = 0; l < self.matching.size(); ++l)
+            for (std::size_t j = 0; j < self.matching[l].size(); ++j)
+                REQUIRE(self.matching[l][j] == static_cast<int>(j));
+    }
 }
 
 TEST_CASE("NNSTD per layer equals a brute-force assignment on small ER layers", "[analysis][nnstd]")

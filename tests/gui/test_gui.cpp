@@ -1,6 +1,7 @@
 // Qt Test suite of the desktop app, run under QT_QPA_PLATFORM=offscreen.
 
 #include "run/run_folder.h"
+#include "gui/compared_runs.h"
 #include "gui/curves_view.h"
 #include "gui/line_raster.h"
 #include "gui/degree_view.h"
@@ -21,6 +22,8 @@
 #include "graph/atomic_file.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
+#include "analysis/topology_distance.h"
+#include "analysis/topology_evolution.h"
 #include "helpers.h"
 
 #include <QDir>
@@ -185,6 +188,7 @@ private slots:
     void statusWarnsWhenABusyMachineSlowsEpochs();
     void figuresExportAsSvgPdfAndPng();
     void timelineExportsAsVideo();
+    void runsSideBySide();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1300,6 +1304,109 @@ void GuiTest::timelineExportsAsVideo()
     QVERIFY(cli.waitForFinished(120000));
     QCOMPARE(cli.exitCode(), 1); // exists, and no --force
     QVERIFY(cli.readAllStandardError().contains("--force replaces it"));
+}
+
+namespace {
+
+// `rewire ARGS...` with the tiny run's settings; true when it exits with 0.
+bool runRewire(QStringList args)
+{
+    args << "--dataset" << "synthetic:xor:samples=3000" << "--arch" << "2-48-48-2" << "--epsilon" << "4" << "--batch" << "32"
+         << "--lr" << "0.05" << "--threads" << "1" << "--activation" << "relu" << "--snapshot-every" << "1";
+    QProcess p;
+    p.start(rewireBin(), args);
+    if (!p.waitForFinished(240000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        qWarning("%s", (p.readAllStandardOutput() + p.readAllStandardError()).constData());
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+void GuiTest::runsSideBySide()
+{
+    QTemporaryDir dir;
+    const QString a = dir.filePath("alpha"), b = dir.filePath("beta"), cmp = dir.filePath("cmp");
+    QVERIFY(runRewire({"train", "--epochs", "3", "--seed", "1", "--out", a}));
+    QVERIFY(runRewire({"train", "--epochs", "3", "--seed", "2", "--out", b}));
+    QVERIFY(runRewire({"compare", "--methods", "set,accset", "--seeds", "2", "--epochs", "2", "--out", cmp}));
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1280, 800);
+    w.show();
+    w.showView("curves");
+    QVERIFY(w.openPath(a));
+    QVERIFY(w.addComparedRun(b));
+    QApplication::processEvents();
+    CurvesView* curves = w.curvesView();
+    // Two named runs in every chart; B's test accuracy is its metrics.csv.
+    QCOMPARE(curves->runLegend(), QStringList({"alpha", "beta"}));
+    QCOMPARE(curves->legendNames(0), QStringList({"test", "train"})); // the shown run's; the runs' legend names the colours
+    const std::vector<EpochMetrics> mb = readMetricsCsv(b.toStdString() + "/metrics.csv");
+    const QList<QPointF> pb = curves->seriesPoints(0, "beta");
+    QCOMPARE(pb.size(), 3);
+    for (int e = 0; e < 3; ++e) {
+        QCOMPARE(pb[e].x(), double(e + 1));
+        QCOMPARE(pb[e].y(), 100.0 * mb[static_cast<std::size_t>(e)].testAccuracy);
+    }
+    QCOMPARE(curves->seriesPoints(0, "test").size(), 3);
+    QVERIFY(w.addComparedRun(b)); // the same folder again: no second copy
+    QCOMPARE(w.comparedRuns().size(), std::size_t(1));
+
+    // A vs B at the cursor's epoch: NNSTD and turnover as the analysis computes them, B's degrees overlaid.
+    QVERIFY(w.setAgainst("beta"));
+    auto check = [&](int epoch) {
+        QVERIFY(waitFor([&] { QApplication::processEvents(); w.poll(); return !w.comparisonPending(); }, 60000));
+        const QString file = QStringLiteral("/snapshots/epoch_%1.rwm").arg(epoch, 4, 10, QChar('0'));
+        const NetworkGraph na = loadNetworkOnly((a + file).toStdString()), nb = loadNetworkOnly((b + file).toStdString());
+        const TopologyDistance d = topologyDistance(na, nb);
+        double common = 0, all = 0;
+        for (const LayerTurnover& t : maskTurnover(na, nb)) {
+            common += double(t.common);
+            all += double(t.common + t.added + t.removed);
+        }
+        const QString text = w.comparisonText();
+        QVERIFY2(text.startsWith(QStringLiteral("alpha vs beta at epoch %1: NNSTD %2 (hidden layers %3) · turnover %4")
+                                     .arg(epoch)
+                                     .arg(d.mean, 0, 'f', 4)
+                                     .arg(d.hiddenMean, 0, 'f', 4)
+                                     .arg(1 - common / all, 0, 'f', 4)),
+                 qPrintable(text));
+        QVERIFY(d.mean > 0.05 && d.mean < 1); // two seeds: different, and not unrelated
+        w.showView("degrees");
+        QApplication::processEvents();
+        QVERIFY2(w.degreeView()->legendShows(QStringLiteral("beta, epoch %1").arg(epoch)), qPrintable(w.degreeView()->caption()));
+        QVERIFY(w.degreeView()->legendShows(QStringLiteral("epoch %1").arg(epoch)));
+    };
+    check(3);
+    w.timeline()->setCursor(1); // epoch 1
+    check(1);
+
+    // A compare folder: its first run shown, every run beside it, one mean ± sd per method.
+    QVERIFY(w.openPath(cmp));
+    QCOMPARE(w.comparedRuns().size(), std::size_t(4));
+    QCOMPARE(w.runName(), QStringLiteral("accset-seed1"));
+    QVERIFY(waitFor([&] { QApplication::processEvents(); w.poll(); return !w.comparisonPending(); }, 60000));
+    QCOMPARE(w.comparisonText().left(28), QStringLiteral("accset-seed1 vs accset-seed2")); // B: not A itself
+    w.showView("curves");
+    QApplication::processEvents();
+    QCOMPARE(curves->runLegend(), QStringList({"accset-seed1", "accset (2 seeds)", "set (2 seeds)"}));
+    const QList<QPointF> mean = curves->seriesPoints(2, "set (2 seeds)");
+    QCOMPARE(mean.size(), 2);
+    const auto m1 = readMetricsCsv(cmp.toStdString() + "/runs/set-seed1/metrics.csv");
+    const auto m2 = readMetricsCsv(cmp.toStdString() + "/runs/set-seed2/metrics.csv");
+    QCOMPARE(mean[1].y(), (double(m1[1].connections) + double(m2[1].connections)) / 2);
+    const QList<QPointF> acc = curves->seriesPoints(0, "accset (2 seeds)");
+    QCOMPARE(acc.size(), 2);
+
+    // Nothing else is taken for a run; Reset removes them all.
+    QVERIFY(!w.addComparedRun(dir.filePath("nothing")));
+    QVERIFY2(w.lastError().contains("nothing"), qPrintable(w.lastError()));
+    QVERIFY(w.resetTraining());
+    QVERIFY(w.comparedRuns().empty());
+    QVERIFY(curves->runLegend().isEmpty());
+    QVERIFY(curves->seriesPoints(0, "set (2 seeds)").isEmpty());
 }
 
 QTEST_MAIN(GuiTest)
