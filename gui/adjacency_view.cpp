@@ -77,12 +77,20 @@ void AdjacencyView::render(QPainter& p, QSize size)
             count[static_cast<std::size_t>(std::min(r, rows - 1)) * cols + std::min(c, cols - 1)] += 1;
         }
     }
-    const double cellArea = cellIn * cellOut; // mean neurons per block on each axis
+    // Each block's density over its own neuron pairs (blocks hold ⌊n/blocks⌋ or ⌈n/blocks⌉ neurons
+    // a side; the mean block area would put a full block above 1).
+    std::vector<double> rowSize(static_cast<std::size_t>(rows)), colSize(static_cast<std::size_t>(cols));
+    for (NeuronIndex p = 0; p < layer.outputs(); ++p)
+        rowSize[static_cast<std::size_t>(std::min(static_cast<int>(p / cellOut), rows - 1))] += 1;
+    for (NeuronIndex p = 0; p < layer.inputs(); ++p)
+        colSize[static_cast<std::size_t>(std::min(static_cast<int>(p / cellIn), cols - 1))] += 1;
     double maxDensity = 0;
-    for (double& c : count) {
-        c /= cellArea;
-        maxDensity = std::max(maxDensity, c);
-    }
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            double& d = count[static_cast<std::size_t>(r) * cols + c];
+            d /= rowSize[static_cast<std::size_t>(r)] * colSize[static_cast<std::size_t>(c)];
+            maxDensity = std::max(maxDensity, d);
+        }
     QImage img(cols, rows, QImage::Format_RGB32);
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c)

@@ -6,6 +6,7 @@
 #include <QImage>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QWheelEvent>
 #include <QWidget>
 
 #include <functional>
@@ -20,7 +21,12 @@ public:
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     }
     std::function<void(QPainter&, QSize)> render;
-    std::function<void(QPoint)> clicked;
+    std::function<void(QPoint)> clicked; // a press and release without a drag between
+    // Optional: the wheel (steps of 15 degrees, up positive) at a point; a drag by some pixels
+    // (the left button, or the middle one); a double click.
+    std::function<void(QPointF, double)> wheeled;
+    std::function<void(QPointF)> dragged;
+    std::function<void(QPointF)> doubleClicked;
     void invalidate()
     {
         m_dirty = true;
@@ -52,14 +58,50 @@ protected:
     }
     void mousePressEvent(QMouseEvent* event) override
     {
-        if (clicked && event->button() == Qt::LeftButton)
+        m_pressed = event->position();
+        m_last = m_pressed;
+        m_dragging = false;
+    }
+    void mouseMoveEvent(QMouseEvent* event) override
+    {
+        if (!dragged || !(event->buttons() & (Qt::LeftButton | Qt::MiddleButton)))
+            return;
+        if (!m_dragging && (event->position() - m_pressed).manhattanLength() < 4)
+            return; // a click that trembles is still a click
+        m_dragging = true;
+        setCursor(Qt::ClosedHandCursor);
+        dragged(event->position() - m_last);
+        m_last = event->position();
+    }
+    void mouseReleaseEvent(QMouseEvent* event) override
+    {
+        if (m_dragging)
+            unsetCursor();
+        else if (clicked && event->button() == Qt::LeftButton)
             clicked(event->position().toPoint());
+        m_dragging = false;
+    }
+    void mouseDoubleClickEvent(QMouseEvent* event) override
+    {
+        if (doubleClicked && event->button() == Qt::LeftButton)
+            doubleClicked(event->position());
+    }
+    void wheelEvent(QWheelEvent* event) override
+    {
+        if (!wheeled) {
+            event->ignore();
+            return;
+        }
+        wheeled(event->position(), event->angleDelta().y() / 120.0);
+        event->accept();
     }
 
 private:
     QImage m_image;
     bool m_dirty = true;
     double m_renderMs = 0;
+    QPointF m_pressed, m_last;
+    bool m_dragging = false;
 };
 
 } // namespace rewire::gui

@@ -1,6 +1,7 @@
 // Qt Test suite of the desktop app, run under QT_QPA_PLATFORM=offscreen.
 
 #include "run/run_folder.h"
+#include "gui/colormap.h"
 #include "gui/compared_runs.h"
 #include "gui/curves_view.h"
 #include "gui/line_raster.h"
@@ -31,6 +32,7 @@
 #include <QHeaderView>
 #include <QImage>
 #include <QImageReader>
+#include <QWheelEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -189,6 +191,7 @@ private slots:
     void figuresExportAsSvgPdfAndPng();
     void timelineExportsAsVideo();
     void runsSideBySide();
+    void networkZoomsPansAndFinds();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1407,6 +1410,129 @@ void GuiTest::runsSideBySide()
     QVERIFY(w.comparedRuns().empty());
     QVERIFY(curves->runLegend().isEmpty());
     QVERIFY(curves->seriesPoints(0, "set (2 seeds)").isEmpty());
+}
+
+void GuiTest::networkZoomsPansAndFinds()
+{
+    QTemporaryDir dir;
+    TrainConfig c = tinyConfig(1);
+    c.arch = "2-3000-3000-2";
+    const std::string model = trainModel(c, dir.filePath("big.rwm"));
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(w.openPath(QString::fromStdString(model)));
+    QApplication::processEvents();
+    NetworkView* net = w.networkView();
+    QWidget* canvas = nullptr;
+    for (QWidget* child : net->findChildren<QWidget*>())
+        if (child->metaObject()->className() == QStringLiteral("QWidget") && child->width() > 150)
+            canvas = child;
+    QVERIFY(canvas);
+    auto frame = [&] {
+        canvas->repaint();
+        QApplication::processEvents();
+    };
+    frame();
+    // Zoomed out, 3000 neurons share a few hundred pixel rows: drawn as blocks.
+    QCOMPARE(net->zoom(), 1.0);
+    QVERIFY2(net->neuronsPerBlock(1) > 3, qPrintable(QString::number(net->neuronsPerBlock(1))));
+    QCOMPARE(net->neuronsPerBlock(0), 1.0); // two inputs: dots
+    // The title wraps instead of being cut.
+    const QFontMetrics fm(canvas->font());
+    QVERIFY(net->titleLines().size() >= 2);
+    for (const QString& line : net->titleLines())
+        QVERIFY2(fm.horizontalAdvance(line) <= canvas->width() - 8, qPrintable(line));
+    QVERIFY2(net->titleLines().join(' ').contains(QStringLiteral("%1 edges").arg(groupDigits(w.currentSnapshot()->network->edgeCount()))),
+             qPrintable(net->titleLines().join('|')));
+
+    // The wheel zooms around the pointer: the neuron under it stays there.
+    const QPointF middle = net->neuronPosition({1, 1500});
+    const QPoint at(qRound(middle.x()), qRound(middle.y()) + 40);
+    const NeuronRef under = net->neuronAt(at);
+    QCOMPARE(under.set, 1);
+    const double before = net->neuronPosition(under).y();
+    for (int k = 0; k < 20; ++k) {
+        QWheelEvent wheel(QPointF(at), canvas->mapToGlobal(QPointF(at)), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(canvas, &wheel);
+    }
+    frame();
+    QVERIFY2(net->zoom() > 50, qPrintable(QString::number(net->zoom())));
+    QVERIFY(std::abs(net->neuronPosition(under).y() - at.y()) < std::abs(before - at.y()) + 2);
+    QCOMPARE(net->neuronsPerBlock(1), 1.0); // opened up into single neurons
+    if (const char* shots = std::getenv("REWIRE_TEST_SHOTS")) // to look at
+        net->grab().save(QDir(shots).filePath("network_zoomed.png"));
+    // Zoomed, a click lands on the neuron drawn there, and selects it everywhere.
+    const NeuronRef target{1, under.index + 2};
+    const QPointF p = net->neuronPosition(target);
+    QVERIFY(canvas->rect().contains(p.toPoint()));
+    QCOMPARE(net->neuronAt(p.toPoint()), target);
+    QTest::mouseClick(canvas, Qt::LeftButton, {}, p.toPoint());
+    QCOMPARE(net->selectedNeuron(), target);
+    QCOMPARE(w.neuronView()->selectedNeuron(), target);
+    // A drag pans (and is no click); a double click fits.
+    const double centre = net->centre();
+    QTest::mousePress(canvas, Qt::LeftButton, {}, p.toPoint());
+    for (int dy = 5; dy <= 60; dy += 5) {
+        QMouseEvent move(QEvent::MouseMove, QPointF(p.x(), p.y() + dy), canvas->mapToGlobal(QPointF(p.x(), p.y() + dy)),
+                         Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(canvas, &move);
+    }
+    QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(qRound(p.x()), qRound(p.y()) + 60));
+    QVERIFY(net->centre() < centre); // content moved down: the view went up the column
+    QCOMPARE(net->selectedNeuron(), target);
+    QTest::mouseDClick(canvas, Qt::LeftButton, {}, p.toPoint());
+    QCOMPARE(net->zoom(), 1.0);
+
+    // Search: selected, in view, single neurons; impossible ones named.
+    QVERIFY(net->findNeuron(QStringLiteral("2:2999")));
+    frame();
+    QCOMPARE(net->selectedNeuron(), (NeuronRef{2, 2999}));
+    QCOMPARE(w.neuronView()->selectedNeuron(), (NeuronRef{2, 2999}));
+    const QPointF found = net->neuronPosition({2, 2999});
+    QVERIFY(canvas->rect().contains(found.toPoint()));
+    QCOMPARE(net->neuronAt(found.toPoint()), (NeuronRef{2, 2999}));
+    QCOMPARE(net->neuronsPerBlock(2), 1.0);
+    QVERIFY2(net->infoText().contains("hidden 2, neuron 2999"), qPrintable(net->infoText()));
+    QVERIFY(net->findNeuron(QStringLiteral(" 1 7 ")));
+    QCOMPARE(net->selectedNeuron(), (NeuronRef{1, 7}));
+    QVERIFY(!net->findNeuron(QStringLiteral("1:3000")));
+    QVERIFY2(net->searchError().contains("0 to 2999"), qPrintable(net->searchError()));
+    QVERIFY(!net->findNeuron(QStringLiteral("4:0")));
+    QVERIFY2(net->searchError().contains("0 (inputs) to 3"), qPrintable(net->searchError()));
+    QVERIFY(!net->findNeuron(QStringLiteral("hidden")));
+    QCOMPARE(net->selectedNeuron(), (NeuronRef{1, 7})); // a failed search changes nothing
+
+    // Block density: one colour scale for all layers, its top the densest block's density.
+    net->fitView();
+    net->setDetail(NetworkView::Detail::Blocks);
+    frame();
+    const NetworkGraph g = loadNetworkOnly(model);
+    double densest = 0;
+    for (int l = 0; l < g.layerCount(); ++l) {
+        const SparseLayer& layer = g.layer(l);
+        const std::int64_t na = layer.inputs(), nb = layer.outputs();
+        const int bi = static_cast<int>(std::min<std::int64_t>(na, 48)), bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
+        std::vector<double> count(static_cast<std::size_t>(bi * bo));
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+            for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+                count[static_cast<std::size_t>(layer.colIdx()[static_cast<std::size_t>(e)] * bi / na * bo + j * bo / nb)] += 1;
+        for (int x = 0; x < bi; ++x)
+            for (int y = 0; y < bo; ++y) { // neurons in bin x: those with ⌊i·bins/n⌋ = x, counted
+                std::int64_t in = 0, out = 0;
+                for (std::int64_t i = 0; i < na; ++i)
+                    in += i * bi / na == x;
+                for (std::int64_t j = 0; j < nb; ++j)
+                    out += j * bo / nb == y;
+                densest = std::max(densest, count[static_cast<std::size_t>(x * bo + y)] / (double(in) * double(out)));
+            }
+    }
+    QVERIFY2(densest > 0 && densest <= 1, qPrintable(QString::number(densest)));
+    QCOMPARE(net->densityScaleMax(), densest);
+    if (const char* shots = std::getenv("REWIRE_TEST_SHOTS"))
+        net->grab().save(QDir(shots).filePath("network_blocks.png"));
 }
 
 QTEST_MAIN(GuiTest)
