@@ -72,6 +72,33 @@ void drawLines(QPainter& p, const std::vector<QLineF>& lines, const QColor& colo
     p.drawLines(lines.data(), static_cast<int>(lines.size()));
 }
 
+// Cuts lines to the band lo <= y <= hi (dropping those wholly outside).
+void clipLines(std::vector<QLineF>& lines, double lo, double hi)
+{
+    std::vector<QLineF> kept;
+    kept.reserve(lines.size());
+    for (const QLineF& l : lines) {
+        double t0 = 0, t1 = 1;
+        const double dy = l.dy();
+        for (const double edge : {lo, hi}) {
+            if (dy == 0) {
+                if (l.y1() < lo || l.y1() > hi)
+                    t0 = 2;
+                continue;
+            }
+            const double t = (edge - l.y1()) / dy;
+            const bool entering = (edge == lo) == (dy > 0);
+            if (entering)
+                t0 = std::max(t0, t);
+            else
+                t1 = std::min(t1, t);
+        }
+        if (t0 <= t1)
+            kept.emplace_back(l.pointAt(t0), l.pointAt(t1));
+    }
+    lines = std::move(kept);
+}
+
 QColor edgeColor(float w, double alpha)
 {
     QColor c = w >= 0 ? kPositive : kNegative;
@@ -144,7 +171,9 @@ NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
     m_info = new QLabel;
     m_info->setWordWrap(true);
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_info->setMinimumHeight(2 * fontMetrics().height() + 4);
+    // Three lines, whatever it says: a selection never resizes the canvas (which would draw it all again).
+    m_info->setFixedHeight(3 * fontMetrics().lineSpacing() + 4);
+    m_info->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     content()->addWidget(m_info);
     connect(m_detail, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
     connect(m_changes, &QCheckBox::toggled, this, [this] { invalidate(); });
@@ -385,7 +414,7 @@ void NetworkView::columnStats()
     }
 }
 
-void NetworkView::render(QPainter& p, QSize size)
+void NetworkView::renderBase(QPainter& p, QSize size)
 {
     m_perBlock.clear();
     m_densityMax = 0;
@@ -568,30 +597,6 @@ void NetworkView::render(QPainter& p, QSize size)
         }
     }
 
-    // The selected neuron's fan-in and fan-out, complete.
-    if (m_selected.valid()) {
-        const int k = m_selected.set;
-        const NeuronIndex i = m_selected.index;
-        std::vector<QLineF> lines;
-        if (k > 0) {
-            const SparseLayer& in = net.layer(k - 1);
-            for (EdgeIndex e = in.rowPtr()[i]; e < in.rowPtr()[i + 1]; ++e)
-                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k) - 1], g.y(k - 1, in.colIdx()[e])),
-                                   QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)));
-        }
-        if (k < net.layerCount()) {
-            const SparseLayer& out = net.layer(k);
-            for (EdgeIndex e = out.colPtr()[i]; e < out.colPtr()[i + 1]; ++e)
-                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)),
-                                   QPointF(g.x[static_cast<std::size_t>(k) + 1], g.y(k + 1, out.cscRow()[e])));
-        }
-        drawLines(p, lines, kSelected);
-        // Twice, for a 2-pixel-ish highlight that stands out over the other edges.
-        for (QLineF& line : lines)
-            line.translate(1, 0);
-        drawLines(p, lines, kSelected);
-    }
-
     // Neurons in view: dots when there is room, else blocks of one pixel row (the mean score of the
     // neurons in it; red when most are dead).
     for (int k = 0; k < net.neuronSetCount(); ++k) {
@@ -634,11 +639,6 @@ void NetworkView::render(QPainter& p, QSize size)
             const QColor fill = 2 * dead[r] > count[r] ? kDead : QColor::fromRgb(viridis(sum[r] / static_cast<double>(count[r])));
             p.fillRect(QRectF(x - 5, y0 + static_cast<double>(r), 10, 1.0), fill);
         }
-    }
-    if (m_selected.valid() && m_selected.set < net.neuronSetCount()) {
-        p.setPen(QPen(Qt::black, 2));
-        p.setBrush(kSelected);
-        p.drawEllipse(QPointF(g.x[static_cast<std::size_t>(m_selected.set)], g.y(m_selected.set, m_selected.index)), 6, 6);
     }
 
     // What lies outside the columns' extent (zoomed in) is covered by the title and key bands.
@@ -698,6 +698,76 @@ void NetworkView::render(QPainter& p, QSize size)
             kx += keyWidth(key, fm);
         }
         ky += h;
+    }
+}
+
+// A frame: the base (everything but the selection) from its cache when nothing it shows changed,
+// so a click costs the selected neuron's own edges only; then the selection on top.
+void NetworkView::render(QPainter& p, QSize size)
+{
+    if (!m_snapshot || !m_snapshot->network) {
+        m_base = QImage();
+        renderBase(p, size);
+        return;
+    }
+    auto* image = dynamic_cast<QImage*>(p.device());
+    const bool cacheable = image && image->size() == size && image->format() == QImage::Format_ARGB32_Premultiplied;
+    BaseKey key{m_snapshot, m_detail->currentIndex(), m_changes->isChecked(), m_budget, m_zoom, m_centre, size};
+    const bool hit = cacheable && !m_base.isNull() && !m_baseKey.snapshot.expired() &&
+                     m_baseKey.snapshot.lock() == m_snapshot && m_baseKey.detail == key.detail &&
+                     m_baseKey.changes == key.changes && m_baseKey.budget == key.budget && m_baseKey.zoom == key.zoom &&
+                     m_baseKey.centre == key.centre && m_baseKey.size == key.size;
+    m_baseHit = hit;
+    if (hit) {
+        p.drawImage(0, 0, m_base);
+    } else {
+        renderBase(p, size);
+        if (cacheable) {
+            m_base = image->copy();
+            m_baseKey = key;
+        }
+    }
+    renderSelection(p, size);
+}
+
+void NetworkView::renderSelection(QPainter& p, QSize size)
+{
+    if (!m_selected.valid() || m_selected.set >= m_snapshot->network->neuronSetCount())
+        return;
+    p.setFont(m_canvas->font());
+    const Snapshot& s = *m_snapshot;
+    const NetworkGraph& net = *s.network;
+    const Frame frame = frameLayout(s, size, p.fontMetrics(), titleParts(), legendKeys(), m_zoom, m_centre);
+    const Geometry& g = frame.g;
+    // The selected neuron's fan-in and fan-out, complete, cut to the columns' band.
+    if (m_selected.valid()) {
+        const int k = m_selected.set;
+        const NeuronIndex i = m_selected.index;
+        std::vector<QLineF> lines;
+        if (k > 0) {
+            const SparseLayer& in = net.layer(k - 1);
+            for (EdgeIndex e = in.rowPtr()[i]; e < in.rowPtr()[i + 1]; ++e)
+                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k) - 1], g.y(k - 1, in.colIdx()[e])),
+                                   QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)));
+        }
+        if (k < net.layerCount()) {
+            const SparseLayer& out = net.layer(k);
+            for (EdgeIndex e = out.colPtr()[i]; e < out.colPtr()[i + 1]; ++e)
+                lines.emplace_back(QPointF(g.x[static_cast<std::size_t>(k)], g.y(k, i)),
+                                   QPointF(g.x[static_cast<std::size_t>(k) + 1], g.y(k + 1, out.cscRow()[e])));
+        }
+        clipLines(lines, g.top - 6, g.bottom + 6);
+        drawLines(p, lines, kSelected);
+        // Twice, for a 2-pixel-ish highlight that stands out over the other edges.
+        for (QLineF& line : lines)
+            line.translate(1, 0);
+        drawLines(p, lines, kSelected);
+    }
+
+    if (const double y = g.y(m_selected.set, m_selected.index); y >= g.top - 6 && y <= g.bottom + 6) {
+        p.setPen(QPen(Qt::black, 2));
+        p.setBrush(kSelected);
+        p.drawEllipse(QPointF(g.x[static_cast<std::size_t>(m_selected.set)], g.y(m_selected.set, m_selected.index)), 6, 6);
     }
 }
 

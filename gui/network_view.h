@@ -15,6 +15,8 @@
 #include "gui/image_canvas.h"
 #include "gui/snapshot_view.h"
 
+#include <QImage>
+
 #include <memory>
 #include <vector>
 
@@ -67,6 +69,8 @@ public:
     QStringList titleLines() const { return m_titleLines; }
     // The colour scale of the last block-density frame: its largest density (0: not drawn).
     double densityScaleMax() const { return m_densityMax; }
+    // Whether the last frame reused the cached base (a selection change only), for tests.
+    bool lastFrameReusedBase() const { return m_baseHit; }
 
 protected:
     void refresh() override;
@@ -91,6 +95,20 @@ private:
     QStringList titleParts() const;
     std::vector<LegendKey> legendKeys() const;
     void render(QPainter& painter, QSize size);
+    void renderBase(QPainter& painter, QSize size);
+    void renderSelection(QPainter& painter, QSize size);
+    // The last base frame (all but the selection) and what it showed.
+    struct BaseKey {
+        std::weak_ptr<const Snapshot> snapshot;
+        int detail = -1;
+        bool changes = false;
+        int budget = 0;
+        double zoom = 0, centre = 0;
+        QSize size;
+    };
+    QImage m_base;
+    BaseKey m_baseKey;
+    bool m_baseHit = false;
     void updateInfo();
     void columnStats();
     void clampView();

@@ -1460,7 +1460,8 @@ void GuiTest::networkZoomsPansAndFinds()
     }
     frame();
     QVERIFY2(net->zoom() > 50, qPrintable(QString::number(net->zoom())));
-    QVERIFY(std::abs(net->neuronPosition(under).y() - at.y()) < std::abs(before - at.y()) + 2);
+    QCOMPARE(net->neuronAt(at), under); // still under the pointer, now drawn ~86 times apart
+    QVERIFY(std::abs(net->neuronPosition(under).y() - at.y()) <= net->zoom() * std::abs(before - at.y()) + 0.5 * (net->neuronPosition({1, under.index + 1}).y() - net->neuronPosition(under).y()));
     QCOMPARE(net->neuronsPerBlock(1), 1.0); // opened up into single neurons
     if (const char* shots = std::getenv("REWIRE_TEST_SHOTS")) // to look at
         net->grab().save(QDir(shots).filePath("network_zoomed.png"));
@@ -1469,9 +1470,20 @@ void GuiTest::networkZoomsPansAndFinds()
     const QPointF p = net->neuronPosition(target);
     QVERIFY(canvas->rect().contains(p.toPoint()));
     QCOMPARE(net->neuronAt(p.toPoint()), target);
+    frame();
+    QVERIFY(!net->lastFrameReusedBase()); // the zoom changed: drawn again
+    const QImage unselected = canvas->grab().toImage();
     QTest::mouseClick(canvas, Qt::LeftButton, {}, p.toPoint());
     QCOMPARE(net->selectedNeuron(), target);
     QCOMPARE(w.neuronView()->selectedNeuron(), target);
+    // A click redraws the selection over the frame it keeps: the selected dot is there, and away
+    // from its edges nothing changed.
+    frame();
+    QVERIFY(net->lastFrameReusedBase());
+    const QImage selected = canvas->grab().toImage();
+    QCOMPARE(selected.pixelColor(p.toPoint()), kSelected);
+    QVERIFY(unselected.pixelColor(p.toPoint()) != kSelected);
+    QCOMPARE(selected.pixelColor(4, canvas->height() / 2), unselected.pixelColor(4, canvas->height() / 2));
     // A drag pans (and is no click); a double click fits.
     const double centre = net->centre();
     QTest::mousePress(canvas, Qt::LeftButton, {}, p.toPoint());
