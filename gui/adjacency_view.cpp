@@ -46,7 +46,14 @@ void AdjacencyView::render(QPainter& p, QSize size)
     const QFontMetrics fm = p.fontMetrics();
 
     // Plot area with square-ish cells, leaving room for the labels and the colour bar.
-    const int left = fm.height() * 2 + 8, top = 2 * fm.height() + 8, right = 90, bottom = fm.height() * 2 + 8;
+    const QString title = tr("%1 → %2, epoch %3: %4 of %5 possible edges (%6%)")
+                              .arg(neuronSetName(s, l), neuronSetName(s, l + 1))
+                              .arg(s.epoch)
+                              .arg(groupDigits(layer.edgeCount()), groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
+                              .arg(100.0 * layer.density(), 0, 'f', 2);
+    // The title and the line under it wrap (never cut); the line's room is that of its longest form.
+    const int titleHeight = wrappedHeight(fm, size.width() - 8, {title, tr("128x128 blocks of ~00000.0x00000.0 neurons; colour = block density")});
+    const int left = fm.height() * 2 + 8, top = titleHeight + 8, right = 90, bottom = fm.height() * 2 + 8;
     const int availW = size.width() - left - right, availH = size.height() - top - bottom;
     if (availW < 20 || availH < 20)
         return;
@@ -123,18 +130,12 @@ void AdjacencyView::render(QPainter& p, QSize size)
     }
 
     p.setPen(Qt::black);
-    const QString title = tr("%1 → %2, epoch %3: %4 of %5 possible edges (%6%)")
-                              .arg(neuronSetName(s, l), neuronSetName(s, l + 1))
-                              .arg(s.epoch)
-                              .arg(groupDigits(layer.edgeCount()), groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
-                              .arg(100.0 * layer.density(), 0, 'f', 2);
     const QString sub = tr("%1x%2 blocks of ~%3x%4 neurons; colour = block density")
                             .arg(rows)
                             .arg(cols)
                             .arg(cellOut, 0, 'f', 1)
                             .arg(cellIn, 0, 'f', 1);
-    p.drawText(QPointF(4, fm.ascent() + 2), fm.elidedText(title, Qt::ElideRight, size.width() - 8));
-    p.drawText(QPointF(4, fm.ascent() + fm.height() + 4), fm.elidedText(sub, Qt::ElideRight, size.width() - 8));
+    drawWrapped(p, 4, 2, size.width() - 8, {title, sub});
     const QString xl = tr("input neuron %1(0 – %2)").arg(sorted ? tr("by out-degree ") : QString()).arg(layer.inputs() - 1);
     p.drawText(QPointF(area.center().x() - fm.horizontalAdvance(xl) / 2.0, area.bottom() + fm.height() + 4), xl);
     const QString yl = tr("output neuron %1(0 – %2)").arg(sorted ? tr("by in-degree ") : QString()).arg(layer.outputs() - 1);

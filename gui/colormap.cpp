@@ -1,5 +1,7 @@
 #include "gui/colormap.h"
 
+#include <QFontMetrics>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -51,6 +53,25 @@ QString groupDigits(long long value)
     for (int i = s.size() - 3; i > 0; i -= 3)
         s.insert(i, QChar(','));
     return value < 0 ? QStringLiteral("-") + s : s;
+}
+
+int wrappedHeight(const QFontMetrics& fm, int width, const QStringList& lines)
+{
+    int height = 0;
+    for (const QString& line : lines)
+        height += fm.boundingRect(QRect(0, 0, std::max(1, width), 100000), Qt::TextWordWrap, line).height();
+    return height;
+}
+
+int drawWrapped(QPainter& p, int left, int top, int width, const QStringList& lines)
+{
+    int y = top;
+    for (const QString& line : lines) {
+        const QRect r = p.fontMetrics().boundingRect(QRect(0, 0, std::max(1, width), 100000), Qt::TextWordWrap, line);
+        p.drawText(QRect(left, y, std::max(1, width), r.height()), Qt::TextWordWrap | Qt::AlignLeft | Qt::AlignTop, line);
+        y += r.height();
+    }
+    return y - top;
 }
 
 } // namespace rewire::gui

@@ -22,5 +22,9 @@ inline const QColor kSelected(255, 170, 0);
 void drawColorBar(QPainter& painter, const QRect& rect, double low, double high, const QString& title);
 // "12,345"
 QString groupDigits(long long value);
+// Lines of text wrapped at word boundaries to `width` (titles are never cut): the height they take,
+// and drawing them from `top`.
+int wrappedHeight(const QFontMetrics& fm, int width, const QStringList& lines);
+int drawWrapped(QPainter& painter, int left, int top, int width, const QStringList& lines);
 
 } // namespace rewire::gui

@@ -67,7 +67,17 @@ void InputMapView::render(QPainter& p, QSize size)
                      viridis(hi > lo ? (v[static_cast<std::size_t>(i)] - lo) / (hi - lo) : 0.5));
 
     const QFontMetrics fm = p.fontMetrics();
-    const int top = 2 * fm.height() + 8, right = 100, bottom = fm.height() + 8;
+    std::int64_t unconnected = 0;
+    for (NeuronIndex i = 0; i < n; ++i)
+        unconnected += s.neuron(0, i).outDegree == 0;
+    const QStringList title{
+        tr("%1 of the %2 inputs%3, epoch %4")
+            .arg(strength ? tr("Strength") : tr("Out-degree"))
+            .arg(groupDigits(n))
+            .arg(imageShape ? tr(" in their %1x%2 image shape").arg(rows).arg(cols) : tr(" (no image shape: row by row)"))
+            .arg(s.epoch),
+        tr("%1 inputs have no connection left; brighter = more connected").arg(groupDigits(unconnected))};
+    const int top = wrappedHeight(fm, size.width() - 16, title) + 8, right = 100, bottom = fm.height() + 8;
     const int availW = size.width() - 16 - right, availH = size.height() - top - bottom;
     const int cell = std::max(1, std::min(availW / cols, availH / rows));
     m_area = QRect(8 + (availW - cell * cols) / 2, top, cell * cols, cell * rows);
@@ -81,18 +91,8 @@ void InputMapView::render(QPainter& p, QSize size)
         p.setPen(QPen(kSelected, 2));
         p.drawRect(m_area.left() + c * cell - 1, m_area.top() + r * cell - 1, cell + 1, cell + 1);
     }
-    std::int64_t unconnected = 0;
-    for (NeuronIndex i = 0; i < n; ++i)
-        unconnected += s.neuron(0, i).outDegree == 0;
     p.setPen(Qt::black);
-    p.drawText(QPointF(8, fm.ascent() + 2),
-               tr("%1 of the %2 inputs%3, epoch %4")
-                   .arg(strength ? tr("Strength") : tr("Out-degree"))
-                   .arg(groupDigits(n))
-                   .arg(imageShape ? tr(" in their %1x%2 image shape").arg(rows).arg(cols) : tr(" (no image shape: row by row)"))
-                   .arg(s.epoch));
-    p.drawText(QPointF(8, fm.ascent() + fm.height() + 4),
-               tr("%1 inputs have no connection left; brighter = more connected").arg(groupDigits(unconnected)));
+    drawWrapped(p, 8, 2, size.width() - 16, title);
     drawColorBar(p, QRect(m_area.right() + 14, m_area.top(), 14, std::min(m_area.height(), 260)), lo, hi,
                  strength ? tr("strength") : tr("out-degree"));
 }

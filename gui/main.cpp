@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QStatusBar>
 #include <QTimer>
@@ -170,6 +171,13 @@ int finish(rewire::gui::MainWindow& w, const Options& o)
     }
     w.showView(o.view);
     QApplication::processEvents();
+    // A comparison with another run (a compare folder) is shown done, not "computing…".
+    QElapsedTimer clock;
+    clock.start();
+    while (w.comparisonPending() && clock.elapsed() < 120000) {
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+        w.poll();
+    }
     int code = 0;
     if (!o.views.isEmpty()) {
         QDir().mkpath(o.views);

@@ -651,6 +651,10 @@ void NetworkView::renderBase(QPainter& p, QSize size)
     for (int line = 0; line < frame.title.size(); ++line)
         p.drawText(QPointF(4, 2 + fm.ascent() + line * h), frame.title[line]);
     const double labelsTop = 4 + h * frame.title.size();
+    // Columns too close for their names get short ones (in, h1, h2, …, out).
+    bool shortNames = false;
+    for (int k = 0; k < net.neuronSetCount(); ++k)
+        shortNames = shortNames || (net.neuronSetCount() > 1 && fm.horizontalAdvance(neuronSetName(s, k)) + 6 > g.x[1] - g.x[0]);
     for (int k = 0; k < net.neuronSetCount(); ++k) {
         const double x = g.x[static_cast<std::size_t>(k)];
         const std::int64_t deadCount = m_dead[static_cast<std::size_t>(k)];
@@ -658,7 +662,11 @@ void NetworkView::renderBase(QPainter& p, QSize size)
         QString count = groupDigits(g.n[static_cast<std::size_t>(k)]);
         if (m_zoom > 1.0001 && last >= first) // the neurons in view (the size shows at zoom 1)
             count = tr("%1–%2").arg(first).arg(last);
-        const QString lines[] = {neuronSetName(s, k), count, deadCount ? tr("%1 dead").arg(groupDigits(deadCount)) : QString()};
+        const QString name = !shortNames ? neuronSetName(s, k)
+                             : k == 0 ? tr("in")
+                             : k + 1 == net.neuronSetCount() ? tr("out")
+                                                             : tr("h%1").arg(k);
+        const QString lines[] = {name, count, deadCount ? tr("%1 dead").arg(groupDigits(deadCount)) : QString()};
         for (int line = 0; line < 3; ++line) {
             const int w = fm.horizontalAdvance(lines[line]);
             p.setPen(line == 2 ? kDead : Qt::black);

@@ -32,6 +32,8 @@ NeuronTableView::NeuronTableView(QWidget* parent) : SnapshotView(parent)
     m_filter = addCombo(tr("Neurons of:"));
     m_filter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_caption = new QLabel;
+    m_caption->setWordWrap(true); // wraps rather than widening the window or being cut
+    m_caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     addControl(m_caption, 1);
     m_model = new NeuronTableModel(this);
     auto* proxy = new SetFilter;
