@@ -4,6 +4,7 @@
 #include "analysis/topology_distance.h"
 #include "analysis/topology_evolution.h"
 #include "run/run_folder.h"
+#include "core/methods/registry.h"
 #include "core/options.h"
 #include "core/trainer.h"
 #include "core/work_pool.h"
@@ -70,14 +71,17 @@ const char* kFormGroups[][2] = {{"data", "Data"}, {"model", "Model"}, {"method",
 // read it.
 QString fieldTip(const OptionSpec& o)
 {
-    std::string tip = "--" + o.key + ": " + o.help;
+    // What it is, its range, its default, and (a method's own option) which methods read it, each
+    // with its paper.
+    std::string tip = o.label + " (--" + o.key + "): " + o.help;
     if (const std::string range = optionRange(o); !range.empty() && o.kind != OptionKind::Text)
-        tip += " {" + range + "}";
+        tip += "\nrange: " + range;
+    if (const std::string d = optionDefault(o); !d.empty())
+        tip += "\ndefault: " + d;
     if (const auto users = optionMethods(o); !users.empty()) {
-        tip += " (read by ";
-        for (std::size_t i = 0; i < users.size(); ++i)
-            tip += (i ? ", " : "") + users[i];
-        tip += ")";
+        tip += "\nread by:";
+        for (const std::string& m : users)
+            tip += "\n  " + m + " (" + findMethod(m).source + ")";
     }
     return QString::fromStdString(tip);
 }
@@ -442,6 +446,20 @@ void MainWindow::showView(const QString& name)
 void MainWindow::showMethodFields()
 {
     const std::string method = fieldText("method").toStdString();
+    // The method's field says what the chosen method is and where it comes from.
+    if (auto* box = qobject_cast<QComboBox*>(m_fields["method"])) {
+        QString tip = fieldTip(*findOption("method"));
+        for (const MethodSpec& m : methodRegistry())
+            if (m.name == method)
+                tip = QString::fromStdString(m.name + ": " + m.summary + "\npaper: " + m.source + "\n\n") + tip;
+        m_tips["method"] = tip;
+        if (m_badField != "method")
+            box->setToolTip(tip);
+        for (int i = 0; i < box->count(); ++i)
+            for (const MethodSpec& m : methodRegistry())
+                if (m.name == box->itemText(i).toStdString())
+                    box->setItemData(i, QString::fromStdString(m.summary + " (" + m.source + ")"), Qt::ToolTipRole);
+    }
     for (const MethodRow& r : m_methodRows)
         r.form->setRowVisible(r.field, std::find(r.methods.begin(), r.methods.end(), method) != r.methods.end());
 }

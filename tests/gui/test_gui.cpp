@@ -17,6 +17,7 @@
 #include "gui/training_worker.h"
 #include "gui/video_writer.h"
 
+#include "core/methods/registry.h"
 #include "core/options.h"
 #include "core/trainer.h"
 #include "datasets/registry.h"
@@ -836,7 +837,16 @@ void GuiTest::formFollowsTheOptionsTableAndShowsMethodFields()
         }
         QWidget* f = w.field(o.key);
         QVERIFY2(f, o.key.c_str());
-        QVERIFY2(f->toolTip().startsWith(QString::fromStdString("--" + o.key + ": ")), o.key.c_str());
+        // Its label and flag, help, range, default, and for a method's own option the methods
+        // reading it with their papers.
+        const QString tip = f->toolTip();
+        QVERIFY2(tip.contains(QString::fromStdString(o.label + " (--" + o.key + "): " + o.help)), qPrintable(tip));
+        if (o.kind != OptionKind::Text && !optionRange(o).empty())
+            QVERIFY2(tip.contains(QString::fromStdString("\nrange: " + optionRange(o))), qPrintable(tip));
+        if (!optionDefault(o).empty())
+            QVERIFY2(tip.contains(QString::fromStdString("\ndefault: " + optionDefault(o))), qPrintable(tip));
+        for (const std::string& m : optionMethods(o))
+            QVERIFY2(tip.contains(QString::fromStdString(m + " (" + findMethod(m).source + ")")), qPrintable(tip));
         ++fields;
     }
     QVERIFY(fields >= 25);
@@ -852,6 +862,11 @@ void GuiTest::formFollowsTheOptionsTableAndShowsMethodFields()
     w.setConfigValue("method", "dynset");
     QApplication::processEvents();
     QVERIFY(shown("dynset-window"));
+    // The method's field names the chosen method's paper.
+    QVERIFY2(w.field("method")->toolTip().startsWith(QString::fromStdString("dynset: " + findMethod("dynset").summary + "\npaper: " +
+                                                                             findMethod("dynset").source)),
+             qPrintable(w.field("method")->toolTip()));
+    QVERIFY(findMethod("dynset").source.find("Scholte") != std::string::npos);
     QVERIFY(shown("counts"));
     QVERIFY(shown("ratio-on"));
     w.setConfigValue("method", "static");
