@@ -316,7 +316,8 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     const std::size_t L = static_cast<std::size_t>(a.layerCount());
     const std::size_t hidden = L > 0 ? L - 1 : 0;
     // Canonical: a hash of the layer and the unordered pair, the same from either side; a neuron
-    // and its namesake weigh 0, so two equal networks are matched index to index: d(A, A) = 0.
+    // and its namesake weigh 0, so two equal networks are matched index to index: d(A, A) = 0 on
+    // the layers the exact solver takes (the auction ignores the tie-break).
     const TieBreak canonical = [](int l, int j, int k) {
         if (j == k)
             return 0.0;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <clocale>
+#include <cmath>
 #include <numeric>
 #include <cstdio>
 #include <cstdlib>
@@ -72,8 +73,10 @@ int main(int argc, char** argv)
         QApplication::sendEvent(canvas, &release);
         canvas->repaint(); // synchronous: the frame is drawn when it returns
         ms.push_back(static_cast<double>(clock.nsecsElapsed()) / 1e6);
-        if (!net->selectedNeuron().valid()) {
-            std::fprintf(stderr, "gui_click: the click at (%g, %g) selected nothing\n", at.x(), at.y());
+        // The neuron under the pointer: zoomed out, one of the ~n/pixels drawn on that pixel row.
+        const rewire::gui::NeuronRef got = net->selectedNeuron();
+        if (got.set != set || std::abs(net->neuronPosition(got).y() - at.y()) > 1.0) {
+            std::fprintf(stderr, "gui_click: the click at (%g, %g) did not select the neuron drawn there\n", at.x(), at.y());
             return 1;
         }
     }

@@ -696,6 +696,8 @@ void MainWindow::clearRun()
     m_browsing.clear();
     m_runDir.clear();
     m_lastState = WorkerState::Idle;
+    ++m_comparisonGeneration; // the shown run changes
+    m_comparison = {};
     m_timeline->setEpochs({});
     m_timeline->setFollowLive(true);
     m_lastError.clear();
@@ -809,6 +811,8 @@ bool MainWindow::openPath(const QString& path)
     }
     m_runDir = QString::fromStdString(run.runDir.string());
     historyChanged();
+    if (!m_compared.empty())
+        updateOverlays(); // the shown run's name in the legend, and B against it
     updateControls();
     updateStatus(nullptr);
     statusBar()->showMessage(tr("opened %1: %2 snapshots").arg(path).arg(m_history.size()), 5000);
@@ -851,6 +855,7 @@ bool MainWindow::addComparedRun(const QString& path)
         m_compared.push_back(std::move(r));
         ++added;
     }
+    ++m_comparisonGeneration;
     updateOverlays();
     statusBar()->showMessage(tr("%1 run(s) added from %2; %3 beside the shown run").arg(added).arg(path).arg(m_compared.size()), 8000);
     return true;
@@ -859,6 +864,7 @@ bool MainWindow::addComparedRun(const QString& path)
 void MainWindow::clearComparedRuns()
 {
     m_compared.clear();
+    ++m_comparisonGeneration; // a pending result is for runs no longer listed
     m_comparison = {};
     m_degrees->setAgainst(nullptr, {});
     updateOverlays();
@@ -919,7 +925,8 @@ void MainWindow::updateComparison()
         m_comparisonLabel->setText(m_compared.empty() ? QString() : tr("pick a run B to set against %1").arg(runName()));
         return;
     }
-    if (m_comparison.run == run && m_comparison.epoch == a->epoch && !m_job.valid()) {
+    if (m_comparison.generation == m_comparisonGeneration && m_comparison.run == run && m_comparison.a.lock() == a &&
+        !m_job.valid()) {
         m_comparisonLabel->setText(comparisonText());
         return;
     }
@@ -929,10 +936,14 @@ void MainWindow::updateComparison()
     }
     m_jobKey = {run, a->epoch};
     const ComparedRun b = m_compared[static_cast<std::size_t>(run)];
-    m_job = std::async(std::launch::async, [b, run, a] {
+    m_job = std::async(std::launch::async, [b, run, a, generation = m_comparisonGeneration] {
         Comparison c;
+        c.generation = generation;
         c.run = run;
+        c.a = a;
         c.epoch = a->epoch;
+        c.batch = a->batch;
+        c.runName = QString::fromStdString(b.name);
         try {
             c.network = comparedNetwork(b, a->epoch, &c.epochB);
             if (!c.network) {
@@ -941,9 +952,12 @@ void MainWindow::updateComparison()
             }
             if (c.network->architecture() != a->network->architecture()) {
                 c.error = QObject::tr("%1 has another architecture").arg(QString::fromStdString(b.name));
+                c.network.reset(); // nothing of it is shown
                 return c;
             }
-            const TopologyDistance d = topologyDistance(*a->network, *c.network);
+            NnstdOptions options;
+            options.threads = 1; // beside a live run, one core
+            const TopologyDistance d = topologyDistance(*a->network, *c.network, options);
             c.nnstd = d.mean;
             c.hiddenNnstd = d.hiddenMean;
             double common = 0, all = 0;
@@ -965,10 +979,13 @@ void MainWindow::pollComparison()
     if (!m_job.valid() || m_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return;
     m_comparison = m_job.get();
-    if (m_comparison.run >= 0 && m_comparison.run < static_cast<int>(m_compared.size()) && m_comparison.network)
-        m_degrees->setAgainst(m_comparison.network,
-                              tr("%1, epoch %2").arg(QString::fromStdString(m_compared[static_cast<std::size_t>(m_comparison.run)].name))
-                                  .arg(m_comparison.epochB));
+    // A result for runs or a snapshot no longer shown (the list changed, another run was opened,
+    // the cursor moved) is dropped; updateComparison() asks for the one wanted now.
+    const SnapshotPtr shown = currentSnapshot();
+    if (m_comparison.generation != m_comparisonGeneration || m_comparison.a.lock() != shown)
+        m_comparison = {};
+    if (m_comparison.run >= 0 && m_comparison.network)
+        m_degrees->setAgainst(m_comparison.network, tr("%1, epoch %2").arg(m_comparison.runName).arg(m_comparison.epochB));
     else
         m_degrees->setAgainst(nullptr, {});
     updateComparison(); // the cursor or B may have moved meanwhile
@@ -979,12 +996,14 @@ QString MainWindow::comparisonText() const
     if (m_job.valid())
         return tr("computing the comparison at epoch %1…").arg(m_jobKey.second);
     const Comparison& c = m_comparison;
-    if (c.run < 0 || c.run >= static_cast<int>(m_compared.size()))
+    if (c.run < 0 || c.generation != m_comparisonGeneration)
         return {};
-    const QString b = QString::fromStdString(m_compared[static_cast<std::size_t>(c.run)].name);
+    const QString& b = c.runName;
     if (!c.error.isEmpty())
         return c.error;
     QString text = tr("%1 vs %2 at epoch %3").arg(runName(), b).arg(c.epoch);
+    if (c.batch > 0)
+        text += tr(" + batch %1").arg(c.batch);
     if (c.epochB != c.epoch)
         text += tr(" (%1: epoch %2, its latest by then)").arg(b).arg(c.epochB);
     text += tr(": NNSTD %1").arg(c.nnstd, 0, 'f', 4);
@@ -1009,12 +1028,14 @@ void MainWindow::setCursor(int index)
     const SnapshotPtr& current = m_history[static_cast<std::size_t>(index)];
     m_shown = current;
     m_curves->setHistory(m_history.back(), false);
+    if (!SnapshotView::holds(current, m_selected)) // a neuron the network shown has not
+        m_selected = {};
     for (SnapshotView* v : snapshotViews())
         v->setSnapshot(current, m_history.front());
     for (SnapshotView* v : snapshotViews())
         v->setSelectedNeuron(m_selected);
     m_refreshMs.push_back(static_cast<double>(timer.nsecsElapsed()) / 1e6);
-    if (!m_compared.empty())
+    if (!m_compared.empty() && !m_framing)
         updateComparison();
 }
 
@@ -1295,12 +1316,14 @@ bool MainWindow::forEachTimelineFrame(const std::function<bool(int)>& frame)
     const int keep = m_timeline->cursor();
     const bool follow = m_timeline->followLive();
     m_timeline->setFollowLive(false);
+    m_framing = true; // no comparison per frame: it would lag behind the frames
     bool ok = true;
     for (int i = 0; ok && i < m_timeline->count(); ++i) {
         m_timeline->setCursor(i);
         QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
         ok = frame(i);
     }
+    m_framing = false;
     m_timeline->setCursor(keep);
     m_timeline->setFollowLive(follow);
     return ok;
@@ -1336,8 +1359,7 @@ QImage MainWindow::timelineFrame() const
     QPainter p(&frame);
     p.drawPixmap(0, 0, views);
     const SnapshotPtr s = currentSnapshot();
-    const QString run = m_browsing.isEmpty() ? m_runDir : m_browsing;
-    QString text = QFileInfo(run).fileName();
+    QString text = runName();
     if (s)
         text += tr("  ·  epoch %1%2  (%3 of %4)")
                     .arg(s->epoch)

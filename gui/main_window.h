@@ -97,6 +97,10 @@ public:
     QString comparisonText() const;
     bool comparisonPending() const { return m_job.valid(); }
     struct Comparison {
+        std::uint64_t generation = 0; // of the compared runs' list and the shown run
+        std::weak_ptr<const Snapshot> a; // the snapshot compared
+        QString runName;              // B's
+        int batch = 0;
         int run = -1, epoch = -1; // B's index in comparedRuns(), A's epoch
         int epochB = -1;          // the epoch of B's network (its latest at or before A's epoch)
         std::shared_ptr<const NetworkGraph> network;
@@ -223,6 +227,8 @@ private:
     QComboBox* m_against = nullptr;
     QLabel* m_comparisonLabel = nullptr;
     Comparison m_comparison;
+    std::uint64_t m_comparisonGeneration = 1;
+    bool m_framing = false; // forEachTimelineFrame() is moving the cursor
     std::future<Comparison> m_job;
     std::pair<int, int> m_jobKey{-1, -1};
     void updateOverlays();

@@ -282,7 +282,7 @@ std::vector<NetworkView::LegendKey> NetworkView::legendKeys() const
     const auto detail = static_cast<Detail>(m_detail->currentIndex());
     std::vector<LegendKey> keys;
     if (detail == Detail::Blocks)
-        keys.push_back({QColor(), tr("block density 0 – 0.0000"), true});
+        keys.push_back({QColor(), tr("block density 0 – 0.000e-00"), true}); // room for the widest label
     else
         keys.insert(keys.end(), {{kPositive, tr("w > 0"), false}, {kNegative, tr("w < 0"), false}});
     if (m_changes->isChecked() && m_snapshot && m_snapshot->hasPrevious)

@@ -30,18 +30,28 @@ public:
     {
         m_snapshot = std::move(current);
         m_initial = std::move(initial);
-        if (m_selected.valid() && (!m_snapshot || m_selected.set >= static_cast<int>(m_snapshot->setStart.size()) - 1))
+        if (!holds(m_snapshot, m_selected))
             m_selected = {};
         invalidate();
     }
     void setSelectedNeuron(NeuronRef neuron)
     {
+        if (!holds(m_snapshot, neuron))
+            neuron = {};
         if (neuron == m_selected)
             return;
         m_selected = neuron;
         selectionChanged();
     }
     const SnapshotPtr& snapshot() const { return m_snapshot; }
+    // Whether `neuron` exists in the snapshot (its set and its index).
+    static bool holds(const SnapshotPtr& snapshot, NeuronRef neuron)
+    {
+        if (!neuron.valid() || !snapshot || neuron.set >= static_cast<int>(snapshot->setStart.size()) - 1)
+            return false;
+        const auto k = static_cast<std::size_t>(neuron.set);
+        return neuron.index >= 0 && static_cast<std::size_t>(neuron.index) < snapshot->setStart[k + 1] - snapshot->setStart[k];
+    }
     // The view's figure (its content without the control bar) painted at `size` on any paint
     // device: an SVG or PDF page, or an image of any size. It is laid out at size / scale (so text
     // keeps its proportions: scale = dpi / 96 keeps its printed size) and drawn scaled by `scale`;

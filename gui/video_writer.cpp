@@ -136,13 +136,17 @@ bool VideoWriter::add(const QImage& image)
     QImage frame(m_size, QImage::Format_RGB888);
     frame.fill(QColor(239, 239, 239));
     {
+        // In pixels: a grab of a HiDPI window carries its device pixel ratio, which drawImage()
+        // would otherwise scale down by.
+        QImage pixels = image;
+        pixels.setDevicePixelRatio(1);
         QPainter p(&frame);
-        p.drawImage(0, 0, image);
+        p.drawImage(0, 0, pixels);
     }
     ++m_frames;
     if (m_gif) {
-        // Each frame its own palette: Qt's quantisation (a colour table of at most 256 entries,
-        // error-diffusion dithered), padded to the power of two GIF needs.
+        // Each frame its own colour table: the frame's own colours when it has at most 256, else
+        // Qt's fixed 216-colour cube with error diffusion; padded to the 256 entries GIF takes.
         const QImage indexed = frame.convertToFormat(QImage::Format_Indexed8, Qt::DiffuseDither);
         std::vector<GifColorType> colours(256);
         const QList<QRgb> table = indexed.colorTable();
@@ -151,7 +155,8 @@ bool VideoWriter::add(const QImage& image)
                                                     static_cast<GifByteType>(qGreen(table[i])),
                                                     static_cast<GifByteType>(qBlue(table[i]))};
         ColorMapObject* map = GifMakeMapObject(256, colours.data());
-        GraphicsControlBlock control{DISPOSE_DO_NOT, false, std::max(1, 100 / m_fps), NO_TRANSPARENT_COLOR};
+        // Delays in hundredths of a second; viewers slow anything under 2 to 10, so at most 50 fps.
+        GraphicsControlBlock control{DISPOSE_DO_NOT, false, std::max(2, (100 + m_fps / 2) / m_fps), NO_TRANSPARENT_COLOR};
         GifByteType extension[4];
         EGifGCBToExtension(&control, extension);
         GifFileType* g = m_gifFile->file;
