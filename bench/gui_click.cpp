@@ -80,12 +80,21 @@ int main(int argc, char** argv)
             return 1;
         }
     }
+    // Zoom steps (the wheel's 1.25x around the middle of the first hidden column), each a whole new frame.
+    std::vector<double> zoomMs;
+    for (int k = 0; k < 8; ++k) {
+        clock.restart();
+        net->zoomAt(net->neuronPosition({set, n / 2}), 1.25);
+        canvas->repaint();
+        zoomMs.push_back(static_cast<double>(clock.nsecsElapsed()) / 1e6);
+    }
     const std::vector<rewire::NeuronIndex> arch = s->network->architecture();
     std::vector<double> sorted = ms;
     std::sort(sorted.begin(), sorted.end());
     std::printf("gui_click %s: %lld neurons, %lld edges; open %.0f ms, first frame %.0f ms; click to repaint (%s, %d clicks): "
-                "median %.1f ms, max %.1f ms\n",
+                "median %.1f ms, max %.1f ms; zoom step (8 of 1.25x): median %.0f ms, max %.0f ms\n",
                 argv[1], static_cast<long long>(std::accumulate(arch.begin(), arch.end(), 0LL)), static_cast<long long>(s->network->edgeCount()), openMs,
-                firstMs, zoomed ? "zoomed in" : "zoomed out", clicks, rewire::median(ms), sorted.back());
+                firstMs, zoomed ? "zoomed in" : "zoomed out", clicks, rewire::median(ms), sorted.back(), rewire::median(zoomMs),
+                *std::max_element(zoomMs.begin(), zoomMs.end()));
     return 0;
 }

@@ -399,9 +399,17 @@ void NetworkView::columnStats()
     m_statsOf = m_snapshot;
     m_maxScore.clear();
     m_dead.clear();
+    m_maxAbs.clear();
     if (!m_snapshot)
         return;
     const Snapshot& s = *m_snapshot;
+    if (s.network)
+        for (int l = 0; l < s.network->layerCount(); ++l) {
+            float most = 0;
+            for (float v : s.network->layer(l).weights())
+                most = std::max(most, std::abs(v));
+            m_maxAbs.push_back(most > 0 ? most : 1.0f);
+        }
     for (std::size_t k = 0; k + 1 < s.setStart.size(); ++k) {
         double best = 0;
         std::int64_t dead = 0;
@@ -417,6 +425,7 @@ void NetworkView::columnStats()
 void NetworkView::renderBase(QPainter& p, QSize size)
 {
     m_perBlock.clear();
+    m_drawn.clear();
     m_densityMax = 0;
     m_titleLines.clear();
     if (!m_snapshot || !m_snapshot->network) {
@@ -512,61 +521,56 @@ void NetworkView::renderBase(QPainter& p, QSize size)
                     p.drawPolygon(band, 4);
                 }
         } else {
-            float maxAbs = 0;
-            for (float v : w)
-                maxAbs = std::max(maxAbs, std::abs(v));
-            if (maxAbs == 0)
-                maxAbs = 1;
-            // The edges in view (an end in view), and the strongest `budget` of them.
-            const bool all = m_zoom <= 1.0001;
-            std::vector<EdgeIndex> candidates;
-            EdgeIndex inViewCount = layer.edgeCount();
-            if (!all) {
-                for (NeuronIndex j = 0; j < layer.outputs(); ++j)
-                    for (EdgeIndex e = rowPtr[j]; e < rowPtr[j + 1]; ++e)
-                        if (inView(l + 1, j) || inView(l, colIdx[static_cast<std::size_t>(e)]))
-                            candidates.push_back(e);
-                inViewCount = static_cast<EdgeIndex>(candidates.size());
-            }
+            const float maxAbs = m_maxAbs[static_cast<std::size_t>(l)];
+            // The strongest `budget` edges in view (an end in view), kept in a heap while the edges
+            // in view stream past: one pass, nothing copied. Zoomed in, the edges in view are found
+            // from the neurons in view, their rows (fan-in, CSR) and columns (fan-out, CSC), so a
+            // frame costs what is in view, not the whole layer.
+            struct Kept {
+                float mag;
+                NeuronIndex from, to;
+                float w;
+                bool operator>(const Kept& o) const { return mag > o.mag; }
+            };
             const EdgeIndex budget = detail == Detail::All ? std::max<EdgeIndex>(200000, m_budget) : m_budget;
-            float threshold = 0;
-            if (inViewCount > budget) {
-                std::vector<float> mags;
-                mags.reserve(static_cast<std::size_t>(inViewCount));
-                if (all)
-                    for (float v : w)
-                        mags.push_back(std::abs(v));
-                else
-                    for (EdgeIndex e : candidates)
-                        mags.push_back(std::abs(w[e]));
-                std::nth_element(mags.begin(), mags.begin() + (budget - 1), mags.end(), std::greater<>());
-                threshold = mags[static_cast<std::size_t>(budget - 1)];
+            std::vector<Kept> heap; // min-heap on |w|
+            heap.reserve(static_cast<std::size_t>(std::min<EdgeIndex>(budget, layer.edgeCount())));
+            const auto consider = [&](NeuronIndex from, NeuronIndex to, float v) {
+                const float mag = std::abs(v);
+                if (static_cast<EdgeIndex>(heap.size()) < budget) {
+                    heap.push_back({mag, from, to, v});
+                    std::push_heap(heap.begin(), heap.end(), std::greater<>());
+                } else if (mag > heap.front().mag) {
+                    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+                    heap.back() = {mag, from, to, v};
+                    std::push_heap(heap.begin(), heap.end(), std::greater<>());
+                }
+            };
+            const auto [a0, a1] = view[static_cast<std::size_t>(l)];
+            const auto [b0, b1] = view[static_cast<std::size_t>(l) + 1];
+            for (NeuronIndex j = b0; j <= b1; ++j)
+                for (EdgeIndex e = rowPtr[j]; e < rowPtr[j + 1]; ++e)
+                    consider(colIdx[static_cast<std::size_t>(e)], j, w[e]);
+            const bool allRows = b0 == 0 && b1 == layer.outputs() - 1;
+            if (!allRows) {
+                const auto colPtr = layer.colPtr();
+                const auto cscRow = layer.cscRow();
+                const auto cscPerm = layer.cscPerm();
+                for (NeuronIndex i = a0; i <= a1; ++i)
+                    for (EdgeIndex k = colPtr[i]; k < colPtr[i + 1]; ++k)
+                        if (const NeuronIndex j = cscRow[k]; j < b0 || j > b1) // (rows in view are in already)
+                            consider(i, j, w[cscPerm[k]]);
             }
             // Opacity in a few levels of |w| per sign, each drawn in one call with one pen (a pen per
             // edge costs more than the line), weakest level first so the strongest end on top.
             constexpr int kLevels = 10;
             std::vector<QLineF> buckets[2][kLevels];
-            EdgeIndex drawn = 0;
-            const auto add = [&](NeuronIndex from, NeuronIndex to, float v) {
-                if (std::abs(v) < threshold || drawn >= budget)
-                    return;
-                ++drawn;
-                const double rel = std::abs(v) / maxAbs;
+            const auto drawn = static_cast<EdgeIndex>(heap.size());
+            m_drawn.push_back({drawn, heap.empty() ? 0.0f : heap.front().mag});
+            for (const Kept& k : heap) {
+                const double rel = k.mag / maxAbs;
                 const int level = std::min(kLevels - 1, static_cast<int>(rel * rel * kLevels));
-                buckets[v >= 0][level].emplace_back(QPointF(x0, g.y(l, from)), QPointF(x1, g.y(l + 1, to)));
-            };
-            if (all) {
-                for (NeuronIndex j = 0; j < layer.outputs(); ++j)
-                    for (EdgeIndex e = rowPtr[j]; e < rowPtr[j + 1]; ++e)
-                        add(colIdx[static_cast<std::size_t>(e)], j, w[e]);
-            } else {
-                // Candidates are in row order: the row of each is found by walking rowPtr along.
-                NeuronIndex j = 0;
-                for (EdgeIndex e : candidates) {
-                    while (rowPtr[j + 1] <= e)
-                        ++j;
-                    add(colIdx[static_cast<std::size_t>(e)], j, w[e]);
-                }
+                buckets[k.w >= 0][level].emplace_back(QPointF(x0, g.y(l, k.from)), QPointF(x1, g.y(l + 1, k.to)));
             }
             const double base = drawn > 20000 ? 0.05 : 0.12;
             for (int level = 0; level < kLevels; ++level)

@@ -67,6 +67,13 @@ public:
     double neuronsPerBlock(int set) const;
     // The title lines of the last frame, for tests.
     QStringList titleLines() const { return m_titleLines; }
+    // Per layer in the last frame's strongest/all modes: the edges drawn and the smallest |w| among
+    // them, for tests.
+    struct DrawnEdges {
+        EdgeIndex count = 0;
+        float weakest = 0;
+    };
+    const std::vector<DrawnEdges>& drawnEdges() const { return m_drawn; }
     // The colour scale of the last block-density frame: its largest density (0: not drawn).
     double densityScaleMax() const { return m_densityMax; }
     // Whether the last frame reused the cached base (a selection change only), for tests.
@@ -86,11 +93,13 @@ private:
     QString m_searchError;
     QStringList m_titleLines;
     std::vector<double> m_perBlock;
+    std::vector<DrawnEdges> m_drawn;
     double m_densityMax = 0;
     // Per snapshot: each column's largest score (importance; inputs: out-strength) and dead count.
     std::weak_ptr<const Snapshot> m_statsOf;
     std::vector<double> m_maxScore;
     std::vector<std::int64_t> m_dead;
+    std::vector<float> m_maxAbs;    // each layer's largest |w|
 
     QStringList titleParts() const;
     std::vector<LegendKey> legendKeys() const;

@@ -1499,6 +1499,39 @@ void GuiTest::networkZoomsPansAndFinds()
     QCOMPARE(net->neuronAt(at), under); // still under the pointer, now drawn ~86 times apart
     QVERIFY(std::abs(net->neuronPosition(under).y() - at.y()) <= net->zoom() * std::abs(before - at.y()) + 0.5 * (net->neuronPosition({1, under.index + 1}).y() - net->neuronPosition(under).y()));
     QCOMPARE(net->neuronsPerBlock(1), 1.0); // opened up into single neurons
+    // The edges drawn are the strongest of those with an end in view, per layer (a budget of 50
+    // here, under what is in view).
+    net->setEdgeBudget(50);
+    frame();
+    {
+        int over = 0;
+        const NetworkGraph& g = *w.currentSnapshot()->network;
+        QCOMPARE(net->drawnEdges().size(), std::size_t(g.layerCount()));
+        for (int l = 0; l < g.layerCount(); ++l) {
+            const SparseLayer& layer = g.layer(l);
+            // In view: the neurons that a click on their drawn centre finds (none outside the columns' band).
+            std::vector<std::vector<char>> inView(2);
+            for (int side = 0; side < 2; ++side)
+                for (NeuronIndex i = 0; i < g.architecture()[static_cast<std::size_t>(l + side)]; ++i)
+                    inView[static_cast<std::size_t>(side)].push_back(
+                        net->neuronAt(net->neuronPosition({l + side, i}).toPoint()) == NeuronRef{l + side, i});
+            auto visible = [&](int k, NeuronIndex i) { return inView[static_cast<std::size_t>(k - l)][static_cast<std::size_t>(i)] != 0; };
+            std::vector<float> mags;
+            for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+                for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+                    if (visible(l + 1, j) || visible(l, layer.colIdx()[static_cast<std::size_t>(e)]))
+                        mags.push_back(std::abs(layer.weights()[static_cast<std::size_t>(e)]));
+            std::sort(mags.begin(), mags.end(), std::greater<>());
+            const auto expected = std::min<std::size_t>(50, mags.size());
+            over += mags.size() > 50;
+            QCOMPARE(net->drawnEdges()[static_cast<std::size_t>(l)].count, static_cast<EdgeIndex>(expected));
+            if (expected > 0)
+                QCOMPARE(net->drawnEdges()[static_cast<std::size_t>(l)].weakest, mags[expected - 1]);
+        }
+        QVERIFY(over >= 2);
+    }
+    net->setEdgeBudget(1500);
+    frame();
     if (const char* shots = std::getenv("REWIRE_TEST_SHOTS")) // to look at
         net->grab().save(QDir(shots).filePath("network_zoomed.png"));
     // Zoomed, a click lands on the neuron drawn there, and selects it everywhere.
