@@ -1,7 +1,6 @@
 #include "gui/compared_runs.h"
 
 #include <algorithm>
-#include <regex>
 #include <stdexcept>
 
 namespace rewire::gui {
@@ -23,10 +22,11 @@ ComparedRun readRun(const fs::path& dir, bool inCompareFolder)
     if (run.name.empty()) // "runs/a/"
         run.name = dir.parent_path().filename().string();
     run.group = run.name;
-    static const std::regex seed("^(.+)-seed[0-9]+$");
-    std::smatch m;
-    if (inCompareFolder && std::regex_match(run.name, m, seed))
-        run.group = m[1];
+    // `rewire compare` names its runs <method>-seed<S>.
+    const std::size_t at = run.name.rfind("-seed");
+    if (inCompareFolder && at != std::string::npos && at > 0 && at + 5 < run.name.size() &&
+        run.name.find_first_not_of("0123456789", at + 5) == std::string::npos)
+        run.group = run.name.substr(0, at);
     if (!fs::exists(dir / "metrics.csv") && !fs::exists(dir / "config.json"))
         throw std::runtime_error(dir.string() + ": not a run folder (no metrics.csv or config.json)");
     if (fs::exists(dir / "metrics.csv"))
@@ -60,7 +60,7 @@ std::vector<ComparedRun> loadComparedRuns(const fs::path& path)
     return runs;
 }
 
-std::shared_ptr<const NetworkGraph> comparedNetwork(const ComparedRun& run, int epoch, int* found)
+fs::path comparedNetworkFile(const ComparedRun& run, int epoch, int* found)
 {
     *found = -1;
     fs::path file;
@@ -73,9 +73,7 @@ std::shared_ptr<const NetworkGraph> comparedNetwork(const ComparedRun& run, int 
         *found = run.finalEpoch;
         file = run.dir / "model.rwm";
     }
-    if (file.empty())
-        return nullptr;
-    return std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
+    return file;
 }
 
 } // namespace rewire::gui

@@ -32,8 +32,9 @@ std::vector<ComparedRun> loadComparedRuns(const std::filesystem::path& path);
 // True for a `rewire compare` folder.
 bool isCompareFolder(const std::filesystem::path& path);
 
-// The run's network after `epoch` epochs: its snapshot of that epoch, or model.rwm when the run
-// ended there; else the latest one before (`*found` says which epoch; -1 and null when none).
-std::shared_ptr<const NetworkGraph> comparedNetwork(const ComparedRun& run, int epoch, int* found);
+// The file of the run's network after `epoch` epochs: its snapshot of that epoch, or model.rwm when
+// the run ended there; else the latest one before (`*found` says which epoch; -1 and an empty
+// path when none).
+std::filesystem::path comparedNetworkFile(const ComparedRun& run, int epoch, int* found);
 
 } // namespace rewire::gui

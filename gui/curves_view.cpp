@@ -360,13 +360,14 @@ void CurvesView::refresh()
         // Other runs: per epoch, the mean over the seeds that reached it, and ± the sample sd.
         for (std::size_t r = 0; k < 3 && r < m_runs.size(); ++r) {
             QList<QPointF> mean, upper, lower;
+            std::vector<std::vector<double>> byEpoch(static_cast<std::size_t>(last) + 1);
+            for (const std::vector<EpochMetrics>& seed : m_runs[r].seeds)
+                for (const EpochMetrics& m : seed)
+                    if (const double x = p.curves[0].value(m); m.complete && m.epoch >= 1 && m.epoch <= last && std::isfinite(x))
+                        byEpoch[static_cast<std::size_t>(m.epoch)].push_back(x);
             for (int e = 1; e <= last; ++e) {
-                std::vector<double> v;
-                for (const std::vector<EpochMetrics>& seed : m_runs[r].seeds)
-                    for (const EpochMetrics& m : seed)
-                        if (m.epoch == e && m.complete && std::isfinite(p.curves[0].value(m)))
-                            v.push_back(p.curves[0].value(m));
-                if (v.empty() || (logX && e < 1))
+                const std::vector<double>& v = byEpoch[static_cast<std::size_t>(e)];
+                if (v.empty())
                     continue;
                 double sum = 0, squares = 0;
                 for (double x : v)

@@ -9,12 +9,12 @@
 #include "gui/network_view.h"
 #include "gui/neuron_table_view.h"
 #include "gui/timeline_widget.h"
+#include "gui/video_writer.h"
 
 #include <CLI/CLI.hpp>
 
 #include <QApplication>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QStatusBar>
 #include <QTimer>
@@ -116,8 +116,7 @@ Options parse(int argc, char** argv)
             o.config.emplace_back(key, values[key]);
     if (!o.demo && o.open.isEmpty() && (!o.screenshot.isEmpty() || !o.views.isEmpty() || !o.frames.isEmpty() || !o.video.isEmpty()))
         usage("--screenshot, --views, --frames and --video need --demo or --open");
-    if (const QString suffix = QFileInfo(o.video).suffix().toLower();
-        !o.video.isEmpty() && suffix != "mp4" && suffix != "webm" && suffix != "gif")
+    if (!o.video.isEmpty() && !rewire::gui::VideoWriter::supported(o.video))
         usage("--video " + video + ": expected a .mp4, .webm or .gif file");
     return o;
 }
@@ -172,12 +171,7 @@ int finish(rewire::gui::MainWindow& w, const Options& o)
     w.showView(o.view);
     QApplication::processEvents();
     // A comparison with another run (a compare folder) is shown done, not "computing…".
-    QElapsedTimer clock;
-    clock.start();
-    while (w.comparisonPending() && clock.elapsed() < 120000) {
-        QApplication::processEvents(QEventLoop::AllEvents, 20);
-        w.poll();
-    }
+    w.waitForComparison(120000);
     int code = 0;
     if (!o.views.isEmpty()) {
         QDir().mkpath(o.views);

@@ -49,6 +49,7 @@
 #include <QSvgGenerator>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -271,6 +272,10 @@ QWidget* MainWindow::buildForm()
         layout->addWidget(box);
     }
     auto* methodBox = qobject_cast<QComboBox*>(m_fields["method"]);
+    for (int i = 0; i < methodBox->count(); ++i) // each method in the list with its paper
+        for (const MethodSpec& m : methodRegistry())
+            if (m.name == methodBox->itemText(i).toStdString())
+                methodBox->setItemData(i, QString::fromStdString(m.summary + " (" + m.source + ")"), Qt::ToolTipRole);
     connect(methodBox, &QComboBox::currentTextChanged, this, [this] { showMethodFields(); });
     showMethodFields();
     // The GUI keeps every epoch on the timeline: default to a snapshot per epoch in the run folder.
@@ -455,10 +460,6 @@ void MainWindow::showMethodFields()
         m_tips["method"] = tip;
         if (m_badField != "method")
             box->setToolTip(tip);
-        for (int i = 0; i < box->count(); ++i)
-            for (const MethodSpec& m : methodRegistry())
-                if (m.name == box->itemText(i).toStdString())
-                    box->setItemData(i, QString::fromStdString(m.summary + " (" + m.source + ")"), Qt::ToolTipRole);
     }
     for (const MethodRow& r : m_methodRows)
         r.form->setRowVisible(r.field, std::find(r.methods.begin(), r.methods.end(), method) != r.methods.end());
@@ -864,6 +865,8 @@ bool MainWindow::addComparedRun(const QString& path)
 void MainWindow::clearComparedRuns()
 {
     m_compared.clear();
+    m_bFile.clear();
+    m_bNetwork.reset();
     ++m_comparisonGeneration; // a pending result is for runs no longer listed
     m_comparison = {};
     m_degrees->setAgainst(nullptr, {});
@@ -935,23 +938,29 @@ void MainWindow::updateComparison()
         return;
     }
     m_jobKey = {run, a->epoch};
-    const ComparedRun b = m_compared[static_cast<std::size_t>(run)];
-    m_job = std::async(std::launch::async, [b, run, a, generation = m_comparisonGeneration] {
+    const ComparedRun& b = m_compared[static_cast<std::size_t>(run)];
+    int epochB = -1;
+    const std::filesystem::path file = comparedNetworkFile(b, a->epoch, &epochB);
+    // B's network is loaded once while the cursor moves over epochs that map to the same file.
+    std::shared_ptr<const NetworkGraph> loaded = !file.empty() && file == m_bFile ? m_bNetwork : nullptr;
+    m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, run, a, generation = m_comparisonGeneration] {
         Comparison c;
         c.generation = generation;
         c.run = run;
         c.a = a;
         c.epoch = a->epoch;
         c.batch = a->batch;
-        c.runName = QString::fromStdString(b.name);
+        c.runName = QString::fromStdString(name);
+        c.file = file;
+        c.epochB = epochB;
         try {
-            c.network = comparedNetwork(b, a->epoch, &c.epochB);
-            if (!c.network) {
-                c.error = QObject::tr("%1 has no network at or before epoch %2").arg(QString::fromStdString(b.name)).arg(a->epoch);
+            if (file.empty()) {
+                c.error = QObject::tr("%1 has no network at or before epoch %2").arg(c.runName).arg(a->epoch);
                 return c;
             }
+            c.network = loaded ? loaded : std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
             if (c.network->architecture() != a->network->architecture()) {
-                c.error = QObject::tr("%1 has another architecture").arg(QString::fromStdString(b.name));
+                c.error = QObject::tr("%1 has another architecture").arg(c.runName);
                 c.network.reset(); // nothing of it is shown
                 return c;
             }
@@ -979,6 +988,10 @@ void MainWindow::pollComparison()
     if (!m_job.valid() || m_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return;
     m_comparison = m_job.get();
+    if (m_comparison.network) {
+        m_bFile = m_comparison.file;
+        m_bNetwork = m_comparison.network;
+    }
     // A result for runs or a snapshot no longer shown (the list changed, another run was opened,
     // the cursor moved) is dropped; updateComparison() asks for the one wanted now.
     const SnapshotPtr shown = currentSnapshot();
@@ -989,6 +1002,19 @@ void MainWindow::pollComparison()
     else
         m_degrees->setAgainst(nullptr, {});
     updateComparison(); // the cursor or B may have moved meanwhile
+}
+
+bool MainWindow::waitForComparison(int ms)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (comparisonPending() && clock.elapsed() < ms) {
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
+        pollComparison();
+        if (comparisonPending())
+            QThread::msleep(5);
+    }
+    return !comparisonPending();
 }
 
 QString MainWindow::comparisonText() const
@@ -1361,9 +1387,8 @@ QImage MainWindow::timelineFrame() const
     const SnapshotPtr s = currentSnapshot();
     QString text = runName();
     if (s)
-        text += tr("  ·  epoch %1%2  (%3 of %4)")
-                    .arg(s->epoch)
-                    .arg(s->batch > 0 ? tr(", batch %1").arg(s->batch) : QString())
+        text += tr("  ·  %1  (%2 of %3)")
+                    .arg(epochLabel(*s))
                     .arg(m_timeline->cursor() + 1)
                     .arg(m_timeline->count());
     p.setPen(palette().color(QPalette::WindowText));
@@ -1383,7 +1408,7 @@ QString MainWindow::exportVideo(const QString& file, int fps)
     }
     VideoWriter video(file, fps, m_ffmpeg);
     const QString suffix = QFileInfo(file).suffix().toLower();
-    if (suffix != "mp4" && suffix != "webm" && suffix != "gif") {
+    if (!VideoWriter::supported(file)) {
         m_lastError = tr("%1: a video is .mp4 or .webm (through ffmpeg) or .gif").arg(file);
         return {};
     }

@@ -96,6 +96,8 @@ public:
     bool setAgainst(const QString& name);
     QString comparisonText() const;
     bool comparisonPending() const { return m_job.valid(); }
+    // Processes events until the comparison is done and shown; false after `ms` milliseconds.
+    bool waitForComparison(int ms);
     struct Comparison {
         std::uint64_t generation = 0; // of the compared runs' list and the shown run
         std::weak_ptr<const Snapshot> a; // the snapshot compared
@@ -103,6 +105,7 @@ public:
         int batch = 0;
         int run = -1, epoch = -1; // B's index in comparedRuns(), A's epoch
         int epochB = -1;          // the epoch of B's network (its latest at or before A's epoch)
+        std::filesystem::path file; // B's network's
         std::shared_ptr<const NetworkGraph> network;
         double nnstd = NAN, hiddenNnstd = NAN, turnover = NAN;
         QString error;
@@ -228,6 +231,8 @@ private:
     QLabel* m_comparisonLabel = nullptr;
     Comparison m_comparison;
     std::uint64_t m_comparisonGeneration = 1;
+    std::filesystem::path m_bFile; // the last network of B loaded, kept for the next comparison
+    std::shared_ptr<const NetworkGraph> m_bNetwork;
     bool m_framing = false; // forEachTimelineFrame() is moving the cursor
     std::future<Comparison> m_job;
     std::pair<int, int> m_jobKey{-1, -1};

@@ -228,22 +228,19 @@ void NetworkView::setView(double zoom, double centre)
 
 void NetworkView::fitView() { setView(1, 0.5); }
 
-namespace {
-
-// The layout of a frame of `size` for the snapshot `s` (title lines and key rows decide the margins).
-struct Frame {
+// The layout of a frame: title lines and key rows (they decide the margins) and where the columns go.
+struct NetworkView::Frame {
     QStringList title;
     std::vector<std::vector<Key>> keys;
     Geometry g;
 };
 
-Frame frameLayout(const Snapshot& s, QSize size, const QFontMetrics& fm, const QStringList& titleParts,
-                  const std::vector<Key>& keys, double zoom, double centre)
+NetworkView::Frame NetworkView::frame(QSize size, const QFontMetrics& fm) const
 {
     Frame f;
-    f.title = wrapParts(titleParts, fm, size.width() - 8);
-    f.keys = keyRows(keys, fm, size.width() - 8);
-    f.g.n = s.network->architecture();
+    f.title = wrapParts(titleParts(), fm, size.width() - 8);
+    f.keys = keyRows(legendKeys(), fm, size.width() - 8);
+    f.g.n = m_snapshot->network->architecture();
     const int sets = static_cast<int>(f.g.n.size());
     for (int k = 0; k < sets; ++k)
         f.g.x.push_back(kLeft + (size.width() - kLeft - kRight) * (sets > 1 ? static_cast<double>(k) / (sets - 1) : 0.5));
@@ -252,12 +249,12 @@ Frame frameLayout(const Snapshot& s, QSize size, const QFontMetrics& fm, const Q
     f.g.bottom = size.height() - (h + 6 + h * static_cast<int>(f.keys.size()) + 8); // edge counts, then the keys
     if (f.g.bottom < f.g.top + 20)
         f.g.bottom = f.g.top + 20;
-    f.g.zoom = zoom;
-    f.g.centre = centre;
+    f.g.zoom = m_zoom;
+    f.g.centre = m_centre;
     return f;
 }
 
-} // namespace
+NetworkView::Frame NetworkView::frame() const { return frame(m_canvas->size(), QFontMetrics(m_canvas->font())); }
 
 QStringList NetworkView::titleParts() const
 {
@@ -295,8 +292,7 @@ NeuronRef NetworkView::neuronAt(QPoint point) const
 {
     if (!m_snapshot || !m_snapshot->network)
         return {};
-    const Frame f = frameLayout(*m_snapshot, m_canvas->size(), QFontMetrics(m_canvas->font()), titleParts(), legendKeys(),
-                                m_zoom, m_centre);
+    const Frame f = frame();
     const Geometry& g = f.g;
     for (int k = 0; k < static_cast<int>(g.x.size()); ++k) {
         if (std::abs(point.x() - g.x[static_cast<std::size_t>(k)]) > 10 || point.y() < g.top || point.y() >= g.bottom)
@@ -314,8 +310,7 @@ QPointF NetworkView::neuronPosition(NeuronRef neuron) const
 {
     if (!m_snapshot || !m_snapshot->network || !neuron.valid() || neuron.set >= m_snapshot->network->neuronSetCount())
         return {};
-    const Frame f = frameLayout(*m_snapshot, m_canvas->size(), QFontMetrics(m_canvas->font()), titleParts(), legendKeys(),
-                                m_zoom, m_centre);
+    const Frame f = frame();
     return {f.g.x[static_cast<std::size_t>(neuron.set)], f.g.y(neuron.set, static_cast<double>(neuron.index))};
 }
 
@@ -328,8 +323,7 @@ void NetworkView::zoomAt(QPointF point, double factor)
 {
     if (!m_snapshot || !m_snapshot->network)
         return;
-    const Frame f = frameLayout(*m_snapshot, m_canvas->size(), QFontMetrics(m_canvas->font()), titleParts(), legendKeys(),
-                                m_zoom, m_centre);
+    const Frame f = frame();
     const double y = std::clamp(point.y(), f.g.top, f.g.bottom);
     const double under = f.g.fraction(y); // stays under the pointer
     const double zoom = std::clamp(m_zoom * factor, 1.0, maxZoom());
@@ -340,8 +334,7 @@ void NetworkView::panBy(double pixels)
 {
     if (!m_snapshot || !m_snapshot->network)
         return;
-    const Frame f = frameLayout(*m_snapshot, m_canvas->size(), QFontMetrics(m_canvas->font()), titleParts(), legendKeys(),
-                                m_zoom, m_centre);
+    const Frame f = frame();
     setView(m_zoom, m_centre - pixels / (m_zoom * f.g.height()));
 }
 
@@ -381,8 +374,7 @@ bool NetworkView::findNeuron(int set, NeuronIndex index)
         return false;
     }
     // Zoomed in until single neurons show in its column (kept if already so), centred on it.
-    const Frame f = frameLayout(*m_snapshot, m_canvas->size(), QFontMetrics(m_canvas->font()), titleParts(), legendKeys(),
-                                m_zoom, m_centre);
+    const Frame f = frame();
     const double count = static_cast<double>(arch[static_cast<std::size_t>(set)]);
     double zoom = m_zoom;
     if (zoom * f.g.height() / count < 2 * kDotSpacing)
@@ -439,9 +431,9 @@ void NetworkView::renderBase(QPainter& p, QSize size)
     const NetworkGraph& net = *s.network;
     columnStats();
     clampView();
-    const Frame frame = frameLayout(s, size, fm, titleParts(), legendKeys(), m_zoom, m_centre);
-    const Geometry& g = frame.g;
-    m_titleLines = frame.title;
+    const Frame fr = frame(size, fm);
+    const Geometry& g = fr.g;
+    m_titleLines = fr.title;
     const auto detail = static_cast<Detail>(m_detail->currentIndex());
     const bool changes = m_changes->isChecked() && s.hasPrevious;
     std::vector<std::pair<NeuronIndex, NeuronIndex>> view;
@@ -652,9 +644,9 @@ void NetworkView::renderBase(QPainter& p, QSize size)
 
     // Title, wrapped (never clipped); each column's name, size and dead count; edge counts per layer.
     p.setPen(Qt::black);
-    for (int line = 0; line < frame.title.size(); ++line)
-        p.drawText(QPointF(4, 2 + fm.ascent() + line * h), frame.title[line]);
-    const double labelsTop = 4 + h * frame.title.size();
+    for (int line = 0; line < fr.title.size(); ++line)
+        p.drawText(QPointF(4, 2 + fm.ascent() + line * h), fr.title[line]);
+    const double labelsTop = 4 + h * fr.title.size();
     // Columns too close for their names get short ones (in, h1, h2, …, out).
     bool shortNames = false;
     for (int k = 0; k < net.neuronSetCount(); ++k)
@@ -686,7 +678,7 @@ void NetworkView::renderBase(QPainter& p, QSize size)
     }
     // The keys, in rows that fit; the density scale as a gradient labelled with its range.
     double ky = g.bottom + 6 + h + fm.ascent() + 2;
-    for (const std::vector<Key>& row : frame.keys) {
+    for (const std::vector<Key>& row : fr.keys) {
         double kx = 8;
         for (const Key& key : row) {
             QString text = key.text;
@@ -749,8 +741,8 @@ void NetworkView::renderSelection(QPainter& p, QSize size)
     p.setFont(m_canvas->font());
     const Snapshot& s = *m_snapshot;
     const NetworkGraph& net = *s.network;
-    const Frame frame = frameLayout(s, size, p.fontMetrics(), titleParts(), legendKeys(), m_zoom, m_centre);
-    const Geometry& g = frame.g;
+    const Frame fr = frame(size, p.fontMetrics());
+    const Geometry& g = fr.g;
     // The selected neuron's fan-in and fan-out, complete, cut to the columns' band.
     if (m_selected.valid()) {
         const int k = m_selected.set;

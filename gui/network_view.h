@@ -21,6 +21,7 @@
 #include <vector>
 
 class QComboBox;
+class QFontMetrics;
 class QCheckBox;
 class QLabel;
 class QLineEdit;
@@ -101,6 +102,9 @@ private:
     std::vector<std::int64_t> m_dead;
     std::vector<float> m_maxAbs;    // each layer's largest |w|
 
+    struct Frame;
+    Frame frame(QSize size, const QFontMetrics& fm) const; // needs a snapshot with a network
+    Frame frame() const;                                   // the canvas's
     QStringList titleParts() const;
     std::vector<LegendKey> legendKeys() const;
     void render(QPainter& painter, QSize size);

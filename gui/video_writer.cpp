@@ -29,6 +29,12 @@ struct VideoWriter::Gif {
     }
 };
 
+bool VideoWriter::supported(const QString& file)
+{
+    const QString suffix = QFileInfo(file).suffix().toLower();
+    return suffix == "mp4" || suffix == "webm" || suffix == "gif";
+}
+
 QString VideoWriter::findFfmpeg(const QString& name)
 {
     if (name.isEmpty())
@@ -73,9 +79,9 @@ bool VideoWriter::fail(const QString& message)
 
 bool VideoWriter::start()
 {
-    const QString suffix = QFileInfo(m_file).suffix().toLower();
-    if (!m_gif && suffix != "mp4" && suffix != "webm")
+    if (!supported(m_file))
         return fail(QStringLiteral("%1: a video is .mp4, .webm or .gif").arg(m_file));
+    const QString suffix = QFileInfo(m_file).suffix().toLower();
     QDir().mkpath(QFileInfo(m_file).absolutePath());
     if (m_gif) {
         int error = 0;

@@ -34,6 +34,8 @@ public:
     int frames() const { return m_frames; }
     QSize size() const { return m_size; }
     const QString& error() const { return m_error; }
+    // Whether `file` names a kind of video this writes (.mp4, .webm, .gif).
+    static bool supported(const QString& file);
     // The ffmpeg program found for `name` (a path or a name on PATH), or empty.
     static QString findFfmpeg(const QString& name);
 

@@ -117,6 +117,27 @@ bool waitFor(F done, int ms = 30000)
     return true;
 }
 
+// Types `config` into the window's form and trains it into `runDir` to the end.
+bool trainInWindow(MainWindow& w, const TrainConfig& config, const QString& runDir)
+{
+    fillForm(w, config);
+    w.setRunDir(runDir);
+    QSignalSpy ended(&w, &MainWindow::trainingEnded);
+    return w.startTraining() && waitFor([&] { return !ended.isEmpty(); }, 60000);
+}
+
+// The window's questions, recorded and answered with `answer` (no by default).
+struct Questions : std::vector<QString> {
+    bool answer = false;
+    explicit Questions(MainWindow& w)
+    {
+        w.setConfirmer([this](const QString& q) {
+            push_back(q);
+            return answer;
+        });
+    }
+};
+
 QString rewireBin()
 {
     const char* bin = std::getenv("REWIRE_BIN");
@@ -943,12 +964,7 @@ void GuiTest::destructiveActionsAskFirst()
     MainWindow w;
     w.setInteractive(false);
     w.show();
-    std::vector<QString> asked;
-    bool answer = false;
-    w.setConfirmer([&](const QString& question) {
-        asked.push_back(question);
-        return answer;
-    });
+    Questions asked(w);
     // A finished run to open later (nothing to lose: no question).
     fillForm(w, tinyConfig(2));
     w.setRunDir(dir.filePath("done"));
@@ -982,20 +998,20 @@ void GuiTest::destructiveActionsAskFirst()
     QVERIFY(w.worker() && w.worker()->active());
     QVERIFY(!w.history().empty());
     // "Yes" to Open: training stops and the run opens.
-    answer = true;
+    asked.answer = true;
     QVERIFY2(w.openPath(dir.filePath("done")), qPrintable(w.lastError()));
     QCOMPARE(asked.size(), std::size_t(4));
     QVERIFY(!w.worker());
     QCOMPARE(w.history().back()->epoch, 2);
     // Start while browsing: "no" keeps the run open, "yes" starts.
-    answer = false;
+    asked.answer = false;
     w.setRunDir(dir.filePath("next"));
     QVERIFY(!w.startTraining());
     QCOMPARE(asked.size(), std::size_t(5));
     QVERIFY2(asked[4].contains("Start a new run"), qPrintable(asked[4]));
     QCOMPARE(w.history().size(), std::size_t(3)); // epochs 0, 1, 2 of "done"
     QVERIFY(!w.worker());
-    answer = true;
+    asked.answer = true;
     startPaused(dir.filePath("next"));
     QCOMPARE(asked.size(), std::size_t(6));
     // "Yes" to Reset while training.
@@ -1166,18 +1182,10 @@ void GuiTest::figuresExportAsSvgPdfAndPng()
     MainWindow w;
     w.setInteractive(false);
     w.show();
-    std::vector<QString> asked;
-    w.setConfirmer([&](const QString& q) {
-        asked.push_back(q);
-        return false;
-    });
+    Questions asked(w);
     QVERIFY(w.exportFigure("degrees", "svg", dir.path()).isEmpty()); // nothing to export yet
     QVERIFY2(w.lastError().contains("no snapshot"), qPrintable(w.lastError()));
-    fillForm(w, tinyConfig(2));
-    w.setRunDir(dir.filePath("run"));
-    QSignalSpy ended(&w, &MainWindow::trainingEnded);
-    QVERIFY(w.startTraining());
-    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QVERIFY(trainInWindow(w, tinyConfig(2), dir.filePath("run")));
     const QString out = dir.filePath("figures");
     // SVG: named after the view and epoch, well-formed, vector text and paths inside.
     for (const char* view : {"network", "curves", "degrees", "input", "adjacency", "neurons"}) {
@@ -1242,19 +1250,10 @@ void GuiTest::timelineExportsAsVideo()
     MainWindow w;
     w.resize(1024, 700);
     w.show();
-    std::vector<QString> asked;
-    bool answer = false;
-    w.setConfirmer([&](const QString& q) {
-        asked.push_back(q);
-        return answer;
-    });
+    Questions asked(w);
     QVERIFY(w.exportVideo(dir.filePath("none.mp4")).isEmpty()); // nothing to show yet
     QVERIFY2(w.lastError().contains("no snapshots"), qPrintable(w.lastError()));
-    fillForm(w, tinyConfig(3));
-    w.setRunDir(dir.filePath("run"));
-    QSignalSpy ended(&w, &MainWindow::trainingEnded);
-    QVERIFY(w.startTraining());
-    QVERIFY(waitFor([&] { return !ended.isEmpty(); }, 60000));
+    QVERIFY(trainInWindow(w, tinyConfig(3), dir.filePath("run")));
     const int frames = w.timeline()->count();
     QCOMPARE(frames, 4); // epochs 0 to 3
     const int cursor = w.timeline()->cursor();
@@ -1304,7 +1303,7 @@ void GuiTest::timelineExportsAsVideo()
     QCOMPARE(asked.size(), std::size_t(1));
     QVERIFY2(w.lastError().contains("exists"), qPrintable(w.lastError()));
     QCOMPARE(QFileInfo(gif).lastModified(), before);
-    answer = true;
+    asked.answer = true;
     QCOMPARE(w.exportVideo(gif, 1), gif);
     QCOMPARE(QImageReader(gif).imageCount(), frames);
     // Impossible requests: one clear error each.
@@ -1381,7 +1380,7 @@ void GuiTest::runsSideBySide()
     // A vs B at the cursor's epoch: NNSTD and turnover as the analysis computes them, B's degrees overlaid.
     QVERIFY(w.setAgainst("beta"));
     auto check = [&](int epoch) {
-        QVERIFY(waitFor([&] { QApplication::processEvents(); w.poll(); return !w.comparisonPending(); }, 60000));
+        QVERIFY(w.waitForComparison(60000));
         const QString file = QStringLiteral("/snapshots/epoch_%1.rwm").arg(epoch, 4, 10, QChar('0'));
         const NetworkGraph na = loadNetworkOnly((a + file).toStdString()), nb = loadNetworkOnly((b + file).toStdString());
         const TopologyDistance d = topologyDistance(na, nb);
@@ -1411,7 +1410,7 @@ void GuiTest::runsSideBySide()
     QVERIFY(w.openPath(cmp));
     QCOMPARE(w.comparedRuns().size(), std::size_t(4));
     QCOMPARE(w.runName(), QStringLiteral("accset-seed1"));
-    QVERIFY(waitFor([&] { QApplication::processEvents(); w.poll(); return !w.comparisonPending(); }, 60000));
+    QVERIFY(w.waitForComparison(60000));
     QCOMPARE(w.comparisonText().left(28), QStringLiteral("accset-seed1 vs accset-seed2")); // B: not A itself
     w.showView("curves");
     QApplication::processEvents();
@@ -1428,7 +1427,7 @@ void GuiTest::runsSideBySide()
     // by its own numbers (B has no epoch 3: its latest, epoch 2).
     QVERIFY(w.openPath(a));
     QCOMPARE(curves->runLegend().front(), QStringLiteral("alpha"));
-    QVERIFY(waitFor([&] { QApplication::processEvents(); w.poll(); return !w.comparisonPending(); }, 60000));
+    QVERIFY(w.waitForComparison(60000));
     {
         const NetworkGraph na = loadNetworkOnly((a + "/snapshots/epoch_0003.rwm").toStdString());
         const NetworkGraph nb = loadNetworkOnly((cmp + "/runs/accset-seed2/snapshots/epoch_0002.rwm").toStdString());
