@@ -14,6 +14,7 @@ namespace rewire {
 struct LayerTurnover {
     EdgeIndex common = 0, added = 0, removed = 0; // added: in b, not in a
     double jaccardDistance = 0;                   // 1 - |E_a ∩ E_b| / |E_a ∪ E_b|
+    int sampleShift = 0; // > 0: estimated on a 2^-shift sample of the positions (sampledTurnover)
 };
 
 struct ChangedEdge {

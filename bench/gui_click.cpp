@@ -2,6 +2,9 @@
 // shows the network view, then clicks neurons one after another, each time timing from the mouse
 // press to the end of the canvas's repaint (selection everywhere, the views' refresh, the frame).
 // Usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]  (QT_QPA_PLATFORM=offscreen without a display)
+//        gui_click --live RUN_DIR KEY=VALUE...   trains that configuration (the `rewire train` keys) in the
+//        window and measures on its first two snapshots, the second while the next epoch trains; prints
+//        what each snapshot cost the worker, its bytes, and the process's peak RSS.
 
 #include "run/run_folder.h"
 #include "gui/main_window.h"
@@ -11,6 +14,8 @@
 #include <QElapsedTimer>
 #include <QMouseEvent>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <clocale>
 #include <cmath>
@@ -19,37 +24,27 @@
 #include <cstdlib>
 #include <vector>
 
-int main(int argc, char** argv)
+namespace {
+
+QWidget* networkCanvas(rewire::gui::NetworkView* net)
 {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]\n");
-        return 2;
-    }
-    if (!std::getenv("DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
-        setenv("QT_QPA_PLATFORM", "offscreen", 1);
-    QApplication app(argc, argv);
-    std::setlocale(LC_NUMERIC, "C");
-    const int clicks = argc > 2 ? std::atoi(argv[2]) : 20;
-    const bool zoomed = argc > 3 && std::atoi(argv[3]) != 0;
-    rewire::gui::MainWindow w;
-    w.setInteractive(false);
-    w.resize(1600, 1000);
-    w.show();
-    QElapsedTimer clock;
-    clock.start();
-    if (!w.openPath(QString::fromLocal8Bit(argv[1]))) {
-        std::fprintf(stderr, "gui_click: %s\n", w.lastError().toLocal8Bit().constData());
-        return 1;
-    }
-    const double openMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
-    rewire::gui::NetworkView* net = w.networkView();
     QWidget* canvas = nullptr;
     for (QWidget* child : net->findChildren<QWidget*>())
         if (child->metaObject()->className() == QStringLiteral("QWidget") && child->width() > 150)
             canvas = child;
+    return canvas;
+}
+
+// The first frame of the shown snapshot, `clicks` clicks on the first hidden column, 8 zoom steps.
+bool measure(rewire::gui::MainWindow& w, const char* what, double openMs, int clicks, bool zoomed)
+{
+    QElapsedTimer clock;
+    rewire::gui::NetworkView* net = w.networkView();
+    net->fitView();
+    QWidget* canvas = networkCanvas(net);
     if (!canvas)
-        return 1;
-    clock.restart();
+        return false;
+    clock.start();
     canvas->repaint();
     QApplication::processEvents();
     const double firstMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
@@ -77,7 +72,7 @@ int main(int argc, char** argv)
         const rewire::gui::NeuronRef got = net->selectedNeuron();
         if (got.set != set || std::abs(net->neuronPosition(got).y() - at.y()) > 1.0) {
             std::fprintf(stderr, "gui_click: the click at (%g, %g) did not select the neuron drawn there\n", at.x(), at.y());
-            return 1;
+            return false;
         }
     }
     // Zoom steps (the wheel's 1.25x around the middle of the first hidden column), each a whole new frame.
@@ -93,8 +88,94 @@ int main(int argc, char** argv)
     std::sort(sorted.begin(), sorted.end());
     std::printf("gui_click %s: %lld neurons, %lld edges; open %.0f ms, first frame %.0f ms; click to repaint (%s, %d clicks): "
                 "median %.1f ms, max %.1f ms; zoom step (8 of 1.25x): median %.0f ms, max %.0f ms\n",
-                argv[1], static_cast<long long>(std::accumulate(arch.begin(), arch.end(), 0LL)), static_cast<long long>(s->network->edgeCount()), openMs,
+                what, static_cast<long long>(std::accumulate(arch.begin(), arch.end(), 0LL)), static_cast<long long>(s->edgeCount()), openMs,
                 firstMs, zoomed ? "zoomed in" : "zoomed out", clicks, rewire::median(ms), sorted.back(), rewire::median(zoomMs),
                 *std::max_element(zoomMs.begin(), zoomMs.end()));
+    std::printf("  snapshot of epoch %d: %s, %.2f s of the worker's time, %.1f MiB\n", s->epoch,
+                s->sketch ? "live sketch" : s->source == "live run" ? "live copy" : "loaded", s->analyseSeconds,
+                static_cast<double>(s->memoryBytes()) / (1 << 20));
+    std::fflush(stdout);
+    return true;
+}
+
+double peakRssMiB()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// --live RUN_DIR KEY=VALUE...: the run's first two snapshots, measured as they arrive.
+int live(rewire::gui::MainWindow& w, int argc, char** argv)
+{
+    for (int k = 3; k < argc; ++k) {
+        const std::string kv = argv[k];
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos) {
+            std::fprintf(stderr, "gui_click: expected KEY=VALUE, got %s\n", argv[k]);
+            return 2;
+        }
+        w.setConfigValue(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    w.setRunDir(QString::fromLocal8Bit(argv[2]));
+    w.setForce(true);
+    int arrived = 0;
+    bool ended = false;
+    QObject::connect(&w, &rewire::gui::MainWindow::snapshotArrived, [&](int) { ++arrived; });
+    QObject::connect(&w, &rewire::gui::MainWindow::trainingEnded, [&](rewire::gui::WorkerState) { ended = true; });
+    QElapsedTimer clock;
+    clock.start();
+    if (!w.startTraining()) {
+        std::fprintf(stderr, "gui_click: %s\n", w.lastError().toLocal8Bit().constData());
+        return 1;
+    }
+    for (int shown = 0; shown < 2;) {
+        QApplication::processEvents(QEventLoop::AllEvents, 50);
+        if (ended && arrived <= shown) {
+            std::fprintf(stderr, "gui_click: the run ended: %s\n", w.statusText().toLocal8Bit().constData());
+            return 1;
+        }
+        if (arrived > shown) {
+            const double at = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+            const std::string what = "live run, " + std::to_string(at) + " s after Start";
+            if (!measure(w, what.c_str(), 0, 20, false))
+                return 1;
+            shown = arrived;
+        }
+    }
+    while (!ended)
+        QApplication::processEvents(QEventLoop::AllEvents, 200);
+    std::printf("gui_click --live: run ended after %.0f s; peak RSS %.0f MiB\n", static_cast<double>(clock.nsecsElapsed()) / 1e9,
+                peakRssMiB());
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) {
+        std::fprintf(stderr, "usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]\n       gui_click --live RUN_DIR KEY=VALUE...\n");
+        return 2;
+    }
+    if (!std::getenv("DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
+        setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    QApplication app(argc, argv);
+    std::setlocale(LC_NUMERIC, "C");
+    rewire::gui::MainWindow w;
+    w.setInteractive(false);
+    w.resize(1600, 1000);
+    w.show();
+    if (std::string(argv[1]) == "--live")
+        return argc < 3 ? 2 : live(w, argc, argv);
+    const int clicks = argc > 2 ? std::atoi(argv[2]) : 20;
+    const bool zoomed = argc > 3 && std::atoi(argv[3]) != 0;
+    QElapsedTimer clock;
+    clock.start();
+    if (!w.openPath(QString::fromLocal8Bit(argv[1]))) {
+        std::fprintf(stderr, "gui_click: %s\n", w.lastError().toLocal8Bit().constData());
+        return 1;
+    }
+    const double openMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    return measure(w, argv[1], openMs, clicks, zoomed) ? 0 : 1;
 }

@@ -49,8 +49,9 @@ void AdjacencyView::render(QPainter& p, QSize size)
     const QString title = tr("%1 → %2, epoch %3: %4 of %5 possible edges (%6%)")
                               .arg(neuronSetName(s, l), neuronSetName(s, l + 1))
                               .arg(s.epoch)
-                              .arg(groupDigits(layer.edgeCount()), groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
-                              .arg(100.0 * layer.density(), 0, 'f', 2);
+                              .arg(groupDigits(s.layers[static_cast<std::size_t>(l)].edges),
+                                   groupDigits(static_cast<long long>(layer.inputs()) * layer.outputs()))
+                              .arg(100.0 * s.layers[static_cast<std::size_t>(l)].density, 0, 'f', 2);
     // The title and the line under it wrap (never cut); the line's room is that of its longest form.
     const int titleHeight = wrappedHeight(fm, size.width() - 8, {title, tr("128x128 blocks of ~00000.0x00000.0 neurons; colour = block density")});
     const int left = fm.height() * 2 + 8, top = titleHeight + 8, right = 90, bottom = fm.height() * 2 + 8;
@@ -58,15 +59,25 @@ void AdjacencyView::render(QPainter& p, QSize size)
     if (availW < 20 || availH < 20)
         return;
     // At most 128 blocks a side: with a few neurons per block, densities are not mere sampling noise.
-    const int cols = static_cast<int>(std::min<NeuronIndex>(layer.inputs(), std::min(availW, 128)));
-    const int rows = static_cast<int>(std::min<NeuronIndex>(layer.outputs(), std::min(availH, 128)));
+    // A sketched live network brings its block counts (its grids hold whole blocks of these).
+    const LayerSketch* sketch = s.sketch ? &s.sketch->layers[static_cast<std::size_t>(l)] : nullptr;
+    const auto blocks = [&](NeuronIndex n, int avail, int sketched) {
+        return static_cast<int>(sketch ? sketched : std::min<NeuronIndex>(n, std::min(avail, 128)));
+    };
+    const int cols = blocks(layer.inputs(), availW, !sketch ? 0 : sorted ? sketch->sortedIn : std::min(sketch->gridIn, 128));
+    const int rows = blocks(layer.outputs(), availH, !sketch ? 0 : sorted ? sketch->sortedOut : std::min(sketch->gridOut, 128));
     const double cellIn = static_cast<double>(layer.inputs()) / cols, cellOut = static_cast<double>(layer.outputs()) / rows;
+    // Neuron i of n in b blocks is in block ⌊i·b/n⌋, which starts at neuron ⌈i·n/b⌉.
+    const auto blockOf = [](std::int64_t i, std::int64_t n, std::int64_t b) { return static_cast<int>(i * b / n); };
+    const auto blockStart = [](std::int64_t k, std::int64_t n, std::int64_t b) { return (k * n + b - 1) / b; };
 
     // Position of each neuron along its axis: natural, or by degree (highest first, ties by index).
-    auto positions = [&](NeuronIndex n, auto degree) {
+    auto positions = [&](int set, bool inDegree) {
+        const NeuronIndex n = static_cast<NeuronIndex>(s.setStart[static_cast<std::size_t>(set) + 1] - s.setStart[static_cast<std::size_t>(set)]);
         std::vector<NeuronIndex> pos(static_cast<std::size_t>(n));
         std::iota(pos.begin(), pos.end(), 0);
         if (sorted) {
+            const auto degree = [&](NeuronIndex i) { return inDegree ? s.neuron(set, i).inDegree : s.neuron(set, i).outDegree; };
             std::vector<NeuronIndex> order(pos);
             std::stable_sort(order.begin(), order.end(), [&](NeuronIndex a, NeuronIndex b) { return degree(a) > degree(b); });
             for (NeuronIndex r = 0; r < n; ++r)
@@ -74,23 +85,33 @@ void AdjacencyView::render(QPainter& p, QSize size)
         }
         return pos;
     };
-    const auto inPos = positions(layer.inputs(), [&](NeuronIndex i) { return layer.outDegree(i); });
-    const auto outPos = positions(layer.outputs(), [&](NeuronIndex j) { return layer.inDegree(j); });
+    const auto inPos = positions(l, false);
+    const auto outPos = positions(l + 1, true);
     std::vector<double> count(static_cast<std::size_t>(rows) * cols);
-    for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
-        const int r = static_cast<int>(outPos[static_cast<std::size_t>(j)] / cellOut);
-        for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
-            const int c = static_cast<int>(inPos[static_cast<std::size_t>(layer.colIdx()[e])] / cellIn);
-            count[static_cast<std::size_t>(std::min(r, rows - 1)) * cols + std::min(c, cols - 1)] += 1;
+    if (sketch) {
+        const int gi = sorted ? sketch->sortedIn : sketch->gridIn, go = sorted ? sketch->sortedOut : sketch->gridOut;
+        const auto& grid = sorted ? sketch->sortedGrid : sketch->grid;
+        for (int r = 0; r < go; ++r)
+            for (int c = 0; c < gi; ++c)
+                count[static_cast<std::size_t>(blockOf(blockStart(r, layer.outputs(), go), layer.outputs(), rows)) * cols +
+                      static_cast<std::size_t>(blockOf(blockStart(c, layer.inputs(), gi), layer.inputs(), cols))] +=
+                    static_cast<double>(grid[static_cast<std::size_t>(r) * static_cast<std::size_t>(gi) + static_cast<std::size_t>(c)]);
+    } else {
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j) {
+            const int r = blockOf(outPos[static_cast<std::size_t>(j)], layer.outputs(), rows);
+            for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
+                const int c = blockOf(inPos[static_cast<std::size_t>(layer.colIdx()[e])], layer.inputs(), cols);
+                count[static_cast<std::size_t>(r) * cols + c] += 1;
+            }
         }
     }
     // Each block's density over its own neuron pairs (blocks hold ⌊n/blocks⌋ or ⌈n/blocks⌉ neurons
     // a side; the mean block area would put a full block above 1).
     std::vector<double> rowSize(static_cast<std::size_t>(rows)), colSize(static_cast<std::size_t>(cols));
-    for (NeuronIndex p = 0; p < layer.outputs(); ++p)
-        rowSize[static_cast<std::size_t>(std::min(static_cast<int>(p / cellOut), rows - 1))] += 1;
-    for (NeuronIndex p = 0; p < layer.inputs(); ++p)
-        colSize[static_cast<std::size_t>(std::min(static_cast<int>(p / cellIn), cols - 1))] += 1;
+    for (int r = 0; r < rows; ++r)
+        rowSize[static_cast<std::size_t>(r)] = static_cast<double>(blockStart(r + 1, layer.outputs(), rows) - blockStart(r, layer.outputs(), rows));
+    for (int c = 0; c < cols; ++c)
+        colSize[static_cast<std::size_t>(c)] = static_cast<double>(blockStart(c + 1, layer.inputs(), cols) - blockStart(c, layer.inputs(), cols));
     double maxDensity = 0;
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {

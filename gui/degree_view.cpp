@@ -166,8 +166,7 @@ void DegreeView::refresh()
     double xmin = INFINITY, xmax = 1, ymin = 1, ymax = 1e-6;
     QString caption;
     // Points of one snapshot's distribution; zero degrees cannot sit on the log axis.
-    auto points = [&](const NetworkGraph& network, bool current) {
-        const std::vector<std::int64_t> deg = degreeSequence(network.layer(l), in ? Side::In : Side::Out);
+    auto points = [&](const std::vector<std::int64_t>& deg, bool current) {
         const DegreeDistribution d = degreeDistribution(deg);
         const double n = static_cast<double>(deg.size());
         QList<QPointF> out;
@@ -194,12 +193,22 @@ void DegreeView::refresh()
     };
     const bool overlay = m_showInitial->isChecked() && m_initial && m_initial->network && m_initial.get() != &s &&
                          m_initial->network->architecture() == s.network->architecture();
-    m_first->replace(overlay ? points(*m_initial->network, false) : QList<QPointF>());
+    // A snapshot's degrees from its neuron rows (a sketched network's graph holds only some edges).
+    const auto rows = [&](const Snapshot& of) {
+        std::vector<std::int64_t> deg;
+        const int set = in ? l + 1 : l;
+        const NeuronIndex n = static_cast<NeuronIndex>(of.setStart[static_cast<std::size_t>(set) + 1] - of.setStart[static_cast<std::size_t>(set)]);
+        deg.reserve(static_cast<std::size_t>(n));
+        for (NeuronIndex i = 0; i < n; ++i)
+            deg.push_back(in ? of.neuron(set, i).inDegree : of.neuron(set, i).outDegree);
+        return deg;
+    };
+    m_first->replace(overlay ? points(rows(*m_initial), false) : QList<QPointF>());
     const bool other = m_against && l < m_against->layerCount();
-    m_other->replace(other ? points(*m_against, false) : QList<QPointF>());
+    m_other->replace(other ? points(degreeSequence(m_against->layer(l), in ? Side::In : Side::Out), false) : QList<QPointF>());
     m_other->setName(other ? m_againstName : QString());
     m_first->setName(overlay ? tr("epoch %1").arg(m_initial->epoch) : QString());
-    const QList<QPointF> now = points(*s.network, true);
+    const QList<QPointF> now = points(rows(s), true);
     m_dots->replace(ccdf ? QList<QPointF>() : now);
     m_line->replace(ccdf ? now : QList<QPointF>());
     m_dots->setName(tr("epoch %1").arg(s.epoch));

@@ -37,6 +37,7 @@ struct Options {
     QString open, screenshot, views, frames, video, view = QStringLiteral("curves"), out;
     int width = 1280, height = 800;
     int fps = 4;
+    long long sketchAbove = 1LL << 24;
     std::vector<std::pair<std::string, std::string>> config;
 };
 
@@ -61,6 +62,12 @@ Options parse(int argc, char** argv)
     app.add_option("--open", open, "browse a run folder or a .rwm model without training")->type_name("PATH");
     app.add_option("--out", out, "run folder for the training [runs/gui-<time>]")->type_name("DIR");
     app.add_flag("--force", o.force, "write into a DIR that already holds a run");
+    app.add_option("--sketch-above", o.sketchAbove,
+                   "a run whose network has more edges than this shows live sketches (each layer's strongest "
+                   "edges, a hash sample, exact block counts and neuron figures) instead of copying every edge at "
+                   "every snapshot [16777216]")
+        ->type_name("EDGES")
+        ->check(CLI::Range(0LL, 1LL << 62));
     app.add_flag("--demo", o.demo,
                  "train the form's configuration (default: the reference one) at once and quit at the end; "
                  "without a display it runs on Qt's offscreen platform")
@@ -224,6 +231,7 @@ int main(int argc, char** argv)
     if (!options.out.isEmpty())
         window.setRunDir(options.out);
     window.setForce(options.force);
+    window.setSketchAboveEdges(options.sketchAbove);
     if (headless(options)) // no one to ask: a file of the user's is replaced only with --force
         window.setConfirmer([force = options.force](const QString& question) {
             if (!force)

@@ -646,6 +646,7 @@ bool MainWindow::startTraining(bool paused)
     }
     options.force = true; // checked above
     options.publishEveryBatches = publishBatches;
+    options.sketchAboveEdges = m_sketchAbove;
     m_totalEpochs = options.config.epochs;
     m_runThreads = std::max(1, options.config.threads > 0 ? options.config.threads : onlineCores());
     m_busyElsewhere = 0;
@@ -937,6 +938,22 @@ void MainWindow::updateComparison()
         m_comparisonLabel->setText(comparisonText());
         return;
     }
+    if (a->sketch) { // the distance needs every edge of A, which a live sketch does not keep
+        m_comparison = {};
+        m_comparison.generation = m_comparisonGeneration;
+        m_comparison.run = run;
+        m_comparison.a = a;
+        m_comparison.epoch = a->epoch;
+        m_comparison.runName = QString::fromStdString(m_compared[static_cast<std::size_t>(run)].name);
+        m_comparison.error = tr("%1 at epoch %2 is a live sketch (too many edges to copy every epoch): open its run folder "
+                                "to set it against %3")
+                                 .arg(runName())
+                                 .arg(a->epoch)
+                                 .arg(m_comparison.runName);
+        m_degrees->setAgainst(nullptr, {});
+        m_comparisonLabel->setText(comparisonText());
+        return;
+    }
     m_jobKey = {run, a->epoch};
     const ComparedRun& b = m_compared[static_cast<std::size_t>(run)];
     int epochB = -1;
@@ -1180,7 +1197,7 @@ void MainWindow::updateStatus(const WorkerStatus* status)
         parts << tr("idle: set up a run and press Start, or open a run folder (Ctrl+O)");
     }
     if (!m_history.empty())
-        parts << tr("%1 connections").arg(groupDigits(m_history.back()->network->edgeCount()));
+        parts << tr("%1 connections").arg(groupDigits(m_history.back()->edgeCount()));
     parts << tr("memory %1 MiB").arg(currentRssMiB(), 0, 'f', 0);
     if (m_thinned > 0)
         parts << tr("timeline thinned: %1 snapshots dropped to stay within %2 MiB")
@@ -1216,6 +1233,13 @@ bool MainWindow::exportAnalysis(const QString& dir)
     const SnapshotPtr s = currentSnapshot();
     if (!s) {
         m_lastError = tr("no snapshot to analyse");
+        return false;
+    }
+    if (s->sketch) {
+        fail(tr("epoch %1 of the live run is a sketch (too large to copy every epoch): analyse the run folder's "
+                "snapshot files with `rewire analyze %2`, or open the run folder")
+                 .arg(s->epoch)
+                 .arg(m_runDir));
         return false;
     }
     try {

@@ -50,6 +50,8 @@ public:
     void setRunDir(const QString& dir); // empty: runs/gui-<time>
     // Write into a run folder that already holds a run (else refused, or asked when interactive).
     void setForce(bool force) { m_force = force; }
+    // Runs whose network has more edges publish sketches (TrainingWorker::Options::sketchAboveEdges).
+    void setSketchAboveEdges(EdgeIndex edges) { m_sketchAbove = edges; }
     // Dialogs for errors (off in headless runs, where errors go to stderr and lastError()).
     void setInteractive(bool interactive) { m_interactive = interactive; }
     const QString& lastError() const { return m_lastError; }
@@ -187,6 +189,7 @@ private:
     NeuronRef m_selected;
     bool m_interactive = true;
     bool m_force = false;
+    EdgeIndex m_sketchAbove = EdgeIndex{1} << 24;
     QString m_lastError;
     QString m_lastQuestion;
     std::function<bool(const QString&)> m_confirmer;

@@ -262,7 +262,18 @@ QStringList NetworkView::titleParts() const
     const auto detail = static_cast<Detail>(m_detail->currentIndex());
     QStringList parts;
     parts << (s.batch ? tr("epoch %1 + batch %2/%3").arg(s.epoch).arg(s.batch).arg(s.batchCount) : tr("epoch %1").arg(s.epoch));
-    parts << tr("%1 edges").arg(groupDigits(s.network->edgeCount()));
+    parts << tr("%1 edges").arg(groupDigits(s.edgeCount()));
+    if (s.sketch) { // what of the edges a live sketch keeps (SketchOptions)
+        EdgeIndex strongest = 0;
+        int shift = 0;
+        for (const LayerSketch& k : s.sketch->layers) {
+            strongest = std::max(strongest, k.strongest);
+            shift = std::max(shift, k.shift);
+        }
+        parts << tr("live sketch: edges drawn from each layer's strongest %1 and a 1/%2 sample")
+                     .arg(groupDigits(strongest))
+                     .arg(groupDigits(EdgeIndex{1} << shift));
+    }
     if (m_changes->isChecked() && s.hasPrevious) // against the snapshot it was analysed with (the timeline may have dropped it since)
         parts << (s.previousBatch ? tr("changes since epoch %1 + batch %2 (sample)").arg(s.previousEpoch).arg(s.previousBatch)
                                   : tr("changes since epoch %1 (sample)").arg(s.previousEpoch));
@@ -444,8 +455,10 @@ void NetworkView::renderBase(QPainter& p, QSize size)
     };
 
     // Block density: bins over the neurons in view of both columns, one colour scale for all layers.
+    // Bin x of a layer's input side holds neurons in[x] to in[x + 1] − 1 (out[] likewise).
     struct Blocks {
         int bi = 0, bo = 0;
+        std::vector<std::int64_t> in, out;
         std::vector<double> density;
     };
     std::vector<Blocks> blocks(static_cast<std::size_t>(net.layerCount()));
@@ -456,27 +469,55 @@ void NetworkView::renderBase(QPainter& p, QSize size)
             const auto [b0, b1] = view[static_cast<std::size_t>(l) + 1];
             if (a1 < a0 || b1 < b0)
                 continue;
-            const std::int64_t na = static_cast<std::int64_t>(a1) - a0 + 1, nb = static_cast<std::int64_t>(b1) - b0 + 1;
             Blocks& b = blocks[static_cast<std::size_t>(l)];
-            b.bi = static_cast<int>(std::min<std::int64_t>(na, 48));
-            b.bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
-            std::vector<double> count(static_cast<std::size_t>(b.bi * b.bo));
-            for (NeuronIndex j = b0; j <= b1; ++j) {
-                const int ob = static_cast<int>((static_cast<std::int64_t>(j) - b0) * b.bo / nb);
-                for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
-                    const NeuronIndex i = layer.colIdx()[static_cast<std::size_t>(e)];
-                    if (i < a0 || i > a1)
-                        continue;
-                    count[static_cast<std::size_t>(static_cast<int>((static_cast<std::int64_t>(i) - a0) * b.bi / na) * b.bo + ob)] += 1;
+            std::vector<double> count;
+            if (s.sketch) {
+                // A live sketch's block counts: whole grid cells, at most 48 bins of them a side, so a
+                // bin may reach past the view and holds at least a cell.
+                const LayerSketch& k = s.sketch->layers[static_cast<std::size_t>(l)];
+                const NeuronIndex nIn = layer.inputs(), nOut = layer.outputs();
+                const std::int64_t c0 = static_cast<std::int64_t>(a0) * k.gridIn / nIn, c1 = static_cast<std::int64_t>(a1) * k.gridIn / nIn;
+                const std::int64_t r0 = static_cast<std::int64_t>(b0) * k.gridOut / nOut, r1 = static_cast<std::int64_t>(b1) * k.gridOut / nOut;
+                const std::int64_t nc = c1 - c0 + 1, nr = r1 - r0 + 1;
+                b.bi = static_cast<int>(std::min<std::int64_t>(nc, 48));
+                b.bo = static_cast<int>(std::min<std::int64_t>(nr, 48));
+                for (int x = 0; x <= b.bi; ++x)
+                    b.in.push_back(binStart(c0 + binStart(x, nc, b.bi), nIn, k.gridIn));
+                for (int y = 0; y <= b.bo; ++y)
+                    b.out.push_back(binStart(r0 + binStart(y, nr, b.bo), nOut, k.gridOut));
+                count.assign(static_cast<std::size_t>(b.bi * b.bo), 0);
+                for (std::int64_t r = r0; r <= r1; ++r) {
+                    const int ob = static_cast<int>((r - r0) * b.bo / nr);
+                    for (std::int64_t c = c0; c <= c1; ++c)
+                        count[static_cast<std::size_t>(static_cast<int>((c - c0) * b.bi / nc) * b.bo + ob)] +=
+                            static_cast<double>(k.grid[static_cast<std::size_t>(r * k.gridIn + c)]);
+                }
+            } else {
+                const std::int64_t na = static_cast<std::int64_t>(a1) - a0 + 1, nb = static_cast<std::int64_t>(b1) - b0 + 1;
+                b.bi = static_cast<int>(std::min<std::int64_t>(na, 48));
+                b.bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
+                // Neuron i is in bin ⌊i·bins/n⌋: bin x holds ⌈x·n/bins⌉ to ⌈(x+1)·n/bins⌉ − 1.
+                for (int x = 0; x <= b.bi; ++x)
+                    b.in.push_back(a0 + binStart(x, na, b.bi));
+                for (int y = 0; y <= b.bo; ++y)
+                    b.out.push_back(b0 + binStart(y, nb, b.bo));
+                count.assign(static_cast<std::size_t>(b.bi * b.bo), 0);
+                for (NeuronIndex j = b0; j <= b1; ++j) {
+                    const int ob = static_cast<int>((static_cast<std::int64_t>(j) - b0) * b.bo / nb);
+                    for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e) {
+                        const NeuronIndex i = layer.colIdx()[static_cast<std::size_t>(e)];
+                        if (i < a0 || i > a1)
+                            continue;
+                        count[static_cast<std::size_t>(static_cast<int>((static_cast<std::int64_t>(i) - a0) * b.bi / na) * b.bo + ob)] += 1;
+                    }
                 }
             }
+            // The density over each cell's own pairs (at most 1).
             b.density.resize(count.size());
             for (int x = 0; x < b.bi; ++x)
                 for (int y = 0; y < b.bo; ++y) {
-                    // Neuron i is in bin ⌊i·bins/n⌋: bin x holds ⌈x·n/bins⌉ to ⌈(x+1)·n/bins⌉ − 1, and the
-                    // density is over the cell's own pairs (at most 1).
-                    const double cellIn = static_cast<double>(binStart(x + 1, na, b.bi) - binStart(x, na, b.bi));
-                    const double cellOut = static_cast<double>(binStart(y + 1, nb, b.bo) - binStart(y, nb, b.bo));
+                    const double cellIn = static_cast<double>(b.in[static_cast<std::size_t>(x) + 1] - b.in[static_cast<std::size_t>(x)]);
+                    const double cellOut = static_cast<double>(b.out[static_cast<std::size_t>(y) + 1] - b.out[static_cast<std::size_t>(y)]);
                     const double d = count[static_cast<std::size_t>(x * b.bo + y)] / (cellIn * cellOut);
                     b.density[static_cast<std::size_t>(x * b.bo + y)] = d;
                     m_densityMax = std::max(m_densityMax, d);
@@ -493,19 +534,16 @@ void NetworkView::renderBase(QPainter& p, QSize size)
         const auto colIdx = layer.colIdx();
         if (detail == Detail::Blocks) {
             const Blocks& b = blocks[static_cast<std::size_t>(l)];
-            const auto [a0, a1] = view[static_cast<std::size_t>(l)];
-            const auto [b0, b1] = view[static_cast<std::size_t>(l) + 1];
             p.setPen(Qt::NoPen);
             for (int x = 0; x < b.bi; ++x)
                 for (int y = 0; y < b.bo; ++y) {
                     const double d = b.density[static_cast<std::size_t>(x * b.bo + y)];
                     if (d == 0)
                         continue;
-                    const std::int64_t na = static_cast<std::int64_t>(a1) - a0 + 1, nb = static_cast<std::int64_t>(b1) - b0 + 1;
-                    const double ya0 = g.y(l, static_cast<double>(a0 + binStart(x, na, b.bi)) - 0.5);
-                    const double ya1 = g.y(l, static_cast<double>(a0 + binStart(x + 1, na, b.bi)) - 0.5);
-                    const double yb0 = g.y(l + 1, static_cast<double>(b0 + binStart(y, nb, b.bo)) - 0.5);
-                    const double yb1 = g.y(l + 1, static_cast<double>(b0 + binStart(y + 1, nb, b.bo)) - 0.5);
+                    const double ya0 = g.y(l, static_cast<double>(b.in[static_cast<std::size_t>(x)]) - 0.5);
+                    const double ya1 = g.y(l, static_cast<double>(b.in[static_cast<std::size_t>(x) + 1]) - 0.5);
+                    const double yb0 = g.y(l + 1, static_cast<double>(b.out[static_cast<std::size_t>(y)]) - 0.5);
+                    const double yb1 = g.y(l + 1, static_cast<double>(b.out[static_cast<std::size_t>(y) + 1]) - 0.5);
                     const QPointF band[4] = {{x0, ya0}, {x1, yb0}, {x1, yb1}, {x0, ya1}};
                     QColor c = QColor::fromRgb(viridis(d / m_densityMax));
                     c.setAlphaF(0.25 + 0.5 * d / m_densityMax);
@@ -672,7 +710,7 @@ void NetworkView::renderBase(QPainter& p, QSize size)
     }
     p.setPen(Qt::black);
     for (int l = 0; l < net.layerCount(); ++l) {
-        const QString t = groupDigits(net.layer(l).edgeCount());
+        const QString t = groupDigits(s.layers[static_cast<std::size_t>(l)].edges);
         const double cx = 0.5 * (g.x[static_cast<std::size_t>(l)] + g.x[static_cast<std::size_t>(l) + 1]);
         p.drawText(QPointF(cx - fm.horizontalAdvance(t) / 2.0, g.bottom + 6 + fm.ascent()), t);
     }
@@ -802,6 +840,19 @@ void NetworkView::updateInfo()
                         .arg(change)
                         .arg(r.dead ? tr(", <span style='color:#dc143c'>dead</span>") : QString())
                         .arg(m_selected.set == 0 ? tr("outgoing strength (inputs have no importance)") : tr("importance")));
+    if (s.sketch && s.network) { // its figures are the whole network's; its lines, those the sketch kept
+        const NetworkGraph& net = *s.network;
+        const int k = m_selected.set;
+        const NeuronIndex i = m_selected.index;
+        EdgeIndex kept = 0;
+        if (k > 0)
+            kept += net.layer(k - 1).inDegree(i);
+        if (k < net.layerCount())
+            kept += net.layer(k).outDegree(i);
+        m_info->setText(m_info->text() + tr("; drawn: %1 of its %2 edges (those the live sketch keeps)")
+                                              .arg(groupDigits(kept))
+                                              .arg(groupDigits(r.inDegree + r.outDegree)));
+    }
 }
 
 } // namespace rewire::gui

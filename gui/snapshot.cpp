@@ -7,10 +7,11 @@
 
 namespace rewire::gui {
 
-void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous)
+namespace {
+
+// The analysis of the whole network `net` into s (s.network and s.sketch already set).
+void analyse(Snapshot& s, const NetworkGraph& net, const Snapshot* previous)
 {
-    s.network = std::move(network);
-    const NetworkGraph& net = *s.network;
     NeuronTable table(net);
     table.run();
     s.neurons = table.rows();
@@ -33,7 +34,9 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
     s.layers = summarizeLayers(net);
     s.inputGrid = inputGrid(net);
 
-    s.hasPrevious = previous && previous->network && previous->network->architecture() == arch;
+    // Turnover against a snapshot of the same kind: two copies exactly, two sketches on their sample.
+    s.hasPrevious = previous && previous->network && previous->network->architecture() == arch &&
+                    (previous->sketch != nullptr) == (s.sketch != nullptr);
     s.previousEpoch = s.hasPrevious ? previous->epoch : 0;
     s.previousBatch = s.hasPrevious ? previous->batch : 0;
     s.rankChange.assign(s.neurons.size(), 0);
@@ -42,7 +45,8 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
     if (s.hasPrevious) {
         for (std::size_t i = 0; i < s.rank.size(); ++i)
             s.rankChange[i] = previous->rank[i] - s.rank[i];
-        s.turnover = maskTurnover(*previous->network, net, &s.changes);
+        s.turnover = s.sketch ? sampledTurnover(*previous->sketch, *s.sketch, &s.changes)
+                              : maskTurnover(*previous->network, net, &s.changes);
         s.turnoverHistory = previous->turnoverHistory;
         EdgeIndex common = 0, unite = 0;
         for (const LayerTurnover& t : s.turnover) {
@@ -55,9 +59,34 @@ void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, c
     }
 }
 
+} // namespace
+
+void analyseSnapshot(Snapshot& s, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous)
+{
+    s.network = std::move(network);
+    s.sketch.reset();
+    analyse(s, *s.network, previous);
+}
+
+void analyseSketched(Snapshot& s, const NetworkGraph& network, const SketchOptions& options, const Snapshot* previous)
+{
+    auto sketch = std::make_shared<const NetworkSketch>(sketchNetwork(network, options));
+    s.network = std::shared_ptr<const NetworkGraph>(sketch, &sketch->graph);
+    s.sketch = std::move(sketch);
+    analyse(s, network, previous);
+}
+
+EdgeIndex Snapshot::edgeCount() const
+{
+    EdgeIndex edges = 0;
+    for (const LayerSummary& l : layers)
+        edges += l.edges;
+    return edges;
+}
+
 std::size_t Snapshot::memoryBytes() const
 {
-    std::size_t bytes = sizeof(Snapshot) + (network ? network->memoryBytes() : 0);
+    std::size_t bytes = sizeof(Snapshot) + (sketch ? sketch->memoryBytes() : network ? network->memoryBytes() : 0);
     bytes += neurons.size() * sizeof(NeuronRow) + (rank.size() + rankChange.size()) * sizeof(int) +
              setStart.size() * sizeof(std::size_t) + layers.size() * sizeof(LayerSummary) +
              turnover.size() * sizeof(LayerTurnover) + turnoverHistory.size() * sizeof(TurnoverPoint) +

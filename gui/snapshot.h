@@ -4,6 +4,7 @@
 // and hands it over by shared_ptr<const Snapshot>; nothing in it changes after publication.
 
 #include "analysis/layer_summary.h"
+#include "analysis/network_sketch.h"
 #include "analysis/neuron_table.h"
 #include "analysis/topology_evolution.h"
 #include "core/trainer.h"
@@ -35,10 +36,16 @@ struct Snapshot {
     int batchCount = 0;
     int totalEpochs = 0;
     std::string source;           // what it shows ("live run", a run folder, a model file)
+    double analyseSeconds = 0;    // what making it cost the worker (the copy or sketch, and the analysis)
 
-    std::shared_ptr<const NetworkGraph> network; // NetworkGraph::topologyCopy() of the trained network
+    // NetworkGraph::topologyCopy() of the trained network; for a live run too large to copy at every
+    // snapshot (TrainingWorker::Options::sketchAboveEdges), the sketch's graph: the strongest edges of
+    // each layer and a hash sample of them (then `sketch` is set, and the degrees, strengths, dead
+    // neurons, layer summaries and block counts below are still the whole network's).
+    std::shared_ptr<const NetworkGraph> network;
+    std::shared_ptr<const NetworkSketch> sketch;
     std::vector<EpochMetrics> metrics;           // every completed epoch up to this snapshot
-    std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair
+    std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair (estimates with a sketch)
     std::vector<ParameterChange> parameterChanges; // made up to this snapshot
 
     std::vector<NeuronRow> neurons;  // NeuronTable rows, neuron sets in order
@@ -50,12 +57,15 @@ struct Snapshot {
     int previousEpoch = 0, previousBatch = 0;  // the snapshot rankChange, turnover and changes compare with
     std::vector<LayerTurnover> turnover;       // per layer, against the previous snapshot
     std::vector<LayerEdgeChanges> changes;     // per layer: edges added and removed since the previous snapshot
+                                               // (with a sketch: those at its sampled positions)
     std::pair<int, int> inputGrid{1, 1};       // rows, cols of the input image
 
     const NeuronRow& neuron(int set, NeuronIndex index) const
     {
         return neurons[setStart[static_cast<std::size_t>(set)] + static_cast<std::size_t>(index)];
     }
+    // Edges of the whole network (not of a sketch's graph).
+    EdgeIndex edgeCount() const;
     std::int64_t key() const { return (static_cast<std::int64_t>(epoch) << 32) | batch; }
     // Position on the run's time axis in epochs (mid-epoch snapshots in between).
     double position() const { return epoch + (batch > 0 && batchCount > 0 ? double(batch) / batchCount : 0.0); }
@@ -65,9 +75,14 @@ struct Snapshot {
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
 
-// Everything but generation/epoch/batch/metrics/source: the analysis of `network`, and the changes
-// against `previous` when given (same architecture). Time complexity: O(V log V + E).
+// Everything but generation/metrics/source (epoch and batch set first): the analysis of
+// `network`, and the changes against `previous` when given (same architecture).
+// Time complexity: O(V log V + E).
 void analyseSnapshot(Snapshot& snapshot, std::shared_ptr<const NetworkGraph> network, const Snapshot* previous);
+// The same for a network that is not copied (the trainer's own, between batches): the analysis
+// from it, and its sketch (sketchNetwork) for the views; turnover and changes against a previous
+// sketched snapshot are estimated on the common sample (sampledTurnover).
+void analyseSketched(Snapshot& snapshot, const NetworkGraph& network, const SketchOptions& options, const Snapshot* previous);
 
 // Keeps a timeline within a memory budget: while the snapshots' memoryBytes() add up to more than
 // budgetBytes, drops the snapshot from the middle whose removal leaves the smallest gap between its

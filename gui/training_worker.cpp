@@ -27,17 +27,19 @@ const char* toString(WorkerState state)
 // Runs on the worker thread inside Trainer::trainEpoch.
 class TrainingWorker::Observer : public TrainingObserver {
 public:
-    // `network` is the Trainer's: between batches it is consistent, so onBatch may copy it.
-    Observer(TrainingWorker& worker, RunWriter* writer, int batchSize, const NetworkGraph& network)
-        : m_worker(worker), m_writer(writer), m_batchSize(batchSize), m_network(network)
+    // `network` is the Trainer's: between batches it is consistent, so onBatch may read it.
+    // `sketch`: publish sketches of it with these options instead of copies.
+    Observer(TrainingWorker& worker, RunWriter* writer, int batchSize, const NetworkGraph& network, const SketchOptions* sketch)
+        : m_worker(worker), m_writer(writer), m_batchSize(batchSize), m_network(network), m_sketch(sketch)
     {
     }
 
     SnapshotPtr m_last; // the newest snapshot published, for the changes of the next one
     std::vector<EpochMetrics> m_history;
 
-    // epoch: epochs completed; batch > 0: that many batches into the next one.
-    void publish(int epoch, int batch, int batchCount, std::shared_ptr<const NetworkGraph> topology)
+    // The snapshot of `network` now (epoch: epochs completed; batch > 0: that many batches into
+    // the next one): analysed here, against the last one published.
+    std::shared_ptr<Snapshot> capture(int epoch, int batch, int batchCount, const NetworkGraph& network)
     {
         auto s = std::make_shared<Snapshot>();
         s->generation = m_worker.m_generation;
@@ -46,15 +48,20 @@ public:
         s->batchCount = batchCount;
         s->totalEpochs = m_worker.m_options.config.epochs;
         s->source = "live run";
-        s->metrics = m_history;
         s->parameterChanges = m_worker.m_changes;
-        analyseSnapshot(*s, std::move(topology), m_last.get());
+        const auto start = std::chrono::steady_clock::now();
+        if (m_sketch)
+            analyseSketched(*s, network, *m_sketch, m_last.get());
+        else
+            analyseSnapshot(*s, std::make_shared<const NetworkGraph>(network.topologyCopy()), m_last.get());
+        s->analyseSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return s;
+    }
+    void publish(std::shared_ptr<Snapshot> s)
+    {
+        s->metrics = m_history;
         m_last = s;
         m_worker.m_channel.publish(std::move(s));
-    }
-    static std::shared_ptr<const NetworkGraph> copy(const NetworkGraph& network)
-    {
-        return std::make_shared<const NetworkGraph>(network.topologyCopy());
     }
 
     void onBatch(int epoch, int batch, int batchCount) override
@@ -72,18 +79,19 @@ public:
         }
         const int k = m_worker.m_options.publishEveryBatches;
         if (k > 0 && batch % k == 0 && batch < batchCount)
-            publish(epoch - 1, batch, batchCount, copy(m_network));
+            publish(capture(epoch - 1, batch, batchCount, m_network));
     }
-    void onTrained(const EpochMetrics& /*metrics*/, const NetworkGraph& network) override
+    void onTrained(const EpochMetrics& metrics, const NetworkGraph& network) override
     {
         // The trained network, before the topology step: the one the epoch's test figures describe
         // (the run folder's snapshots show the same). Published in onEpoch with complete metrics;
-        // the run folder keeps the same copy for its turnover.
-        m_trained = copy(network);
-        if (m_writer)
-            m_writer->offerTopology(m_trained); // the writer comes after this observer in the list
+        // the run folder keeps the same copy for its turnover (a sketch it cannot use: then the
+        // writer copies at its own snapshot epochs, as `rewire train` does).
+        m_trained = capture(metrics.epoch, 0, 0, network);
+        if (m_writer && !m_sketch)
+            m_writer->offerTopology(m_trained->network); // the writer comes after this observer in the list
     }
-    void onEpoch(const EpochMetrics& m, const NetworkGraph& /*network*/) override
+    void onEpoch(const EpochMetrics& m, const NetworkGraph& network) override
     {
         m_history.push_back(m);
         m_worker.m_epochsDone = m.epoch;
@@ -93,7 +101,7 @@ public:
             if (m.epochSeconds > 0 && m_worker.m_status.batchCount > 0)
                 m_worker.m_status.samplesPerSecond = m_batchSize * static_cast<double>(m_worker.m_status.batchCount) / m.epochSeconds;
         }
-        publish(m.epoch, 0, 0, std::move(m_trained));
+        publish(m_trained ? std::move(m_trained) : capture(m.epoch, 0, 0, network));
     }
     bool stopRequested() override { return m_worker.m_stop.load(std::memory_order_relaxed); }
 
@@ -103,7 +111,8 @@ private:
     int m_batchSize;
     std::chrono::steady_clock::time_point m_epochStart;
     const NetworkGraph& m_network;
-    std::shared_ptr<const NetworkGraph> m_trained;
+    const SketchOptions* m_sketch;
+    std::shared_ptr<Snapshot> m_trained;
 };
 
 TrainingWorker::TrainingWorker(SnapshotChannel& channel, std::uint64_t generation, Options options)
@@ -228,9 +237,13 @@ void TrainingWorker::run()
                                                  data.split.validation.samples() > 0, m_options.force);
             writer->setThreads(trainer->threads());
         }
-        Observer observer(*this, writer.get(), config.batch, trainer->network());
+        // Too many edges to copy at every snapshot: sketches, at sample rates fixed for the run.
+        const bool sketching = trainer->network().edgeCount() > m_options.sketchAboveEdges;
+        if (sketching && m_options.sketch.shifts.empty())
+            m_options.sketch.shifts = sampleShifts(trainer->network(), m_options.sketch.sampleTarget);
+        Observer observer(*this, writer.get(), config.batch, trainer->network(), sketching ? &m_options.sketch : nullptr);
         ObserverList observers{&observer, writer.get()};
-        observer.publish(0, 0, 0, Observer::copy(trainer->network()));
+        observer.publish(observer.capture(0, 0, 0, trainer->network()));
 
         while (!trainer->finished() && !m_stop) {
             {

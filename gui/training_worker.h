@@ -7,6 +7,7 @@
 
 #include "gui/snapshot_channel.h"
 
+#include "analysis/network_sketch.h"
 #include "core/config.h"
 
 #include <atomic>
@@ -40,6 +41,10 @@ public:
         bool force = false;           // write into a folder that holds a run
         int publishEveryBatches = 0;  // 0: a snapshot after each epoch only
         bool startPaused = false;     // build the network, publish epoch 0, then wait for Step/Resume
+        // A run whose first network has more edges than this publishes sketches (analyseSketched):
+        // the views' aggregates computed here from the trainer's network, no copy of its edges.
+        EdgeIndex sketchAboveEdges = EdgeIndex{1} << 24;
+        SketchOptions sketch; // its shifts are fixed from the first network when left empty
     };
 
     TrainingWorker(SnapshotChannel& channel, std::uint64_t generation, Options options);

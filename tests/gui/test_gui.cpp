@@ -24,6 +24,9 @@
 #include "graph/atomic_file.h"
 #include "graph/json.h"
 #include "graph/model_io.h"
+#include "analysis/degrees.h"
+#include "analysis/network_sketch.h"
+#include "analysis/neuron_table.h"
 #include "analysis/topology_distance.h"
 #include "analysis/topology_evolution.h"
 #include "helpers.h"
@@ -138,6 +141,32 @@ struct Questions : std::vector<QString> {
     }
 };
 
+// The densest block of the network view's block mode at zoom 1 (at most 48 bins a column), by
+// brute force.
+double densestBlock(const NetworkGraph& g)
+{
+    double densest = 0;
+    for (int l = 0; l < g.layerCount(); ++l) {
+        const SparseLayer& layer = g.layer(l);
+        const std::int64_t na = layer.inputs(), nb = layer.outputs();
+        const int bi = static_cast<int>(std::min<std::int64_t>(na, 48)), bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
+        std::vector<double> count(static_cast<std::size_t>(bi * bo));
+        for (NeuronIndex j = 0; j < layer.outputs(); ++j)
+            for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
+                count[static_cast<std::size_t>(layer.colIdx()[static_cast<std::size_t>(e)] * bi / na * bo + j * bo / nb)] += 1;
+        for (int x = 0; x < bi; ++x)
+            for (int y = 0; y < bo; ++y) { // neurons in bin x: those with ⌊i·bins/n⌋ = x, counted
+                std::int64_t in = 0, out = 0;
+                for (std::int64_t i = 0; i < na; ++i)
+                    in += i * bi / na == x;
+                for (std::int64_t j = 0; j < nb; ++j)
+                    out += j * bo / nb == y;
+                densest = std::max(densest, count[static_cast<std::size_t>(x * bo + y)] / (double(in) * double(out)));
+            }
+    }
+    return densest;
+}
+
 QString rewireBin()
 {
     const char* bin = std::getenv("REWIRE_BIN");
@@ -214,6 +243,7 @@ private slots:
     void timelineExportsAsVideo();
     void runsSideBySide();
     void networkZoomsPansAndFinds();
+    void liveSketchKeepsAggregatesNotEdges();
 };
 
 void GuiTest::handOffDeliversIncreasingEpochsAndDropsStale()
@@ -1595,26 +1625,7 @@ void GuiTest::networkZoomsPansAndFinds()
     net->fitView();
     net->setDetail(NetworkView::Detail::Blocks);
     frame();
-    const NetworkGraph g = loadNetworkOnly(model);
-    double densest = 0;
-    for (int l = 0; l < g.layerCount(); ++l) {
-        const SparseLayer& layer = g.layer(l);
-        const std::int64_t na = layer.inputs(), nb = layer.outputs();
-        const int bi = static_cast<int>(std::min<std::int64_t>(na, 48)), bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
-        std::vector<double> count(static_cast<std::size_t>(bi * bo));
-        for (NeuronIndex j = 0; j < layer.outputs(); ++j)
-            for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
-                count[static_cast<std::size_t>(layer.colIdx()[static_cast<std::size_t>(e)] * bi / na * bo + j * bo / nb)] += 1;
-        for (int x = 0; x < bi; ++x)
-            for (int y = 0; y < bo; ++y) { // neurons in bin x: those with ⌊i·bins/n⌋ = x, counted
-                std::int64_t in = 0, out = 0;
-                for (std::int64_t i = 0; i < na; ++i)
-                    in += i * bi / na == x;
-                for (std::int64_t j = 0; j < nb; ++j)
-                    out += j * bo / nb == y;
-                densest = std::max(densest, count[static_cast<std::size_t>(x * bo + y)] / (double(in) * double(out)));
-            }
-    }
+    const double densest = densestBlock(loadNetworkOnly(model));
     QVERIFY2(densest > 0 && densest <= 1, qPrintable(QString::number(densest)));
     QCOMPARE(net->densityScaleMax(), densest);
     if (const char* shots = std::getenv("REWIRE_TEST_SHOTS"))
@@ -1627,6 +1638,127 @@ void GuiTest::networkZoomsPansAndFinds()
     QVERIFY(!net->selectedNeuron().valid());
     QVERIFY(!w.neuronView()->selectedNeuron().valid());
     QVERIFY(net->findNeuron(QStringLiteral("2:47")));
+}
+
+// A live run above the sketch threshold: the worker publishes sketches of the trainer's network
+// (no copy of its edges): exact neuron figures and block counts, the strongest edges and a
+// consistent sample, and turnover and changes estimated on the sample, checked against the run
+// folder's snapshot files of the same epochs; the window's views show them and refuse what needs
+// every edge.
+void GuiTest::liveSketchKeepsAggregatesNotEdges()
+{
+    QTemporaryDir dir;
+    SnapshotChannel channel;
+    channel.reset(1);
+    TrainingWorker::Options o;
+    o.config = tinyConfig(3);
+    o.config.arch = "2-300-300-2";
+    o.config.snapshotEvery = 1;
+    o.runDir = dir.filePath("run").toStdString();
+    o.sketchAboveEdges = 0;
+    o.sketch.strongest = 50;
+    o.sketch.sampleTarget = 200;
+    o.sketch.gridCells = 16;
+    o.sketch.sortedGridCells = 8;
+    {
+        TrainingWorker worker(channel, 1, o);
+        worker.start();
+        QVERIFY(waitFor([&] { return worker.status().state == WorkerState::Finished; }, 60000));
+    }
+    const std::vector<SnapshotPtr> shots = channel.drainArchived();
+    QCOMPARE(shots.size(), std::size_t(4)); // epochs 0 to 3
+    const auto run = std::filesystem::path(o.runDir);
+    std::shared_ptr<const NetworkGraph> before;
+    for (const SnapshotPtr& s : shots) {
+        QVERIFY(s->sketch);
+        QCOMPARE(s->network.get(), &s->sketch->graph);
+        const auto file = run / "snapshots" / ("epoch_000" + std::to_string(s->epoch) + ".rwm");
+        const auto full = std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
+        QCOMPARE(s->edgeCount(), full->edgeCount());
+        // Rates fixed for the run from the first network: 600 edges -> 1/4, 2,400 -> 1/16.
+        QCOMPARE(s->sketch->layers[0].shift, 2);
+        QCOMPARE(s->sketch->layers[1].shift, 4);
+        // The sketch is the one of the whole network, and far smaller.
+        SketchOptions same = o.sketch;
+        same.shifts = {2, 4, 2};
+        const NetworkSketch expected = sketchNetwork(*full, same);
+        for (int l = 0; l < full->layerCount(); ++l) {
+            const LayerSketch &got = s->sketch->layers[static_cast<std::size_t>(l)], &want = expected.layers[static_cast<std::size_t>(l)];
+            QCOMPARE(got.grid, want.grid);
+            QCOMPARE(got.sortedGrid, want.sortedGrid);
+            QCOMPARE(got.strongestFloor, want.strongestFloor);
+            QCOMPARE(s->network->layer(l).edgeCount(), expected.graph.layer(l).edgeCount());
+        }
+        QVERIFY2(s->network->layer(1).edgeCount() < full->layer(1).edgeCount() / 8,
+                 qPrintable(QString::number(s->network->layer(1).edgeCount())));
+        QVERIFY(s->memoryBytes() < full->memoryBytes());
+        // Neuron figures of the whole network.
+        NeuronTable table(*full);
+        table.run();
+        QCOMPARE(s->neurons.size(), table.rows().size());
+        for (std::size_t i = 0; i < s->neurons.size(); ++i) {
+            QCOMPARE(s->neurons[i].inDegree, table.rows()[i].inDegree);
+            QCOMPARE(s->neurons[i].outDegree, table.rows()[i].outDegree);
+            QCOMPARE(s->neurons[i].dead, table.rows()[i].dead);
+        }
+        // Turnover: the sampled changes are exactly the true changes at sampled positions.
+        if (before) {
+            QVERIFY(s->hasPrevious);
+            std::vector<LayerEdgeChanges> truth;
+            const auto exact = maskTurnover(*before, *full, &truth);
+            QCOMPARE(s->turnover[1].sampleShift, 4);
+            // (epoch 1's network is epoch 0's trained: the first topology step comes after it)
+            QVERIFY(s->epoch == 1 ? exact[1].jaccardDistance == 0 : exact[1].jaccardDistance > 0.2);
+            QVERIFY2(std::abs(s->turnover[1].jaccardDistance - exact[1].jaccardDistance) < 0.15,
+                     qPrintable(QStringLiteral("%1 vs %2").arg(s->turnover[1].jaccardDistance).arg(exact[1].jaccardDistance)));
+            std::size_t sampledAdded = 0;
+            for (const ChangedEdge& e : truth[1].added)
+                sampledAdded += sampledPosition(1, e.from, e.to, 4);
+            QCOMPARE(s->changes[1].added.size(), sampledAdded);
+            for (const ChangedEdge& e : s->changes[1].added)
+                QVERIFY(sampledPosition(1, e.from, e.to, 4));
+        }
+        before = full;
+    }
+    QCOMPARE(shots.back()->turnoverHistory.size(), std::size_t(3));
+
+    // In the window: the views draw the sketch; what needs every edge says why it cannot.
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1280, 800);
+    w.show();
+    w.setSketchAboveEdges(0);
+    TrainConfig c = tinyConfig(2);
+    c.snapshotEvery = 1;
+    QVERIFY(trainInWindow(w, c, dir.filePath("live")));
+    const SnapshotPtr last = w.currentSnapshot();
+    QVERIFY(last && last->sketch);
+    QCOMPARE(last->epoch, 2);
+    NetworkView* net = w.networkView();
+    net->setDetail(NetworkView::Detail::Blocks);
+    net->grab();
+    QVERIFY2(net->titleLines().join(' ').contains("live sketch"), qPrintable(net->titleLines().join(' ')));
+    // 48 neurons a column, grid cells of one neuron: the densities of the whole network.
+    const NetworkGraph saved = loadNetworkOnly(std::filesystem::path(dir.filePath("live").toStdString()) / "snapshots" / "epoch_0002.rwm");
+    QCOMPARE(net->densityScaleMax(), densestBlock(saved));
+    // The degree plot comes from the exact neuron figures.
+    std::set<std::int64_t> degrees;
+    for (std::int64_t d : degreeSequence(saved.layer(1), Side::In))
+        if (d > 0)
+            degrees.insert(d);
+    QVERIFY(degrees.size() > 2);
+    w.showView("degrees");
+    w.degreeView()->setLayer(1);
+    QApplication::processEvents();
+    QCOMPARE(w.degreeView()->pointCount(), static_cast<int>(degrees.size()));
+    // A comparison and the analysis export need every edge of the shown network.
+    QVERIFY(w.addComparedRun(dir.filePath("run")));
+    QVERIFY(w.setAgainst(QStringLiteral("run")));
+    QVERIFY2(w.comparisonText().contains("live sketch") && w.comparisonText().contains("open its run folder"),
+             qPrintable(w.comparisonText()));
+    QVERIFY(!w.exportAnalysis(dir.filePath("analysis")));
+    QVERIFY2(w.lastError().contains("rewire analyze"), qPrintable(w.lastError()));
+    QVERIFY(!QDir(dir.filePath("analysis")).exists());
 }
 
 QTEST_MAIN(GuiTest)
