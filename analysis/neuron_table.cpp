@@ -35,6 +35,7 @@ void NeuronTable::run()
                 for (EdgeIndex e = layer.rowPtr()[j]; e < layer.rowPtr()[j + 1]; ++e)
                     reaches[l][col[e]] = 1;
     }
+    m_rows.reserve(static_cast<std::size_t>(g.vertexCount()));
     for (int k = 0; k <= L; ++k) {
         const NeuronIndex n = g.neuronSetSize(k);
         std::vector<std::int64_t> inDeg(n, 0), outDeg(n, 0);

@@ -28,6 +28,7 @@ public:
     // Time complexity: O(V + E).
     void run();
     const std::vector<NeuronRow>& rows() const { return m_rows; }
+    std::vector<NeuronRow> takeRows() { return std::move(m_rows); } // leaves the table empty
     // Dead hidden neurons per neuron set.
     std::vector<std::int64_t> deadPerSet() const;
 

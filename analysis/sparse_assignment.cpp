@@ -134,8 +134,12 @@ private:
 
 } // namespace
 
-SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched)
+SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched, const std::atomic<bool>* stop)
 {
+    const auto checkStop = [stop] {
+        if (stop && stop->load(std::memory_order_relaxed))
+            throw AssignmentCancelled();
+    };
     const int rows = costs.rows();
     if (rows < 0 || columns < 0)
         throw std::invalid_argument("solveSparseAssignment: negative size " + std::to_string(rows) + " x " +
@@ -180,6 +184,8 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
         std::size_t bids = 0;
         const std::size_t maxBids = 8 * static_cast<std::size_t>(rows) + 64; // each pass stays O(candidates)
         for (std::size_t f = 0; f < free.size(); ++f) {
+            if ((f & 1023) == 0)
+                checkStop();
             int i = free[f];
             while (i >= 0) {
                 if (++bids > maxBids) {
@@ -228,6 +234,7 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
     for (int s : free) {
         if (columnOfRow[static_cast<std::size_t>(s)] >= 0) // assigned since (a row can be listed twice)
             continue;
+        checkStop();
         ++stamp;
         settledColumns.clear();
         scannedRows.clear();
@@ -296,7 +303,8 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
 
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
                                          double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
-                                         const std::vector<std::uint32_t>& stored, int threads)
+                                         const std::vector<std::uint32_t>& stored, int threads,
+                                         const std::atomic<bool>* stop)
 {
     if (rows < 0 || columns < 0)
         throw std::invalid_argument("solveAuctionAssignment: negative size " + std::to_string(rows) + " x " +
@@ -478,6 +486,8 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 out.refreshes += unlisted.size();
                 neverListed -= unlisted.size();
             }
+            if ((out.bids & 4095) == 0 && stop && stop->load(std::memory_order_relaxed))
+                throw AssignmentCancelled();
             const std::size_t p = queue.front();
             queue.pop_front();
             ++out.bids;

@@ -10,12 +10,19 @@
 // private "unassigned" column. Exact: the result minimises Σ candidate costs + unmatched · (rows
 // left unassigned).
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
 namespace rewire {
+
+// Thrown by the solvers (and topologyDistance) when the caller's stop flag was set meanwhile.
+struct AssignmentCancelled : std::runtime_error {
+    AssignmentCancelled() : std::runtime_error("assignment cancelled") {}
+};
 
 // Candidates in CSR form: row i's columns column[rowPtr[i] .. rowPtr[i+1]) (distinct, in
 // [0, columns)) with their costs (finite, >= 0, below `unmatched`).
@@ -42,7 +49,9 @@ struct SparseAssignment {
 // a row is not checked).
 // Time complexity: O(candidates) per reduction pass, then O(candidates reached · log) per free row;
 // O(rows² · max candidates · log) worst case.
-SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched);
+// `stop`, when given, is polled between rows: once set (from another thread), AssignmentCancelled.
+SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched,
+                                       const std::atomic<bool>* stop = nullptr);
 
 // Candidates listed on demand, for problems whose pairs are too many to store: list(row, out,
 // worker) replaces `out` with every candidate (column, cost) of the row, in any order, each column
@@ -101,6 +110,7 @@ struct AuctionAssignment {
 // below `unmatched`.
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
                                          double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
-                                         const std::vector<std::uint32_t>& stored = {}, int threads = 1);
+                                         const std::vector<std::uint32_t>& stored = {}, int threads = 1,
+                                         const std::atomic<bool>* stop = nullptr); // polled every 4,096 bids
 
 } // namespace rewire

@@ -158,6 +158,8 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
             return x.second != y.second ? x.second < y.second : x.first < y.first;
         };
         for (int r = 0; r < rows; ++r) {
+            if ((r & 1023) == 0 && options.stop && options.stop->load(std::memory_order_relaxed))
+                throw AssignmentCancelled();
             all.clear();
             forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) { all.emplace_back(c, cost); });
             if (all.size() > keep) {
@@ -173,7 +175,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
         SparseAssignment solved;
         std::vector<std::uint64_t> isCandidate(colsB.size(), 0);
         for (std::uint64_t round = 1;; ++round) {
-            solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0);
+            solved = solveSparseAssignment(costs, static_cast<int>(colsB.size()), 1.0, options.stop);
             if (keepAll)
                 break;
             SparseCosts next;
@@ -228,7 +230,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
         const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),
                                                            1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon, stored,
-                                                           threads);
+                                                           threads, options.stop);
         columnOfRow = a.columnOfRow;
         result.report.auction = true;
         result.report.gap = n ? a.gap / n : 0.0;
@@ -269,6 +271,8 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptio
     std::iota(bOfA.begin(), bOfA.end(), 0);
     std::vector<int> scratch;
     for (int l = 0; l < L; ++l) {
+        if (options.stop && options.stop->load(std::memory_order_relaxed))
+            throw AssignmentCancelled();
         const SparseLayer &la = a.layer(l), &lb = b.layer(l);
         const int n = la.outputs();
         std::vector<int> match(static_cast<std::size_t>(n));

@@ -37,6 +37,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -83,6 +84,9 @@ struct NnstdOptions {
     double auctionStored = 1024;
     // Threads listing the auction's rows (0: every core); the result does not depend on it.
     int threads = 0;
+    // Set from another thread to abandon the computation: topologyDistance then throws
+    // AssignmentCancelled (analysis/sparse_assignment.h) within a few milliseconds.
+    const std::atomic<bool>* stop = nullptr;
     // Called after each assigned layer of the canonical run (progress on large networks).
     std::function<void(const NnstdLayerReport&)> onLayer;
 };

@@ -2,9 +2,11 @@
 // shows the network view, then clicks neurons one after another, each time timing from the mouse
 // press to the end of the canvas's repaint (selection everywhere, the views' refresh, the frame).
 // Usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]  (QT_QPA_PLATFORM=offscreen without a display)
-//        gui_click --live RUN_DIR KEY=VALUE...   trains that configuration (the `rewire train` keys) in the
+//        gui_click --live RUN_DIR KEY=VALUE...   (KEY sketch-above: rewire-gui's --sketch-above) trains that configuration (the `rewire train` keys) in the
 //        window and measures on its first two snapshots, the second while the next epoch trains; prints
 //        what each snapshot cost the worker, its bytes, and the process's peak RSS.
+//        gui_click --live0 RUN_DIR KEY=VALUE...  the same on the initial network only (started paused, then
+//        stopped): what a snapshot costs, without training.
 
 #include "run/run_folder.h"
 #include "gui/main_window.h"
@@ -48,6 +50,15 @@ bool measure(rewire::gui::MainWindow& w, const char* what, double openMs, int cl
     canvas->repaint();
     QApplication::processEvents();
     const double firstMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    // Whole new frames (the kept one no longer fits): block density, then the strongest edges again.
+    clock.restart();
+    net->setDetail(rewire::gui::NetworkView::Detail::Blocks);
+    canvas->repaint();
+    const double blocksMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    clock.restart();
+    net->setDetail(rewire::gui::NetworkView::Detail::TopK);
+    canvas->repaint();
+    const double topMs = static_cast<double>(clock.nsecsElapsed()) / 1e6;
     const rewire::gui::SnapshotPtr s = w.currentSnapshot();
     const int set = s->network->neuronSetCount() > 2 ? 1 : 0;
     const auto n = s->network->architecture()[static_cast<std::size_t>(set)];
@@ -91,6 +102,7 @@ bool measure(rewire::gui::MainWindow& w, const char* what, double openMs, int cl
                 what, static_cast<long long>(std::accumulate(arch.begin(), arch.end(), 0LL)), static_cast<long long>(s->edgeCount()), openMs,
                 firstMs, zoomed ? "zoomed in" : "zoomed out", clicks, rewire::median(ms), sorted.back(), rewire::median(zoomMs),
                 *std::max_element(zoomMs.begin(), zoomMs.end()));
+    std::printf("  whole frames: block density %.0f ms, strongest edges %.0f ms\n", blocksMs, topMs);
     std::printf("  snapshot of epoch %d: %s, %.2f s of the worker's time, %.1f MiB\n", s->epoch,
                 s->sketch ? "live sketch" : s->source == "live run" ? "live copy" : "loaded", s->analyseSeconds,
                 static_cast<double>(s->memoryBytes()) / (1 << 20));
@@ -106,7 +118,7 @@ double peakRssMiB()
 }
 
 // --live RUN_DIR KEY=VALUE...: the run's first two snapshots, measured as they arrive.
-int live(rewire::gui::MainWindow& w, int argc, char** argv)
+int live(rewire::gui::MainWindow& w, int argc, char** argv, bool initialOnly)
 {
     for (int k = 3; k < argc; ++k) {
         const std::string kv = argv[k];
@@ -115,7 +127,10 @@ int live(rewire::gui::MainWindow& w, int argc, char** argv)
             std::fprintf(stderr, "gui_click: expected KEY=VALUE, got %s\n", argv[k]);
             return 2;
         }
-        w.setConfigValue(kv.substr(0, eq), kv.substr(eq + 1));
+        if (kv.substr(0, eq) == "sketch-above") // the app's own (rewire-gui --sketch-above)
+            w.setSketchAboveEdges(std::stoll(kv.substr(eq + 1)));
+        else
+            w.setConfigValue(kv.substr(0, eq), kv.substr(eq + 1));
     }
     w.setRunDir(QString::fromLocal8Bit(argv[2]));
     w.setForce(true);
@@ -125,12 +140,12 @@ int live(rewire::gui::MainWindow& w, int argc, char** argv)
     QObject::connect(&w, &rewire::gui::MainWindow::trainingEnded, [&](rewire::gui::WorkerState) { ended = true; });
     QElapsedTimer clock;
     clock.start();
-    if (!w.startTraining()) {
+    if (!w.startTraining(initialOnly)) {
         std::fprintf(stderr, "gui_click: %s\n", w.lastError().toLocal8Bit().constData());
         return 1;
     }
-    for (int shown = 0; shown < 2;) {
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
+    for (int shown = 0; shown < (initialOnly ? 1 : 2);) {
+        QApplication::processEvents(QEventLoop::WaitForMoreEvents); // (sleeps until the next event: no core spun)
         if (ended && arrived <= shown) {
             std::fprintf(stderr, "gui_click: the run ended: %s\n", w.statusText().toLocal8Bit().constData());
             return 1;
@@ -143,8 +158,10 @@ int live(rewire::gui::MainWindow& w, int argc, char** argv)
             shown = arrived;
         }
     }
+    if (initialOnly)
+        w.stopTraining();
     while (!ended)
-        QApplication::processEvents(QEventLoop::AllEvents, 200);
+        QApplication::processEvents(QEventLoop::WaitForMoreEvents);
     std::printf("gui_click --live: run ended after %.0f s; peak RSS %.0f MiB\n", static_cast<double>(clock.nsecsElapsed()) / 1e9,
                 peakRssMiB());
     return 0;
@@ -155,7 +172,8 @@ int live(rewire::gui::MainWindow& w, int argc, char** argv)
 int main(int argc, char** argv)
 {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]\n       gui_click --live RUN_DIR KEY=VALUE...\n");
+        std::fprintf(stderr, "usage: gui_click MODEL|RUN_DIR [clicks=20] [zoomed=0|1]\n       gui_click --live|--live0 RUN_DIR "
+                             "KEY=VALUE...\n");
         return 2;
     }
     if (!std::getenv("DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
@@ -166,8 +184,8 @@ int main(int argc, char** argv)
     w.setInteractive(false);
     w.resize(1600, 1000);
     w.show();
-    if (std::string(argv[1]) == "--live")
-        return argc < 3 ? 2 : live(w, argc, argv);
+    if (std::string(argv[1]) == "--live" || std::string(argv[1]) == "--live0")
+        return argc < 3 ? 2 : live(w, argc, argv, std::string(argv[1]) == "--live0");
     const int clicks = argc > 2 ? std::atoi(argv[2]) : 20;
     const bool zoomed = argc > 3 && std::atoi(argv[3]) != 0;
     QElapsedTimer clock;

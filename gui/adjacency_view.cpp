@@ -158,7 +158,9 @@ void AdjacencyView::render(QPainter& p, QSize size)
                             .arg(cellIn, 0, 'f', 1);
     drawWrapped(p, 4, 2, size.width() - 8, {title, sub});
     const QString xl = tr("input neuron %1(0 – %2)").arg(sorted ? tr("by out-degree ") : QString()).arg(layer.inputs() - 1);
-    p.drawText(QPointF(area.center().x() - fm.horizontalAdvance(xl) / 2.0, area.bottom() + fm.height() + 4), xl);
+    p.drawText(QPointF(std::clamp(area.center().x() - fm.horizontalAdvance(xl) / 2.0, 2.0, std::max(2.0, size.width() - fm.horizontalAdvance(xl) - 2.0)),
+                       area.bottom() + fm.height() + 4),
+               xl); // (centred under a narrow matrix, it would run off the left edge)
     const QString yl = tr("output neuron %1(0 – %2)").arg(sorted ? tr("by in-degree ") : QString()).arg(layer.outputs() - 1);
     p.save();
     p.translate(left - 8, area.center().y() + fm.horizontalAdvance(yl) / 2.0);

@@ -319,6 +319,13 @@ void CurvesView::refresh()
                                                                     m_emptyText.isEmpty() ? tr("no metrics: open the run folder") : m_emptyText)
                                     : !m_runs.empty() && k < 2 ? tr("%1 (other runs: test)").arg(tr(titles[k]))
                                                                 : tr(titles[k]));
+    if (h && !h->turnover.empty() && !metrics.empty()) { // a live sketch's turnover is estimated on its sample
+        int shift = 0;
+        for (const LayerTurnover& t : h->turnover)
+            shift = std::max(shift, t.sampleShift);
+        if (shift > 0)
+            m_panels[3].chart->setTitle(tr("Turnover (est., 1/%1 sample)").arg(1LL << shift));
+    }
     m_panels[0].chart->legend()->markers(m_validationAcc).front()->setVisible(validation);
     m_panels[1].chart->legend()->markers(m_validationLoss).front()->setVisible(validation);
 

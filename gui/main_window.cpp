@@ -1,6 +1,7 @@
 #include "gui/main_window.h"
 
 #include "analysis/analyze_report.h"
+#include "analysis/sparse_assignment.h"
 #include "analysis/topology_distance.h"
 #include "analysis/topology_evolution.h"
 #include "run/run_folder.h"
@@ -181,11 +182,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_timelineBudget(
                                      "computes it; its mean over all layers and over the hidden ones.\nTurnover: "
                                      "1 − |E_A ∩ E_B| / |E_A ∪ E_B| over the edge sets as they are, without relabelling."));
     bar->addWidget(m_comparisonLabel, 1);
+    m_cancelComparison = new QPushButton(tr("Cancel"));
+    m_cancelComparison->setToolTip(tr("Stop computing this comparison (it is computed again when the cursor moves "
+                                      "or another run B is picked)"));
+    m_cancelComparison->hide();
+    bar->addWidget(m_cancelComparison);
+    connect(m_cancelComparison, &QPushButton::clicked, this, &MainWindow::cancelComparison);
     auto* closeRuns = new QPushButton(tr("Close compared runs"));
     closeRuns->setToolTip(tr("Remove the other runs' curves and the comparison"));
     bar->addWidget(closeRuns);
     connect(closeRuns, &QPushButton::clicked, this, &MainWindow::clearComparedRuns);
-    connect(m_against, &QComboBox::currentIndexChanged, this, [this] { updateComparison(); });
+    connect(m_against, &QComboBox::currentIndexChanged, this, [this] {
+        m_cancelled = {}; // picking B again asks for the comparison again
+        updateComparison();
+    });
     m_compareBar->hide();
     auto* central = new QWidget;
     auto* layout = new QVBoxLayout(central);
@@ -213,7 +223,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_timelineBudget(
     updateStatus(nullptr);
 }
 
-MainWindow::~MainWindow() = default; // the worker's destructor stops and joins its thread
+MainWindow::~MainWindow()
+{
+    // A running comparison is abandoned, not waited for (its future's destructor joins it); the
+    // worker's destructor stops and joins its thread.
+    if (m_jobStop)
+        m_jobStop->store(true);
+}
 
 QWidget* MainWindow::buildForm()
 {
@@ -923,44 +939,62 @@ void MainWindow::updateComparison()
 {
     const int run = m_against->currentIndex() - 1;
     const SnapshotPtr a = currentSnapshot();
+    // A running job for another comparison than the one wanted now is abandoned; pollComparison()
+    // starts the wanted one when it has ended.
+    const auto stopUnwanted = [&](bool wanted) {
+        if (m_job.valid() && !wanted && m_jobStop)
+            m_jobStop->store(true);
+    };
     if (run < 0 || run >= static_cast<int>(m_compared.size()) || !a || !a->network) {
+        stopUnwanted(false);
         m_comparison = {};
         m_degrees->setAgainst(nullptr, {});
         m_comparisonLabel->setText(m_compared.empty() ? QString() : tr("pick a run B to set against %1").arg(runName()));
+        m_cancelComparison->setVisible(m_job.valid());
         return;
     }
     if (m_comparison.generation == m_comparisonGeneration && m_comparison.run == run && m_comparison.a.lock() == a &&
         !m_job.valid()) {
-        m_comparisonLabel->setText(comparisonText());
+        showComparison();
         return;
     }
-    if (m_job.valid()) { // one at a time: pollComparison() starts the one wanted now when it is done
-        m_comparisonLabel->setText(comparisonText());
+    const bool cancelled = m_cancelled.run == run && m_cancelled.generation == m_comparisonGeneration &&
+                           !m_cancelled.a.expired() && m_cancelled.a.lock() == a;
+    if (m_job.valid()) { // one at a time
+        stopUnwanted(!cancelled && m_jobKey.first == run && m_jobGeneration == m_comparisonGeneration && m_jobA.lock() == a);
+        showComparison();
         return;
     }
-    if (a->sketch) { // the distance needs every edge of A, which a live sketch does not keep
+    const auto refuse = [&](const QString& why) {
         m_comparison = {};
         m_comparison.generation = m_comparisonGeneration;
         m_comparison.run = run;
         m_comparison.a = a;
         m_comparison.epoch = a->epoch;
         m_comparison.runName = QString::fromStdString(m_compared[static_cast<std::size_t>(run)].name);
-        m_comparison.error = tr("%1 at epoch %2 is a live sketch (too many edges to copy every epoch): open its run folder "
-                                "to set it against %3")
-                                 .arg(runName())
-                                 .arg(a->epoch)
-                                 .arg(m_comparison.runName);
+        m_comparison.error = why;
         m_degrees->setAgainst(nullptr, {});
-        m_comparisonLabel->setText(comparisonText());
-        return;
-    }
+        showComparison();
+    };
+    if (cancelled)
+        return refuse(tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch));
+    if (a->sketch) // the distance needs every edge of A, which a live sketch does not keep
+        return refuse(tr("%1 at epoch %2 is a live sketch (too many edges to copy every epoch): open its run folder "
+                         "to set it against %3")
+                          .arg(runName())
+                          .arg(a->epoch)
+                          .arg(QString::fromStdString(m_compared[static_cast<std::size_t>(run)].name)));
     m_jobKey = {run, a->epoch};
+    m_jobA = a;
+    m_jobGeneration = m_comparisonGeneration;
+    m_jobStop = std::make_shared<std::atomic<bool>>(false);
     const ComparedRun& b = m_compared[static_cast<std::size_t>(run)];
     int epochB = -1;
     const std::filesystem::path file = comparedNetworkFile(b, a->epoch, &epochB);
     // B's network is loaded once while the cursor moves over epochs that map to the same file.
     std::shared_ptr<const NetworkGraph> loaded = !file.empty() && file == m_bFile ? m_bNetwork : nullptr;
-    m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, run, a, generation = m_comparisonGeneration] {
+    m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, run, a, generation = m_comparisonGeneration,
+                                            stop = m_jobStop] {
         Comparison c;
         c.generation = generation;
         c.run = run;
@@ -983,6 +1017,7 @@ void MainWindow::updateComparison()
             }
             NnstdOptions options;
             options.threads = 1; // beside a live run, one core
+            options.stop = stop.get();
             const TopologyDistance d = topologyDistance(*a->network, *c.network, options);
             c.nnstd = d.mean;
             c.hiddenNnstd = d.hiddenMean;
@@ -992,12 +1027,30 @@ void MainWindow::updateComparison()
                 all += static_cast<double>(t.common + t.added + t.removed);
             }
             c.turnover = all > 0 ? 1.0 - common / all : 0.0;
+        } catch (const AssignmentCancelled&) {
+            c.error = QObject::tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch);
+            c.network.reset();
         } catch (const std::exception& e) {
             c.error = QString::fromStdString(e.what());
         }
         return c;
     });
+    showComparison();
+}
+
+void MainWindow::showComparison()
+{
     m_comparisonLabel->setText(comparisonText());
+    m_cancelComparison->setVisible(m_job.valid() && m_jobStop && !m_jobStop->load());
+}
+
+void MainWindow::cancelComparison()
+{
+    if (!m_job.valid() || !m_jobStop)
+        return;
+    m_jobStop->store(true);
+    m_cancelled = {m_jobKey.first, m_jobA, m_jobGeneration};
+    showComparison();
 }
 
 void MainWindow::pollComparison()
@@ -1005,6 +1058,8 @@ void MainWindow::pollComparison()
     if (!m_job.valid() || m_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return;
     m_comparison = m_job.get();
+    if (m_comparison.error.isEmpty() && m_comparison.run == m_cancelled.run && m_comparison.a.lock() == m_cancelled.a.lock())
+        m_cancelled = {}; // it ended before the cancel reached it: its result stands
     if (m_comparison.network) {
         m_bFile = m_comparison.file;
         m_bNetwork = m_comparison.network;
@@ -1037,7 +1092,8 @@ bool MainWindow::waitForComparison(int ms)
 QString MainWindow::comparisonText() const
 {
     if (m_job.valid())
-        return tr("computing the comparison at epoch %1…").arg(m_jobKey.second);
+        return m_jobStop && m_jobStop->load() ? tr("stopping the comparison at epoch %1…").arg(m_jobKey.second)
+                                              : tr("computing the comparison at epoch %1…").arg(m_jobKey.second);
     const Comparison& c = m_comparison;
     if (c.run < 0 || c.generation != m_comparisonGeneration)
         return {};

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <functional>
+#include <atomic>
 #include <future>
 #include <map>
 #include <memory>
@@ -98,6 +99,9 @@ public:
     bool setAgainst(const QString& name);
     QString comparisonText() const;
     bool comparisonPending() const { return m_job.valid(); }
+    // Abandons the running comparison (the bar's Cancel): its solver stops within milliseconds, and
+    // that comparison is not started again until the cursor moves or another run B is picked.
+    void cancelComparison();
     // Processes events until the comparison is done and shown; false after `ms` milliseconds.
     bool waitForComparison(int ms);
     struct Comparison {
@@ -239,6 +243,16 @@ private:
     bool m_framing = false; // forEachTimelineFrame() is moving the cursor
     std::future<Comparison> m_job;
     std::pair<int, int> m_jobKey{-1, -1};
+    std::weak_ptr<const Snapshot> m_jobA; // the running job's A, and its generation
+    std::uint64_t m_jobGeneration = 0;
+    std::shared_ptr<std::atomic<bool>> m_jobStop; // the running job's stop flag
+    struct { // the comparison the user cancelled
+        int run = -1;
+        std::weak_ptr<const Snapshot> a;
+        std::uint64_t generation = 0;
+    } m_cancelled;
+    QPushButton* m_cancelComparison = nullptr;
+    void showComparison(); // the bar's text and Cancel button
     void updateOverlays();
     void updateComparison(); // after the cursor or B changed
     void pollComparison();

@@ -171,8 +171,9 @@ NetworkView::NetworkView(QWidget* parent) : SnapshotView(parent)
     m_info = new QLabel;
     m_info->setWordWrap(true);
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    // Three lines, whatever it says: a selection never resizes the canvas (which would draw it all again).
-    m_info->setFixedHeight(3 * fontMetrics().lineSpacing() + 4);
+    // Four lines, whatever it says (a dead neuron's of a live sketch take them at 1024 wide): a
+    // selection never resizes the canvas (which would draw it all again).
+    m_info->setFixedHeight(4 * fontMetrics().lineSpacing() + 4);
     m_info->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     content()->addWidget(m_info);
     connect(m_detail, &QComboBox::currentIndexChanged, this, [this] { invalidate(); });
@@ -270,9 +271,8 @@ QStringList NetworkView::titleParts() const
             strongest = std::max(strongest, k.strongest);
             shift = std::max(shift, k.shift);
         }
-        parts << tr("live sketch: edges drawn from each layer's strongest %1 and a 1/%2 sample")
-                     .arg(groupDigits(strongest))
-                     .arg(groupDigits(EdgeIndex{1} << shift));
+        parts << (shift == 0 ? tr("live sketch (every edge)")
+                             : tr("live sketch: strongest %1 + 1/%2 sample").arg(groupDigits(strongest)).arg(EdgeIndex{1} << shift));
     }
     if (m_changes->isChecked() && s.hasPrevious) // against the snapshot it was analysed with (the timeline may have dropped it since)
         parts << (s.previousBatch ? tr("changes since epoch %1 + batch %2 (sample)").arg(s.previousEpoch).arg(s.previousBatch)
@@ -535,6 +535,10 @@ void NetworkView::renderBase(QPainter& p, QSize size)
         if (detail == Detail::Blocks) {
             const Blocks& b = blocks[static_cast<std::size_t>(l)];
             p.setPen(Qt::NoPen);
+            // Up to 48 x 48 translucent bands a layer, each over a wide strip: without antialiasing
+            // their fill costs a fraction (their edges lie inside the neighbours' anyway).
+            p.save();
+            p.setRenderHint(QPainter::Antialiasing, false);
             for (int x = 0; x < b.bi; ++x)
                 for (int y = 0; y < b.bo; ++y) {
                     const double d = b.density[static_cast<std::size_t>(x * b.bo + y)];
@@ -550,6 +554,7 @@ void NetworkView::renderBase(QPainter& p, QSize size)
                     p.setBrush(c);
                     p.drawPolygon(band, 4);
                 }
+            p.restore();
         } else {
             const float maxAbs = m_maxAbs[static_cast<std::size_t>(l)];
             // The strongest `budget` edges in view (an end in view), kept in a heap while the edges
@@ -849,9 +854,10 @@ void NetworkView::updateInfo()
             kept += net.layer(k - 1).inDegree(i);
         if (k < net.layerCount())
             kept += net.layer(k).outDegree(i);
-        m_info->setText(m_info->text() + tr("; drawn: %1 of its %2 edges (those the live sketch keeps)")
-                                              .arg(groupDigits(kept))
-                                              .arg(groupDigits(r.inDegree + r.outDegree)));
+        if (kept < r.inDegree + r.outDegree)
+            m_info->setText(m_info->text() + tr("; drawn %1/%2 (sketch)")
+                                                  .arg(groupDigits(kept))
+                                                  .arg(groupDigits(r.inDegree + r.outDegree)));
     }
 }
 

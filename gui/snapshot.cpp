@@ -14,22 +14,25 @@ void analyse(Snapshot& s, const NetworkGraph& net, const Snapshot* previous)
 {
     NeuronTable table(net);
     table.run();
-    s.neurons = table.rows();
+    s.neurons = table.takeRows();
     const std::vector<NeuronIndex> arch = net.architecture();
     s.setStart.assign(arch.size() + 1, 0);
     for (std::size_t k = 0; k < arch.size(); ++k)
         s.setStart[k + 1] = s.setStart[k] + static_cast<std::size_t>(arch[k]);
 
-    // Rank within each neuron set: importance (incoming strength); inputs by outgoing strength.
+    // Rank within each neuron set: importance (incoming strength); inputs by outgoing strength;
+    // ties by index. (Sorted as (score, index) pairs side by side: no indirection per comparison.)
     s.rank.assign(s.neurons.size(), 0);
-    std::vector<std::size_t> order;
+    std::vector<std::pair<double, std::size_t>> order;
     for (std::size_t k = 0; k < arch.size(); ++k) {
-        order.resize(static_cast<std::size_t>(arch[k]));
-        std::iota(order.begin(), order.end(), s.setStart[k]);
-        auto score = [&](std::size_t i) { return k == 0 ? s.neurons[i].outStrength : s.neurons[i].importance; };
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score(a) > score(b); });
+        order.clear();
+        for (std::size_t i = s.setStart[k]; i < s.setStart[k + 1]; ++i)
+            order.emplace_back(k == 0 ? s.neurons[i].outStrength : s.neurons[i].importance, i);
+        std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first > b.first : a.second < b.second;
+        });
         for (std::size_t r = 0; r < order.size(); ++r)
-            s.rank[order[r]] = static_cast<int>(r) + 1;
+            s.rank[order[r].second] = static_cast<int>(r) + 1;
     }
     s.layers = summarizeLayers(net);
     s.inputGrid = inputGrid(net);

@@ -634,3 +634,49 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
         REQUIRE(topologyDistance(a, b, automatic).matching == x.matching);
     }
 }
+
+TEST_CASE("NNSTD and its solvers stop when the caller's flag is set", "[analysis][nnstd]")
+{
+    // The auction: the flag set by the first listing (as another thread would) ends it before its
+    // first bid.
+    struct StoppingLister final : CandidateLister {
+        std::atomic<bool>* stop = nullptr;
+        void list(int, std::vector<std::pair<int, double>>& out, int) override
+        {
+            stop->store(true);
+            out = {{0, 0.5}, {1, 0.25}};
+        }
+    };
+    std::atomic<bool> stop{false};
+    StoppingLister lister;
+    lister.stop = &stop;
+    REQUIRE_THROWS_AS(solveAuctionAssignment(lister, 2, 2, 1.0, 1e-6, {2, 2}, 0.1, {}, 1, &stop), AssignmentCancelled);
+    stop = false;
+    const AuctionAssignment done = solveAuctionAssignment(lister, 2, 2, 1.0, 1e-6, {2, 2}, 0.1); // no flag: solved
+    REQUIRE(done.columnOfRow.size() == 2);
+
+    // The exact solver, flag already set; unset, it solves.
+    SparseCosts sc;
+    sc.column = {0, 1, 0};
+    sc.cost = {0.5, 0.25, 0.1};
+    sc.rowPtr = {0, 2, 3};
+    stop = true;
+    REQUIRE_THROWS_AS(solveSparseAssignment(sc, 2, 1.0, &stop), AssignmentCancelled);
+    stop = false;
+    REQUIRE(solveSparseAssignment(sc, 2, 1.0, &stop).columnOfRow == std::vector<int>{1, 0});
+
+    // topologyDistance: set after the first layer, it stops before the second.
+    const NetworkGraph a = erNetwork({30, 40, 40, 5}, 4, 1), b = erNetwork({30, 40, 40, 5}, 4, 2);
+    NnstdOptions options;
+    options.stop = &stop;
+    int layers = 0;
+    options.onLayer = [&](const NnstdLayerReport&) {
+        ++layers;
+        stop = true;
+    };
+    REQUIRE_THROWS_AS(topologyDistance(a, b, options), AssignmentCancelled);
+    REQUIRE(layers == 1);
+    stop = false;
+    options.onLayer = nullptr;
+    REQUIRE(topologyDistance(a, b, options).perLayer.size() == 3);
+}

@@ -1435,6 +1435,20 @@ void GuiTest::runsSideBySide()
     check(3);
     w.timeline()->setCursor(1); // epoch 1
     check(1);
+    // Cancel stops the running comparison; it is not started again for the same epoch and B (unless
+    // it had ended first), and moving the cursor computes the next one.
+    w.timeline()->setCursor(2);
+    QVERIFY(w.comparisonPending());
+    w.cancelComparison();
+    QVERIFY(w.comparisonText().startsWith("stopping the comparison at epoch 2") || !w.comparisonPending());
+    QVERIFY(w.waitForComparison(60000));
+    QVERIFY2(w.comparisonText() == "comparison at epoch 2 cancelled: move the cursor or pick run B again to compute it" ||
+                 w.comparisonText().startsWith("alpha vs beta at epoch 2: NNSTD"),
+             qPrintable(w.comparisonText()));
+    QApplication::processEvents();
+    QVERIFY(!w.comparisonPending()); // not started again
+    w.timeline()->setCursor(3);
+    check(3);
 
     // A compare folder: its first run shown, every run beside it, one mean ± sd per method.
     QVERIFY(w.openPath(cmp));
