@@ -22,7 +22,8 @@ namespace rewire::gui {
 
 DegreeView::DegreeView(QWidget* parent) : SnapshotView(parent)
 {
-    m_layer = addCombo(tr("Layer:"));
+    m_layer = addCombo({}); // (no "Layer:" label: at 1024 wide the combo would be cut to "inputs → hid…")
+    m_layer->setToolTip(tr("the layer whose degrees are shown"));
     m_side = addCombo({}, {tr("in-degree"), tr("out-degree")});
     m_side->setToolTip(tr("in: fan-in of the layer's output neurons; out: fan-out of its input neurons"));
     m_layer->setSizeAdjustPolicy(QComboBox::AdjustToContents);

@@ -810,7 +810,7 @@ bool MainWindow::openPath(const QString& path)
                 statusBar()->showMessage(tr("loading snapshot %1 of %2…").arg(done).arg(total));
                 QApplication::processEvents(QEventLoop::ExcludeUserInputEvents);
             },
-            m_timelineBudget);
+            m_timelineBudget, m_sketchAbove);
     } catch (const std::exception& e) {
         QApplication::restoreOverrideCursor();
         fail(QString::fromStdString(e.what()));
@@ -978,7 +978,7 @@ void MainWindow::updateComparison()
     };
     if (cancelled)
         return refuse(tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch));
-    if (a->sketch) // the distance needs every edge of A, which a live sketch does not keep
+    if (a->sketch && a->file.empty()) // the distance needs every edge of A, which a live sketch does not keep
         return refuse(tr("%1 at epoch %2 is a live sketch (too many edges to copy every epoch): open its run folder "
                          "to set it against %3")
                           .arg(runName())
@@ -1010,7 +1010,10 @@ void MainWindow::updateComparison()
                 return c;
             }
             c.network = loaded ? loaded : std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
-            if (c.network->architecture() != a->network->architecture()) {
+            // A sketch's whole network from its file (a live one was refused above).
+            const std::shared_ptr<const NetworkGraph> whole =
+                a->sketch ? std::make_shared<const NetworkGraph>(loadNetworkOnly(a->file)) : a->network;
+            if (c.network->architecture() != whole->architecture()) {
                 c.error = QObject::tr("%1 has another architecture").arg(c.runName);
                 c.network.reset(); // nothing of it is shown
                 return c;
@@ -1018,11 +1021,11 @@ void MainWindow::updateComparison()
             NnstdOptions options;
             options.threads = 1; // beside a live run, one core
             options.stop = stop.get();
-            const TopologyDistance d = topologyDistance(*a->network, *c.network, options);
+            const TopologyDistance d = topologyDistance(*whole, *c.network, options);
             c.nnstd = d.mean;
             c.hiddenNnstd = d.hiddenMean;
             double common = 0, all = 0;
-            for (const LayerTurnover& t : maskTurnover(*a->network, *c.network)) {
+            for (const LayerTurnover& t : maskTurnover(*whole, *c.network)) {
                 common += static_cast<double>(t.common);
                 all += static_cast<double>(t.common + t.added + t.removed);
             }
@@ -1291,7 +1294,7 @@ bool MainWindow::exportAnalysis(const QString& dir)
         m_lastError = tr("no snapshot to analyse");
         return false;
     }
-    if (s->sketch) {
+    if (s->sketch && s->file.empty()) {
         fail(tr("epoch %1 of the live run is a sketch (too large to copy every epoch): analyse the run folder's "
                 "snapshot files with `rewire analyze %2`, or open the run folder")
                  .arg(s->epoch)
@@ -1303,7 +1306,9 @@ bool MainWindow::exportAnalysis(const QString& dir)
         // stated in powerlaw.csv) keep the window responsive; `rewire analyze` defaults to 1,000.
         AnalysisOptions options;
         options.bootstrapSamples = 100;
-        writeAnalysis(*s->network, dir.toStdString(), options);
+        const std::shared_ptr<const NetworkGraph> whole = // a sketch's whole network from its file
+            s->sketch ? std::make_shared<const NetworkGraph>(loadNetworkOnly(s->file)) : s->network;
+        writeAnalysis(*whole, dir.toStdString(), options);
     } catch (const std::exception& e) {
         fail(QString::fromStdString(e.what()));
         return false;

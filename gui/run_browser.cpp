@@ -27,8 +27,9 @@ int epochsTrained(const NetworkGraph& g, int fallback)
 } // namespace
 
 LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::function<void(int, int)>& progress,
-                  std::size_t budgetBytes)
+                  std::size_t budgetBytes, EdgeIndex sketchAboveEdges)
 {
+    SketchOptions sketch; // its rates fixed by the first network sketched
     LoadedRun run;
     std::vector<std::pair<int, fs::path>> files;
     std::vector<EpochMetrics> metrics;
@@ -92,7 +93,16 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
         for (const ParameterChange& c : changes)
             if (c.epoch <= s->epoch)
                 s->parameterChanges.push_back(c);
-        analyseSnapshot(*s, std::move(network), previous.get());
+        if (network->edgeCount() > sketchAboveEdges) {
+            if (sketch.shifts.empty())
+                sketch.shifts = sampleShifts(*network, sketch.sampleTarget);
+            if (static_cast<int>(sketch.shifts.size()) != network->layerCount()) // another architecture
+                sketch.shifts = sampleShifts(*network, sketch.sampleTarget);
+            analyseSketched(*s, *network, sketch, previous.get());
+            s->file = file; // the whole network, for what a sketch cannot give (NNSTD, the analysis files)
+        } else {
+            analyseSnapshot(*s, std::move(network), previous.get());
+        }
         previous = s;
         run.snapshots.push_back(std::move(s));
         run.thinned += thinSnapshots(run.snapshots, budgetBytes);

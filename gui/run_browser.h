@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,12 @@ struct LoadedRun {
 // A run folder: snapshots/epoch_NNNN.rwm (else model.rwm) with the metrics of each epoch up to it.
 // A model file: one snapshot. `progress(done, total)` is called after each snapshot. The
 // snapshots are thinned as they load (thinSnapshots) to stay within budgetBytes.
+// A network with more than `sketchAboveEdges` edges is kept as a sketch (analyseSketched, its
+// sample rates fixed by the first one), with the file it came from in Snapshot::file.
 // Throws std::runtime_error naming the file on anything unreadable.
 LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
                   const std::function<void(int, int)>& progress = {},
-                  std::size_t budgetBytes = static_cast<std::size_t>(-1));
+                  std::size_t budgetBytes = static_cast<std::size_t>(-1),
+                  EdgeIndex sketchAboveEdges = std::numeric_limits<EdgeIndex>::max());
 
 } // namespace rewire::gui

@@ -11,6 +11,7 @@
 #include "graph/network_graph.h"
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,7 @@ struct Snapshot {
     // neurons, layer summaries and block counts below are still the whole network's).
     std::shared_ptr<const NetworkGraph> network;
     std::shared_ptr<const NetworkSketch> sketch;
+    std::filesystem::path file; // with a sketch: the model file holding the whole network (empty: live)
     std::vector<EpochMetrics> metrics;           // every completed epoch up to this snapshot
     std::vector<TurnoverPoint> turnoverHistory;  // one point per earlier snapshot pair (estimates with a sketch)
     std::vector<ParameterChange> parameterChanges; // made up to this snapshot

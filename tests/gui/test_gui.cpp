@@ -1773,6 +1773,26 @@ void GuiTest::liveSketchKeepsAggregatesNotEdges()
     QVERIFY(!w.exportAnalysis(dir.filePath("analysis")));
     QVERIFY2(w.lastError().contains("rewire analyze"), qPrintable(w.lastError()));
     QVERIFY(!QDir(dir.filePath("analysis")).exists());
+
+    // A run folder opened above the threshold: sketches too, each with its file, from which the
+    // comparison and the analysis export take the whole network.
+    w.setConfigValue("seed", "2");
+    QVERIFY(trainInWindow(w, c, dir.filePath("other")));
+    w.clearComparedRuns();
+    QVERIFY(w.openPath(dir.filePath("live")));
+    const SnapshotPtr opened = w.currentSnapshot();
+    QVERIFY(opened && opened->sketch);
+    QCOMPARE(QString::fromStdString(opened->file.filename().string()), QStringLiteral("epoch_0002.rwm"));
+    QCOMPARE(opened->edgeCount(), saved.edgeCount());
+    QVERIFY(w.addComparedRun(dir.filePath("other")));
+    QVERIFY(w.setAgainst(QStringLiteral("other")));
+    QVERIFY(w.waitForComparison(60000));
+    const NetworkGraph other = loadNetworkOnly(std::filesystem::path(dir.filePath("other").toStdString()) / "snapshots" / "epoch_0002.rwm");
+    QVERIFY2(w.comparisonText().startsWith(
+                 QStringLiteral("live vs other at epoch 2: NNSTD %1").arg(topologyDistance(saved, other).mean, 0, 'f', 4)),
+             qPrintable(w.comparisonText()));
+    QVERIFY2(w.exportAnalysis(dir.filePath("analysis")), qPrintable(w.lastError()));
+    QVERIFY(QFile::exists(dir.filePath("analysis/neurons.csv")));
 }
 
 QTEST_MAIN(GuiTest)
