@@ -104,7 +104,8 @@ bool measure(rewire::gui::MainWindow& w, const char* what, double openMs, int cl
                 *std::max_element(zoomMs.begin(), zoomMs.end()));
     std::printf("  whole frames: block density %.0f ms, strongest edges %.0f ms\n", blocksMs, topMs);
     std::printf("  snapshot of epoch %d: %s, %.2f s of the worker's time, %.1f MiB\n", s->epoch,
-                s->sketch ? "live sketch" : s->source == "live run" ? "live copy" : "loaded", s->analyseSeconds,
+                s->sketch ? (s->file.empty() ? "live sketch" : "sketch of its file") : s->source == "live run" ? "live copy" : "loaded",
+                s->analyseSeconds,
                 static_cast<double>(s->memoryBytes()) / (1 << 20));
     std::fflush(stdout);
     return true;
