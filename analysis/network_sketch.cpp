@@ -163,52 +163,19 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
 
 std::vector<LayerTurnover> sampledTurnover(const NetworkSketch& a, const NetworkSketch& b, std::vector<LayerEdgeChanges>* changes)
 {
-    if (a.graph.architecture() != b.graph.architecture())
-        throw std::invalid_argument("turnover needs equal architectures, got " + formatArchitecture(a.graph.architecture()) +
-                                    " and " + formatArchitecture(b.graph.architecture()));
-    std::vector<LayerTurnover> out;
-    if (changes)
-        changes->assign(static_cast<std::size_t>(a.graph.layerCount()), {});
-    for (int l = 0; l < a.graph.layerCount(); ++l) {
-        const int shift = std::max(a.layers[static_cast<std::size_t>(l)].shift, b.layers[static_cast<std::size_t>(l)].shift);
-        const SparseLayer &x = a.graph.layer(l), &y = b.graph.layer(l);
-        LayerEdgeChanges* c = changes ? &(*changes)[static_cast<std::size_t>(l)] : nullptr;
-        LayerTurnover t;
-        for (NeuronIndex j = 0; j < x.outputs(); ++j) {
-            EdgeIndex p = x.rowPtr()[static_cast<std::size_t>(j)], q = y.rowPtr()[static_cast<std::size_t>(j)];
-            const EdgeIndex pe = x.rowPtr()[static_cast<std::size_t>(j) + 1], qe = y.rowPtr()[static_cast<std::size_t>(j) + 1];
-            // Skip what is not in the common sample (the strongest outside it, a finer rate's extra).
-            const auto skip = [&](const SparseLayer& g, EdgeIndex& k, EdgeIndex end) {
-                while (k < end && !sampledPosition(l, g.colIdx()[static_cast<std::size_t>(k)], j, shift))
-                    ++k;
-            };
-            skip(x, p, pe);
-            skip(y, q, qe);
-            while (p < pe || q < qe) {
-                if (p < pe && q < qe && x.colIdx()[static_cast<std::size_t>(p)] == y.colIdx()[static_cast<std::size_t>(q)]) {
-                    ++t.common, ++p, ++q;
-                } else if (q == qe || (p < pe && x.colIdx()[static_cast<std::size_t>(p)] < y.colIdx()[static_cast<std::size_t>(q)])) {
-                    ++t.removed;
-                    if (c)
-                        c->removed.push_back({x.colIdx()[static_cast<std::size_t>(p)], j, x.weights()[static_cast<std::size_t>(p)]});
-                    ++p;
-                } else {
-                    ++t.added;
-                    if (c)
-                        c->added.push_back({y.colIdx()[static_cast<std::size_t>(q)], j, y.weights()[static_cast<std::size_t>(q)]});
-                    ++q;
-                }
-                skip(x, p, pe);
-                skip(y, q, qe);
-            }
-        }
-        const EdgeIndex unite = t.common + t.added + t.removed;
-        t.jaccardDistance = unite ? 1.0 - static_cast<double>(t.common) / static_cast<double>(unite) : 0.0;
-        t.sampleShift = shift;
-        t.common <<= shift;
-        t.added <<= shift;
-        t.removed <<= shift;
-        out.push_back(t);
+    // The common sample: each layer's coarser rate (the samples are nested).
+    std::vector<int> shift;
+    for (std::size_t l = 0; l < a.layers.size() && l < b.layers.size(); ++l)
+        shift.push_back(std::max(a.layers[l].shift, b.layers[l].shift));
+    std::vector<LayerTurnover> out = maskTurnover(a.graph, b.graph, changes, [&](int l, NeuronIndex from, NeuronIndex to) {
+        return sampledPosition(l, from, to, shift[static_cast<std::size_t>(l)]);
+    });
+    for (std::size_t l = 0; l < out.size(); ++l) {
+        LayerTurnover& t = out[l];
+        t.sampleShift = shift[l];
+        t.common <<= t.sampleShift;
+        t.added <<= t.sampleShift;
+        t.removed <<= t.sampleShift;
     }
     return out;
 }

@@ -15,8 +15,11 @@
 
 namespace rewire {
 
-std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b,
-                                        std::vector<LayerEdgeChanges>* changes)
+namespace {
+
+// Both layers' rows merged position by position, over the positions `keep` accepts.
+template <class Keep>
+std::vector<LayerTurnover> turnover(const NetworkGraph& a, const NetworkGraph& b, std::vector<LayerEdgeChanges>* changes, Keep keep)
 {
     if (a.architecture() != b.architecture())
         throw std::invalid_argument("turnover needs equal architectures, got " + formatArchitecture(a.architecture()) +
@@ -31,6 +34,12 @@ std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGrap
         for (NeuronIndex j = 0; j < x.outputs(); ++j) {
             EdgeIndex p = x.rowPtr()[j], q = y.rowPtr()[j];
             const EdgeIndex pe = x.rowPtr()[j + 1], qe = y.rowPtr()[j + 1];
+            const auto skip = [&](const SparseLayer& g, EdgeIndex& k, EdgeIndex end) {
+                while (k < end && !keep(l, g.colIdx()[k], j))
+                    ++k;
+            };
+            skip(x, p, pe);
+            skip(y, q, qe);
             while (p < pe || q < qe) {
                 if (p < pe && q < qe && x.colIdx()[p] == y.colIdx()[q]) {
                     ++t.common, ++p, ++q;
@@ -45,6 +54,8 @@ std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGrap
                         c->added.push_back({y.colIdx()[q], j, y.weights()[q]});
                     ++q;
                 }
+                skip(x, p, pe);
+                skip(y, q, qe);
             }
         }
         const EdgeIndex unite = t.common + t.added + t.removed;
@@ -52,6 +63,19 @@ std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGrap
         out.push_back(t);
     }
     return out;
+}
+
+} // namespace
+
+std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b, std::vector<LayerEdgeChanges>* changes)
+{
+    return turnover(a, b, changes, [](int, NeuronIndex, NeuronIndex) { return true; });
+}
+
+std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b, std::vector<LayerEdgeChanges>* changes,
+                                        const std::function<bool(int, NeuronIndex, NeuronIndex)>& keep)
+{
+    return turnover(a, b, changes, keep);
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <functional>
 #include <vector>
 
 namespace rewire {
@@ -30,6 +31,10 @@ struct LayerEdgeChanges {
 // Time complexity: O(E_a + E_b).
 std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b,
                                         std::vector<LayerEdgeChanges>* changes = nullptr);
+// The same over the positions `keep(layer, from, to)` accepts only (the others are skipped, in a
+// and in b alike).
+std::vector<LayerTurnover> maskTurnover(const NetworkGraph& a, const NetworkGraph& b, std::vector<LayerEdgeChanges>* changes,
+                                        const std::function<bool(int, NeuronIndex, NeuronIndex)>& keep);
 
 struct TopologyRow {
     int epoch = 0, layer = 0;
