@@ -61,11 +61,20 @@ void AdjacencyView::render(QPainter& p, QSize size)
     // At most 128 blocks a side: with a few neurons per block, densities are not mere sampling noise.
     // A sketched live network brings its block counts (its grids hold whole blocks of these).
     const LayerSketch* sketch = s.sketch ? &s.sketch->layers[static_cast<std::size_t>(l)] : nullptr;
-    const auto blocks = [&](NeuronIndex n, int avail, int sketched) {
-        return static_cast<int>(sketch ? sketched : std::min<NeuronIndex>(n, std::min(avail, 128)));
+    // A sketch's grid of g cells a side is shown in b blocks that each hold whole cells: any b when
+    // its cells are single neurons (g = n), else a divisor of g (block k then starts where cell
+    // k·g/b does).
+    const auto blocks = [&](NeuronIndex n, int avail, int g) {
+        const int most = static_cast<int>(std::min<NeuronIndex>(n, std::min(avail, 128)));
+        if (!sketch || g == n)
+            return most;
+        int b = std::min(most, g);
+        while (g % b != 0)
+            --b;
+        return b;
     };
-    const int cols = blocks(layer.inputs(), availW, !sketch ? 0 : sorted ? sketch->sortedIn : std::min(sketch->gridIn, 128));
-    const int rows = blocks(layer.outputs(), availH, !sketch ? 0 : sorted ? sketch->sortedOut : std::min(sketch->gridOut, 128));
+    const int cols = blocks(layer.inputs(), availW, !sketch ? 0 : sorted ? sketch->sortedIn : sketch->gridIn);
+    const int rows = blocks(layer.outputs(), availH, !sketch ? 0 : sorted ? sketch->sortedOut : sketch->gridOut);
     const double cellIn = static_cast<double>(layer.inputs()) / cols, cellOut = static_cast<double>(layer.outputs()) / rows;
     // Neuron i of n in b blocks is in block ⌊i·b/n⌋, which starts at neuron ⌈i·n/b⌉.
     const auto blockOf = [](std::int64_t i, std::int64_t n, std::int64_t b) { return static_cast<int>(i * b / n); };

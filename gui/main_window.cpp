@@ -939,6 +939,8 @@ void MainWindow::updateComparison()
 {
     const int run = m_against->currentIndex() - 1;
     const SnapshotPtr a = currentSnapshot();
+    if (m_cancelled.run >= 0 && (m_cancelled.run != run || m_cancelled.a.lock() != a))
+        m_cancelled = {}; // the cursor or B moved: a cancelled comparison is computed when asked again
     // A running job for another comparison than the one wanted now is abandoned; pollComparison()
     // starts the wanted one when it has ended.
     const auto stopUnwanted = [&](bool wanted) {
@@ -993,8 +995,9 @@ void MainWindow::updateComparison()
     const std::filesystem::path file = comparedNetworkFile(b, a->epoch, &epochB);
     // B's network is loaded once while the cursor moves over epochs that map to the same file.
     std::shared_ptr<const NetworkGraph> loaded = !file.empty() && file == m_bFile ? m_bNetwork : nullptr;
-    m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, run, a, generation = m_comparisonGeneration,
-                                            stop = m_jobStop] {
+    std::shared_ptr<const NetworkGraph> loadedA = a->sketch && a->file == m_aFile ? m_aNetwork : nullptr;
+    m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, loadedA, run, a,
+                                            generation = m_comparisonGeneration, stop = m_jobStop] {
         Comparison c;
         c.generation = generation;
         c.run = run;
@@ -1009,10 +1012,17 @@ void MainWindow::updateComparison()
                 c.error = QObject::tr("%1 has no network at or before epoch %2").arg(c.runName).arg(a->epoch);
                 return c;
             }
+            const auto checkStop = [&] {
+                if (stop->load())
+                    throw AssignmentCancelled();
+            };
             c.network = loaded ? loaded : std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
+            checkStop();
             // A sketch's whole network from its file (a live one was refused above).
-            const std::shared_ptr<const NetworkGraph> whole =
-                a->sketch ? std::make_shared<const NetworkGraph>(loadNetworkOnly(a->file)) : a->network;
+            if (a->sketch)
+                c.wholeA = loadedA ? loadedA : std::make_shared<const NetworkGraph>(loadSnapshotNetwork(*a));
+            const std::shared_ptr<const NetworkGraph> whole = a->sketch ? c.wholeA : a->network;
+            checkStop();
             if (c.network->architecture() != whole->architecture()) {
                 c.error = QObject::tr("%1 has another architecture").arg(c.runName);
                 c.network.reset(); // nothing of it is shown
@@ -1032,6 +1042,7 @@ void MainWindow::updateComparison()
             c.turnover = all > 0 ? 1.0 - common / all : 0.0;
         } catch (const AssignmentCancelled&) {
             c.error = QObject::tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch);
+            c.cancelled = true;
             c.network.reset();
         } catch (const std::exception& e) {
             c.error = QString::fromStdString(e.what());
@@ -1061,12 +1072,19 @@ void MainWindow::pollComparison()
     if (!m_job.valid() || m_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
         return;
     m_comparison = m_job.get();
-    if (m_comparison.error.isEmpty() && m_comparison.run == m_cancelled.run && m_comparison.a.lock() == m_cancelled.a.lock())
+    const bool asked = m_comparison.run == m_cancelled.run && m_comparison.a.lock() == m_cancelled.a.lock();
+    if (m_comparison.error.isEmpty() && asked)
         m_cancelled = {}; // it ended before the cancel reached it: its result stands
     if (m_comparison.network) {
         m_bFile = m_comparison.file;
         m_bNetwork = m_comparison.network;
     }
+    if (const SnapshotPtr a = m_comparison.a.lock(); a && m_comparison.wholeA) {
+        m_aFile = a->file;
+        m_aNetwork = m_comparison.wholeA;
+    }
+    if (m_comparison.cancelled && !asked)
+        m_comparison = {}; // stopped because it was no longer wanted: computed again when it is
     // A result for runs or a snapshot no longer shown (the list changed, another run was opened,
     // the cursor moved) is dropped; updateComparison() asks for the one wanted now.
     const SnapshotPtr shown = currentSnapshot();
@@ -1307,7 +1325,7 @@ bool MainWindow::exportAnalysis(const QString& dir)
         AnalysisOptions options;
         options.bootstrapSamples = 100;
         const std::shared_ptr<const NetworkGraph> whole = // a sketch's whole network from its file
-            s->sketch ? std::make_shared<const NetworkGraph>(loadNetworkOnly(s->file)) : s->network;
+            s->sketch ? std::make_shared<const NetworkGraph>(loadSnapshotNetwork(*s)) : s->network;
         writeAnalysis(*whole, dir.toStdString(), options);
     } catch (const std::exception& e) {
         fail(QString::fromStdString(e.what()));

@@ -113,8 +113,10 @@ public:
         int epochB = -1;          // the epoch of B's network (its latest at or before A's epoch)
         std::filesystem::path file; // B's network's
         std::shared_ptr<const NetworkGraph> network;
+        std::shared_ptr<const NetworkGraph> wholeA; // a sketched A's whole network, read from its file
         double nnstd = NAN, hiddenNnstd = NAN, turnover = NAN;
         QString error;
+        bool cancelled = false; // its stop flag ended it
     };
 
     // Exports; each returns false and sets lastError() on failure.
@@ -240,6 +242,8 @@ private:
     std::uint64_t m_comparisonGeneration = 1;
     std::filesystem::path m_bFile; // the last network of B loaded, kept for the next comparison
     std::shared_ptr<const NetworkGraph> m_bNetwork;
+    std::filesystem::path m_aFile; // the last whole network of a sketched A read, kept likewise
+    std::shared_ptr<const NetworkGraph> m_aNetwork;
     bool m_framing = false; // forEachTimelineFrame() is moving the cursor
     std::future<Comparison> m_job;
     std::pair<int, int> m_jobKey{-1, -1};

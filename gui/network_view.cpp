@@ -278,7 +278,8 @@ QStringList NetworkView::titleParts() const
         parts << (s.previousBatch ? tr("changes since epoch %1 + batch %2 (sample)").arg(s.previousEpoch).arg(s.previousBatch)
                                   : tr("changes since epoch %1 (sample)").arg(s.previousEpoch));
     if (detail == Detail::TopK)
-        parts << tr("strongest %1 |w| per layer in view").arg(groupDigits(m_budget));
+        parts << (s.sketch ? tr("strongest %1 |w| per layer in view, of the sketch's").arg(groupDigits(m_budget))
+                           : tr("strongest %1 |w| per layer in view").arg(groupDigits(m_budget)));
     else if (detail == Detail::Blocks)
         parts << tr("block density between neuron bins");
     return parts; // (the zoom shows under each column's name, as the range of neurons in view: the

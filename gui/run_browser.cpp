@@ -112,4 +112,13 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     return run;
 }
 
+NetworkGraph loadSnapshotNetwork(const Snapshot& s)
+{
+    NetworkGraph g = loadNetworkOnly(s.file);
+    if (const int epoch = epochsTrained(g, s.epoch); epoch != s.epoch)
+        throw std::runtime_error(s.file.string() + " holds epoch " + std::to_string(epoch) + " now, not the epoch " +
+                                 std::to_string(s.epoch) + " shown: open the run again");
+    return g;
+}
+
 } // namespace rewire::gui

@@ -31,4 +31,9 @@ LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
                   std::size_t budgetBytes = static_cast<std::size_t>(-1),
                   EdgeIndex sketchAboveEdges = std::numeric_limits<EdgeIndex>::max());
 
+// A sketched snapshot's whole network, read from its file (Snapshot::file). Throws
+// std::runtime_error naming the file when it is unreadable or no longer holds the snapshot's epoch
+// (a run still training, or trained again, into its folder).
+NetworkGraph loadSnapshotNetwork(const Snapshot& snapshot);
+
 } // namespace rewire::gui

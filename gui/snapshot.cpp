@@ -3,6 +3,8 @@
 #include "analysis/input_map.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace rewire::gui {
@@ -27,7 +29,10 @@ void analyse(Snapshot& s, const NetworkGraph& net, const Snapshot* previous)
     for (std::size_t k = 0; k < arch.size(); ++k) {
         order.clear();
         for (std::size_t i = s.setStart[k]; i < s.setStart[k + 1]; ++i)
-            order.emplace_back(k == 0 ? s.neurons[i].outStrength : s.neurons[i].importance, i);
+            if (const double score = k == 0 ? s.neurons[i].outStrength : s.neurons[i].importance; std::isnan(score))
+                order.emplace_back(-std::numeric_limits<double>::infinity(), i); // (a strict order, NaN or not)
+            else
+                order.emplace_back(score, i);
         std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
             return a.first != b.first ? a.first > b.first : a.second < b.second;
         });

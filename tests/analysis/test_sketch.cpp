@@ -116,8 +116,13 @@ TEST_CASE("a sketch keeps exact block counts, the strongest edges and a consiste
             ++sorted[static_cast<std::size_t>(outPos[j] * k.sortedOut / layer.outputs() * k.sortedIn + inPos[i] * k.sortedIn / layer.inputs())];
         REQUIRE(k.sortedIn == 7);
         REQUIRE(k.sortedGrid == sorted);
-        // A degree-ordered first input block holds the most edges per input.
-        REQUIRE(std::accumulate(sorted.begin(), sorted.begin() + 1, std::int64_t{0}) > 0);
+        // In degree order the first input block (the inputs of highest out-degree) holds the most edges.
+        std::vector<std::int64_t> perInputBlock(static_cast<std::size_t>(k.sortedIn), 0);
+        for (int r = 0; r < k.sortedOut; ++r)
+            for (int c = 0; c < k.sortedIn; ++c)
+                perInputBlock[static_cast<std::size_t>(c)] += sorted[static_cast<std::size_t>(r * k.sortedIn + c)];
+        REQUIRE(perInputBlock.front() == *std::max_element(perInputBlock.begin(), perInputBlock.end()));
+        REQUIRE(perInputBlock.front() > perInputBlock.back());
 
         // What the sketch graph holds: every sampled edge and the 100 strongest, with their weights.
         std::vector<float> mags;
