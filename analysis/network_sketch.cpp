@@ -1,5 +1,7 @@
 #include "analysis/network_sketch.h"
 
+#include "analysis/degrees.h"
+
 #include <algorithm>
 #include <functional>
 #include <stdexcept>
@@ -17,34 +19,35 @@ std::uint64_t mix(std::uint64_t z) // splitmix64's finaliser
     return z ^ (z >> 31);
 }
 
-// Block of neuron i among n neurons in b blocks: ⌊i·b/n⌋.
-int blockOf(NeuronIndex i, NeuronIndex n, int b)
-{
-    return static_cast<int>(static_cast<std::int64_t>(i) * b / n);
-}
-
-// Position of each neuron when ordered by degree, highest first, ties by index (a stable counting
-// sort: degrees are small integers).
-std::vector<NeuronIndex> degreeOrder(NeuronIndex n, const std::function<NeuronIndex(NeuronIndex)>& degree)
-{
-    std::vector<NeuronIndex> deg(static_cast<std::size_t>(n));
-    NeuronIndex most = 0;
-    for (NeuronIndex i = 0; i < n; ++i) {
-        deg[static_cast<std::size_t>(i)] = degree(i);
-        most = std::max(most, deg[static_cast<std::size_t>(i)]);
+// sampledPosition for one layer, its salt mixed once.
+struct Sampler {
+    std::uint64_t salt;
+    int shift;
+    Sampler(int layer, int shift) : salt(mix(static_cast<std::uint64_t>(layer) + 0x5ce7c4ULL)), shift(shift) {}
+    bool operator()(NeuronIndex from, NeuronIndex to) const
+    {
+        if (shift <= 0)
+            return true;
+        const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(to)) << 32) | static_cast<std::uint32_t>(from);
+        return (mix(key ^ salt) >> (64 - shift)) == 0;
     }
+};
+
+} // namespace
+
+std::vector<NeuronIndex> degreeOrder(const std::vector<std::int64_t>& degree)
+{
+    const std::int64_t most = degree.empty() ? 0 : *std::max_element(degree.begin(), degree.end());
     std::vector<std::int64_t> start(static_cast<std::size_t>(most) + 2, 0); // by descending degree
-    for (NeuronIndex d : deg)
+    for (std::int64_t d : degree)
         ++start[static_cast<std::size_t>(most - d) + 1];
     for (std::size_t k = 1; k < start.size(); ++k)
         start[k] += start[k - 1];
-    std::vector<NeuronIndex> pos(static_cast<std::size_t>(n));
-    for (NeuronIndex i = 0; i < n; ++i)
-        pos[static_cast<std::size_t>(i)] = static_cast<NeuronIndex>(start[static_cast<std::size_t>(most - deg[static_cast<std::size_t>(i)])]++);
+    std::vector<NeuronIndex> pos(degree.size());
+    for (std::size_t i = 0; i < degree.size(); ++i)
+        pos[i] = static_cast<NeuronIndex>(start[static_cast<std::size_t>(most - degree[i])]++);
     return pos;
 }
-
-} // namespace
 
 std::vector<int> sampleShifts(const NetworkGraph& network, EdgeIndex target)
 {
@@ -62,10 +65,7 @@ std::vector<int> sampleShifts(const NetworkGraph& network, EdgeIndex target)
 
 bool sampledPosition(int layer, NeuronIndex from, NeuronIndex to, int shift)
 {
-    if (shift <= 0)
-        return true;
-    const std::uint64_t key = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(to)) << 32) | static_cast<std::uint32_t>(from);
-    return (mix(key ^ mix(static_cast<std::uint64_t>(layer) + 0x5ce7c4ULL)) >> (64 - shift)) == 0;
+    return Sampler(layer, shift)(from, to);
 }
 
 std::size_t NetworkSketch::memoryBytes() const
@@ -98,7 +98,8 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
         s.edges = layer.edgeCount();
         s.shift = shifts[static_cast<std::size_t>(l)];
 
-        // The strongest: a min-heap of |w| of the budget's size while the edges stream past.
+        // One pass over the edges: both grids, the strongest (a min-heap of |w| of the budget's
+        // size while the edges stream past) and the sample.
         struct Kept {
             float mag;
             EdgeIndex e;
@@ -111,12 +112,25 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
         s.gridIn = static_cast<int>(std::min<NeuronIndex>(in, options.gridCells));
         s.gridOut = static_cast<int>(std::min<NeuronIndex>(outN, options.gridCells));
         s.grid.assign(static_cast<std::size_t>(s.gridIn) * static_cast<std::size_t>(s.gridOut), 0);
+        s.sortedIn = static_cast<int>(std::min<NeuronIndex>(in, options.sortedGridCells));
+        s.sortedOut = static_cast<int>(std::min<NeuronIndex>(outN, options.sortedGridCells));
+        s.sortedGrid.assign(static_cast<std::size_t>(s.sortedIn) * static_cast<std::size_t>(s.sortedOut), 0);
+        const std::vector<NeuronIndex> inPos = degreeOrder(degreeSequence(layer, Side::Out));
+        const std::vector<NeuronIndex> outPos = degreeOrder(degreeSequence(layer, Side::In));
+        std::vector<int> sortedInBlock(static_cast<std::size_t>(in));
+        for (NeuronIndex i = 0; i < in; ++i)
+            sortedInBlock[static_cast<std::size_t>(i)] = blockOf(inPos[static_cast<std::size_t>(i)], in, s.sortedIn);
+        const Sampler sampled(l, s.shift);
         std::vector<NewEdge> edges;
         for (NeuronIndex j = 0; j < outN; ++j) {
             std::int64_t* gridRow = s.grid.data() + static_cast<std::size_t>(blockOf(j, outN, s.gridOut)) * static_cast<std::size_t>(s.gridIn);
+            std::int64_t* sortedRow = s.sortedGrid.data() +
+                                      static_cast<std::size_t>(blockOf(outPos[static_cast<std::size_t>(j)], outN, s.sortedOut)) *
+                                          static_cast<std::size_t>(s.sortedIn);
             for (EdgeIndex e = rowPtr[static_cast<std::size_t>(j)]; e < rowPtr[static_cast<std::size_t>(j) + 1]; ++e) {
                 const NeuronIndex i = colIdx[static_cast<std::size_t>(e)];
                 ++gridRow[blockOf(i, in, s.gridIn)];
+                ++sortedRow[sortedInBlock[static_cast<std::size_t>(i)]];
                 const float mag = std::abs(w[static_cast<std::size_t>(e)]);
                 if (budget > 0) {
                     if (static_cast<EdgeIndex>(heap.size()) < budget) {
@@ -128,33 +142,16 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
                         std::push_heap(heap.begin(), heap.end(), std::greater<>());
                     }
                 }
-                if (sampledPosition(l, i, j, s.shift))
+                if (sampled(i, j))
                     edges.push_back({j, i, w[static_cast<std::size_t>(e)]});
             }
         }
         s.strongest = static_cast<EdgeIndex>(heap.size());
         s.strongestFloor = heap.empty() ? 0.0f : heap.front().mag;
         for (const Kept& k : heap)
-            if (const NeuronIndex i = colIdx[static_cast<std::size_t>(k.e)]; !sampledPosition(l, i, k.j, s.shift))
+            if (const NeuronIndex i = colIdx[static_cast<std::size_t>(k.e)]; !sampled(i, k.j))
                 edges.push_back({k.j, i, w[static_cast<std::size_t>(k.e)]});
         kept.push_back(SparseLayer::fromEdges(in, outN, std::move(edges)));
-
-        // The degree-order grid.
-        s.sortedIn = static_cast<int>(std::min<NeuronIndex>(in, options.sortedGridCells));
-        s.sortedOut = static_cast<int>(std::min<NeuronIndex>(outN, options.sortedGridCells));
-        s.sortedGrid.assign(static_cast<std::size_t>(s.sortedIn) * static_cast<std::size_t>(s.sortedOut), 0);
-        const std::vector<NeuronIndex> inPos = degreeOrder(in, [&](NeuronIndex i) { return layer.outDegree(i); });
-        const std::vector<NeuronIndex> outPos = degreeOrder(outN, [&](NeuronIndex j) { return layer.inDegree(j); });
-        std::vector<int> inBlock(static_cast<std::size_t>(in));
-        for (NeuronIndex i = 0; i < in; ++i)
-            inBlock[static_cast<std::size_t>(i)] = blockOf(inPos[static_cast<std::size_t>(i)], in, s.sortedIn);
-        for (NeuronIndex j = 0; j < outN; ++j) {
-            std::int64_t* gridRow = s.sortedGrid.data() +
-                                    static_cast<std::size_t>(blockOf(outPos[static_cast<std::size_t>(j)], outN, s.sortedOut)) *
-                                        static_cast<std::size_t>(s.sortedIn);
-            for (EdgeIndex e = rowPtr[static_cast<std::size_t>(j)]; e < rowPtr[static_cast<std::size_t>(j) + 1]; ++e)
-                ++gridRow[inBlock[static_cast<std::size_t>(colIdx[static_cast<std::size_t>(e)])]];
-        }
         out.layers.push_back(std::move(s));
     }
     out.graph = NetworkGraph(std::move(kept));
@@ -164,15 +161,15 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
 std::vector<LayerTurnover> sampledTurnover(const NetworkSketch& a, const NetworkSketch& b, std::vector<LayerEdgeChanges>* changes)
 {
     // The common sample: each layer's coarser rate (the samples are nested).
-    std::vector<int> shift;
+    std::vector<Sampler> sampled;
     for (std::size_t l = 0; l < a.layers.size() && l < b.layers.size(); ++l)
-        shift.push_back(std::max(a.layers[l].shift, b.layers[l].shift));
+        sampled.emplace_back(static_cast<int>(l), std::max(a.layers[l].shift, b.layers[l].shift));
     std::vector<LayerTurnover> out = maskTurnover(a.graph, b.graph, changes, [&](int l, NeuronIndex from, NeuronIndex to) {
-        return sampledPosition(l, from, to, shift[static_cast<std::size_t>(l)]);
+        return sampled[static_cast<std::size_t>(l)](from, to);
     });
     for (std::size_t l = 0; l < out.size(); ++l) {
         LayerTurnover& t = out[l];
-        t.sampleShift = shift[l];
+        t.sampleShift = sampled[l].shift;
         t.common <<= t.sampleShift;
         t.added <<= t.sampleShift;
         t.removed <<= t.sampleShift;

@@ -33,6 +33,14 @@ std::vector<int> sampleShifts(const NetworkGraph& network, EdgeIndex target);
 // Whether the edge from -> to of layer `layer` is in the sample at rate 2^-shift.
 bool sampledPosition(int layer, NeuronIndex from, NeuronIndex to, int shift);
 
+// Neuron i of n in b blocks is in block ⌊i·b/n⌋, which starts at neuron ⌈k·n/b⌉ (the grids above,
+// the views' bins).
+inline int blockOf(std::int64_t i, std::int64_t n, std::int64_t b) { return static_cast<int>(i * b / n); }
+inline std::int64_t blockStart(std::int64_t k, std::int64_t n, std::int64_t b) { return (k * n + b - 1) / b; }
+
+// Each neuron's position when ordered by degree, highest first, ties by index (a counting sort).
+std::vector<NeuronIndex> degreeOrder(const std::vector<std::int64_t>& degree);
+
 struct LayerSketch {
     EdgeIndex edges = 0;           // of the layer (exact)
     int shift = 0;                 // sample rate 2^-shift (0: every edge is in the sample)

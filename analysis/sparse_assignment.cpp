@@ -136,10 +136,6 @@ private:
 
 SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, double unmatched, const std::atomic<bool>* stop)
 {
-    const auto checkStop = [stop] {
-        if (stop && stop->load(std::memory_order_relaxed))
-            throw AssignmentCancelled();
-    };
     const int rows = costs.rows();
     if (rows < 0 || columns < 0)
         throw std::invalid_argument("solveSparseAssignment: negative size " + std::to_string(rows) + " x " +
@@ -185,7 +181,7 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
         const std::size_t maxBids = 8 * static_cast<std::size_t>(rows) + 64; // each pass stays O(candidates)
         for (std::size_t f = 0; f < free.size(); ++f) {
             if ((f & 1023) == 0)
-                checkStop();
+                throwIfStopped(stop);
             int i = free[f];
             while (i >= 0) {
                 if (++bids > maxBids) {
@@ -234,7 +230,7 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
     for (int s : free) {
         if (columnOfRow[static_cast<std::size_t>(s)] >= 0) // assigned since (a row can be listed twice)
             continue;
-        checkStop();
+        throwIfStopped(stop);
         ++stamp;
         settledColumns.clear();
         scannedRows.clear();
@@ -486,8 +482,8 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 out.refreshes += unlisted.size();
                 neverListed -= unlisted.size();
             }
-            if ((out.bids & 4095) == 0 && stop && stop->load(std::memory_order_relaxed))
-                throw AssignmentCancelled();
+            if ((out.bids & 4095) == 0)
+                throwIfStopped(stop);
             const std::size_t p = queue.front();
             queue.pop_front();
             ++out.bids;

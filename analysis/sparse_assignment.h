@@ -23,6 +23,12 @@ namespace rewire {
 struct AssignmentCancelled : std::runtime_error {
     AssignmentCancelled() : std::runtime_error("assignment cancelled") {}
 };
+// Throws AssignmentCancelled when `stop` is given and set.
+inline void throwIfStopped(const std::atomic<bool>* stop)
+{
+    if (stop && stop->load(std::memory_order_relaxed))
+        throw AssignmentCancelled();
+}
 
 // Candidates in CSR form: row i's columns column[rowPtr[i] .. rowPtr[i+1]) (distinct, in
 // [0, columns)) with their costs (finite, >= 0, below `unmatched`).

@@ -158,8 +158,8 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
             return x.second != y.second ? x.second < y.second : x.first < y.first;
         };
         for (int r = 0; r < rows; ++r) {
-            if ((r & 1023) == 0 && options.stop && options.stop->load(std::memory_order_relaxed))
-                throw AssignmentCancelled();
+            if ((r & 1023) == 0)
+                throwIfStopped(options.stop);
             all.clear();
             forEachSharing(rowsA[static_cast<std::size_t>(r)], [&](int c, double cost) { all.emplace_back(c, cost); });
             if (all.size() > keep) {
@@ -271,8 +271,7 @@ Directed directed(const NetworkGraph& a, const NetworkGraph& b, const NnstdOptio
     std::iota(bOfA.begin(), bOfA.end(), 0);
     std::vector<int> scratch;
     for (int l = 0; l < L; ++l) {
-        if (options.stop && options.stop->load(std::memory_order_relaxed))
-            throw AssignmentCancelled();
+        throwIfStopped(options.stop);
         const SparseLayer &la = a.layer(l), &lb = b.layer(l);
         const int n = la.outputs();
         std::vector<int> match(static_cast<std::size_t>(n));

@@ -76,22 +76,13 @@ void AdjacencyView::render(QPainter& p, QSize size)
     const int cols = blocks(layer.inputs(), availW, !sketch ? 0 : sorted ? sketch->sortedIn : sketch->gridIn);
     const int rows = blocks(layer.outputs(), availH, !sketch ? 0 : sorted ? sketch->sortedOut : sketch->gridOut);
     const double cellIn = static_cast<double>(layer.inputs()) / cols, cellOut = static_cast<double>(layer.outputs()) / rows;
-    // Neuron i of n in b blocks is in block ⌊i·b/n⌋, which starts at neuron ⌈i·n/b⌉.
-    const auto blockOf = [](std::int64_t i, std::int64_t n, std::int64_t b) { return static_cast<int>(i * b / n); };
-    const auto blockStart = [](std::int64_t k, std::int64_t n, std::int64_t b) { return (k * n + b - 1) / b; };
 
     // Position of each neuron along its axis: natural, or by degree (highest first, ties by index).
     auto positions = [&](int set, bool inDegree) {
-        const NeuronIndex n = static_cast<NeuronIndex>(s.setStart[static_cast<std::size_t>(set) + 1] - s.setStart[static_cast<std::size_t>(set)]);
-        std::vector<NeuronIndex> pos(static_cast<std::size_t>(n));
+        if (sorted)
+            return degreeOrder(s.degrees(set, inDegree));
+        std::vector<NeuronIndex> pos(s.setStart[static_cast<std::size_t>(set) + 1] - s.setStart[static_cast<std::size_t>(set)]);
         std::iota(pos.begin(), pos.end(), 0);
-        if (sorted) {
-            const auto degree = [&](NeuronIndex i) { return inDegree ? s.neuron(set, i).inDegree : s.neuron(set, i).outDegree; };
-            std::vector<NeuronIndex> order(pos);
-            std::stable_sort(order.begin(), order.end(), [&](NeuronIndex a, NeuronIndex b) { return degree(a) > degree(b); });
-            for (NeuronIndex r = 0; r < n; ++r)
-                pos[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])] = r;
-        }
         return pos;
     };
     const auto inPos = positions(l, false);

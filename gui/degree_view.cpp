@@ -195,15 +195,7 @@ void DegreeView::refresh()
     const bool overlay = m_showInitial->isChecked() && m_initial && m_initial->network && m_initial.get() != &s &&
                          m_initial->network->architecture() == s.network->architecture();
     // A snapshot's degrees from its neuron rows (a sketched network's graph holds only some edges).
-    const auto rows = [&](const Snapshot& of) {
-        std::vector<std::int64_t> deg;
-        const int set = in ? l + 1 : l;
-        const NeuronIndex n = static_cast<NeuronIndex>(of.setStart[static_cast<std::size_t>(set) + 1] - of.setStart[static_cast<std::size_t>(set)]);
-        deg.reserve(static_cast<std::size_t>(n));
-        for (NeuronIndex i = 0; i < n; ++i)
-            deg.push_back(in ? of.neuron(set, i).inDegree : of.neuron(set, i).outDegree);
-        return deg;
-    };
+    const auto rows = [&](const Snapshot& of) { return of.degrees(in ? l + 1 : l, in); };
     m_first->replace(overlay ? points(rows(*m_initial), false) : QList<QPointF>());
     const bool other = m_against && l < m_against->layerCount();
     m_other->replace(other ? points(degreeSequence(m_against->layer(l), in ? Side::In : Side::Out), false) : QList<QPointF>());

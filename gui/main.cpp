@@ -37,7 +37,7 @@ struct Options {
     QString open, screenshot, views, frames, video, view = QStringLiteral("curves"), out;
     int width = 1280, height = 800;
     int fps = 4;
-    long long sketchAbove = 1LL << 24;
+    long long sketchAbove = rewire::gui::kSketchAboveEdges;
     std::vector<std::pair<std::string, std::string>> config;
 };
 

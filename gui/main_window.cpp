@@ -66,6 +66,12 @@ namespace rewire::gui {
 
 namespace {
 
+// What the bar says of a comparison stopped by Cancel.
+QString cancelledText(int epoch)
+{
+    return QObject::tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(epoch);
+}
+
 const char* kFormGroups[][2] = {{"data", "Data"}, {"model", "Model"}, {"method", "Method"},
                                  {"training", "Training"}, {"run", "Run"}};
 
@@ -979,7 +985,7 @@ void MainWindow::updateComparison()
         showComparison();
     };
     if (cancelled)
-        return refuse(tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch));
+        return refuse(cancelledText(a->epoch));
     if (a->sketch && a->file.empty()) // the distance needs every edge of A, which a live sketch does not keep
         return refuse(tr("%1 at epoch %2 is a live sketch (too many edges to copy every epoch): open its run folder "
                          "to set it against %3")
@@ -1012,17 +1018,13 @@ void MainWindow::updateComparison()
                 c.error = QObject::tr("%1 has no network at or before epoch %2").arg(c.runName).arg(a->epoch);
                 return c;
             }
-            const auto checkStop = [&] {
-                if (stop->load())
-                    throw AssignmentCancelled();
-            };
             c.network = loaded ? loaded : std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
-            checkStop();
+            throwIfStopped(stop.get());
             // A sketch's whole network from its file (a live one was refused above).
             if (a->sketch)
                 c.wholeA = loadedA ? loadedA : std::make_shared<const NetworkGraph>(loadSnapshotNetwork(*a));
             const std::shared_ptr<const NetworkGraph> whole = a->sketch ? c.wholeA : a->network;
-            checkStop();
+            throwIfStopped(stop.get());
             if (c.network->architecture() != whole->architecture()) {
                 c.error = QObject::tr("%1 has another architecture").arg(c.runName);
                 c.network.reset(); // nothing of it is shown
@@ -1041,7 +1043,7 @@ void MainWindow::updateComparison()
             }
             c.turnover = all > 0 ? 1.0 - common / all : 0.0;
         } catch (const AssignmentCancelled&) {
-            c.error = QObject::tr("comparison at epoch %1 cancelled: move the cursor or pick run B again to compute it").arg(a->epoch);
+            c.error = cancelledText(a->epoch);
             c.cancelled = true;
             c.network.reset();
         } catch (const std::exception& e) {

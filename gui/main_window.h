@@ -195,7 +195,7 @@ private:
     NeuronRef m_selected;
     bool m_interactive = true;
     bool m_force = false;
-    EdgeIndex m_sketchAbove = EdgeIndex{1} << 24;
+    EdgeIndex m_sketchAbove = kSketchAboveEdges;
     QString m_lastError;
     QString m_lastQuestion;
     std::function<bool(const QString&)> m_confirmer;

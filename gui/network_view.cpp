@@ -44,9 +44,6 @@ struct Geometry {
     }
 };
 
-// The first of n neurons in bin x of `bins` (neuron i is in bin ⌊i·bins/n⌋): ⌈x·n/bins⌉.
-std::int64_t binStart(std::int64_t x, std::int64_t n, std::int64_t bins) { return (x * n + bins - 1) / bins; }
-
 // Greedy wrapping of " · "-separated parts into lines no wider than `width`.
 QStringList wrapParts(const QStringList& parts, const QFontMetrics& fm, int width)
 {
@@ -483,9 +480,9 @@ void NetworkView::renderBase(QPainter& p, QSize size)
                 b.bi = static_cast<int>(std::min<std::int64_t>(nc, 48));
                 b.bo = static_cast<int>(std::min<std::int64_t>(nr, 48));
                 for (int x = 0; x <= b.bi; ++x)
-                    b.in.push_back(binStart(c0 + binStart(x, nc, b.bi), nIn, k.gridIn));
+                    b.in.push_back(blockStart(c0 + blockStart(x, nc, b.bi), nIn, k.gridIn));
                 for (int y = 0; y <= b.bo; ++y)
-                    b.out.push_back(binStart(r0 + binStart(y, nr, b.bo), nOut, k.gridOut));
+                    b.out.push_back(blockStart(r0 + blockStart(y, nr, b.bo), nOut, k.gridOut));
                 count.assign(static_cast<std::size_t>(b.bi * b.bo), 0);
                 for (std::int64_t r = r0; r <= r1; ++r) {
                     const int ob = static_cast<int>((r - r0) * b.bo / nr);
@@ -499,9 +496,9 @@ void NetworkView::renderBase(QPainter& p, QSize size)
                 b.bo = static_cast<int>(std::min<std::int64_t>(nb, 48));
                 // Neuron i is in bin ⌊i·bins/n⌋: bin x holds ⌈x·n/bins⌉ to ⌈(x+1)·n/bins⌉ − 1.
                 for (int x = 0; x <= b.bi; ++x)
-                    b.in.push_back(a0 + binStart(x, na, b.bi));
+                    b.in.push_back(a0 + blockStart(x, na, b.bi));
                 for (int y = 0; y <= b.bo; ++y)
-                    b.out.push_back(b0 + binStart(y, nb, b.bo));
+                    b.out.push_back(b0 + blockStart(y, nb, b.bo));
                 count.assign(static_cast<std::size_t>(b.bi * b.bo), 0);
                 for (NeuronIndex j = b0; j <= b1; ++j) {
                     const int ob = static_cast<int>((static_cast<std::int64_t>(j) - b0) * b.bo / nb);

@@ -94,10 +94,7 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
             if (c.epoch <= s->epoch)
                 s->parameterChanges.push_back(c);
         if (network->edgeCount() > sketchAboveEdges) {
-            if (sketch.shifts.empty())
-                sketch.shifts = sampleShifts(*network, sketch.sampleTarget);
-            if (static_cast<int>(sketch.shifts.size()) != network->layerCount()) // another architecture
-                sketch.shifts = sampleShifts(*network, sketch.sampleTarget);
+            fixSampleRates(sketch, *network);
             analyseSketched(*s, *network, sketch, previous.get());
             s->file = file; // the whole network, for what a sketch cannot give (NNSTD, the analysis files)
         } else {

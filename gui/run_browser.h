@@ -29,7 +29,7 @@ struct LoadedRun {
 LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
                   const std::function<void(int, int)>& progress = {},
                   std::size_t budgetBytes = static_cast<std::size_t>(-1),
-                  EdgeIndex sketchAboveEdges = std::numeric_limits<EdgeIndex>::max());
+                  EdgeIndex sketchAboveEdges = std::numeric_limits<EdgeIndex>::max()); // (the app passes kSketchAboveEdges)
 
 // A sketched snapshot's whole network, read from its file (Snapshot::file). Throws
 // std::runtime_error naming the file when it is unreadable or no longer holds the snapshot's epoch

@@ -84,12 +84,27 @@ void analyseSketched(Snapshot& s, const NetworkGraph& network, const SketchOptio
     analyse(s, network, previous);
 }
 
+void fixSampleRates(SketchOptions& options, const NetworkGraph& network)
+{
+    if (static_cast<int>(options.shifts.size()) != network.layerCount())
+        options.shifts = sampleShifts(network, options.sampleTarget);
+}
+
 EdgeIndex Snapshot::edgeCount() const
 {
     EdgeIndex edges = 0;
     for (const LayerSummary& l : layers)
         edges += l.edges;
     return edges;
+}
+
+std::vector<std::int64_t> Snapshot::degrees(int set, bool in) const
+{
+    std::vector<std::int64_t> out;
+    out.reserve(setStart[static_cast<std::size_t>(set) + 1] - setStart[static_cast<std::size_t>(set)]);
+    for (std::size_t r = setStart[static_cast<std::size_t>(set)]; r < setStart[static_cast<std::size_t>(set) + 1]; ++r)
+        out.push_back(in ? neurons[r].inDegree : neurons[r].outDegree);
+    return out;
 }
 
 std::size_t Snapshot::memoryBytes() const

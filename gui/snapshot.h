@@ -68,6 +68,8 @@ struct Snapshot {
     }
     // Edges of the whole network (not of a sketch's graph).
     EdgeIndex edgeCount() const;
+    // The in- (or out-) degree of every neuron of a set, from the neuron rows (the whole network's).
+    std::vector<std::int64_t> degrees(int set, bool in) const;
     std::int64_t key() const { return (static_cast<std::int64_t>(epoch) << 32) | batch; }
     // Position on the run's time axis in epochs (mid-epoch snapshots in between).
     double position() const { return epoch + (batch > 0 && batchCount > 0 ? double(batch) / batchCount : 0.0); }
@@ -76,6 +78,14 @@ struct Snapshot {
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+// The app's default: a network with more edges than this is held as a sketch (rewire-gui
+// --sketch-above, TrainingWorker::Options::sketchAboveEdges, loadRun).
+constexpr EdgeIndex kSketchAboveEdges = EdgeIndex{1} << 24;
+
+// Fixes a run's sample rates from `network` (sampleShifts) unless they are fixed for its layers
+// already: every sketch of the run then samples the same positions.
+void fixSampleRates(SketchOptions& options, const NetworkGraph& network);
 
 // Everything but generation/metrics/source (epoch and batch set first): the analysis of
 // `network`, and the changes against `previous` when given (same architecture).

@@ -239,8 +239,8 @@ void TrainingWorker::run()
         }
         // Too many edges to copy at every snapshot: sketches, at sample rates fixed for the run.
         const bool sketching = trainer->network().edgeCount() > m_options.sketchAboveEdges;
-        if (sketching && m_options.sketch.shifts.empty())
-            m_options.sketch.shifts = sampleShifts(trainer->network(), m_options.sketch.sampleTarget);
+        if (sketching)
+            fixSampleRates(m_options.sketch, trainer->network());
         Observer observer(*this, writer.get(), config.batch, trainer->network(), sketching ? &m_options.sketch : nullptr);
         ObserverList observers{&observer, writer.get()};
         observer.publish(observer.capture(0, 0, 0, trainer->network()));

@@ -43,8 +43,8 @@ public:
         bool startPaused = false;     // build the network, publish epoch 0, then wait for Step/Resume
         // A run whose first network has more edges than this publishes sketches (analyseSketched):
         // the views' aggregates computed here from the trainer's network, no copy of its edges.
-        EdgeIndex sketchAboveEdges = EdgeIndex{1} << 24;
-        SketchOptions sketch; // its shifts are fixed from the first network when left empty
+        EdgeIndex sketchAboveEdges = kSketchAboveEdges;
+        SketchOptions sketch; // its rates are fixed from the first network (fixSampleRates) unless given
     };
 
     TrainingWorker(SnapshotChannel& channel, std::uint64_t generation, Options options);
