@@ -1,6 +1,7 @@
 #include "analysis/network_sketch.h"
 
 #include "analysis/degrees.h"
+#include "analysis/strongest.h"
 
 #include <algorithm>
 #include <functional>
@@ -98,17 +99,12 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
         s.edges = layer.edgeCount();
         s.shift = shifts[static_cast<std::size_t>(l)];
 
-        // One pass over the edges: both grids, the strongest (a min-heap of |w| of the budget's
-        // size while the edges stream past) and the sample.
+        // One pass over the edges: both grids, the strongest by |w| and the sample.
         struct Kept {
-            float mag;
             EdgeIndex e;
             NeuronIndex j;
-            bool operator>(const Kept& o) const { return mag > o.mag; }
         };
-        std::vector<Kept> heap;
-        const EdgeIndex budget = std::min(options.strongest, s.edges);
-        heap.reserve(static_cast<std::size_t>(budget));
+        Strongest<Kept> strongest(static_cast<std::size_t>(std::min(options.strongest, s.edges)));
         s.gridIn = static_cast<int>(std::min<NeuronIndex>(in, options.gridCells));
         s.gridOut = static_cast<int>(std::min<NeuronIndex>(outN, options.gridCells));
         s.grid.assign(static_cast<std::size_t>(s.gridIn) * static_cast<std::size_t>(s.gridOut), 0);
@@ -131,26 +127,16 @@ NetworkSketch sketchNetwork(const NetworkGraph& network, const SketchOptions& op
                 const NeuronIndex i = colIdx[static_cast<std::size_t>(e)];
                 ++gridRow[blockOf(i, in, s.gridIn)];
                 ++sortedRow[sortedInBlock[static_cast<std::size_t>(i)]];
-                const float mag = std::abs(w[static_cast<std::size_t>(e)]);
-                if (budget > 0) {
-                    if (static_cast<EdgeIndex>(heap.size()) < budget) {
-                        heap.push_back({mag, e, j});
-                        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-                    } else if (mag > heap.front().mag) {
-                        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-                        heap.back() = {mag, e, j};
-                        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-                    }
-                }
+                strongest.offer(std::abs(w[static_cast<std::size_t>(e)]), {e, j});
                 if (sampled(i, j))
                     edges.push_back({j, i, w[static_cast<std::size_t>(e)]});
             }
         }
-        s.strongest = static_cast<EdgeIndex>(heap.size());
-        s.strongestFloor = heap.empty() ? 0.0f : heap.front().mag;
-        for (const Kept& k : heap)
-            if (const NeuronIndex i = colIdx[static_cast<std::size_t>(k.e)]; !sampled(i, k.j))
-                edges.push_back({k.j, i, w[static_cast<std::size_t>(k.e)]});
+        s.strongest = static_cast<EdgeIndex>(strongest.size());
+        s.strongestFloor = strongest.floor();
+        for (const auto& item : strongest.items())
+            if (const NeuronIndex i = colIdx[static_cast<std::size_t>(item.value.e)]; !sampled(i, item.value.j))
+                edges.push_back({item.value.j, i, w[static_cast<std::size_t>(item.value.e)]});
         kept.push_back(SparseLayer::fromEdges(in, outN, std::move(edges)));
         out.layers.push_back(std::move(s));
     }

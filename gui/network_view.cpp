@@ -1,5 +1,7 @@
 #include "gui/network_view.h"
 
+#include "analysis/strongest.h"
+
 #include "gui/colormap.h"
 #include "gui/line_raster.h"
 
@@ -559,26 +561,13 @@ void NetworkView::renderBase(QPainter& p, QSize size)
             // in view stream past: one pass, nothing copied. Zoomed in, the edges in view are found
             // from the neurons in view, their rows (fan-in, CSR) and columns (fan-out, CSC), so a
             // frame costs what is in view, not the whole layer.
-            struct Kept {
-                float mag;
+            struct Edge {
                 NeuronIndex from, to;
                 float w;
-                bool operator>(const Kept& o) const { return mag > o.mag; }
             };
             const EdgeIndex budget = detail == Detail::All ? std::max<EdgeIndex>(200000, m_budget) : m_budget;
-            std::vector<Kept> heap; // min-heap on |w|
-            heap.reserve(static_cast<std::size_t>(std::min<EdgeIndex>(budget, layer.edgeCount())));
-            const auto consider = [&](NeuronIndex from, NeuronIndex to, float v) {
-                const float mag = std::abs(v);
-                if (static_cast<EdgeIndex>(heap.size()) < budget) {
-                    heap.push_back({mag, from, to, v});
-                    std::push_heap(heap.begin(), heap.end(), std::greater<>());
-                } else if (mag > heap.front().mag) {
-                    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-                    heap.back() = {mag, from, to, v};
-                    std::push_heap(heap.begin(), heap.end(), std::greater<>());
-                }
-            };
+            Strongest<Edge> strongest(static_cast<std::size_t>(std::min<EdgeIndex>(budget, layer.edgeCount())));
+            const auto consider = [&](NeuronIndex from, NeuronIndex to, float v) { strongest.offer(std::abs(v), {from, to, v}); };
             const auto [a0, a1] = view[static_cast<std::size_t>(l)];
             const auto [b0, b1] = view[static_cast<std::size_t>(l) + 1];
             for (NeuronIndex j = b0; j <= b1; ++j)
@@ -598,10 +587,10 @@ void NetworkView::renderBase(QPainter& p, QSize size)
             // edge costs more than the line), weakest level first so the strongest end on top.
             constexpr int kLevels = 10;
             std::vector<QLineF> buckets[2][kLevels];
-            const auto drawn = static_cast<EdgeIndex>(heap.size());
-            m_drawn.push_back({drawn, heap.empty() ? 0.0f : heap.front().mag});
-            for (const Kept& k : heap) {
-                const double rel = k.mag / maxAbs;
+            const auto drawn = static_cast<EdgeIndex>(strongest.size());
+            m_drawn.push_back({drawn, strongest.floor()});
+            for (const auto& [mag, k] : strongest.items()) {
+                const double rel = mag / maxAbs;
                 const int level = std::min(kLevels - 1, static_cast<int>(rel * rel * kLevels));
                 buckets[k.w >= 0][level].emplace_back(QPointF(x0, g.y(l, k.from)), QPointF(x1, g.y(l + 1, k.to)));
             }
