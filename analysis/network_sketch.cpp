@@ -4,7 +4,6 @@
 #include "analysis/strongest.h"
 
 #include <algorithm>
-#include <functional>
 #include <stdexcept>
 #include <string>
 

@@ -722,6 +722,7 @@ void MainWindow::clearRun()
     m_lastState = WorkerState::Idle;
     ++m_comparisonGeneration; // the shown run changes
     m_comparison = {};
+    m_read.clear(); // (a whole network of its own, read for a comparison, can be a GiB)
     m_timeline->setEpochs({});
     m_timeline->setFollowLive(true);
     m_lastError.clear();
@@ -888,8 +889,7 @@ bool MainWindow::addComparedRun(const QString& path)
 void MainWindow::clearComparedRuns()
 {
     m_compared.clear();
-    m_bFile.clear();
-    m_bNetwork.reset();
+    m_read.clear();
     ++m_comparisonGeneration; // a pending result is for runs no longer listed
     m_comparison = {};
     m_degrees->setAgainst(nullptr, {});
@@ -999,9 +999,9 @@ void MainWindow::updateComparison()
     const ComparedRun& b = m_compared[static_cast<std::size_t>(run)];
     int epochB = -1;
     const std::filesystem::path file = comparedNetworkFile(b, a->epoch, &epochB);
-    // B's network is loaded once while the cursor moves over epochs that map to the same file.
-    std::shared_ptr<const NetworkGraph> loaded = !file.empty() && file == m_bFile ? m_bNetwork : nullptr;
-    std::shared_ptr<const NetworkGraph> loadedA = a->sketch && a->file == m_aFile ? m_aNetwork : nullptr;
+    // Networks are read once while the cursor moves over epochs that map to the same files.
+    std::shared_ptr<const NetworkGraph> loaded = m_read.find(file);
+    std::shared_ptr<const NetworkGraph> loadedA = a->sketch ? m_read.find(a->file) : nullptr;
     m_job = std::async(std::launch::async, [name = b.name, file, epochB, loaded, loadedA, run, a,
                                             generation = m_comparisonGeneration, stop = m_jobStop] {
         Comparison c;
@@ -1021,6 +1021,8 @@ void MainWindow::updateComparison()
             c.network = loaded ? loaded : std::make_shared<const NetworkGraph>(loadNetworkOnly(file));
             throwIfStopped(stop.get());
             // A sketch's whole network from its file (a live one was refused above).
+            if (a->sketch && loadedA)
+                checkSnapshotNetwork(*a, *loadedA); // (kept from an earlier comparison, perhaps as a B)
             if (a->sketch)
                 c.wholeA = loadedA ? loadedA : std::make_shared<const NetworkGraph>(loadSnapshotNetwork(*a));
             const std::shared_ptr<const NetworkGraph> whole = a->sketch ? c.wholeA : a->network;
@@ -1077,14 +1079,10 @@ void MainWindow::pollComparison()
     const bool asked = m_comparison.run == m_cancelled.run && m_comparison.a.lock() == m_cancelled.a.lock();
     if (m_comparison.error.isEmpty() && asked)
         m_cancelled = {}; // it ended before the cancel reached it: its result stands
-    if (m_comparison.network) {
-        m_bFile = m_comparison.file;
-        m_bNetwork = m_comparison.network;
-    }
-    if (const SnapshotPtr a = m_comparison.a.lock(); a && m_comparison.wholeA) {
-        m_aFile = a->file;
-        m_aNetwork = m_comparison.wholeA;
-    }
+    if (m_comparison.network)
+        m_read.keep(m_comparison.file, m_comparison.network);
+    if (const SnapshotPtr a = m_comparison.a.lock(); a && m_comparison.wholeA)
+        m_read.keep(a->file, m_comparison.wholeA);
     if (m_comparison.cancelled && !asked)
         m_comparison = {}; // stopped because it was no longer wanted: computed again when it is
     // A result for runs or a snapshot no longer shown (the list changed, another run was opened,

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 class QComboBox;
 class QLabel;
@@ -240,10 +241,25 @@ private:
     QLabel* m_comparisonLabel = nullptr;
     Comparison m_comparison;
     std::uint64_t m_comparisonGeneration = 1;
-    std::filesystem::path m_bFile; // the last network of B loaded, kept for the next comparison
-    std::shared_ptr<const NetworkGraph> m_bNetwork;
-    std::filesystem::path m_aFile; // the last whole network of a sketched A read, kept likewise
-    std::shared_ptr<const NetworkGraph> m_aNetwork;
+    // The last networks the comparisons read whole (B's, and a sketched A's), by file, kept for the
+    // next comparison while the cursor moves over epochs that map to the same files; dropped when
+    // the shown run or the compared runs change.
+    struct ReadNetworks {
+        std::pair<std::filesystem::path, std::shared_ptr<const NetworkGraph>> kept[2];
+        std::shared_ptr<const NetworkGraph> find(const std::filesystem::path& file) const
+        {
+            for (const auto& [f, network] : kept)
+                if (!file.empty() && f == file)
+                    return network;
+            return nullptr;
+        }
+        void keep(const std::filesystem::path& file, std::shared_ptr<const NetworkGraph> network)
+        {
+            if (find(file) != network)
+                kept[1] = std::exchange(kept[0], {file, std::move(network)});
+        }
+        void clear() { kept[0] = kept[1] = {}; }
+    } m_read;
     bool m_framing = false; // forEachTimelineFrame() is moving the cursor
     std::future<Comparison> m_job;
     std::pair<int, int> m_jobKey{-1, -1};

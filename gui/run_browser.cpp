@@ -109,12 +109,17 @@ LoadedRun loadRun(const fs::path& path, std::uint64_t generation, const std::fun
     return run;
 }
 
-NetworkGraph loadSnapshotNetwork(const Snapshot& s)
+void checkSnapshotNetwork(const Snapshot& s, const NetworkGraph& g)
 {
-    NetworkGraph g = loadNetworkOnly(s.file);
     if (const int epoch = epochsTrained(g, s.epoch); epoch != s.epoch)
         throw std::runtime_error(s.file.string() + " holds epoch " + std::to_string(epoch) + " now, not the epoch " +
                                  std::to_string(s.epoch) + " shown: open the run again");
+}
+
+NetworkGraph loadSnapshotNetwork(const Snapshot& s)
+{
+    NetworkGraph g = loadNetworkOnly(s.file);
+    checkSnapshotNetwork(s, g);
     return g;
 }
 

@@ -35,5 +35,7 @@ LoadedRun loadRun(const std::filesystem::path& path, std::uint64_t generation,
 // std::runtime_error naming the file when it is unreadable or no longer holds the snapshot's epoch
 // (a run still training, or trained again, into its folder).
 NetworkGraph loadSnapshotNetwork(const Snapshot& snapshot);
+// Throws that error when `network` (read from the snapshot's file earlier) is not of its epoch.
+void checkSnapshotNetwork(const Snapshot& snapshot, const NetworkGraph& network);
 
 } // namespace rewire::gui
