@@ -1,5 +1,7 @@
 #include "analysis/sparse_assignment.h"
 
+#include "analysis/auction_market.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -297,10 +299,18 @@ SparseAssignment solveSparseAssignment(const SparseCosts& costs, int columns, do
     return out;
 }
 
+int auctionPhases(double startEpsilon, double epsilon)
+{
+    int phases = 1;
+    for (double eps = std::max(startEpsilon, epsilon); eps > epsilon * (1 + 1e-9); eps = std::max(eps / 10, epsilon))
+        ++phases;
+    return phases;
+}
+
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
                                          double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
                                          const std::vector<std::uint32_t>& stored, int threads,
-                                         const std::atomic<bool>* stop)
+                                         const std::atomic<bool>* stop, const AuctionProgressFn& progress)
 {
     if (rows < 0 || columns < 0)
         throw std::invalid_argument("solveAuctionAssignment: negative size " + std::to_string(rows) + " x " +
@@ -319,8 +329,8 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     constexpr double inf = std::numeric_limits<double>::infinity();
     // Objects: columns 0 .. m-1, then row i's private column m + i. Persons: rows 0 .. n-1, then
     // column j's person n + j.
-    std::vector<double> price(m + n, 0.0);
-    std::vector<int> owner(m + n, -1), holds(n + m, -1);
+    detail::AuctionMarket market(n, m, unmatched);
+    std::vector<double>& price = market.price;
     if (!stored.empty() && stored.size() != n)
         throw std::invalid_argument("solveAuctionAssignment: " + std::to_string(stored.size()) + " stored capacities for " +
                                     std::to_string(rows) + " rows");
@@ -451,27 +461,11 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     std::size_t neverListed = n; // once 0, the look-ahead stops
     const std::function<void(std::size_t, int)> listUnlisted = [&](std::size_t k, int worker) { list(unlisted[k], worker); };
     std::size_t untilAhead = 0;
-    // The private columns by price, for the columns' persons: a heap with stale entries (a price
-    // only rises, so an entry is current when its price is the column's price).
-    using Entry = std::pair<double, std::size_t>;
-    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> privates;
-    for (std::size_t i = 0; i < n; ++i)
-        privates.push({0.0, m + i});
-    const auto cheapestPrivate = [&]() -> std::size_t {
-        while (!privates.empty() && privates.top().first != price[privates.top().second])
-            privates.pop();
-        return privates.empty() ? m + n : privates.top().second;
-    };
-
-    std::deque<std::size_t> queue;
-    for (double eps = std::max(startEpsilon, epsilon);; eps = std::max(eps / 10, epsilon)) {
-        ++out.phases;
-        std::fill(owner.begin(), owner.end(), -1);
-        std::fill(holds.begin(), holds.end(), -1);
-        for (std::size_t p = 0; p < n + m; ++p)
-            queue.push_back(p);
-        untilAhead = 0;
-        while (!queue.empty()) {
+    market.run(
+        startEpsilon, epsilon, stop, progress, out,
+        [&](const std::deque<std::size_t>& queue, bool phaseStart) {
+            if (phaseStart)
+                untilAhead = 0;
             if (neverListed > 0 && untilAhead-- == 0) {
                 untilAhead = ahead - 1;
                 unlisted.clear();
@@ -482,82 +476,32 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
                 out.refreshes += unlisted.size();
                 neverListed -= unlisted.size();
             }
-            if ((out.bids & 4095) == 0)
-                throwIfStopped(stop);
-            const std::size_t p = queue.front();
-            queue.pop_front();
-            ++out.bids;
-            std::size_t best = 0;
-            double bestValue = inf, secondValue = inf;
-            const auto consider = [&](std::size_t o, double value) {
-                if (value < bestValue || (value == bestValue && o < best)) {
-                    secondValue = bestValue;
-                    bestValue = value, best = o;
-                } else if (value < secondValue) {
-                    secondValue = value;
-                }
+        },
+        [&](std::size_t p) {
+            detail::AuctionMarket::Bid bid;
+            const auto scan = [&] {
+                bid.bestValue = bid.secondValue = inf;
+                const int* col = keptColumns(p);
+                const double* kc = keptCosts(p);
+                for (std::size_t t = 0; t < count[p]; ++t)
+                    bid.consider(static_cast<std::size_t>(col[t]), kc[t] + price[static_cast<std::size_t>(col[t])]);
+                bid.consider(m + p, unmatched + price[m + p]);
             };
-            if (p < n) {
-                const auto scan = [&] {
-                    bestValue = secondValue = inf;
-                    const int* col = keptColumns(p);
-                    const double* kc = keptCosts(p);
-                    for (std::size_t t = 0; t < count[p]; ++t)
-                        consider(static_cast<std::size_t>(col[t]), kc[t] + price[static_cast<std::size_t>(col[t])]);
-                    consider(m + p, unmatched + price[m + p]);
-                };
+            scan();
+            if (bid.secondValue > bound[p]) { // a candidate not kept might beat the second best
+                ++out.selections;
+                select(p, scratch[0].byValue);
                 scan();
-                if (secondValue > bound[p]) { // a candidate not kept might beat the second best
-                    ++out.selections;
-                    select(p, scratch[0].byValue);
+                if (bid.secondValue > bound[p]) { // one not stored might
+                    ++out.refreshes;
+                    neverListed -= everListed[p] ? 0 : 1; // (the look-ahead lists them all first)
+                    list(p, 0);
                     scan();
-                    if (secondValue > bound[p]) { // one not stored might
-                        ++out.refreshes;
-                        neverListed -= everListed[p] ? 0 : 1; // (the look-ahead lists them all first)
-                        list(p, 0);
-                        scan();
-                    }
-                }
-                if (secondValue == inf) // one option only: any price keeps ε-complementary slackness
-                    secondValue = bestValue + unmatched;
-            } else {
-                const std::size_t j = p - n;
-                consider(j, price[j]);
-                const std::size_t k1 = cheapestPrivate();
-                if (k1 < m + n) {
-                    consider(k1, price[k1]);
-                    const double p1 = privates.top().first;
-                    privates.pop();
-                    const std::size_t k2 = cheapestPrivate();
-                    if (k2 < m + n)
-                        consider(k2, price[k2]);
-                    privates.push({p1, k1});
-                }
-                if (secondValue == inf)
-                    secondValue = bestValue + unmatched;
-            }
-            price[best] += secondValue - bestValue + eps;
-            if (best >= m) {
-                privates.push({price[best], best});
-                if (privates.size() > 4 * n + 64) { // mostly stale entries: rebuild from the prices
-                    std::vector<Entry> current;
-                    current.reserve(n);
-                    for (std::size_t i = 0; i < n; ++i)
-                        current.push_back({price[m + i], m + i});
-                    privates = decltype(privates)(std::greater<>(), std::move(current));
                 }
             }
-            const int displaced = owner[best];
-            owner[best] = static_cast<int>(p);
-            holds[p] = static_cast<int>(best);
-            if (displaced >= 0) {
-                holds[static_cast<std::size_t>(displaced)] = -1;
-                queue.push_back(static_cast<std::size_t>(displaced));
-            }
-        }
-        if (eps <= epsilon * (1 + 1e-9))
-            break;
-    }
+            return bid;
+        },
+        [](std::size_t) {});
 
     // The result, and how far above the optimum it can be. Every person's least value over all its
     // options (a kept candidate, its private column, the bound on the others), minus the prices, is
@@ -567,7 +511,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
     out.columnOfRow.assign(n, -1);
     long double total = 0, gap = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const auto o = static_cast<std::size_t>(holds[i]);
+        const auto o = static_cast<std::size_t>(market.holds[i]);
         double least = std::min(unmatched + price[m + i], bound[i]), held = unmatched + price[m + i], heldCost = unmatched;
         const int* col = keptColumns(i);
         const double* kc = keptCosts(i);
@@ -582,10 +526,7 @@ AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, 
         total += heldCost;
         gap += std::max(0.0, held - least);
     }
-    const std::size_t k1 = cheapestPrivate();
-    const double cheapest = k1 < m + n ? price[k1] : inf;
-    for (std::size_t j = 0; j < m; ++j)
-        gap += std::max(0.0, price[static_cast<std::size_t>(holds[n + j])] - std::min(price[j], cheapest));
+    gap += market.columnPersonsGap();
     out.cost = static_cast<double>(total);
     out.gap = static_cast<double>(gap);
     return out;

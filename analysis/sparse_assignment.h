@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -94,6 +95,20 @@ struct AuctionAssignment {
     std::size_t selections = 0; // a row's kept pairs selected again from its stored ones
 };
 
+// Where an auction stands, for progress on long solves: reported every 2^20 bids and at the end of
+// each phase. Only counts, so the same for any number of threads.
+struct AuctionProgress {
+    int phase = 0, phases = 0;  // this phase (from 1) of the ε-scaling's phases
+    double epsilon = 0;         // this phase's bid step
+    std::size_t bids = 0;       // in all phases so far
+    std::size_t free = 0;       // persons holding no object (0 at a phase's end)
+    std::size_t persons = 0;    // rows + columns
+    bool phaseDone = false;
+};
+using AuctionProgressFn = std::function<void(const AuctionProgress&)>;
+// The phases of an ε-scaling from max(startEpsilon, epsilon) down to epsilon, a tenth at a time.
+int auctionPhases(double startEpsilon, double epsilon);
+
 // The same problem, ε-optimal, for layers too large for the exact solver: its searches cross long
 // plateaus of near-equal costs (NNSTD's Jaccard distances of sparse neurons). Bertsekas' forward
 // auction with ε-scaling (ε from `startEpsilon` down to `epsilon`, / 10 per phase, Gauss-Seidel, a
@@ -117,6 +132,7 @@ struct AuctionAssignment {
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
                                          double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
                                          const std::vector<std::uint32_t>& stored = {}, int threads = 1,
-                                         const std::atomic<bool>* stop = nullptr); // polled every 4,096 bids
+                                         const std::atomic<bool>* stop = nullptr, // polled every 4,096 bids
+                                         const AuctionProgressFn& progress = {});
 
 } // namespace rewire

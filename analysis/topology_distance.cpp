@@ -1,5 +1,6 @@
 #include "analysis/topology_distance.h"
 
+#include "analysis/shared_input_auction.h"
 #include "analysis/shared_input_lister.h"
 #include "analysis/sparse_assignment.h"
 #include "graph/hash.h"
@@ -211,7 +212,49 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
     // measured fastest on 20,000-neuron layers (fewer arcs per search outweigh the extra rounds).
     const bool keepAll = bound <= options.storedPairs;
     std::vector<int> columnOfRow;
-    if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
+    // B's neurons an input reaches per in-degree (a group of the grouped auction), on average.
+    const auto meanGroup = [&] {
+        std::vector<int> seen(static_cast<std::size_t>(la.inputs()) + 1, -1); // by in-degree
+        std::size_t groups = 0, members = 0;
+        for (int bi = 0; bi < lb.inputs(); ++bi)
+            for (EdgeIndex q = lb.colPtr()[bi]; q < lb.colPtr()[bi + 1]; ++q) {
+                const auto d = static_cast<std::size_t>(lb.inDegree(lb.cscRow()[static_cast<std::size_t>(q)]));
+                ++members;
+                if (seen[d] != bi) {
+                    seen[d] = bi;
+                    ++groups;
+                }
+            }
+        return groups ? static_cast<double>(members) / static_cast<double>(groups) : 0.0;
+    };
+    bool grouped = options.solver == NnstdSolver::Grouped;
+    if (options.solver == NnstdSolver::Auto && !keepAll && rows >= options.groupedNeurons) {
+        const double g = meanGroup();
+        grouped = g >= 4 && g <= 64;
+    }
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const AuctionProgressFn progress = options.onAuctionProgress
+                                           ? AuctionProgressFn([&](const AuctionProgress& p) { options.onAuctionProgress(l, p); })
+                                           : AuctionProgressFn();
+    const auto report = [&](const AuctionAssignment& a) {
+        columnOfRow = a.columnOfRow;
+        result.report.auction = true;
+        result.report.grouped = grouped;
+        result.report.gap = n ? a.gap / n : 0.0;
+        result.report.phases = a.phases;
+        result.report.bids = a.bids;
+        result.report.listings = a.refreshes;
+        result.report.selections = a.selections;
+    };
+    if (grouped) {
+        SharedInputAuctionOptions o;
+        o.epsilon = options.auctionEpsilon;
+        o.startEpsilon = options.auctionStartEpsilon;
+        o.threads = threads;
+        o.stop = options.stop;
+        o.progress = progress;
+        report(solveSharedInputAuction(la, lb, bOfA, rowsA, colsB, compactOfB, o));
+    } else if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
         perturb = false;
         SharedInputLister lister(la, lb, bOfA, rowsA, compactOfB, colsB.size(), pairsOf);
         // A row whose pairs (counted with multiplicity) number at most `auctionStored` stores them
@@ -227,17 +270,9 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
             keep[r] = static_cast<std::uint32_t>(std::clamp(pairsOf[r], 2.0, kept));
             stored[r] = all ? std::max(keep[r], static_cast<std::uint32_t>(std::min(pairsOf[r], 4e9))) : keep[r];
         }
-        const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-        const AuctionAssignment a = solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()),
-                                                           1.0, options.auctionEpsilon, keep, options.auctionStartEpsilon, stored,
-                                                           threads, options.stop);
-        columnOfRow = a.columnOfRow;
-        result.report.auction = true;
-        result.report.gap = n ? a.gap / n : 0.0;
-        result.report.phases = a.phases;
-        result.report.bids = a.bids;
-        result.report.listings = a.refreshes;
-        result.report.selections = a.selections;
+        report(solveAuctionAssignment(lister, static_cast<int>(rowsA.size()), static_cast<int>(colsB.size()), 1.0,
+                                      options.auctionEpsilon, keep, options.auctionStartEpsilon, stored, threads, options.stop,
+                                      progress));
     } else {
         columnOfRow = solveExact(keepAll);
     }
@@ -331,6 +366,7 @@ TopologyDistance topologyDistance(const NetworkGraph& a, const NetworkGraph& b, 
     Directed c = directed(a, b, options, canonical, byIndex);
     NnstdOptions quiet = options; // progress reports come from the canonical run only
     quiet.onLayer = nullptr;
+    quiet.onAuctionProgress = nullptr;
     TopologyDistance d;
     d.perLayer = c.perLayer;
     d.perLayerGap = c.perLayerGap;

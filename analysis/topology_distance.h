@@ -33,6 +33,7 @@
 //   the runs differ only in direction and in the order of the pairs at distance 1 and 0, a
 //   narrower inner bound.
 
+#include "analysis/sparse_assignment.h"
 #include "graph/network_graph.h"
 
 #include <cstddef>
@@ -46,14 +47,19 @@ namespace rewire {
 enum class OutputMatching { Assign, Index };
 
 // Exact: the optimal assignment with the canonical tie-break (solveSparseAssignment). Auction:
-// ε-optimal (solveAuctionAssignment), ties broken by the auction's order: far faster on large
-// layers, whose near-equal costs make the exact searches long. Auto: exact on layers whose pairs
-// fit `storedPairs`, the auction beyond.
-enum class NnstdSolver { Auto, Exact, Auction };
+// ε-optimal (solveAuctionAssignment over listed pairs), ties broken by the auction's order: far
+// faster on large layers, whose near-equal costs make the exact searches long. Grouped: the same
+// auction over groups of equal cost (solveSharedInputAuction), faster on very large layers whose
+// inputs each reach a few neurons of every in-degree. Auto: exact on layers whose pairs fit
+// `storedPairs`; beyond, grouped on layers of at least `groupedNeurons` non-empty neurons whose
+// groups hold 4 to 64 neurons on average, the listed auction on the others (measured:
+// bench/RESULTS.md, "Analysis II, seventh part").
+enum class NnstdSolver { Auto, Exact, Auction, Grouped };
 
 struct NnstdLayerReport {
     int layer = 0;
     bool auction = false;
+    bool grouped = false; // the auction over groups of equal cost
     double seconds = 0;
     double gap = 0; // as TopologyDistance::perLayerGap
     int phases = 0;
@@ -82,6 +88,8 @@ struct NnstdOptions {
     // A row with at most this many pairs stores them all (12 bytes each) and keeps twice
     // auctionCandidates; larger rows list their pairs again when the kept ones run out.
     double auctionStored = 1024;
+    // Auto's threshold for the grouped auction: non-empty neurons in the layer (A's).
+    int groupedNeurons = 1 << 19;
     // Threads listing the auction's rows (0: every core); the result does not depend on it.
     int threads = 0;
     // Set from another thread to abandon the computation: topologyDistance then throws
@@ -89,6 +97,9 @@ struct NnstdOptions {
     const std::atomic<bool>* stop = nullptr;
     // Called after each assigned layer of the canonical run (progress on large networks).
     std::function<void(const NnstdLayerReport&)> onLayer;
+    // Called while the canonical run's auction solves a layer: every 2^20 bids and at each phase's
+    // end (progress on layers that take minutes).
+    std::function<void(int layer, const AuctionProgress&)> onAuctionProgress;
 };
 
 struct TopologyDistance {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <numeric>
 #include <set>
 
@@ -585,6 +586,8 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
         storedKeep.auctionStored = 1e9;
         std::vector<NnstdLayerReport> reports, storedReports;
         auction.onLayer = [&](const NnstdLayerReport& r) { reports.push_back(r); };
+        std::vector<std::pair<int, AuctionProgress>> progress; // (layer, where its auction stood)
+        auction.onAuctionProgress = [&](int layer, const AuctionProgress& p) { progress.emplace_back(layer, p); };
         storedKeep.onLayer = [&](const NnstdLayerReport& r) { storedReports.push_back(r); };
         const TopologyDistance x = topologyDistance(a, b, exact), y = topologyDistance(a, b, auction),
                                z = topologyDistance(a, b, smallKeep), w = topologyDistance(a, b, storedKeep);
@@ -594,6 +597,7 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
         one.threads = 1;
         three.threads = 3;
         one.onLayer = three.onLayer = nullptr;
+        one.onAuctionProgress = three.onAuctionProgress = nullptr; // reporting progress changes nothing
         const TopologyDistance y1 = topologyDistance(a, b, one), y3 = topologyDistance(a, b, three);
         REQUIRE(y1.matching == y.matching);
         REQUIRE(y3.matching == y.matching);
@@ -624,6 +628,25 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
                 nonEmpty += a.layer(l).inDegree(j) > 0;
             REQUIRE(reports[static_cast<std::size_t>(l)].listings >= nonEmpty);
             REQUIRE(reports[static_cast<std::size_t>(l)].bids >= nonEmpty);
+            // Progress: each phase's end, in order, the last one with the layer's bids.
+            std::vector<AuctionProgress> ends;
+            for (const auto& [layer, p] : progress)
+                if (layer == l && p.phaseDone)
+                    ends.push_back(p);
+            const NnstdLayerReport& r = reports[static_cast<std::size_t>(l)];
+            REQUIRE(static_cast<int>(ends.size()) == r.phases);
+            for (std::size_t t = 0; t < ends.size(); ++t) {
+                REQUIRE(ends[t].phase == static_cast<int>(t) + 1);
+                REQUIRE(ends[t].phases == r.phases);
+                REQUIRE(ends[t].free == 0);
+                REQUIRE(ends[t].epsilon == Approx(1e-4 / std::pow(10.0, static_cast<double>(t))));
+                std::size_t nonEmptyB = 0;
+                for (int k = 0; k < b.layer(l).outputs(); ++k)
+                    nonEmptyB += b.layer(l).inDegree(k) > 0;
+                REQUIRE(ends[t].persons == nonEmpty + nonEmptyB); // rows and columns
+                REQUIRE(ends[t].bids >= (t == 0 ? nonEmpty : ends[t - 1].bids + 1));
+            }
+            REQUIRE(ends.back().bids == r.bids);
         }
         // Auto: exact while a layer's pairs fit storedPairs, the auction beyond.
         NnstdOptions automatic;
@@ -633,6 +656,90 @@ TEST_CASE("NNSTD by auction: each layer within its stated gap of the exact assig
         automatic.storedPairs = 1e9;
         REQUIRE(topologyDistance(a, b, automatic).matching == x.matching);
     }
+}
+
+TEST_CASE("NNSTD by the auction over groups: within its stated gap of the exact value, on any threads", "[analysis][nnstd]")
+{
+    // Few inputs make many pairs share two or more (their columns sit in the row's groups at a
+    // higher cost than their own); many make groups of one or two neurons.
+    struct Shape {
+        std::vector<NeuronIndex> arch;
+        double eps;
+    };
+    const std::vector<Shape> shapes{{{12, 300, 200, 4}, 2}, {{40, 300, 200, 4}, 6}, {{200, 150, 150, 3}, 4}};
+    std::size_t multiRows = 0;
+    for (const Shape& shape : shapes)
+        for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+            const NetworkGraph a = erNetwork(shape.arch, shape.eps, seed), b = erNetwork(shape.arch, shape.eps, seed + 10);
+            NnstdOptions exact, grouped;
+            exact.solver = NnstdSolver::Exact;
+            grouped.solver = NnstdSolver::Grouped;
+            grouped.auctionEpsilon = 1e-6;
+            std::vector<NnstdLayerReport> reports;
+            std::vector<std::pair<int, AuctionProgress>> progress;
+            grouped.onLayer = [&](const NnstdLayerReport& r) { reports.push_back(r); };
+            grouped.onAuctionProgress = [&](int layer, const AuctionProgress& p) { progress.emplace_back(layer, p); };
+            const TopologyDistance x = topologyDistance(a, b, exact), y = topologyDistance(a, b, grouped);
+            INFO(shape.arch[0] << " inputs, seed " << seed);
+            // Layer 0 sees the same inputs in both runs; later layers depend on the matching chosen.
+            REQUIRE(y.perLayerGap[0] <= 2 * 1e-6 + 1e-12);
+            REQUIRE(y.perLayer[0] >= x.perLayer[0] - 1e-12);
+            REQUIRE(y.perLayer[0] <= x.perLayer[0] + y.perLayerGap[0] + 1e-12);
+            for (std::size_t l = 0; l < y.perLayer.size(); ++l) {
+                REQUIRE(y.perLayerGap[l] >= 0);
+                REQUIRE(y.perLayerGap[l] <= 2 * 1e-6 + 1e-12);
+                std::vector<int> sorted = y.matching[l]; // a permutation
+                std::sort(sorted.begin(), sorted.end());
+                for (std::size_t k = 0; k < sorted.size(); ++k)
+                    REQUIRE(sorted[k] == static_cast<int>(k));
+            }
+            REQUIRE(reports.size() == y.perLayer.size());
+            for (const NnstdLayerReport& r : reports) {
+                REQUIRE(r.auction);
+                REQUIRE(r.grouped);
+                REQUIRE(r.phases == 3); // 1e-4, 1e-5, 1e-6
+                std::size_t ends = 0, bids = 0;
+                for (const auto& [layer, p] : progress)
+                    if (layer == r.layer && p.phaseDone)
+                        ++ends, bids = p.bids;
+                REQUIRE(ends == 3);
+                REQUIRE(bids == r.bids);
+            }
+            // On one thread and on three: the same matchings and gaps.
+            NnstdOptions one = grouped, three = grouped;
+            one.threads = 1;
+            three.threads = 3;
+            one.onLayer = three.onLayer = nullptr;
+            one.onAuctionProgress = three.onAuctionProgress = nullptr;
+            const TopologyDistance y1 = topologyDistance(a, b, one), y3 = topologyDistance(a, b, three);
+            REQUIRE(y1.matching == y.matching);
+            REQUIRE(y3.matching == y.matching);
+            REQUIRE(y3.perLayerGap == y.perLayerGap);
+            // How many of layer 0's rows share two inputs or more with some neuron of B.
+            const SparseLayer &la = a.layer(0), &lb = b.layer(0);
+            for (int j = 0; j < la.outputs(); ++j) {
+                std::vector<int> count(static_cast<std::size_t>(lb.outputs()), 0);
+                bool multi = false;
+                for (EdgeIndex e = la.rowPtr()[j]; e < la.rowPtr()[j + 1]; ++e) {
+                    const int i = la.colIdx()[static_cast<std::size_t>(e)];
+                    for (EdgeIndex q = lb.colPtr()[i]; q < lb.colPtr()[i + 1]; ++q)
+                        multi |= ++count[static_cast<std::size_t>(lb.cscRow()[static_cast<std::size_t>(q)])] >= 2;
+                }
+                multiRows += multi;
+            }
+        }
+    REQUIRE(multiRows > 1000); // pairs sharing two inputs or more come up
+    // Auto picks it on large layers only (its threshold lowered here): the same result as asked.
+    const NetworkGraph a = erNetwork({12, 300, 200, 4}, 2, 1), b = erNetwork({12, 300, 200, 4}, 2, 11);
+    NnstdOptions automatic, grouped;
+    automatic.storedPairs = 0;
+    automatic.groupedNeurons = 250;
+    grouped.solver = NnstdSolver::Grouped;
+    std::vector<bool> picked;
+    automatic.onLayer = [&](const NnstdLayerReport& r) { picked.push_back(r.grouped); };
+    const TopologyDistance viaAuto = topologyDistance(a, b, automatic);
+    REQUIRE(picked == std::vector<bool>{true, false, false}); // 300 rows, then 200 and 4
+    REQUIRE(viaAuto.perLayer[0] == topologyDistance(a, b, grouped).perLayer[0]);
 }
 
 TEST_CASE("NNSTD and its solvers stop when the caller's flag is set", "[analysis][nnstd]")

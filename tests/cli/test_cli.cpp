@@ -171,9 +171,19 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     REQUIRE(auctionGap < 3e-6); // (n + m) ε / n, n = m
     REQUIRE(auction0 >= exact0 - 1e-6);
     REQUIRE(auction0 <= exact0 + auctionGap + 1e-6);
+    // The auction over groups: the same bound.
+    const Result grouped = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
+                               " --csv --solver grouped --epsilon 1e-6");
+    INFO(grouped.output);
+    REQUIRE(grouped.code == 0);
+    const auto [grouped0, groupedGap] = layer0(grouped.output);
+    REQUIRE(groupedGap >= 0.0);
+    REQUIRE(groupedGap < 3e-6);
+    REQUIRE(grouped0 >= exact0 - 1e-6);
+    REQUIRE(grouped0 <= exact0 + groupedGap + 1e-6);
     const Result badSolver = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --solver fast");
     REQUIRE(badSolver.code != 0);
-    REQUIRE(badSolver.output.find("--solver fast: expected auto, exact or auction") != std::string::npos);
+    REQUIRE(badSolver.output.find("--solver fast: expected auto, exact, auction or grouped") != std::string::npos);
     // On one thread: the same figures.
     const Result oneThread = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
                                  " --csv --solver auction --epsilon 1e-6 --threads 1");
@@ -185,6 +195,18 @@ TEST_CASE("snapshots during training and rewire analyze of the run folder", "[cl
     const Result badEpsilon = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --epsilon 0.5");
     REQUIRE(badEpsilon.code != 0);
     REQUIRE(badEpsilon.output.find("--epsilon 0.5: expected a number from 1e-12 to 0.01") != std::string::npos);
+    const Result badStart = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --start-epsilon 0");
+    REQUIRE(badStart.code != 0);
+    REQUIRE(badStart.output.find("--start-epsilon 0: expected a number from 1e-12 to 0.1") != std::string::npos);
+    // Phases from a coarser first step: the same bound on layer 0, another bidding order.
+    const Result coarseStart = run("distance " + (dir / "run").string() + " " + (dir / "run" / "snapshots" / "epoch_0000.rwm").string() +
+                                   " --csv --solver auction --epsilon 1e-6 --start-epsilon 0.01");
+    INFO(coarseStart.output);
+    REQUIRE(coarseStart.code == 0);
+    const auto [coarse0, coarseGap] = layer0(coarseStart.output);
+    REQUIRE(coarseGap < 3e-6);
+    REQUIRE(coarse0 >= exact0 - 1e-6);
+    REQUIRE(coarse0 <= exact0 + coarseGap + 1e-6);
     const Result badOutputs = run("distance " + (dir / "run").string() + " " + (dir / "run").string() + " --outputs classes");
     REQUIRE(badOutputs.code != 0);
     REQUIRE(badOutputs.output.find("--outputs classes: expected assign or index") != std::string::npos);
