@@ -23,7 +23,7 @@
 // Where it pays (measured, bench/RESULTS.md "Analysis II, seventh part"): a bid reads ~200 groups
 // however many pairs the row has, and a rise of a price that was one of a group's two least rescans
 // that group, so it suits groups of a few to a few dozen neurons on very large layers: layer 0 of
-// 65536-1M-1M-2 (~10 a group) 4.1x faster than listed pairs, but the 250k pair's layer 0 of the
+// 65536-1M-1M-2 (~10 a group) 4.9x faster than listed pairs, but the 250k pair's layer 0 of the
 // same structure 2x slower, and hidden-to-hidden layers (~2 a group) ~5x slower.
 
 #include "analysis/sparse_assignment.h"
