@@ -65,6 +65,7 @@ public:
         state.persons = n + m;
         state.phases = auctionPhases(startEpsilon, epsilon);
         for (double eps = std::max(startEpsilon, epsilon);; eps = std::max(eps / 10, epsilon)) {
+            throwIfStopped(stop); // at each phase's start too, and every 4,096 bids
             ++out.phases;
             state.phase = out.phases;
             state.epsilon = eps;

@@ -181,8 +181,14 @@ AuctionAssignment solveSharedInputAuction(const SparseLayer& a, const SparseLaye
             }
         };
         std::vector<std::thread> workers;
-        for (int t = 1; t < threads; ++t)
-            workers.emplace_back(listRange, t);
+        try {
+            for (int t = 1; t < threads; ++t)
+                workers.emplace_back(listRange, t);
+        } catch (...) { // a thread that could not start: join those that did, then report it
+            for (std::thread& w : workers)
+                w.join();
+            throw;
+        }
         listRange(0);
         for (std::thread& w : workers)
             w.join();

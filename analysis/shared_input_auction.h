@@ -39,7 +39,7 @@ struct SharedInputAuctionOptions {
     double epsilon = 1e-7;      // final bid step (> 0)
     double startEpsilon = 1e-4; // first phase's; / 10 per phase down to epsilon
     int threads = 1;            // threads listing the rows' pairs sharing >= 2 inputs
-    const std::atomic<bool>* stop = nullptr; // polled every 4,096 bids and between listed rows
+    const std::atomic<bool>* stop = nullptr; // polled at each phase, every 4,096 bids and between listed rows
     AuctionProgressFn progress;              // as solveAuctionAssignment's
 };
 

@@ -132,7 +132,7 @@ int auctionPhases(double startEpsilon, double epsilon);
 AuctionAssignment solveAuctionAssignment(CandidateLister& candidates, int rows, int columns, double unmatched,
                                          double epsilon, const std::vector<std::uint32_t>& keep, double startEpsilon,
                                          const std::vector<std::uint32_t>& stored = {}, int threads = 1,
-                                         const std::atomic<bool>* stop = nullptr, // polled every 4,096 bids
+                                         const std::atomic<bool>* stop = nullptr, // polled at each phase and every 4,096 bids
                                          const AuctionProgressFn& progress = {});
 
 } // namespace rewire

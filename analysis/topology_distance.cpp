@@ -214,7 +214,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
     std::vector<int> columnOfRow;
     // B's neurons an input reaches per in-degree (a group of the grouped auction), on average.
     const auto meanGroup = [&] {
-        std::vector<int> seen(static_cast<std::size_t>(la.inputs()) + 1, -1); // by in-degree
+        std::vector<int> seen(static_cast<std::size_t>(lb.inputs()) + 1, -1); // by in-degree (<= inputs)
         std::size_t groups = 0, members = 0;
         for (int bi = 0; bi < lb.inputs(); ++bi)
             for (EdgeIndex q = lb.colPtr()[bi]; q < lb.colPtr()[bi + 1]; ++q) {

@@ -786,4 +786,22 @@ TEST_CASE("NNSTD and its solvers stop when the caller's flag is set", "[analysis
     stop = false;
     options.onLayer = nullptr;
     REQUIRE(topologyDistance(a, b, options).perLayer.size() == 3);
+
+    // The auction over groups: set at its first phase's end, it stops before the next phase
+    // (polled at each phase's start and every 4,096 bids).
+    NnstdOptions grouped;
+    grouped.solver = NnstdSolver::Grouped;
+    grouped.stop = &stop;
+    int phaseEnds = 0;
+    grouped.onAuctionProgress = [&](int, const AuctionProgress& p) {
+        if (p.phaseDone) {
+            ++phaseEnds;
+            stop = true;
+        }
+    };
+    REQUIRE_THROWS_AS(topologyDistance(a, b, grouped), AssignmentCancelled);
+    REQUIRE(phaseEnds == 1);
+    stop = false;
+    grouped.onAuctionProgress = nullptr;
+    REQUIRE(topologyDistance(a, b, grouped).perLayer.size() == 3);
 }
