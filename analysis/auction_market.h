@@ -38,13 +38,17 @@ public:
         privates = Heap(std::greater<>(), std::move(all));
     }
 
-    // A bid's best object and values (second: over the other objects).
+    // A bid's best object and values (second: over the other objects). An object offered again
+    // (the grouped auction meets a column sharing several inputs in several groups) only lowers
+    // its own value, never becomes its own second.
     struct Bid {
         std::size_t best = 0;
         double bestValue = inf, secondValue = inf;
         void consider(std::size_t o, double value)
         {
-            if (value < bestValue || (value == bestValue && o < best)) {
+            if (o == best && bestValue < inf) {
+                bestValue = std::min(bestValue, value);
+            } else if (value < bestValue || (value == bestValue && o < best)) {
                 secondValue = bestValue;
                 bestValue = value, best = o;
             } else if (value < secondValue) {

@@ -44,12 +44,14 @@ struct SharedInputAuctionOptions {
 };
 
 // Row r is A's neuron rowsA[r], its inputs relabelled into B's by bOfA; column c is B's neuron
-// colsB[c] (compactOfB: B's neuron -> its column, -1 for an empty one). The result's
+// colsB[c] (compactOfB: B's neuron -> its column, -1 for an empty one); pairsOf[r]: row r's pairs
+// counted with multiplicity (as SharedInputLister's, whose groups and tables it uses). The result's
 // columnOfRow, cost (Σ distances of the rows, 1 for each unassigned) and gap as
 // solveAuctionAssignment's; `refreshes` counts the rows listed (each once).
 // Throws std::invalid_argument for a non-positive or non-finite epsilon.
 AuctionAssignment solveSharedInputAuction(const SparseLayer& a, const SparseLayer& b, const std::vector<int>& bOfA,
                                           const std::vector<int>& rowsA, const std::vector<int>& colsB,
-                                          const std::vector<int>& compactOfB, const SharedInputAuctionOptions& options);
+                                          const std::vector<int>& compactOfB, const std::vector<double>& pairsOf,
+                                          const SharedInputAuctionOptions& options);
 
 } // namespace rewire

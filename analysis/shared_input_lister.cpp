@@ -92,10 +92,8 @@ void SharedInputLister::list(int row, std::vector<std::pair<int, double>>& out, 
 }
 // Records the row's pairs sharing >= 2 inputs, and every pair, (column, cost), into
 // `out` if given.
-void SharedInputLister::every(int row, Table& t, std::vector<std::pair<int, double>>* out)
+void SharedInputLister::countShared(int row, Table& t)
 {
-    if (out)
-        out->clear();
     const int j = m_rowsA[static_cast<std::size_t>(row)];
     const unsigned bits = sized(t, std::min(m_pairsOf[static_cast<std::size_t>(row)], static_cast<double>(m_columns)));
     for (EdgeIndex e = m_a.rowPtr()[j]; e < m_a.rowPtr()[j + 1]; ++e) {
@@ -109,7 +107,29 @@ void SharedInputLister::every(int row, Table& t, std::vector<std::pair<int, doub
                 ++slot.shared;
         }
     }
-    const double degA = m_a.inDegree(j);
+}
+void SharedInputLister::twoOrMore(int row, std::vector<std::pair<int, double>>& out, int worker)
+{
+    Table& t = m_tables[static_cast<std::size_t>(worker)];
+    out.clear();
+    countShared(row, t);
+    const double degA = m_a.inDegree(m_rowsA[static_cast<std::size_t>(row)]);
+    for (std::uint32_t h : t.used) {
+        const Slot& slot = t.slots[h];
+        if (slot.shared >= 2) {
+            const double inter = slot.shared;
+            out.emplace_back(slot.column, 1.0 - inter / (degA + static_cast<double>(slot.degree) - inter));
+        }
+    }
+    clear(t);
+    std::sort(out.begin(), out.end()); // in column order: not the table's layout
+}
+void SharedInputLister::every(int row, Table& t, std::vector<std::pair<int, double>>* out)
+{
+    if (out)
+        out->clear();
+    countShared(row, t);
+    const double degA = m_a.inDegree(m_rowsA[static_cast<std::size_t>(row)]);
     std::vector<Shared>& mine = m_multi[static_cast<std::size_t>(row)];
     mine.clear();
     for (std::uint32_t h : t.used) {

@@ -42,10 +42,21 @@ public:
     double listBest(int row, const double* price, std::size_t count, std::vector<std::pair<int, double>>& best,
                     int worker) override;
 
-private:
+    // Row's pairs sharing two inputs or more, (column, cost) in column order, into `out`, with
+    // worker's table (prepare first), nothing recorded: for the auction over groups.
+    void twoOrMore(int row, std::vector<std::pair<int, double>>& out, int worker);
+
+    // B's fan-out lists as columns with their in-degrees, each sorted by in-degree and cut into
+    // groups of one in-degree: group g is fan()[groupStart()[g] .. groupStart()[g + 1]), input bi's
+    // groups are groupFirst()[bi] .. groupFirst()[bi + 1].
     struct Fan {
         int column, degree;
     };
+    const std::vector<Fan>& fan() const { return m_fan; }
+    const std::vector<EdgeIndex>& groupStart() const { return m_groupStart; }
+    const std::vector<std::size_t>& groupFirst() const { return m_groupFirst; }
+
+private:
     struct Slot {
         int column; // -1: empty
         std::uint32_t shared, degree;
@@ -73,6 +84,7 @@ private:
     static void clear(Table& t);
     static void offer(Table& t, std::size_t count, double value, int column, double cost, double& least);
     void every(int row, Table& t, std::vector<std::pair<int, double>>* out);
+    void countShared(int row, Table& t); // every column row shares inputs with, into t
 
     const SparseLayer& m_a;
     const SparseLayer& m_b;

@@ -253,7 +253,7 @@ LayerAssignment assignLayer(const SparseLayer& la, const SparseLayer& lb, const 
         o.threads = threads;
         o.stop = options.stop;
         o.progress = progress;
-        report(solveSharedInputAuction(la, lb, bOfA, rowsA, colsB, compactOfB, o));
+        report(solveSharedInputAuction(la, lb, bOfA, rowsA, colsB, compactOfB, pairsOf, o));
     } else if (options.solver == NnstdSolver::Auction || (options.solver == NnstdSolver::Auto && !keepAll)) {
         perturb = false;
         SharedInputLister lister(la, lb, bOfA, rowsA, compactOfB, colsB.size(), pairsOf);
